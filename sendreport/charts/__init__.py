@@ -1,0 +1,1 @@
+"""Charts in the UK Government Analysis Function style."""

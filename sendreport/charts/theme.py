@@ -1,0 +1,73 @@
+"""Chart style as data: the Analysis Function style and Making Data Count colours.
+
+The style is applied explicitly with :func:`chart_style` (a context manager),
+never as a side effect of importing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import afcharts
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+from afcharts.af_colours import get_af_colours
+
+FONT_FAMILY = ["Liberation Sans", "Arial", "DejaVu Sans"]
+"""Liberation Sans is metric-compatible with Arial, the GOV.UK standard."""
+
+MDC_COLOURS = {
+    "improvement": "#289de0",
+    "concern": "#fab428",
+    "neutral": "#490092",
+    "common_cause": "#7b7d7d",
+    "target": "#de1b1b",
+    "limits": "#7b7d7d",
+    "mean": "#000000",
+}
+"""Making Data Count colours: blue improvement, orange concern, grey common cause."""
+
+
+@cache
+def af_palette(name: str = "categorical") -> tuple[str, ...]:
+    """Return an Analysis Function palette as hex colours.
+
+    Parameters
+    ----------
+    name
+        ``"categorical"``, ``"duo"``, ``"focus"`` or ``"sequential"``.
+
+    Returns
+    -------
+    tuple of str
+        Hex colours in the palette's order.
+    """
+    return tuple(get_af_colours(name))
+
+
+def _style_file() -> Path:
+    return Path(afcharts.__file__).parent / "afcharts.mplstyle"
+
+
+@contextlib.contextmanager
+def chart_style() -> Iterator[None]:
+    """Apply the Analysis Function matplotlib style for the ``with`` block.
+
+    Also fixes what makes output reproducible: Liberation Sans, a fixed
+    ``svg.hashsalt`` and no creation date in saved files.
+    """
+    rc = {
+        "font.family": "sans-serif",
+        "font.sans-serif": FONT_FAMILY,
+        "font.size": 11,
+        "axes.titlesize": 12,
+        "axes.titleweight": "bold",
+        "svg.hashsalt": "sendreport",
+        "svg.fonttype": "none",
+        "figure.dpi": 100,
+    }
+    with plt.style.context(str(_style_file())), mpl.rc_context(rc):
+        yield

@@ -1,0 +1,58 @@
+"""Exceptions and warnings raised by sendreport.
+
+Each class is named for what the caller does differently, and each maps to one
+exit code of the command line (SPEC section 2).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+class SendReportError(Exception):
+    """Base class for errors raised by sendreport."""
+
+    exit_code = 1
+
+
+class ParameterError(SendReportError, ValueError):
+    """Raised when a params file, plan file or argument has an invalid value.
+
+    ``problems`` lists every problem found, one line each.
+    """
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class DataValidationError(SendReportError):
+    """Raised when input data cannot be used; ``failures`` is a DataFrame.
+
+    ``failures`` has one row per problem with columns ``table``, ``file``,
+    ``column``, ``rule``, ``count`` and ``example_rows``.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, failures: pd.DataFrame | None = None):
+        self.failures = failures if failures is not None else pd.DataFrame()
+        super().__init__(message)
+
+
+class NotebookExecutionError(SendReportError):
+    """Raised when a cell of a report notebook fails."""
+
+    exit_code = 1
+
+
+class DisclosureError(SendReportError):
+    """Raised when the privacy guard refuses outputs (personal data found)."""
+
+    exit_code = 3
+
+
+class SendReportWarning(UserWarning):
+    """Base warning, e.g. for suppressed cells or short SPC series."""
