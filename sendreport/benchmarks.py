@@ -1,0 +1,278 @@
+"""Published DfE EHC plan timeliness, for benchmarking ``ehcp_20wk_excl``.
+
+The Department for Education publishes, each year, the number of new EHC plans
+issued and how many were issued within 20 weeks, for England, each region and
+every local authority (the SEN2 data collection). The figures for 2014-2024 are
+package data (``sendreport/data/dfe_ehcp_timeliness.csv``), tidied from two
+explore-education-statistics releases by :func:`tidy_dfe_timeliness`. They are
+Crown copyright, used under the Open Government Licence v3.0; credit DfE
+wherever they appear (:func:`dfe_credit`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+from sendreport.errors import DataValidationError, ParameterError
+
+__all__ = [
+    "DFE_COLUMNS",
+    "DFE_SOURCE",
+    "dfe_benchmark",
+    "dfe_credit",
+    "load_dfe_timeliness",
+    "tidy_dfe_timeliness",
+]
+
+DFE_SOURCE = (
+    "Source: Department for Education, Education, health and care plans (SEN2), {year}; "
+    "Open Government Licence v3.0"
+)
+"""Credit line for DfE figures; ``{year}`` is the reporting year (see :func:`dfe_credit`)."""
+
+DFE_COLUMNS = (
+    "year",
+    "geographic_level",
+    "region_name",
+    "la_code",
+    "old_la_code",
+    "la_name",
+    "plans_issued",
+    "within_20wk",
+    "pct_incl",
+    "plans_issued_excl",
+    "within_20wk_excl",
+    "pct_excl",
+)
+"""Columns of the tidy DfE timeliness table, in order."""
+
+_LEVELS = ("National", "Regional", "Local authority")
+_KEYS = ("time_period", "geographic_level", "region_name", "new_la_code", "old_la_code", "la_name")
+_RENAME_2025 = {
+    "plans_issued_den": "plans_issued",
+    "plans_issued_within_20_weeks": "within_20wk",
+    "pc_plans_issued_within_20_weeks": "pct_incl",
+    "plans_issued_den_ex": "plans_issued_excl",
+    "plans_issued_20_weeks_ex": "within_20wk_excl",
+    "PC_plans_issued_20_weeks_ex": "pct_excl",
+}
+_RENAME_2022 = {
+    "TotIncExcEHC": "plans_issued",
+    "IncExc20weekEHC": "within_20wk",
+    "IncExc20weekRate": "pct_incl",
+    "TotNoExcEHC": "plans_issued_excl",
+    "NoExc20weekEHC": "within_20wk_excl",
+    "NoExc20weekRate": "pct_excl",
+}
+_NOT_AVAILABLE = ("x", "z", "c", "u", ":", "..")
+"""GSS symbols for figures not available, not applicable, suppressed or unreliable."""
+_COUNTS = ("plans_issued", "within_20wk", "plans_issued_excl", "within_20wk_excl")
+_PCTS = ("pct_incl", "pct_excl")
+
+
+def _as_missing(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    return text.mask(text.isin(_NOT_AVAILABLE) | (text == ""))
+
+
+def _tidy_release(raw: pd.DataFrame, rename: dict[str, str], name: str) -> pd.DataFrame:
+    missing = [c for c in (*_KEYS, *rename) if c not in raw.columns]
+    if missing:
+        raise DataValidationError(
+            f"{name} requires missing columns: {', '.join(missing)}. "
+            f"Found: {', '.join(map(str, raw.columns))}"
+        )
+    out = raw.loc[:, [*_KEYS, *rename]].rename(
+        columns={"time_period": "year", "new_la_code": "la_code", **rename}
+    )
+    out["year"] = pd.to_numeric(out["year"]).astype("int64")
+    for col in ("geographic_level", "region_name", "la_code", "old_la_code", "la_name"):
+        text = out[col].astype("string").str.strip()
+        out[col] = text.mask(text == "")
+    # old LA codes are three-digit strings; a numeric read may have turned 821 into 821.0
+    out["old_la_code"] = out["old_la_code"].str.replace(r"\.0$", "", regex=True)
+    for col in _COUNTS:
+        out[col] = pd.to_numeric(_as_missing(out[col])).astype("Int64")
+    for col in _PCTS:
+        pct = pd.to_numeric(_as_missing(out[col])).astype("Float64")
+        out[col] = pct.round(1)
+    return out
+
+
+def tidy_dfe_timeliness(release_2025: pd.DataFrame, release_2022: pd.DataFrame) -> pd.DataFrame:
+    """Combine two DfE releases into one tidy table, 2014 to 2024.
+
+    The 2025 release (years 2019-2024) is used wherever it has the year; the
+    2022 SEN2 management-information release supplies 2014-2018 (the two agree
+    on every overlapping figure). ``x`` (not available) and ``z`` (not applicable) become missing.
+
+    Parameters
+    ----------
+    release_2025
+        ``ees_ehcp_timeliness_20wk_2019_2024_all_levels.csv`` as read; needs the
+        EES key columns and ``plans_issued_den``, ``plans_issued_within_20_weeks``,
+        ``pc_plans_issued_within_20_weeks``, ``plans_issued_den_ex``,
+        ``plans_issued_20_weeks_ex`` and ``PC_plans_issued_20_weeks_ex``.
+    release_2022
+        ``ees_sen2_mi_2014_2021_timeliness_requests.csv`` as read; needs the EES
+        key columns and ``TotIncExcEHC``, ``IncExc20weekEHC``, ``IncExc20weekRate``,
+        ``TotNoExcEHC``, ``NoExc20weekEHC`` and ``NoExc20weekRate``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`DFE_COLUMNS`, one row per year and area, sorted by year,
+        level (national, regional, local authority), region and LA name.
+
+    Raises
+    ------
+    DataValidationError
+        If either release lacks a column it needs (all missing columns listed).
+
+    Examples
+    --------
+    >>> keys = dict(geographic_level="National", region_name="", new_la_code="",
+    ...             old_la_code="", la_name="")
+    >>> new = pd.DataFrame([dict(time_period=2023, **keys, plans_issued_den=80945,
+    ...     plans_issued_within_20_weeks=39784, pc_plans_issued_within_20_weeks=49.1,
+    ...     plans_issued_den_ex=76506, plans_issued_20_weeks_ex=38471,
+    ...     PC_plans_issued_20_weeks_ex=50.3)])
+    >>> old = pd.DataFrame([dict(time_period=2015, **keys, TotIncExcEHC=15000,
+    ...     IncExc20weekEHC=9000, IncExc20weekRate=60, TotNoExcEHC="x",
+    ...     NoExc20weekEHC="x", NoExc20weekRate="x")])
+    >>> tidy_dfe_timeliness(new, old)[["year", "plans_issued", "pct_excl"]]
+       year  plans_issued  pct_excl
+    0  2015         15000      <NA>
+    1  2023         80945      50.3
+    """
+    new = _tidy_release(release_2025, _RENAME_2025, "release_2025")
+    old = _tidy_release(release_2022, _RENAME_2022, "release_2022")
+    old = old[~old["year"].isin(set(new["year"]))]
+    out = pd.concat([old, new], ignore_index=True)
+    level = out["geographic_level"].map({lvl: i for i, lvl in enumerate(_LEVELS)})
+    order = (
+        out.assign(_level=level.fillna(len(_LEVELS)))
+        .sort_values(["year", "_level", "region_name", "la_name"], na_position="first", kind="stable")
+        .index
+    )
+    return out.loc[order, list(DFE_COLUMNS)].reset_index(drop=True)
+
+
+@cache
+def _load() -> pd.DataFrame:
+    path = resources.files("sendreport") / "data" / "dfe_ehcp_timeliness.csv"
+    with resources.as_file(path) as p:
+        raw = pd.read_csv(
+            p,
+            dtype={"region_name": "string", "la_code": "string", "old_la_code": "string",
+                   "la_name": "string", "geographic_level": "string"},
+            keep_default_na=False,
+            na_values=[""],
+        )
+    for col in _COUNTS:
+        raw[col] = raw[col].astype("Int64")
+    for col in _PCTS:
+        raw[col] = raw[col].astype("Float64")
+    raw["year"] = raw["year"].astype("int64")
+    return raw
+
+
+def load_dfe_timeliness() -> pd.DataFrame:
+    """Return DfE's published EHC plan timeliness, 2014-2024 (cached; a fresh copy each call).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`DFE_COLUMNS`: ``year``; ``geographic_level`` (``National``,
+        ``Regional``, ``Local authority``); ``region_name``; ``la_code`` (the
+        9-character ONS code); ``old_la_code`` (DfE's 3-digit code); ``la_name``;
+        ``plans_issued``, ``within_20wk`` and ``pct_incl`` (exceptions included);
+        ``plans_issued_excl``, ``within_20wk_excl`` and ``pct_excl`` (excluding
+        20-week exceptions: DfE's headline measure, our ``ehcp_20wk_excl``).
+        Counts are ``Int64`` and percentages ``Float64`` (1 decimal place, as
+        published), with ``<NA>`` where DfE published ``x``.
+
+    Examples
+    --------
+    >>> dfe = load_dfe_timeliness()
+    >>> dfe.query("year == 2023 and geographic_level == 'National'")[
+    ...     ["plans_issued_excl", "within_20wk_excl", "pct_excl"]].to_numpy().tolist()
+    [[76506, 38471, 50.3]]
+    """
+    return _load().copy()
+
+
+def dfe_benchmark(*, la_code: str | None = None, year: int | None = None) -> pd.DataFrame:
+    """Return the England figures, and with ``la_code`` those of its region and itself.
+
+    Parameters
+    ----------
+    la_code
+        The local authority's 9-character code (``E06000032``) or DfE's 3-digit
+        code (``821``). ``None`` gives England only.
+    year
+        A single calendar year; ``None`` gives every year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area`` (``England``, the region name or the LA name) then
+        :data:`DFE_COLUMNS`, sorted by year then England, region, LA.
+
+    Raises
+    ------
+    ParameterError
+        If ``la_code`` is not a local authority in the DfE figures, or ``year``
+        is outside the years published.
+
+    Examples
+    --------
+    >>> b = dfe_benchmark(la_code="E06000032", year=2024)
+    >>> b[["area", "plans_issued_excl", "pct_excl"]].to_numpy().tolist()
+    [['England', 84866, 46.4], ['East of England', 9315, 39.6], ['Luton', 354, 27.1]]
+    """
+    dfe = _load()
+    if year is not None:
+        years = dfe["year"].unique()
+        if year not in set(years.tolist()):
+            raise ParameterError(
+                f"year must be one of {years.min()}-{years.max()} (DfE timeliness), not {year!r}"
+            )
+    keep = dfe["geographic_level"] == "National"
+    if la_code is not None:
+        code = str(la_code).strip()
+        is_la = dfe["geographic_level"] == "Local authority"
+        la_rows = is_la & ((dfe["la_code"] == code) | (dfe["old_la_code"] == code))
+        if not la_rows.any():
+            raise ParameterError(
+                f"la_code must be a local authority code in the DfE figures "
+                f"(e.g. 'E06000032' or '821'), not {la_code!r}"
+            )
+        regions = dfe.loc[la_rows].sort_values("year")["region_name"]
+        region = regions.iloc[-1]
+        keep = keep | la_rows | (
+            (dfe["geographic_level"] == "Regional") & (dfe["region_name"] == region)
+        )
+    if year is not None:
+        keep = keep & (dfe["year"] == year)
+    out = dfe.loc[keep.fillna(False)].copy()
+    area = out["la_name"].where(
+        out["geographic_level"] == "Local authority",
+        out["region_name"].where(out["geographic_level"] == "Regional", "England"),
+    )
+    out.insert(0, "area", area.astype("string"))
+    return out.reset_index(drop=True)
+
+
+def dfe_credit(year: int | None = None) -> str:
+    """Return the credit line for DfE figures of ``year`` (or of 2014-2024).
+
+    Examples
+    --------
+    >>> dfe_credit(2024)
+    'Source: Department for Education, Education, health and care plans (SEN2), 2024; Open Government Licence v3.0'
+    """  # noqa: E501
+    return DFE_SOURCE.format(year=year if year is not None else "2014-2024")
