@@ -1,0 +1,50 @@
+# sendreport: set-up and everyday commands. `make demo` and `make test` work from a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test install system-deps lint bench clean
+
+demo: install
+	$(BIN)/sendreport demo
+
+test: install
+	$(BIN)/pytest
+
+install: system-deps $(STAMP)
+
+# Python environment: the package, its test tools and a Jupyter kernel inside .venv,
+# so papermill runs notebooks with this environment's own Python.
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sendreport)" >/dev/null
+	touch $(STAMP)
+
+# Debian packages: fonts (Liberation Sans), Pango for WeasyPrint, poppler-utils for the tests.
+system-deps:
+	@missing=""; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v fc-list >/dev/null 2>&1 || missing="$$missing fontconfig"; \
+	fc-list 2>/dev/null | grep -qi "Liberation Sans" || missing="$$missing fonts-liberation"; \
+	ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || missing="$$missing libpango-1.0-0"; \
+	ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || missing="$$missing libpangoft2-1.0-0"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+lint: install
+	$(BIN)/python -m pip install --quiet ruff
+	$(BIN)/ruff check sendreport tests bench
+
+bench: install
+	$(BIN)/python bench/bench_load.py
+	$(BIN)/python bench/bench_kpis.py
+	$(BIN)/python bench/bench_spc.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache data/demo

@@ -1,0 +1,237 @@
+"""The params file: a pydantic model of SPEC section 3, checked before any kernel starts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sendreport.errors import ParameterError
+from sendreport.plan import format_validation_error
+
+TABLES = ("requests", "reviews", "referrals", "measures")
+"""Input tables a params file may name under ``data``."""
+
+AUDIENCES = ("shared", "internal", "families")
+
+
+class Params(BaseModel):
+    """A stocktake run's parameters; the keys equal the notebook's parameters.
+
+    Relative paths are resolved against ``base_dir`` (the params file's folder)
+    by :func:`read_params`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    notebook: Path
+    area_name: str = Field(min_length=1)
+    period_start: dt.date
+    period_end: dt.date
+    plan: Path
+    data: dict[str, Path] = Field(default_factory=dict)
+    la_code: str | None = None
+    reference_date: dt.date | None = None
+    baseline_period_start: dt.date | None = None
+    baseline_period_end: dt.date | None = None
+    previous_period_end: dt.date | None = None
+    classification: str = "OFFICIAL"
+    suppression_threshold: int = Field(default=5, ge=1, le=100)
+    audience: Literal["shared", "internal", "families"] = "shared"
+    population: Path | None = None
+    benchmarks: Path | None = None
+    title: str | None = None
+    author: str | None = None
+    columns: dict[str, dict[str, str]] = Field(default_factory=dict)
+    values: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
+    date_format: dict[str, str] = Field(default_factory=dict)
+    header_row: dict[str, int] = Field(default_factory=dict)
+    max_excluded_share: float = Field(default=0.05, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Params:
+        problems = []
+        if self.period_end < self.period_start:
+            problems.append(
+                f"period_end ({self.period_end}) is before period_start ({self.period_start})"
+            )
+        b0, b1 = self.baseline_period_start, self.baseline_period_end
+        if (b0 is None) != (b1 is None):
+            problems.append("baseline_period_start and baseline_period_end must be given together")
+        elif b0 is not None and b1 is not None and b1 < b0:
+            problems.append(f"baseline_period_end ({b1}) is before baseline_period_start ({b0})")
+        if self.previous_period_end is not None and self.previous_period_end >= self.period_end:
+            problems.append(
+                f"previous_period_end ({self.previous_period_end}) must be before "
+                f"period_end ({self.period_end})"
+            )
+        for key in ("data", "columns", "values", "date_format", "header_row"):
+            unknown = sorted(set(getattr(self, key)) - set(TABLES))
+            if unknown:
+                problems.append(
+                    f"{key}: unknown table {', '.join(map(repr, unknown))}; "
+                    f"expected one of {', '.join(TABLES)}"
+                )
+        if not area_slug(self.area_name):
+            problems.append(f"area_name {self.area_name!r} has no letters or digits to name a folder")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def slug(self) -> str:
+        """The area's folder name under the output directory."""
+        return area_slug(self.area_name)
+
+    @property
+    def effective_reference_date(self) -> dt.date:
+        """The data extract date (``reference_date``, default ``period_end``)."""
+        return self.reference_date or self.period_end
+
+    def input_files(self) -> dict[str, Path]:
+        """Every input file the run reads, keyed by a label (for checks and the manifest)."""
+        files = {"notebook": self.notebook, "plan": self.plan}
+        files.update({f"data.{k}": v for k, v in self.data.items()})
+        if self.population is not None:
+            files["population"] = self.population
+        if self.benchmarks is not None:
+            files["benchmarks"] = self.benchmarks
+        return files
+
+    def to_notebook(self) -> dict[str, Any]:
+        """Return the parameters as papermill injects them (plain YAML/JSON types)."""
+        out = self.model_dump(mode="json")
+        return out
+
+
+def area_slug(name: str) -> str:
+    """Turn an area name into a safe folder name.
+
+    Parameters
+    ----------
+    name
+        The area name, e.g. ``"Demoshire"`` or ``"Bath & N.E. Somerset"``.
+
+    Returns
+    -------
+    str
+        Lower-case ASCII letters, digits and single hyphens; ``""`` when nothing is left.
+
+    Examples
+    --------
+    >>> area_slug("Bath & N.E. Somerset")
+    'bath-n-e-somerset'
+    >>> area_slug("../../x")
+    'x'
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+def _resolve(raw: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    def res(value: Any) -> Any:
+        if isinstance(value, str) and value:
+            p = Path(value).expanduser()
+            return str(p if p.is_absolute() else (base_dir / p).resolve())
+        return value
+
+    out = dict(raw)
+    for key in ("notebook", "plan", "population", "benchmarks"):
+        if key in out:
+            out[key] = res(out[key])
+    if isinstance(out.get("data"), dict):
+        out["data"] = {k: res(v) for k, v in out["data"].items()}
+    return out
+
+
+def parse_params(raw: Any, *, base_dir: Path | str = ".", source: str = "params") -> Params:
+    """Validate a params mapping, listing every problem at once.
+
+    Parameters
+    ----------
+    raw
+        The mapping read from a params file (or a notebook's parameters).
+    base_dir
+        Folder that relative paths resolve against.
+    source
+        Name used at the start of each problem line.
+
+    Returns
+    -------
+    Params
+        Validated parameters with absolute paths.
+
+    Raises
+    ------
+    ParameterError
+        With one line per problem: unknown keys, wrong types, missing files,
+        dates out of order.
+    """
+    if not isinstance(raw, dict):
+        raise ParameterError(f"{source}: must be a YAML mapping of parameter names to values")
+    resolved = _resolve(raw, Path(base_dir))
+    problems: list[str] = []
+    params = None
+    try:
+        params = Params.model_validate(resolved)
+    except ValidationError as err:
+        problems.extend(format_validation_error(err, source))
+    for label, path in _paths_to_check(resolved).items():
+        p = Path(path)
+        if not p.exists():
+            problems.append(f"{source}: {label}: file not found: {p}")
+        elif p.is_dir():
+            problems.append(f"{source}: {label}: is a folder, not a file: {p}")
+    if problems:
+        raise ParameterError(problems)
+    assert params is not None
+    return params
+
+
+def _paths_to_check(resolved: dict[str, Any]) -> dict[str, str]:
+    paths = {
+        k: resolved[k]
+        for k in ("notebook", "plan", "population", "benchmarks")
+        if isinstance(resolved.get(k), str) and resolved[k]
+    }
+    if isinstance(resolved.get("data"), dict):
+        paths.update(
+            {f"data.{k}": v for k, v in resolved["data"].items() if isinstance(v, str) and v}
+        )
+    return paths
+
+
+def read_params(path: str | Path) -> Params:
+    """Read and validate a params YAML file (SPEC section 3).
+
+    Parameters
+    ----------
+    path
+        The params file; relative paths inside it resolve against its folder.
+
+    Returns
+    -------
+    Params
+        Validated parameters.
+
+    Raises
+    ------
+    ParameterError
+        If the file is missing or unreadable, or any parameter is wrong; every
+        problem is listed, one per line.
+    """
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ParameterError(f"params file not found: {path}") from err
+    except IsADirectoryError as err:
+        raise ParameterError(f"params file is a folder, not a file: {path}") from err
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise ParameterError(f"{path}: cannot be read as YAML ({err.__class__.__name__})") from err
+    return parse_params(raw, base_dir=path.resolve().parent, source=path.name)

@@ -1,0 +1,57 @@
+"""Show pack content in a notebook as report outputs (the only outputs the pack prints)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sendreport.report.exporter import DOCUMENT_ROLE
+
+
+def show(html: str, *, role: str = "content", **metadata: Any) -> None:
+    """Display HTML as a report output.
+
+    Parameters
+    ----------
+    html
+        The fragment to show; it is printed in the pack as it is.
+    role
+        What the fragment is (``"cover"``, ``"section"``, ...); kept in the
+        output's metadata under the ``sendreport`` key, which is what marks an
+        output as part of the pack.
+    **metadata
+        More metadata to keep with the output.
+    """
+    from IPython.display import HTML, display
+
+    display(HTML(html), metadata={"sendreport": {"role": role, **metadata}})
+
+
+def declare_document(
+    *, title: str, classification: str, running_head: str, author: str | None = None,
+    description: str | None = None, lang: str = "en-GB",
+) -> None:
+    """Declare the document's title, language and marking for the exporter.
+
+    Parameters
+    ----------
+    title
+        The PDF title shown in the viewer's title bar.
+    classification
+        The marking printed in the header and footer of every page.
+    running_head
+        The header text on the left of every page.
+    author, description
+        Optional document metadata.
+    lang
+        The document language.
+    """
+    show(
+        "",
+        role=DOCUMENT_ROLE,
+        title=title,
+        classification=classification,
+        running_head=running_head,
+        author=author,
+        description=description,
+        lang=lang,
+    )

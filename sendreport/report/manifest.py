@@ -1,0 +1,108 @@
+"""``manifest.json``: what a run read, what it wrote, and with which software."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from sendreport.params import Params
+
+PACKAGES = (
+    "sendreport",
+    "pandas",
+    "numpy",
+    "pandera",
+    "pydantic",
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "ipykernel",
+    "matplotlib",
+    "seaborn",
+    "afcharts",
+    "weasyprint",
+)
+
+
+def sha256_file(path: str | Path) -> str:
+    """Return the hex sha256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages that shape the outputs."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit(folder: Path) -> str | None:
+    """The git commit of ``folder``'s checkout, or ``None`` outside one."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def write_manifest(
+    folder: Path, *, params: Params, params_path: Path, started_at: str, seconds: float
+) -> Path:
+    """Write ``manifest.json`` for the outputs in ``folder``.
+
+    Parameters
+    ----------
+    folder
+        The run's output folder, holding every output already.
+    params
+        The validated params.
+    params_path
+        The params file that was run.
+    started_at
+        UTC start time, ISO 8601.
+    seconds
+        Run time so far.
+
+    Returns
+    -------
+    Path
+        The manifest's path.
+    """
+    outputs = {
+        p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")
+    }
+    manifest = {
+        "sendreport_manifest": 1,
+        "area_name": params.area_name,
+        "period_start": params.period_start.isoformat(),
+        "period_end": params.period_end.isoformat(),
+        "params": {"file": params_path.name, "sha256": sha256_file(params_path)},
+        "inputs": {label: {"file": path.name, "sha256": sha256_file(path)} for label, path in params.input_files().items()},
+        "outputs": outputs,
+        "versions": package_versions(),
+        "git_commit": git_commit(Path(__file__).resolve().parent),
+        "started_at": started_at,
+        "run_seconds": round(seconds, 2),
+    }
+    path = folder / "manifest.json"
+    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return path

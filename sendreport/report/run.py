@@ -1,0 +1,225 @@
+"""Run a stocktake: papermill executes the notebook, nbconvert and WeasyPrint print it.
+
+Everything is written to a temporary folder beside the destination; only a run
+that succeeded and passed the privacy guard replaces
+``<output_dir>/<area-slug>/<period_end>/``, so a failed run leaves the previous
+outputs untouched.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from sendreport.errors import (
+    DisclosureError,
+    NotebookExecutionError,
+    ParameterError,
+    SendReportError,
+)
+from sendreport.params import Params, read_params
+
+EXIT_BY_ERROR_NAME = {
+    "ParameterError": 2,
+    "DataValidationError": 2,
+    "DisclosureError": 3,
+}
+"""Exceptions raised inside the notebook that keep their command-line meaning."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Where a successful run put its outputs."""
+
+    output_folder: Path
+    pdf: Path | None
+    seconds: float
+
+
+def run_report(
+    params_path: str | Path,
+    *,
+    output_dir: str | Path = "outputs",
+    pdf: bool = True,
+    kernel_name: str | None = None,
+) -> RunResult:
+    """Execute the params file's notebook and write the stocktake outputs.
+
+    Parameters
+    ----------
+    params_path
+        The params YAML file (SPEC section 3).
+    output_dir
+        Folder under which ``<area-slug>/<period_end>/`` is written.
+    pdf
+        Write ``report.pdf`` (``False`` for ``--no-pdf``).
+    kernel_name
+        Jupyter kernel to run the notebook with; by default the environment's
+        own ``python3`` kernel.
+
+    Returns
+    -------
+    RunResult
+        The output folder and the PDF path.
+
+    Raises
+    ------
+    ParameterError, DataValidationError
+        Bad params or input data (exit code 2), before any kernel starts.
+    NotebookExecutionError
+        A cell failed (exit code 1); the message names the notebook, the cell and the params.
+    DisclosureError
+        The privacy guard refused the outputs (exit code 3).
+    """
+    started = time.monotonic()
+    started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    params_path = Path(params_path)
+    params = read_params(params_path)
+    loaded = _check_data(params)
+
+    destination = Path(output_dir).resolve() / params.slug / params.period_end.isoformat()
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{destination.name}.tmp-", dir=destination.parent))
+    try:
+        executed = _execute(params, params_path, work, kernel_name)
+        _render(executed, params, loaded, work, pdf=pdf)
+        from sendreport.report.manifest import write_manifest
+
+        write_manifest(
+            work,
+            params=params,
+            params_path=params_path,
+            started_at=started_at,
+            seconds=time.monotonic() - started,
+        )
+        _replace(work, destination)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return RunResult(
+        output_folder=destination,
+        pdf=destination / "report.pdf" if pdf else None,
+        seconds=time.monotonic() - started,
+    )
+
+
+def _check_data(params: Params):
+    from sendreport.validation import load_data
+
+    return load_data(
+        params.data,
+        columns=params.columns,
+        values=params.values,
+        date_format=params.date_format,
+        header_row=params.header_row,
+        max_excluded_share=params.max_excluded_share,
+    )
+
+
+def _execute(params: Params, params_path: Path, work: Path, kernel_name: str | None):
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    executed_path = work / ".executed.ipynb"
+    try:
+        papermill.execute_notebook(
+            str(params.notebook),
+            str(executed_path),
+            parameters=params.to_notebook(),
+            cwd=str(work),
+            kernel_name=kernel_name,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+        )
+    except PapermillExecutionError as err:
+        code = EXIT_BY_ERROR_NAME.get(err.ename, 1)
+        cell = err.cell_index + 1 if err.cell_index is not None else "?"
+        where = (
+            f"notebook {params.notebook.name}, cell {cell}"
+            f" (execution count {err.exec_count}), params {params_path}"
+        )
+        message = f"{err.ename}: {err.evalue}".strip()
+        if code == 2:
+            raise ParameterError([message, f"raised in {where}"]) from None
+        if code == 3:
+            raise DisclosureError(f"{message}\nraised in {where}") from None
+        raise NotebookExecutionError(f"{where}: cell failed with {message}") from None
+    except SendReportError:
+        raise
+    except Exception as err:  # kernel could not start, notebook unreadable, ...
+        raise NotebookExecutionError(
+            f"notebook {params.notebook.name} could not be executed with params {params_path}: "
+            f"{err.__class__.__name__}: {err}"
+        ) from err
+    nb = nbformat.read(executed_path, as_version=4)
+    executed_path.unlink()
+    return nb
+
+
+def _render(nb, params: Params, loaded, work: Path, *, pdf: bool) -> None:
+    from sendreport.guard import check_outputs, collect_identifiers, scrub_notebook
+    from sendreport.report.exporter import SendReportHTMLExporter, html_to_pdf
+
+    scrubbed = scrub_notebook(nb)
+    html, _ = SendReportHTMLExporter().from_notebook_node(scrubbed)
+    pdf_bytes = html_to_pdf(html) if pdf else None
+    pages = _pdf_pages_text(pdf_bytes) if pdf_bytes is not None else []
+    check_outputs(
+        notebook=nb,
+        html=html,
+        pdf_text=pages,
+        identifiers=collect_identifiers(loaded.tables),
+        allowed=_allowed_dates(params),
+    )
+    nbformat.write(scrubbed, work / "report.ipynb")
+    (work / "report.html").write_text(html, encoding="utf-8")
+    if pdf_bytes is not None:
+        (work / "report.pdf").write_bytes(pdf_bytes)
+
+
+def _allowed_dates(params: Params) -> tuple[str, ...]:
+    dates = [
+        params.period_start,
+        params.period_end,
+        params.reference_date,
+        params.baseline_period_start,
+        params.baseline_period_end,
+        params.previous_period_end,
+    ]
+    return tuple(d.isoformat() for d in dates if d is not None)
+
+
+def _pdf_pages_text(pdf_bytes: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def _replace(work: Path, destination: Path) -> None:
+    """Put ``work`` at ``destination``, keeping the old folder until the new one is in place."""
+    old = None
+    if destination.exists():
+        old = destination.with_name(f".{destination.name}.old-{uuid.uuid4().hex[:8]}")
+        destination.rename(old)
+    try:
+        work.rename(destination)
+    except OSError:
+        if old is not None:
+            old.rename(destination)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+__all__ = ["RunResult", "run_report"]
