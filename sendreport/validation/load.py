@@ -1,0 +1,452 @@
+"""``load_data()``: read, map, convert and validate the input tables.
+
+The one place where data is distrusted. Structural problems (a file missing or
+unreadable, a required column missing, an unknown table) and too many excluded
+rows raise :class:`~sendreport.errors.DataValidationError`, listing every
+problem of every table, one line each. Row-level problems exclude the row and
+are counted by table, column and rule in ``LoadedData.quality``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from sendreport.errors import DataValidationError
+from sendreport.io import WINDOWS_1252, RawTable, read_table
+from sendreport.validation.convert import clean, convert, is_blank
+from sendreport.validation.schemas import RULE_SEPARATOR, TABLES, TableSpec, schema
+
+QUALITY_COLUMNS = ("table", "file", "column", "rule", "count")
+FAILURE_COLUMNS = ("table", "file", "column", "rule", "count", "example_rows")
+EXAMPLES = 5
+"""How many example row numbers a summary or error message shows per rule."""
+
+_INVALID_RULE = {
+    "date": "invalid_date",
+    "bool": "invalid_boolean",
+    "int": "invalid_whole_number",
+    "number": "invalid_number",
+}
+_PANDERA_RULE = {
+    "not_nullable": "missing_value",
+    "field_uniqueness": "duplicate_id",
+    "multiple_fields_uniqueness": "duplicate_id",
+    "unknown_code": "unknown_code",
+}
+
+
+@dataclass(frozen=True)
+class LoadedData:
+    """Validated input tables and their data quality counts.
+
+    Attributes
+    ----------
+    tables
+        Table name to validated frame: canonical columns in SPEC order and dtypes,
+        excluded rows removed, a fresh ``RangeIndex``.
+    quality
+        The content of ``data_quality.csv``: ``table, file, column, rule, count``.
+        Counts only: never row content, never row numbers.
+    examples
+        ``table, column, rule, example_rows``: up to five file row numbers per
+        counted rule, for the analyst's summary only (never written to outputs).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    quality: pd.DataFrame
+    examples: pd.DataFrame = field(repr=False)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        """Return the validated table ``name``."""
+        return self.tables[name]
+
+
+@dataclass
+class _Result:
+    frame: pd.DataFrame | None = None
+    quality: list[tuple[str, str, int]] = field(default_factory=list)
+    examples: dict[tuple[str, str], str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)
+    read: int = 0
+    excluded: int = 0
+    exclusions: set[str] = field(default_factory=set)
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+
+
+def load_data(
+    data: Mapping[str, str | Path],
+    *,
+    columns: Mapping | None = None,
+    values: Mapping | None = None,
+    date_format: Mapping | None = None,
+    header_row: Mapping | None = None,
+    sheet: Mapping | None = None,
+    max_excluded_share: float = 0.05,
+) -> LoadedData:
+    """Read and validate the input tables of SPEC section 4.
+
+    Parameters
+    ----------
+    data
+        Table name (``requests``, ``reviews``, ``referrals``, ``measures``) to file
+        path (``.csv``, ``.xlsx``, ``.parquet``). Every table is optional.
+    columns
+        Per table, local column name to canonical name, e.g.
+        ``{"requests": {"Date Received": "received_date"}}``. Names match whatever
+        their surrounding whitespace and case; canonical names are found the same way.
+    values
+        Per table and column, local value to canonical value, e.g.
+        ``{"referrals": {"service": {"SaLT": "speech_and_language_therapy"}}}``.
+    date_format
+        Per table, a ``strptime`` format for text dates, e.g.
+        ``{"requests": "%d/%m/%Y"}``; ISO 8601 by default. Excel date cells are
+        read as dates whatever the format.
+    header_row
+        Per table, the 1-based row number of the header as Excel numbers rows,
+        e.g. ``{"requests": 3}`` for a header under two title rows. Default 1.
+    sheet
+        Per table, the worksheet name of an Excel workbook; default the first sheet.
+    max_excluded_share
+        The run stops when a table loses more than this share of its rows
+        (blank rows and exact duplicates aside) to row-level rules.
+
+    Returns
+    -------
+    LoadedData
+        ``.tables`` holds one validated frame per table given; ``.quality`` the
+        data quality counts.
+
+    Raises
+    ------
+    DataValidationError
+        Listing every structural problem (unknown table, file missing, empty or
+        unreadable, required column missing) and every table whose excluded share
+        is above ``max_excluded_share``; ``.failures`` has one row per problem.
+    """
+    options = {"columns": columns or {}, "values": values or {},
+               "date_format": date_format or {}, "header_row": header_row or {},
+               "sheet": sheet or {}}
+    problems, failures = _check_options(data, options, max_excluded_share)
+    tables: dict[str, pd.DataFrame] = {}
+    quality: list[dict] = []
+    examples: list[dict] = []
+    for name, path in data.items():
+        if name not in TABLES:
+            continue
+        result = _load_table(
+            name, Path(path),
+            rename=options["columns"].get(name) or {},
+            recode=options["values"].get(name) or {},
+            date_format=options["date_format"].get(name),
+            header_row=options["header_row"].get(name, 1),
+            sheet=options["sheet"].get(name),
+        )
+        problems += result.problems
+        failures += result.failures
+        if result.frame is None:
+            continue
+        file = Path(path).name
+        tables[name] = result.frame
+        quality += [dict(zip(QUALITY_COLUMNS, (name, file, c, r, n), strict=True))
+                    for c, r, n in result.quality]
+        examples += [{"table": name, "column": c, "rule": r, "example_rows": rows}
+                     for (c, r), rows in result.examples.items()]
+        usable = result.read
+        share = result.excluded / usable if usable else 0.0
+        if share > max_excluded_share:
+            problems.append(
+                f"{path}: {result.excluded:,} of {_rows(usable)} ({share:.1%}) break a rule, "
+                f"more than the {max_excluded_share:.1%} allowed (rule: max_excluded_share)"
+            )
+            failures.append(_failure(name, path, "", "max_excluded_share", result.excluded))
+            for c, r, n in result.quality:
+                if r in result.exclusions:
+                    rows = result.examples[(c, r)]
+                    problems.append(f"{path}: column {c}, rule {r}: {_rows(n)} (rows {rows})")
+                    failures.append(_failure(name, path, c, r, n, rows))
+    if problems:
+        raise DataValidationError("\n".join(problems), pd.DataFrame(failures,
+                                                                   columns=FAILURE_COLUMNS))
+    quality_frame = pd.DataFrame(quality, columns=QUALITY_COLUMNS).astype(
+        {"table": "str", "file": "str", "column": "str", "rule": "str", "count": "int64"}
+    )
+    example_frame = pd.DataFrame(examples, columns=["table", "column", "rule", "example_rows"])
+    return LoadedData(tables, quality_frame, example_frame.astype("str"))
+
+
+def _failure(table: str, path: object, column: str, rule: str, count: int = 0,
+             rows: str = "") -> dict:
+    return dict(zip(FAILURE_COLUMNS, (table, str(path), column, rule, count, rows), strict=True))
+
+
+def _check_options(data: Mapping, options: dict, max_share: float) -> tuple[list[str], list]:
+    problems: list[str] = []
+    failures: list[dict] = []
+    known = ", ".join(TABLES)
+
+    def problem(where: str, text: str, rule: str, table: str = "", column: str = "") -> None:
+        problems.append(f"{where}: {text} (rule: {rule})")
+        failures.append(_failure(table, "", column, rule))
+
+    if not isinstance(data, Mapping):
+        problem("data", f"must map table names to files, not {type(data).__name__}",
+                "not_a_mapping")
+        return problems, failures
+    for name in data:
+        if name not in TABLES:
+            problem("data", f"unknown table {name!r}; expected one of {known}", "unknown_table")
+    if not 0 <= max_share <= 1:
+        problem("max_excluded_share", f"must be between 0 and 1, not {max_share!r}",
+                "out_of_range")
+    for key, mapping in options.items():
+        if not isinstance(mapping, Mapping):
+            problem(key, f"must be a mapping keyed by table, not {type(mapping).__name__}",
+                    "not_a_mapping")
+            continue
+        for table, value in mapping.items():
+            if table not in TABLES:
+                problem(key, f"unknown table {table!r}; expected one of {known}", "unknown_table")
+                continue
+            _check_option(key, TABLES[table], value, problem)
+    return problems, failures
+
+
+def _check_option(key: str, spec: TableSpec, value: object, problem) -> None:
+    where = f"{key}.{spec.name}"
+    canonical = ", ".join(spec.columns)
+    if key == "columns":
+        if not isinstance(value, Mapping):
+            problem(where, "must map local column names to canonical ones", "not_a_mapping",
+                    spec.name)
+            return
+        for local, target in value.items():
+            if target not in spec.columns:
+                problem(where, f"{local!r} maps to {target!r}, which is not a column of "
+                        f"{spec.name}; expected one of {canonical}", "unknown_column", spec.name)
+    elif key == "values":
+        if not isinstance(value, Mapping):
+            problem(where, "must map column names to {local: canonical} mappings",
+                    "not_a_mapping", spec.name)
+            return
+        for column, recode in value.items():
+            col = spec.columns.get(column)
+            if col is None or col.kind not in ("code", "text", "bool"):
+                coded = ", ".join(c for c, s in spec.columns.items()
+                                  if s.kind in ("code", "text", "bool"))
+                problem(where, f"{column!r} is not a coded column of {spec.name}; expected one "
+                        f"of {coded}", "unknown_column", spec.name, str(column))
+            elif not isinstance(recode, Mapping):
+                problem(f"{where}.{column}", "must map local values to canonical ones",
+                        "not_a_mapping", spec.name, column)
+    elif key == "date_format":
+        if not isinstance(value, str) or "%" not in value:
+            problem(where, f"must be a strptime format such as '%d/%m/%Y', not {value!r}",
+                    "invalid_date_format", spec.name)
+    elif key == "header_row":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            problem(where, f"must be a row number of 1 or more (1-based, as Excel numbers "
+                    f"rows), not {value!r}", "invalid_header_row", spec.name)
+    elif key == "sheet" and not isinstance(value, str):
+        problem(where, f"must be a worksheet name, not {value!r}", "invalid_sheet", spec.name)
+
+
+def _load_table(name: str, path: Path, *, rename: Mapping, recode: Mapping,
+                date_format: str | None, header_row: int, sheet: str | None) -> _Result:
+    result = _Result()
+    spec = TABLES[name]
+    if not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 1:
+        return result  # reported by _check_options
+    if date_format is not None and not isinstance(date_format, str):
+        return result
+    try:
+        raw = read_table(path, header_row=header_row,
+                         sheet=sheet if isinstance(sheet, str) else None)
+    except DataValidationError as err:
+        result.problems.append(str(err))
+        result.failures += [{**row, "table": name} for row in err.failures.to_dict("records")]
+        return result
+    selected = _select_columns(raw, spec, rename, result)
+    if result.problems:
+        return result
+    _validate(raw, spec, selected, recode, date_format, result)
+    return result
+
+
+def _select_columns(raw: RawTable, spec: TableSpec, rename: Mapping,
+                    result: _Result) -> dict[str, str]:
+    """Return canonical name -> file column, reporting missing and clashing columns."""
+    lookup = {c: c for c in spec.columns}
+    lookup.update({str(k).strip().casefold(): v for k, v in rename.items() if v in spec.columns})
+    selected: dict[str, str] = {}
+    for column in raw.frame.columns:
+        target = lookup.get(str(column).strip().casefold())
+        if target is None:
+            continue
+        if target in selected:
+            result.problems.append(
+                f"{raw.path}: columns {selected[target]!r} and {column!r} both give column "
+                f"{target} (rule: duplicate_column)")
+            result.failures.append(_failure(spec.name, raw.path, target, "duplicate_column"))
+            continue
+        selected[target] = column
+    found = ", ".join(map(str, raw.frame.columns)) or "none"
+    for column in spec.required:
+        if column not in selected:
+            local = [k for k, v in rename.items() if v == column]
+            via = f" (looked for {local[0]!r}, given under columns:)" if local else ""
+            result.problems.append(
+                f"{raw.path}: required column {column} is missing{via}; found columns: "
+                f"{found} (rule: required_column)")
+            result.failures.append(_failure(spec.name, raw.path, column, "required_column"))
+    return selected
+
+
+def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: Mapping,
+              date_format: str | None, result: _Result) -> None:
+    n_read = len(raw.frame)
+    cleaned: dict[str, pd.Series] = {}
+    spaces: dict[str, np.ndarray] = {}
+    for column, local in selected.items():
+        cleaned[column], spaces[column] = clean(raw.frame[local])
+    blank = np.ones(n_read, dtype=bool)
+    for series in cleaned.values():
+        blank &= is_blank(series)
+    rows = raw.row_numbers
+    if blank.any():
+        keep = ~blank
+        rows = rows[keep]
+        cleaned = {c: s[keep].reset_index(drop=True) for c, s in cleaned.items()}
+        spaces = {c: m[keep] for c, m in spaces.items()}
+    n = len(rows)
+    kept_rows = rows
+    typed: dict[str, pd.Series] = {}
+    flags: list[tuple[str, str, np.ndarray]] = []  # (column, rule, mask)
+    counts: list[tuple[str, str, np.ndarray]] = []
+    for column, col in spec.columns.items():
+        if column not in cleaned:
+            typed[column] = _empty(col.dtype, n)
+            continue
+        conv = convert(cleaned[column], col, recode=recode.get(column),
+                       date_format=date_format)
+        typed[column] = conv.values
+        if conv.invalid.any():
+            flags.append((column, _INVALID_RULE[col.kind], conv.invalid))
+        counts.append((column, "value_normalised", (spaces[column] | conv.normalised)
+                       & ~conv.recoded))
+        counts.append((column, "value_recoded", conv.recoded))
+    frame = pd.DataFrame(typed)
+    keep_dup = _exact_duplicates(frame, spec)
+    if keep_dup is not None:
+        frame = frame[keep_dup].reset_index(drop=True)
+        rows = rows[keep_dup]
+        flags = [(c, r, m[keep_dup]) for c, r, m in flags]
+    failed = _failures(frame, spec, flags)
+    excluded = np.zeros(len(frame), dtype=bool)
+    excluded[failed["row"].unique()] = True
+    frame = frame[~excluded].reset_index(drop=True)
+    if spec.name == "measures":
+        frame = _derive_value(frame)
+
+    quality = result.quality
+    quality.append(("", "rows_read", n_read))
+    if raw.encoding == WINDOWS_1252:
+        quality.append(("", "encoding_windows_1252", n_read))
+    _count(result, "", "blank_row", np.flatnonzero(blank), raw.row_numbers)
+    for column, rule, mask in counts:
+        _count(result, column, rule, np.flatnonzero(mask), kept_rows)
+    if keep_dup is not None:
+        _count(result, spec.key[0], "duplicate_row", np.flatnonzero(~keep_dup), kept_rows)
+    order = {c: i for i, c in enumerate(spec.columns)}
+    by_rule = (failed.assign(o=failed["column"].map(order)).sort_values(["o", "rule", "row"])
+               .groupby(["o", "column", "rule"], sort=True)["row"].unique())
+    for (_, column, rule), positions in by_rule.items():
+        _count(result, column, rule, positions, rows)
+        result.exclusions.add(rule)
+    result.read = len(excluded)
+    result.excluded = int(excluded.sum())
+    quality.append(("", "rows_excluded", result.excluded))
+    quality.append(("", "rows_used", len(frame)))
+    result.frame = frame
+
+
+def _count(result: _Result, column: str, rule: str, positions: np.ndarray,
+           rows: np.ndarray) -> None:
+    if not len(positions):
+        return
+    result.quality.append((column, rule, len(positions)))
+    numbers = np.sort(rows[positions])[:EXAMPLES]
+    result.examples[(column, rule)] = ", ".join(str(int(r)) for r in numbers)
+
+
+def _empty(dtype: str, n: int) -> pd.Series:
+    if dtype == "bool":
+        return pd.Series(np.zeros(n, dtype=bool))
+    if dtype.startswith("datetime"):
+        return pd.Series(pd.NaT, index=range(n), dtype=dtype)
+    return pd.Series(pd.NA if dtype == "Int64" else np.nan, index=range(n), dtype=dtype)
+
+
+def _exact_duplicates(frame: pd.DataFrame, spec: TableSpec) -> np.ndarray | None:
+    """Return the rows to keep when some rows are exact copies, else ``None``."""
+    shared = frame.duplicated(subset=list(spec.key), keep=False).to_numpy()
+    if not shared.any():
+        return None
+    copies = np.zeros(len(frame), dtype=bool)
+    copies[np.flatnonzero(shared)] = frame[shared].duplicated(keep="first").to_numpy()
+    return ~copies if copies.any() else None
+
+
+def _failures(frame: pd.DataFrame, spec: TableSpec,
+              flags: list[tuple[str, str, np.ndarray]]) -> pd.DataFrame:
+    """Return one row per failing (row position, column, rule), from pandera and conversion."""
+    parts = [pd.DataFrame({"row": np.flatnonzero(m), "column": c, "rule": r})
+             for c, r, m in flags]
+    try:
+        schema(spec).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        parts.append(_from_pandera(err.failure_cases, spec))
+    failed = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"row": pd.Series(dtype="int64"), "column": pd.Series(dtype="str"),
+         "rule": pd.Series(dtype="str")})
+    failed = failed.astype({"row": "int64", "column": "str", "rule": "str"})
+    if flags:  # a cell that could not be read is not also "missing"
+        unreadable = pd.concat([pd.DataFrame({"row": np.flatnonzero(m), "column": c})
+                                for c, _, m in flags], ignore_index=True)
+        unreadable["rule"] = "missing_value"
+        marked = failed.merge(unreadable.assign(drop=True), how="left",
+                              on=["row", "column", "rule"])
+        failed = failed[marked["drop"].isna().to_numpy()]
+    return failed.drop_duplicates(ignore_index=True)
+
+
+def _from_pandera(cases: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    cases = cases[["column", "check", "index"]].drop_duplicates(["check", "index", "column"])
+    if cases["index"].isna().any():
+        bad = cases.loc[cases["index"].isna(), "check"].iloc[0]
+        raise RuntimeError(f"{spec.name}: schema check {bad!r} failed on the whole table")
+    check = cases["check"].astype("str")
+    split = check.str.split(RULE_SEPARATOR, n=1, regex=False)
+    cross = check.str.contains(RULE_SEPARATOR, regex=False)
+    column = cases["column"].astype("str").where(~cross, split.str[0])
+    rule = check.map(_PANDERA_RULE).where(~check.str.startswith("isin"), "unknown_code")
+    rule = rule.where(~cross, split.str[-1])
+    many = check.eq("multiple_fields_uniqueness")
+    column = column.where(~many, spec.key[0])
+    return pd.DataFrame({"row": cases["index"].astype("int64").to_numpy(),
+                         "column": column.to_numpy(), "rule": rule.fillna(check).to_numpy()})
+
+
+def _derive_value(frame: pd.DataFrame) -> pd.DataFrame:
+    ratio = frame["numerator"].astype("float64") / frame["denominator"].astype("float64") * 100
+    ratio = ratio.where(frame["denominator"].astype("float64") > 0)
+    return frame.assign(value=frame["value"].fillna(ratio))

@@ -1,0 +1,309 @@
+"""The input tables of SPEC section 4 as data, and their pandera schemas.
+
+Each table is a :class:`TableSpec`: its columns (kind, whether required, allowed
+codes), the columns whose values must be unique, and the cross-column rules.
+:func:`schema` turns a spec into a lazy pandera ``DataFrameSchema`` run on the
+typed table; every rule is vectorised, so a million rows validate in about a
+second.
+
+Rule names (the ``rule`` column of ``data_quality.csv``):
+
+``missing_value``
+    a required column is empty in that row.
+``invalid_date``, ``invalid_boolean``, ``invalid_number``, ``invalid_whole_number``
+    a cell that cannot be read as the column's type.
+``unknown_code``
+    a code outside the allowed list (after whitespace, case and ``values:`` mapping).
+``duplicate_id``
+    rows that share an id but differ; every copy is excluded, since we cannot tell
+    which is right. Exact copies of a row are not excluded: the first is kept and
+    the rest are counted as ``duplicate_row``.
+``before_<column>``
+    a date earlier than the date it must follow (for example an outcome before the
+    request was received).
+``missing_outcome_date``, ``assessment_outcome_without_assess``, ``plan_without_issue_decision``
+    the outcome rules of SPEC 4.1.
+``title_differs``
+    a measure whose rows do not all have the same title: every row of it is excluded.
+``missing_value_and_numerator``, ``negative_number``, ``numerator_above_denominator``,
+``zero_denominator``
+    the measure value rules of SPEC 4.5 (``value`` is derived as a percentage,
+    ``100 * numerator / denominator``, where it is missing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+import pandera.pandas as pa
+
+Kind = Literal["id", "text", "code", "date", "bool", "int", "number"]
+
+DTYPES: dict[str, str] = {
+    "id": "str",
+    "text": "str",
+    "code": "str",
+    "date": "datetime64[us]",
+    "bool": "bool",
+    "int": "Int64",
+    "number": "float64",
+}
+"""The pandas dtype of each kind of column after loading."""
+
+SERVICES = (
+    "speech_and_language_therapy",
+    "community_paediatrics",
+    "autism_assessment",
+    "adhd_assessment",
+    "occupational_therapy",
+    "physiotherapy",
+    "audiology",
+    "equipment",
+)
+"""Canonical referral services (SPEC 4.3); other services are kept as written."""
+
+PRIMARY_NEEDS = (
+    "SPLD", "MLD", "SLD", "PMLD", "SEMH", "SLCN", "HI", "VI", "MSI", "PD", "ASD", "DS", "OTH",
+)
+"""SEN2 SENtype codes."""
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One canonical column: its kind, whether it is required and its codes.
+
+    ``case`` is how code values are normalised: ``"lower"``, ``"upper"`` or
+    ``"open"`` (known codes matched whatever their case, others kept as written).
+    """
+
+    kind: Kind
+    required: bool = False
+    codes: tuple[str, ...] | None = None
+    case: Literal["lower", "upper", "open"] = "lower"
+
+    @property
+    def dtype(self) -> str:
+        """The pandas dtype of the column after loading."""
+        return DTYPES[self.kind]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-column rule: ``passes(table)`` is True for rows that keep it."""
+
+    name: str
+    column: str
+    passes: Callable[[pd.DataFrame], pd.Series]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """An input table: its columns, unique key and cross-column rules."""
+
+    name: str
+    columns: dict[str, ColumnSpec]
+    key: tuple[str, ...]
+    rules: tuple[Rule, ...] = field(default=())
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Columns a file must have."""
+        return tuple(c for c, s in self.columns.items() if s.required)
+
+
+def _not_before(later: str, earlier: str) -> Callable[[pd.DataFrame], pd.Series]:
+    def passes(df: pd.DataFrame) -> pd.Series:
+        return ~(df[later] < df[earlier])
+
+    return passes
+
+
+def _outcome_date_present(df: pd.DataFrame) -> pd.Series:
+    return df["request_outcome_date"].notna() | df["request_outcome"].isin(["ongoing"]) | (
+        df["request_outcome"].isna()
+    )
+
+
+def _assessment_only_when_assess(df: pd.DataFrame) -> pd.Series:
+    return df["assessment_outcome"].isna() | df["request_outcome"].isin(["assess"])
+
+
+def _assessment_date_present(df: pd.DataFrame) -> pd.Series:
+    decided = df["assessment_outcome"].isin(["issue_plan", "not_issue_plan", "withdrawn"])
+    dated = df["assessment_outcome_date"].notna() | df["plan_issued_date"].notna()
+    return ~decided | dated
+
+
+def _plan_only_when_issue(df: pd.DataFrame) -> pd.Series:
+    return df["plan_issued_date"].isna() | df["assessment_outcome"].isin(["issue_plan"])
+
+
+def _value_or_fraction(df: pd.DataFrame) -> pd.Series:
+    return df["value"].notna() | (df["numerator"].notna() & df["denominator"].notna())
+
+
+def _fraction_in_range(df: pd.DataFrame) -> pd.Series:
+    return ~(df["numerator"] > df["denominator"]).fillna(False)
+
+
+def _denominator_not_zero(df: pd.DataFrame) -> pd.Series:
+    return ~(df["denominator"].eq(0) & df["value"].isna()).fillna(False)
+
+
+def _not_negative(column: str) -> Callable[[pd.DataFrame], pd.Series]:
+    def passes(df: pd.DataFrame) -> pd.Series:
+        return ~(df[column] < 0).fillna(False)
+
+    return passes
+
+
+def _title_consistent(df: pd.DataFrame) -> pd.Series:
+    titles = df.groupby("measure_id", sort=False, dropna=False)["title"].transform("nunique")
+    return titles.le(1)
+
+
+REQUESTS = TableSpec(
+    name="requests",
+    columns={
+        "request_id": ColumnSpec("id", required=True),
+        "person_id": ColumnSpec("id", required=True),
+        "received_date": ColumnSpec("date", required=True),
+        "request_outcome": ColumnSpec(
+            "code", required=True, codes=("assess", "not_assess", "withdrawn", "ongoing")
+        ),
+        "request_outcome_date": ColumnSpec("date"),
+        "assessment_outcome": ColumnSpec(
+            "code", codes=("issue_plan", "not_issue_plan", "withdrawn", "ongoing")
+        ),
+        "assessment_outcome_date": ColumnSpec("date"),
+        "plan_issued_date": ColumnSpec("date"),
+        "exception_20wk": ColumnSpec("bool"),
+        "primary_need": ColumnSpec("code", codes=PRIMARY_NEEDS, case="upper"),
+        "date_of_birth": ColumnSpec("date"),
+    },
+    key=("request_id",),
+    rules=(
+        Rule("missing_outcome_date", "request_outcome_date", _outcome_date_present),
+        Rule("before_received_date", "request_outcome_date",
+             _not_before("request_outcome_date", "received_date")),
+        Rule("assessment_outcome_without_assess", "assessment_outcome",
+             _assessment_only_when_assess),
+        Rule("missing_outcome_date", "assessment_outcome_date", _assessment_date_present),
+        Rule("before_request_outcome_date", "assessment_outcome_date",
+             _not_before("assessment_outcome_date", "request_outcome_date")),
+        Rule("plan_without_issue_decision", "plan_issued_date", _plan_only_when_issue),
+        Rule("before_received_date", "plan_issued_date",
+             _not_before("plan_issued_date", "received_date")),
+    ),
+)
+
+REVIEWS = TableSpec(
+    name="reviews",
+    columns={
+        "review_id": ColumnSpec("id", required=True),
+        "person_id": ColumnSpec("id", required=True),
+        "review_due_date": ColumnSpec("date", required=True),
+        "review_meeting_date": ColumnSpec("date"),
+        "review_decision_date": ColumnSpec("date"),
+        "review_outcome": ColumnSpec("code", codes=("maintain", "amend", "cease")),
+    },
+    key=("review_id",),
+    rules=(
+        Rule("before_meeting_date", "review_decision_date",
+             _not_before("review_decision_date", "review_meeting_date")),
+    ),
+)
+
+REFERRALS = TableSpec(
+    name="referrals",
+    columns={
+        "referral_id": ColumnSpec("id", required=True),
+        "person_id": ColumnSpec("id", required=True),
+        "service": ColumnSpec("code", required=True, codes=SERVICES, case="open"),
+        "referral_date": ColumnSpec("date", required=True),
+        "first_contact_date": ColumnSpec("date"),
+        "removed_date": ColumnSpec("date"),
+    },
+    key=("referral_id",),
+    rules=(
+        Rule("before_referral_date", "first_contact_date",
+             _not_before("first_contact_date", "referral_date")),
+        Rule("before_referral_date", "removed_date", _not_before("removed_date", "referral_date")),
+    ),
+)
+
+MEASURES = TableSpec(
+    name="measures",
+    columns={
+        "measure_id": ColumnSpec("id", required=True),
+        "title": ColumnSpec("text", required=True),
+        "source": ColumnSpec("text"),
+        "date": ColumnSpec("date", required=True),
+        "numerator": ColumnSpec("int"),
+        "denominator": ColumnSpec("int"),
+        "value": ColumnSpec("number"),
+        "unit": ColumnSpec("text", required=True),
+    },
+    key=("measure_id", "date"),
+    rules=(
+        Rule("title_differs", "title", _title_consistent),
+        Rule("missing_value_and_numerator", "value", _value_or_fraction),
+        Rule("negative_number", "numerator", _not_negative("numerator")),
+        Rule("negative_number", "denominator", _not_negative("denominator")),
+        Rule("numerator_above_denominator", "numerator", _fraction_in_range),
+        Rule("zero_denominator", "denominator", _denominator_not_zero),
+    ),
+)
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (REQUESTS, REVIEWS, REFERRALS, MEASURES)}
+"""Every input table, by the name used under ``data:`` in a params file."""
+
+RULE_SEPARATOR = "|"
+
+
+def schema(spec: TableSpec) -> pa.DataFrameSchema:
+    """Return the pandera schema of a typed input table.
+
+    Column checks are named by rule (``unknown_code``); cross-column checks are
+    named ``"<column>|<rule>"`` so that a failure names the column it excludes.
+
+    Parameters
+    ----------
+    spec
+        The table, one of :data:`TABLES`.
+
+    Returns
+    -------
+    pandera.pandas.DataFrameSchema
+        Validate with ``lazy=True`` to collect every failure.
+    """
+    columns = {}
+    for name, col in spec.columns.items():
+        checks = []
+        if col.codes is not None and col.case != "open":
+            checks.append(pa.Check.isin(col.codes, name="unknown_code"))
+        unique = spec.key == (name,)
+        columns[name] = pa.Column(
+            col.dtype,
+            checks=checks,
+            nullable=not col.required,
+            unique=unique,
+            report_duplicates="all",
+        )
+    checks = [
+        pa.Check(rule.passes, name=f"{rule.column}{RULE_SEPARATOR}{rule.name}")
+        for rule in spec.rules
+    ]
+    unique = list(spec.key) if len(spec.key) > 1 else None
+    return pa.DataFrameSchema(
+        columns,
+        checks=checks,
+        unique=unique,
+        report_duplicates="all",
+        strict=True,
+        ordered=True,
+        name=spec.name,
+    )
