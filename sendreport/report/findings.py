@@ -1,0 +1,131 @@
+"""Headline findings in plain English, generated from the pack's numbers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sendreport.tables import format_value, is_missing
+
+if TYPE_CHECKING:
+    from sendreport.report.pack import KPIView, Pack
+
+MAX_FINDINGS = 6
+
+
+def movement(view: KPIView) -> float | None:
+    """Signed movement from baseline, positive when better for the KPI's direction."""
+    base = view.plan_kpi.baseline
+    value = view.value("value")
+    if base is None or view.suppressed or is_missing(value) or view.improvement == "neutral":
+        return None
+    diff = float(value) - base.value
+    return diff if view.improvement == "increase" else -diff
+
+
+def _scaled(view: KPIView) -> float:
+    """Movement relative to the baseline's size, so KPIs of different units can be ranked."""
+    m = movement(view) or 0.0
+    base = abs(view.plan_kpi.baseline.value) if view.plan_kpi.baseline else 0.0
+    return m / base if base else m
+
+
+def headline_findings(pack: Pack) -> list[str]:
+    """Three to six findings: what improved, what got worse, what is off trajectory,
+    how the actions stand, and whether family voice and case data agree.
+
+    Parameters
+    ----------
+    pack
+        The built pack.
+
+    Returns
+    -------
+    list of str
+        Sentences in the order the summary prints them.
+    """
+    views = [v for v in pack.views if movement(v) is not None]
+    better = sorted((v for v in views if movement(v) > 0), key=_scaled, reverse=True)
+    worse = sorted((v for v in views if movement(v) < 0), key=_scaled)
+    findings = []
+    if better:
+        findings.append(
+            f"Improved: {len(better)} of {len(views)} measures with a baseline are better than it. "
+            + better[0].headline
+        )
+    if worse:
+        findings.append(
+            f"Worse: {len(worse)} of {len(views)} measures with a baseline are worse than it. "
+            + worse[0].headline
+        )
+    off = [v for v in pack.views if pack.on_trajectory(v) == "off trajectory"]
+    on = [v for v in pack.views if pack.on_trajectory(v) == "on trajectory"]
+    if off or on:
+        names = "; ".join(v.name for v in off[:3]) + ("; and others" if len(off) > 3 else "")
+        findings.append(
+            f"{len(on)} measures are on trajectory and {len(off)} off trajectory"
+            + (f" ({names})." if off else ".")
+        )
+    concern = [v for v in pack.views if v.variation == "special_cause_concern"]
+    if concern:
+        findings.append(
+            "Special cause concern in the latest month: "
+            + "; ".join(v.name for v in concern[:3]) + "."
+        )
+    findings.append(actions_finding(pack))
+    agreement = voice_vs_data(pack)
+    if agreement:
+        findings.append(agreement)
+    return findings[:MAX_FINDINGS]
+
+
+def actions_finding(pack: Pack) -> str:
+    """One sentence on the plan's actions."""
+    kpis = pack.kpis[pack.kpis["kpi_id"].str.startswith("actions_")]
+    values = dict(zip(kpis["kpi_id"], kpis["value"]))
+    total = len(pack.plan.actions)
+    complete = values.get("actions_complete")
+    text = f"Actions: {format_value(complete, '%')} of {total} complete"
+    text += f", {format_value(values.get('actions_overdue'), 'count')} overdue"
+    text += f", {format_value(values.get('actions_slipped'), 'count')} with a moved due date"
+    text += f" and {format_value(values.get('actions_not_started'), 'count')} not started."
+    return text
+
+
+def voice_vs_data(pack: Pack) -> str | None:
+    """Say whether family survey measures and case data moved the same way since baseline."""
+    survey = [v for v in pack.views if v.plan_kpi.id in pack.measure_titles and movement(v) is not None]
+    case = [v for v in pack.views if v.plan_kpi.id not in pack.measure_titles and movement(v) is not None]
+    if not survey or not case:
+        return None
+    s = survey[0]
+    case_better = sum(movement(v) > 0 for v in case)
+    survey_better = movement(s) > 0
+    majority_better = case_better * 2 >= len(case)
+    if survey_better == majority_better:
+        word = "improved" if survey_better else "worsened"
+        return (
+            f"Family voice and case data agree: {s.name.lower()} has {word} since baseline, "
+            f"as have {case_better if survey_better else len(case) - case_better} of {len(case)} "
+            "case-data measures."
+        )
+    return (
+        f"Family voice and case data disagree: {s.name.lower()} has "
+        f"{'improved' if survey_better else 'worsened'} since baseline while "
+        f"{len(case) - case_better if survey_better else case_better} of {len(case)} case-data "
+        f"measures have {'worsened' if survey_better else 'improved'}."
+    )
+
+
+def plain_english_summary(pack: Pack) -> list[str]:
+    """Short plain-English sentences for families: the better, the worse, and what happens next."""
+    out = []
+    views = [v for v in pack.views if movement(v) is not None]
+    for v in sorted(views, key=_scaled, reverse=True)[:3]:
+        word = "better" if movement(v) > 0 else "worse"
+        out.append(f"{v.name}: {word} than when the plan started. {v.headline}")
+    out.append(actions_finding(pack))
+    out.append(
+        "Figures about fewer than "
+        f"{pack.params.suppression_threshold} children are hidden (shown as c) to protect privacy."
+    )
+    return out

@@ -1,0 +1,371 @@
+"""The stocktake pack: everything the notebook shows, computed once from the params.
+
+In the notebook, one line builds it from the injected parameters::
+
+    pack = Pack.from_parameters(globals())
+
+and each section is then one call (``pack.show_cover()``, ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sendreport.params import Params, parse_params
+from sendreport.plan import Plan, PlanKPI, PriorityArea, load_plan
+
+SERIES_MONTHS_BEFORE = 24
+"""Months of history charted before the period when no baseline period is given."""
+
+
+@dataclass
+class KPIView:
+    """What the pack says about one plan KPI: its numbers, series and SPC reading."""
+
+    area: PriorityArea
+    plan_kpi: PlanKPI
+    name: str
+    unit: str
+    improvement: str
+    row: pd.Series | None
+    series: pd.DataFrame | None
+    variation: str | None = None
+    assurance: str | None = None
+    england: tuple[float, int] | None = None
+    headline: str = ""
+    internal: bool = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """``(kpi_id, service)``."""
+        return (self.plan_kpi.id, self.plan_kpi.service or "")
+
+    @property
+    def anchor(self) -> str:
+        """HTML id of the KPI's chart."""
+        return "kpi-" + "-".join(p for p in self.key if p).replace("_", "-")
+
+    def value(self, column: str) -> Any:
+        """A column of the KPI's row in ``kpis.csv`` (``None`` when absent)."""
+        if self.row is None or column not in self.row.index:
+            return None
+        return self.row[column]
+
+    @property
+    def suppressed(self) -> bool:
+        """True when the latest value is suppressed in this pack."""
+        return bool(self.value("suppressed")) and not self.internal
+
+
+@dataclass
+class Pack:
+    """A stocktake pack's data: params, plan, validated tables, KPIs and SPC series."""
+
+    params: Params
+    plan: Plan
+    tables: dict[str, pd.DataFrame]
+    quality: pd.DataFrame
+    kpis: pd.DataFrame
+    series: pd.DataFrame
+    views: list[KPIView] = field(default_factory=list)
+
+    @classmethod
+    def from_parameters(cls, namespace: Mapping[str, Any], *, base_dir: str | Path = ".") -> Pack:
+        """Build the pack from a notebook's parameters (its ``globals()``).
+
+        Parameters
+        ----------
+        namespace
+            A mapping holding the params keys (other names are ignored).
+        base_dir
+            Folder relative paths resolve against (the working folder).
+
+        Returns
+        -------
+        Pack
+            Validated inputs with KPIs, series, SPC and suppression applied.
+        """
+        raw = {k: namespace[k] for k in Params.model_fields if k in namespace}
+        params = parse_params(raw, base_dir=Path(base_dir).resolve(), source="notebook parameters")
+        return cls.from_params(params)
+
+    @classmethod
+    def from_params(cls, params: Params) -> Pack:
+        """Build the pack from validated params: load, validate, compute, suppress."""
+        from sendreport.disclosure import suppress_kpis, suppress_series
+        from sendreport.metrics import compute_kpis, kpi_series
+        from sendreport.validation import load_data
+
+        plan = load_plan(params.plan)
+        loaded = load_data(
+            params.data,
+            columns=params.columns,
+            values=params.values,
+            date_format=params.date_format,
+            header_row=params.header_row,
+            max_excluded_share=params.max_excluded_share,
+        )
+        kpis = compute_kpis(
+            loaded.tables,
+            period_start=params.period_start,
+            period_end=params.period_end,
+            plan=plan,
+            previous_period_end=params.previous_period_end,
+        )
+        kpis = suppress_kpis(kpis, threshold=params.suppression_threshold, audience=params.audience)
+        start = params.baseline_period_start or _months_before(
+            params.period_start, SERIES_MONTHS_BEFORE
+        )
+        series = kpi_series(loaded.tables, start=start, end=params.period_end)
+        series = suppress_series(
+            series, threshold=params.suppression_threshold, audience=params.audience
+        )
+        series = _with_spc(series)
+        pack = cls(
+            params=params,
+            plan=plan,
+            tables=loaded.tables,
+            quality=loaded.quality,
+            kpis=kpis,
+            series=series,
+        )
+        pack.views = [pack._view(area, kpi) for area, kpi in plan.kpis]
+        return pack
+
+    # ----- derived facts -------------------------------------------------------------
+
+    @cached_property
+    def measure_titles(self) -> dict[str, tuple[str, str, str]]:
+        """``measure_id -> (title, unit, source)`` from the ``measures`` table."""
+        m = self.tables.get("measures")
+        if m is None or m.empty:
+            return {}
+        first = m.sort_values("date").groupby("measure_id", sort=True).last()
+        return {
+            mid: (str(r["title"]), str(r["unit"]), str(r.get("source") or "measure"))
+            for mid, r in first.iterrows()
+        }
+
+    def kpi_name(self, kpi_id: str, service: str | None = None) -> tuple[str, str, str]:
+        """``(name, unit, improvement)`` of a KPI id, with its service in words."""
+        from sendreport.metrics import KPI_DEFINITIONS
+
+        if kpi_id in KPI_DEFINITIONS:
+            d = KPI_DEFINITIONS[kpi_id]
+            name, unit, improvement = d.title, d.unit, d.improvement
+        elif kpi_id in self.measure_titles:
+            name, unit, _ = self.measure_titles[kpi_id]
+            improvement = "increase" if unit == "%" else "neutral"
+        else:
+            name, unit, improvement = kpi_id, "", "neutral"
+        if service:
+            name = f"{name}: {service_label(service)}"
+        return name, unit, improvement
+
+    def _view(self, area: PriorityArea, kpi: PlanKPI) -> KPIView:
+        from sendreport.metrics import KPI_DEFINITIONS, headline
+        from sendreport.spc import assurance, variation
+
+        name, unit, improvement = self.kpi_name(kpi.id, kpi.service)
+        improvement = kpi.direction or improvement
+        service = kpi.service or ""
+        rows = self.kpis[(self.kpis["kpi_id"] == kpi.id) & (self.kpis["service"] == service)]
+        row = rows.iloc[0] if len(rows) else None
+        s = self.series[(self.series["kpi_id"] == kpi.id) & (self.series["service"] == service)]
+        s = s.reset_index(drop=True) if len(s) else None
+        view = KPIView(
+            area, kpi, name, unit, improvement, row, s, internal=self.params.audience == "internal"
+        )
+        if s is not None and s["value"].notna().any():
+            view.variation = variation(s)
+            if kpi.target is not None and improvement != "neutral":
+                view.assurance = assurance(s, kpi.target, improvement)
+        if kpi.id in ("ehcp_20wk_excl", "ehcp_20wk_incl"):
+            view.england = england_figure(kpi.id)
+        definition = KPI_DEFINITIONS.get(kpi.id)
+        if row is not None and definition is not None:
+            view.headline = headline(row, definition=definition, plan_kpi=kpi)
+        elif row is not None:
+            view.headline = measure_headline(view)
+        return view
+
+    def views_for(self, area: PriorityArea) -> list[KPIView]:
+        """The plan KPIs of one priority area."""
+        return [v for v in self.views if v.area.id == area.id]
+
+    def trajectory_value(self, view: KPIView) -> float | None:
+        """The trajectory's expected value at ``period_end`` (linear between milestones)."""
+        points = sorted((m.date, m.value) for m in view.plan_kpi.trajectory)
+        if view.plan_kpi.baseline is not None and self.params.baseline_period_end and points:
+            points.insert(0, (self.params.baseline_period_end, view.plan_kpi.baseline.value))
+        if not points:
+            return None
+        t = self.params.period_end
+        if t <= points[0][0]:
+            return points[0][1]
+        for (d0, v0), (d1, v1) in zip(points, points[1:]):
+            if d0 <= t <= d1:
+                return v0 + (v1 - v0) * ((t - d0).days / max((d1 - d0).days, 1))
+        return points[-1][1]
+
+    def on_trajectory(self, view: KPIView) -> str:
+        """``"on trajectory"``, ``"off trajectory"`` or ``"no trajectory"``."""
+        expected = self.trajectory_value(view)
+        value = view.value("value")
+        if expected is None or value is None or pd.isna(value) or view.improvement == "neutral":
+            return "no trajectory"
+        ok = value >= expected if view.improvement == "increase" else value <= expected
+        return "on trajectory" if ok else "off trajectory"
+
+    # ----- report outputs ----------------------------------------------------------------
+
+    def show_document(self) -> None:
+        """Declare the PDF's title, language and classification marking."""
+        from sendreport.report.display import declare_document
+        from sendreport.report.sections import period_label
+
+        p = self.params
+        title = p.title or (
+            f"{p.area_name}: {self.plan.type_label} stocktake evidence pack, "
+            f"{period_label(p.period_start, p.period_end)}"
+        )
+        declare_document(
+            title=title,
+            classification=p.classification,
+            running_head=f"{p.area_name}: SEND stocktake evidence pack",
+            author=p.author,
+            description=f"Progress against {self.plan.title}",
+        )
+
+    def show_cover(self) -> None:
+        """Show the cover page."""
+        self._show("cover_html", "cover")
+
+    def show_contents(self) -> None:
+        """Show the contents page."""
+        self._show("contents_html", "contents")
+
+    def show_summary(self) -> None:
+        """Show the summary for families (audience ``families``), findings and scorecard."""
+        if self.params.audience == "families":
+            self._show("families_summary_html", "families-summary")
+        self._show("summary_html", "summary")
+
+    def show_priority_areas(self) -> None:
+        """Show one section per priority area, each starting on a new page."""
+        from sendreport.report.display import show
+        from sendreport.report.sections import area_html
+
+        for area in self.plan.priority_areas:
+            show(area_html(self, area), role="priority-area", area=area.id)
+
+    def show_appendices(self) -> None:
+        """Show the definitions, data quality, evidence and provenance appendices."""
+        self._show("appendices_html", "appendices")
+
+    def _show(self, builder: str, role: str) -> None:
+        from sendreport.report import sections
+        from sendreport.report.display import show
+
+        show(getattr(sections, builder)(self), role=role)
+
+    def write_tables(self, folder: str | Path = ".") -> list[Path]:
+        """Write ``kpis.csv``, ``kpi_series.csv`` and ``data_quality.csv`` (SPEC 7).
+
+        Parameters
+        ----------
+        folder
+            Where to write; the runner executes the notebook in its output folder.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        folder = Path(folder)
+        out = []
+        series_cols = [
+            "kpi_id", "service", "month", "value", "numerator", "denominator",
+            "mean", "lpl", "upl", "point_type",
+        ]
+        extra = [c for c in ("suppressed", "trial_limits", "special_cause_rule") if c in self.series]
+        files = {
+            "kpis.csv": self.kpis,
+            "kpi_series.csv": self.series[series_cols + extra],
+            "data_quality.csv": self.quality,
+        }
+        for name, frame in files.items():
+            path = folder / name
+            frame.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+            out.append(path)
+        return out
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    ts = pd.Timestamp(day).to_period("M") - months
+    return ts.to_timestamp().date()
+
+
+def _with_spc(series: pd.DataFrame) -> pd.DataFrame:
+    """Add Making Data Count columns to every (kpi_id, service) series."""
+    from sendreport.metrics import KPI_DEFINITIONS
+    from sendreport.spc import xmr
+
+    if series.empty:
+        return series.assign(mean=pd.NA, lpl=pd.NA, upl=pd.NA, point_type=pd.NA)
+    parts = []
+    for kpi_id, part in series.groupby("kpi_id", sort=False):
+        d = KPI_DEFINITIONS.get(kpi_id)
+        improvement = d.improvement if d is not None else "increase"
+        parts.append(xmr(part, by=("kpi_id", "service"), improvement=improvement))
+    return pd.concat(parts, ignore_index=True)
+
+
+def england_figure(kpi_id: str) -> tuple[float, int] | None:
+    """The latest England figure DfE published for a timeliness KPI, with its year."""
+    from sendreport.benchmarks import dfe_benchmark
+
+    table = dfe_benchmark()
+    england = table[table["geographic_level"] == "National"].dropna(
+        subset=["pct_excl" if kpi_id == "ehcp_20wk_excl" else "pct_incl"]
+    )
+    if england.empty:
+        return None
+    latest = england.sort_values("year").iloc[-1]
+    col = "pct_excl" if kpi_id == "ehcp_20wk_excl" else "pct_incl"
+    return float(latest[col]), int(latest["year"])
+
+
+def service_label(service: str) -> str:
+    """A service code in words: ``speech_and_language_therapy`` -> ``Speech and language therapy``."""
+    words = service.replace("_", " ").strip()
+    return (words[:1].upper() + words[1:]).replace("Adhd", "ADHD")
+
+
+def measure_headline(view: KPIView) -> str:
+    """One sentence on a measure from the ``measures`` table against its baseline."""
+    from sendreport.tables import format_value
+
+    value = view.value("value")
+    if view.suppressed:
+        return f"{view.name}: the latest figure is suppressed (small numbers)."
+    if value is None or pd.isna(value):
+        return f"{view.name}: no figure for this period."
+    text = f"{view.name}: {format_value(value, view.unit)}"
+    base = view.plan_kpi.baseline
+    if base is not None:
+        word = "up" if value > base.value else "down" if value < base.value else "unchanged"
+        text += f", {word} from {format_value(base.value, view.unit)} at baseline ({base.period})"
+    if view.plan_kpi.target is not None:
+        text += f"; target {format_value(view.plan_kpi.target, view.unit)}"
+        if view.plan_kpi.target_date:
+            text += f" by {view.plan_kpi.target_date:%B %Y}"
+    return text + "."
+
