@@ -1,0 +1,260 @@
+"""Shared machinery of the KPI families: periods, day numbers, counting, Wilson intervals.
+
+Every family computes its KPIs for many periods at once (one period for
+``compute_kpis``, every calendar month for ``kpi_series``), so the monthly
+series and the period figures come from the same code. Dates become float day
+numbers (days since 1970-01-01, ``NaN`` for missing), so a difference of two
+dates is ``d(a, b)`` of SPEC 5 and comparisons with ``NaN`` are false.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sendreport.errors import DataValidationError, ParameterError
+
+Z95 = 1.959963984540054
+"""The 97.5th percentile of the standard normal distribution."""
+
+ROW_COLUMNS = ("kpi_id", "service", "value", "numerator", "denominator", "lower_ci", "upper_ci")
+"""Columns of the rows every family function returns, in order."""
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+DateLike = str | dt.date | pd.Timestamp
+"""Dates given as arguments: ISO strings, dates or Timestamps."""
+
+
+def as_timestamp(value: str | dt.date | pd.Timestamp, name: str) -> pd.Timestamp:
+    """Return ``value`` (ISO string, date or Timestamp) as a midnight Timestamp."""
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as err:
+        raise ParameterError(
+            f"{name} must be a date (ISO string, date or Timestamp), not {value!r}"
+        ) from err
+    if pd.isna(ts):
+        raise ParameterError(f"{name} must be a date (ISO string, date or Timestamp), not {value!r}")
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts.normalize()
+
+
+def single_period(period_start: DateLike, period_end: DateLike) -> Periods:
+    """The period ``period_start`` to ``period_end``, checked to end on or after its start."""
+    start = as_timestamp(period_start, "period_start")
+    end = as_timestamp(period_end, "period_end")
+    if end < start:
+        raise ParameterError(
+            f"period_end must be on or after period_start ({start.date()}), not {end.date()}"
+        )
+    return Periods.single(start, end)
+
+
+def day_number(ts: pd.Timestamp) -> float:
+    """Return the day number of a Timestamp."""
+    return float((np.datetime64(ts.date(), "D") - _EPOCH).astype("int64"))
+
+
+@dataclass(frozen=True)
+class Periods:
+    """Sorted, non-overlapping inclusive periods as day numbers."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+
+    @classmethod
+    def single(cls, start: pd.Timestamp, end: pd.Timestamp) -> Periods:
+        """One period from ``start`` to ``end`` inclusive."""
+        return cls(np.array([day_number(start)]), np.array([day_number(end)]))
+
+    @classmethod
+    def months(cls, start: pd.Timestamp, end: pd.Timestamp) -> Periods:
+        """Every calendar month from the month of ``start`` to that of ``end``."""
+        firsts = pd.date_range(start.to_period("M").start_time, end, freq="MS")
+        lasts = firsts + pd.offsets.MonthEnd(0)
+        return cls(
+            np.array([day_number(t) for t in firsts], dtype="float64"),
+            np.array([day_number(t) for t in lasts], dtype="float64"),
+        )
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def locate(self, days: np.ndarray) -> np.ndarray:
+        """Index of the period holding each day, or -1 (missing days are never held)."""
+        idx = np.searchsorted(self.starts, days, side="right") - 1
+        ok = (idx >= 0) & ~np.isnan(days)
+        ok[ok] = days[ok] <= self.ends[idx[ok]]
+        return np.where(ok, idx, -1)
+
+    def open_at_ends(self, since: np.ndarray, until: np.ndarray) -> np.ndarray:
+        """For each record open over ``[since, until)``, the slice of period ends it is open at.
+
+        Returns ``(lo, hi)`` stacked: the record is counted at every period end
+        ``ends[k]`` with ``lo <= k < hi``. Missing ``until`` means still open;
+        missing ``since`` means never open.
+        """
+        lo = np.searchsorted(self.ends, since, side="left")
+        hi = np.searchsorted(self.ends, np.where(np.isnan(until), np.inf, until), side="left")
+        never = np.isnan(since)
+        lo[never] = 0
+        hi[never] = 0
+        return np.stack([lo, np.maximum(hi, lo)])
+
+
+def check_columns(df: pd.DataFrame, required: Sequence[str], name: str) -> None:
+    """Raise ``DataValidationError`` naming every column of ``required`` missing from ``df``."""
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise DataValidationError(
+            f"{name} requires missing columns: {', '.join(missing)}. "
+            f"Found: {', '.join(map(str, df.columns)) or 'no columns'}"
+        )
+
+
+def days(df: pd.DataFrame, column: str) -> np.ndarray:
+    """Day numbers of a date column (``NaN`` where missing, or everywhere if the column is absent)."""
+    if column not in df.columns:
+        return np.full(len(df), np.nan)
+    values = df[column]
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        values = pd.to_datetime(values)
+    arr = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    out = (arr - _EPOCH).astype("int64").astype("float64")
+    out[np.isnat(arr)] = np.nan
+    return out
+
+
+def flags(df: pd.DataFrame, column: str) -> np.ndarray:
+    """A boolean column as a numpy array (missing and absent mean false)."""
+    if column not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    return df[column].fillna(False).astype(bool).to_numpy()
+
+
+def codes(df: pd.DataFrame, column: str) -> np.ndarray:
+    """A text column as a numpy object array (missing becomes ``""``)."""
+    if column not in df.columns:
+        return np.full(len(df), "", dtype=object)
+    return df[column].astype("string").fillna("").to_numpy(dtype=object)
+
+
+def count_by(group: np.ndarray, period: np.ndarray, n_groups: int, n_periods: int) -> np.ndarray:
+    """Counts per (group, period) of records with ``period >= 0``, shape ``(n_groups, n_periods)``."""
+    keep = period >= 0
+    flat = group[keep] * n_periods + period[keep]
+    return np.bincount(flat, minlength=n_groups * n_periods).reshape(n_groups, n_periods)
+
+
+def count_open(group: np.ndarray, span: np.ndarray, n_groups: int, n_periods: int) -> np.ndarray:
+    """Counts per (group, period end) of records open there; ``span`` from ``open_at_ends``."""
+    lo, hi = span
+    width = n_periods + 1
+    diff = np.bincount(group * width + lo, minlength=n_groups * width) - np.bincount(
+        group * width + hi, minlength=n_groups * width
+    )
+    return np.cumsum(diff.reshape(n_groups, width), axis=1)[:, :n_periods]
+
+
+def wilson(numerator: np.ndarray, denominator: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score 95% interval of ``numerator / denominator``, in per cent (``NaN`` if empty).
+
+    >>> lo, hi = wilson(np.array([5.0]), np.array([10.0]))
+    >>> round(float(lo[0]), 2), round(float(hi[0]), 2)
+    (23.66, 76.34)
+    """
+    num = np.asarray(numerator, dtype="float64")
+    den = np.asarray(denominator, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = num / den
+        z2 = Z95 * Z95
+        centre = (p + z2 / (2 * den)) / (1 + z2 / den)
+        half = Z95 * np.sqrt(p * (1 - p) / den + z2 / (4 * den * den)) / (1 + z2 / den)
+    empty = ~(den > 0)
+    lo = np.where(empty, np.nan, np.clip(centre - half, 0, 1) * 100)
+    hi = np.where(empty, np.nan, np.clip(centre + half, 0, 1) * 100)
+    return lo, hi
+
+
+def _frame(kpi_id: str, services: Sequence[str], n_periods: int, **cols: np.ndarray) -> pd.DataFrame:
+    n_groups = len(services)
+    out = pd.DataFrame(
+        {
+            "period": np.tile(np.arange(n_periods), n_groups),
+            "kpi_id": kpi_id,
+            "service": np.repeat(np.asarray(services, dtype=object), n_periods),
+        }
+    )
+    for name, values in cols.items():
+        out[name] = np.asarray(values, dtype="float64").reshape(-1)
+    return out
+
+
+def percentage_rows(
+    kpi_id: str, numerator: np.ndarray, denominator: np.ndarray, services: Sequence[str] = ("",)
+) -> pd.DataFrame:
+    """Rows of a percentage KPI from ``(groups, periods)`` counts; ``NaN`` where empty."""
+    num = np.asarray(numerator, dtype="float64")
+    den = np.asarray(denominator, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(den > 0, 100 * num / den, np.nan)
+    lo, hi = wilson(num, den)
+    return _frame(
+        kpi_id, services, num.shape[-1], value=value, numerator=num, denominator=den,
+        lower_ci=lo, upper_ci=hi,
+    )
+
+
+def count_rows(kpi_id: str, count: np.ndarray, services: Sequence[str] = ("",)) -> pd.DataFrame:
+    """Rows of a count KPI: ``value`` and ``numerator`` are the count, no denominator."""
+    count = np.asarray(count, dtype="float64")
+    nan = np.full(count.shape, np.nan)
+    return _frame(
+        kpi_id, services, count.shape[-1], value=count, numerator=count, denominator=nan,
+        lower_ci=nan, upper_ci=nan,
+    )
+
+
+def statistic_rows(
+    kpi_id: str, value: np.ndarray, n: np.ndarray, services: Sequence[str] = ("",)
+) -> pd.DataFrame:
+    """Rows of a mean, median or percentile: ``denominator`` is the number of records."""
+    n = np.asarray(n, dtype="float64")
+    nan = np.full(n.shape, np.nan)
+    value = np.where(n > 0, np.asarray(value, dtype="float64"), np.nan)
+    return _frame(
+        kpi_id, services, n.shape[-1], value=value, numerator=nan, denominator=n,
+        lower_ci=nan, upper_ci=nan,
+    )
+
+
+def finish(rows: Sequence[pd.DataFrame], *, keep_period: bool = False) -> pd.DataFrame:
+    """Concatenate family rows into the public shape (``ROW_COLUMNS``, nullable integer counts)."""
+    if rows:
+        out = pd.concat(rows, ignore_index=True)
+    else:
+        out = pd.DataFrame({c: pd.Series(dtype="float64") for c in ("period", *ROW_COLUMNS)})
+    for col in ("numerator", "denominator"):
+        out[col] = _to_int(out[col])
+    for col in ("value", "lower_ci", "upper_ci"):
+        if col not in out.columns:
+            out[col] = np.nan
+    out["kpi_id"] = out["kpi_id"].astype("str")
+    out["service"] = out["service"].astype("str")
+    cols = (["period"] if keep_period else []) + list(ROW_COLUMNS)
+    return out.loc[:, cols].reset_index(drop=True)
+
+
+def _to_int(values: pd.Series) -> pd.Series:
+    """Whole-number floats to nullable ``Int64`` (left as float if any value is fractional)."""
+    arr = pd.to_numeric(values, errors="coerce").astype("float64")
+    finite = arr.dropna()
+    if (finite == finite.round()).all():
+        return arr.astype("Int64")
+    return arr.astype("Float64")

@@ -1,0 +1,113 @@
+"""Improvement plan action KPIs (SPEC 5): complete, overdue, slipped, not started."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sendreport.metrics._helpers import DateLike, as_timestamp, count_rows, finish, percentage_rows
+from sendreport.plan import Action, Plan
+
+__all__ = ["action_kpis", "action_status_at"]
+
+
+def action_status_at(plan: Plan, action: Action, at: DateLike) -> str | None:
+    """The canonical status of ``action`` on ``at``, from its history; ``None`` if unknown.
+
+    The latest ``status_history`` entry dated on or before ``at`` wins; failing
+    that, an action completed on or before ``at`` was ``complete``.
+
+    Examples
+    --------
+    >>> from sendreport.plan import Action, Plan, PriorityArea, StatusChange
+    >>> a = Action(id="A1", title="t", owner="o", due_date="2024-06-30", status="complete",
+    ...            status_history=[StatusChange(date="2024-01-15", status="on_track")])
+    >>> p = Plan(title="p", type="priority_action_plan", priority_areas=[PriorityArea(
+    ...     id="P1", title="t", what_we_will_do="w", what_will_be_different="d", actions=[a])])
+    >>> action_status_at(p, a, "2024-03-31"), action_status_at(p, a, "2023-12-31")
+    ('on_track', None)
+    """
+    when = as_timestamp(at, "at").date()
+    earlier = [s for s in action.status_history if s.date <= when]
+    if earlier:
+        latest = max(earlier, key=lambda s: s.date)
+        return plan.status_vocabulary.get(latest.status, latest.status)
+    if action.completed_date is not None and action.completed_date <= when:
+        return "complete"
+    return None
+
+
+def action_kpis(plan: Plan, *, at: DateLike, from_history: bool = False) -> pd.DataFrame:
+    """Action KPIs of a plan: ``actions_complete`` (%), ``actions_overdue``,
+    ``actions_slipped`` and ``actions_not_started`` (counts).
+
+    ``actions_overdue`` counts actions not complete whose ``due_date`` is
+    before ``at``; ``actions_slipped`` those whose ``due_date`` is later than
+    their ``original_due_date``.
+
+    Parameters
+    ----------
+    plan
+        The improvement plan; statuses in its own vocabulary are mapped.
+    at
+        The period end.
+    from_history
+        False (default): use each action's current status (the plan as at the
+        stocktake). True: reconstruct statuses on ``at`` with
+        :func:`action_status_at` (for the previous stocktake); KPIs that need
+        a status nobody recorded, and ``actions_slipped`` (the plan does not
+        record when a date moved), are then ``NaN``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kpi_id, service, value, numerator, denominator, lower_ci, upper_ci``.
+
+    Examples
+    --------
+    >>> from sendreport.plan import Action, Plan, PriorityArea
+    >>> acts = [Action(id="A1", title="t", owner="o", due_date="2024-01-31", status="on_track",
+    ...                original_due_date="2023-12-31"),
+    ...         Action(id="A2", title="t", owner="o", due_date="2024-06-30", status="complete")]
+    >>> p = Plan(title="p", type="priority_action_plan", priority_areas=[PriorityArea(
+    ...     id="P1", title="t", what_we_will_do="w", what_will_be_different="d", actions=acts)])
+    >>> action_kpis(p, at="2024-03-31")[["kpi_id", "value", "numerator", "denominator"]]
+                    kpi_id  value  numerator  denominator
+    0     actions_complete   50.0          1            2
+    1      actions_overdue    1.0          1         <NA>
+    2      actions_slipped    1.0          1         <NA>
+    3  actions_not_started    0.0          0         <NA>
+    """
+    when = as_timestamp(at, "at").date()
+    actions = [action for _, action in plan.actions]
+    if from_history:
+        statuses = [action_status_at(plan, a, when) for a in actions]
+    else:
+        statuses = [plan.action_status(a) for a in actions]
+    known = all(s is not None for s in statuses)
+    nan = np.array([[np.nan]])
+
+    def count(values: list[bool]) -> np.ndarray:
+        return np.array([[sum(values)]], dtype="float64") if known else nan
+
+    complete = count([s == "complete" for s in statuses])
+    overdue = count([s != "complete" and a.due_date < when for s, a in zip(statuses, actions)])
+    not_started = count([s == "not_started" for s in statuses])
+    slipped = (
+        nan
+        if from_history
+        else np.array(
+            [[sum(a.original_due_date is not None and a.due_date > a.original_due_date
+                  for a in actions)]],
+            dtype="float64",
+        )
+    )
+    total = np.array([[len(actions)]], dtype="float64") if known else nan
+    return finish(
+        [
+            percentage_rows("actions_complete", complete, total),
+            count_rows("actions_overdue", overdue),
+            count_rows("actions_slipped", slipped),
+            count_rows("actions_not_started", not_started),
+        ]
+    )

@@ -1,0 +1,257 @@
+"""Children's health service waiting time KPIs from the ``referrals`` table (SPEC 4.3, 5).
+
+Bands follow NHS England's community health services waiting list statistics:
+over 18 weeks is more than 126 days, over 52 weeks more than 364 days. The
+clock starts at ``referral_date`` and stops at the first attended contact;
+a referral removed from the list without being seen stops being open too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from sendreport.metrics._helpers import (
+    DateLike,
+    Periods,
+    as_timestamp,
+    check_columns,
+    codes,
+    count_by,
+    count_open,
+    count_rows,
+    days,
+    finish,
+    percentage_rows,
+    single_period,
+    statistic_rows,
+)
+
+__all__ = ["autism_13wk", "waiting_list", "waits_seen"]
+
+LIST_REQUIRED = ("service", "referral_date", "first_contact_date")
+SEEN_REQUIRED = ("service", "referral_date", "first_contact_date")
+AUTISM_REQUIRED = ("service", "referral_date", "first_contact_date")
+AUTISM_SERVICE = "autism_assessment"
+
+WEEKS_18 = 126
+WEEKS_52 = 364
+WEEKS_13 = 91
+
+
+def service_codes(referrals: pd.DataFrame, services: Sequence[str] = ()) -> tuple[np.ndarray, list[str]]:
+    """Integer code per referral and the sorted services (those in the table and ``services``)."""
+    names = codes(referrals, "service")
+    every = sorted(set(names.tolist()) | set(services))
+    lookup = {name: i for i, name in enumerate(every)}
+    return np.array([lookup[n] for n in names], dtype="int64") if len(names) else np.zeros(
+        0, dtype="int64"
+    ), every
+
+
+def _stop(referrals: pd.DataFrame) -> np.ndarray:
+    both = np.stack([days(referrals, "first_contact_date"), days(referrals, "removed_date")])
+    out = np.full(len(referrals), np.nan)
+    some = ~np.isnan(both).all(axis=0)
+    out[some] = np.nanmin(both[:, some], axis=0)
+    return out
+
+
+def _list_by_period(
+    referrals: pd.DataFrame, periods: Periods, services: Sequence[str] = (), *, medians: bool = True
+) -> list[pd.DataFrame]:
+    group, names = service_codes(referrals, services)
+    g, k = len(names), len(periods)
+    referred = days(referrals, "referral_date")
+    stop = _stop(referrals)
+    open_now = count_open(group, periods.open_at_ends(referred, stop), g, k)
+    over_18 = count_open(group, periods.open_at_ends(referred + WEEKS_18 + 1, stop), g, k)
+    over_52 = count_open(group, periods.open_at_ends(referred + WEEKS_52 + 1, stop), g, k)
+    rows = [
+        count_rows("wait_list", open_now, names),
+        percentage_rows("wait_over_18wk", over_18, open_now, names),
+        percentage_rows("wait_over_52wk", over_52, open_now, names),
+    ]
+    if medians:
+        median = np.full((g, k), np.nan)
+        for j, t in enumerate(periods.ends):
+            is_open = (referred <= t) & ~(stop <= t)
+            weeks = pd.Series((t - referred[is_open]) / 7).groupby(group[is_open]).median()
+            median[weeks.index.to_numpy(), j] = weeks.to_numpy()
+        rows.append(statistic_rows("wait_median_open_weeks", median, open_now, names))
+    return rows
+
+
+def _seen_by_period(
+    referrals: pd.DataFrame, periods: Periods, services: Sequence[str] = ()
+) -> list[pd.DataFrame]:
+    group, names = service_codes(referrals, services)
+    g, k = len(names), len(periods)
+    seen = days(referrals, "first_contact_date")
+    period = periods.locate(seen)
+    weeks = (seen - days(referrals, "referral_date")) / 7
+    keep = period >= 0
+    stats = (
+        pd.DataFrame({"g": group[keep], "p": period[keep], "w": weeks[keep]})
+        .groupby(["g", "p"])["w"]
+        .quantile([0.5, 0.92])
+        .unstack()
+    )
+    median = np.full((g, k), np.nan)
+    p92 = np.full((g, k), np.nan)
+    if len(stats):
+        gi = stats.index.get_level_values(0).to_numpy()
+        pi = stats.index.get_level_values(1).to_numpy()
+        median[gi, pi] = stats[0.5].to_numpy()
+        p92[gi, pi] = stats[0.92].to_numpy()
+    n = count_by(group, period, g, k)
+    return [
+        statistic_rows("wait_median_seen_weeks", median, n, names),
+        statistic_rows("wait_p92_seen_weeks", p92, n, names),
+    ]
+
+
+def _autism_by_period(referrals: pd.DataFrame, periods: Periods) -> list[pd.DataFrame]:
+    seen = days(referrals, "first_contact_date")
+    autism = codes(referrals, "service") == AUTISM_SERVICE
+    period = np.where(autism, periods.locate(seen), -1)
+    on_time = (seen - days(referrals, "referral_date")) <= WEEKS_13
+    zero = np.zeros(len(referrals), dtype="int64")
+    k = len(periods)
+    return [
+        percentage_rows(
+            "autism_13wk",
+            count_by(zero, np.where(on_time, period, -1), 1, k),
+            count_by(zero, period, 1, k),
+        )
+    ]
+
+
+def waiting_list(
+    referrals: pd.DataFrame, *, at: DateLike, services: Sequence[str] = ()
+) -> pd.DataFrame:
+    """The waiting list of each service at ``at``, and how long its children have waited.
+
+    A referral is on the list at ``t`` when ``referral_date <= t`` and neither
+    ``first_contact_date`` nor ``removed_date`` is on or before ``t``. Per
+    service: ``wait_list`` (count), ``wait_over_18wk`` and ``wait_over_52wk``
+    (% of the list with ``d(referral_date, t)`` over 126 and 364 days) and
+    ``wait_median_open_weeks``.
+
+    Parameters
+    ----------
+    referrals
+        Needs ``service``, ``referral_date`` and ``first_contact_date``;
+        ``removed_date`` is optional.
+    at
+        The date of the snapshot (the period end).
+    services
+        Services to report even if they have no referrals (list 0, others NaN).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kpi_id, service, value, numerator, denominator, lower_ci, upper_ci``,
+        by KPI then service (alphabetical).
+
+    Examples
+    --------
+    On 2024-03-31, one child waiting 127 days, one 126 days, one seen that day:
+
+    >>> r = pd.DataFrame({
+    ...     "service": ["audiology"] * 3,
+    ...     "referral_date": pd.to_datetime(["2023-11-25", "2023-11-26", "2023-01-01"]),
+    ...     "first_contact_date": pd.to_datetime([None, None, "2024-03-31"]),
+    ... })
+    >>> waiting_list(r, at="2024-03-31")[
+    ...     ["kpi_id", "value", "numerator", "denominator"]].round(2)
+                       kpi_id  value  numerator  denominator
+    0               wait_list   2.00          2         <NA>
+    1          wait_over_18wk  50.00          1            2
+    2          wait_over_52wk   0.00          0            2
+    3  wait_median_open_weeks  18.07       <NA>            2
+    """
+    check_columns(referrals, LIST_REQUIRED, "waiting_list")
+    when = as_timestamp(at, "at")
+    return finish(_list_by_period(referrals, Periods.single(when, when), services))
+
+
+def waits_seen(
+    referrals: pd.DataFrame,
+    *,
+    period_start: DateLike,
+    period_end: DateLike,
+    services: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Waits of children first seen in a period: median and 92nd percentile, in weeks.
+
+    Over referrals with ``first_contact_date`` in the period, per service,
+    ``d(referral_date, first_contact_date) / 7``: ``wait_median_seen_weeks``
+    and ``wait_p92_seen_weeks`` (linear interpolation). ``denominator`` is
+    the number seen.
+
+    Parameters
+    ----------
+    referrals
+        Needs ``service``, ``referral_date`` and ``first_contact_date``.
+    period_start, period_end
+        The period, both days included.
+    services
+        Services to report even if they have no referrals (values NaN).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kpi_id, service, value, numerator, denominator, lower_ci, upper_ci``.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({
+    ...     "service": ["physiotherapy"] * 2,
+    ...     "referral_date": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+    ...     "first_contact_date": pd.to_datetime(["2024-01-08", "2024-01-22"]),
+    ... })
+    >>> waits_seen(r, period_start="2024-01-01", period_end="2024-01-31")[
+    ...     ["kpi_id", "value", "denominator"]]
+                       kpi_id  value  denominator
+    0  wait_median_seen_weeks   2.00            2
+    1     wait_p92_seen_weeks   2.84            2
+    """
+    check_columns(referrals, SEEN_REQUIRED, "waits_seen")
+    return finish(_seen_by_period(referrals, single_period(period_start, period_end), services))
+
+
+def autism_13wk(referrals: pd.DataFrame, *, period_start: DateLike, period_end: DateLike) -> pd.DataFrame:
+    """Percentage of autism assessments started within 13 weeks (``autism_13wk``, NICE QS51).
+
+    Over ``autism_assessment`` referrals with ``first_contact_date`` in the
+    period: % with ``d(referral_date, first_contact_date) <= 91``.
+
+    Parameters
+    ----------
+    referrals
+        Needs ``service``, ``referral_date`` and ``first_contact_date``.
+    period_start, period_end
+        The period, both days included.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row (``service`` empty) with numerator, denominator and Wilson limits.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({
+    ...     "service": ["autism_assessment", "autism_assessment", "audiology"],
+    ...     "referral_date": pd.to_datetime(["2024-01-01"] * 3),
+    ...     "first_contact_date": pd.to_datetime(["2024-04-01", "2024-04-02", "2024-04-01"]),
+    ... })
+    >>> autism_13wk(r, period_start="2024-04-01", period_end="2024-04-30")[
+    ...     ["value", "numerator", "denominator"]]
+       value  numerator  denominator
+    0   50.0          1            2
+    """
+    check_columns(referrals, AUTISM_REQUIRED, "autism_13wk")
+    return finish(_autism_by_period(referrals, single_period(period_start, period_end)))
