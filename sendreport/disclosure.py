@@ -300,7 +300,7 @@ def suppress_series(
 
 
 def _is_small(values: np.ndarray, threshold: int) -> np.ndarray:
-    """True where a count is from 1 to ``threshold - 1`` (missing values are not small)."""
+    """Flag counts from 1 to ``threshold - 1`` (missing values are not small)."""
     with np.errstate(invalid="ignore"):
         return (values >= 1) & (values < threshold)
 
@@ -389,7 +389,7 @@ def _secondary(
 
 
 def _flagged_row(members: list[tuple[int, int]], flags: np.ndarray) -> int:
-    """The (0-based) row of the one flagged member of a line."""
+    """Return the (0-based) row of the one flagged member of a line."""
     return next(m[0] for m in members if flags[m])
 
 
