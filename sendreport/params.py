@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from sendreport.errors import ParameterError
 from sendreport.plan import format_validation_error
@@ -18,6 +18,14 @@ TABLES = ("requests", "reviews", "referrals", "measures")
 """Input tables a params file may name under ``data``."""
 
 AUDIENCES = ("shared", "internal", "families")
+DATE_KEYS = (
+    "period_start",
+    "period_end",
+    "reference_date",
+    "baseline_period_start",
+    "baseline_period_end",
+    "previous_period_end",
+)
 
 
 class Params(BaseModel):
@@ -55,30 +63,7 @@ class Params(BaseModel):
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Params:
-        problems = []
-        if self.period_end < self.period_start:
-            problems.append(
-                f"period_end ({self.period_end}) is before period_start ({self.period_start})"
-            )
-        b0, b1 = self.baseline_period_start, self.baseline_period_end
-        if (b0 is None) != (b1 is None):
-            problems.append("baseline_period_start and baseline_period_end must be given together")
-        elif b0 is not None and b1 is not None and b1 < b0:
-            problems.append(f"baseline_period_end ({b1}) is before baseline_period_start ({b0})")
-        if self.previous_period_end is not None and self.previous_period_end >= self.period_end:
-            problems.append(
-                f"previous_period_end ({self.previous_period_end}) must be before "
-                f"period_end ({self.period_end})"
-            )
-        for key in ("data", "columns", "values", "date_format", "header_row"):
-            unknown = sorted(set(getattr(self, key)) - set(TABLES))
-            if unknown:
-                problems.append(
-                    f"{key}: unknown table {', '.join(map(repr, unknown))}; "
-                    f"expected one of {', '.join(TABLES)}"
-                )
-        if not area_slug(self.area_name):
-            problems.append(f"area_name {self.area_name!r} has no letters or digits to name a folder")
+        problems = consistency_problems(dict(self))
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -107,6 +92,59 @@ class Params(BaseModel):
         """Return the parameters as papermill injects them (plain YAML/JSON types)."""
         out = self.model_dump(mode="json")
         return out
+
+
+def consistency_problems(values: dict[str, Any]) -> list[str]:
+    """Problems between parameters: dates out of order, unknown tables, an unusable area name.
+
+    Parameters
+    ----------
+    values
+        Parameter values; dates as ``datetime.date`` (others are skipped), so
+        this also runs on a params file whose other fields failed.
+
+    Returns
+    -------
+    list of str
+        One line per problem.
+    """
+    problems = []
+    start, end = values.get("period_start"), values.get("period_end")
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+        problems.append(f"period_end ({end}) is before period_start ({start})")
+    b0, b1 = values.get("baseline_period_start"), values.get("baseline_period_end")
+    if (b0 is None) != (b1 is None):
+        problems.append("baseline_period_start and baseline_period_end must be given together")
+    elif isinstance(b0, dt.date) and isinstance(b1, dt.date) and b1 < b0:
+        problems.append(f"baseline_period_end ({b1}) is before baseline_period_start ({b0})")
+    prev = values.get("previous_period_end")
+    if isinstance(prev, dt.date) and isinstance(end, dt.date) and prev >= end:
+        problems.append(f"previous_period_end ({prev}) must be before period_end ({end})")
+    for key in ("data", "columns", "values", "date_format", "header_row"):
+        mapping = values.get(key)
+        unknown = sorted(set(mapping) - set(TABLES)) if isinstance(mapping, dict) else []
+        if unknown:
+            problems.append(
+                f"{key}: unknown table {', '.join(map(repr, unknown))}; "
+                f"expected one of {', '.join(TABLES)}"
+            )
+    name = values.get("area_name")
+    if isinstance(name, str) and name and not area_slug(name):
+        problems.append(f"area_name {name!r} has no letters or digits to name a folder")
+    return problems
+
+
+def _parsed_dates(raw: dict[str, Any]) -> dict[str, Any]:
+    """The date parameters that parse, for consistency checks on an otherwise invalid file."""
+    adapter = TypeAdapter(dt.date)
+    out = dict(raw)
+    for key in DATE_KEYS:
+        if key in raw:
+            try:
+                out[key] = adapter.validate_python(raw[key])
+            except ValidationError:
+                out[key] = "unparseable"
+    return out
 
 
 def area_slug(name: str) -> str:
@@ -181,6 +219,12 @@ def parse_params(raw: Any, *, base_dir: Path | str = ".", source: str = "params"
         params = Params.model_validate(resolved)
     except ValidationError as err:
         problems.extend(format_validation_error(err, source))
+        reported = "\n".join(problems)
+        problems.extend(
+            f"{source}: {line}"
+            for line in consistency_problems(_parsed_dates(resolved))
+            if line not in reported
+        )
     for label, path in _paths_to_check(resolved).items():
         p = Path(path)
         if not p.exists():
