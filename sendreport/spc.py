@@ -1,0 +1,514 @@
+"""Statistical process control in the NHS England Making Data Count style.
+
+An XmR ("plot the dots") chart per series: the mean, process limits from the
+mean moving range, and four rules that flag special cause variation
+(SPEC section 6). The NHS-R Community's R package NHSRplotthedots is the
+reference implementation; ``docs/spc.md`` lists where and why we differ.
+
+All series are computed at once with array operations, so thousands of
+facets cost little more than one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from sendreport.errors import DataValidationError, ParameterError
+
+__all__ = [
+    "CREATES",
+    "POINT_TYPES",
+    "RULES",
+    "assurance",
+    "variation",
+    "xmr",
+]
+
+LIMIT = 2.66
+"""Process limits sit ``LIMIT`` mean moving ranges from the mean (3 sigma)."""
+NEAR_LIMIT = 2 * LIMIT / 3
+"""The 2 sigma line used by the two-of-three rule (1.7733 mean moving ranges)."""
+SCREEN = 3.267
+"""Moving ranges at or above ``SCREEN`` times their mean are screened out."""
+TRIAL_POINTS = 12
+"""Limits from fewer points than this are trial limits."""
+
+IMPROVEMENTS = ("increase", "decrease", "neutral")
+RUN_LENGTHS = (6, 7)
+RULES = ("outside_limits", "trend", "two_of_three", "shift")
+"""Values of ``special_cause_rule``, in order of precedence."""
+POINT_TYPES = (
+    "common_cause",
+    "special_cause_improvement",
+    "special_cause_concern",
+    "special_cause_neutral_high",
+    "special_cause_neutral_low",
+)
+CREATES = (
+    "mean",
+    "lpl",
+    "upl",
+    "near_lpl",
+    "near_upl",
+    "rebase_group",
+    "trial_limits",
+    "special_cause_rule",
+    "point_type",
+)
+"""Columns that :func:`xmr` adds to its input."""
+
+Improvement = Literal["increase", "decrease", "neutral"]
+
+
+def _check_option(name: str, value: Any, allowed: Sequence[Any]) -> None:
+    if value not in allowed:
+        quoted = [repr(a) for a in allowed]
+        choices = ", ".join(quoted[:-1]) + " or " + quoted[-1]
+        raise ParameterError(f"{name} must be {choices}, not {value!r}")
+
+
+def _check_columns(df: pd.DataFrame, needed: Sequence[str]) -> None:
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise ParameterError(
+            f"xmr requires missing columns: {', '.join(missing)}. "
+            f"Found: {', '.join(map(str, df.columns))}"
+        )
+
+
+def _rebase_groups(
+    dates: np.ndarray,
+    series: np.ndarray,
+    keys: pd.DataFrame,
+    rebase: Sequence[Any] | Mapping[Any, Sequence[Any]],
+) -> np.ndarray:
+    """Number of rebase dates on or before each point, per series."""
+    count = np.zeros(len(dates), dtype=np.int64)
+    if isinstance(rebase, Mapping):
+        if keys.shape[1] == 0:
+            raise ParameterError(
+                "rebase can only be a mapping of series to dates when by is given; "
+                "pass a list of dates instead"
+            )
+        row_key = _series_keys(keys)
+        for key, key_dates in rebase.items():
+            mask = np.array([k == key for k in row_key], dtype=bool)
+            if not mask.any():
+                raise ParameterError(f"rebase names a series that is not in the data: {key!r}")
+            cut = np.sort(pd.to_datetime(pd.Series(list(key_dates))).to_numpy("datetime64[ns]"))
+            count[mask] = np.searchsorted(cut, dates[mask], side="right")
+    elif len(rebase):
+        cut = np.sort(pd.to_datetime(pd.Series(list(rebase))).to_numpy("datetime64[ns]"))
+        count = np.searchsorted(cut, dates, side="right").astype(np.int64)
+    # dense numbering from 0 within each series
+    new = np.ones(len(dates), dtype=bool)
+    new[1:] = (series[1:] != series[:-1]) | (count[1:] != count[:-1])
+    first = np.ones(len(dates), dtype=bool)
+    first[1:] = series[1:] != series[:-1]
+    step = np.where(first, 0, new.astype(np.int64))
+    group = np.cumsum(step)
+    start = np.maximum.accumulate(np.where(first, np.arange(len(dates)), 0))
+    return group - group[start]
+
+
+def _seg_sum(seg: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    return np.bincount(seg, weights=values, minlength=n)
+
+
+def _runs(key: np.ndarray, breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Run id and run length for consecutive equal ``key`` not split by ``breaks``."""
+    start = np.ones(len(key), dtype=bool)
+    start[1:] = (key[1:] != key[:-1]) | breaks[1:]
+    run = np.cumsum(start) - 1
+    length = np.bincount(run)[run] if len(run) else np.zeros(0, np.int64)
+    return run, length
+
+
+def _mark_ranges(n: int, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Boolean mask of the union of inclusive index ranges ``[first, last]``."""
+    diff = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(diff, first, 1)
+    np.add.at(diff, last + 1, -1)
+    return np.cumsum(diff[:-1]) > 0
+
+
+def _special_causes(
+    v: np.ndarray,
+    seg: np.ndarray,
+    mean: np.ndarray,
+    lpl: np.ndarray,
+    upl: np.ndarray,
+    near_lpl: np.ndarray,
+    near_upl: np.ndarray,
+    run_length: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rule (index into RULES, -1 for none) and direction (+1 high, -1 low) per point."""
+    n = len(v)
+    observed = ~np.isnan(v)
+    seg_break = np.ones(n, dtype=bool)
+    seg_break[1:] = seg[1:] != seg[:-1]
+    with np.errstate(invalid="ignore"):
+        side = np.where(observed, np.sign(v - mean), 0.0)
+        side = np.nan_to_num(side, nan=0.0)
+        above = v > upl
+        below = v < lpl
+        close = ((v > near_upl) & (v < upl)) | ((v < near_lpl) & (v > lpl))
+
+    # Rule 1: a point outside the process limits.
+    outside = above | below
+
+    # Rule 2: a trend, run_length points each strictly above (below) the one before.
+    step = np.zeros(n)
+    with np.errstate(invalid="ignore"):
+        step[1:] = np.sign(v[1:] - v[:-1])
+    step = np.nan_to_num(step, nan=0.0)
+    step[seg_break] = 0.0
+    run, length = _runs(step, seg_break | (step == 0))
+    qualifies = (step != 0) & (length >= run_length - 1)
+    idx = np.flatnonzero(qualifies)
+    run_first = np.full(n, n, dtype=np.int64)
+    run_last = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(run_first, run[idx], idx)
+    np.maximum.at(run_last, run[idx], idx)
+    up_runs = np.unique(run[idx][step[idx] > 0])
+    down_runs = np.unique(run[idx][step[idx] < 0])
+    # a run of k rising steps covers the point before its first step too
+    up = _mark_ranges(n, run_first[up_runs] - 1, run_last[up_runs])
+    down = _mark_ranges(n, run_first[down_runs] - 1, run_last[down_runs])
+    next_step = np.zeros(n)
+    next_step[:-1] = step[1:]
+    trend_dir = np.where(up & down, next_step, np.where(up, 1.0, np.where(down, -1.0, 0.0)))
+    trend = up | down
+
+    # Rule 3: two of three consecutive points beyond 2 sigma, all three on one side.
+    two_of_three = np.zeros(n, dtype=bool)
+    if n >= 3:
+        same_seg = (seg[2:] == seg[:-2]) & (seg[1:-1] == seg[:-2])
+        side_sum = side[:-2] + side[1:-1] + side[2:]
+        close_sum = close[:-2].astype(int) + close[1:-1] + close[2:]
+        window = same_seg & (np.abs(side_sum) == 3) & (close_sum >= 2)
+        for offset in range(3):
+            two_of_three[offset : n - 2 + offset] |= window
+        two_of_three &= close
+
+    # Rule 4: a shift, run_length points in a row on one side of the mean.
+    _, side_len = _runs(side, seg_break | (side == 0))
+    shift = (side != 0) & (side_len >= run_length)
+
+    rule = np.select([outside, trend, two_of_three, shift], [0, 1, 2, 3], default=-1)
+    direction = np.where(rule == 1, trend_dir, side)
+    direction = np.where(rule == -1, 0.0, direction)
+    return rule, direction
+
+
+def xmr(
+    df: pd.DataFrame,
+    *,
+    value: str = "value",
+    date: str = "month",
+    by: Sequence[str] | str = (),
+    improvement: Improvement = "increase",
+    screen_outliers: bool = True,
+    run_length: int = 7,
+    rebase: Sequence[Any] | Mapping[Any, Sequence[Any]] = (),
+    fix_after_n_points: int | None = None,
+    target: float | Mapping[Any, float] | None = None,
+) -> pd.DataFrame:
+    """Add XmR limits and Making Data Count point types to one or more series.
+
+    Each series (one per combination of ``by``) is ordered by ``date``. The
+    mean and the mean moving range come from the observed values of each
+    rebase group (optionally only its first ``fix_after_n_points``); moving
+    ranges of ``SCREEN`` times their mean or more are screened out first when
+    ``screen_outliers``. Process limits are ``mean +/- 2.66`` mean moving
+    ranges. Special cause rules, in precedence order: a point outside the
+    limits; ``run_length`` points each strictly above (below) the one before,
+    all flagged; two of three consecutive points beyond 2 sigma with all three
+    on one side of the mean, the close points flagged; ``run_length`` points
+    in a row on one side of the mean (a point on the mean breaks the run).
+
+    Missing values (suppressed months) are skipped: they do not count towards
+    the mean, moving ranges are taken only between consecutive observed
+    points, every run is broken by them, and their ``point_type`` and
+    ``special_cause_rule`` are missing. Their rows keep the limits of their
+    rebase group so that charts draw the limits across the gap.
+
+    Parameters
+    ----------
+    df
+        One row per series and date. Required columns: ``value``, ``date``
+        and the ``by`` columns.
+    value, date
+        Names of the value and date columns.
+    by
+        Columns that identify a series; empty for a single series.
+    improvement
+        ``"increase"``, ``"decrease"`` or ``"neutral"``: which direction of
+        special cause is an improvement.
+    screen_outliers
+        Screen large moving ranges before computing the limits.
+    run_length
+        Points needed for a trend or a shift: 7 (default) or 6.
+    rebase
+        Dates from which the mean, limits and rules restart: a list for every
+        series, or a mapping from a series key (the ``by`` value, a tuple when
+        ``by`` has several columns) to its list. A rebase date starts a new
+        group at the first point on or after it.
+    fix_after_n_points
+        Compute each rebase group's limits from its first n observed points
+        only and extend them to the rest.
+    target
+        A target for every series, or a mapping from series key to target.
+        When given, adds ``target`` and ``assurance`` columns (see
+        :func:`assurance`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The input rows, sorted by ``by`` then ``date`` with a fresh
+        ``RangeIndex``, plus ``mean``, ``lpl``, ``upl``, ``near_lpl``,
+        ``near_upl``, ``rebase_group`` (0, 1, ... within each series),
+        ``trial_limits`` (True when the limits rest on fewer than 12 points),
+        ``special_cause_rule`` (one of :data:`RULES`, missing when none) and
+        ``point_type`` (one of :data:`POINT_TYPES`).
+
+    Raises
+    ------
+    ParameterError
+        For an unknown option value or a missing column.
+    DataValidationError
+        When a series has the same date twice or values are not numeric.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=4, freq="MS"),
+    ...                    "value": [1.0, 3.0, 2.0, 4.0]})
+    >>> r = xmr(df)
+    >>> float(r["mean"][0]), float(r["upl"][0]), r["point_type"].tolist()[0]
+    (2.5, 6.933333333333334, 'common_cause')
+    """
+    _check_option("improvement", improvement, IMPROVEMENTS)
+    _check_option("run_length", run_length, RUN_LENGTHS)
+    if fix_after_n_points is not None and (
+        isinstance(fix_after_n_points, bool)
+        or not isinstance(fix_after_n_points, (int, np.integer))
+        or fix_after_n_points < 2
+    ):
+        raise ParameterError(
+            f"fix_after_n_points must be a whole number of at least 2 or None, "
+            f"not {fix_after_n_points!r}"
+        )
+    by = (by,) if isinstance(by, str) else tuple(by)
+    _check_columns(df, [value, date, *by])
+    if not (pd.api.types.is_numeric_dtype(df[value]) or df[value].isna().all()):
+        raise DataValidationError(
+            f"xmr requires numeric values in column {value!r}; found dtype {df[value].dtype}"
+        )
+
+    order = list(by) + [date]
+    out = df.sort_values(order, kind="stable").reset_index(drop=True)
+    dates = pd.to_datetime(out[date]).to_numpy("datetime64[ns]")
+    if by:
+        series = out.groupby(list(by), sort=False, dropna=False).ngroup().to_numpy()
+    else:
+        series = np.zeros(len(out), dtype=np.int64)
+    dup = np.zeros(len(out), dtype=bool)
+    dup[1:] = (series[1:] == series[:-1]) & (dates[1:] == dates[:-1])
+    if dup.any():
+        rows = out.loc[dup, order].drop_duplicates().head(3).to_dict("records")
+        raise DataValidationError(
+            f"xmr requires one row per series and {date!r}; found duplicates such as {rows}"
+        )
+
+    v = out[value].to_numpy(dtype=float, na_value=np.nan)
+    n = len(out)
+    rebase_group = _rebase_groups(dates, series, out[list(by)], rebase)
+    seg_start = np.ones(n, dtype=bool)
+    seg_start[1:] = (series[1:] != series[:-1]) | (rebase_group[1:] != rebase_group[:-1])
+    seg = np.cumsum(seg_start) - 1
+    n_seg = int(seg[-1]) + 1 if n else 0
+
+    observed = ~np.isnan(v)
+    rank = np.cumsum(observed)
+    first = np.flatnonzero(seg_start)
+    before = np.concatenate(([0], rank))[first]
+    rank = rank - before[seg]  # 1-based rank of each observed point in its group
+    n_obs = _seg_sum(seg, observed.astype(float), n_seg)
+    used = observed & (rank <= (fix_after_n_points or np.inf))
+    vz = np.where(used, v, 0.0)
+    n_used = _seg_sum(seg, used.astype(float), n_seg)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        seg_mean = _seg_sum(seg, vz, n_seg) / n_used
+        pair = np.zeros(n, dtype=bool)
+        pair[1:] = used[1:] & used[:-1] & ~seg_start[1:]
+        mr = np.zeros(n)
+        mr[1:] = np.abs(vz[1:] - vz[:-1])
+        mr = np.where(pair, mr, 0.0)
+        n_mr = _seg_sum(seg, pair.astype(float), n_seg)
+        amr = _seg_sum(seg, mr, n_seg) / n_mr
+        if screen_outliers:
+            keep = pair & ((mr < SCREEN * amr[seg]) | (amr[seg] == 0))
+            amr = _seg_sum(seg, np.where(keep, mr, 0.0), n_seg) / _seg_sum(
+                seg, keep.astype(float), n_seg
+            )
+    mean = seg_mean[seg]
+    half, near = LIMIT * amr[seg], NEAR_LIMIT * amr[seg]
+    lpl, upl = mean - half, mean + half
+    near_lpl, near_upl = mean - near, mean + near
+
+    rule, direction = _special_causes(v, seg, mean, lpl, upl, near_lpl, near_upl, run_length)
+    if improvement == "neutral":
+        kinds = np.where(direction > 0, POINT_TYPES[3], POINT_TYPES[4])
+    else:
+        sign = 1.0 if improvement == "increase" else -1.0
+        kinds = np.where(direction * sign > 0, POINT_TYPES[1], POINT_TYPES[2])
+    point_type = np.where(rule >= 0, kinds, POINT_TYPES[0]).astype(object)
+    point_type[~observed] = None
+    rule_name = np.array(RULES + (None,), dtype=object)[rule]
+
+    trial_below = min(TRIAL_POINTS, fix_after_n_points or TRIAL_POINTS)
+    out = out.assign(
+        mean=mean,
+        lpl=lpl,
+        upl=upl,
+        near_lpl=near_lpl,
+        near_upl=near_upl,
+        rebase_group=rebase_group.astype(np.int64),
+        trial_limits=(n_obs < trial_below)[seg] if n else np.zeros(0, bool),
+        special_cause_rule=pd.array(rule_name, dtype="str"),
+        point_type=pd.array(point_type, dtype="str"),
+    )
+    if target is not None:
+        out = _add_assurance(out, by, target, improvement)
+    return out
+
+
+def _series_keys(keys: pd.DataFrame) -> list[Any]:
+    """Series key of each row: the ``by`` value, or a tuple of them."""
+    rows = list(keys.itertuples(index=False, name=None))
+    return [r[0] if len(r) == 1 else r for r in rows]
+
+
+def _add_assurance(
+    out: pd.DataFrame,
+    by: tuple[str, ...],
+    target: float | Mapping[Any, float],
+    improvement: Improvement,
+) -> pd.DataFrame:
+    if isinstance(target, Mapping) and not by:
+        raise ParameterError(
+            "target can only be a mapping of series to targets when by is given; "
+            "pass a number instead"
+        )
+    if by:
+        series = out.groupby(list(by), sort=False, dropna=False).ngroup().to_numpy()
+    else:
+        series = np.zeros(len(out), dtype=np.int64)
+    last = np.flatnonzero(np.append(series[1:] != series[:-1], True)) if len(out) else []
+    keys = _series_keys(out[list(by)].iloc[last]) if by else [None] * len(last)
+    if isinstance(target, Mapping):
+        targets = [target.get(k) for k in keys]
+    else:
+        targets = [float(target)] * len(last)
+    status = [
+        assurance(out.iloc[[i]], t, improvement) for i, t in zip(last, targets, strict=True)
+    ]
+    per_row_target = np.array([np.nan if t is None else t for t in targets], dtype=float)
+    return out.assign(
+        target=per_row_target[series] if len(out) else np.zeros(0),
+        assurance=pd.array(np.array(status, dtype=object)[series], dtype="str"),
+    )
+
+
+def assurance(result: pd.DataFrame, target: float | None, improvement: Improvement) -> str | None:
+    """Say whether a series will reliably meet its target.
+
+    Uses the process limits of the last rebase group of one series (the last
+    row of an :func:`xmr` result). For ``improvement="increase"`` a target
+    above the upper limit will consistently be failed and one below the lower
+    limit consistently passed; ``"decrease"`` is the reverse; otherwise the
+    target will be met inconsistently.
+
+    Parameters
+    ----------
+    result
+        The :func:`xmr` result of one series.
+    target
+        The target value, or None.
+    improvement
+        ``"increase"``, ``"decrease"`` or ``"neutral"``.
+
+    Returns
+    -------
+    str or None
+        ``"consistent_pass"``, ``"consistent_fail"`` or ``"inconsistent"``;
+        None when there is no target, the direction is neutral or the limits
+        are unknown.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown ``improvement`` or a result without ``lpl``/``upl``.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"lpl": [40.0], "upl": [55.0]})
+    >>> assurance(r, 60.0, "increase")
+    'consistent_fail'
+    """
+    _check_option("improvement", improvement, IMPROVEMENTS)
+    missing = [c for c in ("lpl", "upl") if c not in result.columns]
+    if missing:
+        raise ParameterError(
+            f"assurance requires missing columns: {', '.join(missing)}. "
+            f"Found: {', '.join(map(str, result.columns))}"
+        )
+    if target is None or improvement == "neutral" or len(result) == 0 or pd.isna(target):
+        return None
+    lpl, upl = float(result["lpl"].iloc[-1]), float(result["upl"].iloc[-1])
+    if np.isnan(lpl) or np.isnan(upl):
+        return None
+    increase = improvement == "increase"
+    if target > upl:
+        return "consistent_fail" if increase else "consistent_pass"
+    if target < lpl:
+        return "consistent_pass" if increase else "consistent_fail"
+    return "inconsistent"
+
+
+def variation(result: pd.DataFrame) -> str:
+    """Return the variation of a series: the point type of its last observed point.
+
+    Parameters
+    ----------
+    result
+        The :func:`xmr` result of one series.
+
+    Returns
+    -------
+    str
+        One of :data:`POINT_TYPES`.
+
+    Raises
+    ------
+    ParameterError
+        When ``result`` has no ``point_type`` column or no observed point.
+
+    Examples
+    --------
+    >>> variation(pd.DataFrame({"point_type": ["common_cause", "special_cause_concern"]}))
+    'special_cause_concern'
+    """
+    if "point_type" not in result.columns:
+        raise ParameterError(
+            "variation requires missing columns: point_type. "
+            f"Found: {', '.join(map(str, result.columns))}"
+        )
+    types = result["point_type"].dropna()
+    if types.empty:
+        raise ParameterError("variation needs at least one observed point; found none")
+    return str(types.iloc[-1])
