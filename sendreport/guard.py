@@ -91,25 +91,12 @@ _RUN = re.compile(r"[^\W\d_]+|\d+")
 _SPACE = re.compile(r"\s+")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]*")
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+)
 _MONTHS = {
     name: number
-    for number, full in enumerate(
-        (
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ),
-        start=1,
-    )
+    for number, full in enumerate(_MONTH_NAMES.split(), start=1)
     for name in (full, full[:3], "sept" if number == 9 else full)
 }
 _DATE = re.compile(
