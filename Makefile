@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sendreport)" >/dev/null
 	touch $(STAMP)
 
-# Debian packages: fonts (Liberation Sans), Pango for WeasyPrint, poppler-utils for the tests.
+# Debian packages: fonts (Liberation Sans), Pango and HarfBuzz for WeasyPrint, poppler-utils for the tests.
 system-deps:
 	@missing=""; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
@@ -31,6 +31,7 @@ system-deps:
 	fc-list 2>/dev/null | grep -qi "Liberation Sans" || missing="$$missing fonts-liberation"; \
 	ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || missing="$$missing libpango-1.0-0"; \
 	ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || missing="$$missing libpangoft2-1.0-0"; \
+	ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so" || missing="$$missing libharfbuzz-subset0"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

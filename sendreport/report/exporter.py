@@ -77,6 +77,10 @@ class SendReportHTMLExporter(TemplateExporter):
     def _template_name_default(self) -> str:
         return "sendreport"
 
+    @default("template_file")
+    def _template_file_default(self) -> str:
+        return "index.html.j2"
+
     @default("extra_template_basedirs")
     def _extra_template_basedirs_default(self) -> list[str]:
         return [str(TEMPLATE_DIR)]
