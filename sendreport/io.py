@@ -149,16 +149,19 @@ def _read_csv(path: Path, header_row: int) -> RawTable:
     if not head.strip(b"\xef\xbb\xbf \t\r\n,;"):
         _fail(path, "has no header row (the file is blank)", "empty_file")
     skip = _leading_lines(path, text_encoding, header_row)
+    options = {"encoding": text_encoding, "skiprows": skip, "header": 0,
+               "skip_blank_lines": False, "encoding_errors": "replace"}
     try:
-        frame = pd.read_csv(
-            path,
-            dtype=str,
-            encoding=text_encoding,
-            skiprows=skip,
-            header=0,
-            skip_blank_lines=False,
-            encoding_errors="replace",
-        )
+        # pandas reads text fastest with its own type inference; any column it did not
+        # keep as text (numbers, booleans, empty) is read again as text, so that
+        # identifiers keep their leading zeros and cells stay exactly as written.
+        frame = pd.read_csv(path, **options)
+        retyped = [i for i, dtype in enumerate(frame.dtypes) if not _is_text(dtype)]
+        if retyped:
+            again = pd.read_csv(path, usecols=retyped, dtype=str, **options)
+            frame = frame.copy()
+            for i, name in zip(retyped, again.columns, strict=True):
+                frame.isetitem(i, again[name])
     except pd.errors.EmptyDataError:
         _fail(path, f"has no header row on row {header_row}", "empty_file")
     except pd.errors.ParserError as err:
@@ -227,6 +230,10 @@ def _read_parquet(path: Path) -> RawTable:
     frame.columns = [str(c) for c in frame.columns]
     rows = np.arange(len(frame), dtype=np.int64) + 1
     return RawTable(frame, rows, path)
+
+
+def _is_text(dtype: object) -> bool:
+    return isinstance(dtype, pd.StringDtype) or dtype == object
 
 
 def _blank(value: object) -> bool:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sendreport.validation.schemas import ColumnSpec
 
@@ -39,6 +41,13 @@ def clean(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     Returns the cleaned column and a mask of the cells whose whitespace changed.
     Non-text cells (Excel dates and numbers, Parquet types) are left as they are.
     """
+    if _arrow_text(raw):
+        cells = pa.array(raw)
+        stripped = pc.utf8_trim_whitespace(cells)
+        changed = pc.fill_null(pc.not_equal(stripped, cells), False)
+        stripped = pc.if_else(pc.equal(pc.binary_length(stripped), 0), None, stripped)
+        out = pd.Series(stripped, index=raw.index, dtype=raw.dtype)
+        return out, np.asarray(changed.to_numpy(zero_copy_only=False), dtype=bool)
     if pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
         stripped = raw.str.strip()
         changed = (raw.notna() & (stripped != raw)).to_numpy(dtype=bool)
@@ -53,6 +62,11 @@ def clean(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
                 values[i] = s if s else None
         return pd.Series(values, index=raw.index, dtype=object), changed
     return raw, np.zeros(len(raw), dtype=bool)
+
+
+def _arrow_text(column: pd.Series) -> bool:
+    dtype = column.dtype
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
 
 
 def is_blank(column: pd.Series) -> np.ndarray:
@@ -156,17 +170,18 @@ def _to_code(text: pd.Series, spec: ColumnSpec, recode: Mapping) -> Converted:
     codes = np.where(codes < 0, len(uniques), codes)
     state = status[codes]
     if spec.kind == "bool":
-        lookup = np.array(finals + [False], dtype=object)
-        picked = lookup[codes]
-        invalid = np.array([v is _INVALID for v in lookup], dtype=bool)[codes]
-        picked[invalid] = False
-        values = pd.Series(picked.astype(bool), index=text.index, dtype="bool")
-        return Converted(values, invalid, _none(text), state == 2)
-    lookup = np.array(finals + [None], dtype=object)
-    values = pd.Series(lookup[codes], index=text.index, dtype="str")
+        truth = np.array([v is True for v in finals] + [False], dtype=bool)
+        bad = np.array([v is _INVALID for v in finals] + [False], dtype=bool)
+        values = pd.Series(truth[codes], index=text.index, dtype="bool")
+        return Converted(values, bad[codes], _none(text), state == 2)
+    if not status.any():
+        return Converted(text, _none(text), _none(text), _none(text))
+    picked = pa.array(finals + [None], type=pa.string()).take(pa.array(codes))
+    values = pd.Series(picked, index=text.index, dtype=_STR)
     return Converted(values, _none(text), state == 1, state == 2)
 
 
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
 _INVALID = object()
 
 
@@ -196,12 +211,16 @@ def to_date(column: pd.Series, date_format: str | None) -> tuple[pd.Series, np.n
     if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
         return (pd.Series(pd.NaT, index=column.index, dtype="datetime64[us]"),
                 column.notna().to_numpy(dtype=bool))
-    values = pd.to_datetime(column, format=date_format or "ISO8601", errors="coerce")
-    values = values.astype("datetime64[us]")
-    if values.dt.tz is not None:  # pragma: no cover - ISO text with an offset
-        values = values.dt.tz_localize(None)
-    invalid = (column.notna() & values.isna()).to_numpy(dtype=bool)
-    return values.dt.normalize(), invalid
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    parsed = pd.to_datetime(pd.Index(uniques, dtype=object), format=date_format or "ISO8601",
+                            errors="coerce")
+    if parsed.tz is not None:
+        parsed = parsed.tz_localize(None)
+    parsed = parsed.astype("datetime64[us]").normalize()
+    lookup = np.append(parsed.to_numpy(), np.datetime64("NaT", "us"))
+    bad = np.append(parsed.isna(), False)
+    codes = np.where(codes < 0, len(uniques), codes)
+    return pd.Series(lookup[codes], index=column.index), bad[codes]
 
 
 def to_number(column: pd.Series, *, whole: bool) -> tuple[pd.Series, np.ndarray]:

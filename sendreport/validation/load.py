@@ -35,8 +35,7 @@ _INVALID_RULE = {
 }
 _PANDERA_RULE = {
     "not_nullable": "missing_value",
-    "field_uniqueness": "duplicate_id",
-    "multiple_fields_uniqueness": "duplicate_id",
+    "duplicate_id": "duplicate_id",
     "unknown_code": "unknown_code",
 }
 
@@ -345,15 +344,13 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
                        & ~conv.recoded))
         counts.append((column, "value_recoded", conv.recoded))
     frame = pd.DataFrame(typed)
-    keep_dup = _exact_duplicates(frame, spec)
-    if keep_dup is not None:
-        frame = frame[keep_dup].reset_index(drop=True)
-        rows = rows[keep_dup]
-        flags = [(c, r, m[keep_dup]) for c, r, m in flags]
     failed = _failures(frame, spec, flags)
+    copies = _exact_copies(frame, failed, spec)
+    if copies.any():
+        failed = _drop_copies(frame, failed, copies, spec)
     excluded = np.zeros(len(frame), dtype=bool)
     excluded[failed["row"].unique()] = True
-    frame = frame[~excluded].reset_index(drop=True)
+    frame = frame[~(excluded | copies)].reset_index(drop=True)
     if spec.name == "measures":
         frame = _derive_value(frame)
 
@@ -364,15 +361,14 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
     _count(result, "", "blank_row", np.flatnonzero(blank), raw.row_numbers)
     for column, rule, mask in counts:
         _count(result, column, rule, np.flatnonzero(mask), kept_rows)
-    if keep_dup is not None:
-        _count(result, spec.key[0], "duplicate_row", np.flatnonzero(~keep_dup), kept_rows)
+    _count(result, spec.key[0], "duplicate_row", np.flatnonzero(copies), kept_rows)
     order = {c: i for i, c in enumerate(spec.columns)}
     by_rule = (failed.assign(o=failed["column"].map(order)).sort_values(["o", "rule", "row"])
                .groupby(["o", "column", "rule"], sort=True)["row"].unique())
     for (_, column, rule), positions in by_rule.items():
         _count(result, column, rule, positions, rows)
         result.exclusions.add(rule)
-    result.read = len(excluded)
+    result.read = len(excluded) - int(copies.sum())
     result.excluded = int(excluded.sum())
     quality.append(("", "rows_excluded", result.excluded))
     quality.append(("", "rows_used", len(frame)))
@@ -396,14 +392,25 @@ def _empty(dtype: str, n: int) -> pd.Series:
     return pd.Series(pd.NA if dtype == "Int64" else np.nan, index=range(n), dtype=dtype)
 
 
-def _exact_duplicates(frame: pd.DataFrame, spec: TableSpec) -> np.ndarray | None:
-    """Return the rows to keep when some rows are exact copies, else ``None``."""
-    shared = frame.duplicated(subset=list(spec.key), keep=False).to_numpy()
-    if not shared.any():
-        return None
+def _exact_copies(frame: pd.DataFrame, failed: pd.DataFrame, spec: TableSpec) -> np.ndarray:
+    """Return a mask of rows that repeat an earlier row exactly (its id included)."""
     copies = np.zeros(len(frame), dtype=bool)
-    copies[np.flatnonzero(shared)] = frame[shared].duplicated(keep="first").to_numpy()
-    return ~copies if copies.any() else None
+    shared = failed.loc[failed["rule"].eq("duplicate_id"), "row"].unique()
+    if len(shared):
+        shared.sort()
+        copies[shared] = frame.iloc[shared].duplicated(keep="first").to_numpy()
+    return copies
+
+
+def _drop_copies(frame: pd.DataFrame, failed: pd.DataFrame, copies: np.ndarray,
+                 spec: TableSpec) -> pd.DataFrame:
+    """Forget the failures of exact copies, and duplicate_id where only one row is left."""
+    failed = failed[~copies[failed["row"].to_numpy()]]
+    dup = failed["rule"].eq("duplicate_id")
+    rows = failed.loc[dup, "row"].unique()
+    still = frame.iloc[rows].duplicated(subset=list(spec.key), keep=False).to_numpy()
+    lone = set(rows[~still].tolist())
+    return failed[~(dup & failed["row"].isin(lone))]
 
 
 def _failures(frame: pd.DataFrame, spec: TableSpec,
@@ -440,8 +447,6 @@ def _from_pandera(cases: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     column = cases["column"].astype("str").where(~cross, split.str[0])
     rule = check.map(_PANDERA_RULE).where(~check.str.startswith("isin"), "unknown_code")
     rule = rule.where(~cross, split.str[-1])
-    many = check.eq("multiple_fields_uniqueness")
-    column = column.where(~many, spec.key[0])
     return pd.DataFrame({"row": cases["index"].astype("int64").to_numpy(),
                          "column": column.to_numpy(), "rule": rule.fillna(check).to_numpy()})
 

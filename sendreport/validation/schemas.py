@@ -128,7 +128,9 @@ def _outcome_date_present(df: pd.DataFrame) -> pd.Series:
 
 
 def _assessment_only_when_assess(df: pd.DataFrame) -> pd.Series:
-    return df["assessment_outcome"].isna() | df["request_outcome"].isin(["assess"])
+    # an unknown request outcome is reported as unknown_code, not here as well
+    other = df["request_outcome"].isin(["not_assess", "withdrawn", "ongoing"])
+    return df["assessment_outcome"].isna() | ~other
 
 
 def _assessment_date_present(df: pd.DataFrame) -> pd.Series:
@@ -138,7 +140,9 @@ def _assessment_date_present(df: pd.DataFrame) -> pd.Series:
 
 
 def _plan_only_when_issue(df: pd.DataFrame) -> pd.Series:
-    return df["plan_issued_date"].isna() | df["assessment_outcome"].isin(["issue_plan"])
+    outcome = df["assessment_outcome"]
+    other = outcome.isin(["not_issue_plan", "withdrawn", "ongoing"]) | outcome.isna()
+    return df["plan_issued_date"].isna() | ~other
 
 
 def _value_or_fraction(df: pd.DataFrame) -> pd.Series:
@@ -285,25 +289,19 @@ def schema(spec: TableSpec) -> pa.DataFrameSchema:
         checks = []
         if col.codes is not None and col.case != "open":
             checks.append(pa.Check.isin(col.codes, name="unknown_code"))
-        unique = spec.key == (name,)
-        columns[name] = pa.Column(
-            col.dtype,
-            checks=checks,
-            nullable=not col.required,
-            unique=unique,
-            report_duplicates="all",
-        )
+        if spec.key == (name,):
+            checks.append(pa.Check(_unique, name="duplicate_id"))
+        columns[name] = pa.Column(col.dtype, checks=checks, nullable=not col.required)
     checks = [
         pa.Check(rule.passes, name=f"{rule.column}{RULE_SEPARATOR}{rule.name}")
         for rule in spec.rules
     ]
-    unique = list(spec.key) if len(spec.key) > 1 else None
-    return pa.DataFrameSchema(
-        columns,
-        checks=checks,
-        unique=unique,
-        report_duplicates="all",
-        strict=True,
-        ordered=True,
-        name=spec.name,
-    )
+    if len(spec.key) > 1:
+        checks.append(pa.Check(lambda df: _unique(df[list(spec.key)]),
+                               name=f"{spec.key[0]}{RULE_SEPARATOR}duplicate_id"))
+    return pa.DataFrameSchema(columns, checks=checks, strict=True, ordered=True, name=spec.name)
+
+
+def _unique(values: pd.Series | pd.DataFrame) -> pd.Series:
+    """Return False for every row whose key value(s) another row shares."""
+    return ~values.duplicated(keep=False)
