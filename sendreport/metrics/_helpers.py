@@ -10,7 +10,7 @@ dates is ``d(a, b)`` of SPEC 5 and comparisons with ``NaN`` are false.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,10 +88,26 @@ class Periods:
 
     def locate(self, days: np.ndarray) -> np.ndarray:
         """Index of the period holding each day, or -1 (missing days are never held)."""
-        idx = np.searchsorted(self.starts, days, side="right") - 1
-        ok = (idx >= 0) & ~np.isnan(days)
-        ok[ok] = days[ok] <= self.ends[idx[ok]]
-        return np.where(ok, idx, -1)
+        if len(self.starts) == 1:
+            held = (days >= self.starts[0]) & (days <= self.ends[0])
+            return np.where(held, 0, -1)
+        # a lookup table over the days the periods span: one gather instead of a search
+        first, last = self.starts[0], self.ends[-1]
+        span = np.arange(first, last + 1)
+        idx = np.searchsorted(self.starts, span, side="right") - 1
+        table = np.where(span <= self.ends[idx], idx, -1)
+        inside = (days >= first) & (days <= last)
+        offset = np.where(inside, days - first, 0).astype("int64")
+        return np.where(inside, table[offset], -1)
+
+    def _first_end_from(self, days: np.ndarray) -> np.ndarray:
+        """Index of the first period end on or after each day (``len`` if none; NaN -> ``len``)."""
+        first, last = self.ends[0], self.ends[-1]
+        span = np.arange(first, last + 1)
+        table = np.searchsorted(self.ends, span, side="left")
+        inside = (days >= first) & (days <= last)
+        offset = np.where(inside, days - first, 0).astype("int64")
+        return np.where(inside, table[offset], np.where(days < first, 0, len(self.ends)))
 
     def open_at_ends(self, since: np.ndarray, until: np.ndarray) -> np.ndarray:
         """For each record open over ``[since, until)``, the slice of period ends it is open at.
@@ -100,8 +116,13 @@ class Periods:
         ``ends[k]`` with ``lo <= k < hi``. Missing ``until`` means still open;
         missing ``since`` means never open.
         """
-        lo = np.searchsorted(self.ends, since, side="left")
-        hi = np.searchsorted(self.ends, np.where(np.isnan(until), np.inf, until), side="left")
+        if len(self.ends) == 1:
+            # open at the single end t when since <= t < until
+            lo = np.where(since <= self.ends[0], 0, 1)
+            hi = np.where(until <= self.ends[0], 0, 1)
+            return np.stack([lo, np.maximum(hi, lo)])
+        lo = self._first_end_from(since)
+        hi = self._first_end_from(until)
         never = np.isnan(since)
         lo[never] = 0
         hi[never] = 0
@@ -118,31 +139,89 @@ def check_columns(df: pd.DataFrame, required: Sequence[str], name: str) -> None:
         )
 
 
-def days(df: pd.DataFrame, column: str) -> np.ndarray:
-    """Day numbers of a date column (``NaN`` where missing, or everywhere if the column is absent)."""
+class Columns:
+    """Numpy views of a table's columns, each computed once and kept (the table is not copied).
+
+    Family functions read dates as day numbers (:meth:`days`), flags and code
+    matches as boolean arrays, so one ``Columns`` serves every KPI family and
+    every period computed from the same table.
+    """
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df
+        self._memo: dict[object, object] = {}
+
+    def __len__(self) -> int:
+        return len(self.df)
+
+    @property
+    def columns(self) -> pd.Index:
+        """The table's column names."""
+        return self.df.columns
+
+    def memo(self, key: object, compute: Callable[[], object]) -> object:
+        """Return ``compute()``, computed once per ``key``."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def days(self, column: str) -> np.ndarray:
+        """Day numbers of a date column (``NaN`` where missing or if the column is absent)."""
+        return self.memo(("days", column), lambda: _days(self.df, column))  # type: ignore[return-value]
+
+    def flags(self, column: str) -> np.ndarray:
+        """A boolean column (missing and absent mean false)."""
+
+        def compute() -> np.ndarray:
+            if column not in self.df.columns:
+                return np.zeros(len(self.df), dtype=bool)
+            return self.df[column].fillna(False).astype(bool).to_numpy()
+
+        return self.memo(("flags", column), compute)  # type: ignore[return-value]
+
+    def isin(self, column: str, values: tuple[str, ...]) -> np.ndarray:
+        """True where a text column holds one of ``values`` (false if absent or missing)."""
+
+        def compute() -> np.ndarray:
+            if column not in self.df.columns:
+                return np.zeros(len(self.df), dtype=bool)
+            return self.df[column].isin(list(values)).to_numpy(dtype=bool, na_value=False)
+
+        return self.memo(("isin", column, values), compute)  # type: ignore[return-value]
+
+    def groups(self, column: str, extra: Sequence[str] = ()) -> tuple[np.ndarray, list[str]]:
+        """Integer group of each row and the sorted group names (with ``extra`` names added)."""
+
+        def factorize() -> tuple[np.ndarray, list[str]]:
+            values = self.df[column] if column in self.df.columns else pd.Series([""] * len(self))
+            if values.hasnans:
+                values = values.fillna("")
+            codes, uniques = pd.factorize(values, sort=True)
+            return codes.astype("int64"), [str(u) for u in uniques]
+
+        codes, names = self.memo(("groups", column), factorize)  # type: ignore[misc]
+        every = sorted(set(names) | set(extra))
+        if every == names:
+            return codes, names
+        remap = np.array([every.index(n) for n in names], dtype="int64")
+        return (remap[codes] if len(codes) else codes), every
+
+
+def as_columns(table: pd.DataFrame | Columns) -> Columns:
+    """Wrap a DataFrame in :class:`Columns` (a ``Columns`` is returned as it is)."""
+    return table if isinstance(table, Columns) else Columns(table)
+
+
+def _days(df: pd.DataFrame, column: str) -> np.ndarray:
     if column not in df.columns:
         return np.full(len(df), np.nan)
     values = df[column]
     if not pd.api.types.is_datetime64_any_dtype(values):
         values = pd.to_datetime(values)
-    arr = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    arr = values.to_numpy().astype("datetime64[D]")
     out = (arr - _EPOCH).astype("int64").astype("float64")
     out[np.isnat(arr)] = np.nan
     return out
-
-
-def flags(df: pd.DataFrame, column: str) -> np.ndarray:
-    """A boolean column as a numpy array (missing and absent mean false)."""
-    if column not in df.columns:
-        return np.zeros(len(df), dtype=bool)
-    return df[column].fillna(False).astype(bool).to_numpy()
-
-
-def codes(df: pd.DataFrame, column: str) -> np.ndarray:
-    """A text column as a numpy object array (missing becomes ``""``)."""
-    if column not in df.columns:
-        return np.full(len(df), "", dtype=object)
-    return df[column].astype("string").fillna("").to_numpy(dtype=object)
 
 
 def count_by(group: np.ndarray, period: np.ndarray, n_groups: int, n_periods: int) -> np.ndarray:
@@ -177,8 +256,8 @@ def wilson(numerator: np.ndarray, denominator: np.ndarray) -> tuple[np.ndarray, 
         centre = (p + z2 / (2 * den)) / (1 + z2 / den)
         half = Z95 * np.sqrt(p * (1 - p) / den + z2 / (4 * den * den)) / (1 + z2 / den)
     empty = ~(den > 0)
-    lo = np.where(empty, np.nan, np.clip(centre - half, 0, 1) * 100)
-    hi = np.where(empty, np.nan, np.clip(centre + half, 0, 1) * 100)
+    lo = np.where(empty, np.nan, np.where(num <= 0, 0.0, np.clip(centre - half, 0, 1) * 100))
+    hi = np.where(empty, np.nan, np.where(num >= den, 100.0, np.clip(centre + half, 0, 1) * 100))
     return lo, hi
 
 

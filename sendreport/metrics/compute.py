@@ -14,7 +14,7 @@ import pandas as pd
 
 from sendreport.metrics import ehcp, measures, reviews, waits
 from sendreport.metrics._helpers import (
-    ROW_COLUMNS,
+    Columns,
     DateLike,
     Periods,
     as_timestamp,
@@ -71,8 +71,12 @@ _FAMILIES = (
 _ORDER = {kpi_id: i for i, kpi_id in enumerate(KPI_DEFINITIONS)}
 
 
+def _prepare(tables: Mapping[str, pd.DataFrame]) -> dict[str, Columns]:
+    return {f.table: Columns(tables[f.table]) for f in _FAMILIES if tables.get(f.table) is not None}
+
+
 def _family_rows(
-    tables: Mapping[str, pd.DataFrame],
+    tables: Mapping[str, Columns],
     periods: Periods,
     services: Sequence[str],
     *,
@@ -94,7 +98,7 @@ def _family_rows(
     return rows
 
 
-def _services(tables: Mapping[str, pd.DataFrame], plan: Plan | None) -> list[str]:
+def _services(plan: Plan | None) -> list[str]:
     if plan is None:
         return []
     per_service = {k for k, d in KPI_DEFINITIONS.items() if d.per_service}
@@ -113,6 +117,7 @@ def _sort(out: pd.DataFrame, *extra: str) -> pd.DataFrame:
 
 def _rows_for(
     tables: Mapping[str, pd.DataFrame],
+    prepared: Mapping[str, Columns],
     start: pd.Timestamp,
     end: pd.Timestamp,
     plan: Plan | None,
@@ -120,7 +125,7 @@ def _rows_for(
     previous: bool,
 ) -> pd.DataFrame:
     periods = single_period(start, end)
-    rows = _family_rows(tables, periods, _services(tables, plan))
+    rows = _family_rows(prepared, periods, _services(plan))
     out = finish(rows)
     out["unit"] = out["kpi_id"].map({k: d.unit for k, d in KPI_DEFINITIONS.items()})
     extra = []
@@ -188,11 +193,12 @@ def compute_kpis(
     """
     start = as_timestamp(period_start, "period_start")
     end = as_timestamp(period_end, "period_end")
-    out = _rows_for(tables, start, end, plan, previous=False)
+    prepared = _prepare(tables)
+    out = _rows_for(tables, prepared, start, end, plan, previous=False)
     out["previous"] = np.nan
     if previous_period_end is not None:
         prev_end = as_timestamp(previous_period_end, "previous_period_end")
-        prev = _rows_for(tables, prev_end - (end - start), prev_end, plan, previous=True)
+        prev = _rows_for(tables, prepared, prev_end - (end - start), prev_end, plan, previous=True)
         key = prev.set_index(["kpi_id", "service"])["value"]
         out["previous"] = pd.MultiIndex.from_frame(out[["kpi_id", "service"]]).map(key.to_dict().get)
         out["previous"] = pd.to_numeric(out["previous"], errors="coerce").astype("float64")
@@ -259,7 +265,7 @@ def kpi_series(tables: Mapping[str, pd.DataFrame], *, start: DateLike, end: Date
     single_period(first, last)
     periods = Periods.months(first, last)
     months = pd.date_range(first.to_period("M").start_time, last, freq="MS")
-    out = finish(_family_rows(tables, periods, [], monthly_only=True), keep_period=True)
+    out = finish(_family_rows(_prepare(tables), periods, [], monthly_only=True), keep_period=True)
     out.insert(2, "month", months[out["period"].to_numpy()] if len(out) else pd.Series(
         dtype="datetime64[ns]"))
     out = out.drop(columns="period")
@@ -275,5 +281,3 @@ def kpi_series(tables: Mapping[str, pd.DataFrame], *, start: DateLike, end: Date
         out[col] = out[col].astype("str")
     return _sort(out.loc[:, list(SERIES_COLUMNS)], "month")
 
-
-_ = ROW_COLUMNS

@@ -12,17 +12,16 @@ import numpy as np
 import pandas as pd
 
 from sendreport.metrics._helpers import (
+    Columns,
     DateLike,
     Periods,
+    as_columns,
     as_timestamp,
     check_columns,
-    codes,
     count_by,
     count_open,
     count_rows,
-    days,
     finish,
-    flags,
     percentage_rows,
     single_period,
     statistic_rows,
@@ -39,12 +38,12 @@ WEEKS_20 = 140
 WEEKS_52 = 364
 WEEKS_6 = 42
 
-def _timeliness_by_period(requests: pd.DataFrame, periods: Periods) -> list[pd.DataFrame]:
-    received = days(requests, "received_date")
-    issued = days(requests, "plan_issued_date")
+def _timeliness_by_period(requests: Columns, periods: Periods) -> list[pd.DataFrame]:
+    received = requests.days("received_date")
+    issued = requests.days("plan_issued_date")
     period = periods.locate(issued)
     wait = issued - received
-    excl = ~flags(requests, "exception_20wk")
+    excl = ~requests.flags("exception_20wk")
     zero = np.zeros(len(requests), dtype="int64")
     k = len(periods)
 
@@ -71,18 +70,17 @@ def _timeliness_by_period(requests: pd.DataFrame, periods: Periods) -> list[pd.D
     ]
 
 
-def _requests_by_period(requests: pd.DataFrame, periods: Periods) -> list[pd.DataFrame]:
-    period = periods.locate(days(requests, "received_date"))
+def _requests_by_period(requests: Columns, periods: Periods) -> list[pd.DataFrame]:
+    period = periods.locate(requests.days("received_date"))
     zero = np.zeros(len(requests), dtype="int64")
     return [count_rows("ehcp_requests", count_by(zero, period, 1, len(periods)))]
 
 
-def _decisions_by_period(requests: pd.DataFrame, periods: Periods) -> list[pd.DataFrame]:
-    outcome = codes(requests, "request_outcome")
-    decided = days(requests, "request_outcome_date")
-    decision = np.isin(outcome, ["assess", "not_assess"])
+def _decisions_by_period(requests: Columns, periods: Periods) -> list[pd.DataFrame]:
+    decided = requests.days("request_outcome_date")
+    decision = requests.isin("request_outcome", ("assess", "not_assess"))
     period = np.where(decision, periods.locate(decided), -1)
-    on_time = (decided - days(requests, "received_date")) <= WEEKS_6
+    on_time = (decided - requests.days("received_date")) <= WEEKS_6
     zero = np.zeros(len(requests), dtype="int64")
     k = len(periods)
     return [
@@ -94,7 +92,7 @@ def _decisions_by_period(requests: pd.DataFrame, periods: Periods) -> list[pd.Da
     ]
 
 
-def closed_date(requests: pd.DataFrame) -> np.ndarray:
+def closed_date(requests: pd.DataFrame | Columns) -> np.ndarray:
     """Day number on which each request stopped being open (``NaN`` while still open).
 
     A request closes on the earliest of: its plan's issue date; the date of a
@@ -102,30 +100,32 @@ def closed_date(requests: pd.DataFrame) -> np.ndarray:
     of a decision not to issue a plan, of a withdrawal during assessment, or
     of an outcome to issue a plan whose ``plan_issued_date`` is missing.
     """
-    request_outcome = codes(requests, "request_outcome")
-    assessment_outcome = codes(requests, "assessment_outcome")
-    request_date = days(requests, "request_outcome_date")
-    assessment_date = days(requests, "assessment_outcome_date")
-    issued = days(requests, "plan_issued_date")
-    candidates = np.stack(
+    requests = as_columns(requests)
+    return requests.memo("closed_date", lambda: _closed_date(requests))  # type: ignore[return-value]
+
+
+def _closed_date(requests: Columns) -> np.ndarray:
+    request_date = requests.days("request_outcome_date")
+    assessment_date = requests.days("assessment_outcome_date")
+    issued = requests.days("plan_issued_date")
+    # fmin ignores missing dates: the earliest closing date, or NaN while open
+    return np.fmin.reduce(
         [
             issued,
-            np.where(np.isin(request_outcome, ["not_assess", "withdrawn"]), request_date, np.nan),
             np.where(
-                np.isin(assessment_outcome, ["not_issue_plan", "withdrawn", "issue_plan"]),
+                requests.isin("request_outcome", ("not_assess", "withdrawn")), request_date, np.nan
+            ),
+            np.where(
+                requests.isin("assessment_outcome", ("not_issue_plan", "withdrawn", "issue_plan")),
                 assessment_date,
                 np.nan,
             ),
         ]
     )
-    all_missing = np.isnan(candidates).all(axis=0)
-    out = np.full(len(requests), np.nan)
-    out[~all_missing] = np.nanmin(candidates[:, ~all_missing], axis=0)
-    return out
 
 
-def _open_by_period(requests: pd.DataFrame, periods: Periods) -> list[pd.DataFrame]:
-    since = days(requests, "received_date") + WEEKS_20 + 1
+def _open_by_period(requests: Columns, periods: Periods) -> list[pd.DataFrame]:
+    since = requests.days("received_date") + WEEKS_20 + 1
     span = periods.open_at_ends(since, closed_date(requests))
     zero = np.zeros(len(requests), dtype="int64")
     return [count_rows("ehcp_open_over_20wk", count_open(zero, span, 1, len(periods)))]
@@ -179,7 +179,7 @@ def ehcp_timeliness(
     2     ehcp_issued    2.0          2         <NA>
     """
     check_columns(requests, TIMELINESS_REQUIRED, "ehcp_timeliness")
-    return finish(_timeliness_by_period(requests, single_period(period_start, period_end)))
+    return finish(_timeliness_by_period(as_columns(requests), single_period(period_start, period_end)))
 
 
 def ehcp_requests(requests: pd.DataFrame, *, period_start: DateLike, period_end: DateLike) -> pd.DataFrame:
@@ -204,7 +204,7 @@ def ehcp_requests(requests: pd.DataFrame, *, period_start: DateLike, period_end:
     [1.0]
     """
     check_columns(requests, REQUESTS_REQUIRED, "ehcp_requests")
-    return finish(_requests_by_period(requests, single_period(period_start, period_end)))
+    return finish(_requests_by_period(as_columns(requests), single_period(period_start, period_end)))
 
 
 def ehcp_decisions(requests: pd.DataFrame, *, period_start: DateLike, period_end: DateLike) -> pd.DataFrame:
@@ -240,7 +240,7 @@ def ehcp_decisions(requests: pd.DataFrame, *, period_start: DateLike, period_end
     0   50.0          1            2
     """
     check_columns(requests, DECISIONS_REQUIRED, "ehcp_decisions")
-    return finish(_decisions_by_period(requests, single_period(period_start, period_end)))
+    return finish(_decisions_by_period(as_columns(requests), single_period(period_start, period_end)))
 
 
 def ehcp_open_over_20wk(requests: pd.DataFrame, *, at: DateLike) -> pd.DataFrame:
@@ -278,4 +278,4 @@ def ehcp_open_over_20wk(requests: pd.DataFrame, *, at: DateLike) -> pd.DataFrame
     """
     check_columns(requests, OPEN_REQUIRED, "ehcp_open_over_20wk")
     when = as_timestamp(at, "at")
-    return finish(_open_by_period(requests, Periods.single(when, when)))
+    return finish(_open_by_period(as_columns(requests), Periods.single(when, when)))

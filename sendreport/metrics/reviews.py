@@ -6,14 +6,15 @@ import numpy as np
 import pandas as pd
 
 from sendreport.metrics._helpers import (
+    Columns,
     DateLike,
     Periods,
+    as_columns,
     as_timestamp,
     check_columns,
     count_by,
     count_open,
     count_rows,
-    days,
     finish,
     percentage_rows,
     single_period,
@@ -28,9 +29,9 @@ OVERDUE_REQUIRED = ("review_due_date", "review_meeting_date")
 WEEKS_4 = 28
 
 
-def _decision_by_period(reviews: pd.DataFrame, periods: Periods) -> list[pd.DataFrame]:
-    meeting = days(reviews, "review_meeting_date")
-    decided = days(reviews, "review_decision_date")
+def _decision_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame]:
+    meeting = reviews.days("review_meeting_date")
+    decided = reviews.days("review_decision_date")
     period = np.where(np.isnan(meeting), -1, periods.locate(decided))
     on_time = (decided - meeting) <= WEEKS_4
     zero = np.zeros(len(reviews), dtype="int64")
@@ -44,9 +45,9 @@ def _decision_by_period(reviews: pd.DataFrame, periods: Periods) -> list[pd.Data
     ]
 
 
-def _meeting_by_period(reviews: pd.DataFrame, periods: Periods) -> list[pd.DataFrame]:
-    due = days(reviews, "review_due_date")
-    meeting = days(reviews, "review_meeting_date")
+def _meeting_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame]:
+    due = reviews.days("review_due_date")
+    meeting = reviews.days("review_meeting_date")
     period = periods.locate(due)
     zero = np.zeros(len(reviews), dtype="int64")
     k = len(periods)
@@ -59,8 +60,8 @@ def _meeting_by_period(reviews: pd.DataFrame, periods: Periods) -> list[pd.DataF
     ]
 
 
-def _overdue_by_period(reviews: pd.DataFrame, periods: Periods) -> list[pd.DataFrame]:
-    span = periods.open_at_ends(days(reviews, "review_due_date"), days(reviews, "review_meeting_date"))
+def _overdue_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame]:
+    span = periods.open_at_ends(reviews.days("review_due_date"), reviews.days("review_meeting_date"))
     zero = np.zeros(len(reviews), dtype="int64")
     return [count_rows("ar_overdue", count_open(zero, span, 1, len(periods)))]
 
@@ -111,8 +112,9 @@ def review_timeliness(
     """
     check_columns(reviews, MEETING_REQUIRED, "review_timeliness")
     periods = single_period(period_start, period_end)
-    rows = _decision_by_period(reviews, periods) if "review_decision_date" in reviews else []
-    return finish([*rows, *_meeting_by_period(reviews, periods)])
+    table = as_columns(reviews)
+    rows = _decision_by_period(table, periods) if "review_decision_date" in reviews else []
+    return finish([*rows, *_meeting_by_period(table, periods)])
 
 
 def reviews_overdue(reviews: pd.DataFrame, *, at: DateLike) -> pd.DataFrame:
@@ -141,4 +143,4 @@ def reviews_overdue(reviews: pd.DataFrame, *, at: DateLike) -> pd.DataFrame:
     """
     check_columns(reviews, OVERDUE_REQUIRED, "reviews_overdue")
     when = as_timestamp(at, "at")
-    return finish(_overdue_by_period(reviews, Periods.single(when, when)))
+    return finish(_overdue_by_period(as_columns(reviews), Periods.single(when, when)))

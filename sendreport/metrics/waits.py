@@ -14,15 +14,15 @@ import numpy as np
 import pandas as pd
 
 from sendreport.metrics._helpers import (
+    Columns,
     DateLike,
     Periods,
+    as_columns,
     as_timestamp,
     check_columns,
-    codes,
     count_by,
     count_open,
     count_rows,
-    days,
     finish,
     percentage_rows,
     single_period,
@@ -41,30 +41,19 @@ WEEKS_52 = 364
 WEEKS_13 = 91
 
 
-def service_codes(referrals: pd.DataFrame, services: Sequence[str] = ()) -> tuple[np.ndarray, list[str]]:
-    """Integer code per referral and the sorted services (those in the table and ``services``)."""
-    names = codes(referrals, "service")
-    every = sorted(set(names.tolist()) | set(services))
-    lookup = {name: i for i, name in enumerate(every)}
-    return np.array([lookup[n] for n in names], dtype="int64") if len(names) else np.zeros(
-        0, dtype="int64"
-    ), every
+def _stop(referrals: Columns) -> np.ndarray:
+    def compute() -> np.ndarray:
+        # fmin ignores a missing date: the earlier of contact and removal, or NaN if neither
+        return np.fmin(referrals.days("first_contact_date"), referrals.days("removed_date"))
+
+    return referrals.memo("stop", compute)  # type: ignore[return-value]
 
 
-def _stop(referrals: pd.DataFrame) -> np.ndarray:
-    both = np.stack([days(referrals, "first_contact_date"), days(referrals, "removed_date")])
-    out = np.full(len(referrals), np.nan)
-    some = ~np.isnan(both).all(axis=0)
-    out[some] = np.nanmin(both[:, some], axis=0)
-    return out
-
-
-def _list_by_period(
-    referrals: pd.DataFrame, periods: Periods, services: Sequence[str] = (), *, medians: bool = True
+def _list_by_period(referrals: Columns, periods: Periods, services: Sequence[str] = (), *, medians: bool = True
 ) -> list[pd.DataFrame]:
-    group, names = service_codes(referrals, services)
+    group, names = referrals.groups("service", services)
     g, k = len(names), len(periods)
-    referred = days(referrals, "referral_date")
+    referred = referrals.days("referral_date")
     stop = _stop(referrals)
     open_now = count_open(group, periods.open_at_ends(referred, stop), g, k)
     over_18 = count_open(group, periods.open_at_ends(referred + WEEKS_18 + 1, stop), g, k)
@@ -84,14 +73,13 @@ def _list_by_period(
     return rows
 
 
-def _seen_by_period(
-    referrals: pd.DataFrame, periods: Periods, services: Sequence[str] = ()
+def _seen_by_period(referrals: Columns, periods: Periods, services: Sequence[str] = ()
 ) -> list[pd.DataFrame]:
-    group, names = service_codes(referrals, services)
+    group, names = referrals.groups("service", services)
     g, k = len(names), len(periods)
-    seen = days(referrals, "first_contact_date")
+    seen = referrals.days("first_contact_date")
     period = periods.locate(seen)
-    weeks = (seen - days(referrals, "referral_date")) / 7
+    weeks = (seen - referrals.days("referral_date")) / 7
     keep = period >= 0
     stats = (
         pd.DataFrame({"g": group[keep], "p": period[keep], "w": weeks[keep]})
@@ -113,11 +101,11 @@ def _seen_by_period(
     ]
 
 
-def _autism_by_period(referrals: pd.DataFrame, periods: Periods) -> list[pd.DataFrame]:
-    seen = days(referrals, "first_contact_date")
-    autism = codes(referrals, "service") == AUTISM_SERVICE
+def _autism_by_period(referrals: Columns, periods: Periods) -> list[pd.DataFrame]:
+    seen = referrals.days("first_contact_date")
+    autism = referrals.isin("service", (AUTISM_SERVICE,))
     period = np.where(autism, periods.locate(seen), -1)
-    on_time = (seen - days(referrals, "referral_date")) <= WEEKS_13
+    on_time = (seen - referrals.days("referral_date")) <= WEEKS_13
     zero = np.zeros(len(referrals), dtype="int64")
     k = len(periods)
     return [
@@ -175,7 +163,7 @@ def waiting_list(
     """
     check_columns(referrals, LIST_REQUIRED, "waiting_list")
     when = as_timestamp(at, "at")
-    return finish(_list_by_period(referrals, Periods.single(when, when), services))
+    return finish(_list_by_period(as_columns(referrals), Periods.single(when, when), services))
 
 
 def waits_seen(
@@ -220,7 +208,7 @@ def waits_seen(
     1     wait_p92_seen_weeks   2.84            2
     """
     check_columns(referrals, SEEN_REQUIRED, "waits_seen")
-    return finish(_seen_by_period(referrals, single_period(period_start, period_end), services))
+    return finish(_seen_by_period(as_columns(referrals), single_period(period_start, period_end), services))
 
 
 def autism_13wk(referrals: pd.DataFrame, *, period_start: DateLike, period_end: DateLike) -> pd.DataFrame:
@@ -254,4 +242,4 @@ def autism_13wk(referrals: pd.DataFrame, *, period_start: DateLike, period_end: 
     0   50.0          1            2
     """
     check_columns(referrals, AUTISM_REQUIRED, "autism_13wk")
-    return finish(_autism_by_period(referrals, single_period(period_start, period_end)))
+    return finish(_autism_by_period(as_columns(referrals), single_period(period_start, period_end)))
