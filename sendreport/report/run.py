@@ -140,14 +140,12 @@ def _execute(params: Params, params_path: Path, work: Path, kernel_name: str | N
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
+            # The kernel's own start-up notices are not the user's business.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as err:
         code = EXIT_BY_ERROR_NAME.get(err.ename, 1)
-        cell = err.cell_index + 1 if err.cell_index is not None else "?"
-        where = (
-            f"notebook {params.notebook.name}, cell {cell}"
-            f" (execution count {err.exec_count}), params {params_path}"
-        )
+        where = f"notebook {params.notebook.name}, {_source_cell(params.notebook, err.cell_index)}, params {params_path}"
         message = f"{err.ename}: {err.evalue}".strip()
         if code == 2:
             raise ParameterError([message, f"raised in {where}"]) from None
@@ -164,6 +162,24 @@ def _execute(params: Params, params_path: Path, work: Path, kernel_name: str | N
     nb = nbformat.read(executed_path, as_version=4)
     executed_path.unlink()
     return nb
+
+
+def _source_cell(notebook: Path, executed_index: int | None) -> str:
+    """Name a failed cell as the author sees it: its number in the source notebook and first line.
+
+    Papermill inserts an ``injected-parameters`` cell after the ``parameters``
+    cell, so cells after it are one further down in the executed notebook.
+    """
+    if executed_index is None:
+        return "an unknown cell"
+    source = nbformat.read(notebook, as_version=4)
+    tagged = [i for i, c in enumerate(source.cells) if "parameters" in c.metadata.get("tags", [])]
+    index = executed_index - 1 if tagged and executed_index > tagged[0] else executed_index
+    if not 0 <= index < len(source.cells):
+        return f"cell {index + 1}"
+    first = next((ln.strip() for ln in source.cells[index].source.splitlines() if ln.strip()), "")
+    first = first if len(first) <= 60 else first[:57] + "..."
+    return f"cell {index + 1} ({first!r})" if first else f"cell {index + 1}"
 
 
 def _render(nb, params: Params, loaded, work: Path, *, pdf: bool) -> None:

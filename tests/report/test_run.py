@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from nbformat.v4 import new_code_cell, new_notebook
+
+from sendreport.errors import DataValidationError, NotebookExecutionError
+from sendreport.params import Params
+from sendreport.report.manifest import sha256_file
+from sendreport.report.run import run_report
+
+SENDREPORT = str(Path(sys.executable).parent / "sendreport")
+PARAMETERS_CELL = "\n".join(f"{name} = None" for name in Params.model_fields)
+
+
+def small_notebook(folder: Path, body: str) -> Path:
+    nb = new_notebook(
+        cells=[
+            new_code_cell(PARAMETERS_CELL, metadata={"tags": ["parameters"]}),
+            new_code_cell(
+                "from sendreport.report.display import declare_document, show\n"
+                "declare_document(title=f'{area_name} pack', classification='OFFICIAL', "
+                "running_head=area_name)"
+            ),
+            new_code_cell(body),
+        ],
+        metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}},
+    )
+    path = folder / "small.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def point_params_at(params_dir: Path, notebook: Path) -> Path:
+    path = params_dir / "params.yaml"
+    raw = yaml.safe_load(path.read_text())
+    raw["notebook"] = str(notebook)
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def earlier_outputs(out: Path) -> Path:
+    folder = out / "testshire" / "2024-06-30"
+    folder.mkdir(parents=True)
+    (folder / "report.pdf").write_bytes(b"earlier pack")
+    return folder
+
+
+def test_successful_run_writes_outputs_and_manifest(params_dir, tmp_path):
+    nb = small_notebook(params_dir, "show('<section><h1>Hello</h1><p>Pack body.</p></section>')\n"
+                                    "open('kpis.csv', 'w').write('kpi_id\\n')")
+    params = point_params_at(params_dir, nb)
+    out = tmp_path / "out"
+    old = earlier_outputs(out)
+    (old / "stale.txt").write_text("from the earlier run")
+    result = run_report(params, output_dir=out)
+    assert result.output_folder == old
+    names = sorted(p.name for p in old.iterdir())
+    assert names == ["kpis.csv", "manifest.json", "report.html", "report.ipynb", "report.pdf"]
+    assert (old / "report.pdf").read_bytes().startswith(b"%PDF-")
+    manifest = json.loads((old / "manifest.json").read_text())
+    for name, digest in manifest["outputs"].items():
+        assert sha256_file(old / name) == digest
+    assert manifest["inputs"]["data.requests"]["sha256"] == sha256_file(params_dir / "requests.csv")
+    assert manifest["params"]["sha256"] == sha256_file(params)
+    assert manifest["versions"]["sendreport"]
+    assert not [p for p in old.parent.iterdir() if p.name.startswith(".")], "no temporary folders left"
+    kept = nbformat.read(old / "report.ipynb", as_version=4)
+    assert all(not c.get("outputs") or all("sendreport" in o.metadata for o in c.outputs)
+               for c in kept.cells if c.cell_type == "code")
+
+
+def test_failed_cell_names_notebook_cell_and_params_and_keeps_earlier_outputs(params_dir, tmp_path):
+    nb = small_notebook(params_dir, "raise RuntimeError('the third cell broke')")
+    params = point_params_at(params_dir, nb)
+    out = tmp_path / "out"
+    old = earlier_outputs(out)
+    with pytest.raises(NotebookExecutionError) as info:
+        run_report(params, output_dir=out)
+    message = str(info.value)
+    assert "notebook small.ipynb, cell 3" in message
+    assert str(params) in message
+    assert "RuntimeError: the third cell broke" in message
+    assert (old / "report.pdf").read_bytes() == b"earlier pack"
+    assert sorted(p.name for p in old.parent.iterdir()) == ["2024-06-30"]
+
+
+def test_failed_cell_exits_1_without_traceback(params_dir, tmp_path):
+    nb = small_notebook(params_dir, "1 / 0")
+    params = point_params_at(params_dir, nb)
+    result = subprocess.run([SENDREPORT, "run", str(params), "--output-dir", str(tmp_path / "o")],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "cell 3" in result.stderr and "ZeroDivisionError" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_data_stops_before_any_kernel(params_dir, tmp_path):
+    (params_dir / "requests.csv").write_text("request_id,person_id\nR1,P1\n")
+    nb = small_notebook(params_dir, "open('kernel-ran', 'w').write('yes')")
+    params = point_params_at(params_dir, nb)
+    out = tmp_path / "out"
+    old = earlier_outputs(out)
+    with pytest.raises(DataValidationError, match="received_date"):
+        run_report(params, output_dir=out)
+    assert (old / "report.pdf").read_bytes() == b"earlier pack"
+    assert not list(tmp_path.rglob("kernel-ran"))
