@@ -120,10 +120,7 @@ class Pack:
             previous_period_end=params.previous_period_end,
         )
         kpis = suppress_kpis(kpis, threshold=params.suppression_threshold, audience=params.audience)
-        start = params.baseline_period_start or _months_before(
-            params.period_start, SERIES_MONTHS_BEFORE
-        )
-        series = kpi_series(loaded.tables, start=start, end=params.period_end)
+        series = kpi_series(loaded.tables, start=series_start(params), end=params.period_end)
         series = suppress_series(
             series, threshold=params.suppression_threshold, audience=params.audience
         )
@@ -308,9 +305,12 @@ class Pack:
         return out
 
 
-def _months_before(day: dt.date, months: int) -> dt.date:
-    ts = pd.Timestamp(day).to_period("M") - months
-    return ts.to_timestamp().date()
+def series_start(params: Params) -> dt.date:
+    """First month of the charted series: the baseline's start, or 24 months before the period."""
+    if params.baseline_period_start is not None:
+        return params.baseline_period_start
+    month = pd.Timestamp(params.period_start).to_period("M") - SERIES_MONTHS_BEFORE
+    return month.to_timestamp().date()
 
 
 def _with_spc(series: pd.DataFrame) -> pd.DataFrame:

@@ -183,36 +183,47 @@ def _source_cell(notebook: Path, executed_index: int | None) -> str:
 
 
 def _render(nb, params: Params, loaded, work: Path, *, pdf: bool) -> None:
-    from sendreport.guard import check_outputs, collect_identifiers, scrub_notebook
+    from sendreport.guard import check_outputs, collect_identifiers, dates_in, scrub_notebook
+    from sendreport.plan import load_plan
+    from sendreport.report.annex import annex_html
     from sendreport.report.exporter import SendReportHTMLExporter, html_to_pdf
 
+    plan = load_plan(params.plan)
     scrubbed = scrub_notebook(nb)
     html, _ = SendReportHTMLExporter().from_notebook_node(scrubbed)
     pdf_bytes = html_to_pdf(html) if pdf else None
-    pages = _pdf_pages_text(pdf_bytes) if pdf_bytes is not None else []
+    annex = annex_html(params, plan) if pdf else None
+    annex_bytes = html_to_pdf(annex) if annex else None
+    files = {
+        p.name: p.read_text(encoding="utf-8", errors="replace")
+        for p in sorted(work.glob("*.csv"))
+    }
+    if annex_bytes is not None:
+        files["annex-confidential.pdf"] = "\n".join(_pdf_pages_text(annex_bytes))
     check_outputs(
         notebook=nb,
         html=html,
-        pdf_text=pages,
+        pdf_text=_pdf_pages_text(pdf_bytes) if pdf_bytes is not None else None,
         identifiers=collect_identifiers(loaded.tables),
-        allowed=_allowed_dates(params),
+        allowed=dates_in(params, plan) | _series_months(params),
+        files=files,
     )
     nbformat.write(scrubbed, work / "report.ipynb")
     (work / "report.html").write_text(html, encoding="utf-8")
     if pdf_bytes is not None:
         (work / "report.pdf").write_bytes(pdf_bytes)
+    if annex_bytes is not None:
+        (work / "annex-confidential.pdf").write_bytes(annex_bytes)
 
 
-def _allowed_dates(params: Params) -> tuple[str, ...]:
-    dates = [
-        params.period_start,
-        params.period_end,
-        params.reference_date,
-        params.baseline_period_start,
-        params.baseline_period_end,
-        params.previous_period_end,
-    ]
-    return tuple(d.isoformat() for d in dates if d is not None)
+def _series_months(params: Params) -> frozenset:
+    """Month starts the monthly series print (in ``kpi_series.csv``)."""
+    import pandas as pd
+
+    from sendreport.report.pack import series_start
+
+    months = pd.date_range(series_start(params), params.period_end, freq="MS")
+    return frozenset(m.date() for m in months)
 
 
 def _pdf_pages_text(pdf_bytes: bytes) -> list[str]:

@@ -1,0 +1,157 @@
+"""Both demo params files run end to end: papermill, nbconvert, WeasyPrint, guard, outputs."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from sendreport.plan import load_plan
+from sendreport.report.manifest import sha256_file
+from sendreport.report.run import run_report
+from sendreport.synth import write_synthetic
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMOS = {"demo": ROOT / "params" / "demo.yaml", "demo-wsoa": ROOT / "params" / "demo-wsoa.yaml"}
+KPIS_COLUMNS = ["kpi_id", "service", "period_start", "period_end", "value", "numerator",
+                "denominator", "unit", "baseline", "target", "previous", "suppressed"]
+SERIES_COLUMNS = ["kpi_id", "service", "month", "value", "numerator", "denominator", "mean",
+                  "lpl", "upl", "point_type"]
+FORBIDDEN = ["Traceback", "import ", "pack.show", "Pack.from_parameters", "DataFrame", "Warning",
+             "In [", "Out[", "dtype:", "NaN", "nan%", "None"]
+
+
+@pytest.fixture(scope="session")
+def demo_runs(tmp_path_factory):
+    write_synthetic(ROOT / "data" / "demo")
+    out = tmp_path_factory.mktemp("outputs")
+    return {name: run_report(path, output_dir=out) for name, path in DEMOS.items()}
+
+
+@pytest.fixture(scope="session")
+def pdfs(demo_runs):
+    return {name: run.pdf.read_bytes() for name, run in demo_runs.items()}
+
+
+def page_texts(pdf_bytes: bytes) -> list[str]:
+    return [p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf_bytes)).pages]
+
+
+def struct_elements(pdf: pikepdf.Pdf):
+    stack = [pdf.Root.StructTreeRoot]
+    while stack:
+        node = stack.pop()
+        kids = node.get("/K")
+        items = kids if isinstance(kids, pikepdf.Array) else [kids]
+        for kid in items:
+            if isinstance(kid, pikepdf.Dictionary):
+                if "/S" in kid:
+                    yield kid
+                stack.append(kid)
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_outputs_are_complete(demo_runs, name):
+    folder = demo_runs[name].output_folder
+    assert folder.name == "2024-12-31"
+    names = {p.name for p in folder.iterdir()}
+    assert {"report.pdf", "report.html", "report.ipynb", "kpis.csv", "kpi_series.csv",
+            "data_quality.csv", "manifest.json"} <= names
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert set(manifest["outputs"]) == names - {"manifest.json"}
+    for file, digest in manifest["outputs"].items():
+        assert sha256_file(folder / file) == digest
+    kpis = pd.read_csv(folder / "kpis.csv")
+    assert list(kpis.columns[: len(KPIS_COLUMNS)]) == KPIS_COLUMNS
+    assert {"ehcp_20wk_excl", "ar_decision_4wk", "wait_list", "actions_complete"} <= set(kpis.kpi_id)
+    series = pd.read_csv(folder / "kpi_series.csv")
+    assert list(series.columns[: len(SERIES_COLUMNS)]) == SERIES_COLUMNS
+    assert series["point_type"].notna().any()
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_pdf_is_tagged_accessible_a4(pdfs, name):
+    pdf = pikepdf.open(io.BytesIO(pdfs[name]))
+    assert "/StructTreeRoot" in pdf.Root
+    assert bool(pdf.Root.MarkInfo.Marked)
+    assert str(pdf.Root.Lang) == "en-GB"
+    assert bool(pdf.Root.ViewerPreferences.DisplayDocTitle)
+    title = str(pdf.docinfo.Title)
+    assert title.startswith("Demoshire") and "stocktake evidence pack" in title
+    xmp = pdf.Root.Metadata.read_bytes()
+    assert b'pdfuaid:part="1"' in xmp and title.encode() in xmp
+    for page in pdf.pages:
+        x0, y0, x1, y1 = (float(v) for v in page.MediaBox)
+        assert (round(x1 - x0), round(y1 - y0)) == (595, 842)
+    tags = [str(e.S) for e in struct_elements(pdf)]
+    assert {"/H1", "/H2", "/Table", "/TH", "/TD", "/Figure", "/P"} <= set(tags)
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_every_figure_has_alt_text_that_says_what_it_shows(pdfs, name):
+    pdf = pikepdf.open(io.BytesIO(pdfs[name]))
+    figures = [e for e in struct_elements(pdf) if str(e.S) == "/Figure"]
+    alts = [str(e.get("/Alt", "")) for e in figures]
+    assert figures and all(a.strip() for a in alts)
+    charts = [a for a in alts if "chart" in a.lower()]
+    plan = load_plan(ROOT / "params" / "plans" / ("demoshire-pap.yaml" if name == "demo" else "demoshire-wsoa.yaml"))
+    assert len(charts) >= len(plan.priority_areas), "at least one chart per priority area"
+    spc = [a for a in charts if a.startswith("SPC chart")]
+    assert spc and all(re.search(r"\d+ months", a) and "latest" in a for a in spc)
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_bookmarks_for_each_section(pdfs, name):
+    pdf = pikepdf.open(io.BytesIO(pdfs[name]))
+    with pdf.open_outline() as outline:
+        top = [item.title for item in outline.root]
+    plan = load_plan(ROOT / "params" / "plans" / ("demoshire-pap.yaml" if name == "demo" else "demoshire-wsoa.yaml"))
+    assert top[:3] == ["Cover", "Contents", "Summary and KPI scorecard"]
+    for area in plan.priority_areas:
+        assert sum(area.title in t for t in top) == 1, area.title
+    for appendix in ("Appendix A", "Appendix B", "Appendix C", "Appendix D"):
+        assert sum(t.startswith(appendix) for t in top) == 1
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_every_page_has_marking_and_page_numbers_and_no_code(pdfs, name):
+    pages = page_texts(pdfs[name])
+    assert len(pages) >= 8
+    for n, text in enumerate(pages, start=1):
+        assert f"Page {n} of {len(pages)}" in text
+        assert text.count("OFFICIAL") >= 2, f"page {n}: header and footer marking"
+        for bad in FORBIDDEN:
+            assert bad not in text, f"page {n} shows {bad!r}"
+
+
+def test_pap_pack_content(pdfs, demo_runs):
+    text = "\n".join(page_texts(pdfs["demo"]))
+    folder = demo_runs["demo"].output_folder
+    html = (folder / "report.html").read_text()
+    notebook = (folder / "report.ipynb").read_text()
+    plan = load_plan(ROOT / "params" / "plans" / "demoshire-pap.yaml")
+    for phrase in ("Demoshire", "1 July 2024 to 31 December 2024", "Headline findings",
+                   "KPI scorecard", "What we will do", "What families told us", "Actions",
+                   "Progress this period", "Evidence index", "Provenance",
+                   "Department for Education"):
+        assert phrase in text, phrase
+    for area in plan.priority_areas:
+        for quote in area.family_voice:
+            snippet = quote.text[:30]
+            assert (snippet in " ".join(text.split())) != quote.confidential, quote.text
+            if quote.confidential:
+                assert snippet not in html and escape(snippet) not in html and snippet not in notebook
+
+
+def test_same_inputs_give_identical_outputs(demo_runs, tmp_path):
+    again = run_report(DEMOS["demo"], output_dir=tmp_path)
+    first = demo_runs["demo"].output_folder
+    for name in ("kpis.csv", "kpi_series.csv", "report.pdf"):
+        assert (again.output_folder / name).read_bytes() == (first / name).read_bytes(), name
