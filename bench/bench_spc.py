@@ -70,8 +70,10 @@ def main() -> None:
 
     rows = len(df)
     print(f"xmr: {args.series:,} series x {args.points} points ({rows:,} rows)")
-    print(f"  vectorised, one call : {vectorised:8.3f} s  (target < 5 s: "
-          f"{'met' if vectorised < 5 else 'NOT met'})")
+    print(
+        f"  vectorised, one call : {vectorised:8.3f} s  (target < 5 s: "
+        f"{'met' if vectorised < 5 else 'NOT met'})"
+    )
     print(f"  reference, loop per series: {loop:8.3f} s  (measured on {len(keys)} series, scaled)")
     print(f"  ratio loop / vectorised   : {loop / vectorised:8.1f} x")
     counts = result["point_type"].value_counts().to_dict()

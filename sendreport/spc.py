@@ -86,7 +86,7 @@ def _rebase_groups(
     keys: pd.DataFrame,
     rebase: Sequence[Any] | Mapping[Any, Sequence[Any]],
 ) -> np.ndarray:
-    """Number of rebase dates on or before each point, per series."""
+    """Count the rebase dates on or before each point, numbered densely per series."""
     count = np.zeros(len(dates), dtype=np.int64)
     if isinstance(rebase, Mapping):
         if keys.shape[1] == 0:
@@ -414,9 +414,7 @@ def _add_assurance(
         targets = [target.get(k) for k in keys]
     else:
         targets = [float(target)] * len(last)
-    status = [
-        assurance(out.iloc[[i]], t, improvement) for i, t in zip(last, targets, strict=True)
-    ]
+    status = [assurance(out.iloc[[i]], t, improvement) for i, t in zip(last, targets, strict=True)]
     per_row_target = np.array([np.nan if t is None else t for t in targets], dtype=float)
     return out.assign(
         target=per_row_target[series] if len(out) else np.zeros(0),

@@ -14,7 +14,9 @@ from sendreport.spc import assurance, variation, xmr
 CASES = pd.read_csv(Path(__file__).parents[1] / "data" / "ptd" / "assurance_cases.csv", comment="#")
 
 
-@pytest.mark.parametrize("case", CASES.to_dict("records"), ids=lambda c: f"{c['case']}-{c['improvement']}")
+@pytest.mark.parametrize(
+    "case", CASES.to_dict("records"), ids=lambda c: f"{c['case']}-{c['improvement']}"
+)
 def test_assurance_cases(case):
     result = pd.DataFrame({"lpl": [case["lpl"]], "mean": [case["mean"]], "upl": [case["upl"]]})
     target = None if np.isnan(case["target"]) else float(case["target"])
@@ -47,7 +49,8 @@ def test_assurance_with_unknown_limits_is_none():
 
 
 def test_assurance_errors():
-    with pytest.raises(ParameterError, match="improvement must be 'increase', 'decrease' or 'neutral', not 'up'"):
+    message = "improvement must be 'increase', 'decrease' or 'neutral', not 'up'"
+    with pytest.raises(ParameterError, match=message):
         assurance(pd.DataFrame({"lpl": [1.0], "upl": [2.0]}), 4, "up")
     with pytest.raises(ParameterError, match="assurance requires missing columns: upl. Found: lpl"):
         assurance(pd.DataFrame({"lpl": [1.0]}), 4, "increase")

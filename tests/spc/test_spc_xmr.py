@@ -163,12 +163,18 @@ def test_target_adds_assurance_per_series():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"improvement": "up"}, ParameterError,
-         "improvement must be 'increase', 'decrease' or 'neutral', not 'up'"),
+        (
+            {"improvement": "up"},
+            ParameterError,
+            "improvement must be 'increase', 'decrease' or 'neutral', not 'up'",
+        ),
         ({"run_length": 8}, ParameterError, "run_length must be 6 or 7, not 8"),
         ({"fix_after_n_points": 1}, ParameterError, "fix_after_n_points must be a whole number"),
-        ({"value": "rate"}, ParameterError,
-         "xmr requires missing columns: rate. Found: month, value"),
+        (
+            {"value": "rate"},
+            ParameterError,
+            "xmr requires missing columns: rate. Found: month, value",
+        ),
         ({"by": ["service"]}, ParameterError, "xmr requires missing columns: service"),
         ({"rebase": {"a": ["2023-01-01"]}}, ParameterError, "rebase can only be a mapping"),
         ({"target": {"a": 1.0}}, ParameterError, "target can only be a mapping"),
