@@ -150,7 +150,7 @@ def _read_csv(path: Path, header_row: int) -> RawTable:
         _fail(path, "has no header row (the file is blank)", "empty_file")
     skip = _leading_lines(path, text_encoding, header_row)
     options = {"encoding": text_encoding, "skiprows": skip, "header": 0,
-               "skip_blank_lines": False, "encoding_errors": "replace"}
+               "skip_blank_lines": False}
     try:
         # pandas reads text fastest with its own type inference; any column it did not
         # keep as text (numbers, booleans, empty) is read again as text, so that
@@ -164,6 +164,8 @@ def _read_csv(path: Path, header_row: int) -> RawTable:
                 frame.isetitem(i, again[name])
     except pd.errors.EmptyDataError:
         _fail(path, f"has no header row on row {header_row}", "empty_file")
+    except UnicodeDecodeError as err:
+        _fail(path, "is neither UTF-8 nor Windows-1252 text", "unknown_encoding", err)
     except pd.errors.ParserError as err:
         _fail(path, f"is not a regular table: {_short(err)}", "not_a_table", err)
     frame.columns = [str(c) for c in frame.columns]
@@ -176,7 +178,7 @@ def _leading_lines(path: Path, encoding: str, header_row: int) -> int:
     """Return how many physical lines precede the header row (title rows)."""
     if header_row == 1:
         return 0
-    with path.open(encoding=encoding, errors="replace", newline="") as handle:
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:  # title rows
         reader = csv.reader(handle)
         lines = 0
         for _ in range(header_row - 1):
