@@ -156,7 +156,7 @@ class Identifiers:
     patterns: Mapping[tuple[str, ...], tuple[tuple[tuple[str, ...], str], ...]] = field(
         default_factory=dict
     )
-    first_runs: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    prefixes: frozenset[tuple[str, ...]] = frozenset()
     dates_of_birth: frozenset[dt.date] = frozenset()
     unscanned: Mapping[str, int] = field(default_factory=dict)
 
@@ -224,12 +224,10 @@ def collect_identifiers(
                             unscanned[kind] += 1
                         continue
                     patterns.setdefault(key, {}).setdefault(seps, kind)
-    first: dict[str, set[int]] = {}
-    for key in patterns:
-        first.setdefault(key[0], set()).add(len(key))
+    prefixes = {key[:k] for key in patterns for k in range(1, len(key) + 1)}
     return Identifiers(
         patterns={key: tuple(entries.items()) for key, entries in patterns.items()},
-        first_runs={run: tuple(sorted(lengths)) for run, lengths in first.items()},
+        prefixes=frozenset(prefixes),
         dates_of_birth=frozenset(dobs),
         unscanned=dict(unscanned),
     )
@@ -555,27 +553,28 @@ def _prepare(text: str) -> str:
 
 def _identifier_hits(text: str, identifiers: Identifiers, allowed: _Allowed) -> Iterable[str]:
     runs = [(m.start(), m.end(), m.group().casefold()) for m in _RUN.finditer(text)]
-    first, patterns = identifiers.first_runs, identifiers.patterns
+    prefixes, patterns = identifiers.prefixes, identifiers.patterns
     n = len(runs)
-    for i, (start, _, run) in enumerate(runs):
-        lengths = first.get(run)
-        if lengths is None or (i and runs[i - 1][1] == start):
+    for i in range(n):
+        if (runs[i][2],) not in prefixes:
             continue
-        for k in lengths:
-            j = i + k
-            if j > n or (j < n and runs[j][0] == runs[j - 1][1]):
-                continue
-            key = tuple(r[2] for r in runs[i:j])
+        if i and runs[i - 1][1] == runs[i][0]:
+            continue  # glued to the letters or digits before it
+        key: tuple[str, ...] = ()
+        for j in range(i, n):
+            key = (*key, runs[j][2])
+            if key not in prefixes:
+                break
             entries = patterns.get(key)
             if entries is None or key in allowed.keys:
                 continue
-            seps = tuple(
-                _SPACE.sub(" ", text[runs[t][1] : runs[t + 1][0]]) for t in range(i, j - 1)
-            )
-            for id_seps, kind in entries:
-                if id_seps == seps:
-                    yield kind
-                    break
+            if j + 1 < n and runs[j + 1][0] == runs[j][1]:
+                continue  # glued to the letters or digits after it
+            seps = tuple(_SPACE.sub(" ", text[runs[t][1] : runs[t + 1][0]]) for t in range(i, j))
+            kind = next((kind for id_seps, kind in entries if id_seps == seps), None)
+            if kind is not None:
+                yield kind
+                break
 
 
 def _dates_in_text(text: str) -> Iterable[dt.date]:
@@ -598,25 +597,22 @@ def _dates_in_text(text: str) -> Iterable[dt.date]:
 
 def _key(value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Return the runs of letters and digits of ``value`` (case-folded) and their separators."""
-    matches = list(_RUN.finditer(value))
-    key = tuple(m.group().casefold() for m in matches)
-    seps = tuple(
-        _SPACE.sub(" ", value[a.end() : b.start()])
-        for a, b in zip(matches, matches[1:], strict=False)
-    )
-    return key, seps
+    runs = _RUN.findall(value.casefold())
+    seps = _RUN.split(value)[1:-1]
+    if any(seps):
+        seps = [_SPACE.sub(" ", sep) for sep in seps]
+    return tuple(runs), tuple(seps)
 
 
 def _too_generic(key: tuple[str, ...]) -> bool:
-    digits = sum(len(run) for run in key if run[0].isdigit())
-    letters = sum(len(run) for run in key) - digits
-    if "".join(key) in PLACEHOLDERS:
+    joined = "".join(key)
+    if joined in PLACEHOLDERS:
         return True
-    if letters == 0:
-        return digits < MIN_DIGITS
-    if digits == 0:
-        return letters < MIN_LETTERS
-    return letters + digits < MIN_CHARACTERS
+    if joined.isdigit():
+        return len(joined) < MIN_DIGITS
+    if joined.isalpha():
+        return len(joined) < MIN_LETTERS
+    return len(joined) < MIN_CHARACTERS
 
 
 def _distinct_strings(column: pd.Series) -> list[str]:
