@@ -25,7 +25,7 @@ from sendreport.metrics.actions import action_kpis
 from sendreport.metrics.definitions import KPI_DEFINITIONS
 from sendreport.plan import Plan
 
-__all__ = ["KPI_COLUMNS", "SERIES_COLUMNS", "compute_kpis", "kpi_series"]
+__all__ = ["KPI_COLUMNS", "SERIES_COLUMNS", "compute_kpis", "kpi_series", "previous_start"]
 
 KPI_COLUMNS = (
     "kpi_id",
@@ -140,6 +140,31 @@ def _rows_for(
     return out
 
 
+def _is_month_end(day: pd.Timestamp) -> bool:
+    return day == day + pd.offsets.MonthEnd(0)
+
+
+def previous_start(start: pd.Timestamp, end: pd.Timestamp, previous_end: pd.Timestamp) -> pd.Timestamp:
+    """Start of the period of the same length as ``start..end`` that ends on ``previous_end``.
+
+    Whole calendar months (a period from the 1st of a month to a month end,
+    and a previous end on a month end) give the same number of months; any
+    other period gives the same number of days.
+
+    Examples
+    --------
+    >>> t = pd.Timestamp
+    >>> previous_start(t("2024-07-01"), t("2024-12-31"), t("2024-06-30")).date()
+    datetime.date(2024, 1, 1)
+    >>> previous_start(t("2024-07-01"), t("2024-07-10"), t("2024-06-30")).date()
+    datetime.date(2024, 6, 21)
+    """
+    if start.day == 1 and _is_month_end(end) and _is_month_end(previous_end):
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        return (previous_end.to_period("M") - (months - 1)).start_time
+    return previous_end - (end - start)
+
+
 def compute_kpis(
     tables: Mapping[str, pd.DataFrame],
     *,
@@ -164,7 +189,9 @@ def compute_kpis(
         ``target`` of the KPIs it names (matched on id and service).
     previous_period_end
         End of the period of the same length whose value goes in ``previous``
-        (the last stocktake); action KPIs there come from status history.
+        (the last stocktake): the same number of calendar months when the
+        periods are whole months, else of days (:func:`previous_start`).
+        Action KPIs there come from the actions' status history.
 
     Returns
     -------
@@ -198,7 +225,8 @@ def compute_kpis(
     out["previous"] = np.nan
     if previous_period_end is not None:
         prev_end = as_timestamp(previous_period_end, "previous_period_end")
-        prev = _rows_for(tables, prepared, prev_end - (end - start), prev_end, plan, previous=True)
+        prev_start = previous_start(start, end, prev_end)
+        prev = _rows_for(tables, prepared, prev_start, prev_end, plan, previous=True)
         key = prev.set_index(["kpi_id", "service"])["value"]
         out["previous"] = pd.MultiIndex.from_frame(out[["kpi_id", "service"]]).map(key.to_dict().get)
         out["previous"] = pd.to_numeric(out["previous"], errors="coerce").astype("float64")
