@@ -2,11 +2,39 @@
 
 An XmR ("plot the dots") chart per series: the mean, process limits from the
 mean moving range, and four rules that flag special cause variation
-(SPEC section 6). The NHS-R Community's R package NHSRplotthedots is the
-reference implementation; ``docs/spc.md`` lists where and why we differ.
+(SPEC section 6). All series are computed at once with array operations, so
+thousands of facets cost little more than one.
 
-All series are computed at once with array operations, so thousands of
-facets cost little more than one.
+The NHS-R Community's R package NHSRplotthedots is the reference
+implementation; ``tests/data/ptd`` holds its expected results and the tests
+reproduce them. Where SPEC 6 is explicit we follow it, which differs from the
+package only at edges:
+
+- two of three: SPEC asks for points strictly between the 2 sigma line and the
+  process limit, so a point exactly on a limit is neither outside nor close
+  (the package counts it as close). The rule is called ``two_of_three``
+  (the package says "2 in 3").
+- the 2 sigma line is ``2 / 3 * 2.66`` mean moving ranges, as in the package;
+  SPEC's 1.7733 is that number rounded.
+- ``run_length`` may be 6 (the package has 7 only); it applies to trends and
+  shifts alike.
+
+Where SPEC is silent we chose what an analyst would expect:
+
+- missing values (suppressed months) are skipped for the mean, moving ranges
+  are taken only between consecutive observed points, and a missing month
+  breaks every run. The package assumes no gaps: a missing value there ends
+  runs too, but its trend helper can fail on one.
+- a series whose moving ranges are all 0 keeps limits equal to its mean (the
+  package screens every range out, since 0 >= 0, and leaves no limits).
+- ``fix_after_n_points`` counts observed points (the package counts rows).
+- a rebase date starts a new group at the first point on or after it (the
+  package needs the exact date of a point).
+- trial limits are a column, not a warning: a rebase group with fewer than 12
+  observed points (or fewer than ``fix_after_n_points``, when smaller) has
+  trial limits, as the package's warning says.
+- a point shared by a rising and a falling trend takes the direction of the
+  later trend, as the package does (it differs only where the next step is 0).
 """
 
 from __future__ import annotations
@@ -411,14 +439,21 @@ def _add_assurance(
     last = np.flatnonzero(np.append(series[1:] != series[:-1], True)) if len(out) else []
     keys = _series_keys(out[list(by)].iloc[last]) if by else [None] * len(last)
     if isinstance(target, Mapping):
-        targets = [target.get(k) for k in keys]
+        targets = np.array([np.nan if target.get(k) is None else target[k] for k in keys], float)
     else:
-        targets = [float(target)] * len(last)
-    status = [assurance(out.iloc[[i]], t, improvement) for i, t in zip(last, targets, strict=True)]
-    per_row_target = np.array([np.nan if t is None else t for t in targets], dtype=float)
+        targets = np.full(len(last), float(target))
+    lpl = out["lpl"].to_numpy()[last]
+    upl = out["upl"].to_numpy()[last]
+    above, below = targets > upl, targets < lpl
+    if improvement == "decrease":
+        above, below = below, above
+    known = ~(np.isnan(targets) | np.isnan(lpl) | np.isnan(upl)) & (improvement != "neutral")
+    status = np.select(
+        [~known, above, below], [None, "consistent_fail", "consistent_pass"], "inconsistent"
+    ).astype(object)
     return out.assign(
-        target=per_row_target[series] if len(out) else np.zeros(0),
-        assurance=pd.array(np.array(status, dtype=object)[series], dtype="str"),
+        target=targets[series] if len(out) else np.zeros(0),
+        assurance=pd.array(status[series] if len(out) else [], dtype="str"),
     )
 
 

@@ -200,3 +200,19 @@ def test_duplicate_months():
 def test_non_numeric_values():
     with pytest.raises(DataValidationError, match="numeric values in column 'value'; found dtype"):
         xmr(_monthly(["a", "b"]))
+
+
+@pytest.mark.parametrize(
+    ("improvement", "expected"),
+    [
+        ("increase", ["consistent_fail", "consistent_pass", "inconsistent"]),
+        ("decrease", ["consistent_pass", "consistent_fail", "inconsistent"]),
+        ("neutral", [None, None, None]),
+    ],
+)
+def test_target_assurance_matches_assurance(improvement, expected):
+    # limits 51 +/- 2.66 * 2 = 45.68 to 56.32; targets above, below and inside
+    df = pd.concat([_monthly([50.0, 52.0] * 6, svc=s) for s in "abc"])
+    result = xmr(df, by="svc", improvement=improvement, target={"a": 60.0, "b": 40.0, "c": 50.0})
+    got = result.groupby("svc")["assurance"].last()
+    assert [None if pd.isna(g) else g for g in got] == expected
