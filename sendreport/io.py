@@ -235,7 +235,7 @@ def _read_parquet(path: Path) -> RawTable:
 
 
 def _is_text(dtype: object) -> bool:
-    return isinstance(dtype, pd.StringDtype) or dtype == object
+    return isinstance(dtype, pd.StringDtype) or str(dtype) == "object"
 
 
 def _blank(value: object) -> bool:

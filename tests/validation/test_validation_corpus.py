@@ -169,25 +169,32 @@ def test_missing_columns_of_several_tables_are_all_listed(tmp_path, corpus):
     assert lines[-1].startswith(f"{b}: required column review_due_date is missing")
 
 
-@pytest.mark.parametrize(
-    ("make", "match"),
-    [
-        (lambda p: p / "nowhere.csv", r"nowhere\.csv: file not found \(rule: file_missing\)"),
-        (lambda p: p, r": is a directory, not a file \(rule: not_a_file\)"),
-        (lambda p: _write(p / "zero.csv", b""), r"zero\.csv: is empty \(0 bytes\) \(rule: empty_file\)"),
-        (lambda p: _write(p / "blank.csv", b"\n\n  \n"), r"blank\.csv: has no header row .*empty_file"),
-        (lambda p: _write(p / "r.json", b"{}"), r"r\.json: unknown file type '\.json'.*unknown_file_type"),
-        (lambda p: _write(p / "noext", b"a,b"), r"unknown file type '\(no extension\)'"),
-        (lambda p: _write(p / "bin.csv", b"PK\x03\x04\x00\x00binary"), r"bin\.csv: is not a text table.*not_a_table"),
-        (lambda p: _write(p / "rag.csv", b"request_id,person_id\nR1,P1\nR2,P2,extra,more\n"),
-         r"rag\.csv: is not a regular table: .*line 3.*\(rule: not_a_table\)"),
-        (lambda p: _write(p / "bad.xlsx", b"this is not a workbook"), r"bad\.xlsx: is not an Excel workbook.*unreadable"),
-        (lambda p: _write(p / "bad.parquet", b"PAR1 not really"), r"bad\.parquet: is not a Parquet file.*unreadable"),
-    ],
-    ids=["missing", "directory", "zero_bytes", "only_blank_lines", "unknown_extension",
-         "no_extension", "binary", "ragged", "corrupt_xlsx", "corrupt_parquet"],
-)
-def test_unreadable_files_stop_the_run(tmp_path, make, match):
+UNREADABLE = {
+    "missing": (lambda p: p / "nowhere.csv",
+                r"nowhere\.csv: file not found \(rule: file_missing\)"),
+    "directory": (lambda p: p, r": is a directory, not a file \(rule: not_a_file\)"),
+    "zero_bytes": (lambda p: _write(p / "zero.csv", b""),
+                   r"zero\.csv: is empty \(0 bytes\) \(rule: empty_file\)"),
+    "only_blank_lines": (lambda p: _write(p / "blank.csv", b"\n\n  \n"),
+                         r"blank\.csv: has no header row .*empty_file"),
+    "unknown_extension": (lambda p: _write(p / "r.json", b"{}"),
+                          r"r\.json: unknown file type '\.json'.*unknown_file_type"),
+    "no_extension": (lambda p: _write(p / "noext", b"a,b"),
+                     r"unknown file type '\(no extension\)'"),
+    "binary": (lambda p: _write(p / "bin.csv", b"PK\x03\x04\x00\x00binary"),
+               r"bin\.csv: is not a text table.*not_a_table"),
+    "ragged": (lambda p: _write(p / "rag.csv", b"request_id,person_id\nR1,P1\nR2,P2,extra,more\n"),
+               r"rag\.csv: is not a regular table: .*line 3.*\(rule: not_a_table\)"),
+    "corrupt_xlsx": (lambda p: _write(p / "bad.xlsx", b"this is not a workbook"),
+                     r"bad\.xlsx: is not an Excel workbook.*unreadable"),
+    "corrupt_parquet": (lambda p: _write(p / "bad.parquet", b"PAR1 not really"),
+                        r"bad\.parquet: is not a Parquet file.*unreadable"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNREADABLE), ids=list(UNREADABLE))
+def test_unreadable_files_stop_the_run(tmp_path, case):
+    make, match = UNREADABLE[case]
     path = make(tmp_path)
     err = _raises({"requests": path}, match)
     assert err.failures["rule"].tolist()[0] in {
@@ -201,7 +208,8 @@ def _write(path, content: bytes):
 
 
 def test_header_only_file_is_an_empty_table(tmp_path, corpus):
-    path = corpus.write_csv(tmp_path / "requests.csv", [], columns=list(corpus.rows("requests", 1)[0]))
+    header = list(corpus.rows("requests", 1)[0])
+    path = corpus.write_csv(tmp_path / "requests.csv", [], columns=header)
     loaded = load_data({"requests": path})
     assert loaded["requests"].empty
     assert list(loaded["requests"].columns) == list(corpus.rows("requests", 1)[0])
