@@ -24,7 +24,8 @@ Where SPEC is silent we chose what an analyst would expect:
 - missing values (suppressed months) are skipped for the mean, moving ranges
   are taken only between consecutive observed points, and a missing month
   breaks every run. The package assumes no gaps: a missing value there ends
-  runs too, but its trend helper can fail on one.
+  runs too, but its trend helper can fail on one. Their ``point_type`` is
+  missing (the package would call them common cause).
 - a series whose moving ranges are all 0 keeps limits equal to its mean (the
   package screens every range out, since 0 >= 0, and leaves no limits).
 - ``fix_after_n_points`` counts observed points (the package counts rows).

@@ -30,7 +30,24 @@ MARKERS = {
 }
 """Marker shape, colour and legend label per point type: shape as well as colour."""
 
-_REQUIRED = ("mean", "lpl", "upl", "rebase_group", "trial_limits", "point_type")
+_REQUIRED = ("mean", "lpl", "upl", "point_type")
+
+
+def _with_groups(result: pd.DataFrame) -> pd.DataFrame:
+    """Add ``rebase_group`` and ``trial_limits`` when a reduced result lacks them.
+
+    ``kpi_series.csv`` keeps only ``mean``, ``lpl``, ``upl`` and ``point_type``;
+    a change of mean or limits then marks a new rebase group.
+    """
+    out = result
+    if "rebase_group" not in out.columns:
+        levels = out[["mean", "lpl", "upl"]].astype(float).fillna(-np.inf)
+        changed = levels.ne(levels.shift()).any(axis=1)
+        changed.iloc[:1] = False
+        out = out.assign(rebase_group=changed.cumsum().astype(np.int64))
+    if "trial_limits" not in out.columns:
+        out = out.assign(trial_limits=False)
+    return out
 
 
 def _check(result: pd.DataFrame, improvement: str, value: str, date: str) -> None:
@@ -101,7 +118,9 @@ def plot_spc(
     Parameters
     ----------
     result
-        The :func:`sendreport.spc.xmr` result of one series.
+        The :func:`sendreport.spc.xmr` result of one series (or its ``month``,
+        ``value``, ``mean``, ``lpl``, ``upl`` and ``point_type`` columns, as
+        in ``kpi_series.csv``).
     title
         Left-aligned title; state the finding (see :func:`spc_title`).
     unit
@@ -130,7 +149,8 @@ def plot_spc(
         For an unknown ``improvement``, missing columns or more than one series.
     """
     _check(result, improvement, value, date)
-    data = result.assign(_x=pd.to_datetime(result[date])).sort_values("_x", kind="stable")
+    data = _with_groups(result.assign(_x=pd.to_datetime(result[date])))
+    data = data.sort_values("_x", kind="stable")
     x = data["_x"].to_numpy()
     y = data[value].to_numpy(dtype=float, na_value=np.nan)
     with chart_style():
@@ -363,7 +383,7 @@ def spc_alt_text(
         As :func:`plot_spc`.
     """
     _check(result, improvement, value, date)
-    data = result.sort_values(date, key=pd.to_datetime, kind="stable")
+    data = _with_groups(result.sort_values(date, key=pd.to_datetime, kind="stable"))
     parts = [f"{len(data)} months"]
     missing = int(data[value].isna().sum())
     if missing:

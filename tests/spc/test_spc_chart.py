@@ -141,3 +141,16 @@ def test_chart_errors(improving):
         plot_spc(improving.drop(columns="upl"), title="t", improvement="increase")
     with pytest.raises(ParameterError, match="plot_spc draws one series"):
         plot_spc(pd.concat([improving, improving]), title="t", improvement="increase")
+
+
+def test_chart_from_kpi_series_columns_only():
+    # kpi_series.csv keeps month, value, mean, lpl, upl and point_type: groups follow the limits
+    values = [30.0, 40.0] * 9 + [50.0, 52.0] * 6
+    months = pd.date_range("2022-01-01", periods=30, freq="MS")
+    full = xmr(pd.DataFrame({"month": months, "value": values}), rebase=["2023-07-01"])
+    reduced = full[["month", "value", "mean", "lpl", "upl", "point_type"]]
+    fig = plot_spc(reduced, title="t", improvement="increase")
+    assert len(_artists(fig, "mean")) == 2
+    assert spc_alt_text(reduced, name="x", improvement="increase") == spc_alt_text(
+        full, name="x", improvement="increase"
+    )
