@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -126,6 +127,11 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings as one plain line, like the command's other messages."""
+    return f"sendreport: warning: {message}\n"
+
+
 def _show(path: Path | None) -> str:
     if path is None:
         return ""
@@ -152,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code of SPEC section 2.
     """
     args = _parser().parse_args(argv)
+    warnings.formatwarning = _format_warning
     try:
         return COMMANDS[args.command](args)
     except SendReportError as err:

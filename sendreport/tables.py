@@ -146,8 +146,9 @@ def table_html(
         The table followed by a key when any cell shows ``c``, ``z`` or ``x``.
     """
     num = set(numeric_columns)
+    num_class = ' class="num"'
     head = "".join(
-        f'<th scope="col"{" class=\"num\"" if i in num else ""}>{html.escape(h)}</th>'
+        f'<th scope="col"{num_class if i in num else ""}>{html.escape(h)}</th>'
         for i, h in enumerate(header)
     )
     group_at = dict(groups)

@@ -81,14 +81,22 @@ def headline_findings(pack: Pack) -> list[str]:
 def actions_finding(pack: Pack) -> str:
     """One sentence on the plan's actions."""
     kpis = pack.kpis[pack.kpis["kpi_id"].str.startswith("actions_")]
-    values = dict(zip(kpis["kpi_id"], kpis["value"]))
+    rows = {r.kpi_id: r for r in kpis.itertuples()}
     total = len(pack.plan.actions)
-    complete = values.get("actions_complete")
-    text = f"Actions: {format_value(complete, '%')} of {total} complete"
-    text += f", {format_value(values.get('actions_overdue'), 'count')} overdue"
-    text += f", {format_value(values.get('actions_slipped'), 'count')} with a moved due date"
-    text += f" and {format_value(values.get('actions_not_started'), 'count')} not started."
-    return text
+    if not total or "actions_complete" not in rows:
+        return "The plan lists no actions."
+
+    def count(kpi_id: str) -> str:
+        row = rows.get(kpi_id)
+        return "x" if row is None else format_value(row.value, "count")
+
+    done = rows["actions_complete"]
+    return (
+        f"Actions: {format_value(done.numerator, 'count')} of {total} complete "
+        f"({format_value(done.value, '%')}); {count('actions_overdue')} overdue, "
+        f"{count('actions_slipped')} with a moved due date and "
+        f"{count('actions_not_started')} not started."
+    )
 
 
 def voice_vs_data(pack: Pack) -> str | None:
@@ -104,12 +112,12 @@ def voice_vs_data(pack: Pack) -> str | None:
     if survey_better == majority_better:
         word = "improved" if survey_better else "worsened"
         return (
-            f"Family voice and case data agree: {s.name.lower()} has {word} since baseline, "
+            f"Family voice and case data agree: “{s.name}” has {word} since baseline, "
             f"as have {case_better if survey_better else len(case) - case_better} of {len(case)} "
             "case-data measures."
         )
     return (
-        f"Family voice and case data disagree: {s.name.lower()} has "
+        f"Family voice and case data disagree: “{s.name}” has "
         f"{'improved' if survey_better else 'worsened'} since baseline while "
         f"{len(case) - case_better if survey_better else case_better} of {len(case)} case-data "
         f"measures have {'worsened' if survey_better else 'improved'}."

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -88,6 +89,7 @@ def run_report(
     destination = Path(output_dir).resolve() / params.slug / params.period_end.isoformat()
     destination.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{destination.name}.tmp-", dir=destination.parent))
+    work.chmod(0o777 & ~_umask())  # mkdtemp makes it private; outputs follow the usual umask
     try:
         executed = _execute(params, params_path, work, kernel_name)
         _render(executed, params, loaded, work, pdf=pdf)
@@ -109,6 +111,12 @@ def run_report(
         pdf=destination / "report.pdf" if pdf else None,
         seconds=time.monotonic() - started,
     )
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _check_data(params: Params):
@@ -205,7 +213,7 @@ def _render(nb, params: Params, loaded, work: Path, *, pdf: bool) -> None:
         html=html,
         pdf_text=_pdf_pages_text(pdf_bytes) if pdf_bytes is not None else None,
         identifiers=collect_identifiers(loaded.tables),
-        allowed=dates_in(params, plan) | _series_months(params),
+        allowed=dates_in(params, plan) | _series_months(params) | _aggregate_dates(loaded.tables),
         files=files,
     )
     nbformat.write(scrubbed, work / "report.ipynb")
@@ -214,6 +222,14 @@ def _render(nb, params: Params, loaded, work: Path, *, pdf: bool) -> None:
         (work / "report.pdf").write_bytes(pdf_bytes)
     if annex_bytes is not None:
         (work / "annex-confidential.pdf").write_bytes(annex_bytes)
+
+
+def _aggregate_dates(tables) -> frozenset:
+    """Dates of the ``measures`` table: aggregate survey and audit dates, not about a child."""
+    measures = tables.get("measures")
+    if measures is None or measures.empty:
+        return frozenset()
+    return frozenset(d.date() for d in measures["date"].dropna())
 
 
 def _series_months(params: Params) -> frozenset:

@@ -146,7 +146,7 @@ def scorecard_html(pack: Pack) -> str:
     p = pack.params
     header = [
         "Measure",
-        f"Latest ({p.period_start:%b %Y} to {p.period_end:%b %Y})",
+        "Latest",
         "Baseline",
         "Change since last stocktake",
         "Target",
@@ -205,7 +205,10 @@ def scorecard_html(pack: Pack) -> str:
     return table_html(
         header,
         rows,
-        caption="KPI scorecard",
+        caption=(
+            f"Latest values for {period_label(p.period_start, p.period_end)}, "
+            "by priority area"
+        ),
         numeric_columns=(1, 3, 6),
         groups=groups,
         threshold=p.suppression_threshold,
