@@ -26,7 +26,7 @@ caller that forgets the flags still prints nothing confidential.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -61,6 +61,11 @@ KPI_COLUMNS = (
     "previous",
 )
 """Columns ``suppress_kpis`` requires (the output of ``metrics.compute_kpis``)."""
+
+NOT_ABOUT_CHILDREN = frozenset(
+    {"actions_complete", "actions_overdue", "actions_slipped", "actions_not_started"}
+)
+"""KPIs that count the plan's actions, not children: never suppressed by default."""
 
 SERIES_COLUMNS = ("kpi_id", "service", "month", "value", "numerator", "denominator")
 """Columns ``suppress_series`` requires (the output of ``metrics.kpi_series``)."""
@@ -184,6 +189,7 @@ def suppress_kpis(
     *,
     threshold: int = 5,
     audience: str = "shared",
+    exempt: Collection[str] = NOT_ABOUT_CHILDREN,
 ) -> pd.DataFrame:
     """Flag and, for shared packs, blank KPI values that could identify a child.
 
@@ -198,6 +204,9 @@ def suppress_kpis(
         missing ``value``, ``numerator``, ``denominator``, ``lower_ci`` and
         ``upper_ci``. ``"internal"``: values stay, and ``suppressed`` still says
         what a shared pack would hide.
+    exempt
+        KPI ids that count no children (by default the plan action KPIs,
+        ``NOT_ABOUT_CHILDREN``): never suppressed.
 
     Returns
     -------
@@ -234,6 +243,9 @@ def suppress_kpis(
     value = _numeric(out["value"])
     denom = _numeric(out["denominator"])
     suppressed = np.where(is_count, _is_small(value, threshold), _is_small(denom, threshold))
+    is_exempt = out["kpi_id"].isin(list(exempt)).to_numpy(dtype=bool)
+    suppressed = suppressed & ~is_exempt
+    is_count = is_count & ~is_exempt
     if audience != "internal":
         blank = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
         out = out.assign(**{col: _blank(out[col], suppressed) for col in blank})
@@ -417,6 +429,7 @@ def _check_audience(audience: object) -> None:
 __all__ = [
     "AUDIENCES",
     "KPI_COLUMNS",
+    "NOT_ABOUT_CHILDREN",
     "NOT_APPLICABLE",
     "NOT_AVAILABLE",
     "SERIES_COLUMNS",

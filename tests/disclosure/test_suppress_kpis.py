@@ -152,3 +152,18 @@ def test_series_errors():
         suppress_series(series(), audience="Shared")
     with pytest.raises(ParameterError, match="threshold must be"):
         suppress_series(series(), threshold=-1)
+
+
+def test_plan_action_kpis_count_actions_not_children():
+    frame = pd.concat([kpis().head(1)] * 3, ignore_index=True).assign(
+        kpi_id=["actions_overdue", "actions_complete", "ehcp_open_over_20wk"],
+        unit=["count", "%", "count"],
+        value=[2.0, 50.0, 2.0],
+        denominator=[NA, 4.0, NA],
+    )
+    out = suppress_kpis(frame)
+    assert out["suppressed"].tolist() == [False, False, True]
+    assert out["value"].tolist()[:2] == [2.0, 50.0]
+    assert out["previous"].tolist()[:2] == [2.0, 2.0]
+    out = suppress_kpis(frame, exempt=())
+    assert out["suppressed"].tolist() == [True, True, True]
