@@ -213,3 +213,10 @@ def test_numerators_must_name_percentages_and_counts():
         suppress(t, counts=["n"], percentages={"p": "d"}, numerators={"q": "n"})
     with pytest.raises(ParameterError, match="'d', which is not one of counts"):
         suppress(t, counts=["n"], percentages={"p": "d"}, numerators={"p": "d"})
+
+
+def test_empty_table():
+    t = pd.DataFrame({"g": pd.Series([], dtype=str), "n": pd.Series([], dtype="int64")})
+    out = suppress(t, counts=["n"], column_total_row=None, row_total=None)
+    assert list(out.columns) == ["g", "n", "n_suppressed"]
+    assert out.empty

@@ -167,3 +167,10 @@ def test_plan_action_kpis_count_actions_not_children():
     assert out["previous"].tolist()[:2] == [2.0, 2.0]
     out = suppress_kpis(frame, exempt=())
     assert out["suppressed"].tolist() == [True, True, True]
+
+
+def test_empty_kpis_and_series():
+    out = suppress_kpis(kpis().head(0))
+    assert out.empty
+    assert list(out.columns) == [*KPI_COLUMNS, "suppressed"]
+    assert suppress_series(series().head(0)).empty
