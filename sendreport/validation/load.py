@@ -452,6 +452,6 @@ def _from_pandera(cases: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
 
 
 def _derive_value(frame: pd.DataFrame) -> pd.DataFrame:
-    ratio = frame["numerator"].astype("float64") / frame["denominator"].astype("float64") * 100
+    ratio = 100 * frame["numerator"].astype("float64") / frame["denominator"].astype("float64")
     ratio = ratio.where(frame["denominator"].astype("float64") > 0)
     return frame.assign(value=frame["value"].fillna(ratio))

@@ -105,7 +105,7 @@ def test_windows_1252_measures_with_accents(tmp_path):
 
     measures = loaded["measures"]
     assert measures["title"].tolist() == ["Parents’ views of the café drop-in"]
-    assert measures["value"].tolist() == [30 / 90 * 100]
+    assert measures["value"].tolist() == [100 * 30 / 90]
     assert measures["numerator"].dtype == "Int64"
     q = loaded.quality.set_index("rule")["count"]
     assert q["encoding_windows_1252"] == 1
@@ -231,7 +231,7 @@ def test_several_tables_at_once(tmp_path, corpus):
 
     assert list(loaded.tables) == ["measures", "requests"]
     assert loaded.quality["table"].unique().tolist() == ["measures", "requests"]
-    assert loaded["measures"]["value"].tolist() == [30 / 90 * 100] * 2
+    assert loaded["measures"]["value"].tolist() == [100 * 30 / 90] * 2
 
 
 def test_header_only_xlsx_and_missing_optional_columns(tmp_path):

@@ -1,0 +1,128 @@
+"""``sendreport validate PARAMS.yaml``: the data quality summary and exit codes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SENDREPORT = Path(sys.executable).parent / "sendreport"
+PLAN = ROOT / "params" / "plans" / "demoshire-pap.yaml"
+NOTEBOOK = ROOT / "notebooks" / "stocktake.ipynb"
+
+pytestmark = pytest.mark.skipif(
+    not (SENDREPORT.exists() and PLAN.exists() and NOTEBOOK.exists()),
+    reason="needs the installed console script, the demo plan and the notebook",
+)
+
+
+def _validate(tmp_path: Path, data: dict, **extra) -> subprocess.CompletedProcess:
+    shutil.copy(PLAN, tmp_path / "plan.yaml")
+    params = {
+        "notebook": str(NOTEBOOK),
+        "area_name": "Testshire",
+        "period_start": "2024-01-01",
+        "period_end": "2024-06-30",
+        "plan": "plan.yaml",
+        "data": {k: Path(v).name for k, v in data.items()},
+        **extra,
+    }
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(params))
+    result = subprocess.run([str(SENDREPORT), "validate", str(path)], capture_output=True,
+                            text=True, cwd=tmp_path, timeout=120)
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def test_good_data_prints_the_summary_and_exits_0(tmp_path, corpus):
+    data = {"requests": corpus.table_file(tmp_path, "requests", n=12),
+            "referrals": corpus.table_file(tmp_path, "referrals", n=3)}
+
+    result = _validate(tmp_path, data)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "requests (requests.csv): 12 rows read, 0 excluded (0.0%), 12 used" in lines
+    assert "referrals (referrals.csv): 3 rows read, 0 excluded (0.0%), 3 used" in lines
+    assert lines[-1].endswith("params, plan and data are fit to run.")
+
+
+def test_a_few_bad_rows_are_counted_with_row_numbers_not_content(tmp_path, corpus):
+    path = corpus.table_file(tmp_path, "requests", [{"received_date": "Secret Smith"}], n=40)
+
+    result = _validate(tmp_path, {"requests": path})
+
+    assert result.returncode == 0, result.stderr
+    assert "requests (requests.csv): 41 rows read, 1 excluded (2.4%), 40 used" in result.stdout
+    detail = [ln.split() for ln in result.stdout.splitlines() if "invalid_date" in ln]
+    assert detail == [["received_date", "invalid_date", "1", "42"]]
+    assert "Secret" not in result.stdout + result.stderr
+
+
+def test_too_many_bad_rows_exit_2_with_one_line_per_rule(tmp_path, corpus):
+    bad = [{"received_date": "Secret Smith"}, {"request_outcome": "assessed"}]
+    path = corpus.table_file(tmp_path, "requests", bad, n=10)
+
+    result = _validate(tmp_path, {"requests": path})
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("sendreport: error: ")
+    assert lines[0].endswith("requests.csv: 2 of 12 rows (16.7%) break a rule, more than the "
+                             "5.0% allowed (rule: max_excluded_share)")
+    assert lines[1].endswith("requests.csv: column received_date, rule invalid_date: 1 row "
+                             "(rows 12)")
+    assert lines[2].endswith("requests.csv: column request_outcome, rule unknown_code: 1 row "
+                             "(rows 13)")
+    assert "Secret" not in result.stderr
+
+
+def test_structural_problems_exit_2(tmp_path, corpus):
+    records = [{k: v for k, v in r.items() if k != "service"} for r in corpus.rows("referrals", 2)]
+    referrals = corpus.write_csv(tmp_path / "referrals.csv", records)
+    (tmp_path / "requests.csv").write_bytes(b"")
+
+    result = _validate(tmp_path, {"requests": tmp_path / "requests.csv",
+                                  "referrals": referrals})
+
+    assert result.returncode == 2
+    errors = [ln.removeprefix("sendreport: error: ") for ln in result.stderr.splitlines()]
+    assert sorted(errors) == [
+        f"{tmp_path / 'referrals.csv'}: required column service is missing; found columns: "
+        "referral_id, person_id, referral_date, first_contact_date, removed_date "
+        "(rule: required_column)",
+        f"{tmp_path / 'requests.csv'}: is empty (0 bytes) (rule: empty_file)",
+    ]
+
+
+def test_input_mapping_keys_from_the_params_file(tmp_path):
+    path = tmp_path / "requests.csv"
+    path.write_text(
+        "Extract of EHC needs assessment requests,,,,\n"
+        "Ref,Child,Date received,Decision,Decision date\n"
+        "A1,C1,31/01/2024,Assess,14/03/2024\n"
+        "A2,C2,01/02/2024,Refused,10/03/2024\n"
+    )
+
+    result = _validate(
+        tmp_path, {"requests": path},
+        columns={"requests": {"Ref": "request_id", "Child": "person_id",
+                              "Date received": "received_date", "Decision": "request_outcome",
+                              "Decision date": "request_outcome_date"}},
+        values={"requests": {"request_outcome": {"Refused": "not_assess"}}},
+        date_format={"requests": "%d/%m/%Y"},
+        header_row={"requests": 2},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "requests (requests.csv): 2 rows read, 0 excluded (0.0%), 2 used" in result.stdout
+    recoded = [ln.split() for ln in result.stdout.splitlines() if "value_" in ln]
+    assert recoded == [["request_outcome", "value_normalised", "1", "3"],
+                       ["request_outcome", "value_recoded", "1", "4"]]
