@@ -19,6 +19,7 @@ ours/DuckDB and each subprocess's peak memory (``ru_maxrss``, data included).
 
 from __future__ import annotations
 
+# ruff: noqa: E501  (SQL reads best unwrapped)
 import argparse
 import json
 import platform
@@ -56,8 +57,9 @@ def run_ours(folder: Path, repeat: int, out: Path) -> dict:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        kpis = compute_kpis(tables, period_start=PERIOD[0], period_end=PERIOD[1],
-                            previous_period_end=PREVIOUS_END)
+        kpis = compute_kpis(
+            tables, period_start=PERIOD[0], period_end=PERIOD[1], previous_period_end=PREVIOUS_END
+        )
         series = kpi_series(tables, start=SERIES[0], end=SERIES[1])
         times.append(time.perf_counter() - t0)
     kpis.to_parquet(out / "ours_kpis.parquet")
@@ -194,7 +196,7 @@ def run_duckdb(folder: Path, repeat: int, out: Path) -> dict:
     for _ in range(repeat):
         t0 = time.perf_counter()
         now = con.execute(_PERIOD_SQL, {"ps": PERIOD[0], "pe": PERIOD[1]}).df()
-        length = (_ts(PERIOD[1]) - _ts(PERIOD[0]))
+        length = _ts(PERIOD[1]) - _ts(PERIOD[0])
         prev_start = str((_ts(PREVIOUS_END) - length).date())
         prev = con.execute(_PERIOD_SQL, {"ps": prev_start, "pe": PREVIOUS_END}).df()
         series = con.execute(_SERIES_SQL, {"s": SERIES[0], "e": SERIES[1]}).df()
@@ -223,16 +225,21 @@ def compare(out: Path) -> list[str]:
     ours = pd.read_parquet(out / "ours_kpis.parquet")
     duck = pd.read_parquet(out / "duck_kpis.parquet")
     duck["value"] = np.where(
-        duck["stat"].notna(), duck["stat"],
+        duck["stat"].notna(),
+        duck["stat"],
         np.where(duck["den"].notna(), 100 * duck["num"] / duck["den"], duck["num"]),
     )
     merged = ours.merge(duck, on=["kpi_id", "service"], how="outer", indicator=True)
     if (merged["_merge"] != "both").any():
-        problems.append(f"rows in one only: {merged.loc[merged['_merge'] != 'both', 'kpi_id'].tolist()}")
+        problems.append(
+            f"rows in one only: {merged.loc[merged['_merge'] != 'both', 'kpi_id'].tolist()}"
+        )
     both = merged[merged["_merge"] == "both"]
     bad = ~np.isclose(both["value_x"].astype(float), both["value_y"].astype(float), equal_nan=True)
     if bad.any():
-        problems.append(f"period values differ: {both.loc[bad, ['kpi_id', 'service']].values.tolist()}")
+        problems.append(
+            f"period values differ: {both.loc[bad, ['kpi_id', 'service']].values.tolist()}"
+        )
     ours_s = pd.read_parquet(out / "ours_series.parquet")
     duck_s = pd.read_parquet(out / "duck_series.parquet")
     duck_s["month"] = pd.to_datetime(duck_s["month"]).astype("datetime64[ns]")
@@ -242,8 +249,10 @@ def compare(out: Path) -> list[str]:
     if (ms["_merge"] != "both").any():
         problems.append(f"series rows in one only: {int((ms['_merge'] != 'both').sum())}")
     both = ms[ms["_merge"] == "both"]
-    if not (np.array_equal(both["numerator"].astype(int), both["num"].astype(int))
-            and np.array_equal(both["denominator"].astype(int), both["den"].astype(int))):
+    if not (
+        np.array_equal(both["numerator"].astype(int), both["num"].astype(int))
+        and np.array_equal(both["denominator"].astype(int), both["den"].astype(int))
+    ):
         problems.append("series counts differ")
     return problems
 
@@ -274,23 +283,41 @@ def main() -> None:
         results = {}
         for role in ("ours", "duckdb"):
             done = subprocess.run(
-                [sys.executable, __file__, "--role", role, "--folder", str(folder),
-                 "--repeat", str(args.repeat)],
-                check=True, capture_output=True, text=True,
+                [
+                    sys.executable,
+                    __file__,
+                    "--role",
+                    role,
+                    "--folder",
+                    str(folder),
+                    "--repeat",
+                    str(args.repeat),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
             )
             results[role] = json.loads(done.stdout.strip().splitlines()[-1])
         problems = compare(folder)
     ours, duck = results["ours"], results["duckdb"]
-    print(f"machine: {platform.machine()}, {platform.python_version()}, "
-          f"{__import__('os').cpu_count()} cores")
-    print(f"ours   (compute_kpis + previous + kpi_series 36 months): {ours['seconds']:.2f} s "
-          f"(runs {', '.join(f'{t:.2f}' for t in ours['all'])}), "
-          f"peak {ours['peak_mb']:.0f} MB (data loaded {ours['loaded_mb']:.0f} MB)")
-    print(f"duckdb (same KPIs as SQL):                               {duck['seconds']:.2f} s "
-          f"(runs {', '.join(f'{t:.2f}' for t in duck['all'])}), "
-          f"peak {duck['peak_mb']:.0f} MB (data loaded {duck['loaded_mb']:.0f} MB)")
-    print(f"ratio ours/duckdb: {ours['seconds'] / duck['seconds']:.2f} (target <= 2); "
-          f"our peak memory {ours['peak_mb'] / 1024:.2f} GB (target < 4 GB)")
+    print(
+        f"machine: {platform.machine()}, {platform.python_version()}, "
+        f"{__import__('os').cpu_count()} cores"
+    )
+    print(
+        f"ours   (compute_kpis + previous + kpi_series 36 months): {ours['seconds']:.2f} s "
+        f"(runs {', '.join(f'{t:.2f}' for t in ours['all'])}), "
+        f"peak {ours['peak_mb']:.0f} MB (data loaded {ours['loaded_mb']:.0f} MB)"
+    )
+    print(
+        f"duckdb (same KPIs as SQL):                               {duck['seconds']:.2f} s "
+        f"(runs {', '.join(f'{t:.2f}' for t in duck['all'])}), "
+        f"peak {duck['peak_mb']:.0f} MB (data loaded {duck['loaded_mb']:.0f} MB)"
+    )
+    print(
+        f"ratio ours/duckdb: {ours['seconds'] / duck['seconds']:.2f} (target <= 2); "
+        f"our peak memory {ours['peak_mb'] / 1024:.2f} GB (target < 4 GB)"
+    )
     print("results agree: " + ("yes" if not problems else "NO: " + "; ".join(problems)))
 
 

@@ -155,7 +155,9 @@ def tidy_dfe_timeliness(release_2025: pd.DataFrame, release_2022: pd.DataFrame) 
     level = out["geographic_level"].map({lvl: i for i, lvl in enumerate(_LEVELS)})
     order = (
         out.assign(_level=level.fillna(len(_LEVELS)))
-        .sort_values(["year", "_level", "region_name", "la_name"], na_position="first", kind="stable")
+        .sort_values(
+            ["year", "_level", "region_name", "la_name"], na_position="first", kind="stable"
+        )
         .index
     )
     return out.loc[order, list(DFE_COLUMNS)].reset_index(drop=True)
@@ -167,8 +169,13 @@ def _load() -> pd.DataFrame:
     with resources.as_file(path) as p:
         raw = pd.read_csv(
             p,
-            dtype={"region_name": "string", "la_code": "string", "old_la_code": "string",
-                   "la_name": "string", "geographic_level": "string"},
+            dtype={
+                "region_name": "string",
+                "la_code": "string",
+                "old_la_code": "string",
+                "la_name": "string",
+                "geographic_level": "string",
+            },
             keep_default_na=False,
             na_values=[""],
         )
@@ -253,8 +260,10 @@ def dfe_benchmark(*, la_code: str | None = None, year: int | None = None) -> pd.
             )
         regions = dfe.loc[la_rows].sort_values("year")["region_name"]
         region = regions.iloc[-1]
-        keep = keep | la_rows | (
-            (dfe["geographic_level"] == "Regional") & (dfe["region_name"] == region)
+        keep = (
+            keep
+            | la_rows
+            | ((dfe["geographic_level"] == "Regional") & (dfe["region_name"] == region))
         )
     if year is not None:
         keep = keep & (dfe["year"] == year)

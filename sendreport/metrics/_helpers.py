@@ -39,14 +39,16 @@ def as_timestamp(value: str | dt.date | pd.Timestamp, name: str) -> pd.Timestamp
             f"{name} must be a date (ISO string, date or Timestamp), not {value!r}"
         ) from err
     if pd.isna(ts):
-        raise ParameterError(f"{name} must be a date (ISO string, date or Timestamp), not {value!r}")
+        raise ParameterError(
+            f"{name} must be a date (ISO string, date or Timestamp), not {value!r}"
+        )
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)
     return ts.normalize()
 
 
 def single_period(period_start: DateLike, period_end: DateLike) -> Periods:
-    """The period ``period_start`` to ``period_end``, checked to end on or after its start."""
+    """Return the period ``period_start..period_end``, checked to end on or after its start."""
     start = as_timestamp(period_start, "period_start")
     end = as_timestamp(period_end, "period_end")
     if end < start:
@@ -170,7 +172,7 @@ class Columns:
         return self.memo(("days", column), lambda: _days(self.df, column))  # type: ignore[return-value]
 
     def flags(self, column: str) -> np.ndarray:
-        """A boolean column (missing and absent mean false)."""
+        """Return a boolean column (missing and absent mean false)."""
 
         def compute() -> np.ndarray:
             if column not in self.df.columns:
@@ -180,7 +182,7 @@ class Columns:
         return self.memo(("flags", column), compute)  # type: ignore[return-value]
 
     def isin(self, column: str, values: tuple[str, ...]) -> np.ndarray:
-        """True where a text column holds one of ``values`` (false if absent or missing)."""
+        """Return True where a text column holds one of ``values`` (false if absent or missing)."""
 
         def compute() -> np.ndarray:
             if column not in self.df.columns:
@@ -225,14 +227,14 @@ def _days(df: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def count_by(group: np.ndarray, period: np.ndarray, n_groups: int, n_periods: int) -> np.ndarray:
-    """Counts per (group, period) of records with ``period >= 0``, shape ``(n_groups, n_periods)``."""
+    """Count records per (group, period) where ``period >= 0``; shape ``(groups, periods)``."""
     keep = period >= 0
     flat = group[keep] * n_periods + period[keep]
     return np.bincount(flat, minlength=n_groups * n_periods).reshape(n_groups, n_periods)
 
 
 def count_open(group: np.ndarray, span: np.ndarray, n_groups: int, n_periods: int) -> np.ndarray:
-    """Counts per (group, period end) of records open there; ``span`` from ``open_at_ends``."""
+    """Count records per (group, period end) open there; ``span`` from ``open_at_ends``."""
     lo, hi = span
     width = n_periods + 1
     diff = np.bincount(group * width + lo, minlength=n_groups * width) - np.bincount(
@@ -261,7 +263,9 @@ def wilson(numerator: np.ndarray, denominator: np.ndarray) -> tuple[np.ndarray, 
     return lo, hi
 
 
-def _frame(kpi_id: str, services: Sequence[str], n_periods: int, **cols: np.ndarray) -> pd.DataFrame:
+def _frame(
+    kpi_id: str, services: Sequence[str], n_periods: int, **cols: np.ndarray
+) -> pd.DataFrame:
     n_groups = len(services)
     out = pd.DataFrame(
         {
@@ -285,8 +289,14 @@ def percentage_rows(
         value = np.where(den > 0, 100 * num / den, np.nan)
     lo, hi = wilson(num, den)
     return _frame(
-        kpi_id, services, num.shape[-1], value=value, numerator=num, denominator=den,
-        lower_ci=lo, upper_ci=hi,
+        kpi_id,
+        services,
+        num.shape[-1],
+        value=value,
+        numerator=num,
+        denominator=den,
+        lower_ci=lo,
+        upper_ci=hi,
     )
 
 
@@ -295,8 +305,14 @@ def count_rows(kpi_id: str, count: np.ndarray, services: Sequence[str] = ("",)) 
     count = np.asarray(count, dtype="float64")
     nan = np.full(count.shape, np.nan)
     return _frame(
-        kpi_id, services, count.shape[-1], value=count, numerator=count, denominator=nan,
-        lower_ci=nan, upper_ci=nan,
+        kpi_id,
+        services,
+        count.shape[-1],
+        value=count,
+        numerator=count,
+        denominator=nan,
+        lower_ci=nan,
+        upper_ci=nan,
     )
 
 
@@ -308,8 +324,14 @@ def statistic_rows(
     nan = np.full(n.shape, np.nan)
     value = np.where(n > 0, np.asarray(value, dtype="float64"), np.nan)
     return _frame(
-        kpi_id, services, n.shape[-1], value=value, numerator=nan, denominator=n,
-        lower_ci=nan, upper_ci=nan,
+        kpi_id,
+        services,
+        n.shape[-1],
+        value=value,
+        numerator=nan,
+        denominator=n,
+        lower_ci=nan,
+        upper_ci=nan,
     )
 
 

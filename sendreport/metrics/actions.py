@@ -12,7 +12,7 @@ __all__ = ["action_kpis", "action_status_at"]
 
 
 def action_status_at(plan: Plan, action: Action, at: DateLike) -> str | None:
-    """The canonical status of ``action`` on ``at``, from its history; ``None`` if unknown.
+    """Return the canonical status of ``action`` on ``at`` from its history (``None`` if unknown).
 
     The latest ``status_history`` entry dated on or before ``at`` wins; failing
     that, an action completed on or before ``at`` was ``complete``.
@@ -38,9 +38,10 @@ def action_status_at(plan: Plan, action: Action, at: DateLike) -> str | None:
 
 
 def action_kpis(plan: Plan, *, at: DateLike, from_history: bool = False) -> pd.DataFrame:
-    """Action KPIs of a plan: ``actions_complete`` (%), ``actions_overdue``,
-    ``actions_slipped`` and ``actions_not_started`` (counts).
+    """Compute the plan's action KPIs.
 
+    ``actions_complete`` (%), ``actions_overdue``, ``actions_slipped`` and
+    ``actions_not_started`` (counts).
     ``actions_overdue`` counts actions not complete whose ``due_date`` is
     before ``at``; ``actions_slipped`` those whose ``due_date`` is later than
     their ``original_due_date``.
@@ -91,14 +92,22 @@ def action_kpis(plan: Plan, *, at: DateLike, from_history: bool = False) -> pd.D
         return np.array([[sum(values)]], dtype="float64") if known else nan
 
     complete = count([s == "complete" for s in statuses])
-    overdue = count([s != "complete" and a.due_date < when for s, a in zip(statuses, actions)])
+    overdue = count(
+        [s != "complete" and a.due_date < when for s, a in zip(statuses, actions, strict=True)]
+    )
     not_started = count([s == "not_started" for s in statuses])
     slipped = (
         nan
         if from_history
         else np.array(
-            [[sum(a.original_due_date is not None and a.due_date > a.original_due_date
-                  for a in actions)]],
+            [
+                [
+                    sum(
+                        a.original_due_date is not None and a.due_date > a.original_due_date
+                        for a in actions
+                    )
+                ]
+            ],
             dtype="float64",
         )
     )

@@ -44,8 +44,16 @@ KPI_COLUMNS = (
 )
 """Columns of :func:`compute_kpis`, in order."""
 
-SERIES_COLUMNS = ("kpi_id", "service", "month", "value", "numerator", "denominator", "lower_ci",
-                  "upper_ci")
+SERIES_COLUMNS = (
+    "kpi_id",
+    "service",
+    "month",
+    "value",
+    "numerator",
+    "denominator",
+    "lower_ci",
+    "upper_ci",
+)
 """Columns of :func:`kpi_series`, in order."""
 
 
@@ -135,7 +143,9 @@ def _rows_for(
         extra.append(measures.measure_kpis(tables["measures"], period_start=start, period_end=end))
     for frame in extra:
         if "unit" not in frame.columns:
-            frame = frame.assign(unit=frame["kpi_id"].map({k: d.unit for k, d in KPI_DEFINITIONS.items()}))
+            frame = frame.assign(
+                unit=frame["kpi_id"].map({k: d.unit for k, d in KPI_DEFINITIONS.items()})
+            )
         out = pd.concat([out, frame], ignore_index=True) if len(out) else frame
     return out
 
@@ -144,7 +154,9 @@ def _is_month_end(day: pd.Timestamp) -> bool:
     return day == day + pd.offsets.MonthEnd(0)
 
 
-def previous_start(start: pd.Timestamp, end: pd.Timestamp, previous_end: pd.Timestamp) -> pd.Timestamp:
+def previous_start(
+    start: pd.Timestamp, end: pd.Timestamp, previous_end: pd.Timestamp
+) -> pd.Timestamp:
     """Start of the period of the same length as ``start..end`` that ends on ``previous_end``.
 
     Whole calendar months (a period from the 1st of a month to a month end,
@@ -228,13 +240,15 @@ def compute_kpis(
         prev_start = previous_start(start, end, prev_end)
         prev = _rows_for(tables, prepared, prev_start, prev_end, plan, previous=True)
         key = prev.set_index(["kpi_id", "service"])["value"]
-        out["previous"] = pd.MultiIndex.from_frame(out[["kpi_id", "service"]]).map(key.to_dict().get)
+        out["previous"] = pd.MultiIndex.from_frame(out[["kpi_id", "service"]]).map(
+            key.to_dict().get
+        )
         out["previous"] = pd.to_numeric(out["previous"], errors="coerce").astype("float64")
     targets = {}
     if plan is not None:
         for _, k in plan.kpis:
             targets.setdefault((k.id, k.service or ""), k)
-    pairs = list(zip(out["kpi_id"], out["service"]))
+    pairs = list(zip(out["kpi_id"], out["service"], strict=True))
     out["baseline"] = [
         t.baseline.value if (t := targets.get(p)) is not None and t.baseline is not None else np.nan
         for p in pairs
@@ -256,7 +270,9 @@ def compute_kpis(
     return _sort(out.loc[:, list(KPI_COLUMNS)])
 
 
-def kpi_series(tables: Mapping[str, pd.DataFrame], *, start: DateLike, end: DateLike) -> pd.DataFrame:
+def kpi_series(
+    tables: Mapping[str, pd.DataFrame], *, start: DateLike, end: DateLike
+) -> pd.DataFrame:
     """Monthly series of every percentage KPI the tables allow (for SPC charts).
 
     Each calendar month from the month of ``start`` to that of ``end`` is
@@ -294,8 +310,11 @@ def kpi_series(tables: Mapping[str, pd.DataFrame], *, start: DateLike, end: Date
     periods = Periods.months(first, last)
     months = pd.date_range(first.to_period("M").start_time, last, freq="MS")
     out = finish(_family_rows(_prepare(tables), periods, [], monthly_only=True), keep_period=True)
-    out.insert(2, "month", months[out["period"].to_numpy()] if len(out) else pd.Series(
-        dtype="datetime64[ns]"))
+    out.insert(
+        2,
+        "month",
+        months[out["period"].to_numpy()] if len(out) else pd.Series(dtype="datetime64[ns]"),
+    )
     out = out.drop(columns="period")
     if tables.get("measures") is not None:
         series = measures.measure_series(tables["measures"], start=first, end=last)
@@ -308,4 +327,3 @@ def kpi_series(tables: Mapping[str, pd.DataFrame], *, start: DateLike, end: Date
     for col in ("kpi_id", "service"):
         out[col] = out[col].astype("str")
     return _sort(out.loc[:, list(SERIES_COLUMNS)], "month")
-

@@ -38,6 +38,7 @@ WEEKS_20 = 140
 WEEKS_52 = 364
 WEEKS_6 = 42
 
+
 def _timeliness_by_period(requests: Columns, periods: Periods) -> list[pd.DataFrame]:
     received = requests.days("received_date")
     issued = requests.days("plan_issued_date")
@@ -179,10 +180,14 @@ def ehcp_timeliness(
     2     ehcp_issued    2.0          2         <NA>
     """
     check_columns(requests, TIMELINESS_REQUIRED, "ehcp_timeliness")
-    return finish(_timeliness_by_period(as_columns(requests), single_period(period_start, period_end)))
+    return finish(
+        _timeliness_by_period(as_columns(requests), single_period(period_start, period_end))
+    )
 
 
-def ehcp_requests(requests: pd.DataFrame, *, period_start: DateLike, period_end: DateLike) -> pd.DataFrame:
+def ehcp_requests(
+    requests: pd.DataFrame, *, period_start: DateLike, period_end: DateLike
+) -> pd.DataFrame:
     """Count requests for an EHC needs assessment received in a period (``ehcp_requests``).
 
     Parameters
@@ -204,10 +209,14 @@ def ehcp_requests(requests: pd.DataFrame, *, period_start: DateLike, period_end:
     [1.0]
     """
     check_columns(requests, REQUESTS_REQUIRED, "ehcp_requests")
-    return finish(_requests_by_period(as_columns(requests), single_period(period_start, period_end)))
+    return finish(
+        _requests_by_period(as_columns(requests), single_period(period_start, period_end))
+    )
 
 
-def ehcp_decisions(requests: pd.DataFrame, *, period_start: DateLike, period_end: DateLike) -> pd.DataFrame:
+def ehcp_decisions(
+    requests: pd.DataFrame, *, period_start: DateLike, period_end: DateLike
+) -> pd.DataFrame:
     """Percentage of decisions whether to assess made within 6 weeks (``ehcp_decision_6wk``).
 
     Decisions are requests with ``request_outcome`` ``assess`` or ``not_assess``
@@ -240,7 +249,9 @@ def ehcp_decisions(requests: pd.DataFrame, *, period_start: DateLike, period_end
     0   50.0          1            2
     """
     check_columns(requests, DECISIONS_REQUIRED, "ehcp_decisions")
-    return finish(_decisions_by_period(as_columns(requests), single_period(period_start, period_end)))
+    return finish(
+        _decisions_by_period(as_columns(requests), single_period(period_start, period_end))
+    )
 
 
 def ehcp_open_over_20wk(requests: pd.DataFrame, *, at: DateLike) -> pd.DataFrame:

@@ -106,8 +106,9 @@ def _statement(row: Mapping | pd.Series, definition: KPIDefinition, value: str, 
     return text[0].upper() + text[1:]
 
 
-def _movement(now: str, then: str, raw_now: float, raw_then: float, improvement: str,
-              where: str) -> str:
+def _movement(
+    now: str, then: str, raw_now: float, raw_then: float, improvement: str, where: str
+) -> str:
     if now == then:
         return f"unchanged from {then} {where}"
     up = raw_now > raw_then
@@ -171,7 +172,9 @@ def headline(
     else:
         now = format_value(raw, unit)
         sentence = _statement(row, definition, now, raw)
-        base = plan_kpi.baseline.value if plan_kpi and plan_kpi.baseline else _number(row, "baseline")
+        base = (
+            plan_kpi.baseline.value if plan_kpi and plan_kpi.baseline else _number(row, "baseline")
+        )
         previous = _number(row, "previous")
         if not math.isnan(base):
             then = format_value(base, unit)

@@ -57,7 +57,9 @@ def measure_values(measures: pd.DataFrame) -> pd.DataFrame:
     def number(col: str) -> np.ndarray:
         if col not in measures.columns:
             return np.full(n, np.nan)
-        return pd.to_numeric(measures[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        return pd.to_numeric(measures[col], errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
 
     num, den, given = number("numerator"), number("denominator"), number("value")
     ratio = ~np.isnan(num) & ~np.isnan(den)
@@ -83,7 +85,9 @@ def measure_values(measures: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["kpi_id", "date"], kind="stable").reset_index(drop=True)
 
 
-def measure_kpis(measures: pd.DataFrame, *, period_start: DateLike, period_end: DateLike) -> pd.DataFrame:
+def measure_kpis(
+    measures: pd.DataFrame, *, period_start: DateLike, period_end: DateLike
+) -> pd.DataFrame:
     """Each measure's value at its latest date in the period (``NaN`` if it has none there).
 
     Parameters

@@ -61,7 +61,9 @@ def _meeting_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame]
 
 
 def _overdue_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame]:
-    span = periods.open_at_ends(reviews.days("review_due_date"), reviews.days("review_meeting_date"))
+    span = periods.open_at_ends(
+        reviews.days("review_due_date"), reviews.days("review_meeting_date")
+    )
     zero = np.zeros(len(reviews), dtype="int64")
     return [count_rows("ar_overdue", count_open(zero, span, 1, len(periods)))]
 

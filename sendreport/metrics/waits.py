@@ -49,7 +49,8 @@ def _stop(referrals: Columns) -> np.ndarray:
     return referrals.memo("stop", compute)  # type: ignore[return-value]
 
 
-def _list_by_period(referrals: Columns, periods: Periods, services: Sequence[str] = (), *, medians: bool = True
+def _list_by_period(
+    referrals: Columns, periods: Periods, services: Sequence[str] = (), *, medians: bool = True
 ) -> list[pd.DataFrame]:
     group, names = referrals.groups("service", services)
     g, k = len(names), len(periods)
@@ -73,7 +74,8 @@ def _list_by_period(referrals: Columns, periods: Periods, services: Sequence[str
     return rows
 
 
-def _seen_by_period(referrals: Columns, periods: Periods, services: Sequence[str] = ()
+def _seen_by_period(
+    referrals: Columns, periods: Periods, services: Sequence[str] = ()
 ) -> list[pd.DataFrame]:
     group, names = referrals.groups("service", services)
     g, k = len(names), len(periods)
@@ -81,19 +83,17 @@ def _seen_by_period(referrals: Columns, periods: Periods, services: Sequence[str
     period = periods.locate(seen)
     weeks = (seen - referrals.days("referral_date")) / 7
     keep = period >= 0
-    stats = (
-        pd.DataFrame({"g": group[keep], "p": period[keep], "w": weeks[keep]})
-        .groupby(["g", "p"])["w"]
-        .quantile([0.5, 0.92])
-        .unstack()
-    )
+    grouped = pd.DataFrame({"g": group[keep], "p": period[keep], "w": weeks[keep]}).groupby(
+        ["g", "p"]
+    )["w"]
     median = np.full((g, k), np.nan)
     p92 = np.full((g, k), np.nan)
-    if len(stats):
-        gi = stats.index.get_level_values(0).to_numpy()
-        pi = stats.index.get_level_values(1).to_numpy()
-        median[gi, pi] = stats[0.5].to_numpy()
-        p92[gi, pi] = stats[0.92].to_numpy()
+    for out, q in ((median, 0.5), (p92, 0.92)):
+        stat = grouped.quantile(q)  # linear interpolation
+        if len(stat):
+            gi = stat.index.get_level_values(0).to_numpy()
+            pi = stat.index.get_level_values(1).to_numpy()
+            out[gi, pi] = stat.to_numpy()
     n = count_by(group, period, g, k)
     return [
         statistic_rows("wait_median_seen_weeks", median, n, names),
@@ -120,7 +120,7 @@ def _autism_by_period(referrals: Columns, periods: Periods) -> list[pd.DataFrame
 def waiting_list(
     referrals: pd.DataFrame, *, at: DateLike, services: Sequence[str] = ()
 ) -> pd.DataFrame:
-    """The waiting list of each service at ``at``, and how long its children have waited.
+    """Measure each service's waiting list at ``at`` and how long its children have waited.
 
     A referral is on the list at ``t`` when ``referral_date <= t`` and neither
     ``first_contact_date`` nor ``removed_date`` is on or before ``t``. Per
@@ -173,7 +173,7 @@ def waits_seen(
     period_end: DateLike,
     services: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Waits of children first seen in a period: median and 92nd percentile, in weeks.
+    """Measure the waits of children first seen in a period: median and 92nd percentile.
 
     Over referrals with ``first_contact_date`` in the period, per service,
     ``d(referral_date, first_contact_date) / 7``: ``wait_median_seen_weeks``
@@ -208,10 +208,14 @@ def waits_seen(
     1     wait_p92_seen_weeks   2.84            2
     """
     check_columns(referrals, SEEN_REQUIRED, "waits_seen")
-    return finish(_seen_by_period(as_columns(referrals), single_period(period_start, period_end), services))
+    return finish(
+        _seen_by_period(as_columns(referrals), single_period(period_start, period_end), services)
+    )
 
 
-def autism_13wk(referrals: pd.DataFrame, *, period_start: DateLike, period_end: DateLike) -> pd.DataFrame:
+def autism_13wk(
+    referrals: pd.DataFrame, *, period_start: DateLike, period_end: DateLike
+) -> pd.DataFrame:
     """Percentage of autism assessments started within 13 weeks (``autism_13wk``, NICE QS51).
 
     Over ``autism_assessment`` referrals with ``first_contact_date`` in the

@@ -14,8 +14,13 @@ def make_plan(actions: list[dict], vocabulary: dict | None = None) -> Plan:
             "type": "priority_action_plan",
             "status_vocabulary": vocabulary or {},
             "priority_areas": [
-                {"id": "P1", "title": "t", "what_we_will_do": "w", "what_will_be_different": "d",
-                 "actions": actions}
+                {
+                    "id": "P1",
+                    "title": "t",
+                    "what_we_will_do": "w",
+                    "what_will_be_different": "d",
+                    "actions": actions,
+                }
             ],
         }
     )
@@ -40,8 +45,12 @@ def test_action_kpis_exactly():
     out = action_kpis(PLAN, at="2024-06-30")
     expected = pd.DataFrame(
         {
-            "kpi_id": ["actions_complete", "actions_overdue", "actions_slipped",
-                       "actions_not_started"],
+            "kpi_id": [
+                "actions_complete",
+                "actions_overdue",
+                "actions_slipped",
+                "actions_not_started",
+            ],
             "service": [""] * 4,
             "value": [20.0, 1.0, 1.0, 1.0],
             "numerator": pd.array([1, 1, 1, 1], dtype="Int64"),
@@ -53,8 +62,9 @@ def test_action_kpis_exactly():
 
 
 def test_plan_status_vocabulary_is_mapped():
-    plan = make_plan([action(1, "Done"), action(2, "Red")],
-                     vocabulary={"Done": "complete", "Red": "off_track"})
+    plan = make_plan(
+        [action(1, "Done"), action(2, "Red")], vocabulary={"Done": "complete", "Red": "off_track"}
+    )
     out = action_kpis(plan, at="2024-06-30")
     assert out.loc[out["kpi_id"] == "actions_complete", "value"].item() == 50.0
 
@@ -62,11 +72,22 @@ def test_plan_status_vocabulary_is_mapped():
 def test_status_at_a_past_date_comes_from_history():
     plan = make_plan(
         [
-            action(1, "complete", "2024-03-31", completed_date="2024-03-01",
-                   status_history=[{"date": "2023-12-01", "status": "on_track"}]),
-            action(2, "at_risk", "2024-12-31",
-                   status_history=[{"date": "2023-10-01", "status": "not_started"},
-                                   {"date": "2024-02-01", "status": "on_track"}]),
+            action(
+                1,
+                "complete",
+                "2024-03-31",
+                completed_date="2024-03-01",
+                status_history=[{"date": "2023-12-01", "status": "on_track"}],
+            ),
+            action(
+                2,
+                "at_risk",
+                "2024-12-31",
+                status_history=[
+                    {"date": "2023-10-01", "status": "not_started"},
+                    {"date": "2024-02-01", "status": "on_track"},
+                ],
+            ),
         ]
     )
     a1, a2 = (a for _, a in plan.actions)
@@ -75,7 +96,7 @@ def test_status_at_a_past_date_comes_from_history():
     assert action_status_at(plan, a2, "2024-01-31") == "not_started"
     assert action_status_at(plan, a2, "2023-09-30") is None
     out = action_kpis(plan, at="2024-01-31", from_history=True)
-    values = dict(zip(out["kpi_id"], out["value"]))
+    values = dict(zip(out["kpi_id"], out["value"], strict=True))
     assert values["actions_complete"] == 0.0
     assert values["actions_not_started"] == 1.0
     assert pd.isna(values["actions_slipped"])

@@ -18,39 +18,72 @@ PREV_END = "2024-03-31"  # the previous period is then 2024-01-01 .. 2024-03-31 
 REQUESTS = frame(
     [
         # in the period: one plan on time, one late; an exception on time
-        {"received_date": day("2024-05-01", -140), "request_outcome": "assess",
-         "request_outcome_date": day("2024-05-01", -100), "assessment_outcome": "issue_plan",
-         "assessment_outcome_date": day("2024-05-01"), "plan_issued_date": day("2024-05-01"),
-         "exception_20wk": False},
-        {"received_date": day("2024-05-01", -141), "request_outcome": "assess",
-         "request_outcome_date": day("2024-05-01", -100), "assessment_outcome": "issue_plan",
-         "assessment_outcome_date": day("2024-05-01"), "plan_issued_date": day("2024-05-01"),
-         "exception_20wk": False},
-        {"received_date": day("2024-06-01", -20), "request_outcome": "assess",
-         "request_outcome_date": day("2024-06-01", -10), "assessment_outcome": "issue_plan",
-         "assessment_outcome_date": day("2024-06-01"), "plan_issued_date": day("2024-06-01"),
-         "exception_20wk": True},
+        {
+            "received_date": day("2024-05-01", -140),
+            "request_outcome": "assess",
+            "request_outcome_date": day("2024-05-01", -100),
+            "assessment_outcome": "issue_plan",
+            "assessment_outcome_date": day("2024-05-01"),
+            "plan_issued_date": day("2024-05-01"),
+            "exception_20wk": False,
+        },
+        {
+            "received_date": day("2024-05-01", -141),
+            "request_outcome": "assess",
+            "request_outcome_date": day("2024-05-01", -100),
+            "assessment_outcome": "issue_plan",
+            "assessment_outcome_date": day("2024-05-01"),
+            "plan_issued_date": day("2024-05-01"),
+            "exception_20wk": False,
+        },
+        {
+            "received_date": day("2024-06-01", -20),
+            "request_outcome": "assess",
+            "request_outcome_date": day("2024-06-01", -10),
+            "assessment_outcome": "issue_plan",
+            "assessment_outcome_date": day("2024-06-01"),
+            "plan_issued_date": day("2024-06-01"),
+            "exception_20wk": True,
+        },
         # in the previous period: one plan, late
-        {"received_date": day("2024-02-01", -200), "request_outcome": "assess",
-         "request_outcome_date": day("2024-02-01", -150), "assessment_outcome": "issue_plan",
-         "assessment_outcome_date": day("2024-02-01"), "plan_issued_date": day("2024-02-01"),
-         "exception_20wk": False},
+        {
+            "received_date": day("2024-02-01", -200),
+            "request_outcome": "assess",
+            "request_outcome_date": day("2024-02-01", -150),
+            "assessment_outcome": "issue_plan",
+            "assessment_outcome_date": day("2024-02-01"),
+            "plan_issued_date": day("2024-02-01"),
+            "exception_20wk": False,
+        },
     ],
     REQUEST_DATES,
 )
 
 REVIEWS = frame(
-    [{"review_due_date": day("2024-05-01"), "review_meeting_date": day("2024-04-20"),
-      "review_decision_date": day("2024-05-10")}],
+    [
+        {
+            "review_due_date": day("2024-05-01"),
+            "review_meeting_date": day("2024-04-20"),
+            "review_decision_date": day("2024-05-10"),
+        }
+    ],
     REVIEW_DATES,
 )
 
 REFERRALS = frame(
     [
-        {"service": "speech_and_language_therapy", "referral_date": day(PE, -200),
-         "first_contact_date": None, "removed_date": None},
-        {"service": "autism_assessment", "referral_date": day("2024-05-01", -91),
-         "first_contact_date": day("2024-05-01"), "removed_date": None},
+        {
+            "service": "speech_and_language_therapy",
+            "referral_date": day(PE, -200),
+            "first_contact_date": None,
+            "removed_date": None,
+        },
+        {
+            "service": "autism_assessment",
+            "referral_date": day("2024-05-01", -91),
+            "first_contact_date": day("2024-05-01"),
+            "removed_date": None,
+        },
     ],
     REFERRAL_DATES,
 )
@@ -61,15 +94,32 @@ PLAN = Plan.model_validate(
         "type": "priority_action_plan",
         "priority_areas": [
             {
-                "id": "P1", "title": "t", "what_we_will_do": "w", "what_will_be_different": "d",
-                "actions": [{"id": "A1", "title": "t", "owner": "o", "due_date": "2024-03-31",
-                             "status": "complete"}],
+                "id": "P1",
+                "title": "t",
+                "what_we_will_do": "w",
+                "what_will_be_different": "d",
+                "actions": [
+                    {
+                        "id": "A1",
+                        "title": "t",
+                        "owner": "o",
+                        "due_date": "2024-03-31",
+                        "status": "complete",
+                    }
+                ],
                 "kpis": [
-                    {"id": "ehcp_20wk_excl", "baseline": {"value": 31.0, "period": "2022-23"},
-                     "target": 60, "target_date": "2025-03-31"},
+                    {
+                        "id": "ehcp_20wk_excl",
+                        "baseline": {"value": 31.0, "period": "2022-23"},
+                        "target": 60,
+                        "target_date": "2025-03-31",
+                    },
                     {"id": "wait_list", "service": "audiology", "target": 10},
-                    {"id": "wait_over_18wk", "service": "speech_and_language_therapy",
-                     "baseline": {"value": 40, "period": "2023"}},
+                    {
+                        "id": "wait_over_18wk",
+                        "service": "speech_and_language_therapy",
+                        "baseline": {"value": 40, "period": "2023"},
+                    },
                 ],
             }
         ],
@@ -115,7 +165,11 @@ def test_values_units_and_intervals():
     out = kpis()
     excl = row(out, "ehcp_20wk_excl")
     assert (excl["value"], excl["numerator"], excl["denominator"], excl["unit"]) == (
-        50.0, 1, 2, "%")
+        50.0,
+        1,
+        2,
+        "%",
+    )
     assert excl["lower_ci"] == pytest.approx(9.4531205)
     incl = row(out, "ehcp_20wk_incl")
     assert (incl["numerator"], incl["denominator"]) == (2, 3)
@@ -141,9 +195,13 @@ def test_absent_tables_leave_their_kpis_out():
 
 
 def test_missing_optional_columns_leave_only_their_kpis_out():
-    out = kpis(tables={"reviews": REVIEWS.drop(columns="review_decision_date"),
-                       "requests": REQUESTS[["received_date"]],
-                       "referrals": REFERRALS.drop(columns="removed_date")})
+    out = kpis(
+        tables={
+            "reviews": REVIEWS.drop(columns="review_decision_date"),
+            "requests": REQUESTS[["received_date"]],
+            "referrals": REFERRALS.drop(columns="removed_date"),
+        }
+    )
     ids = set(out["kpi_id"])
     assert "ar_decision_4wk" not in ids and "ar_meeting_on_time" in ids
     assert ids & {k for k in KPI_DEFINITIONS if k.startswith("ehcp")} == {"ehcp_requests"}
@@ -163,8 +221,12 @@ def test_plan_adds_actions_baseline_target_and_named_services():
     assert slt["baseline"] == 40.0
     assert np.isnan(row(out, "wait_over_18wk", "autism_assessment")["baseline"])
     assert row(out, "actions_complete")["value"] == 100.0
-    assert out["kpi_id"].tolist()[-4:] == ["actions_complete", "actions_overdue",
-                                           "actions_slipped", "actions_not_started"]
+    assert out["kpi_id"].tolist()[-4:] == [
+        "actions_complete",
+        "actions_overdue",
+        "actions_slipped",
+        "actions_not_started",
+    ]
 
 
 def test_previous_is_the_period_of_the_same_length_ending_then():
@@ -202,8 +264,12 @@ def test_previous_start(start, end, previous_end, expected):
 
 @pytest.mark.parametrize(
     ("start", "end"),
-    [(PS, PE), (dt.date(2024, 4, 1), dt.date(2024, 6, 30)),
-     (pd.Timestamp(PS), pd.Timestamp(PE)), (dt.datetime(2024, 4, 1, 9, 30), "2024-06-30")],
+    [
+        (PS, PE),
+        (dt.date(2024, 4, 1), dt.date(2024, 6, 30)),
+        (pd.Timestamp(PS), pd.Timestamp(PE)),
+        (dt.datetime(2024, 4, 1, 9, 30), "2024-06-30"),
+    ],
 )
 def test_dates_as_str_date_or_timestamp(start, end):
     pd.testing.assert_frame_equal(kpis(period_start=start, period_end=end), kpis())
@@ -216,13 +282,18 @@ def test_empty_period_gives_nan_not_an_error():
 
 
 def test_measures_rows_follow_the_definitions():
-    measures = pd.DataFrame({"measure_id": ["survey", "survey"], "title": ["S", "S"],
-                             "date": pd.to_datetime(["2024-01-15", "2024-05-15"]),
-                             "numerator": pd.array([10, 30], dtype="Int64"),
-                             "denominator": pd.array([40, 40], dtype="Int64"),
-                             "value": [np.nan, np.nan], "unit": ["%", "%"]})
-    out = kpis(tables={"requests": REQUESTS, "measures": measures},
-               previous_period_end=PREV_END)
+    measures = pd.DataFrame(
+        {
+            "measure_id": ["survey", "survey"],
+            "title": ["S", "S"],
+            "date": pd.to_datetime(["2024-01-15", "2024-05-15"]),
+            "numerator": pd.array([10, 30], dtype="Int64"),
+            "denominator": pd.array([40, 40], dtype="Int64"),
+            "value": [np.nan, np.nan],
+            "unit": ["%", "%"],
+        }
+    )
+    out = kpis(tables={"requests": REQUESTS, "measures": measures}, previous_period_end=PREV_END)
     survey = row(out, "survey")
     assert out["kpi_id"].iloc[-1] == "survey"
     assert (survey["value"], survey["previous"], survey["unit"]) == (75.0, 25.0, "%")

@@ -7,12 +7,29 @@ import pytest
 from sendreport.metrics import KPI_DEFINITIONS, KPIDefinition
 
 SPEC_5_IDS = [
-    "ehcp_20wk_excl", "ehcp_20wk_incl", "ehcp_issued", "ehcp_20_52wk_excl",
-    "ehcp_over_52wk_excl", "ehcp_mean_weeks_excl", "ehcp_requests", "ehcp_decision_6wk",
-    "ehcp_open_over_20wk", "ar_decision_4wk", "ar_meeting_on_time", "ar_overdue", "wait_list",
-    "wait_over_18wk", "wait_over_52wk", "wait_median_open_weeks", "wait_median_seen_weeks",
-    "wait_p92_seen_weeks", "autism_13wk", "actions_complete", "actions_overdue",
-    "actions_slipped", "actions_not_started",
+    "ehcp_20wk_excl",
+    "ehcp_20wk_incl",
+    "ehcp_issued",
+    "ehcp_20_52wk_excl",
+    "ehcp_over_52wk_excl",
+    "ehcp_mean_weeks_excl",
+    "ehcp_requests",
+    "ehcp_decision_6wk",
+    "ehcp_open_over_20wk",
+    "ar_decision_4wk",
+    "ar_meeting_on_time",
+    "ar_overdue",
+    "wait_list",
+    "wait_over_18wk",
+    "wait_over_52wk",
+    "wait_median_open_weeks",
+    "wait_median_seen_weeks",
+    "wait_p92_seen_weeks",
+    "autism_13wk",
+    "actions_complete",
+    "actions_overdue",
+    "actions_slipped",
+    "actions_not_started",
 ]
 
 
@@ -25,8 +42,12 @@ def test_every_spec_5_id_in_order():
 def test_each_definition_is_complete(definition: KPIDefinition):
     assert definition.unit in ("%", "count", "weeks")
     assert definition.improvement in ("increase", "decrease", "neutral")
-    assert definition.source in ("DfE SEN2", "NHS England community health services waiting "
-                                 "lists", "NICE QS51", "the plan")
+    assert definition.source in (
+        "DfE SEN2",
+        "NHS England community health services waiting lists",
+        "NICE QS51",
+        "the plan",
+    )
     assert 10 < len(definition.title) <= 70
     assert definition.definition.endswith(".")
     assert definition.per_service == definition.id.startswith("wait_")

@@ -27,8 +27,9 @@ PUBLISHED = [
 ]
 
 
-def requests_for(year: int, plans: int, within: int, plans_excl: int, within_excl: int,
-                 seed: int = 0) -> pd.DataFrame:
+def requests_for(
+    year: int, plans: int, within: int, plans_excl: int, within_excl: int, seed: int = 0
+) -> pd.DataFrame:
     """Requests whose plans issued in ``year`` have exactly the published counts."""
     rng = np.random.default_rng(seed)
     exceptions, exceptions_within = plans - plans_excl, within - within_excl
@@ -43,21 +44,28 @@ def requests_for(year: int, plans: int, within: int, plans_excl: int, within_exc
     n = len(exception)
     days_in_year = (pd.Timestamp(f"{year}-12-31") - pd.Timestamp(f"{year}-01-01")).days + 1
     issued = pd.Timestamp(f"{year}-01-01") + pd.to_timedelta(
-        rng.integers(0, days_in_year, n), unit="D")
+        rng.integers(0, days_in_year, n), unit="D"
+    )
     # on time: 1 to 140 days (140 included); late: 141 days to two years
     wait = np.where(on_time, rng.integers(1, 141, n), rng.integers(141, 731, n))
     wait[:2] = np.where(on_time[:2], 140, 141)
-    records = pd.DataFrame({
-        "received_date": issued - pd.to_timedelta(wait, unit="D"),
-        "plan_issued_date": issued,
-        "exception_20wk": exception,
-    })
+    records = pd.DataFrame(
+        {
+            "received_date": issued - pd.to_timedelta(wait, unit="D"),
+            "plan_issued_date": issued,
+            "exception_20wk": exception,
+        }
+    )
     # plans issued just outside the year, and requests with no plan: none may count
-    outside = pd.DataFrame({
-        "received_date": pd.to_datetime([f"{year - 1}-06-01", f"{year}-06-01", f"{year}-06-01"]),
-        "plan_issued_date": pd.to_datetime([f"{year - 1}-12-31", f"{year + 1}-01-01", None]),
-        "exception_20wk": [False, False, False],
-    })
+    outside = pd.DataFrame(
+        {
+            "received_date": pd.to_datetime(
+                [f"{year - 1}-06-01", f"{year}-06-01", f"{year}-06-01"]
+            ),
+            "plan_issued_date": pd.to_datetime([f"{year - 1}-12-31", f"{year + 1}-01-01", None]),
+            "exception_20wk": [False, False, False],
+        }
+    )
     return pd.concat([records, outside], ignore_index=True)
 
 
@@ -65,8 +73,9 @@ def requests_for(year: int, plans: int, within: int, plans_excl: int, within_exc
 def test_our_timeliness_matches_dfe(published):
     year, _, plans, within, pct_incl, plans_excl, within_excl, pct_excl = published
     requests = requests_for(year, plans, within, plans_excl, within_excl, seed=year)
-    kpis = compute_kpis({"requests": requests}, period_start=f"{year}-01-01",
-                        period_end=f"{year}-12-31").set_index("kpi_id")
+    kpis = compute_kpis(
+        {"requests": requests}, period_start=f"{year}-01-01", period_end=f"{year}-12-31"
+    ).set_index("kpi_id")
     excl, incl = kpis.loc["ehcp_20wk_excl"], kpis.loc["ehcp_20wk_incl"]
     assert (excl["numerator"], excl["denominator"]) == (within_excl, plans_excl)
     assert (incl["numerator"], incl["denominator"]) == (within, plans)
@@ -89,5 +98,14 @@ def test_package_data_holds_the_published_rows(published):
         (dfe["la_name"] == area) if area != "England" else (dfe["geographic_level"] == "National")
     )
     row = dfe.loc[where].iloc[0]
-    assert [row[c] for c in ("plans_issued", "within_20wk", "pct_incl", "plans_issued_excl",
-                             "within_20wk_excl", "pct_excl")] == figures
+    assert [
+        row[c]
+        for c in (
+            "plans_issued",
+            "within_20wk",
+            "pct_incl",
+            "plans_issued_excl",
+            "within_20wk_excl",
+            "pct_excl",
+        )
+    ] == figures

@@ -23,7 +23,7 @@ def issued(waits: list[int], *, on: str = "2024-05-15", exception: list[bool] | 
     return frame(
         [
             {"received_date": day(on, -w), "plan_issued_date": day(on), "exception_20wk": e}
-            for w, e in zip(waits, exception)
+            for w, e in zip(waits, exception, strict=True)
         ],
         REQUEST_DATES,
     )
@@ -78,8 +78,10 @@ def test_plans_issued_on_the_first_and_last_day_are_in_the_period(values):
 
 def test_requests_without_a_plan_are_not_in_timeliness(values):
     rows = pd.concat(
-        [issued([50]), frame([{"received_date": day("2024-05-01"), "plan_issued_date": None}],
-                             REQUEST_DATES)],
+        [
+            issued([50]),
+            frame([{"received_date": day("2024-05-01"), "plan_issued_date": None}], REQUEST_DATES),
+        ],
         ignore_index=True,
     )
     out = ehcp_timeliness(rows, period_start=PS, period_end=PE)
@@ -114,8 +116,14 @@ def test_timeliness_output_frame_exactly():
     nan = np.nan
     expected = pd.DataFrame(
         {
-            "kpi_id": ["ehcp_20wk_excl", "ehcp_20wk_incl", "ehcp_issued", "ehcp_20_52wk_excl",
-                       "ehcp_over_52wk_excl", "ehcp_mean_weeks_excl"],
+            "kpi_id": [
+                "ehcp_20wk_excl",
+                "ehcp_20wk_incl",
+                "ehcp_issued",
+                "ehcp_20_52wk_excl",
+                "ehcp_over_52wk_excl",
+                "ehcp_mean_weeks_excl",
+            ],
             "service": [""] * 6,
             "value": [50.0, 50.0, 2.0, 50.0, 0.0, 140.5 / 7],
             "numerator": pd.array([1, 1, 2, 1, 0, None], dtype="Int64"),
@@ -156,14 +164,20 @@ def test_decision_42_on_time_43_late(values):
         period_start=PS,
         period_end=PE,
     )
-    assert (values(out, "ehcp_decision_6wk", "numerator"),
-            values(out, "ehcp_decision_6wk", "denominator")) == (1, 2)
+    assert (
+        values(out, "ehcp_decision_6wk", "numerator"),
+        values(out, "ehcp_decision_6wk", "denominator"),
+    ) == (1, 2)
     assert values(out, "ehcp_decision_6wk") == 50.0
 
 
 def test_withdrawn_and_ongoing_requests_are_not_decisions(values):
     rows = decisions(
-        [(10, "assess", "2024-05-01"), (10, "withdrawn", "2024-05-01"), (10, "ongoing", "2024-05-01")]
+        [
+            (10, "assess", "2024-05-01"),
+            (10, "withdrawn", "2024-05-01"),
+            (10, "ongoing", "2024-05-01"),
+        ]
     )
     rows.loc[2, "request_outcome_date"] = pd.NaT
     out = ehcp_decisions(rows, period_start=PS, period_end=PE)
@@ -172,8 +186,12 @@ def test_withdrawn_and_ongoing_requests_are_not_decisions(values):
 
 def test_decisions_on_period_boundaries(values):
     rows = decisions(
-        [(10, "assess", "2024-03-31"), (10, "assess", "2024-04-01"),
-         (10, "assess", "2024-06-30"), (10, "assess", "2024-07-01")]
+        [
+            (10, "assess", "2024-03-31"),
+            (10, "assess", "2024-04-01"),
+            (10, "assess", "2024-06-30"),
+            (10, "assess", "2024-07-01"),
+        ]
     )
     out = ehcp_decisions(rows, period_start=PS, period_end=PE)
     assert values(out, "ehcp_decision_6wk", "denominator") == 2
@@ -190,8 +208,12 @@ AT = "2024-06-30"
 
 def open_request(age: int, **extra) -> dict:
     """A request received ``age`` days before AT, ongoing unless ``extra`` says otherwise."""
-    return {"received_date": day(AT, -age), "request_outcome": "ongoing",
-            "request_outcome_date": None, **extra}
+    return {
+        "received_date": day(AT, -age),
+        "request_outcome": "ongoing",
+        "request_outcome_date": None,
+        **extra,
+    }
 
 
 @pytest.mark.parametrize(
@@ -200,25 +222,71 @@ def open_request(age: int, **extra) -> dict:
         (open_request(141), True),
         (open_request(140), False),
         (open_request(-1), False),  # received after the snapshot
-        (open_request(200, request_outcome="assess", request_outcome_date=day(AT, -150),
-                      assessment_outcome="ongoing"), True),
-        (open_request(200, request_outcome="assess", request_outcome_date=day(AT, -150),
-                      assessment_outcome="issue_plan", assessment_outcome_date=day(AT),
-                      plan_issued_date=day(AT)), False),  # plan issued on the day
-        (open_request(200, request_outcome="assess", request_outcome_date=day(AT, -150),
-                      assessment_outcome="issue_plan", assessment_outcome_date=day(AT, 1),
-                      plan_issued_date=day(AT, 1)), True),  # plan issued the day after
+        (
+            open_request(
+                200,
+                request_outcome="assess",
+                request_outcome_date=day(AT, -150),
+                assessment_outcome="ongoing",
+            ),
+            True,
+        ),
+        (
+            open_request(
+                200,
+                request_outcome="assess",
+                request_outcome_date=day(AT, -150),
+                assessment_outcome="issue_plan",
+                assessment_outcome_date=day(AT),
+                plan_issued_date=day(AT),
+            ),
+            False,
+        ),  # plan issued on the day
+        (
+            open_request(
+                200,
+                request_outcome="assess",
+                request_outcome_date=day(AT, -150),
+                assessment_outcome="issue_plan",
+                assessment_outcome_date=day(AT, 1),
+                plan_issued_date=day(AT, 1),
+            ),
+            True,
+        ),  # plan issued the day after
         (open_request(200, request_outcome="withdrawn", request_outcome_date=day(AT)), False),
         (open_request(200, request_outcome="withdrawn", request_outcome_date=day(AT, 1)), True),
         (open_request(200, request_outcome="not_assess", request_outcome_date=day(AT, -10)), False),
-        (open_request(200, request_outcome="assess", request_outcome_date=day(AT, -150),
-                      assessment_outcome="not_issue_plan",
-                      assessment_outcome_date=day(AT, -1)), False),
-        (open_request(200, request_outcome="assess", request_outcome_date=day(AT, -150),
-                      assessment_outcome="withdrawn", assessment_outcome_date=day(AT)), False),
-        (open_request(200, request_outcome="assess", request_outcome_date=day(AT, -150),
-                      assessment_outcome="issue_plan", assessment_outcome_date=day(AT, -5),
-                      plan_issued_date=None), False),  # issue outcome, plan date not recorded
+        (
+            open_request(
+                200,
+                request_outcome="assess",
+                request_outcome_date=day(AT, -150),
+                assessment_outcome="not_issue_plan",
+                assessment_outcome_date=day(AT, -1),
+            ),
+            False,
+        ),
+        (
+            open_request(
+                200,
+                request_outcome="assess",
+                request_outcome_date=day(AT, -150),
+                assessment_outcome="withdrawn",
+                assessment_outcome_date=day(AT),
+            ),
+            False,
+        ),
+        (
+            open_request(
+                200,
+                request_outcome="assess",
+                request_outcome_date=day(AT, -150),
+                assessment_outcome="issue_plan",
+                assessment_outcome_date=day(AT, -5),
+                plan_issued_date=None,
+            ),
+            False,
+        ),  # issue outcome, plan date not recorded
     ],
 )
 def test_open_over_20wk_boundaries(values, row, counted):
@@ -227,9 +295,13 @@ def test_open_over_20wk_boundaries(values, row, counted):
 
 
 def test_open_over_20wk_without_optional_assessment_columns(values):
-    rows = frame([open_request(141), open_request(300, request_outcome="assess",
-                                                  request_outcome_date=day(AT, -250))],
-                 REQUEST_DATES)
+    rows = frame(
+        [
+            open_request(141),
+            open_request(300, request_outcome="assess", request_outcome_date=day(AT, -250)),
+        ],
+        REQUEST_DATES,
+    )
     assert set(rows.columns) == {"received_date", "request_outcome", "request_outcome_date"}
     out = ehcp_open_over_20wk(rows, at=AT)
     assert values(out, "ehcp_open_over_20wk") == 2
@@ -237,10 +309,17 @@ def test_open_over_20wk_without_optional_assessment_columns(values):
 
 def test_closed_date_takes_the_earliest_closing_event():
     rows = frame(
-        [open_request(300, request_outcome="assess", request_outcome_date=day(AT, -250),
-                      assessment_outcome="issue_plan", assessment_outcome_date=day(AT, -20),
-                      plan_issued_date=day(AT, -30)),
-         open_request(300)],
+        [
+            open_request(
+                300,
+                request_outcome="assess",
+                request_outcome_date=day(AT, -250),
+                assessment_outcome="issue_plan",
+                assessment_outcome_date=day(AT, -20),
+                plan_issued_date=day(AT, -30),
+            ),
+            open_request(300),
+        ],
         REQUEST_DATES,
     )
     closed = closed_date(rows)
@@ -249,19 +328,27 @@ def test_closed_date_takes_the_earliest_closing_event():
 
 
 def test_missing_required_columns_are_all_named():
-    with pytest.raises(DataValidationError,
-                       match="ehcp_timeliness requires missing columns: received_date, "
-                             "plan_issued_date. Found: request_id"):
+    with pytest.raises(
+        DataValidationError,
+        match="ehcp_timeliness requires missing columns: received_date, "
+        "plan_issued_date. Found: request_id",
+    ):
         ehcp_timeliness(pd.DataFrame({"request_id": ["R1"]}), period_start=PS, period_end=PE)
-    with pytest.raises(DataValidationError, match="ehcp_decisions requires missing columns: "
-                                                  "request_outcome, request_outcome_date"):
-        ehcp_decisions(frame([{"received_date": "2024-01-01"}], REQUEST_DATES),
-                       period_start=PS, period_end=PE)
+    with pytest.raises(
+        DataValidationError,
+        match="ehcp_decisions requires missing columns: request_outcome, request_outcome_date",
+    ):
+        ehcp_decisions(
+            frame([{"received_date": "2024-01-01"}], REQUEST_DATES), period_start=PS, period_end=PE
+        )
 
 
 def test_period_end_before_start_is_refused():
-    with pytest.raises(ParameterError, match=r"period_end must be on or after period_start "
-                                             r"\(2024-04-01\), not 2024-03-31"):
+    with pytest.raises(
+        ParameterError,
+        match=r"period_end must be on or after period_start "
+        r"\(2024-04-01\), not 2024-03-31",
+    ):
         ehcp_requests(issued([1]), period_start="2024-04-01", period_end="2024-03-31")
 
 

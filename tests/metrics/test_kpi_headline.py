@@ -17,8 +17,7 @@ def plan_kpi(**kwargs) -> PlanKPI:
 
 
 def test_the_example_sentence():
-    k = plan_kpi(baseline={"value": 31.0, "period": "2022-23"}, target=60,
-                 target_date="2025-03-31")
+    k = plan_kpi(baseline={"value": 31.0, "period": "2022-23"}, target=60, target_date="2025-03-31")
     assert headline({"value": 46.2}, definition=D["ehcp_20wk_excl"], plan_kpi=k) == (
         "46.2% of new EHC plans were issued within 20 weeks, up from 31.0% at baseline "
         "(2022-23), which is better; target 60% by March 2025."
@@ -26,8 +25,15 @@ def test_the_example_sentence():
 
 
 def test_down_is_better_for_a_decrease_kpi_and_counts_have_separators():
-    row = pd.Series({"service": "speech_and_language_therapy", "value": 1234.0,
-                     "baseline": 2345.0, "target": 1000.0, "previous": 1500.0})
+    row = pd.Series(
+        {
+            "service": "speech_and_language_therapy",
+            "value": 1234.0,
+            "baseline": 2345.0,
+            "target": 1000.0,
+            "previous": 1500.0,
+        }
+    )
     assert headline(row, definition=D["wait_list"]) == (
         "1,234 children were waiting for speech and language therapy, down from 2,345 at "
         "baseline, which is better; target 1,000."
@@ -64,17 +70,18 @@ def test_plan_direction_overrides_the_definition():
 
 def test_missing_value_and_missing_baseline():
     k = plan_kpi(target=60)
-    assert headline({"value": math.nan, "baseline": 30.0}, definition=D["ehcp_20wk_excl"],
-                    plan_kpi=k) == (
+    assert headline(
+        {"value": math.nan, "baseline": 30.0}, definition=D["ehcp_20wk_excl"], plan_kpi=k
+    ) == (
         "EHC plans issued within 20 weeks (excl. exceptions): no figure for this period, as "
         "there was nothing to measure; target 60%."
     )
     assert headline({"value": 12.5}, definition=D["ar_meeting_on_time"]) == (
         "12.5% of annual reviews were held by their due date."
     )
-    assert headline({"value": None, "service": "audiology"},
-                    definition=D["wait_over_18wk"]).startswith(
-        "Children waiting more than 18 weeks (audiology): no figure")
+    assert headline(
+        {"value": None, "service": "audiology"}, definition=D["wait_over_18wk"]
+    ).startswith("Children waiting more than 18 weeks (audiology): no figure")
 
 
 def test_suppressed_rows_do_not_show_the_value():
@@ -83,8 +90,16 @@ def test_suppressed_rows_do_not_show_the_value():
 
 
 def test_unknown_kpi_uses_its_title():
-    d = KPIDefinition("pcf_survey", "Families who feel listened to", "%", "increase", False,
-                      False, "", "parent carer survey")
+    d = KPIDefinition(
+        "pcf_survey",
+        "Families who feel listened to",
+        "%",
+        "increase",
+        False,
+        False,
+        "",
+        "parent carer survey",
+    )
     assert headline({"value": 54.66, "baseline": 35.0}, definition=d) == (
         "Families who feel listened to: 54.7%, up from 35.0% at baseline, which is better."
     )

@@ -9,8 +9,9 @@ from sendreport.metrics import measure_kpis, measure_series, measure_values
 
 def measures(rows: list[tuple]) -> pd.DataFrame:
     """(measure_id, date, numerator, denominator, value, unit) rows."""
-    df = pd.DataFrame(rows, columns=["measure_id", "date", "numerator", "denominator", "value",
-                                     "unit"])
+    df = pd.DataFrame(
+        rows, columns=["measure_id", "date", "numerator", "denominator", "value", "unit"]
+    )
     df["date"] = pd.to_datetime(df["date"])
     df["numerator"] = df["numerator"].astype("Int64")
     df["denominator"] = df["denominator"].astype("Int64")

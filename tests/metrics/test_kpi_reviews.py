@@ -26,16 +26,18 @@ def decided(rows: list[tuple[int | None, str]]) -> pd.DataFrame:
 
 
 def test_decision_28_on_time_29_late(values):
-    out = review_timeliness(decided([(28, "2024-05-01"), (29, "2024-05-01")]),
-                            period_start=PS, period_end=PE)
+    out = review_timeliness(
+        decided([(28, "2024-05-01"), (29, "2024-05-01")]), period_start=PS, period_end=PE
+    )
     assert values(out, "ar_decision_4wk") == 50.0
     assert values(out, "ar_decision_4wk", "numerator") == 1
     assert values(out, "ar_decision_4wk", "denominator") == 2
 
 
 def test_decisions_without_a_meeting_are_left_out(values):
-    out = review_timeliness(decided([(10, "2024-05-01"), (None, "2024-05-01")]),
-                            period_start=PS, period_end=PE)
+    out = review_timeliness(
+        decided([(10, "2024-05-01"), (None, "2024-05-01")]), period_start=PS, period_end=PE
+    )
     assert values(out, "ar_decision_4wk", "denominator") == 1
 
 
@@ -48,8 +50,10 @@ def test_decisions_on_period_boundaries(values):
 def due(rows: list[tuple[str, int | None]]) -> pd.DataFrame:
     """(due date, days from due date to meeting or None) -> reviews."""
     return frame(
-        [{"review_due_date": day(d), "review_meeting_date": None if m is None else day(d, m)}
-         for d, m in rows],
+        [
+            {"review_due_date": day(d), "review_meeting_date": None if m is None else day(d, m)}
+            for d, m in rows
+        ],
         REVIEW_DATES,
     )
 
@@ -95,8 +99,12 @@ def test_empty_period_gives_nan(values):
 def test_overdue_at_period_end(values, due_offset, meeting_offset, overdue):
     at = "2024-06-30"
     rows = frame(
-        [{"review_due_date": day(at, due_offset),
-          "review_meeting_date": None if meeting_offset is None else day(at, meeting_offset)}],
+        [
+            {
+                "review_due_date": day(at, due_offset),
+                "review_meeting_date": None if meeting_offset is None else day(at, meeting_offset),
+            }
+        ],
         REVIEW_DATES,
     )
     out = reviews_overdue(rows, at=at)
@@ -104,10 +112,14 @@ def test_overdue_at_period_end(values, due_offset, meeting_offset, overdue):
 
 
 def test_reviews_require_due_and_meeting_columns():
-    with pytest.raises(DataValidationError,
-                       match="review_timeliness requires missing columns: review_meeting_date"):
-        review_timeliness(frame([{"review_due_date": "2024-05-01"}], REVIEW_DATES),
-                          period_start=PS, period_end=PE)
-    with pytest.raises(DataValidationError, match="reviews_overdue requires missing columns: "
-                                                  "review_due_date, review_meeting_date"):
+    with pytest.raises(
+        DataValidationError, match="review_timeliness requires missing columns: review_meeting_date"
+    ):
+        review_timeliness(
+            frame([{"review_due_date": "2024-05-01"}], REVIEW_DATES), period_start=PS, period_end=PE
+        )
+    with pytest.raises(
+        DataValidationError,
+        match="reviews_overdue requires missing columns: review_due_date, review_meeting_date",
+    ):
         reviews_overdue(pd.DataFrame({"review_id": ["A"]}), at=PE)

@@ -9,22 +9,37 @@ from sendreport.metrics import KPI_DEFINITIONS, SERIES_COLUMNS, compute_kpis, kp
 
 REQUESTS = frame(
     [
-        {"received_date": day("2024-01-31", -140), "plan_issued_date": day("2024-01-31"),
-         "exception_20wk": False},  # last day of January, on time
-        {"received_date": day("2024-02-01", -141), "plan_issued_date": day("2024-02-01"),
-         "exception_20wk": False},  # first day of February, late
-        {"received_date": day("2024-02-29", -10), "plan_issued_date": day("2024-02-29"),
-         "exception_20wk": False},  # 29 February, on time
+        {
+            "received_date": day("2024-01-31", -140),
+            "plan_issued_date": day("2024-01-31"),
+            "exception_20wk": False,
+        },  # last day of January, on time
+        {
+            "received_date": day("2024-02-01", -141),
+            "plan_issued_date": day("2024-02-01"),
+            "exception_20wk": False,
+        },  # first day of February, late
+        {
+            "received_date": day("2024-02-29", -10),
+            "plan_issued_date": day("2024-02-29"),
+            "exception_20wk": False,
+        },  # 29 February, on time
     ],
     REQUEST_DATES,
 )
 
 REFERRALS = frame(
     [
-        {"service": "audiology", "referral_date": day("2024-01-31", -127),
-         "first_contact_date": day("2024-03-01")},
-        {"service": "audiology", "referral_date": day("2024-01-31", -126),
-         "first_contact_date": None},
+        {
+            "service": "audiology",
+            "referral_date": day("2024-01-31", -127),
+            "first_contact_date": day("2024-03-01"),
+        },
+        {
+            "service": "audiology",
+            "referral_date": day("2024-01-31", -126),
+            "first_contact_date": None,
+        },
     ],
     REFERRAL_DATES,
 )
@@ -49,8 +64,9 @@ def test_series_columns_months_and_exact_values():
 
 
 def test_series_covers_only_monthly_percentage_kpis_in_definition_order():
-    out = kpi_series({"requests": REQUESTS, "referrals": REFERRALS},
-                     start="2024-01-01", end="2024-03-31")
+    out = kpi_series(
+        {"requests": REQUESTS, "referrals": REFERRALS}, start="2024-01-01", end="2024-03-31"
+    )
     ids = list(dict.fromkeys(out["kpi_id"]))
     monthly = [k for k, d in KPI_DEFINITIONS.items() if d.monthly]
     assert ids == [k for k in monthly if k in ids]
@@ -71,28 +87,31 @@ def test_each_month_equals_compute_kpis_for_that_month():
     n = 400
     received = pd.Timestamp("2022-06-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
     waits = rng.integers(20, 400, n)
-    requests = pd.DataFrame({
-        "received_date": received,
-        "plan_issued_date": received + pd.to_timedelta(waits, unit="D"),
-        "exception_20wk": rng.random(n) < 0.1,
-        "request_outcome": rng.choice(["assess", "not_assess", "withdrawn"], n),
-        "request_outcome_date": received + pd.to_timedelta(rng.integers(10, 80, n), unit="D"),
-    })
+    requests = pd.DataFrame(
+        {
+            "received_date": received,
+            "plan_issued_date": received + pd.to_timedelta(waits, unit="D"),
+            "exception_20wk": rng.random(n) < 0.1,
+            "request_outcome": rng.choice(["assess", "not_assess", "withdrawn"], n),
+            "request_outcome_date": received + pd.to_timedelta(rng.integers(10, 80, n), unit="D"),
+        }
+    )
     referred = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
     seen = referred + pd.to_timedelta(rng.integers(5, 500, n), unit="D")
-    referrals = pd.DataFrame({
-        "service": rng.choice(["autism_assessment", "audiology"], n),
-        "referral_date": referred,
-        "first_contact_date": seen.where(rng.random(n) < 0.8),
-        "removed_date": (referred + pd.Timedelta(days=60)).where(rng.random(n) < 0.05),
-    })
+    referrals = pd.DataFrame(
+        {
+            "service": rng.choice(["autism_assessment", "audiology"], n),
+            "referral_date": referred,
+            "first_contact_date": seen.where(rng.random(n) < 0.8),
+            "removed_date": (referred + pd.Timedelta(days=60)).where(rng.random(n) < 0.05),
+        }
+    )
     tables = {"requests": requests, "referrals": referrals}
     series = kpi_series(tables, start="2023-01-01", end="2024-06-30")
     assert series["month"].nunique() == 18
     for month in ("2023-01-01", "2023-07-01", "2024-02-01", "2024-06-01"):
         first = pd.Timestamp(month)
-        single = compute_kpis(tables, period_start=first,
-                              period_end=first + pd.offsets.MonthEnd(0))
+        single = compute_kpis(tables, period_start=first, period_end=first + pd.offsets.MonthEnd(0))
         got = series[series["month"] == first].merge(single, on=["kpi_id", "service"])
         assert len(got) == (series["month"] == first).sum() > 0
         np.testing.assert_allclose(got["value_x"], got["value_y"], equal_nan=True)
@@ -100,15 +119,18 @@ def test_each_month_equals_compute_kpis_for_that_month():
 
 
 def test_measures_with_twelve_dates_follow_at_their_own_dates():
-    measures = pd.DataFrame({
-        "measure_id": ["survey"] * 12,
-        "date": pd.date_range("2023-01-10", periods=12, freq="30D"),
-        "numerator": pd.array(range(12), dtype="Int64"),
-        "denominator": pd.array([12] * 12, dtype="Int64"),
-        "unit": ["%"] * 12,
-    })
-    out = kpi_series({"requests": REQUESTS, "measures": measures},
-                     start="2023-01-01", end="2024-03-31")
+    measures = pd.DataFrame(
+        {
+            "measure_id": ["survey"] * 12,
+            "date": pd.date_range("2023-01-10", periods=12, freq="30D"),
+            "numerator": pd.array(range(12), dtype="Int64"),
+            "denominator": pd.array([12] * 12, dtype="Int64"),
+            "unit": ["%"] * 12,
+        }
+    )
+    out = kpi_series(
+        {"requests": REQUESTS, "measures": measures}, start="2023-01-01", end="2024-03-31"
+    )
     survey = out[out["kpi_id"] == "survey"]
     assert out["kpi_id"].iloc[-1] == "survey"
     assert survey["month"].tolist() == list(measures["date"])

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from kpi_frames import REFERRAL_DATES, day, frame
 
@@ -14,8 +13,10 @@ PS, PE = "2024-04-01", "2024-06-30"
 
 def waiting(ages: list[int], service: str = "physiotherapy", **extra) -> list[dict]:
     """Referrals made ``ages`` days before AT, not yet seen."""
-    return [{"service": service, "referral_date": day(AT, -a), "first_contact_date": None,
-             **extra} for a in ages]
+    return [
+        {"service": service, "referral_date": day(AT, -a), "first_contact_date": None, **extra}
+        for a in ages
+    ]
 
 
 def test_waits_126_127_364_365(values):
@@ -36,12 +37,22 @@ def test_waits_126_127_364_365(values):
         ({"referral_date": day(AT, 1), "first_contact_date": None}, False),  # the day after
         ({"referral_date": day(AT, -50), "first_contact_date": day(AT)}, False),  # seen on the day
         ({"referral_date": day(AT, -50), "first_contact_date": day(AT, 1)}, True),  # seen after
-        ({"referral_date": day(AT, -50), "first_contact_date": None, "removed_date": day(AT)},
-         False),
-        ({"referral_date": day(AT, -50), "first_contact_date": None, "removed_date": day(AT, 1)},
-         True),
-        ({"referral_date": day(AT, -50), "first_contact_date": day(AT, 5),
-          "removed_date": day(AT, -1)}, False),  # removed before the (later) contact
+        (
+            {"referral_date": day(AT, -50), "first_contact_date": None, "removed_date": day(AT)},
+            False,
+        ),
+        (
+            {"referral_date": day(AT, -50), "first_contact_date": None, "removed_date": day(AT, 1)},
+            True,
+        ),
+        (
+            {
+                "referral_date": day(AT, -50),
+                "first_contact_date": day(AT, 5),
+                "removed_date": day(AT, -1),
+            },
+            False,
+        ),  # removed before the (later) contact
     ],
 )
 def test_who_is_on_the_list(values, row, on_list):
@@ -50,11 +61,16 @@ def test_who_is_on_the_list(values, row, on_list):
 
 
 def test_waits_per_service_sorted_and_a_service_with_no_referrals(values):
-    rows = frame(waiting([10], "speech_and_language_therapy") + waiting([200, 20], "audiology"),
-                 REFERRAL_DATES)
+    rows = frame(
+        waiting([10], "speech_and_language_therapy") + waiting([200, 20], "audiology"),
+        REFERRAL_DATES,
+    )
     out = waiting_list(rows, at=AT, services=["autism_assessment"])
     assert out["service"].unique().tolist() == [
-        "audiology", "autism_assessment", "speech_and_language_therapy"]
+        "audiology",
+        "autism_assessment",
+        "speech_and_language_therapy",
+    ]
     assert values(out, "wait_list", service="autism_assessment") == 0
     assert values(out, "wait_over_18wk", service="autism_assessment") is None
     assert values(out, "wait_over_18wk", "denominator", service="autism_assessment") == 0
@@ -64,21 +80,32 @@ def test_waits_per_service_sorted_and_a_service_with_no_referrals(values):
 
 
 def test_a_service_whose_referrals_are_all_seen_has_an_empty_list(values):
-    rows = frame([{"service": "equipment", "referral_date": day(AT, -30),
-                   "first_contact_date": day(AT, -2)}], REFERRAL_DATES)
+    rows = frame(
+        [
+            {
+                "service": "equipment",
+                "referral_date": day(AT, -30),
+                "first_contact_date": day(AT, -2),
+            }
+        ],
+        REFERRAL_DATES,
+    )
     out = waiting_list(rows, at=AT)
     assert values(out, "wait_list", service="equipment") == 0
     assert values(out, "wait_over_52wk", service="equipment") is None
 
 
 def seen(waits_days: list[int], on: str = "2024-05-01", service: str = "physiotherapy"):
-    return [{"service": service, "referral_date": day(on, -w), "first_contact_date": day(on)}
-            for w in waits_days]
+    return [
+        {"service": service, "referral_date": day(on, -w), "first_contact_date": day(on)}
+        for w in waits_days
+    ]
 
 
 def test_seen_median_and_92nd_percentile_interpolate(values):
-    out = waits_seen(frame(seen([7, 14, 21, 28, 35]), REFERRAL_DATES),
-                     period_start=PS, period_end=PE)
+    out = waits_seen(
+        frame(seen([7, 14, 21, 28, 35]), REFERRAL_DATES), period_start=PS, period_end=PE
+    )
     s = "physiotherapy"
     assert values(out, "wait_median_seen_weeks", service=s) == pytest.approx(3.0)
     # 92nd percentile of 1..5 weeks: position 0.92 * 4 = 3.68 -> 4 + 0.68 * (5 - 4)
@@ -87,8 +114,13 @@ def test_seen_median_and_92nd_percentile_interpolate(values):
 
 
 def test_seen_counts_first_contacts_on_period_boundaries(values):
-    rows = frame(seen([7], "2024-03-31") + seen([14], "2024-04-01") + seen([21], "2024-06-30")
-                 + seen([28], "2024-07-01"), REFERRAL_DATES)
+    rows = frame(
+        seen([7], "2024-03-31")
+        + seen([14], "2024-04-01")
+        + seen([21], "2024-06-30")
+        + seen([28], "2024-07-01"),
+        REFERRAL_DATES,
+    )
     out = waits_seen(rows, period_start=PS, period_end=PE)
     assert values(out, "wait_median_seen_weeks", "denominator", service="physiotherapy") == 2
     assert values(out, "wait_median_seen_weeks", service="physiotherapy") == pytest.approx(2.5)
@@ -103,8 +135,10 @@ def test_seen_for_a_service_with_no_one_seen(values):
 
 
 def test_autism_91_on_time_92_late_other_services_ignored(values):
-    rows = frame(seen([91, 92], service="autism_assessment") + seen([10], service="audiology"),
-                 REFERRAL_DATES)
+    rows = frame(
+        seen([91, 92], service="autism_assessment") + seen([10], service="audiology"),
+        REFERRAL_DATES,
+    )
     out = autism_13wk(rows, period_start=PS, period_end=PE)
     assert out["service"].tolist() == [""]
     assert values(out, "autism_13wk") == 50.0
@@ -121,13 +155,21 @@ def test_empty_referrals_table():
     rows = frame(waiting([1]), REFERRAL_DATES).iloc[:0]
     out = waiting_list(rows, at=AT)
     assert len(out) == 0
-    assert out.columns.tolist() == ["kpi_id", "service", "value", "numerator", "denominator",
-                                    "lower_ci", "upper_ci"]
+    assert out.columns.tolist() == [
+        "kpi_id",
+        "service",
+        "value",
+        "numerator",
+        "denominator",
+        "lower_ci",
+        "upper_ci",
+    ]
 
 
 def test_waits_require_columns():
-    with pytest.raises(DataValidationError,
-                       match="waiting_list requires missing columns: first_contact_date"):
+    with pytest.raises(
+        DataValidationError, match="waiting_list requires missing columns: first_contact_date"
+    ):
         waiting_list(frame([{"service": "x", "referral_date": AT}], REFERRAL_DATES), at=AT)
 
 
