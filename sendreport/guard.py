@@ -68,7 +68,7 @@ IDENTIFIER_COLUMNS = ("person_id", "request_id", "review_id", "referral_id")
 NON_PERSONAL_ID_COLUMNS = frozenset({"measure_id", "kpi_id", "priority_area_id", "action_id"})
 """Columns ending ``_id`` that name things the report prints, not people or cases."""
 
-DATE_OF_BIRTH_COLUMNS = ("date_of_birth", "dob")
+DATE_OF_BIRTH_COLUMNS = ("date_of_birth", "dob", "birth_date")
 """Columns holding dates of birth."""
 
 MIN_DIGITS = 6
