@@ -3,10 +3,12 @@
 The rules, as the Department for Education applies them to its own statistics:
 
 - A count from 1 to ``threshold - 1`` is suppressed (primary suppression) and
-  printed as ``c``. A zero is *not* suppressed: a true zero says nothing about
-  any child, and DfE tables print ``0`` (the Government Statistical Service
-  symbols keep ``c`` for confidential, ``z`` for not applicable and ``x`` for
-  not available).
+  printed as ``c``. A zero is *not* suppressed: DfE's open data standards
+  (the DfE analysts' guide, "Data symbols", which follows the Government
+  Statistical Service guidance on symbols in tables) keep ``c`` for
+  confidential data, ``z`` for not applicable and ``x`` for unavailable, and
+  say to "only use 0 for true 0's"; a true zero names no child. (Their ``low``
+  symbol is for rounding, which these packs do not do.)
 - A percentage (or a mean or median over children) is suppressed when its
   denominator is from 1 to ``threshold - 1``. A denominator of 0 leaves the
   percentage undefined, not confidential: it is left as it is (missing) and not
