@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sendreport.errors import ParameterError
 
@@ -134,9 +141,18 @@ class Plan(_Model):
     start_date: dt.date | None = None
     version: str | None = None
     status_vocabulary: dict[str, Status] = Field(default_factory=dict)
-    priority_areas: tuple[PriorityArea, ...] = Field(min_length=1)
+    priority_areas: tuple[PriorityArea, ...]
     evidence: tuple[Evidence, ...] = ()
     interventions: tuple[Intervention, ...] = ()
+
+    @field_validator("priority_areas")
+    @classmethod
+    def _at_least_one_area(cls, areas: tuple[PriorityArea, ...]) -> tuple[PriorityArea, ...]:
+        # Checked after the areas themselves, so that an invalid area is reported once
+        # rather than also as an empty list.
+        if not areas:
+            raise ValueError("a plan needs at least one priority area")
+        return areas
 
     @model_validator(mode="after")
     def _check_references(self) -> Plan:

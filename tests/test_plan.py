@@ -1,0 +1,362 @@
+"""The improvement plan model and the two Demoshire demo plans."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from sendreport.errors import ParameterError
+from sendreport.plan import STATUSES, load_plan
+from sendreport.synth import generate
+
+PLANS = Path(__file__).resolve().parents[1] / "params" / "plans"
+PAP = PLANS / "demoshire-pap.yaml"
+WSOA = PLANS / "demoshire-wsoa.yaml"
+
+SPEC5_IDS = {
+    "ehcp_20wk_excl",
+    "ehcp_20wk_incl",
+    "ehcp_issued",
+    "ehcp_20_52wk_excl",
+    "ehcp_over_52wk_excl",
+    "ehcp_mean_weeks_excl",
+    "ehcp_requests",
+    "ehcp_decision_6wk",
+    "ehcp_open_over_20wk",
+    "ar_decision_4wk",
+    "ar_meeting_on_time",
+    "ar_overdue",
+    "wait_list",
+    "wait_over_18wk",
+    "wait_over_52wk",
+    "wait_median_open_weeks",
+    "wait_median_seen_weeks",
+    "wait_p92_seen_weeks",
+    "autism_13wk",
+    "actions_complete",
+    "actions_overdue",
+    "actions_slipped",
+    "actions_not_started",
+}
+SERVICES = {
+    "speech_and_language_therapy",
+    "autism_assessment",
+    "community_paediatrics",
+    "adhd_assessment",
+    "occupational_therapy",
+    "physiotherapy",
+    "audiology",
+    "equipment",
+}
+BASELINE_START, BASELINE_END = pd.Timestamp("2022-04-01"), pd.Timestamp("2023-03-31")
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pd.DataFrame]:
+    return generate(seed=2026)
+
+
+@pytest.fixture(params=[PAP, WSOA], ids=["pap", "wsoa"])
+def plan(request):
+    return load_plan(request.param)
+
+
+def write_plan(tmp_path: Path, raw: dict) -> Path:
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def minimal_plan() -> dict:
+    return {
+        "title": "Test plan",
+        "type": "priority_action_plan",
+        "priority_areas": [
+            {
+                "id": "A",
+                "title": "Area A",
+                "what_we_will_do": "Do things.",
+                "what_will_be_different": "Things will differ.",
+                "actions": [
+                    {
+                        "id": "A1",
+                        "title": "First action",
+                        "owner": "Head of Service",
+                        "due_date": "2024-03-31",
+                        "status": "on_track",
+                    }
+                ],
+            }
+        ],
+    }
+
+
+# The demo plans ----------------------------------------------------------------------------
+
+
+def test_demo_plans_load_with_unique_ids(plan):
+    areas = [a.id for a in plan.priority_areas]
+    actions = [action.id for _, action in plan.actions]
+    evidence = [e.id for e in plan.evidence]
+    for ids in (areas, actions, evidence):
+        assert not [i for i, n in Counter(ids).items() if n > 1]
+    for area in plan.priority_areas:
+        keys = [(k.id, k.service) for k in area.kpis]
+        assert len(keys) == len(set(keys)), area.id
+
+
+def test_every_action_evidence_reference_exists(plan):
+    evidence = {e.id for e in plan.evidence}
+    cited = {ev for _, action in plan.actions for ev in action.evidence}
+    assert cited
+    assert cited <= evidence
+
+
+def test_kpi_ids_are_spec_ids_or_synthetic_measures(plan, tables):
+    known = SPEC5_IDS | set(tables["measures"]["measure_id"])
+    used = {k.id for _, k in plan.kpis}
+    used |= {k for _, action in plan.actions for k in action.kpis}
+    used |= {k for i in plan.interventions for k in i.kpis}
+    assert used <= known
+    assert {k.service for _, k in plan.kpis if k.service} <= SERVICES
+    per_service = {"wait_list", "wait_over_18wk", "wait_over_52wk", "wait_median_open_weeks"}
+    assert all(k.service for _, k in plan.kpis if k.id in per_service)
+
+
+def test_actions_mix_statuses_and_some_slipped(plan):
+    statuses = {plan.action_status(action) for _, action in plan.actions}
+    assert statuses == set(STATUSES)
+    slipped = [a for _, a in plan.actions if a.original_due_date is not None]
+    assert len(slipped) >= 2
+    assert all(a.due_date > a.original_due_date for a in slipped)
+    for _, action in plan.actions:
+        assert (action.completed_date is not None) == (plan.action_status(action) == "complete")
+
+
+def test_interventions_mark_the_recruitment_and_the_commissioning(plan):
+    marks = {(str(i.date), i.label): set(i.kpis) for i in plan.interventions}
+    assert marks[("2023-09-01", "EHC coordinators recruited")] == {"ehcp_20wk_excl"}
+    commissioned = (
+        "2024-01-01",
+        "Extra speech and language therapy and autism assessment capacity commissioned",
+    )
+    assert {"wait_over_18wk", "wait_median_open_weeks", "wait_list"} <= marks[commissioned]
+
+
+def test_priority_action_plan_shape():
+    plan = load_plan(PAP)
+    assert plan.type == "priority_action_plan"
+    assert plan.partners == ("Demoshire County Council", "NHS Demoshire Integrated Care Board")
+    assert str(plan.inspection_date) == "2023-02-15"
+    assert str(plan.start_date) == "2023-06-01"
+    assert plan.status_vocabulary
+    assert {a.status for _, a in plan.actions} <= set(plan.status_vocabulary)
+    assert len(plan.priority_areas) == 2
+    assert 8 <= len(plan.evidence) <= 12
+    for area in plan.priority_areas:
+        assert 5 <= len(area.actions) <= 8
+        assert 2 <= len(area.family_voice) <= 4
+        assert sum(q.confidential for q in area.family_voice) == 1
+        assert area.you_said_we_did and area.progress
+        assert sum(a.original_due_date is not None for a in area.actions) == 2
+        assert all(a.status_history for a in area.actions if a.status != "Grey")
+        assert all(1 <= a.due_date.year - 2022 <= 3 for a in area.actions)
+    first = {(k.id, k.service): k for k in plan.priority_areas[0].kpis}
+    timely = first[("ehcp_20wk_excl", None)]
+    assert timely.direction == "increase"
+    assert timely.baseline.period == "April 2022 to March 2023"
+    assert (timely.target, str(timely.target_date)) == (60, "2025-03-31")
+    assert len(timely.trajectory) >= 3
+    assert set(first) == {
+        ("ehcp_20wk_excl", None),
+        ("ehcp_decision_6wk", None),
+        ("ar_decision_4wk", None),
+        ("ar_overdue", None),
+        ("ehcp_open_over_20wk", None),
+        ("pcf_plan_reflects_needs", None),
+        ("ehcp_quality_good", None),
+    }
+    assert {(k.id, k.service) for k in plan.priority_areas[1].kpis} == {
+        ("wait_over_18wk", "speech_and_language_therapy"),
+        ("wait_median_open_weeks", "speech_and_language_therapy"),
+        ("autism_13wk", None),
+        ("wait_median_open_weeks", "autism_assessment"),
+        ("wait_list", "equipment"),
+    }
+
+
+def test_written_statement_of_action_shape():
+    plan = load_plan(WSOA)
+    assert plan.type == "written_statement_of_action"
+    assert len(plan.priority_areas) == 12
+    for area in plan.priority_areas:
+        assert 1 <= len(area.actions) <= 3, area.id
+        assert 1 <= len(area.kpis) <= 2, area.id
+
+
+# Baselines recomputed from the synthetic data with plain pandas (SPEC 5) -----------------
+
+
+def pct(flags: pd.Series) -> float:
+    return 100 * flags.mean()
+
+
+def open_waits(tables, service: str, t: pd.Timestamp) -> pd.Series:
+    f = tables["referrals"]
+    f = f[f["service"] == service]
+    waiting = (
+        (f["referral_date"] <= t) & ~(f["first_contact_date"] <= t) & ~(f["removed_date"] <= t)
+    )
+    return (t - f.loc[waiting, "referral_date"]).dt.days
+
+
+def baseline(tables, kpi_id: str, service: str | None) -> float:
+    """The KPI over April 2022 to March 2023 (or at 31 March 2023), by SPEC 5."""
+    s, e = BASELINE_START, BASELINE_END
+    rq, rv, rf, ms = (tables[k] for k in ("requests", "reviews", "referrals", "measures"))
+    if kpi_id == "ehcp_20wk_excl":
+        p = rq[rq["plan_issued_date"].between(s, e) & ~rq["exception_20wk"]]
+        return pct((p["plan_issued_date"] - p["received_date"]).dt.days <= 140)
+    if kpi_id == "ehcp_decision_6wk":
+        p = rq[
+            rq["request_outcome"].isin(["assess", "not_assess"])
+            & rq["request_outcome_date"].between(s, e)
+        ]
+        return pct((p["request_outcome_date"] - p["received_date"]).dt.days <= 42)
+    if kpi_id == "ehcp_open_over_20wk":
+        r = rq[rq["received_date"] <= e]
+        closed = (
+            (r["plan_issued_date"] <= e)
+            | (
+                r["request_outcome"].isin(["withdrawn", "not_assess"])
+                & (r["request_outcome_date"] <= e)
+            )
+            | (
+                r["assessment_outcome"].isin(["withdrawn", "not_issue_plan"])
+                & (r["assessment_outcome_date"] <= e)
+            )
+        )
+        return float((~closed & ((e - r["received_date"]).dt.days > 140)).sum())
+    if kpi_id == "ar_decision_4wk":
+        p = rv[rv["review_decision_date"].between(s, e) & rv["review_meeting_date"].notna()]
+        return pct((p["review_decision_date"] - p["review_meeting_date"]).dt.days <= 28)
+    if kpi_id == "ar_meeting_on_time":
+        p = rv[rv["review_due_date"].between(s, e)]
+        return pct(p["review_meeting_date"] <= p["review_due_date"])
+    if kpi_id == "ar_overdue":
+        return float(((rv["review_due_date"] <= e) & ~(rv["review_meeting_date"] <= e)).sum())
+    if kpi_id == "autism_13wk":
+        p = rf[(rf["service"] == "autism_assessment") & rf["first_contact_date"].between(s, e)]
+        return pct((p["first_contact_date"] - p["referral_date"]).dt.days <= 91)
+    if kpi_id.startswith("wait_"):
+        waits = open_waits(tables, service, e)
+        return {
+            "wait_list": float(waits.size),
+            "wait_over_18wk": pct(waits > 126),
+            "wait_over_52wk": pct(waits > 364),
+            "wait_median_open_weeks": waits.median() / 7,
+        }[kpi_id]
+    m = ms[(ms["measure_id"] == kpi_id) & (ms["date"] <= e)].sort_values("date").iloc[-1]
+    return float(100 * m["numerator"] / m["denominator"])
+
+
+def test_baselines_are_what_the_synthetic_data_gave(plan, tables):
+    checked = 0
+    for area, kpi in plan.kpis:
+        if kpi.baseline is None:
+            continue
+        expected = round(baseline(tables, kpi.id, kpi.service), 1)
+        assert kpi.baseline.value == pytest.approx(expected, abs=0.05), (area.id, kpi.id)
+        checked += 1
+    assert checked == len(plan.kpis)
+
+
+def test_the_timeliness_baseline_is_the_collapse():
+    plan = load_plan(PAP)
+    timely = next(k for _, k in plan.kpis if k.id == "ehcp_20wk_excl")
+    assert timely.baseline.value < 10
+
+
+# The plan model's errors -------------------------------------------------------------------
+
+
+def test_minimal_plan_loads(tmp_path):
+    plan = load_plan(write_plan(tmp_path, minimal_plan()))
+    assert [a.id for _, a in plan.actions] == ["A1"]
+
+
+def test_plan_rejects_an_unknown_key(tmp_path):
+    raw = minimal_plan()
+    raw["priority_areas"][0]["actions"][0]["colour"] = "red"
+    with pytest.raises(
+        ParameterError, match=re.escape("priority_areas[0].actions[0].colour: unknown key")
+    ):
+        load_plan(write_plan(tmp_path, raw))
+
+
+def test_plan_rejects_a_bad_status(tmp_path):
+    raw = minimal_plan()
+    raw["priority_areas"][0]["actions"][0]["status"] = "nearly_done"
+    message = (
+        "action 'A1' of priority area 'A': status must be one of at_risk, complete, "
+        "not_started, off_track, on_track, not 'nearly_done'"
+    )
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        load_plan(write_plan(tmp_path, raw))
+
+
+def test_plan_accepts_its_own_status_vocabulary(tmp_path):
+    raw = minimal_plan()
+    raw["status_vocabulary"] = {"Amber": "at_risk"}
+    raw["priority_areas"][0]["actions"][0]["status"] = "Amber"
+    plan = load_plan(write_plan(tmp_path, raw))
+    assert plan.action_status(plan.actions[0][1]) == "at_risk"
+
+
+def test_plan_rejects_a_missing_required_field(tmp_path):
+    raw = minimal_plan()
+    del raw["priority_areas"][0]["actions"][0]["owner"]
+    with pytest.raises(
+        ParameterError, match=re.escape("priority_areas[0].actions[0].owner: Field required")
+    ):
+        load_plan(write_plan(tmp_path, raw))
+
+
+def test_plan_lists_every_problem_at_once(tmp_path):
+    raw = minimal_plan()
+    del raw["title"]
+    raw["priority_areas"][0]["kpis"] = [{"id": "ehcp_20wk_excl", "direction": "up"}]
+    with pytest.raises(ParameterError) as err:
+        load_plan(write_plan(tmp_path, raw))
+    assert err.value.problems == [
+        "plan.yaml: title: Field required",
+        "plan.yaml: priority_areas[0].kpis[0].direction: Input should be 'increase', "
+        "'decrease' or 'neutral'",
+    ]
+
+
+def test_plan_rejects_evidence_not_in_the_list(tmp_path):
+    raw = minimal_plan()
+    raw["priority_areas"][0]["actions"][0]["evidence"] = ["E9"]
+    with pytest.raises(ParameterError, match="evidence 'E9' is not in the evidence list"):
+        load_plan(write_plan(tmp_path, raw))
+
+
+def test_load_plan_names_a_missing_file(tmp_path):
+    with pytest.raises(ParameterError, match="plan file not found: .*nowhere.yaml"):
+        load_plan(tmp_path / "nowhere.yaml")
+
+
+def test_plan_needs_at_least_one_priority_area(tmp_path):
+    raw = minimal_plan()
+    raw["priority_areas"] = []
+    with pytest.raises(ParameterError) as err:
+        load_plan(write_plan(tmp_path, raw))
+    assert err.value.problems == [
+        "plan.yaml: priority_areas: a plan needs at least one priority area"
+    ]
