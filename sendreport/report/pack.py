@@ -21,6 +21,12 @@ import pandas as pd
 from sendreport.params import Params, parse_params
 from sendreport.plan import Plan, PlanKPI, PriorityArea, load_plan
 
+KPIS_COLUMNS = (
+    "kpi_id", "service", "period_start", "period_end", "value", "numerator", "denominator",
+    "unit", "baseline", "target", "previous", "suppressed",
+)
+"""The columns of ``kpis.csv`` in SPEC order; others (confidence intervals) follow."""
+
 SERIES_MONTHS_BEFORE = 24
 """Months of history charted before the period when no baseline period is given."""
 
@@ -293,8 +299,9 @@ class Pack:
             "mean", "lpl", "upl", "point_type",
         ]
         extra = [c for c in ("suppressed", "trial_limits", "special_cause_rule") if c in self.series]
+        first = [c for c in KPIS_COLUMNS if c in self.kpis]
         files = {
-            "kpis.csv": self.kpis,
+            "kpis.csv": self.kpis[first + [c for c in self.kpis if c not in first]],
             "kpi_series.csv": self.series[series_cols + extra],
             "data_quality.csv": self.quality,
         }

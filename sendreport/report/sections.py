@@ -253,7 +253,7 @@ def kpi_chart_html(pack: Pack, view: KPIView) -> str:
     """The view's SPC chart, or a baseline-to-latest chart when it has no monthly series."""
     from sendreport.charts.progress import plot_progress, progress_alt_text
     from sendreport.charts.render import figure_html
-    from sendreport.charts.spc import plot_spc, spc_alt_text
+    from sendreport.charts.spc import plot_spc, spc_alt_text, spc_title
 
     plan_kpi = view.plan_kpi
     interventions = [
@@ -264,7 +264,7 @@ def kpi_chart_html(pack: Pack, view: KPIView) -> str:
     if view.series is not None and view.series["value"].notna().sum() >= 2:
         fig = plot_spc(
             view.series,
-            title=view.name,
+            title=spc_title(view.series, name=view.name, improvement=view.improvement),
             unit=view.unit,
             improvement=view.improvement,
             target=plan_kpi.target,
