@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from sendreport.errors import ParameterError
 from sendreport.metrics import ehcp, measures, reviews, waits
 from sendreport.metrics._helpers import (
     Columns,
@@ -294,6 +295,11 @@ def kpi_series(
         :data:`SERIES_COLUMNS`; ``month`` is the first day of the month;
         sorted by KPI (definition order), service, month.
 
+    Raises
+    ------
+    ParameterError
+        If ``start`` or ``end`` is not a date, or ``end`` is before ``start``.
+
     Examples
     --------
     >>> r = pd.DataFrame({"received_date": pd.to_datetime(["2024-01-01", "2023-01-01"]),
@@ -306,7 +312,8 @@ def kpi_series(
     """
     first = as_timestamp(start, "start")
     last = as_timestamp(end, "end")
-    single_period(first, last)
+    if last < first:
+        raise ParameterError(f"end must be on or after start ({first.date()}), not {last.date()}")
     periods = Periods.months(first, last)
     months = pd.date_range(first.to_period("M").start_time, last, freq="MS")
     out = finish(_family_rows(_prepare(tables), periods, [], monthly_only=True), keep_period=True)

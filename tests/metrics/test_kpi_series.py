@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from kpi_frames import REFERRAL_DATES, REQUEST_DATES, day, frame
 
+from sendreport.errors import ParameterError
 from sendreport.metrics import KPI_DEFINITIONS, SERIES_COLUMNS, compute_kpis, kpi_series
 
 REQUESTS = frame(
@@ -140,3 +141,14 @@ def test_measures_with_twelve_dates_follow_at_their_own_dates():
 def test_no_tables_gives_an_empty_frame_with_the_columns():
     out = kpi_series({}, start="2024-01-01", end="2024-03-31")
     assert out.empty and tuple(out.columns) == SERIES_COLUMNS
+
+
+def test_end_before_start_is_refused():
+    with pytest.raises(
+        ParameterError,
+        match=r"end must be on or after start \(2024-03-01\), "
+        r"not 2024-02-01",
+    ):
+        kpi_series({}, start="2024-03-01", end="2024-02-01")
+    with pytest.raises(ParameterError, match="start must be a date"):
+        kpi_series({}, start="spring", end="2024-02-01")
