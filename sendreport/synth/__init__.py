@@ -104,7 +104,7 @@ def generate(
         issued_days=issued_days,
         stock_offset=n_request_people,
     )
-    referrals, _ = referrals_table(streams[2], volume=volume["referrals"], extract=EXTRACT_DATE)
+    referrals = referrals_table(streams[2], volume=volume["referrals"], extract=EXTRACT_DATE)
     measures = measures_table(streams[3], volume=volume["measures"])
 
     # Referral people: a quarter are children from the requests table, the rest

@@ -92,9 +92,7 @@ SERVICES = (
 )
 
 
-def referrals_table(
-    rng: np.random.Generator, *, volume: float, extract: str
-) -> tuple[pd.DataFrame, int]:
+def referrals_table(rng: np.random.Generator, *, volume: float, extract: str) -> pd.DataFrame:
     """Generate the referrals table.
 
     Parameters
@@ -108,9 +106,8 @@ def referrals_table(
 
     Returns
     -------
-    tuple
-        The table (``person_id`` still as integer person numbers, each below
-        the returned count) and the number of distinct person numbers drawn.
+    pandas.DataFrame
+        The table, with ``person_id`` still as integer person numbers from 0.
     """
     ext = day(extract)
     parts = [_service(rng, s, volume=volume) for s in SERVICES]
@@ -125,10 +122,9 @@ def referrals_table(
     code, referred, seen, removed = code[order], referred[order], seen[order], removed[order]
     n = referred.size
     # About 1.3 referrals a person: some children are referred to several services.
-    n_people = int(n / 1.3) + 1
-    people = rng.integers(0, n_people, n)
+    people = rng.integers(0, int(n / 1.3) + 1, n)
     names = [s.name for s in SERVICES]
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "referral_id": serial_ids("REF-", np.arange(1, n + 1), digits=id_width(n)),
             "person_id": people,
@@ -138,7 +134,6 @@ def referrals_table(
             "removed_date": to_dates(removed),
         }
     )
-    return table, n_people
 
 
 def _service(
