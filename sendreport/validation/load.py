@@ -33,11 +33,6 @@ _INVALID_RULE = {
     "int": "invalid_whole_number",
     "number": "invalid_number",
 }
-_PANDERA_RULE = {
-    "not_nullable": "missing_value",
-    "duplicate_id": "duplicate_id",
-    "unknown_code": "unknown_code",
-}
 
 
 @dataclass(frozen=True)
@@ -421,7 +416,7 @@ def _failures(frame: pd.DataFrame, spec: TableSpec,
     try:
         schema(spec).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
-        parts.append(_from_pandera(err.failure_cases, spec))
+        parts += [_failed_rows(e, spec) for e in err.schema_errors]
     failed = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         {"row": pd.Series(dtype="int64"), "column": pd.Series(dtype="str"),
          "rule": pd.Series(dtype="str")})
@@ -436,19 +431,19 @@ def _failures(frame: pd.DataFrame, spec: TableSpec,
     return failed.drop_duplicates(ignore_index=True)
 
 
-def _from_pandera(cases: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
-    cases = cases[["column", "check", "index"]].drop_duplicates(["check", "index", "column"])
-    if cases["index"].isna().any():
-        bad = cases.loc[cases["index"].isna(), "check"].iloc[0]
-        raise RuntimeError(f"{spec.name}: schema check {bad!r} failed on the whole table")
-    check = cases["check"].astype("str")
-    split = check.str.split(RULE_SEPARATOR, n=1, regex=False)
-    cross = check.str.contains(RULE_SEPARATOR, regex=False)
-    column = cases["column"].astype("str").where(~cross, split.str[0])
-    rule = check.map(_PANDERA_RULE).where(~check.str.startswith("isin"), "unknown_code")
-    rule = rule.where(~cross, split.str[-1])
-    return pd.DataFrame({"row": cases["index"].astype("int64").to_numpy(),
-                         "column": column.to_numpy(), "rule": rule.fillna(check).to_numpy()})
+def _failed_rows(error: pa.errors.SchemaError, spec: TableSpec) -> pd.DataFrame:
+    """Return the rows one failed pandera check excludes, from its boolean output."""
+    name = getattr(error.check, "name", None)
+    output = error.check_output
+    if name is None or output is None:
+        raise RuntimeError(f"{spec.name}: the table does not fit its schema: {error}")
+    if RULE_SEPARATOR in name:
+        column, rule = name.split(RULE_SEPARATOR, 1)
+    else:
+        column, rule = str(error.schema.name), name
+    passed = output.fillna(True).to_numpy(dtype=bool)
+    rows = output.index.to_numpy()[~passed]
+    return pd.DataFrame({"row": rows.astype("int64"), "column": column, "rule": rule})
 
 
 def _derive_value(frame: pd.DataFrame) -> pd.DataFrame:
