@@ -26,6 +26,8 @@ ROW_COLUMNS = ("kpi_id", "service", "value", "numerator", "denominator", "lower_
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 
+_TRUE = ("true", "yes", "y", "1", "t")
+
 DateLike = str | dt.date | pd.Timestamp
 """Dates given as arguments: ISO strings, dates or Timestamps."""
 
@@ -172,12 +174,16 @@ class Columns:
         return self.memo(("days", column), lambda: _days(self.df, column))  # type: ignore[return-value]
 
     def flags(self, column: str) -> np.ndarray:
-        """Return a boolean column (missing and absent mean false)."""
+        """Return a boolean column (missing and absent mean false; text as ``true``, ``yes``...)."""
 
         def compute() -> np.ndarray:
             if column not in self.df.columns:
                 return np.zeros(len(self.df), dtype=bool)
-            return self.df[column].fillna(False).astype(bool).to_numpy()
+            values = self.df[column]
+            if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+                return values.fillna(False).astype(bool).to_numpy()
+            text = values.astype("string").str.strip().str.lower()
+            return text.isin(_TRUE).to_numpy(dtype=bool, na_value=False)
 
         return self.memo(("flags", column), compute)  # type: ignore[return-value]
 

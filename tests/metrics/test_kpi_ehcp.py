@@ -111,6 +111,17 @@ def test_missing_exception_values_mean_false(values):
     assert values(out, "ehcp_20wk_excl", "denominator") == 2
 
 
+@pytest.mark.parametrize(
+    "flags",
+    [[True, False, None], ["true", "False", None], ["Y", "n", ""], [1, 0, None], ["1", "0", "no"]],
+)
+def test_exception_flags_as_booleans_or_text(values, flags):
+    rows = issued([100, 100, 100])
+    rows["exception_20wk"] = pd.Series(flags, dtype="object")
+    out = ehcp_timeliness(rows, period_start=PS, period_end=PE)
+    assert values(out, "ehcp_20wk_excl", "denominator") == 2
+
+
 def test_timeliness_output_frame_exactly():
     out = ehcp_timeliness(issued([140, 141]), period_start=PS, period_end=PE)
     nan = np.nan
