@@ -26,7 +26,7 @@ import pandas as pd
 
 from sendreport.errors import DataValidationError
 
-READERS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet"}
+READERS = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet"}
 """File extensions we read, and the reader each one uses."""
 
 UTF8 = "utf-8"

@@ -25,8 +25,9 @@ Decisions an analyst may need to know
 - A header-only file is a table with no rows (not an error). A 0-byte or blank
   file, a directory, an unknown extension or an unreadable file stops the run.
 - Column names match whatever their surrounding whitespace and case; columns we
-  do not use are dropped straight after reading, never validated or passed on. Optional columns missing from
-  the file are added empty (``exception_20wk`` false).
+  do not use are dropped straight after reading, never validated or passed on.
+  Optional columns missing from the file are added empty (``exception_20wk``
+  false).
 - Blank rows (no value in any column we use) are dropped and counted as
   ``blank_row``; they do not count towards the excluded share.
 - Duplicate ids: a row that repeats an earlier row exactly is dropped and counted

@@ -212,15 +212,26 @@ def to_date(column: pd.Series, date_format: str | None) -> tuple[pd.Series, np.n
         return (pd.Series(pd.NaT, index=column.index, dtype="datetime64[us]"),
                 column.notna().to_numpy(dtype=bool))
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    parsed = pd.to_datetime(pd.Index(uniques, dtype=object), format=date_format or "ISO8601",
-                            errors="coerce")
-    if parsed.tz is not None:
-        parsed = parsed.tz_localize(None)
+    text = pd.Index(uniques, dtype=object)
+    try:
+        parsed = pd.to_datetime(text, format=date_format or "ISO8601", errors="coerce")
+        if parsed.tz is not None:  # one offset throughout: keep the local date
+            parsed = parsed.tz_localize(None)
+    except ValueError:  # mixed offsets: each date as written, offset dropped
+        parsed = pd.DatetimeIndex([_one_date(v, date_format) for v in text])
     parsed = parsed.astype("datetime64[us]").normalize()
     lookup = np.append(parsed.to_numpy(), np.datetime64("NaT", "us"))
     bad = np.append(parsed.isna(), False)
     codes = np.where(codes < 0, len(uniques), codes)
     return pd.Series(lookup[codes], index=column.index), bad[codes]
+
+
+def _one_date(text: str, date_format: str | None) -> pd.Timestamp:
+    try:
+        value = pd.to_datetime(text, format=date_format or "ISO8601")
+    except (ValueError, TypeError):
+        return pd.NaT
+    return value.tz_localize(None) if value.tzinfo is not None else value
 
 
 def to_number(column: pd.Series, *, whole: bool) -> tuple[pd.Series, np.ndarray]:

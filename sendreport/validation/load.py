@@ -131,11 +131,12 @@ def load_data(
                "date_format": date_format or {}, "header_row": header_row or {},
                "sheet": sheet or {}}
     problems, failures = _check_options(data, options, max_excluded_share)
+    unusable = {row["table"] for row in failures}
     tables: dict[str, pd.DataFrame] = {}
     quality: list[dict] = []
     examples: list[dict] = []
     for name, path in data.items():
-        if name not in TABLES:
+        if name not in TABLES or name in unusable:
             continue
         result = _load_table(
             name, Path(path),
@@ -246,6 +247,11 @@ def _check_option(key: str, spec: TableSpec, value: object, problem) -> None:
         if not isinstance(value, str) or "%" not in value:
             problem(where, f"must be a strptime format such as '%d/%m/%Y', not {value!r}",
                     "invalid_date_format", spec.name)
+            return
+        try:
+            pd.to_datetime(pd.Index(["2024-01-31"], dtype=object), format=value, errors="coerce")
+        except ValueError as err:
+            problem(where, f"{value!r} cannot be used: {err}", "invalid_date_format", spec.name)
     elif key == "header_row":
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             problem(where, f"must be a row number of 1 or more (1-based, as Excel numbers "
@@ -260,7 +266,7 @@ def _load_table(name: str, path: Path, *, rename: Mapping, recode: Mapping,
     spec = TABLES[name]
     if not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 1:
         return result  # reported by _check_options
-    if date_format is not None and not isinstance(date_format, str):
+    if date_format is not None and (not isinstance(date_format, str) or "%" not in date_format):
         return result
     try:
         raw = read_table(path, header_row=header_row,

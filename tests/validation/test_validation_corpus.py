@@ -280,17 +280,20 @@ def test_two_columns_mapped_to_the_same_name(tmp_path, corpus):
         ({"date_format": {"requests": "dd/mm/yyyy"}},
          r"date_format\.requests: must be a strptime format such as '%d/%m/%Y', not "
          r"'dd/mm/yyyy' \(rule: invalid_date_format\)"),
+        ({"date_format": {"requests": "%d/%Q/%Y"}},
+         r"date_format\.requests: '%d/%Q/%Y' cannot be used: 'Q' is a bad directive"),
         ({"header_row": {"requests": 0}},
          r"header_row\.requests: must be a row number of 1 or more .*not 0"),
         ({"header_row": {"cases": 2}}, r"header_row: unknown table 'cases'"),
         ({"max_excluded_share": 5}, r"max_excluded_share: must be between 0 and 1, not 5"),
     ],
-    ids=["unknown_canonical", "values_on_date", "date_format", "header_row_zero",
+    ids=["unknown_canonical", "values_on_date", "date_format", "bad_directive", "header_row_zero",
          "unknown_table_in_mapping", "share_out_of_range"],
 )
 def test_bad_mapping_options(tmp_path, corpus, options, match):
     path = corpus.table_file(tmp_path, "requests")
-    _raises({"requests": path}, match, **options)
+    err = _raises({"requests": path}, match, **options)
+    assert len(str(err).splitlines()) == 1
 
 
 @pytest.mark.slow
@@ -320,6 +323,15 @@ def test_million_rows_with_three_bad(tmp_path):
     ex = loaded.examples.set_index(["column", "rule"])["example_rows"]
     assert ex[("request_outcome", "unknown_code")] == "500002"
     assert ex[("request_outcome_date", "before_received_date")] == "1000000"
+
+
+def test_dates_with_time_zone_offsets_keep_their_local_date(tmp_path, corpus):
+    bad = [{"received_date": "2024-01-05T23:30:00+01:00"},
+           {"received_date": "2024-01-06T00:30:00-05:00"}]
+    path = corpus.table_file(tmp_path, "requests", bad)
+    requests = load_data({"requests": path})["requests"]
+    assert requests["received_date"].iloc[-2:].tolist() == [pd.Timestamp("2024-01-05"),
+                                                            pd.Timestamp("2024-01-06")]
 
 
 def test_corrupt_zip_named_xlsx(tmp_path):
