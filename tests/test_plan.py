@@ -166,6 +166,7 @@ def test_priority_action_plan_shape():
         assert sum(a.original_due_date is not None for a in area.actions) == 2
         assert all(a.status_history for a in area.actions if a.status != "Grey")
         assert all(1 <= a.due_date.year - 2022 <= 3 for a in area.actions)
+        assert all(a.evidence for a in area.actions)
     first = {(k.id, k.service): k for k in plan.priority_areas[0].kpis}
     timely = first[("ehcp_20wk_excl", None)]
     assert timely.direction == "increase"
