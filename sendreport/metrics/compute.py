@@ -103,7 +103,7 @@ def _family_rows(
         else:
             rows += family.compute(table, periods)
     if monthly_only:
-        rows = [r for r in rows if KPI_DEFINITIONS[r["kpi_id"].iloc[0]].monthly] if rows else []
+        rows = [r for r in rows if len(r) and KPI_DEFINITIONS[r["kpi_id"].iloc[0]].monthly]
     return rows
 
 

@@ -308,3 +308,19 @@ def test_bad_arguments_are_named():
 
 def test_same_inputs_give_identical_output():
     pd.testing.assert_frame_equal(kpis(plan=PLAN), kpis(plan=PLAN))
+
+
+def test_empty_tables_give_nan_values():
+    out = kpis(
+        tables={
+            "requests": REQUESTS.iloc[:0],
+            "reviews": REVIEWS.iloc[:0],
+            "referrals": REFERRALS.iloc[:0],
+        },
+        plan=PLAN,
+    )
+    assert np.isnan(row(out, "ehcp_20wk_excl")["value"])
+    assert row(out, "ehcp_issued")["value"] == 0
+    assert row(out, "ar_overdue")["value"] == 0
+    assert row(out, "wait_list", "audiology")["value"] == 0  # named by the plan
+    assert np.isnan(row(out, "autism_13wk")["value"])

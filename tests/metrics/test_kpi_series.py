@@ -152,3 +152,15 @@ def test_end_before_start_is_refused():
         kpi_series({}, start="2024-03-01", end="2024-02-01")
     with pytest.raises(ParameterError, match="start must be a date"):
         kpi_series({}, start="spring", end="2024-02-01")
+
+
+def test_empty_tables_give_empty_months_not_an_error():
+    out = kpi_series(
+        {"requests": REQUESTS.iloc[:0], "referrals": REFERRALS.iloc[:0]},
+        start="2024-01-01",
+        end="2024-02-29",
+    )
+    excl = out[out["kpi_id"] == "ehcp_20wk_excl"]
+    assert excl["denominator"].tolist() == [0, 0]
+    assert excl["value"].isna().all()
+    assert "wait_over_18wk" not in set(out["kpi_id"])  # no services to report
