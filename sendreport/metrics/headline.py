@@ -158,7 +158,8 @@ def headline(
     improvement = (plan_kpi.direction if plan_kpi and plan_kpi.direction else None) or (
         definition.improvement
     )
-    if bool(row.get("suppressed", False)) is True:
+    flag = row.get("suppressed", False)
+    if flag is not None and not pd.isna(flag) and bool(flag):
         return (
             f"{definition.title}: the figure is not shown because it is based on small numbers "
             "that could identify children."

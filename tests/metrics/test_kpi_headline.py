@@ -87,6 +87,9 @@ def test_missing_value_and_missing_baseline():
 def test_suppressed_rows_do_not_show_the_value():
     text = headline({"value": 3.0, "suppressed": True}, definition=D["ehcp_issued"])
     assert "3" not in text and "small numbers" in text
+    for flag in (False, pd.NA, None):
+        text = headline(pd.Series({"value": 3.0, "suppressed": flag}), definition=D["ehcp_issued"])
+        assert text == "3 new EHC plans were issued."
 
 
 def test_unknown_kpi_uses_its_title():
