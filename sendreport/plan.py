@@ -8,8 +8,9 @@ the difference for children and families.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -135,7 +136,9 @@ class Plan(_Model):
     """An improvement plan: Priority Action Plan, WSoA or Accelerated Progress Plan."""
 
     title: str
-    type: Literal["priority_action_plan", "written_statement_of_action", "accelerated_progress_plan"]
+    type: Literal[
+        "priority_action_plan", "written_statement_of_action", "accelerated_progress_plan"
+    ]
     partners: tuple[str, ...] = ()
     inspection_date: dt.date | None = None
     start_date: dt.date | None = None
@@ -156,29 +159,7 @@ class Plan(_Model):
 
     @model_validator(mode="after")
     def _check_references(self) -> Plan:
-        problems = []
-        known_status = set(STATUSES) | set(self.status_vocabulary)
-        evidence_ids = {e.id for e in self.evidence}
-        seen_areas: set[str] = set()
-        seen_actions: set[str] = set()
-        for area in self.priority_areas:
-            if area.id in seen_areas:
-                problems.append(f"priority area id {area.id!r} is used twice")
-            seen_areas.add(area.id)
-            for action in area.actions:
-                where = f"action {action.id!r} of priority area {area.id!r}"
-                if action.id in seen_actions:
-                    problems.append(f"action id {action.id!r} is used twice")
-                seen_actions.add(action.id)
-                for status in [action.status, *(s.status for s in action.status_history)]:
-                    if status not in known_status:
-                        problems.append(
-                            f"{where}: status must be one of {', '.join(sorted(known_status))}, "
-                            f"not {status!r}"
-                        )
-                for ev in action.evidence:
-                    if ev not in evidence_ids:
-                        problems.append(f"{where}: evidence {ev!r} is not in the evidence list")
+        problems = reference_problems(self.model_dump())
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -205,6 +186,62 @@ class Plan(_Model):
             "written_statement_of_action": "Written Statement of Action",
             "accelerated_progress_plan": "Accelerated Progress Plan",
         }[self.type]
+
+
+def reference_problems(plan: Mapping[str, Any]) -> list[str]:
+    """List cross-reference problems in a plan: reused ids, unknown statuses, missing evidence.
+
+    Works on a validated plan's ``model_dump()`` and on the raw YAML mapping
+    alike (parts of the wrong shape are skipped, the model reports those), so
+    that :func:`load_plan` can list these problems next to field errors.
+
+    Parameters
+    ----------
+    plan
+        The plan as a mapping.
+
+    Returns
+    -------
+    list of str
+        One line per problem, in plan order.
+    """
+
+    def items(value: Any) -> list:
+        return list(value) if isinstance(value, (list, tuple)) else []
+
+    def get(value: Any, key: str) -> Any:
+        return value.get(key) if isinstance(value, Mapping) else None
+
+    vocabulary = get(plan, "status_vocabulary")
+    known_status = set(STATUSES) | set(vocabulary if isinstance(vocabulary, Mapping) else ())
+    evidence_ids = {e["id"] for e in items(get(plan, "evidence")) if isinstance(get(e, "id"), str)}
+    problems = []
+    seen_areas: set[str] = set()
+    seen_actions: set[str] = set()
+    for area in items(get(plan, "priority_areas")):
+        area_id = get(area, "id")
+        if isinstance(area_id, str):
+            if area_id in seen_areas:
+                problems.append(f"priority area id {area_id!r} is used twice")
+            seen_areas.add(area_id)
+        for action in items(get(area, "actions")):
+            action_id = get(action, "id")
+            where = f"action {action_id!r} of priority area {area_id!r}"
+            if isinstance(action_id, str):
+                if action_id in seen_actions:
+                    problems.append(f"action id {action_id!r} is used twice")
+                seen_actions.add(action_id)
+            history = [get(change, "status") for change in items(get(action, "status_history"))]
+            for status in [get(action, "status"), *history]:
+                if isinstance(status, str) and status not in known_status:
+                    problems.append(
+                        f"{where}: status must be one of {', '.join(sorted(known_status))}, "
+                        f"not {status!r}"
+                    )
+            for ev in items(get(action, "evidence")):
+                if isinstance(ev, str) and ev not in evidence_ids:
+                    problems.append(f"{where}: evidence {ev!r} is not in the evidence list")
+    return problems
 
 
 def format_validation_error(err: ValidationError, source: str) -> list[str]:
@@ -265,4 +302,12 @@ def load_plan(path: str | Path) -> Plan:
     try:
         return Plan.model_validate(raw)
     except ValidationError as err:
-        raise ParameterError(format_validation_error(err, path.name)) from err
+        # Field errors stop pydantic before the cross-reference check, so run that
+        # check on the raw mapping and list its problems one per line as well.
+        lines = [
+            line
+            for e, line in zip(err.errors(), format_validation_error(err, path.name), strict=True)
+            if e["loc"]
+        ]
+        lines += [f"{path.name}: {problem}" for problem in reference_problems(raw)]
+        raise ParameterError(lines) from err

@@ -361,3 +361,32 @@ def test_plan_needs_at_least_one_priority_area(tmp_path):
     assert err.value.problems == [
         "plan.yaml: priority_areas: a plan needs at least one priority area"
     ]
+
+
+def test_plan_lists_reference_problems_with_field_errors_one_per_line(tmp_path):
+    raw = minimal_plan()
+    action = raw["priority_areas"][0]["actions"][0]
+    del action["owner"]
+    action["status"] = "nearly_done"
+    action["evidence"] = ["E9"]
+    with pytest.raises(ParameterError) as err:
+        load_plan(write_plan(tmp_path, raw))
+    assert err.value.problems == [
+        "plan.yaml: priority_areas[0].actions[0].owner: Field required",
+        "plan.yaml: action 'A1' of priority area 'A': status must be one of at_risk, "
+        "complete, not_started, off_track, on_track, not 'nearly_done'",
+        "plan.yaml: action 'A1' of priority area 'A': evidence 'E9' is not in the evidence list",
+    ]
+
+
+def test_plan_rejects_reused_ids(tmp_path):
+    raw = minimal_plan()
+    area = raw["priority_areas"][0]
+    area["actions"].append(dict(area["actions"][0]))
+    raw["priority_areas"].append(dict(area, actions=[]))
+    with pytest.raises(ParameterError) as err:
+        load_plan(write_plan(tmp_path, raw))
+    assert err.value.problems == [
+        "plan.yaml: action id 'A1' is used twice",
+        "plan.yaml: priority area id 'A' is used twice",
+    ]
