@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,9 +154,11 @@ def _read_csv(path: Path, header_row: int) -> RawTable:
                "skip_blank_lines": False}
     try:
         # pandas reads text fastest with its own type inference; any column it did not
-        # keep as text (numbers, booleans, empty) is read again as text, so that
+        # keep as text (numbers, booleans, empty, mixed) is read again as text, so that
         # identifiers keep their leading zeros and cells stay exactly as written.
-        frame = pd.read_csv(path, **options)
+        with warnings.catch_warnings():  # mixed chunks come back as object: read again
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            frame = pd.read_csv(path, **options)
         retyped = [i for i, dtype in enumerate(frame.dtypes) if not _is_text(dtype)]
         if retyped:
             again = pd.read_csv(path, usecols=retyped, dtype=str, **options)
@@ -235,7 +238,7 @@ def _read_parquet(path: Path) -> RawTable:
 
 
 def _is_text(dtype: object) -> bool:
-    return isinstance(dtype, pd.StringDtype) or str(dtype) == "object"
+    return isinstance(dtype, pd.StringDtype)
 
 
 def _blank(value: object) -> bool:

@@ -145,3 +145,14 @@ def test_row_numbers_are_integers(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a\n1\n")
     assert read_table(path).row_numbers.dtype == np.int64
+
+
+def test_csv_column_numeric_at_first_then_text_stays_text(tmp_path):
+    path = tmp_path / "t.csv"
+    ids = [f"{i:05d}" for i in range(300_000)] + ["X1"]
+    path.write_text("id\n" + "\n".join(ids) + "\n")
+
+    frame = read_table(path).frame
+
+    assert frame["id"].iloc[[0, 7, -1]].tolist() == ["00000", "00007", "X1"]
+    assert isinstance(frame["id"].dtype, pd.StringDtype)
