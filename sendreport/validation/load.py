@@ -87,7 +87,7 @@ def load_data(
     sheet: Mapping | None = None,
     max_excluded_share: float = 0.05,
 ) -> LoadedData:
-    """Read and validate the input tables of SPEC section 4.
+    r"""Read and validate the input tables of SPEC section 4.
 
     Parameters
     ----------
@@ -126,6 +126,27 @@ def load_data(
         Listing every structural problem (unknown table, file missing, empty or
         unreadable, required column missing) and every table whose excluded share
         is above ``max_excluded_share``; ``.failures`` has one row per problem.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sendreport.validation import format_quality
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "referrals.csv"
+    >>> _ = path.write_text("referral_id,person_id,service,referral_date\n"
+    ...                     "F1,P1,SaLT,31/01/2024\n"
+    ...                     "F2,P2,Audiology ,01/02/2024\n")
+    >>> loaded = load_data(
+    ...     {"referrals": path},
+    ...     values={"referrals": {"service": {"salt": "speech_and_language_therapy"}}},
+    ...     date_format={"referrals": "%d/%m/%Y"},
+    ... )
+    >>> loaded["referrals"]["service"].tolist()
+    ['speech_and_language_therapy', 'audiology']
+    >>> print(format_quality(loaded))
+    referrals (referrals.csv): 2 rows read, 0 excluded (0.0%), 2 used
+      column   rule                   rows  example rows
+      service  value_normalised          1  3
+      service  value_recoded             1  2
     """
     options = {"columns": columns or {}, "values": values or {},
                "date_format": date_format or {}, "header_row": header_row or {},
