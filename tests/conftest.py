@@ -47,7 +47,7 @@ def params_dir(tmp_path: Path) -> Path:
     (tmp_path / "params.yaml").write_text(
         textwrap.dedent(
             f"""\
-            notebook: {ROOT / 'notebooks' / 'stocktake.ipynb'}
+            notebook: {ROOT / "notebooks" / "stocktake.ipynb"}
             area_name: Testshire
             period_start: 2024-01-01
             period_end: 2024-06-30

@@ -41,8 +41,11 @@ def edit(params: Path, **changes) -> Path:
 @pytest.mark.parametrize("command", ["run", "validate"])
 def test_bad_params_exit_2_with_one_line_per_problem(params_dir, changes, expected, command):
     params = edit(params_dir / "params.yaml", **changes)
-    result = run_cli(command, str(params), "--output-dir", str(params_dir / "out")) if command == "run" \
+    result = (
+        run_cli(command, str(params), "--output-dir", str(params_dir / "out"))
+        if command == "run"
         else run_cli(command, str(params))
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()

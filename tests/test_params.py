@@ -58,7 +58,9 @@ def test_every_problem_is_listed_at_once(params_dir):
 
 def test_end_before_start_is_refused(params_dir):
     path = write_params(params_dir, period_start="2024-07-01")
-    with pytest.raises(ParameterError, match=r"period_end \(2024-06-30\) is before period_start \(2024-07-01\)"):
+    with pytest.raises(
+        ParameterError, match=r"period_end \(2024-06-30\) is before period_start \(2024-07-01\)"
+    ):
         read_params(path)
 
 
@@ -103,8 +105,13 @@ def test_missing_and_unreadable_params_files(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "slug"),
-    [("Demoshire", "demoshire"), ("../../x", "x"), ("Bath & N.E. Somerset", "bath-n-e-somerset"),
-     ("Ynys Môn", "ynys-mon"), ("/etc/passwd", "etc-passwd")],
+    [
+        ("Demoshire", "demoshire"),
+        ("../../x", "x"),
+        ("Bath & N.E. Somerset", "bath-n-e-somerset"),
+        ("Ynys Môn", "ynys-mon"),
+        ("/etc/passwd", "etc-passwd"),
+    ],
 )
 def test_area_slug_is_safe(name, slug):
     assert area_slug(name) == slug

@@ -46,18 +46,27 @@ def plot_progress(
     with chart_style():
         fig, ax = plt.subplots(figsize=(6.3, 2.4))
         bars = ax.barh(labels[::-1], nums[::-1], color=colour, height=0.55)
-        for bar, (label, v) in zip(bars, list(values.items())[::-1]):
+        for bar, (label, v) in zip(bars, list(values.items())[::-1], strict=True):
             text = format_value(v, unit, suppressed=suppressed and label == "Latest")
             ax.annotate(
-                text, (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-                xytext=(4, 0), textcoords="offset points", va="center", fontsize=9,
+                text,
+                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=9,
             )
         top = max([*nums, target or 0.0, 1.0]) * 1.2
         if target is not None:
             ax.axvline(target, color=MDC_COLOURS["target"], linestyle="--", linewidth=1.5)
             ax.annotate(
-                f"Target {format_value(target, unit)}", (target, 1.0), xycoords=("data", "axes fraction"),
-                xytext=(3, 2), textcoords="offset points", color=MDC_COLOURS["target"], fontsize=9,
+                f"Target {format_value(target, unit)}",
+                (target, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, 2),
+                textcoords="offset points",
+                color=MDC_COLOURS["target"],
+                fontsize=9,
             )
         ax.set_xlim(0, top)
         ax.grid(axis="y", visible=False)
@@ -84,7 +93,10 @@ def progress_alt_text(
     'Bar chart of Plans in 20 weeks: baseline 31.0%, latest 46.2%; target 60.0%.'
     """
     parts = [
-        f"{label.lower()} {format_value(v, unit, suppressed=suppressed and label == 'Latest', missing='not available')}"
+        f"{label.lower()} "
+        + format_value(
+            v, unit, suppressed=suppressed and label == "Latest", missing="not available"
+        )
         for label, v in values.items()
     ]
     text = f"Bar chart of {name}: " + ", ".join(parts)

@@ -27,8 +27,13 @@ def show(html: str, *, role: str = "content", **metadata: Any) -> None:
 
 
 def declare_document(
-    *, title: str, classification: str, running_head: str, author: str | None = None,
-    description: str | None = None, lang: str = "en-GB",
+    *,
+    title: str,
+    classification: str,
+    running_head: str,
+    author: str | None = None,
+    description: str | None = None,
+    lang: str = "en-GB",
 ) -> None:
     """Declare the document's title, language and marking for the exporter.
 

@@ -20,7 +20,7 @@ DOCUMENT_ROLE = "document"
 
 
 def css_string(value: Any) -> str:
-    """Escape a value for use inside a double-quoted CSS string.
+    r"""Escape a value for use inside a double-quoted CSS string.
 
     Examples
     --------

@@ -30,8 +30,10 @@ def _scaled(view: KPIView) -> float:
 
 
 def headline_findings(pack: Pack) -> list[str]:
-    """Three to six findings: what improved, what got worse, what is off trajectory,
-    how the actions stand, and whether family voice and case data agree.
+    """Generate three to six headline findings from the pack's numbers.
+
+    What improved, what got worse, what is off trajectory, how the actions
+    stand, and whether family voice and case data agree.
 
     Parameters
     ----------
@@ -69,7 +71,8 @@ def headline_findings(pack: Pack) -> list[str]:
     if concern:
         findings.append(
             "Special cause concern in the latest month: "
-            + "; ".join(v.name for v in concern[:3]) + "."
+            + "; ".join(v.name for v in concern[:3])
+            + "."
         )
     findings.append(actions_finding(pack))
     agreement = voice_vs_data(pack)
@@ -101,8 +104,14 @@ def actions_finding(pack: Pack) -> str:
 
 def voice_vs_data(pack: Pack) -> str | None:
     """Say whether family survey measures and case data moved the same way since baseline."""
-    survey = [v for v in pack.views if v.plan_kpi.id in pack.measure_titles and movement(v) is not None]
-    case = [v for v in pack.views if v.plan_kpi.id not in pack.measure_titles and movement(v) is not None]
+    survey = [
+        v for v in pack.views if v.plan_kpi.id in pack.measure_titles and movement(v) is not None
+    ]
+    case = [
+        v
+        for v in pack.views
+        if v.plan_kpi.id not in pack.measure_titles and movement(v) is not None
+    ]
     if not survey or not case:
         return None
     s = survey[0]

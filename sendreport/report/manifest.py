@@ -88,7 +88,9 @@ def write_manifest(
         The manifest's path.
     """
     outputs = {
-        p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")
+        p.name: sha256_file(p)
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.startswith(".")
     }
     manifest = {
         "sendreport_manifest": 1,
@@ -96,7 +98,10 @@ def write_manifest(
         "period_start": params.period_start.isoformat(),
         "period_end": params.period_end.isoformat(),
         "params": {"file": params_path.name, "sha256": sha256_file(params_path)},
-        "inputs": {label: {"file": path.name, "sha256": sha256_file(path)} for label, path in params.input_files().items()},
+        "inputs": {
+            label: {"file": path.name, "sha256": sha256_file(path)}
+            for label, path in params.input_files().items()
+        },
         "outputs": outputs,
         "versions": package_versions(),
         "git_commit": git_commit(Path(__file__).resolve().parent),

@@ -22,8 +22,18 @@ from sendreport.params import Params, parse_params
 from sendreport.plan import Plan, PlanKPI, PriorityArea, load_plan
 
 KPIS_COLUMNS = (
-    "kpi_id", "service", "period_start", "period_end", "value", "numerator", "denominator",
-    "unit", "baseline", "target", "previous", "suppressed",
+    "kpi_id",
+    "service",
+    "period_start",
+    "period_end",
+    "value",
+    "numerator",
+    "denominator",
+    "unit",
+    "baseline",
+    "target",
+    "previous",
+    "suppressed",
 )
 """The columns of ``kpis.csv`` in SPEC order; others (confidence intervals) follow."""
 
@@ -192,12 +202,28 @@ class Pack:
                 view.assurance = assurance(s, kpi.target, improvement)
         if kpi.id in ("ehcp_20wk_excl", "ehcp_20wk_incl"):
             view.england = england_figure(kpi.id)
-        definition = KPI_DEFINITIONS.get(kpi.id)
+        definition = KPI_DEFINITIONS.get(kpi.id) or self.measure_definition(kpi.id, improvement)
         if row is not None and definition is not None:
             view.headline = headline(row, definition=definition, plan_kpi=kpi)
-        elif row is not None:
-            view.headline = measure_headline(view)
         return view
+
+    def measure_definition(self, measure_id: str, improvement: str):
+        """A KPI definition for a measure of the ``measures`` table (``None`` if unknown)."""
+        from sendreport.metrics import KPIDefinition
+
+        if measure_id not in self.measure_titles:
+            return None
+        title, unit, source = self.measure_titles[measure_id]
+        return KPIDefinition(
+            id=measure_id,
+            title=title,
+            unit=unit,
+            improvement=improvement,
+            per_service=False,
+            monthly=False,
+            definition=f"Latest value in the period from the measures table ({source}).",
+            source=source,
+        )
 
     def views_for(self, area: PriorityArea) -> list[KPIView]:
         """The plan KPIs of one priority area."""
@@ -213,7 +239,7 @@ class Pack:
         t = self.params.period_end
         if t <= points[0][0]:
             return points[0][1]
-        for (d0, v0), (d1, v1) in zip(points, points[1:]):
+        for (d0, v0), (d1, v1) in zip(points, points[1:], strict=False):
             if d0 <= t <= d1:
                 return v0 + (v1 - v0) * ((t - d0).days / max((d1 - d0).days, 1))
         return points[-1][1]
@@ -295,10 +321,20 @@ class Pack:
         folder = Path(folder)
         out = []
         series_cols = [
-            "kpi_id", "service", "month", "value", "numerator", "denominator",
-            "mean", "lpl", "upl", "point_type",
+            "kpi_id",
+            "service",
+            "month",
+            "value",
+            "numerator",
+            "denominator",
+            "mean",
+            "lpl",
+            "upl",
+            "point_type",
         ]
-        extra = [c for c in ("suppressed", "trial_limits", "special_cause_rule") if c in self.series]
+        extra = [
+            c for c in ("suppressed", "trial_limits", "special_cause_rule") if c in self.series
+        ]
         first = [c for c in KPIS_COLUMNS if c in self.kpis]
         files = {
             "kpis.csv": self.kpis[first + [c for c in self.kpis if c not in first]],
@@ -351,28 +387,12 @@ def england_figure(kpi_id: str) -> tuple[float, int] | None:
 
 
 def service_label(service: str) -> str:
-    """A service code in words: ``speech_and_language_therapy`` -> ``Speech and language therapy``."""
+    """Put a service code in words.
+
+    Examples
+    --------
+    >>> service_label("speech_and_language_therapy")
+    'Speech and language therapy'
+    """
     words = service.replace("_", " ").strip()
     return (words[:1].upper() + words[1:]).replace("Adhd", "ADHD")
-
-
-def measure_headline(view: KPIView) -> str:
-    """One sentence on a measure from the ``measures`` table against its baseline."""
-    from sendreport.tables import format_value
-
-    value = view.value("value")
-    if view.suppressed:
-        return f"{view.name}: the latest figure is suppressed (small numbers)."
-    if value is None or pd.isna(value):
-        return f"{view.name}: no figure for this period."
-    text = f"{view.name}: {format_value(value, view.unit)}"
-    base = view.plan_kpi.baseline
-    if base is not None:
-        word = "up" if value > base.value else "down" if value < base.value else "unchanged"
-        text += f", {word} from {format_value(base.value, view.unit)} at baseline ({base.period})"
-    if view.plan_kpi.target is not None:
-        text += f"; target {format_value(view.plan_kpi.target, view.unit)}"
-        if view.plan_kpi.target_date:
-            text += f" by {view.plan_kpi.target_date:%B %Y}"
-    return text + "."
-

@@ -153,7 +153,8 @@ def _execute(params: Params, params_path: Path, work: Path, kernel_name: str | N
         )
     except PapermillExecutionError as err:
         code = EXIT_BY_ERROR_NAME.get(err.ename, 1)
-        where = f"notebook {params.notebook.name}, {_source_cell(params.notebook, err.cell_index)}, params {params_path}"
+        cell = _source_cell(params.notebook, err.cell_index)
+        where = f"notebook {params.notebook.name}, {cell}, params {params_path}"
         message = f"{err.ename}: {err.evalue}".strip()
         if code == 2:
             raise ParameterError([message, f"raised in {where}"]) from None
@@ -203,8 +204,7 @@ def _render(nb, params: Params, loaded, work: Path, *, pdf: bool) -> None:
     annex = annex_html(params, plan) if pdf else None
     annex_bytes = html_to_pdf(annex) if annex else None
     files = {
-        p.name: p.read_text(encoding="utf-8", errors="replace")
-        for p in sorted(work.glob("*.csv"))
+        p.name: p.read_text(encoding="utf-8", errors="replace") for p in sorted(work.glob("*.csv"))
     }
     if annex_bytes is not None:
         files["annex-confidential.pdf"] = "\n".join(_pdf_pages_text(annex_bytes))

@@ -128,7 +128,10 @@ def contents_html(pack: Pack) -> str:
     items = "".join(
         f'<li><a href="#{anchor}">{esc(label)}</a></li>' for anchor, label in contents_entries(pack)
     )
-    return f'<section class="section contents" id="contents"><h1>Contents</h1><ol>{items}</ol></section>'
+    return (
+        f'<section class="section contents" id="contents"><h1>Contents</h1><ol>{items}</ol>'
+        "</section>"
+    )
 
 
 # ----- summary and scorecard -------------------------------------------------------------
@@ -188,7 +191,10 @@ def scorecard_html(pack: Pack) -> str:
             rows.append(
                 [
                     Cell(f'<a href="#{v.anchor}">{esc(v.name)}</a>', html=True, header=True),
-                    Cell(format_value(v.value("value"), v.unit, suppressed=v.suppressed), numeric=True),
+                    Cell(
+                        format_value(v.value("value"), v.unit, suppressed=v.suppressed),
+                        numeric=True,
+                    ),
                     Cell(
                         format_value(base.value, v.unit) + f" ({base.period})" if base else "x",
                     ),
@@ -206,8 +212,7 @@ def scorecard_html(pack: Pack) -> str:
         header,
         rows,
         caption=(
-            f"Latest values for {period_label(p.period_start, p.period_end)}, "
-            "by priority area"
+            f"Latest values for {period_label(p.period_start, p.period_end)}, by priority area"
         ),
         numeric_columns=(1, 3, 6),
         groups=groups,
@@ -216,9 +221,15 @@ def scorecard_html(pack: Pack) -> str:
     ) + (
         '<p class="table-key">Variation and assurance follow NHS England\'s Making Data Count: '
         "variation compares the latest month with the process limits of the monthly series; "
-        "assurance says whether the target lies inside those limits. England: Department for "
-        "Education, Education, health and care plans (SEN2), Open Government Licence v3.0.</p>"
+        "assurance says whether the target lies inside those limits. England: "
+        f"{esc(_dfe_credit())}.</p>"
     )
+
+
+def _dfe_credit() -> str:
+    from sendreport.benchmarks import dfe_credit, load_dfe_timeliness
+
+    return dfe_credit(int(load_dfe_timeliness()["year"].max()))
 
 
 def summary_html(pack: Pack) -> str:
@@ -257,9 +268,7 @@ def kpi_chart_html(pack: Pack, view: KPIView) -> str:
 
     plan_kpi = view.plan_kpi
     interventions = [
-        (i.date, i.label)
-        for i in pack.plan.interventions
-        if not i.kpis or plan_kpi.id in i.kpis
+        (i.date, i.label) for i in pack.plan.interventions if not i.kpis or plan_kpi.id in i.kpis
     ]
     if view.series is not None and view.series["value"].notna().sum() >= 2:
         fig = plot_spc(
@@ -272,25 +281,93 @@ def kpi_chart_html(pack: Pack, view: KPIView) -> str:
             interventions=interventions,
         )
         alt = spc_alt_text(
-            view.series, name=view.name, unit=view.unit, improvement=view.improvement,
+            view.series,
+            name=view.name,
+            unit=view.unit,
+            improvement=view.improvement,
             target=plan_kpi.target,
         )
         return figure_html(fig, alt=alt, caption=view.headline, id=view.anchor)
     if view.row is None:
-        return f'<p id="{view.anchor}">{esc(view.name)}: the data supplied do not allow this measure.</p>'
+        return (
+            f'<p id="{view.anchor}">{esc(view.name)}: '
+            "the data supplied do not allow this measure.</p>"
+        )
     values = {
         "Baseline": plan_kpi.baseline.value if plan_kpi.baseline else None,
         "Last stocktake": None if view.suppressed else view.value("previous"),
         "Latest": None if view.suppressed else view.value("value"),
     }
     fig = plot_progress(
-        values, title=view.name, unit=view.unit, target=plan_kpi.target,
+        values,
+        title=view.name,
+        unit=view.unit,
+        target=plan_kpi.target,
         suppressed=view.suppressed,
     )
     alt = progress_alt_text(
         values, name=view.name, unit=view.unit, target=plan_kpi.target, suppressed=view.suppressed
     )
     return figure_html(fig, alt=alt, caption=view.headline, id=view.anchor)
+
+
+def benchmark_html(pack: Pack, view: KPIView) -> str:
+    """DfE's published 20-week timeliness beside the area's own figure, by calendar year.
+
+    The area's figure is computed from its own data with the same definition,
+    for each calendar year the data cover in full.
+    """
+    from sendreport.benchmarks import dfe_benchmark, dfe_credit
+    from sendreport.errors import ParameterError
+    from sendreport.metrics import ehcp_timeliness
+
+    kpi_id = view.plan_kpi.id
+    col = "pct_excl" if kpi_id == "ehcp_20wk_excl" else "pct_incl"
+    try:
+        table = dfe_benchmark(la_code=pack.params.la_code)
+    except ParameterError:
+        table = dfe_benchmark()
+    wide = table.pivot_table(index="year", columns="area", values=col, aggfunc="first")
+    areas = [a for a in dict.fromkeys(table["area"]) if a in wide.columns]
+    own = {}
+    requests = pack.tables.get("requests")
+    if requests is not None and not requests.empty and requests["plan_issued_date"].notna().any():
+        first = requests["received_date"].min().year + 1
+        last = pack.params.period_end.year - (
+            0 if pack.params.period_end.month == 12 and pack.params.period_end.day == 31 else 1
+        )
+        for year in range(first, last + 1):
+            r = ehcp_timeliness(requests, period_start=f"{year}-01-01", period_end=f"{year}-12-31")
+            r = r[r["kpi_id"] == kpi_id].iloc[0]
+            small = 0 < (r["denominator"] or 0) < pack.params.suppression_threshold
+            own[year] = (
+                "c"
+                if small and pack.params.audience != "internal"
+                else format_value(r["value"], "%")
+            )
+    years = sorted(set(wide.index[-4:]) | set(own))
+    header = ["Year", *areas, f"{pack.params.area_name} (this pack's data)"]
+    rows = [
+        [Cell(str(y), header=True)]
+        + [
+            Cell(format_value(wide.at[y, a] if y in wide.index else None, "%"), numeric=True)
+            for a in areas
+        ]
+        + [Cell(own.get(y, "x"), numeric=True)]
+        for y in years
+    ]
+    latest = int(wide.index.max())
+    return (
+        table_html(
+            header,
+            rows,
+            caption=f"{view.name}: published figures by calendar year",
+            numeric_columns=tuple(range(1, len(header))),
+            threshold=pack.params.suppression_threshold,
+        )
+        + f'<p class="table-key">{esc(dfe_credit(latest))}. '
+        "The area's own figures use the same definition on its case data.</p>"
+    )
 
 
 def family_voice_html(pack: Pack, area: PriorityArea) -> str:
@@ -305,10 +382,14 @@ def family_voice_html(pack: Pack, area: PriorityArea) -> str:
     if survey:
         parts.append("<ul>" + "".join(f"<li>{esc(v.headline)}</li>" for v in survey) + "</ul>")
     if area.you_said_we_did:
-        rows = [[Cell(y.you_said, header=True), y.we_did, y.impact or "x"] for y in area.you_said_we_did]
+        rows = [
+            [Cell(y.you_said, header=True), y.we_did, y.impact or "x"] for y in area.you_said_we_did
+        ]
         parts.append(
             table_html(
-                ["You said", "We did", "Impact"], rows, caption="You said, we did",
+                ["You said", "We did", "Impact"],
+                rows,
+                caption="You said, we did",
                 threshold=pack.params.suppression_threshold,
             )
         )
@@ -332,7 +413,9 @@ def actions_html(pack: Pack, area: PriorityArea) -> str:
             match = [v for v in pack.views if v.plan_kpi.id == kid]
             if match:
                 v = match[0]
-                impact.append(f"{v.name}: {format_value(v.value('value'), v.unit, suppressed=v.suppressed)}")
+                impact.append(
+                    f"{v.name}: {format_value(v.value('value'), v.unit, suppressed=v.suppressed)}"
+                )
         rows.append(
             [
                 Cell(f"{a.id} {a.title}", header=True),
@@ -352,7 +435,11 @@ def actions_html(pack: Pack, area: PriorityArea) -> str:
 
 def area_html(pack: Pack, area: PriorityArea) -> str:
     """One priority area's section."""
-    charts = "".join(kpi_chart_html(pack, v) for v in pack.views_for(area))
+    charts = "".join(
+        kpi_chart_html(pack, v)
+        + (benchmark_html(pack, v) if v.plan_kpi.id in ("ehcp_20wk_excl", "ehcp_20wk_incl") else "")
+        for v in pack.views_for(area)
+    )
     return (
         f'<section class="section" id="{area_anchor(area)}">'
         f"<h1>{esc(area_heading(pack, area))}</h1>"
@@ -381,11 +468,17 @@ def definitions_html(pack: Pack) -> str:
         elif kid in pack.measure_titles:
             title, unit, source = pack.measure_titles[kid]
             rows.append(
-                [Cell(title, header=True), kid,
-                 f"Latest value in the period from the measures table ({unit}).", source]
+                [
+                    Cell(title, header=True),
+                    kid,
+                    f"Latest value in the period from the measures table ({unit}).",
+                    source,
+                ]
             )
     table = table_html(
-        ["Measure", "Id", "Definition", "Source"], rows, caption="KPI definitions",
+        ["Measure", "Id", "Definition", "Source"],
+        rows,
+        caption="KPI definitions",
         threshold=pack.params.suppression_threshold,
     )
     return (
@@ -403,14 +496,31 @@ def data_quality_html(pack: Pack) -> str:
     q = pack.quality
     rows = []
     for _, r in q.iterrows():
-        rows.append([Cell(str(r.get("table", "")), header=True)] + [
-            format_value(r[c], "count") if c == "count" else ("" if is_missing(r[c]) else str(r[c]))
-            for c in q.columns if c != "table"
-        ])
+        rows.append(
+            [Cell(str(r.get("table", "")), header=True)]
+            + [
+                format_value(r[c], "count")
+                if c == "count"
+                else ("" if is_missing(r[c]) else str(r[c]))
+                for c in q.columns
+                if c != "table"
+            ]
+        )
     header = ["Table"] + [c.replace("_", " ").capitalize() for c in q.columns if c != "table"]
-    numeric = tuple(i for i, c in enumerate(["table"] + [c for c in q.columns if c != "table"]) if c == "count")
-    table = table_html(header, rows, caption="Rows read, excluded and corrected", numeric_columns=numeric,
-                       threshold=pack.params.suppression_threshold) if rows else "<p>No input tables.</p>"
+    numeric = tuple(
+        i for i, c in enumerate(["table"] + [c for c in q.columns if c != "table"]) if c == "count"
+    )
+    table = (
+        table_html(
+            header,
+            rows,
+            caption="Rows read, excluded and corrected",
+            numeric_columns=numeric,
+            threshold=pack.params.suppression_threshold,
+        )
+        if rows
+        else "<p>No input tables.</p>"
+    )
     n_supp = int(pack.kpis["suppressed"].sum()) if "suppressed" in pack.kpis else 0
     audience = pack.params.audience
     shown = "are shown as c" if audience != "internal" else "are shown unsuppressed (internal pack)"
@@ -435,9 +545,16 @@ def evidence_html(pack: Pack) -> str:
             [Cell(e.id, header=True), e.title, long_date(e.date) or "x", e.owner or "x"]
             for e in pack.plan.evidence
         ]
-        body = table_html(["Id", "Document", "Date", "Owner"], rows, caption="Evidence index",
-                          threshold=pack.params.suppression_threshold)
-    return f'<section class="section" id="appendix-evidence"><h1>Appendix C: Evidence index</h1>{body}</section>'
+        body = table_html(
+            ["Id", "Document", "Date", "Owner"],
+            rows,
+            caption="Evidence index",
+            threshold=pack.params.suppression_threshold,
+        )
+    return (
+        '<section class="section" id="appendix-evidence"><h1>Appendix C: Evidence index</h1>'
+        f"{body}</section>"
+    )
 
 
 def provenance_html(pack: Pack) -> str:
@@ -445,10 +562,15 @@ def provenance_html(pack: Pack) -> str:
     from sendreport.report.manifest import package_versions, sha256_file
 
     p = pack.params
-    files = [[Cell(label, header=True), path.name, sha256_file(path)] for label, path in p.input_files().items()]
+    files = [
+        [Cell(label, header=True), path.name, sha256_file(path)]
+        for label, path in p.input_files().items()
+    ]
     shown = {
-        k: v for k, v in p.to_notebook().items()
-        if k not in ("notebook", "plan", "data", "population", "benchmarks") and v not in (None, {}, "")
+        k: v
+        for k, v in p.to_notebook().items()
+        if k not in ("notebook", "plan", "data", "population", "benchmarks")
+        and v not in (None, {}, "")
     }
     params_rows = [[Cell(k, header=True), str(v)] for k, v in shown.items()]
     versions = package_versions()
@@ -456,11 +578,14 @@ def provenance_html(pack: Pack) -> str:
     version_text = ", ".join(f"{k} {v}" for k, v in versions.items())
     return (
         '<section class="section" id="appendix-provenance"><h1>Appendix D: Provenance</h1>'
-        + table_html(["Input", "File", "SHA-256"], files, caption="Input files", css_class="provenance")
+        + table_html(
+            ["Input", "File", "SHA-256"], files, caption="Input files", css_class="provenance"
+        )
         + table_html(["Parameter", "Value"], params_rows, caption="Parameters")
         + f"<h2>Software</h2><p>{esc(version_text)}.</p>"
-        "<h2>How to verify</h2><p>The output folder's manifest.json lists the SHA-256 of every input, "
-        "of the params file and of every output. Running the same params on the same inputs with the "
+        "<h2>How to verify</h2><p>The output folder's manifest.json lists the SHA-256 of every "
+        "input, of the params file and of every output. Running the same params on the same inputs "
+        "with the "
         "same software gives byte-identical kpis.csv, kpi_series.csv and report.pdf: compare them "
         "with sha256sum.</p></section>"
     )
@@ -468,4 +593,9 @@ def provenance_html(pack: Pack) -> str:
 
 def appendices_html(pack: Pack) -> str:
     """All four appendices."""
-    return definitions_html(pack) + data_quality_html(pack) + evidence_html(pack) + provenance_html(pack)
+    return (
+        definitions_html(pack)
+        + data_quality_html(pack)
+        + evidence_html(pack)
+        + provenance_html(pack)
+    )

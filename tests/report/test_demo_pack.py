@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
+import sys
 from html import escape
 from pathlib import Path
 
@@ -15,24 +17,74 @@ from pypdf import PdfReader
 
 from sendreport.plan import load_plan
 from sendreport.report.manifest import sha256_file
-from sendreport.report.run import run_report
-from sendreport.synth import write_synthetic
+from sendreport.report.run import RunResult, run_report
 
 ROOT = Path(__file__).resolve().parents[2]
+SENDREPORT = str(Path(sys.executable).parent / "sendreport")
 DEMOS = {"demo": ROOT / "params" / "demo.yaml", "demo-wsoa": ROOT / "params" / "demo-wsoa.yaml"}
-KPIS_COLUMNS = ["kpi_id", "service", "period_start", "period_end", "value", "numerator",
-                "denominator", "unit", "baseline", "target", "previous", "suppressed"]
-SERIES_COLUMNS = ["kpi_id", "service", "month", "value", "numerator", "denominator", "mean",
-                  "lpl", "upl", "point_type"]
-FORBIDDEN = ["Traceback", "import ", "pack.show", "Pack.from_parameters", "DataFrame", "Warning",
-             "In [", "Out[", "dtype:", "NaN", "nan%", "None"]
+KPIS_COLUMNS = [
+    "kpi_id",
+    "service",
+    "period_start",
+    "period_end",
+    "value",
+    "numerator",
+    "denominator",
+    "unit",
+    "baseline",
+    "target",
+    "previous",
+    "suppressed",
+]
+SERIES_COLUMNS = [
+    "kpi_id",
+    "service",
+    "month",
+    "value",
+    "numerator",
+    "denominator",
+    "mean",
+    "lpl",
+    "upl",
+    "point_type",
+]
+FORBIDDEN = [
+    "Traceback",
+    "import ",
+    "pack.show",
+    "Pack.from_parameters",
+    "DataFrame",
+    "Warning",
+    "In [",
+    "Out[",
+    "dtype:",
+    "NaN",
+    "nan%",
+    "None",
+]
 
 
 @pytest.fixture(scope="session")
 def demo_runs(tmp_path_factory):
-    write_synthetic(ROOT / "data" / "demo")
+    """`sendreport demo` (synthetic data + demo.yaml), then the WSoA params on the same data."""
     out = tmp_path_factory.mktemp("outputs")
-    return {name: run_report(path, output_dir=out) for name, path in DEMOS.items()}
+    demo = subprocess.run(
+        [SENDREPORT, "demo", "--output-dir", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert demo.returncode == 0, demo.stderr
+    assert "Traceback" not in demo.stderr
+    pdf = Path(demo.stdout.strip().splitlines()[-1])
+    assert pdf == out / "demoshire" / "2024-12-31" / "report.pdf", (
+        "demo ends by printing the PDF path"
+    )
+    return {
+        "demo": RunResult(output_folder=pdf.parent, pdf=pdf, seconds=0.0),
+        "demo-wsoa": run_report(DEMOS["demo-wsoa"], output_dir=out),
+    }
 
 
 @pytest.fixture(scope="session")
@@ -62,15 +114,24 @@ def test_outputs_are_complete(demo_runs, name):
     folder = demo_runs[name].output_folder
     assert folder.name == "2024-12-31"
     names = {p.name for p in folder.iterdir()}
-    assert {"report.pdf", "report.html", "report.ipynb", "kpis.csv", "kpi_series.csv",
-            "data_quality.csv", "manifest.json"} <= names
+    assert {
+        "report.pdf",
+        "report.html",
+        "report.ipynb",
+        "kpis.csv",
+        "kpi_series.csv",
+        "data_quality.csv",
+        "manifest.json",
+    } <= names
     manifest = json.loads((folder / "manifest.json").read_text())
     assert set(manifest["outputs"]) == names - {"manifest.json"}
     for file, digest in manifest["outputs"].items():
         assert sha256_file(folder / file) == digest
     kpis = pd.read_csv(folder / "kpis.csv")
     assert list(kpis.columns[: len(KPIS_COLUMNS)]) == KPIS_COLUMNS
-    assert {"ehcp_20wk_excl", "ar_decision_4wk", "wait_list", "actions_complete"} <= set(kpis.kpi_id)
+    assert {"ehcp_20wk_excl", "ar_decision_4wk", "wait_list", "actions_complete"} <= set(
+        kpis.kpi_id
+    )
     series = pd.read_csv(folder / "kpi_series.csv")
     assert list(series.columns[: len(SERIES_COLUMNS)]) == SERIES_COLUMNS
     assert series["point_type"].notna().any()
@@ -101,7 +162,12 @@ def test_every_figure_has_alt_text_that_says_what_it_shows(pdfs, name):
     alts = [str(e.get("/Alt", "")) for e in figures]
     assert figures and all(a.strip() for a in alts)
     charts = [a for a in alts if "chart" in a.lower()]
-    plan = load_plan(ROOT / "params" / "plans" / ("demoshire-pap.yaml" if name == "demo" else "demoshire-wsoa.yaml"))
+    plan = load_plan(
+        ROOT
+        / "params"
+        / "plans"
+        / ("demoshire-pap.yaml" if name == "demo" else "demoshire-wsoa.yaml")
+    )
     assert len(charts) >= len(plan.priority_areas), "at least one chart per priority area"
     spc = [a for a in charts if a.startswith("SPC chart")]
     assert spc and all(re.search(r"\d+ months", a) and "latest" in a for a in spc)
@@ -112,7 +178,12 @@ def test_bookmarks_for_each_section(pdfs, name):
     pdf = pikepdf.open(io.BytesIO(pdfs[name]))
     with pdf.open_outline() as outline:
         top = [item.title for item in outline.root]
-    plan = load_plan(ROOT / "params" / "plans" / ("demoshire-pap.yaml" if name == "demo" else "demoshire-wsoa.yaml"))
+    plan = load_plan(
+        ROOT
+        / "params"
+        / "plans"
+        / ("demoshire-pap.yaml" if name == "demo" else "demoshire-wsoa.yaml")
+    )
     assert top[:3] == ["Cover", "Contents", "Summary and KPI scorecard"]
     for area in plan.priority_areas:
         assert sum(area.title in t for t in top) == 1, area.title
@@ -137,17 +208,28 @@ def test_pap_pack_content(pdfs, demo_runs):
     html = (folder / "report.html").read_text()
     notebook = (folder / "report.ipynb").read_text()
     plan = load_plan(ROOT / "params" / "plans" / "demoshire-pap.yaml")
-    for phrase in ("Demoshire", "1 July 2024 to 31 December 2024", "Headline findings",
-                   "KPI scorecard", "What we will do", "What families told us", "Actions",
-                   "Progress this period", "Evidence index", "Provenance",
-                   "Department for Education"):
+    for phrase in (
+        "Demoshire",
+        "1 July 2024 to 31 December 2024",
+        "Headline findings",
+        "KPI scorecard",
+        "What we will do",
+        "What families told us",
+        "Actions",
+        "Progress this period",
+        "Evidence index",
+        "Provenance",
+        "Department for Education",
+    ):
         assert phrase in text, phrase
     for area in plan.priority_areas:
         for quote in area.family_voice:
             snippet = quote.text[:30]
             assert (snippet in " ".join(text.split())) != quote.confidential, quote.text
             if quote.confidential:
-                assert snippet not in html and escape(snippet) not in html and snippet not in notebook
+                assert (
+                    snippet not in html and escape(snippet) not in html and snippet not in notebook
+                )
 
 
 def test_same_inputs_give_identical_outputs(demo_runs, tmp_path):

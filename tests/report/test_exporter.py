@@ -36,8 +36,12 @@ CELLS = [
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("nb")
-    nb = new_notebook(cells=CELLS, metadata={"kernelspec": {"name": "python3", "language": "python",
-                                                            "display_name": "Python 3"}})
+    nb = new_notebook(
+        cells=CELLS,
+        metadata={
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}
+        },
+    )
     src = folder / "small.ipynb"
     nbformat.write(nb, src)
     out = folder / "out.ipynb"
@@ -51,8 +55,16 @@ def test_html_keeps_only_report_outputs_and_narrative(executed):
     assert "<title>Testshire pack</title>" in html
     assert "Visible paragraph." in html and "Second section" in html
     assert "Narrative text for the pack." in html
-    for absent in ("stray log line", "must not print", "secret_col", "declare_document",
-                   "import warnings", "Analyst note", "In&nbsp;[", "jp-InputArea"):
+    for absent in (
+        "stray log line",
+        "must not print",
+        "secret_col",
+        "declare_document",
+        "import warnings",
+        "Analyst note",
+        "In&nbsp;[",
+        "jp-InputArea",
+    ):
         assert absent not in html, absent
     assert 'content: "OFFICIAL-SENSITIVE"' in html
 

@@ -30,7 +30,9 @@ def small_notebook(folder: Path, body: str) -> Path:
             ),
             new_code_cell(body),
         ],
-        metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}},
+        metadata={
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}
+        },
     )
     path = folder / "small.ipynb"
     nbformat.write(nb, path)
@@ -53,8 +55,11 @@ def earlier_outputs(out: Path) -> Path:
 
 
 def test_successful_run_writes_outputs_and_manifest(params_dir, tmp_path):
-    nb = small_notebook(params_dir, "show('<section><h1>Hello</h1><p>Pack body.</p></section>')\n"
-                                    "open('kpis.csv', 'w').write('kpi_id\\n')")
+    nb = small_notebook(
+        params_dir,
+        "show('<section><h1>Hello</h1><p>Pack body.</p></section>')\n"
+        "open('kpis.csv', 'w').write('kpi_id\\n')",
+    )
     params = point_params_at(params_dir, nb)
     out = tmp_path / "out"
     old = earlier_outputs(out)
@@ -70,10 +75,15 @@ def test_successful_run_writes_outputs_and_manifest(params_dir, tmp_path):
     assert manifest["inputs"]["data.requests"]["sha256"] == sha256_file(params_dir / "requests.csv")
     assert manifest["params"]["sha256"] == sha256_file(params)
     assert manifest["versions"]["sendreport"]
-    assert not [p for p in old.parent.iterdir() if p.name.startswith(".")], "no temporary folders left"
+    assert not [p for p in old.parent.iterdir() if p.name.startswith(".")], (
+        "no temporary folders left"
+    )
     kept = nbformat.read(old / "report.ipynb", as_version=4)
-    assert all(not c.get("outputs") or all("sendreport" in o.metadata for o in c.outputs)
-               for c in kept.cells if c.cell_type == "code")
+    assert all(
+        not c.get("outputs") or all("sendreport" in o.metadata for o in c.outputs)
+        for c in kept.cells
+        if c.cell_type == "code"
+    )
 
 
 def test_failed_cell_names_notebook_cell_and_params_and_keeps_earlier_outputs(params_dir, tmp_path):
@@ -94,8 +104,12 @@ def test_failed_cell_names_notebook_cell_and_params_and_keeps_earlier_outputs(pa
 def test_failed_cell_exits_1_without_traceback(params_dir, tmp_path):
     nb = small_notebook(params_dir, "1 / 0")
     params = point_params_at(params_dir, nb)
-    result = subprocess.run([SENDREPORT, "run", str(params), "--output-dir", str(tmp_path / "o")],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [SENDREPORT, "run", str(params), "--output-dir", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 1
     assert "cell 3" in result.stderr and "ZeroDivisionError" in result.stderr
     assert "Traceback" not in result.stderr
@@ -111,3 +125,21 @@ def test_bad_data_stops_before_any_kernel(params_dir, tmp_path):
         run_report(params, output_dir=out)
     assert (old / "report.pdf").read_bytes() == b"earlier pack"
     assert not list(tmp_path.rglob("kernel-ran"))
+
+
+def test_batch_runs_each_params_file_and_exits_with_the_worst_code(params_dir, tmp_path):
+    nb = small_notebook(params_dir, "show('<section><h1>Batch</h1></section>')")
+    good = point_params_at(params_dir, nb)
+    bad = params_dir / "bad.yaml"
+    bad.write_text(good.read_text().replace("period_start: 2024-01-01", "period_start: 2025-01-01"))
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [SENDREPORT, "batch", str(good), str(bad), "--jobs", "2", "--output-dir", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert f"{good}: ok" in result.stdout
+    assert f"{bad}: failed (exit 2)" in result.stderr and "is before period_start" in result.stderr
+    assert (out / "testshire" / "2024-06-30" / "report.pdf").exists()
