@@ -349,7 +349,6 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
         cleaned = {c: s[keep].reset_index(drop=True) for c, s in cleaned.items()}
         spaces = {c: m[keep] for c, m in spaces.items()}
     n = len(rows)
-    kept_rows = rows
     typed: dict[str, pd.Series] = {}
     flags: list[tuple[str, str, np.ndarray]] = []  # (column, rule, mask)
     counts: list[tuple[str, str, np.ndarray]] = []
@@ -382,8 +381,8 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
         quality.append(("", "encoding_windows_1252", n_read))
     _count(result, "", "blank_row", np.flatnonzero(blank), raw.row_numbers)
     for column, rule, mask in counts:
-        _count(result, column, rule, np.flatnonzero(mask), kept_rows)
-    _count(result, spec.key[0], "duplicate_row", np.flatnonzero(copies), kept_rows)
+        _count(result, column, rule, np.flatnonzero(mask), rows)
+    _count(result, spec.key[0], "duplicate_row", np.flatnonzero(copies), rows)
     order = {c: i for i, c in enumerate(spec.columns)}
     by_rule = (failed.assign(o=failed["column"].map(order)).sort_values(["o", "rule", "row"])
                .groupby(["o", "column", "rule"], sort=True)["row"].unique())
