@@ -94,11 +94,7 @@ def _validate(args: argparse.Namespace) -> int:
     load_plan(params.plan)
     loaded = load_data(
         params.data,
-        columns=params.columns,
-        values=params.values,
-        date_format=params.date_format,
-        header_row=params.header_row,
-        max_excluded_share=params.max_excluded_share,
+        **params.load_options(),
     )
     print(format_quality(loaded))
     print(f"{args.params}: params, plan and data are fit to run.")

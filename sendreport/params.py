@@ -18,6 +18,9 @@ TABLES = ("requests", "reviews", "referrals", "measures")
 """Input tables a params file may name under ``data``."""
 
 AUDIENCES = ("shared", "internal", "families")
+MAPPING_KEYS = ("data", "columns", "values", "date_format", "header_row", "sheet")
+"""Params keys whose keys are table names."""
+Code = str | bool | int | float
 DATE_KEYS = (
     "period_start",
     "period_end",
@@ -56,9 +59,11 @@ class Params(BaseModel):
     title: str | None = None
     author: str | None = None
     columns: dict[str, dict[str, str]] = Field(default_factory=dict)
-    values: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
+    # YAML reads unquoted yes/no/1 as booleans and numbers: local codes may be any of them.
+    values: dict[str, dict[str, dict[Code, Code]]] = Field(default_factory=dict)
     date_format: dict[str, str] = Field(default_factory=dict)
     header_row: dict[str, int] = Field(default_factory=dict)
+    sheet: dict[str, str] = Field(default_factory=dict)
     max_excluded_share: float = Field(default=0.05, ge=0, le=1)
 
     @model_validator(mode="after")
@@ -90,8 +95,18 @@ class Params(BaseModel):
 
     def to_notebook(self) -> dict[str, Any]:
         """Return the parameters as papermill injects them (plain YAML/JSON types)."""
-        out = self.model_dump(mode="json")
-        return out
+        return self.model_dump(mode="json")
+
+    def load_options(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`sendreport.validation.load_data`."""
+        return {
+            "columns": self.columns,
+            "values": self.values,
+            "date_format": self.date_format,
+            "header_row": self.header_row,
+            "sheet": self.sheet,
+            "max_excluded_share": self.max_excluded_share,
+        }
 
 
 def consistency_problems(values: dict[str, Any]) -> list[str]:
@@ -120,7 +135,7 @@ def consistency_problems(values: dict[str, Any]) -> list[str]:
     prev = values.get("previous_period_end")
     if isinstance(prev, dt.date) and isinstance(end, dt.date) and prev >= end:
         problems.append(f"previous_period_end ({prev}) must be before period_end ({end})")
-    for key in ("data", "columns", "values", "date_format", "header_row"):
+    for key in MAPPING_KEYS:
         mapping = values.get(key)
         unknown = sorted(set(mapping) - set(TABLES)) if isinstance(mapping, dict) else []
         if unknown:

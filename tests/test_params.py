@@ -129,3 +129,33 @@ def test_params_keys_are_exactly_notebook_parameters(path):
 def test_demo_params_files_exist():
     names = {p.name for p in PARAMS_FILES}
     assert {"demo.yaml", "demo-wsoa.yaml"} <= names
+
+
+def test_values_accept_yaml_booleans_and_numbers_as_local_codes(params_dir):
+    path = params_dir / "params.yaml"
+    path.write_text(
+        path.read_text()
+        + "values:\n  requests:\n    exception_20wk: {yes: true, no: false}\n"
+        + "    primary_need: {1: ASD}\n"
+    )
+    params = read_params(path)
+    assert params.values["requests"]["exception_20wk"] == {True: True, False: False}
+    assert params.values["requests"]["primary_need"] == {1: "ASD"}
+
+
+def test_named_excel_sheet_reaches_the_loader(params_dir):
+    import openpyxl
+
+    from sendreport.validation import load_data
+
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active["A1"] = "Exported from the case management system"
+    sheet = book.create_sheet("Data")
+    for line in (params_dir / "requests.csv").read_text().splitlines():
+        sheet.append(line.split(","))
+    book.save(params_dir / "requests.xlsx")
+    path = write_params(params_dir, data={"requests": "requests.xlsx"}, sheet={"requests": "Data"})
+    params = read_params(path)
+    loaded = load_data(params.data, **params.load_options())
+    assert list(loaded.tables["requests"]["request_id"]) == ["R1", "R2"]

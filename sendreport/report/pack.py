@@ -122,11 +122,7 @@ class Pack:
         plan = load_plan(params.plan)
         loaded = load_data(
             params.data,
-            columns=params.columns,
-            values=params.values,
-            date_format=params.date_format,
-            header_row=params.header_row,
-            max_excluded_share=params.max_excluded_share,
+            **params.load_options(),
         )
         kpis = compute_kpis(
             loaded.tables,

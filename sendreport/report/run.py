@@ -124,11 +124,7 @@ def _check_data(params: Params):
 
     return load_data(
         params.data,
-        columns=params.columns,
-        values=params.values,
-        date_format=params.date_format,
-        header_row=params.header_row,
-        max_excluded_share=params.max_excluded_share,
+        **params.load_options(),
     )
 
 
