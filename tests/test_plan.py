@@ -61,7 +61,7 @@ def tables() -> dict[str, pd.DataFrame]:
     return generate(seed=2026)
 
 
-@pytest.fixture(params=[PAP, WSOA], ids=["pap", "wsoa"])
+@pytest.fixture(scope="module", params=[PAP, WSOA], ids=["pap", "wsoa"])
 def plan(request):
     return load_plan(request.param)
 
