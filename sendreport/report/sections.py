@@ -183,9 +183,10 @@ def scorecard_html(pack: Pack) -> str:
                 )
             else:
                 var_cell = Cell("z")
-            if v.assurance:
+            if v.variation:
                 icon = assurance_icon(v.assurance)
-                ass_cell = Cell(icon_html(icon) + esc(ASSURANCE_SHORT[v.assurance]), html=True)
+                words = ASSURANCE_SHORT.get(v.assurance or "", "No target to assure against")
+                ass_cell = Cell(icon_html(icon) + esc(words), html=True)
             else:
                 ass_cell = Cell("z")
             rows.append(

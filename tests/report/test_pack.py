@@ -1,0 +1,136 @@
+"""The pack's content built directly from params: no kernel, no PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sendreport.metrics import KPI_DEFINITIONS
+from sendreport.params import parse_params
+from sendreport.report import Pack
+from sendreport.report import sections
+from sendreport.synth import write_synthetic
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("synthetic")
+    write_synthetic(folder)
+    return folder
+
+
+def build(data_dir: Path, **changes) -> Pack:
+    raw = {
+        "notebook": str(ROOT / "notebooks" / "stocktake.ipynb"),
+        "area_name": "Demoshire",
+        "period_start": "2024-07-01",
+        "period_end": "2024-12-31",
+        "baseline_period_start": "2022-04-01",
+        "baseline_period_end": "2023-03-31",
+        "previous_period_end": "2024-06-30",
+        "plan": str(ROOT / "params" / "plans" / "demoshire-pap.yaml"),
+        "data": {
+            t: str(data_dir / f"{t}.csv") for t in ("requests", "reviews", "referrals", "measures")
+        },
+    }
+    raw.update(changes)
+    return Pack.from_params(parse_params(raw))
+
+
+@pytest.fixture(scope="module")
+def shared(data_dir):
+    return build(data_dir)
+
+
+def test_every_monthly_plan_kpi_gets_both_icons_with_words(shared):
+    html = sections.scorecard_html(shared)
+    monthly = [v for v in shared.views if v.series is not None]
+    assert monthly
+    rows = html.split("<tr>")
+    for view in monthly:
+        row = next(r for r in rows if f'href="#{view.anchor}"' in r)
+        alts = re.findall(
+            r'<img class="icon" src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"', row
+        )
+        assert len(alts) == 2, view.name
+        assert any(w in alts[0] for w in ("variation", "Special cause"))
+        assert "assur" in alts[1].lower() or "target" in alts[1].lower()
+
+
+def test_high_threshold_suppresses_small_counts_everywhere_in_a_shared_pack(data_dir):
+    pack = build(data_dir, suppression_threshold=100)
+    kpis = pack.kpis
+    counts = kpis[(kpis["unit"] == "count") & ~kpis["kpi_id"].str.startswith("actions_")]
+    small = counts[counts["suppressed"]]
+    assert len(small), "the threshold of 100 must catch some counts"
+    assert small["value"].isna().all() and small["numerator"].isna().all()
+    shown = counts[~counts["suppressed"]]["value"].dropna()
+    assert ((shown == 0) | (shown >= 100)).all()
+    html = sections.scorecard_html(pack)
+    for view in pack.views:
+        if view.suppressed:
+            row = next(r for r in html.split("<tr>") if f'href="#{view.anchor}"' in r)
+            cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+            assert cells[0] == "c", view.name
+    assert "c = suppressed to protect confidentiality (fewer than 100)" in html
+
+
+def test_internal_pack_shows_unsuppressed_values(data_dir, shared):
+    internal = build(data_dir, suppression_threshold=100, audience="internal")
+    counts = internal.kpis[internal.kpis["unit"] == "count"]
+    assert counts["suppressed"].any()
+    assert counts.loc[counts["suppressed"], "value"].notna().all()
+    pd.testing.assert_series_equal(internal.kpis["value"], shared.kpis["value"], check_names=False)
+
+
+def test_families_pack_opens_with_a_plain_english_summary(data_dir):
+    pack = build(data_dir, audience="families")
+    entries = sections.contents_entries(pack)
+    assert entries[0] == ("families-summary", "Summary for families")
+    html = sections.families_summary_html(pack)
+    assert "hidden (shown as c) to protect privacy" in html
+
+
+def test_kpis_table_holds_every_kpi_the_tables_allow(shared):
+    ids = set(shared.kpis["kpi_id"])
+    assert set(KPI_DEFINITIONS) <= ids
+    assert {"pcf_plan_reflects_needs", "ehcp_quality_good", "ep_advice_6wk"} <= ids
+
+
+def test_trajectory_is_interpolated_between_milestones(shared):
+    view = next(v for v in shared.views if v.plan_kpi.id == "ehcp_20wk_excl")
+    points = sorted((m.date, m.value) for m in view.plan_kpi.trajectory)
+    points.insert(0, (dt.date(2023, 3, 31), view.plan_kpi.baseline.value))
+    t = dt.date(2024, 12, 31)
+    (d0, v0), (d1, v1) = next(
+        (a, b) for a, b in zip(points, points[1:], strict=False) if a[0] <= t <= b[0]
+    )
+    expected = v0 + (v1 - v0) * (t - d0).days / (d1 - d0).days
+    assert shared.trajectory_value(view) == pytest.approx(expected)
+    value = view.value("value")
+    assert shared.on_trajectory(view) == (
+        "on trajectory" if value >= expected else "off trajectory"
+    )
+
+
+def test_headline_findings_are_three_to_six_sentences(shared):
+    from sendreport.report.findings import headline_findings
+
+    findings = headline_findings(shared)
+    assert 3 <= len(findings) <= 6
+    assert any(f.startswith("Actions: ") for f in findings)
+    assert any("Family voice and case data" in f for f in findings)
+
+
+def test_dfe_benchmark_table_sits_beside_the_area_figure(shared):
+    view = next(v for v in shared.views if v.plan_kpi.id == "ehcp_20wk_excl")
+    html = sections.benchmark_html(shared, view)
+    assert '<th scope="col" class="num">England</th>' in html
+    assert "Demoshire (this pack&#x27;s data)" in html
+    assert "Source: Department for Education" in html and "46.4%" in html
