@@ -11,8 +11,7 @@ import pytest
 
 from sendreport.metrics import KPI_DEFINITIONS
 from sendreport.params import parse_params
-from sendreport.report import Pack
-from sendreport.report import sections
+from sendreport.report import Pack, sections
 from sendreport.synth import write_synthetic
 
 ROOT = Path(__file__).resolve().parents[2]
