@@ -1,5 +1,64 @@
-"""sendreport: progress evidence packs for local-area SEND improvement plans."""
+"""sendreport: progress evidence packs for local-area SEND improvement plans.
+
+The public API, loaded on first use so that ``import sendreport`` (and the
+command line) stays quick::
+
+    import sendreport as sr
+    loaded = sr.load_data({"requests": "requests.csv"})
+    kpis = sr.compute_kpis(loaded.tables, period_start="2024-07-01", period_end="2024-12-31")
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Any
+
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "SendReportError": "sendreport.errors",
+    "ParameterError": "sendreport.errors",
+    "DataValidationError": "sendreport.errors",
+    "NotebookExecutionError": "sendreport.errors",
+    "DisclosureError": "sendreport.errors",
+    "SendReportWarning": "sendreport.errors",
+    "Params": "sendreport.params",
+    "read_params": "sendreport.params",
+    "Plan": "sendreport.plan",
+    "load_plan": "sendreport.plan",
+    "LoadedData": "sendreport.validation",
+    "load_data": "sendreport.validation",
+    "format_quality": "sendreport.validation",
+    "KPI_DEFINITIONS": "sendreport.metrics",
+    "compute_kpis": "sendreport.metrics",
+    "kpi_series": "sendreport.metrics",
+    "headline": "sendreport.metrics",
+    "dfe_benchmark": "sendreport.benchmarks",
+    "xmr": "sendreport.spc",
+    "assurance": "sendreport.spc",
+    "variation": "sendreport.spc",
+    "suppress": "sendreport.disclosure",
+    "suppress_kpis": "sendreport.disclosure",
+    "suppress_series": "sendreport.disclosure",
+    "check_outputs": "sendreport.guard",
+    "scrub_notebook": "sendreport.guard",
+    "generate": "sendreport.synth",
+    "write_synthetic": "sendreport.synth",
+    "plot_spc": "sendreport.charts.spc",
+    "Pack": "sendreport.report",
+    "run_report": "sendreport.report.run",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sendreport' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

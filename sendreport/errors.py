@@ -6,7 +6,10 @@ exit code of the command line (SPEC section 2).
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class SendReportError(Exception):
@@ -38,7 +41,11 @@ class DataValidationError(SendReportError):
     exit_code = 2
 
     def __init__(self, message: str, failures: pd.DataFrame | None = None):
-        self.failures = failures if failures is not None else pd.DataFrame()
+        if failures is None:
+            import pandas as pd
+
+            failures = pd.DataFrame()
+        self.failures = failures
         super().__init__(message)
 
 
