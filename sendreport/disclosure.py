@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from sendreport.errors import ParameterError, SendReportWarning
+from sendreport.metrics.compute import KPI_COLUMNS  # the columns suppress_kpis requires
 
 SUPPRESSED = "c"
 """Symbol printed for a suppressed (confidential) value."""
@@ -47,22 +48,7 @@ NOT_AVAILABLE = "x"
 AUDIENCES = ("shared", "internal", "families")
 """Who a pack is for; only ``internal`` packs keep unsuppressed figures."""
 
-KPI_COLUMNS = (
-    "kpi_id",
-    "service",
-    "period_start",
-    "period_end",
-    "value",
-    "numerator",
-    "denominator",
-    "unit",
-    "lower_ci",
-    "upper_ci",
-    "baseline",
-    "target",
-    "previous",
-)
-"""Columns ``suppress_kpis`` requires (the output of ``metrics.compute_kpis``)."""
+
 
 NOT_ABOUT_CHILDREN = frozenset(
     {"actions_complete", "actions_overdue", "actions_slipped", "actions_not_started"}

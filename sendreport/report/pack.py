@@ -18,21 +18,12 @@ from typing import Any
 
 import pandas as pd
 
+from sendreport.metrics.compute import KPI_COLUMNS
 from sendreport.params import Params, parse_params
 from sendreport.plan import Plan, PlanKPI, PriorityArea, load_plan
 
 KPIS_COLUMNS = (
-    "kpi_id",
-    "service",
-    "period_start",
-    "period_end",
-    "value",
-    "numerator",
-    "denominator",
-    "unit",
-    "baseline",
-    "target",
-    "previous",
+    *(c for c in KPI_COLUMNS if c not in ("lower_ci", "upper_ci")),
     "suppressed",
 )
 """The columns of ``kpis.csv`` in SPEC order; others (confidence intervals) follow."""
