@@ -30,7 +30,11 @@ def is_missing(value: object) -> bool:
 
 
 def format_value(value: object, unit: str, *, suppressed: bool = False, missing: str = "x") -> str:
-    """Format a KPI value for the pack.
+    """Format a KPI value for the pack, with DfE's symbols for values not shown.
+
+    Numbers use :func:`sendreport.metrics.format_value` (one decimal place,
+    half away from zero as DfE rounds), so tables, charts and headline
+    sentences always agree.
 
     Parameters
     ----------
@@ -58,19 +62,16 @@ def format_value(value: object, unit: str, *, suppressed: bool = False, missing:
     'c'
     >>> format_value(30.04, "weeks")
     '30.0 weeks'
+    >>> format_value(None, "%")
+    'x'
     """
+    from sendreport.metrics import format_value as number_text
+
     if suppressed:
         return "c"
     if is_missing(value):
         return missing
-    number = float(value)  # type: ignore[arg-type]
-    if unit == "%":
-        return f"{number:.1f}%"
-    if unit == "count":
-        return f"{number:,.0f}" if number == round(number) else f"{number:,.1f}"
-    if unit in ("weeks", "days"):
-        return f"{number:,.1f} {unit}"
-    return f"{number:,.1f} {unit}".strip()
+    return number_text(float(value), unit)  # type: ignore[arg-type]
 
 
 def format_change(change: object, unit: str) -> str:
@@ -82,15 +83,16 @@ def format_change(change: object, unit: str) -> str:
     '+4.3 pp'
     >>> format_change(-12, "count")
     '-12'
+    >>> format_change(-2.74, "weeks")
+    '-2.7 weeks'
     """
     if is_missing(change):
         return "x"
     number = float(change)  # type: ignore[arg-type]
+    sign = "-" if number < 0 else "+"
     if unit == "%":
-        return f"{number:+.1f} pp"
-    if unit == "count":
-        return f"{number:+,.0f}"
-    return f"{number:+,.1f}"
+        return f"{sign}{format_value(abs(number), '%')[:-1]} pp"
+    return f"{sign}{format_value(abs(number), unit)}"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from matplotlib.ticker import FuncFormatter
 from sendreport.charts.theme import MDC_COLOURS, chart_style
 from sendreport.errors import ParameterError
 from sendreport.spc import IMPROVEMENTS, assurance
+from sendreport.tables import format_value
 
 __all__ = ["MARKERS", "plot_spc", "spc_alt_text", "spc_caption", "spc_title"]
 
@@ -66,22 +67,6 @@ def _check(result: pd.DataFrame, improvement: str, value: str, date: str) -> Non
             f"plot_spc draws one series; found repeated dates in {date!r} "
             "(filter the xmr result to one series first)"
         )
-
-
-def format_value(value: float, unit: str) -> str:
-    """Format a value as the pack prints it: 46.0%, 1,234, 30.5 weeks.
-
-    Examples
-    --------
-    >>> format_value(46.04, "%"), format_value(1234, "count"), format_value(30.46, "weeks")
-    ('46.0%', '1,234', '30.5 weeks')
-    """
-    number = float(value)
-    if unit == "%":
-        return f"{number:.1f}%"
-    if unit == "count":
-        return f"{number:,.0f}" if number == round(number) else f"{number:,.1f}"
-    return f"{number:,.1f} {unit}".strip()
 
 
 def _y_label(unit: str) -> str:

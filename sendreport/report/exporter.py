@@ -24,8 +24,8 @@ def css_string(value: Any) -> str:
 
     Examples
     --------
-    >>> css_string('Say "hi"')
-    'Say \\\\"hi\\\\"'
+    >>> print(css_string('Say "hi"'))
+    Say \"hi\"
     """
     text = str(value or "")
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")

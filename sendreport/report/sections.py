@@ -222,8 +222,8 @@ def scorecard_html(pack: Pack) -> str:
     ) + (
         '<p class="table-key">Variation and assurance follow NHS England\'s Making Data Count: '
         "variation compares the latest month with the process limits of the monthly series; "
-        "assurance says whether the target lies inside those limits. England: "
-        f"{esc(_dfe_credit())}.</p>"
+        "assurance says whether the target lies inside those limits. England column: "
+        f"{esc(_dfe_credit().removeprefix('Source: '))}.</p>"
     )
 
 
