@@ -67,3 +67,14 @@ def test_usage_errors_are_argparse_errors():
     result = run_cli("frobnicate")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_synth_same_seed_same_bytes_other_seed_differs(tmp_path):
+    for folder, seed in (("a", "7"), ("b", "7"), ("c", "8")):
+        result = run_cli("synth", "--out", str(tmp_path / folder), "--seed", seed)
+        assert result.returncode == 0, result.stderr
+        assert len(result.stdout.strip().splitlines()) == 4
+    for name in ("requests.csv", "reviews.csv", "referrals.csv", "measures.csv"):
+        a, b, c = ((tmp_path / f / name).read_bytes() for f in "abc")
+        assert a == b, name
+        assert a != c, name

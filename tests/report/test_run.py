@@ -143,3 +143,21 @@ def test_batch_runs_each_params_file_and_exits_with_the_worst_code(params_dir, t
     assert f"{good}: ok" in result.stdout
     assert f"{bad}: failed (exit 2)" in result.stderr and "is before period_start" in result.stderr
     assert (out / "testshire" / "2024-06-30" / "report.pdf").exists()
+
+
+def test_no_pdf_writes_html_and_data_files_only(params_dir, tmp_path):
+    nb = small_notebook(params_dir, "show('<section><h1>HTML only</h1></section>')")
+    params = point_params_at(params_dir, nb)
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [SENDREPORT, "run", str(params), "--no-pdf", "--output-dir", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    folder = out / "testshire" / "2024-06-30"
+    assert result.stdout.strip().splitlines()[-1] == f"Outputs written to {folder}"
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["manifest.json", "report.html", "report.ipynb"]
+    assert "HTML only" in (folder / "report.html").read_text()
