@@ -161,3 +161,40 @@ def test_no_pdf_writes_html_and_data_files_only(params_dir, tmp_path):
     names = sorted(p.name for p in folder.iterdir())
     assert names == ["manifest.json", "report.html", "report.ipynb"]
     assert "HTML only" in (folder / "report.html").read_text()
+
+
+BROKEN_REQUESTS = {
+    "zero_bytes": ("requests.csv", b"", "requests.csv"),
+    "missing_column": ("requests.csv", b"request_id,person_id\nR1,P1\n", "received_date"),
+    "not_a_table": ("requests.csv", b"\x00\x01\x02binary\xff\xfe", "requests.csv"),
+    "unknown_extension": ("requests.txt", b"request_id\n", "requests.txt"),
+    "too_many_bad_rows": (
+        "requests.csv",
+        b"request_id,person_id,received_date,request_outcome,request_outcome_date\n"
+        b"R1,P1,not a date,ongoing,\nR2,P2,2024-01-01,ongoing,\n",
+        "max_excluded_share",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_REQUESTS), ids=list(BROKEN_REQUESTS))
+def test_broken_input_exits_2_and_keeps_earlier_outputs(params_dir, tmp_path, case):
+    name, content, expected = BROKEN_REQUESTS[case]
+    (params_dir / name).write_bytes(content)
+    params = params_dir / "params.yaml"
+    raw = yaml.safe_load(params.read_text())
+    raw["data"] = {"requests": name}
+    params.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "out"
+    old = earlier_outputs(out)
+    result = subprocess.run(
+        [SENDREPORT, "run", str(params), "--output-dir", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (old / "report.pdf").read_bytes() == b"earlier pack"
+    assert sorted(p.name for p in old.parent.iterdir()) == ["2024-06-30"]
