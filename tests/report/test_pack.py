@@ -133,3 +133,13 @@ def test_dfe_benchmark_table_sits_beside_the_area_figure(shared):
     assert '<th scope="col" class="num">England</th>' in html
     assert "Demoshire (this pack&#x27;s data)" in html
     assert "Source: Department for Education" in html and "46.4%" in html
+
+
+def test_every_monthly_plan_kpi_gets_an_spc_chart_with_alt_text(shared):
+    monthly = [v for v in shared.views if v.series is not None]
+    assert len(monthly) >= 5
+    for view in monthly:
+        html = sections.kpi_chart_html(shared, view)
+        alt = re.search(r'<img src="data:image/png;base64,[^"]+" alt="([^"]+)"', html).group(1)
+        assert alt.startswith(f"SPC chart of {view.name}".replace("'", "&#x27;")), alt
+        assert f'id="{view.anchor}"' in html
