@@ -341,9 +341,10 @@ def scan_notebook(
     tracebacks, every text mime type including HTML, JSON and SVG, and the
     output metadata such as image alt text; base64 image data is skipped), the
     source of the cell tagged ``injected-parameters``, markdown and raw cell
-    sources, and the notebook metadata (where papermill records the
-    parameters). The source of other code cells is not scanned: it is the
-    analyst's code, not data.
+    sources, the source of every other code cell (``report.ipynb`` keeps the
+    code, so an identifier typed into it would leave with it) except the
+    ``parameters`` cell, whose defaults are the notebook's own, and the
+    notebook metadata (where papermill records the parameters).
 
     Parameters
     ----------
@@ -357,9 +358,9 @@ def scan_notebook(
     Returns
     -------
     list of Finding
-        With places ``notebook cell N output``, ``notebook cell N (markdown)``,
-        ``notebook cell N (raw)``, ``injected parameters`` and ``notebook
-        metadata``; cells are numbered from 1.
+        With places ``notebook cell N output``, ``notebook cell N (code)``,
+        ``notebook cell N (markdown)``, ``notebook cell N (raw)``, ``injected
+        parameters`` and ``notebook metadata``; cells are numbered from 1.
     """
     ok = _Allowed.of(allowed)
     findings = _scan(
@@ -371,8 +372,12 @@ def scan_notebook(
                 cell.source, identifiers, f"notebook cell {number} ({cell.cell_type})", ok
             )
             continue
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags:
             findings += _scan(cell.source, identifiers, "injected parameters", ok)
+        elif "parameters" not in tags:
+            # The saved report.ipynb keeps code: an identifier typed into it would leave too.
+            findings += _scan(cell.source, identifiers, f"notebook cell {number} (code)", ok)
         texts = [text for output in cell.get("outputs", []) for text in _output_texts(output)]
         findings += _scan("\n".join(texts), identifiers, f"notebook cell {number} output", ok)
     return findings

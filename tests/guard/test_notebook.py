@@ -133,10 +133,19 @@ def test_error_output_and_execute_result(ids):
     ]
 
 
-def test_code_source_and_image_data_are_not_scanned(ids):
+def test_identifier_typed_into_code_is_found(ids):
     cell = v4.new_code_cell(f"requests[requests.person_id == '{PERSON}']")
+    findings = scan_notebook(notebook(cell), ids)
+    assert [(f.kind, f.where) for f in findings] == [
+        ("identifier (person_id)", "notebook cell 2 (code)")
+    ]
+
+
+def test_parameters_defaults_and_image_data_are_not_scanned(ids):
+    defaults = v4.new_code_cell(f"period_start = '{DOB_ISO}'", metadata={"tags": ["parameters"]})
+    cell = v4.new_code_cell("show(chart)")
     cell.outputs = [v4.new_output("display_data", data={"image/png": f"AAAA{PERSON}AAAA"})]
-    assert scan_notebook(notebook(cell), ids) == []
+    assert scan_notebook(notebook(defaults, cell), ids) == []
 
 
 def test_check_outputs_refuses_without_printing_values(ids):
