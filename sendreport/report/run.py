@@ -208,7 +208,7 @@ def _render(nb, params: Params, loaded, work: Path, *, pdf: bool) -> None:
         notebook=nb,
         html=html,
         pdf_text=_pdf_pages_text(pdf_bytes) if pdf_bytes is not None else None,
-        identifiers=collect_identifiers(loaded.tables),
+        identifiers=collect_identifiers(_with_excluded_rows(loaded)),
         allowed=dates_in(params, plan) | _series_months(params) | _aggregate_dates(loaded.tables),
         files=files,
     )
@@ -218,6 +218,13 @@ def _render(nb, params: Params, loaded, work: Path, *, pdf: bool) -> None:
         (work / "report.pdf").write_bytes(pdf_bytes)
     if annex_bytes is not None:
         (work / "annex-confidential.pdf").write_bytes(annex_bytes)
+
+
+def _with_excluded_rows(loaded) -> dict:
+    """The validated tables and the rows validation excluded: both hold real children's ids."""
+    tables = dict(loaded.tables)
+    tables.update({f"{name} (excluded rows)": rows for name, rows in loaded.excluded.items()})
+    return tables
 
 
 def _aggregate_dates(tables) -> frozenset:

@@ -50,11 +50,16 @@ class LoadedData:
     examples
         ``table, column, rule, example_rows``: up to five file row numbers per
         counted rule, for the analyst's summary only (never written to outputs).
+    excluded
+        Table name to the rows that broke a rule (converted where they could
+        be): no figure uses them, but the privacy guard looks for their
+        identifiers in the outputs too.
     """
 
     tables: dict[str, pd.DataFrame]
     quality: pd.DataFrame
     examples: pd.DataFrame = field(repr=False)
+    excluded: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         """Return the validated table ``name``."""
@@ -71,6 +76,7 @@ class _Result:
     read: int = 0
     excluded: int = 0
     exclusions: set[str] = field(default_factory=set)
+    excluded_rows: pd.DataFrame | None = None
 
 
 def _rows(n: int) -> str:
@@ -154,6 +160,7 @@ def load_data(
     problems, failures = _check_options(data, options, max_excluded_share)
     unusable = {row["table"] for row in failures}
     tables: dict[str, pd.DataFrame] = {}
+    excluded: dict[str, pd.DataFrame] = {}
     quality: list[dict] = []
     examples: list[dict] = []
     for name, path in data.items():
@@ -173,6 +180,8 @@ def load_data(
             continue
         file = Path(path).name
         tables[name] = result.frame
+        if result.excluded_rows is not None and len(result.excluded_rows):
+            excluded[name] = result.excluded_rows
         quality += [dict(zip(QUALITY_COLUMNS, (name, file, c, r, n), strict=True))
                     for c, r, n in result.quality]
         examples += [{"table": name, "column": c, "rule": r, "example_rows": rows}
@@ -197,7 +206,7 @@ def load_data(
         {"table": "str", "file": "str", "column": "str", "rule": "str", "count": "int64"}
     )
     example_frame = pd.DataFrame(examples, columns=["table", "column", "rule", "example_rows"])
-    return LoadedData(tables, quality_frame, example_frame.astype("str"))
+    return LoadedData(tables, quality_frame, example_frame.astype("str"), excluded)
 
 
 def _failure(table: str, path: object, column: str, rule: str, count: int = 0,
@@ -371,6 +380,7 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
         failed = _drop_copies(frame, failed, copies, spec)
     excluded = np.zeros(len(frame), dtype=bool)
     excluded[failed["row"].unique()] = True
+    result.excluded_rows = frame[excluded].reset_index(drop=True)
     frame = frame[~(excluded | copies)].reset_index(drop=True)
     if spec.name == "measures":
         frame = _derive_value(frame)

@@ -198,3 +198,20 @@ def test_broken_input_exits_2_and_keeps_earlier_outputs(params_dir, tmp_path, ca
     assert "Traceback" not in result.stderr
     assert (old / "report.pdf").read_bytes() == b"earlier pack"
     assert sorted(p.name for p in old.parent.iterdir()) == ["2024-06-30"]
+
+
+def test_identifiers_of_excluded_rows_are_guarded_too(params_dir, tmp_path):
+    requests = params_dir / "requests.csv"
+    requests.write_text(requests.read_text() + "R9,PX99887766,not a date,ongoing,,,,,false\n")
+    nb = small_notebook(params_dir, "show('<p>Left out: PX99887766</p>')")
+    params = point_params_at(params_dir, nb)
+    params.write_text(params.read_text() + "max_excluded_share: 0.5\n")
+    result = subprocess.run(
+        [SENDREPORT, "run", str(params), "--output-dir", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 3, result.stderr
+    assert "identifier (person_id)" in result.stderr
+    assert "PX99887766" not in result.stderr

@@ -251,3 +251,13 @@ def test_no_tables():
     assert loaded.tables == {}
     assert loaded.quality.empty
     assert format_quality(loaded) == "No input tables."
+
+
+def test_excluded_rows_are_kept_apart_for_the_privacy_guard(tmp_path):
+    path = tmp_path / "requests.csv"
+    path.write_text(HAND_BUILT)
+    loaded = load_data({"requests": path}, max_excluded_share=0.5)
+    excluded = loaded.excluded["requests"]
+    assert len(excluded) == 2
+    assert not set(excluded["request_id"]) & set(loaded.tables["requests"]["request_id"])
+    assert list(excluded.columns) == list(loaded.tables["requests"].columns)
