@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from sendreport.errors import (
     NotebookExecutionError,
     ParameterError,
     SendReportError,
+    SendReportWarning,
 )
 from sendreport.params import Params, read_params
 
@@ -84,6 +86,14 @@ def run_report(
     started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     params_path = Path(params_path)
     params = read_params(params_path)
+    for key in ("population", "benchmarks"):
+        if getattr(params, key) is not None:
+            warnings.warn(
+                f"{key}: the file is checked and recorded in the manifest, but the stocktake "
+                "notebook does not use it yet",
+                SendReportWarning,
+                stacklevel=2,
+            )
     loaded = _check_data(params)
 
     destination = Path(output_dir).resolve() / params.slug / params.period_end.isoformat()

@@ -215,3 +215,14 @@ def test_identifiers_of_excluded_rows_are_guarded_too(params_dir, tmp_path):
     assert result.returncode == 3, result.stderr
     assert "identifier (person_id)" in result.stderr
     assert "PX99887766" not in result.stderr
+
+
+def test_unused_optional_files_are_named_in_a_warning(params_dir, tmp_path):
+    from sendreport.errors import SendReportWarning
+
+    (params_dir / "population.csv").write_text("la_code,population\nE1,100\n")
+    nb = small_notebook(params_dir, "show('<p>ok</p>')")
+    params = point_params_at(params_dir, nb)
+    params.write_text(params.read_text() + "population: population.csv\n")
+    with pytest.warns(SendReportWarning, match="population: the file is checked"):
+        run_report(params, output_dir=tmp_path / "out", pdf=False)
