@@ -61,6 +61,7 @@ FORBIDDEN = [
     "NaN",
     "nan%",
     "None",
+    "\u00b6",  # nbconvert heading permalinks
 ]
 
 

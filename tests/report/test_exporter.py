@@ -91,6 +91,7 @@ def test_pdf_is_tagged_a4_with_title_language_and_bookmarks(executed):
         assert f"Page {n} of 2" in text
         assert text.count("OFFICIAL-SENSITIVE") == 2, "header and footer"
         assert "stray log line" not in text and "secret_col" not in text
+        assert "\u00b6" not in text, "no heading permalinks on paper"
 
 
 def test_css_string_escapes_quotes_and_backslashes():
