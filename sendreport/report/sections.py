@@ -494,29 +494,22 @@ def definitions_html(pack: Pack) -> str:
 
 def data_quality_html(pack: Pack) -> str:
     """Appendix B: rows read and excluded by rule, and suppression applied."""
-    q = pack.quality
-    rows = []
-    for _, r in q.iterrows():
-        rows.append(
-            [Cell(str(r.get("table", "")), header=True)]
-            + [
-                format_value(r[c], "count")
-                if c == "count"
-                else ("" if is_missing(r[c]) else str(r[c]))
-                for c in q.columns
-                if c != "table"
-            ]
-        )
-    header = ["Table"] + [c.replace("_", " ").capitalize() for c in q.columns if c != "table"]
-    numeric = tuple(
-        i for i, c in enumerate(["table"] + [c for c in q.columns if c != "table"]) if c == "count"
-    )
+    rows = [
+        [
+            Cell(r.table, header=True),
+            r.file,
+            r.column or "(whole row)",
+            r.rule.replace("_", " ").capitalize(),
+            Cell(format_value(r.count, "count"), numeric=True),
+        ]
+        for r in pack.quality.itertuples()
+    ]
     table = (
         table_html(
-            header,
+            ["Table", "File", "Column", "Rule", "Rows"],
             rows,
             caption="Rows read, excluded and corrected",
-            numeric_columns=numeric,
+            numeric_columns=(4,),
             threshold=pack.params.suppression_threshold,
         )
         if rows

@@ -143,3 +143,17 @@ def test_every_monthly_plan_kpi_gets_an_spc_chart_with_alt_text(shared):
         alt = re.search(r'<img src="data:image/png;base64,[^"]+" alt="([^"]+)"', html).group(1)
         assert alt.startswith(f"SPC chart of {view.name}".replace("'", "&#x27;")), alt
         assert f'id="{view.anchor}"' in html
+
+
+def test_data_quality_appendix_counts_excluded_rows_by_rule(data_dir, tmp_path):
+    import shutil
+
+    for name in ("requests", "reviews", "referrals", "measures"):
+        shutil.copy(data_dir / f"{name}.csv", tmp_path / f"{name}.csv")
+    with (tmp_path / "requests.csv").open("a") as fh:
+        fh.write("BAD-1,DS-9999999,not a date,ongoing,,,,,false,,\n")
+    pack = build(tmp_path)
+    html = sections.data_quality_html(pack)
+    row = next(r for r in html.split("<tr>") if "Invalid date" in r)
+    assert "received_date" in row and '<td class="num">1</td>' in row
+    assert "DS-9999999" not in html and "not a date" not in html
