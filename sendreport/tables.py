@@ -8,9 +8,10 @@ available, with a key under every table that uses them.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import pandas as pd
 
 SYMBOLS = {
     "c": "c = suppressed to protect confidentiality (fewer than {threshold})",
@@ -20,13 +21,14 @@ SYMBOLS = {
 
 
 def is_missing(value: object) -> bool:
-    """True for ``None``, NaN and pandas' missing values."""
-    if value is None:
-        return True
-    try:
-        return bool(value != value) or (isinstance(value, float) and math.isnan(value))
-    except (TypeError, ValueError):
-        return False
+    """Return True for ``None``, ``NaN``, ``NaT`` and ``pd.NA``.
+
+    Examples
+    --------
+    >>> [is_missing(v) for v in (None, float("nan"), pd.NA, pd.NaT, 0, "c")]
+    [True, True, True, True, False, False]
+    """
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 def format_value(value: object, unit: str, *, suppressed: bool = False, missing: str = "x") -> str:

@@ -157,3 +157,12 @@ def test_data_quality_appendix_counts_excluded_rows_by_rule(data_dir, tmp_path):
     row = next(r for r in html.split("<tr>") if "Invalid date" in r)
     assert "received_date" in row and '<td class="num">1</td>' in row
     assert "DS-9999999" not in html and "not a date" not in html
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), pd.NA, pd.NaT])
+def test_missing_values_print_as_symbols_whatever_their_kind(missing):
+    from sendreport.tables import format_change, format_value
+
+    assert format_value(missing, "%") == "x"
+    assert format_value(missing, "count", missing="z") == "z"
+    assert format_change(missing, "weeks") == "x"
