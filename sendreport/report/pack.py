@@ -127,7 +127,6 @@ class Pack:
         series = suppress_series(
             series, threshold=params.suppression_threshold, audience=params.audience
         )
-        series = _with_spc(series)
         pack = cls(
             params=params,
             plan=plan,
@@ -136,6 +135,7 @@ class Pack:
             kpis=kpis,
             series=series,
         )
+        pack.series = pack._with_spc(series)
         pack.views = [pack._view(area, kpi) for area, kpi in plan.kpis]
         return pack
 
@@ -169,13 +169,46 @@ class Pack:
             name = f"{name}: {service_label(service)}"
         return name, unit, improvement
 
+    def improvement(self, kpi_id: str, service: str = "") -> str:
+        """Which way is better: the plan's ``direction`` for the KPI, else its definition's."""
+        for _, kpi in self.plan.kpis:
+            if kpi.id == kpi_id and (kpi.service or "") == service and kpi.direction:
+                return kpi.direction
+        return self.kpi_name(kpi_id)[2]
+
+    def _with_spc(self, series: pd.DataFrame) -> pd.DataFrame:
+        """Add Making Data Count columns to every (kpi_id, service) series."""
+        from sendreport.spc import xmr
+
+        if series.empty:
+            return series.assign(mean=pd.NA, lpl=pd.NA, upl=pd.NA, point_type=pd.NA)
+        keys = series[["kpi_id", "service"]].drop_duplicates()
+        direction = {(k, s): self.improvement(k, s) for k, s in keys.itertuples(index=False)}
+        better = pd.Series(
+            [direction[k] for k in zip(series["kpi_id"], series["service"], strict=True)],
+            index=series.index,
+        )
+        parts = [
+            xmr(part, by=("kpi_id", "service"), improvement=improvement)
+            for improvement, part in series.groupby(better, sort=True)
+        ]
+        order = {key: i for i, key in enumerate(direction)}  # the series' own KPI order
+        out = pd.concat(parts, ignore_index=True)
+        rank = [order[k] for k in zip(out["kpi_id"], out["service"], strict=True)]
+        return (
+            out.assign(_rank=rank)
+            .sort_values(["_rank", "month"], kind="stable")
+            .drop(columns="_rank")
+            .reset_index(drop=True)
+        )
+
     def _view(self, area: PriorityArea, kpi: PlanKPI) -> KPIView:
         from sendreport.metrics import KPI_DEFINITIONS, headline
         from sendreport.spc import assurance, variation
 
-        name, unit, improvement = self.kpi_name(kpi.id, kpi.service)
-        improvement = kpi.direction or improvement
         service = kpi.service or ""
+        name, unit, _ = self.kpi_name(kpi.id, kpi.service)
+        improvement = self.improvement(kpi.id, service)
         rows = self.kpis[(self.kpis["kpi_id"] == kpi.id) & (self.kpis["service"] == service)]
         row = rows.iloc[0] if len(rows) else None
         s = self.series[(self.series["kpi_id"] == kpi.id) & (self.series["service"] == service)]
@@ -341,21 +374,6 @@ def series_start(params: Params) -> dt.date:
         return params.baseline_period_start
     month = pd.Timestamp(params.period_start).to_period("M") - SERIES_MONTHS_BEFORE
     return month.to_timestamp().date()
-
-
-def _with_spc(series: pd.DataFrame) -> pd.DataFrame:
-    """Add Making Data Count columns to every (kpi_id, service) series."""
-    from sendreport.metrics import KPI_DEFINITIONS
-    from sendreport.spc import xmr
-
-    if series.empty:
-        return series.assign(mean=pd.NA, lpl=pd.NA, upl=pd.NA, point_type=pd.NA)
-    parts = []
-    for kpi_id, part in series.groupby("kpi_id", sort=False):
-        d = KPI_DEFINITIONS.get(kpi_id)
-        improvement = d.improvement if d is not None else "increase"
-        parts.append(xmr(part, by=("kpi_id", "service"), improvement=improvement))
-    return pd.concat(parts, ignore_index=True)
 
 
 def england_figure(kpi_id: str) -> tuple[float, int] | None:

@@ -166,3 +166,34 @@ def test_missing_values_print_as_symbols_whatever_their_kind(missing):
     assert format_value(missing, "%") == "x"
     assert format_value(missing, "count", missing="z") == "z"
     assert format_change(missing, "weeks") == "x"
+
+
+def test_plan_direction_decides_the_spc_point_types(data_dir, shared, tmp_path):
+    import yaml
+
+    plan = yaml.safe_load((ROOT / "params" / "plans" / "demoshire-pap.yaml").read_text())
+    for area in plan["priority_areas"]:
+        for kpi in area.get("kpis", []):
+            if kpi["id"] == "ehcp_20wk_excl":
+                kpi["direction"] = "decrease"
+    (tmp_path / "plan.yaml").write_text(yaml.safe_dump(plan))
+    flipped = build(data_dir, plan=str(tmp_path / "plan.yaml"))
+
+    def types(pack):
+        s = pack.series[pack.series["kpi_id"] == "ehcp_20wk_excl"]
+        return s["point_type"].value_counts().to_dict()
+
+    before, after = types(shared), types(flipped)
+    assert before.get("special_cause_improvement") == after.get("special_cause_concern")
+    assert before.get("special_cause_concern") == after.get("special_cause_improvement")
+    view = next(v for v in flipped.views if v.plan_kpi.id == "ehcp_20wk_excl")
+    assert view.improvement == "decrease"
+    assert (
+        view.variation
+        == flipped.series[flipped.series["kpi_id"] == "ehcp_20wk_excl"]["point_type"]
+        .dropna()
+        .iloc[-1]
+    )
+    assert list(dict.fromkeys(flipped.series["kpi_id"])) == list(
+        dict.fromkeys(shared.series["kpi_id"])
+    )
