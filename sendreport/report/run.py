@@ -25,10 +25,11 @@ from sendreport.errors import (
     DisclosureError,
     NotebookExecutionError,
     ParameterError,
-    SendReportError,
     SendReportWarning,
 )
 from sendreport.params import Params, read_params
+from sendreport.plan import Plan, load_plan
+from sendreport.validation import load_data
 
 EXIT_BY_ERROR_NAME = {
     "ParameterError": 2,
@@ -76,7 +77,7 @@ def run_report(
     Raises
     ------
     ParameterError, DataValidationError
-        Bad params or input data (exit code 2), before any kernel starts.
+        Bad params, plan or input data (exit code 2), before any kernel starts.
     NotebookExecutionError
         A cell failed (exit code 1); the message names the notebook, the cell and the params.
     DisclosureError
@@ -94,7 +95,8 @@ def run_report(
                 SendReportWarning,
                 stacklevel=2,
             )
-    loaded = _check_data(params)
+    plan = load_plan(params.plan)
+    loaded = load_data(params.data, **params.load_options())
 
     destination = Path(output_dir).resolve() / params.slug / params.period_end.isoformat()
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -102,7 +104,7 @@ def run_report(
     work.chmod(0o777 & ~_umask())  # mkdtemp makes it private; outputs follow the usual umask
     try:
         executed = _execute(params, params_path, work, kernel_name)
-        _render(executed, params, loaded, work, pdf=pdf)
+        _render(executed, params, plan, loaded, work, pdf=pdf)
         from sendreport.report.manifest import write_manifest
 
         write_manifest(
@@ -127,15 +129,6 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def _check_data(params: Params):
-    from sendreport.validation import load_data
-
-    return load_data(
-        params.data,
-        **params.load_options(),
-    )
 
 
 def _execute(params: Params, params_path: Path, work: Path, kernel_name: str | None):
@@ -167,8 +160,6 @@ def _execute(params: Params, params_path: Path, work: Path, kernel_name: str | N
         if code == 3:
             raise DisclosureError(f"{message}\nraised in {where}") from None
         raise NotebookExecutionError(f"{where}: cell failed with {message}") from None
-    except SendReportError:
-        raise
     except Exception as err:  # kernel could not start, notebook unreadable, ...
         raise NotebookExecutionError(
             f"notebook {params.notebook.name} could not be executed with params {params_path}: "
@@ -197,13 +188,11 @@ def _source_cell(notebook: Path, executed_index: int | None) -> str:
     return f"cell {index + 1} ({first!r})" if first else f"cell {index + 1}"
 
 
-def _render(nb, params: Params, loaded, work: Path, *, pdf: bool) -> None:
+def _render(nb, params: Params, plan: Plan, loaded, work: Path, *, pdf: bool) -> None:
     from sendreport.guard import check_outputs, collect_identifiers, dates_in, scrub_notebook
-    from sendreport.plan import load_plan
     from sendreport.report.annex import annex_html
     from sendreport.report.exporter import SendReportHTMLExporter, html_to_pdf
 
-    plan = load_plan(params.plan)
     scrubbed = scrub_notebook(nb)
     html, _ = SendReportHTMLExporter().from_notebook_node(scrubbed)
     pdf_bytes = html_to_pdf(html) if pdf else None

@@ -117,14 +117,15 @@ def test_failed_cell_exits_1_without_traceback(params_dir, tmp_path):
 
 def test_bad_data_stops_before_any_kernel(params_dir, tmp_path):
     (params_dir / "requests.csv").write_text("request_id,person_id\nR1,P1\n")
-    nb = small_notebook(params_dir, "open('kernel-ran', 'w').write('yes')")
+    marker = tmp_path / "kernel-ran"
+    nb = small_notebook(params_dir, f"open({str(marker)!r}, 'w').write('yes')")
     params = point_params_at(params_dir, nb)
     out = tmp_path / "out"
     old = earlier_outputs(out)
     with pytest.raises(DataValidationError, match="received_date"):
         run_report(params, output_dir=out)
     assert (old / "report.pdf").read_bytes() == b"earlier pack"
-    assert not list(tmp_path.rglob("kernel-ran"))
+    assert not marker.exists()
 
 
 def test_batch_runs_each_params_file_and_exits_with_the_worst_code(params_dir, tmp_path):
@@ -226,3 +227,24 @@ def test_unused_optional_files_are_named_in_a_warning(params_dir, tmp_path):
     params.write_text(params.read_text() + "population: population.csv\n")
     with pytest.warns(SendReportWarning, match="population: the file is checked"):
         run_report(params, output_dir=tmp_path / "out", pdf=False)
+
+
+def test_broken_plan_exits_2_before_any_kernel(params_dir, tmp_path):
+    (params_dir / "plan.yaml").write_text(
+        "title: Test plan\ntype: recovery_plan\npriority_areas: []\n"
+    )
+    marker = tmp_path / "kernel-ran"
+    nb = small_notebook(params_dir, f"open({str(marker)!r}, 'w').write('yes')")
+    params = point_params_at(params_dir, nb)
+    result = subprocess.run(
+        [SENDREPORT, "run", str(params), "--output-dir", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert any("plan.yaml: type:" in line for line in lines)
+    assert any("plan.yaml: priority_areas" in line for line in lines)
+    assert "Traceback" not in result.stderr
+    assert not marker.exists()
