@@ -175,20 +175,18 @@ def scorecard_html(pack: Pack) -> str:
                 target = format_value(v.plan_kpi.target, v.unit)
                 if v.plan_kpi.target_date:
                     target += f" by {v.plan_kpi.target_date:%b %Y}"
-            england = "z" if v.england is None else f"{v.england[0]:.1f}% ({v.england[1]})"
+            england = (
+                "z" if v.england is None else f"{format_value(v.england[0], '%')} ({v.england[1]})"
+            )
+            var_cell = ass_cell = Cell("z")
             if v.variation:
-                icon = variation_icon(v.variation, v.improvement)
+                var_words = VARIATION_SHORT.get(v.variation, v.variation)
+                ass_words = ASSURANCE_SHORT.get(v.assurance or "", "No target to assure against")
                 var_cell = Cell(
-                    icon_html(icon) + esc(VARIATION_SHORT.get(v.variation, v.variation)), html=True
+                    icon_html(variation_icon(v.variation, v.improvement)) + esc(var_words),
+                    html=True,
                 )
-            else:
-                var_cell = Cell("z")
-            if v.variation:
-                icon = assurance_icon(v.assurance)
-                words = ASSURANCE_SHORT.get(v.assurance or "", "No target to assure against")
-                ass_cell = Cell(icon_html(icon) + esc(words), html=True)
-            else:
-                ass_cell = Cell("z")
+                ass_cell = Cell(icon_html(assurance_icon(v.assurance)) + esc(ass_words), html=True)
             rows.append(
                 [
                     Cell(f'<a href="#{v.anchor}">{esc(v.name)}</a>', html=True, header=True),
@@ -319,8 +317,9 @@ def benchmark_html(pack: Pack, view: KPIView) -> str:
     for each calendar year the data cover in full.
     """
     from sendreport.benchmarks import dfe_benchmark, dfe_credit
+    from sendreport.disclosure import suppress_kpis
     from sendreport.errors import ParameterError
-    from sendreport.metrics import ehcp_timeliness
+    from sendreport.metrics import compute_kpis
 
     kpi_id = view.plan_kpi.id
     col = "pct_excl" if kpi_id == "ehcp_20wk_excl" else "pct_incl"
@@ -333,18 +332,17 @@ def benchmark_html(pack: Pack, view: KPIView) -> str:
     own = {}
     requests = pack.tables.get("requests")
     if requests is not None and not requests.empty and requests["plan_issued_date"].notna().any():
+        p = pack.params
         first = requests["received_date"].min().year + 1
-        last = pack.params.period_end.year - (
-            0 if pack.params.period_end.month == 12 and pack.params.period_end.day == 31 else 1
-        )
+        last = p.period_end.year - (0 if (p.period_end.month, p.period_end.day) == (12, 31) else 1)
         for year in range(first, last + 1):
-            r = ehcp_timeliness(requests, period_start=f"{year}-01-01", period_end=f"{year}-12-31")
-            r = r[r["kpi_id"] == kpi_id].iloc[0]
-            small = 0 < (r["denominator"] or 0) < pack.params.suppression_threshold
-            own[year] = (
-                "c"
-                if small and pack.params.audience != "internal"
-                else format_value(r["value"], "%")
+            kpis = compute_kpis(
+                {"requests": requests}, period_start=f"{year}-01-01", period_end=f"{year}-12-31"
+            )
+            kpis = suppress_kpis(kpis, threshold=p.suppression_threshold, audience=p.audience)
+            r = kpis[kpis["kpi_id"] == kpi_id].iloc[0]
+            own[year] = format_value(
+                r["value"], "%", suppressed=bool(r["suppressed"]) and p.audience != "internal"
             )
     years = sorted(set(wide.index[-4:]) | set(own))
     header = ["Year", *areas, f"{pack.params.area_name} (this pack's data)"]

@@ -197,3 +197,25 @@ def test_plan_direction_decides_the_spc_point_types(data_dir, shared, tmp_path):
     assert list(dict.fromkeys(flipped.series["kpi_id"])) == list(
         dict.fromkeys(shared.series["kpi_id"])
     )
+
+
+def test_area_yearly_figures_in_the_dfe_table_follow_suppression(tmp_path):
+    rows = [
+        f"R{i},P{i},2022-11-0{i},assess,2022-12-01,issue_plan,2023-02-0{i},2023-02-0{i},false"
+        for i in range(1, 4)
+    ]
+    header = (
+        "request_id,person_id,received_date,request_outcome,request_outcome_date,"
+        "assessment_outcome,assessment_outcome_date,plan_issued_date,exception_20wk"
+    )
+    (tmp_path / "requests.csv").write_text("\n".join([header, *rows]) + "\n")
+    data = {"data": {"requests": str(tmp_path / "requests.csv")}}
+
+    def own_2023(**changes) -> str:
+        pack = build(tmp_path, **data, **changes)
+        view = next(v for v in pack.views if v.plan_kpi.id == "ehcp_20wk_excl")
+        row = next(r for r in sections.benchmark_html(pack, view).split("<tr>") if ">2023<" in r)
+        return re.findall(r'<td class="num">([^<]*)</td>', row)[-1]
+
+    assert own_2023() == "c"
+    assert own_2023(audience="internal") == "100.0%"
