@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from sendreport.errors import SendReportError
+from sendreport.errors import ParameterError, SendReportError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_PARAMS = PROJECT_ROOT / "params" / "demo.yaml"
@@ -67,7 +67,7 @@ def _batch(args: argparse.Namespace) -> int:
     from sendreport.report.run import run_report
 
     if args.jobs < 1:
-        raise SendReportError("--jobs must be 1 or more")
+        raise ParameterError("--jobs must be 1 or more")
 
     def one(path: Path) -> tuple[Path, int, str]:
         try:

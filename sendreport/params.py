@@ -18,6 +18,8 @@ TABLES = ("requests", "reviews", "referrals", "measures")
 """Input tables a params file may name under ``data``."""
 
 AUDIENCES = ("shared", "internal", "families")
+FILE_KEYS = ("notebook", "plan", "population", "benchmarks")
+"""Params keys that name one file (``data`` names one per table)."""
 MAPPING_KEYS = ("data", "columns", "values", "date_format", "header_row", "sheet")
 """Params keys whose keys are table names."""
 Code = str | bool | int | float
@@ -85,13 +87,8 @@ class Params(BaseModel):
 
     def input_files(self) -> dict[str, Path]:
         """Every input file the run reads, keyed by a label (for checks and the manifest)."""
-        files = {"notebook": self.notebook, "plan": self.plan}
-        files.update({f"data.{k}": v for k, v in self.data.items()})
-        if self.population is not None:
-            files["population"] = self.population
-        if self.benchmarks is not None:
-            files["benchmarks"] = self.benchmarks
-        return files
+        files = {k: getattr(self, k) for k in FILE_KEYS if getattr(self, k) is not None}
+        return {**files, **{f"data.{k}": v for k, v in self.data.items()}}
 
     def to_notebook(self) -> dict[str, Any]:
         """Return the parameters as papermill injects them (plain YAML/JSON types)."""
@@ -194,7 +191,7 @@ def _resolve(raw: dict[str, Any], base_dir: Path) -> dict[str, Any]:
         return value
 
     out = dict(raw)
-    for key in ("notebook", "plan", "population", "benchmarks"):
+    for key in FILE_KEYS:
         if key in out:
             out[key] = res(out[key])
     if isinstance(out.get("data"), dict):
@@ -253,11 +250,7 @@ def parse_params(raw: Any, *, base_dir: Path | str = ".", source: str = "params"
 
 
 def _paths_to_check(resolved: dict[str, Any]) -> dict[str, str]:
-    paths = {
-        k: resolved[k]
-        for k in ("notebook", "plan", "population", "benchmarks")
-        if isinstance(resolved.get(k), str) and resolved[k]
-    }
+    paths = {k: resolved[k] for k in FILE_KEYS if isinstance(resolved.get(k), str) and resolved[k]}
     if isinstance(resolved.get("data"), dict):
         paths.update(
             {f"data.{k}": v for k, v in resolved["data"].items() if isinstance(v, str) and v}

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 from typing import TYPE_CHECKING
 
+from sendreport.params import FILE_KEYS
 from sendreport.plan import PriorityArea
 from sendreport.tables import Cell, format_change, format_value, is_missing, table_html
 
@@ -561,8 +562,7 @@ def provenance_html(pack: Pack) -> str:
     shown = {
         k: v
         for k, v in p.to_notebook().items()
-        if k not in ("notebook", "plan", "data", "population", "benchmarks")
-        and v not in (None, {}, "")
+        if k not in (*FILE_KEYS, "data") and v not in (None, {}, "")
     }
     params_rows = [[Cell(k, header=True), str(v)] for k, v in shown.items()]
     versions = package_versions()
