@@ -267,9 +267,7 @@ def kpi_chart_html(pack: Pack, view: KPIView) -> str:
     from sendreport.charts.spc import plot_spc, spc_alt_text, spc_title
 
     plan_kpi = view.plan_kpi
-    interventions = [
-        (i.date, i.label) for i in pack.plan.interventions if not i.kpis or plan_kpi.id in i.kpis
-    ]
+    interventions = [(i.date, i.label) for i in pack.interventions_for(*view.key)]
     if view.series is not None and view.series["value"].notna().sum() >= 2:
         fig = plot_spc(
             view.series,
@@ -277,6 +275,7 @@ def kpi_chart_html(pack: Pack, view: KPIView) -> str:
             unit=view.unit,
             improvement=view.improvement,
             target=plan_kpi.target,
+            target_date=plan_kpi.target_date,
             trajectory=[(m.date, m.value) for m in plan_kpi.trajectory],
             interventions=interventions,
         )
@@ -293,11 +292,7 @@ def kpi_chart_html(pack: Pack, view: KPIView) -> str:
             f'<p id="{view.anchor}">{esc(view.name)}: '
             "the data supplied do not allow this measure.</p>"
         )
-    values = {
-        "Baseline": plan_kpi.baseline.value if plan_kpi.baseline else None,
-        "Last stocktake": None if view.suppressed else view.value("previous"),
-        "Latest": None if view.suppressed else view.value("value"),
-    }
+    values = pack.progress_values(view)
     fig = plot_progress(
         values,
         title=view.name,
@@ -309,6 +304,52 @@ def kpi_chart_html(pack: Pack, view: KPIView) -> str:
         values, name=view.name, unit=view.unit, target=plan_kpi.target, suppressed=view.suppressed
     )
     return figure_html(fig, alt=alt, caption=view.headline, id=view.anchor)
+
+
+def planned_against_actual_html(pack: Pack, area: PriorityArea) -> str:
+    """Planned against actual for each trajectory milestone of the area's KPIs.
+
+    Also flags KPIs with a target but no trajectory. The markup is the template
+    ``sections/planned_vs_actual.html.j2``.
+    """
+    from pathlib import Path
+
+    import jinja2
+
+    kpis, uses_c, uses_x = [], False, False
+    for view, checks in pack.planned_against_actual(area):
+        rows = []
+        for m in checks:
+            actual = "" if m.status == "not yet due" else format_value(
+                m.actual, view.unit, suppressed=m.suppressed
+            )
+            uses_c |= actual == "c"
+            uses_x |= actual == "x"
+            rows.append(
+                {
+                    "date": long_date(m.date),
+                    "planned": format_value(m.planned, view.unit),
+                    "actual": actual,
+                    "status": m.status.capitalize(),
+                }
+            )
+        kpis.append({"name": view.name, "anchor": view.anchor, "milestones": rows})
+    gaps = [v.name for v in pack.missing_trajectories(area)]
+    if not kpis and not gaps:
+        return ""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates" / "sections"),
+        autoescape=True,
+    )
+    return "<h2>Planned against actual</h2>" + env.get_template(
+        "planned_vs_actual.html.j2"
+    ).render(
+        caption=f"Trajectory milestones: {area.title}",
+        kpis=kpis,
+        gaps=gaps,
+        uses_c=uses_c,
+        uses_x=uses_x,
+    )
 
 
 def benchmark_html(pack: Pack, view: KPIView) -> str:
@@ -447,6 +488,7 @@ def area_html(pack: Pack, area: PriorityArea) -> str:
         f"<h2>What will be different</h2>{paragraphs(area.what_will_be_different)}"
         f"{family_voice_html(pack, area)}"
         f"<h2>Measures of impact</h2>{charts or '<p>The plan names no KPIs for this area.</p>'}"
+        f"{planned_against_actual_html(pack, area)}"
         f"<h2>Actions</h2>{actions_html(pack, area)}"
         f"<h2>Progress this period</h2>{paragraphs(area.progress) or '<p>x</p>'}"
         "</section>"
