@@ -32,13 +32,18 @@ def renderer_of(fig: Figure):
     return fig.canvas.get_renderer()
 
 
-def _shown(text: Text) -> bool:
-    if not text.get_visible() or not text.get_text().strip():
-        return False
-    axes = text.axes
-    if axes is not None and text in (*axes.get_xticklabels(), *axes.get_yticklabels()):
-        return False  # tick labels are checked by their ticks below
-    return True
+def _all_tick_labels(fig: Figure) -> set[int]:
+    ids = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in (*axis.majorTicks, *axis.minorTicks):
+                ids.update((id(tick.label1), id(tick.label2)))
+    return ids
+
+
+def _shown(text: Text, tick_labels: set[int]) -> bool:
+    # tick labels are taken from their axis (only the current, visible ones)
+    return text.get_visible() and bool(text.get_text().strip()) and id(text) not in tick_labels
 
 
 def _tick_labels(fig: Figure) -> list[Text]:
@@ -46,9 +51,10 @@ def _tick_labels(fig: Figure) -> list[Text]:
     for ax in fig.axes:
         for axis, (low, high) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
             low, high = min(low, high), max(low, high)
-            for tick in axis.get_major_ticks():
+            locs = axis.get_majorticklocs()
+            # the axis keeps spare ticks from earlier draws: only the first len(locs) are current
+            for tick, loc in zip(axis.get_major_ticks(len(locs)), locs, strict=False):
                 label = tick.label1
-                loc = tick.get_loc()
                 if label.get_visible() and label.get_text().strip() and low <= loc <= high:
                     out.append(label)
     return out
@@ -72,7 +78,8 @@ def text_boxes(fig: Figure) -> list[tuple[Text, Bbox]]:
     """
     renderer = renderer_of(fig)
     fig.draw(renderer)
-    texts = [t for t in fig.findobj(Text) if _shown(t)] + _tick_labels(fig)
+    ticks = _all_tick_labels(fig)
+    texts = [t for t in fig.findobj(Text) if _shown(t, ticks)] + _tick_labels(fig)
     return [(t, t.get_window_extent(renderer)) for t in dict.fromkeys(texts)]
 
 
