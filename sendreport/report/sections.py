@@ -327,7 +327,7 @@ def planned_against_actual_html(pack: Pack, area: PriorityArea) -> str:
             uses_x |= actual == "x"
             rows.append(
                 {
-                    "date": long_date(m.date),
+                    "date": f"{m.date.day}\u00a0{m.date:%b}\u00a0{m.date:%Y}",
                     "planned": format_value(m.planned, view.unit),
                     "actual": actual,
                     "status": m.status.capitalize(),
