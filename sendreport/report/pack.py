@@ -236,15 +236,20 @@ class Pack:
             [direction[k] for k in zip(series["kpi_id"], series["service"], strict=True)],
             index=series.index,
         )
+        points = ~not_covered(series)
         parts = []
-        for improvement, part in series.groupby(better, sort=True):
+        for improvement, part in series[points].groupby(better[points], sort=True):
             present = set(zip(part["kpi_id"], part["service"], strict=True))
             dates = {key: d for key, d in rebase.items() if key in present}
             parts.append(
                 xmr(part, by=("kpi_id", "service"), improvement=improvement, rebase=dates)
             )
         order = {key: i for i, key in enumerate(direction)}  # the series' own KPI order
-        out = pd.concat(parts, ignore_index=True)
+        out = pd.concat(parts, ignore_index=True) if parts else series.iloc[:0]
+        if not points.all():
+            # months the data do not cover stay in kpi_series.csv, with no SPC values
+            out = pd.concat([out, series[~points]], ignore_index=True)
+            out = out.astype({"rebase_group": "Int64", "trial_limits": "boolean"}, errors="ignore")
         rank = [order[k] for k in zip(out["kpi_id"], out["service"], strict=True)]
         return (
             out.assign(_rank=rank)
@@ -263,6 +268,7 @@ class Pack:
         rows = self.kpis[(self.kpis["kpi_id"] == kpi.id) & (self.kpis["service"] == service)]
         row = rows.iloc[0] if len(rows) else None
         s = self.series[(self.series["kpi_id"] == kpi.id) & (self.series["service"] == service)]
+        s = s[~not_covered(s)]  # SPEC 6: months the data do not cover are not points
         s = s.reset_index(drop=True) if len(s) else None
         view = KPIView(
             area, kpi, name, unit, improvement, row, s, internal=self.params.audience == "internal"
@@ -509,6 +515,27 @@ class Pack:
             frame.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
             out.append(path)
         return out
+
+
+COVERAGE_REASON = "needs "
+"""How a series row's ``reason`` starts when the data do not cover the history it needs."""
+
+
+def not_covered(series: pd.DataFrame) -> pd.Series:
+    """Rows of a series whose month the data do not cover (``data_from``): not SPC points.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"value": [None, 1.0, None],
+    ...                   "reason": ["needs referrals from April 2021; the data cover from "
+    ...                              "June 2021", "", "nothing to measure"]})
+    >>> not_covered(s).tolist()
+    [True, False, False]
+    """
+    if "reason" not in series.columns:
+        return pd.Series(False, index=series.index)
+    reason = series["reason"].fillna("").astype(str)
+    return reason.str.startswith(COVERAGE_REASON) & series["value"].isna()
 
 
 def _number(value: Any) -> float | None:

@@ -318,3 +318,32 @@ def test_a_dollar_in_an_intervention_label_reaches_the_chart_as_text(data_dir, t
     (label,) = [t for t in fig.axes[0].texts if t.get_gid() == "intervention_label"]
     assert label.get_text().replace("\n", " ") == "$250k for EHC coordinators ($ from ICB)"
     assert not label.get_parse_math()
+
+
+def test_months_the_data_do_not_cover_are_not_points(pack):
+    from sendreport.report.pack import not_covered
+
+    s = pack.series[pack.series["kpi_id"] == "ehcp_20wk_excl"][
+        ["kpi_id", "service", "month", "value", "numerator", "denominator"]
+    ].reset_index(drop=True)
+    s["reason"] = ""
+    early = s.index < 6
+    s.loc[early, "value"] = np.nan
+    s.loc[early, "reason"] = "needs requests from April 2021; the data cover from October 2022"
+    out = pack._with_spc(s)
+    assert len(out) == len(s)  # kept in kpi_series.csv, with their reason
+    gone = out[not_covered(out)]
+    assert len(gone) == 6
+    assert gone["mean"].isna().all() and gone["point_type"].isna().all()
+    assert gone["rebase_group"].isna().all()
+    kept = out[~not_covered(out)]
+    before = kept[kept["month"] < pd.Timestamp(RECRUITED)]
+    mean, lpl, upl = _hand_xmr(before["value"].to_numpy(float))
+    assert before["mean"].iloc[0] == pytest.approx(mean, rel=1e-12)
+    assert before["upl"].iloc[0] == pytest.approx(upl, rel=1e-12)
+    # the chart starts at the first month the data cover
+    fig = plot_spc(kept, title="t", improvement="increase")
+    import matplotlib.dates as mdates
+
+    left = mdates.num2date(fig.axes[0].get_xlim()[0]).replace(tzinfo=None)
+    assert pd.Timestamp(s["month"].iloc[5]) < left < pd.Timestamp(s["month"].iloc[6])
