@@ -16,6 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
+from sendreport.charts.theme import chart_style
+
 __all__ = ["fit_width", "overlapping_texts", "place", "renderer_of", "text_boxes"]
 
 
@@ -77,7 +79,8 @@ def text_boxes(fig: Figure) -> list[tuple[Text, Bbox]]:
         In drawing order.
     """
     renderer = renderer_of(fig)
-    fig.draw(renderer)
+    with chart_style():  # fonts resolve when drawing: measure in the charts' own style
+        fig.draw(renderer)
     ticks = _all_tick_labels(fig)
     texts = [t for t in fig.findobj(Text) if _shown(t, ticks)] + _tick_labels(fig)
     return [(t, t.get_window_extent(renderer)) for t in dict.fromkeys(texts)]

@@ -58,16 +58,20 @@ def plot_progress(
         positions = list(range(n - 1, -1, -1))
         bars = ax.barh(positions, nums, color=colour, height=0.55)
         ax.set_yticks(positions, [textwrap.fill(label, LABEL_WRAP) for label in labels])
+        value_labels = []
         for i, (bar, v) in enumerate(zip(bars, values.values(), strict=True)):
             text = format_value(v, unit, suppressed=suppressed and i > 0 and is_missing(v))
-            ax.annotate(
-                text,
-                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-                xytext=(4, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=9,
-                parse_math=False,
+            value_labels.append(
+                ax.annotate(
+                    text,
+                    (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                    xytext=(4, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=9,
+                    parse_math=False,
+                    gid="value_label",
+                )
             )
         top = max([*nums, target or 0.0, 1.0]) * 1.2
         ax.set_ylim(-0.5, n - 0.5 + (0.6 if target is not None else 0.0))
@@ -95,7 +99,20 @@ def plot_progress(
         fig.tight_layout()
         fit_width(ax._left_title, fig.bbox.width - ax.get_window_extent(renderer_of(fig)).x0 - 4)
         fig.tight_layout()
+        if target is not None:
+            _clear_of_target(ax, value_labels, target)
     return fig
+
+
+def _clear_of_target(ax, labels, target: float) -> None:
+    """Move a value label the target line runs through to just past the line."""
+    renderer = renderer_of(ax.get_figure())
+    line_x = ax.transData.transform((target, 0))[0]
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        if box.x0 - 2 <= line_x <= box.x1 + 2:
+            label.xy = (max(label.xy[0], target), label.xy[1])
+            label.xyann = (5, 0)
 
 
 def progress_alt_text(

@@ -585,6 +585,11 @@ def spc_alt_text(
         )
     elif kind is not None:
         parts.append(f"{_SPECIAL[kind]} since {since:%B %Y}")
+    starts = data.loc[data["rebase_group"].ne(data["rebase_group"].shift()), date].iloc[1:]
+    if len(starts):
+        months = [f"{pd.Timestamp(d):%B %Y}" for d in starts]
+        listed = ", ".join(months[:-1]) + " and " + months[-1] if len(months) > 1 else months[0]
+        parts.append(f"mean and limits recalculated from {listed}")
     if bool(data["trial_limits"].iloc[-1]):
         parts.append("trial limits (fewer than 12 points)")
     if target is not None:
