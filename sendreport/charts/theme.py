@@ -14,8 +14,8 @@ from pathlib import Path
 import afcharts
 import matplotlib as mpl
 import matplotlib.pyplot as plt
-from matplotlib import font_manager
 from afcharts.af_colours import get_af_colours
+from matplotlib import font_manager
 
 FONT_FAMILY = ["Liberation Sans", "Arial", "DejaVu Sans"]
 """Liberation Sans is metric-compatible with Arial, the GOV.UK standard."""

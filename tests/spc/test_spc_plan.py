@@ -347,3 +347,11 @@ def test_months_the_data_do_not_cover_are_not_points(pack):
 
     left = mdates.num2date(fig.axes[0].get_xlim()[0]).replace(tzinfo=None)
     assert pd.Timestamp(s["month"].iloc[5]) < left < pd.Timestamp(s["month"].iloc[6])
+
+
+def test_alt_text_says_where_the_limits_restart(pack):
+    from sendreport.charts.spc import spc_alt_text
+
+    view = next(v for v in pack.views if v.plan_kpi.id == "ehcp_20wk_excl")
+    alt = spc_alt_text(view.series, name=view.name, improvement=view.improvement)
+    assert "mean and limits recalculated from September 2023" in alt
