@@ -11,7 +11,7 @@ __all__ = ["load_inputs"]
 
 
 def load_inputs(params: str | Path | Params) -> LoadedData:
-    """Read a params file (or take parsed params) and load and validate every table it names.
+    r"""Read a params file (or take parsed params) and load and validate every table it names.
 
     The same mapping, date formats, exclusions and rules as ``sendreport run``,
     so an analysis starts from exactly the rows the pack counts.
@@ -40,12 +40,12 @@ def load_inputs(params: str | Path | Params) -> LoadedData:
     >>> folder = Path(tempfile.mkdtemp())
     >>> _ = write_synthetic(folder, seed=3)
     >>> _ = (folder / "plan.yaml").write_text(
-    ...     "title: Plan\\ntype: priority_action_plan\\npriority_areas: []\\n")
+    ...     "title: Plan\ntype: priority_action_plan\npriority_areas: []\n")
     >>> _ = (folder / "analysis.ipynb").write_text("{}")
     >>> _ = (folder / "p.yaml").write_text(
-    ...     "notebook: analysis.ipynb\\narea_name: Demoshire\\n"
-    ...     "period_start: 2024-07-01\\nperiod_end: 2024-12-31\\nplan: plan.yaml\\n"
-    ...     "data: {requests: requests.csv}\\n")
+    ...     "notebook: analysis.ipynb\narea_name: Demoshire\n"
+    ...     "period_start: 2024-07-01\nperiod_end: 2024-12-31\nplan: plan.yaml\n"
+    ...     "data: {requests: requests.csv}\n")
     >>> loaded = load_inputs(folder / "p.yaml")
     >>> sorted(loaded.tables)
     ['requests']

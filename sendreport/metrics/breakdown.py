@@ -224,7 +224,8 @@ def _table_with(tables: Mapping[str, pd.DataFrame], column: str) -> str:
 
 def _kpis_of(tables: Mapping[str, pd.DataFrame], source: str, ids: pd.Series) -> set[str]:
     """KPI ids computed from the split table (the others are the same in every group)."""
-    prefixes = _TABLE_KPIS.get(source)
-    if prefixes is None:  # measures: every measure id comes from its own rows
-        return {k for k in ids if not k.startswith(("ehcp_", "ar_", "wait_", "autism_", "actions_"))}
-    return {k for k in ids if k.startswith(prefixes)}
+    if source in _TABLE_KPIS:
+        return {k for k in ids if k.startswith(_TABLE_KPIS[source])}
+    # measures: every measure id comes from its own rows; plan actions from no table
+    others = (*(p for ps in _TABLE_KPIS.values() for p in ps), "actions_")
+    return {k for k in ids if not k.startswith(others)}

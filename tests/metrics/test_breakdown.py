@@ -75,7 +75,8 @@ def test_unknown_column_is_named():
     ],
 )
 def test_age_band_boundaries(born, on, band):
-    r = pd.DataFrame({"date_of_birth": pd.to_datetime([born]), "received_date": pd.to_datetime([on])})
+    r = pd.DataFrame({"date_of_birth": pd.to_datetime([born]),
+                      "received_date": pd.to_datetime([on])})
     assert age_band(r).iloc[0] == band
 
 
