@@ -121,9 +121,7 @@ def assert_no_live_markup(html: str) -> None:
         if "id" in attrs:
             assert attrs["id"] and all(c.isalnum() or c == "-" for c in attrs["id"]), attrs["id"]
     for tag in ("b", "i", "em", "a", "img"):
-        assert not [
-            t for t, a in tags if t == tag and (a.get("onmouseover") or a.get("rel"))
-        ], tag
+        assert not [t for t, a in tags if t == tag and (a.get("onmouseover") or a.get("rel"))], tag
 
 
 def assert_no_attachment(pdf_bytes: bytes) -> None:
@@ -189,3 +187,102 @@ def test_hostile_marking_is_printed_as_text_on_every_page(hostile_run):
     if field == "classification":
         for page in pages:
             assert (page.extract_text() or "").count("OFFICIAL") >= 2
+
+
+# ----- the URL fetcher: even markup that got through fetches nothing ------------------------
+
+PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="  # noqa: E501
+
+
+@pytest.fixture
+def listener():
+    """A local TCP port that records whether anything connected to it."""
+    import socket
+
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.setblocking(False)
+    yield server
+    server.close()
+
+
+def connections(server) -> int:
+    count = 0
+    while True:
+        try:
+            conn, _ = server.accept()
+        except BlockingIOError:
+            return count
+        conn.close()
+        count += 1
+
+
+def test_raw_markup_in_the_pdf_fetches_no_file_and_no_url(tmp_path, listener, caplog):
+    from sendreport.report.exporter import html_to_pdf
+
+    port = listener.getsockname()[1]
+    secret = tmp_path / "requests.csv"
+    secret.write_text("request_id,person_id\nR1,P-SECRET-1\n", encoding="utf-8")
+    image = tmp_path / "logo.png"
+    import base64
+
+    image.write_bytes(base64.b64decode(PNG_1PX))
+    html = f"""<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>t</title>
+    <link rel="stylesheet" href="http://127.0.0.1:{port}/s.css">
+    <link rel="attachment" href="file://{secret}">
+    <style>@import url("http://127.0.0.1:{port}/i.css"); body {{ background:
+      url("file://{image}"); }}</style></head><body><h1>Attack</h1>
+    <img src="http://127.0.0.1:{port}/x.png" alt="remote image">
+    <img src="file://{image}" alt="local image">
+    <a rel="attachment" href="file://{secret}">annex</a>
+    <a rel="attachment" href="http://127.0.0.1:{port}/a.csv">remote annex</a>
+    <object data="file://{secret}">o</object><embed src="file://{secret}">
+    <img src="data:image/png;base64,{PNG_1PX}" alt="inline chart">
+    </body></html>"""
+    pdf_bytes = html_to_pdf(html)
+    assert connections(listener) == 0, "WeasyPrint connected to the network"
+    assert_no_attachment(pdf_bytes)
+    assert b"P-SECRET-1" not in pdf_bytes
+    pdf = pikepdf.open(io.BytesIO(pdf_bytes))
+    images = [
+        name
+        for page in pdf.pages
+        for name, xobj in page.Resources.get("/XObject", {}).items()
+        if xobj.get("/Subtype") == "/Image"
+    ]
+    assert len(images) == 1, "only the inline data: image is drawn"
+
+
+def test_the_fetcher_serves_the_package_files_and_refuses_the_rest(tmp_path):
+    from sendreport.report.exporter import TEMPLATE_DIR, pack_url_fetcher
+
+    fetcher = pack_url_fetcher()
+    css = TEMPLATE_DIR / "sendreport" / "report.css"
+    assert fetcher(css.as_uri()).read() == css.read_bytes()
+    (tmp_path / "x.css").write_text("body {}")
+    outside = [
+        (tmp_path / "x.css").as_uri(),
+        css.as_uri().replace("/sendreport/report.css", "/../../../params.py"),
+        "https://example.invalid/x.css",
+        "ftp://127.0.0.1/x",
+        "javascript:alert(1)",
+    ]
+    for url in outside:
+        with pytest.raises(ValueError, match="refused"):
+            fetcher(url)
+    assert fetcher.refused == outside
+
+
+def test_css_values_cannot_close_the_style_block():
+    from sendreport.report.templating import css_string
+
+    hostile = 'OFFICIAL"; } </style><script>x</script>\n@page { content: "'
+    escaped = str(css_string(hostile))
+    assert "<" not in escaped and ">" not in escaped and "\n" not in escaped
+    assert '"' not in escaped.replace('\\"', "")
+    import tinycss2
+
+    tokens = tinycss2.parse_component_value_list(f'"{escaped}"')
+    assert [t.type for t in tokens] == ["string"]
+    assert tokens[0].value == hostile.replace("\n", " ")
