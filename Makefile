@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-min install system-deps lint bench clean
+.PHONY: demo test test-min docs install system-deps lint bench clean
 
 demo: install
 	$(BIN)/sendreport demo
@@ -59,6 +59,10 @@ bench: install
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_kpis.py
 	$(BIN)/python bench/bench_spc.py
+
+# Pages of the user guide generated from the code (a test checks they are current).
+docs: install
+	$(BIN)/python -m sendreport.metrics.reference > docs/kpi-definitions.md
 
 clean:
 	rm -rf $(VENV) $(MIN_VENV) build *.egg-info .pytest_cache data/demo
