@@ -197,7 +197,7 @@ def show_table(
     rows = []
     for i, row in shown.iterrows():
         rows.append([
-            format_value(row[c], units[c], suppressed=bool(flags.at[i, c])) if c in units
+            format_value(row[c], units[c], suppressed=bool(flags.loc[i, c])) if c in units
             else ("" if pd.isna(row[c]) else str(row[c]))
             for c in shown.columns
         ])

@@ -141,7 +141,9 @@ def _notebook(name: str) -> nbformat.NotebookNode:
         v4.new_code_cell(_FIRST_CHART, metadata={"tags": ["report"]}),
     ]
     nb = v4.new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3", "display_name": "Python 3", "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     return nb
 
