@@ -8,7 +8,8 @@ the difference for children and families.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import difflib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,11 +46,12 @@ class Quote(_Model):
 
 
 class YouSaidWeDid(_Model):
-    """One "you said, we did, impact" row."""
+    """One "you said, we did, impact" row; ``date`` is when it was added."""
 
     you_said: str
     we_did: str
     impact: str | None = None
+    date: dt.date | None = None
 
 
 class StatusChange(_Model):
@@ -59,8 +61,19 @@ class StatusChange(_Model):
     status: str
 
 
+class KPILink(_Model):
+    """An action's link to a plan KPI: its ``id`` and, for a per-service KPI, its ``service``."""
+
+    id: str
+    service: str | None = None
+
+
 class Action(_Model):
-    """One action of a priority area."""
+    """One action of a priority area.
+
+    ``kpis`` entries are a KPI id or a :class:`KPILink`; :meth:`Plan.linked_kpis`
+    resolves them to the plan's KPIs (SPEC 4.4).
+    """
 
     id: str
     title: str
@@ -71,8 +84,9 @@ class Action(_Model):
     completed_date: dt.date | None = None
     status_history: tuple[StatusChange, ...] = ()
     success_criteria: str | None = None
-    kpis: tuple[str, ...] = ()
+    kpis: tuple[str | KPILink, ...] = ()
     evidence: tuple[str, ...] = ()
+    moved_reason: str | None = None
 
 
 class Baseline(_Model):
@@ -130,6 +144,40 @@ class Intervention(_Model):
     date: dt.date
     label: str
     kpis: tuple[str, ...] = ()
+    rebase: bool = False
+    """With ``rebase: true`` the SPC mean and limits of its KPIs restart at ``date``."""
+
+
+class Meeting(_Model):
+    """A meeting of the improvement board: what it decided and escalated."""
+
+    date: dt.date
+    decisions: tuple[str, ...] = ()
+    escalations: tuple[str, ...] = ()
+
+    @field_validator("decisions", "escalations", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Risk(_Model):
+    """A risk on the board's register."""
+
+    id: str
+    title: str
+    rating: str | int | None = None
+    mitigation: str | None = None
+    owner: str | None = None
+
+
+class Governance(_Model):
+    """The improvement board, its meetings and its risk register."""
+
+    name: str | None = None
+    chair: str | None = None
+    meetings: tuple[Meeting, ...] = ()
+    risks: tuple[Risk, ...] = ()
 
 
 class Plan(_Model):
@@ -147,6 +195,7 @@ class Plan(_Model):
     priority_areas: tuple[PriorityArea, ...]
     evidence: tuple[Evidence, ...] = ()
     interventions: tuple[Intervention, ...] = ()
+    governance: Governance | None = None
 
     @field_validator("priority_areas")
     @classmethod
@@ -178,6 +227,40 @@ class Plan(_Model):
         """Every plan KPI with its priority area, in plan order."""
         return [(area, kpi) for area in self.priority_areas for kpi in area.kpis]
 
+    def linked_kpis(self, action: Action) -> list[PlanKPI]:
+        """The plan KPIs an action's ``kpis`` entries name, in the action's order (SPEC 4.4).
+
+        A bare id names the KPI of the action's own priority area with that id,
+        else the plan's only KPI with that id; ``{id, service}`` names the KPI of
+        that service. A loaded plan has no unknown or ambiguous entry (those
+        are plan errors), so every entry gives one KPI.
+
+        Examples
+        --------
+        >>> area = PriorityArea(id="P2", title="t", what_we_will_do="w",
+        ...     what_will_be_different="d",
+        ...     kpis=[PlanKPI(id="wait_median_open_weeks", service="speech_and_language_therapy"),
+        ...           PlanKPI(id="wait_median_open_weeks", service="autism_assessment")],
+        ...     actions=[Action(id="2.2", title="t", owner="o", due_date="2024-01-31",
+        ...         status="complete", kpis=[{"id": "wait_median_open_weeks",
+        ...                                   "service": "autism_assessment"}])])
+        >>> plan = Plan(title="p", type="priority_action_plan", priority_areas=[area])
+        >>> [(k.id, k.service) for k in plan.linked_kpis(area.actions[0])]
+        [('wait_median_open_weeks', 'autism_assessment')]
+        """
+        area = next(a for a, act in self.actions if act is action or act.id == action.id)
+        own = [(k.id, k.service) for k in area.kpis]
+        whole = [(k.id, k.service) for _, k in self.kpis]
+        found = {(k.id, k.service): k for _, k in reversed(self.kpis)}
+        found.update({(k.id, k.service): k for k in reversed(area.kpis)})
+        out = []
+        for entry in action.kpis:
+            kpi_id, service = (entry, None) if isinstance(entry, str) else (entry.id, entry.service)
+            key, _ = resolve_kpi_link(kpi_id, service, own, whole)
+            if key is not None:
+                out.append(found[key])
+        return out
+
     @property
     def type_label(self) -> str:
         """The plan type in words, as printed on the cover."""
@@ -188,8 +271,64 @@ class Plan(_Model):
         }[self.type]
 
 
+def resolve_kpi_link(
+    kpi_id: str,
+    service: str | None,
+    own: Sequence[tuple[str, str | None]],
+    whole: Sequence[tuple[str, str | None]],
+) -> tuple[tuple[str, str | None] | None, str | None]:
+    """Resolve one action ``kpis`` entry to a plan KPI's ``(id, service)`` (SPEC 4.4).
+
+    Parameters
+    ----------
+    kpi_id, service
+        The entry: a bare id has ``service`` ``None``.
+    own, whole
+        ``(id, service)`` of the KPIs of the action's priority area, and of the whole plan.
+
+    Returns
+    -------
+    tuple
+        ``(key, None)`` when the entry names exactly one KPI, else ``(None, problem)``.
+
+    Examples
+    --------
+    >>> own = [("wait_list", "autism_assessment"), ("wait_list", "audiology")]
+    >>> resolve_kpi_link("wait_list", "audiology", own, own)
+    (('wait_list', 'audiology'), None)
+    >>> print(resolve_kpi_link("wait_list", None, own, own)[1])  # doctest: +ELLIPSIS
+    KPI 'wait_list' is ambiguous: the plan has it for autism_assessment and audiology; ...
+    """
+    for keys in (own, whole):
+        named = list(dict.fromkeys(k for k in keys if k[0] == kpi_id))
+        if service is not None:
+            named = [k for k in named if k[1] == service]
+        if len(named) == 1:
+            return named[0], None
+        if len(named) > 1:
+            services = " and ".join(str(k[1]) for k in named)
+            return None, (
+                f"KPI {kpi_id!r} is ambiguous: the plan has it for {services}; name the "
+                f"service, as {{id: {kpi_id}, service: {named[0][1]}}}"
+            )
+    if service is not None and any(k[0] == kpi_id for k in whole):
+        services = ", ".join(str(k[1]) for k in dict.fromkeys(k for k in whole if k[0] == kpi_id))
+        return None, (
+            f"KPI {kpi_id!r} with service {service!r} is not a KPI of the plan "
+            f"(the plan has it for {services})"
+        )
+    known = sorted({k[0] for k in whole})
+    close = difflib.get_close_matches(kpi_id, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    listed = ", ".join(known) if known else "none"
+    return None, f"KPI {kpi_id!r} names no KPI of the plan{hint} (plan KPIs: {listed})"
+
+
 def reference_problems(plan: Mapping[str, Any]) -> list[str]:
     """List cross-reference problems in a plan: reused ids, unknown statuses, missing evidence.
+
+    Action ``kpis`` entries that name no plan KPI, or several (SPEC 4.4), are
+    problems too.
 
     Works on a validated plan's ``model_dump()`` and on the raw YAML mapping
     alike (parts of the wrong shape are skipped, the model reports those), so
@@ -215,6 +354,12 @@ def reference_problems(plan: Mapping[str, Any]) -> list[str]:
     vocabulary = get(plan, "status_vocabulary")
     known_status = set(STATUSES) | set(vocabulary if isinstance(vocabulary, Mapping) else ())
     evidence_ids = {e["id"] for e in items(get(plan, "evidence")) if isinstance(get(e, "id"), str)}
+
+    def kpi_keys(area: Any) -> list[tuple[str, str | None]]:
+        keys = [(get(k, "id"), get(k, "service")) for k in items(get(area, "kpis"))]
+        return [(i, s if isinstance(s, str) else None) for i, s in keys if isinstance(i, str)]
+
+    whole = [key for area in items(get(plan, "priority_areas")) for key in kpi_keys(area)]
     problems = []
     seen_areas: set[str] = set()
     seen_actions: set[str] = set()
@@ -241,6 +386,14 @@ def reference_problems(plan: Mapping[str, Any]) -> list[str]:
             for ev in items(get(action, "evidence")):
                 if isinstance(ev, str) and ev not in evidence_ids:
                     problems.append(f"{where}: evidence {ev!r} is not in the evidence list")
+            for entry in items(get(action, "kpis")):
+                kpi_id, service = (entry, None) if isinstance(entry, str) else (
+                    get(entry, "id"), get(entry, "service"))
+                if not isinstance(kpi_id, str) or not isinstance(service, (str, type(None))):
+                    continue  # the model reports entries of the wrong shape
+                _, problem = resolve_kpi_link(kpi_id, service, kpi_keys(area), whole)
+                if problem:
+                    problems.append(f"{where}: {problem}")
     return problems
 
 

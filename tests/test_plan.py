@@ -120,7 +120,7 @@ def test_every_action_evidence_reference_exists(plan):
 def test_kpi_ids_are_spec_ids_or_synthetic_measures(plan, tables):
     known = SPEC5_IDS | set(tables["measures"]["measure_id"])
     used = {k.id for _, k in plan.kpis}
-    used |= {k for _, action in plan.actions for k in action.kpis}
+    used |= {k.id for _, action in plan.actions for k in plan.linked_kpis(action)}
     used |= {k for i in plan.interventions for k in i.kpis}
     assert used <= known
     assert {k.service for _, k in plan.kpis if k.service} <= SERVICES

@@ -20,7 +20,7 @@ import pandas as pd
 
 from sendreport.metrics.compute import KPI_COLUMNS
 from sendreport.params import Params, parse_params
-from sendreport.plan import Plan, PlanKPI, PriorityArea, load_plan
+from sendreport.plan import Action, Plan, PlanKPI, PriorityArea, load_plan
 
 KPIS_COLUMNS = (
     *(c for c in KPI_COLUMNS if c not in ("lower_ci", "upper_ci")),
@@ -248,6 +248,14 @@ class Pack:
     def views_for(self, area: PriorityArea) -> list[KPIView]:
         """The plan KPIs of one priority area."""
         return [v for v in self.views if v.area.id == area.id]
+
+    def action_views(self, action: Action) -> list[KPIView]:
+        """The KPIs an action's ``kpis`` entries name (SPEC 4.4), each with its own figure."""
+        views = {}
+        for v in self.views:
+            views.setdefault(v.key, v)
+        keys = [(k.id, k.service or "") for k in self.plan.linked_kpis(action)]
+        return [views[k] for k in keys if k in views]
 
     def trajectory_value(self, view: KPIView) -> float | None:
         """The trajectory's expected value at ``period_end`` (linear between milestones)."""

@@ -409,13 +409,10 @@ def actions_html(pack: Pack, area: PriorityArea) -> str:
             due += f" (originally {long_date(a.original_due_date)})"
         symbol, words = STATUS_WORDS[pack.plan.action_status(a)]
         impact = []
-        for kid in a.kpis:
-            match = [v for v in pack.views if v.plan_kpi.id == kid]
-            if match:
-                v = match[0]
-                impact.append(
-                    f"{v.name}: {format_value(v.value('value'), v.unit, suppressed=v.suppressed)}"
-                )
+        for v in pack.action_views(a):
+            impact.append(
+                f"{v.name}: {format_value(v.value('value'), v.unit, suppressed=v.suppressed)}"
+            )
         rows.append(
             [
                 Cell(f"{a.id} {a.title}", header=True),
