@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -395,6 +396,131 @@ def reference_problems(plan: Mapping[str, Any]) -> list[str]:
                 if problem:
                     problems.append(f"{where}: {problem}")
     return problems
+
+
+@dataclass(frozen=True)
+class PlanAsAt:
+    """A plan as it stood at a date, and the entries dated after it that were left out.
+
+    Attributes
+    ----------
+    plan
+        The plan the pack shows.
+    later
+        One line per entry dated after the date (for ``sendreport validate``).
+    """
+
+    plan: Plan
+    later: tuple[str, ...]
+
+
+def plan_as_at(plan: Plan, at: dt.date) -> PlanAsAt:
+    """Return the plan as it stood at ``at`` (the period end), as the pack must show it.
+
+    A plan is kept up to date after the period; the pack shows it as at
+    ``period_end`` (SPEC 4.4): each action's status is its latest
+    ``status_history`` entry dated on or before ``at`` (else ``status``); a
+    ``completed_date`` after ``at`` means not complete (the latest earlier
+    status that is not complete, else on track, or off track once past due);
+    status changes, evidence, family voice quotes, "you said, we did" rows,
+    interventions and board meetings dated after ``at`` are left out, and so
+    are an action's citations of evidence left out.
+
+    Parameters
+    ----------
+    plan
+        The plan as loaded.
+    at
+        The period end.
+
+    Returns
+    -------
+    PlanAsAt
+        The plan to show, and one line per entry left out or changed, in plan order.
+
+    Examples
+    --------
+    >>> a = Action(id="A1", title="t", owner="o", due_date="2024-12-31", status="complete",
+    ...            completed_date="2024-11-02",
+    ...            status_history=[{"date": "2024-06-30", "status": "at_risk"},
+    ...                            {"date": "2024-12-31", "status": "complete"}])
+    >>> p = Plan(title="p", type="priority_action_plan", priority_areas=[PriorityArea(
+    ...     id="P1", title="t", what_we_will_do="w", what_will_be_different="d", actions=[a])],
+    ...     evidence=[{"id": "E1", "title": "Audit", "date": "2025-01-17"}])
+    >>> shown = plan_as_at(p, dt.date(2024, 9, 30))
+    >>> shown.plan.action_status(shown.plan.priority_areas[0].actions[0]), shown.plan.evidence
+    ('at_risk', ())
+    >>> for line in shown.later:
+    ...     print(line)
+    action 'A1': status 'complete' dated 2024-12-31 is after the period end
+    action 'A1': completed 2024-11-02, after the period end; shown as not complete (at_risk)
+    evidence 'E1' (Audit) dated 2025-01-17 is after the period end
+    """
+    later: list[str] = []
+    after = " is after the period end"
+    left_out = {e.id for e in plan.evidence if e.date is not None and e.date > at}
+    areas = []
+    for area in plan.priority_areas:
+        actions = [_action_as_at(plan, action, at, left_out, later) for action in area.actions]
+        quotes = [q for q in area.family_voice if q.date is None or q.date <= at]
+        later += [
+            f"priority area {area.id!r}: family voice quote dated {q.date}{after}"
+            for q in area.family_voice
+            if q not in quotes
+        ]
+        rows = [y for y in area.you_said_we_did if y.date is None or y.date <= at]
+        later += [
+            f"priority area {area.id!r}: you said, we did {y.you_said[:40]!r} dated {y.date}{after}"
+            for y in area.you_said_we_did
+            if y not in rows
+        ]
+        areas.append(area.model_copy(update={
+            "actions": tuple(actions), "family_voice": tuple(quotes),
+            "you_said_we_did": tuple(rows)}))
+    later += [f"evidence {e.id!r} ({e.title}) dated {e.date}{after}"
+              for e in plan.evidence if e.id in left_out]
+    interventions = tuple(i for i in plan.interventions if i.date <= at)
+    later += [f"intervention {i.label!r} dated {i.date}{after}"
+              for i in plan.interventions if i not in interventions]
+    governance = plan.governance
+    if governance is not None:
+        meetings = tuple(m for m in governance.meetings if m.date <= at)
+        later += [f"governance: board meeting dated {m.date}{after}"
+                  for m in governance.meetings if m not in meetings]
+        governance = governance.model_copy(update={"meetings": meetings})
+    shown = plan.model_copy(update={
+        "priority_areas": tuple(areas),
+        "evidence": tuple(e for e in plan.evidence if e.id not in left_out),
+        "interventions": interventions,
+        "governance": governance,
+    })
+    return PlanAsAt(shown, tuple(later))
+
+
+def _action_as_at(plan: Plan, action: Action, at: dt.date, left_out: set[str],
+                  later: list[str]) -> Action:
+    where = f"action {action.id!r}"
+    history = tuple(sorted((s for s in action.status_history if s.date <= at),
+                           key=lambda s: s.date))
+    later += [f"{where}: status {s.status!r} dated {s.date} is after the period end"
+              for s in action.status_history if s.date > at]
+    status = history[-1].status if history else action.status
+    if action.status_history and not history:
+        later.append(f"{where}: no status dated on or before the period end; shown with its "
+                     f"current status {action.status!r}")
+    completed = action.completed_date
+    if completed is not None and completed > at:
+        completed = None
+        if plan.status_vocabulary.get(status, status) == "complete":
+            earlier = [s.status for s in history
+                       if plan.status_vocabulary.get(s.status, s.status) != "complete"]
+            status = earlier[-1] if earlier else ("on_track" if action.due_date >= at
+                                                  else "off_track")
+        later.append(f"{where}: completed {action.completed_date}, after the period end; "
+                     f"shown as not complete ({plan.status_vocabulary.get(status, status)})")
+    cited = tuple(e for e in action.evidence if e not in left_out)
+    return action.model_copy(update={"status": status, "completed_date": completed,
+                                     "status_history": history, "evidence": cited})
 
 
 def format_validation_error(err: ValidationError, source: str) -> list[str]:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from sendreport.metrics.compute import KPI_COLUMNS
 from sendreport.params import Params, parse_params
-from sendreport.plan import Action, Plan, PlanKPI, PriorityArea, load_plan
+from sendreport.plan import Action, Plan, PlanKPI, PriorityArea, load_plan, plan_as_at
 
 KPIS_COLUMNS = (
     *(c for c in KPI_COLUMNS if c not in ("lower_ci", "upper_ci")),
@@ -110,7 +110,7 @@ class Pack:
         from sendreport.metrics import compute_kpis, kpi_series
         from sendreport.validation import load_data
 
-        plan = load_plan(params.plan)
+        plan = plan_as_at(load_plan(params.plan), params.period_end).plan
         loaded = load_data(
             params.data,
             **params.load_options(),
