@@ -19,11 +19,13 @@ import pandera.pandas as pa
 
 from sendreport.errors import DataValidationError
 from sendreport.io import WINDOWS_1252, RawTable, read_table
-from sendreport.validation.convert import clean, convert, is_blank
-from sendreport.validation.schemas import RULE_SEPARATOR, TABLES, TableSpec, schema
+from sendreport.validation.codes import boolean_keys, fold, unmatched_message, value_counts
+from sendreport.validation.convert import clean, convert, is_blank, to_text
+from sendreport.validation.schemas import RULE_SEPARATOR, TABLES, ColumnSpec, TableSpec, schema
 
 QUALITY_COLUMNS = ("table", "file", "column", "rule", "count")
 FAILURE_COLUMNS = ("table", "file", "column", "rule", "count", "example_rows")
+CODE_COLUMNS = ("table", "column", "value", "rows", "status")
 EXAMPLES = 5
 """How many example row numbers a summary or error message shows per rule."""
 
@@ -54,12 +56,20 @@ class LoadedData:
         Table name to the rows that broke a rule (converted where they could
         be): no figure uses them, but the privacy guard looks for their
         identifiers in the outputs too.
+    codes
+        ``table, column, value, rows, status``: code values the analyst should
+        see (codes are not personal data). ``status`` is ``unmatched`` (neither
+        canonical nor mapped: the rows are excluded), ``not_canonical`` (a
+        service counted under its own name) or ``unused_key`` (a ``values:``
+        key that matched no value, ``rows`` 0). For the analyst's summary only.
     """
 
     tables: dict[str, pd.DataFrame]
     quality: pd.DataFrame
     examples: pd.DataFrame = field(repr=False)
     excluded: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    codes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CODE_COLUMNS),
+                                repr=False)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         """Return the validated table ``name``."""
@@ -77,6 +87,7 @@ class _Result:
     excluded: int = 0
     exclusions: set[str] = field(default_factory=set)
     excluded_rows: pd.DataFrame | None = None
+    codes: list[tuple[str, str, int, str]] = field(default_factory=list)
 
 
 def _rows(n: int) -> str:
@@ -163,6 +174,7 @@ def load_data(
     excluded: dict[str, pd.DataFrame] = {}
     quality: list[dict] = []
     examples: list[dict] = []
+    codes: list[dict] = []
     for name, path in data.items():
         if name not in TABLES or name in unusable:
             continue
@@ -186,6 +198,7 @@ def load_data(
                     for c, r, n in result.quality]
         examples += [{"table": name, "column": c, "rule": r, "example_rows": rows}
                      for (c, r), rows in result.examples.items()]
+        codes += [dict(zip(CODE_COLUMNS, (name, *row), strict=True)) for row in result.codes]
         usable = result.read
         share = result.excluded / usable if usable else 0.0
         if share > max_excluded_share:
@@ -197,7 +210,10 @@ def load_data(
             for c, r, n in result.quality:
                 if r in result.exclusions:
                     rows = result.examples[(c, r)]
-                    problems.append(f"{path}: column {c}, rule {r}: {_rows(n)} (rows {rows})")
+                    line = f"{path}: column {c}, rule {r}: {_rows(n)} (rows {rows})"
+                    if r == "unknown_code":
+                        line += "; " + _unmatched(name, c, result.codes)
+                    problems.append(line)
                     failures.append(_failure(name, path, c, r, n, rows))
     if problems:
         raise DataValidationError("\n".join(problems), pd.DataFrame(failures,
@@ -206,7 +222,14 @@ def load_data(
         {"table": "str", "file": "str", "column": "str", "rule": "str", "count": "int64"}
     )
     example_frame = pd.DataFrame(examples, columns=["table", "column", "rule", "example_rows"])
-    return LoadedData(tables, quality_frame, example_frame.astype("str"), excluded)
+    code_frame = pd.DataFrame(codes, columns=CODE_COLUMNS).astype(
+        {"table": "str", "column": "str", "value": "str", "rows": "int64", "status": "str"})
+    return LoadedData(tables, quality_frame, example_frame.astype("str"), excluded, code_frame)
+
+
+def _unmatched(table: str, column: str, codes: list[tuple[str, str, int, str]]) -> str:
+    counts = [(v, n) for c, v, n, status in codes if c == column and status == "unmatched"]
+    return unmatched_message(table, column, counts, TABLES[table].columns[column].codes or ())
 
 
 def _failure(table: str, path: object, column: str, rule: str, count: int = 0,
@@ -365,8 +388,19 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
         if column not in cleaned:
             typed[column] = _empty(col.dtype, n)
             continue
-        conv = convert(cleaned[column], col, recode=recode.get(column),
-                       date_format=date_format)
+        mapping = recode.get(column)
+        if isinstance(mapping, Mapping) and any(isinstance(k, bool) for k in mapping):
+            mapping, problems = boolean_keys(mapping, to_text(cleaned[column]),
+                                             f"values.{spec.name}.{column}")
+            result.problems += problems
+            result.failures += [_failure(spec.name, raw.path, column, "boolean_key")
+                                for _ in problems]
+        conv = convert(cleaned[column], col, recode=mapping, date_format=date_format)
+        if col.codes is not None or isinstance(mapping, Mapping):
+            result.codes += _code_notes(column, cleaned[column], conv.values, col, mapping or {})
+        if col.codes is not None and col.case == "open":
+            outside = (conv.values.notna() & ~conv.values.isin(col.codes)).to_numpy(dtype=bool)
+            counts.append((column, f"non_canonical_{column}", outside))
         typed[column] = conv.values
         if conv.invalid.any():
             flags.append((column, _INVALID_RULE[col.kind], conv.invalid))
@@ -404,6 +438,20 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
     quality.append(("", "rows_excluded", result.excluded))
     quality.append(("", "rows_used", len(frame)))
     result.frame = frame
+
+
+def _code_notes(column: str, cells: pd.Series, values: pd.Series, col: ColumnSpec,
+                mapping: Mapping) -> list[tuple[str, str, int, str]]:
+    """Unmatched and non-canonical values of one code column, and unused ``values:`` keys."""
+    notes: list[tuple[str, str, int, str]] = []
+    if col.codes is not None and col.kind == "code":
+        outside = values.notna() & ~values.isin(col.codes)
+        status = "not_canonical" if col.case == "open" else "unmatched"
+        shown = values if col.case == "open" else to_text(cells)
+        notes += [(column, v, n, status) for v, n in value_counts(shown[outside.to_numpy()])]
+    held = {fold(v) for v in pd.unique(cells.dropna())}
+    notes += [(column, str(k), 0, "unused_key") for k in mapping if fold(k) not in held]
+    return notes
 
 
 def _count(result: _Result, column: str, rule: str, positions: np.ndarray,

@@ -89,8 +89,12 @@ def test_too_many_bad_rows_exit_2_with_one_line_per_rule(tmp_path, corpus):
                              "5.0% allowed (rule: max_excluded_share)")
     assert lines[1].endswith("requests.csv: column received_date, rule invalid_date: 1 row "
                              "(rows 12)")
-    assert lines[2].endswith("requests.csv: column request_outcome, rule unknown_code: 1 row "
-                             "(rows 13)")
+    # codes are not personal data: the unmatched value is named, with the canonical codes
+    assert lines[2].endswith(
+        "requests.csv: column request_outcome, rule unknown_code: 1 row (rows 13); column "
+        "request_outcome holds values that are neither canonical nor mapped: 'assessed' (1 row); "
+        "canonical codes: assess, not_assess, withdrawn, ongoing; map them under values: "
+        "{requests: {request_outcome: {LOCAL: CODE}}}")
     assert "Secret" not in result.stderr
 
 
