@@ -559,7 +559,7 @@ def provenance_html(pack: Pack) -> str:
     shown = {
         k: v
         for k, v in p.to_notebook().items()
-        if k not in (*FILE_KEYS, "data") and v not in (None, {}, "")
+        if k not in (*FILE_KEYS, "data", "exclude") and v not in (None, {}, "")
     }
     params_rows = [[Cell(k, header=True), str(v)] for k, v in shown.items()]
     versions = package_versions()
