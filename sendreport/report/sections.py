@@ -518,7 +518,10 @@ def data_quality_html(pack: Pack) -> str:
         '<section class="section" id="appendix-data-quality">'
         "<h1>Appendix B: Data quality and disclosure control</h1>"
         "<p>Rows that broke a rule of the input specification were excluded before any figure was "
-        "computed; each is counted here by table and rule. No row content is shown.</p>"
+        "computed; each is counted here by table and rule. No row content is shown. Rules "
+        "starting <q>Left out</q> count records the partnership confirmed should not count "
+        "(test records, duplicates), left out before any figure; rules starting <q>Query</q> "
+        "count records an analyst should check (they are counted, not excluded).</p>"
         f"{table}<h2>Disclosure control</h2>"
         f"<p>Counts from 1 to {pack.params.suppression_threshold - 1} and percentages whose "
         f"denominator is below {pack.params.suppression_threshold} {shown}. "
