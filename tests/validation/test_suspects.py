@@ -140,8 +140,8 @@ def test_crowded_windows_agree_with_a_brute_force_count(seed):
     n = int(rng.integers(1, 30))
     person = [None if rng.random() < 0.1 else f"P{int(rng.integers(0, 4))}" for _ in range(n)]
     days = rng.integers(0, 120, size=n)
-    dates = [pd.NaT if rng.random() < 0.1 else pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(d))
-             for d in days]
+    start = pd.Timestamp("2024-01-01")
+    dates = [pd.NaT if rng.random() < 0.1 else start + pd.Timedelta(days=int(d)) for d in days]
     window, most = int(rng.integers(1, 60)), int(rng.integers(1, 4))
     got = _crowded(pd.Series(person, dtype=object), pd.Series(pd.to_datetime(dates)), window, most)
     assert got.tolist() == _crowded_by_hand(person, dates, window, most)
