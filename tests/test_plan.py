@@ -506,3 +506,22 @@ def test_a_september_pack_shows_september_and_validate_lists_the_rest(params_dir
     assert "plan.yaml: 8 plan entries dated after the period end (2024-09-30)" in result.stdout
     assert "  evidence 'E2' (Audit report) dated 2025-01-17 is after the period end" in (
         result.stdout)
+
+
+def test_the_plan_guides_example_loads_with_every_documented_key(tmp_path):
+    from sendreport.plan import plan_as_at
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "plan.md").read_text()
+    example = guide.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "plan.yaml"
+    path.write_text(example, encoding="utf-8")
+    plan = load_plan(path)
+    action = plan.priority_areas[0].actions[0]
+    assert action.moved_reason.startswith("Provider procurement")
+    assert [(k.id, k.service) for k in plan.linked_kpis(action)] == [
+        ("autism_13wk", None), ("wait_median_open_weeks", "autism_assessment")]
+    assert plan.interventions[0].rebase is True
+    assert plan.governance.meetings[0].escalations == ("ICB capacity for ADHD assessments",)
+    assert plan.governance.risks[0].rating == 16
+    shown = plan_as_at(plan, pd.Timestamp("2024-09-30").date())
+    assert shown.plan.action_status(shown.plan.priority_areas[0].actions[0]) == "on_track"
