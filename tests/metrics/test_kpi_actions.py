@@ -229,3 +229,18 @@ def test_validate_and_run_refuse_an_unknown_or_ambiguous_link(params_dir, links,
         assert message in result.stderr
         assert "Traceback" not in result.stderr
     assert not (params_dir / "out").exists()
+
+
+def test_action_kpis_take_the_plan_as_at_the_period_end():
+    # A1 was completed after the period end, A2 within it; A3's December status is later
+    plan = make_plan([
+        action(1, "complete", "2024-12-31", completed_date="2024-11-02"),
+        action(2, "complete", "2024-06-30", completed_date="2024-05-01"),
+        action(3, "not_started", "2024-12-31",
+               status_history=[{"date": "2024-03-31", "status": "on_track"},
+                               {"date": "2024-12-31", "status": "not_started"}]),
+    ])
+    out = action_kpis(plan, at="2024-09-30").set_index("kpi_id")
+    assert out.loc["actions_complete", ["numerator", "denominator"]].tolist() == [1, 3]
+    assert out.loc["actions_not_started", "value"] == 0
+    assert out.loc["actions_overdue", "value"] == 0
