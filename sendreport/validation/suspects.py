@@ -98,9 +98,10 @@ def query_checks(frame: pd.DataFrame, table: str, key: str, *,
     """
     if table not in COVERAGE or frame.empty:
         return
+    person = pd.factorize(frame["person_id"], use_na_sentinel=True)[0].astype("int64")
     checks = (
-        ("person_id", "query_duplicate", _duplicates(frame, key)),
-        ("person_id", "query_many_records", _many(frame, table)),
+        ("person_id", "query_duplicate", _duplicates(frame, key, person, COVERAGE[table])),
+        ("person_id", "query_many_records", _many(frame, table, person)),
     )
     for column, rule, mask in checks:
         if mask.any():
@@ -115,39 +116,46 @@ def query_checks(frame: pd.DataFrame, table: str, key: str, *,
         yield column, "query_before_coverage", np.flatnonzero(mask)
 
 
-def _duplicates(frame: pd.DataFrame, key: str) -> np.ndarray:
-    others = [c for c in frame.columns if c != key]
-    if frame["person_id"].isna().all():
-        return np.zeros(len(frame), dtype=bool)
-    return frame.duplicated(subset=others, keep="first").to_numpy(dtype=bool)
+def _duplicates(frame: pd.DataFrame, key: str, person: np.ndarray, date: str) -> np.ndarray:
+    out = np.zeros(len(frame), dtype=bool)
+    # only rows sharing a person and a date can be copies: compare whole rows among those
+    day = frame[date].to_numpy().astype("datetime64[D]").astype("int64")
+    pair = pd.Series(person * (1 << 32) + (day - day.min() if len(day) else day))
+    maybe = np.flatnonzero(pair.duplicated(keep=False).to_numpy() & (person >= 0))
+    if len(maybe):
+        others = [c for c in frame.columns if c != key]
+        out[maybe] = frame.iloc[maybe].duplicated(subset=others, keep="first").to_numpy()
+    return out
 
 
-def _many(frame: pd.DataFrame, table: str) -> np.ndarray:
+def _many(frame: pd.DataFrame, table: str, person: np.ndarray) -> np.ndarray:
     flagged = np.zeros(len(frame), dtype=bool)
     for column, window, most in MANY[table]:
-        flagged |= _crowded(frame["person_id"], frame[column], window, most)
+        flagged |= _crowded(person, frame[column], window, most)
     if table == "referrals":
         open_now = (frame["first_contact_date"].isna() & frame["removed_date"].isna()).to_numpy()
-        people = frame["person_id"].where(open_now)
-        per_person = people.map(people.value_counts()).fillna(0).to_numpy()
-        flagged |= open_now & (per_person > len(SERVICES))
+        counted = open_now & (person >= 0)
+        per_person = np.bincount(person[counted], minlength=int(person.max()) + 1)
+        flagged |= counted & (per_person[np.maximum(person, 0)] > len(SERVICES))
     return flagged
 
 
-def _crowded(person: pd.Series, dates: pd.Series, window: int, most: int) -> np.ndarray:
+def _crowded(person: np.ndarray, dates: pd.Series, window: int, most: int) -> np.ndarray:
     """Rows in some window of ``window`` days holding more than ``most`` rows of one person.
+
+    ``person`` holds integer codes, negative for a missing person.
 
     Examples
     --------
     >>> d = pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-09-01"])
-    >>> _crowded(pd.Series(["P", "P", "P", "P"]), pd.Series(d), 30, 2).tolist()
+    >>> _crowded(np.array([0, 0, 0, 0]), pd.Series(d), 30, 2).tolist()
     [True, True, True, False]
     """
     out = np.zeros(len(person), dtype=bool)
-    ok = (person.notna() & dates.notna()).to_numpy()
+    ok = (person >= 0) & dates.notna().to_numpy()
     if ok.sum() <= most:
         return out
-    codes = pd.factorize(person[ok])[0].astype("int64")
+    codes = person[ok]
     days = (dates[ok].to_numpy().astype("datetime64[D]").astype("int64"))
     span = int(days.max() - days.min()) + window + 1
     combined = codes * span + (days - days.min())

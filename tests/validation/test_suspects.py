@@ -143,5 +143,6 @@ def test_crowded_windows_agree_with_a_brute_force_count(seed):
     start = pd.Timestamp("2024-01-01")
     dates = [pd.NaT if rng.random() < 0.1 else start + pd.Timedelta(days=int(d)) for d in days]
     window, most = int(rng.integers(1, 60)), int(rng.integers(1, 4))
-    got = _crowded(pd.Series(person, dtype=object), pd.Series(pd.to_datetime(dates)), window, most)
+    codes = pd.factorize(pd.Series(person, dtype=object))[0].astype("int64")
+    got = _crowded(codes, pd.Series(pd.to_datetime(dates)), window, most)
     assert got.tolist() == _crowded_by_hand(person, dates, window, most)
