@@ -460,6 +460,10 @@ class Pack:
         """Show the cover page."""
         self._show("cover_html", "cover")
 
+    def show_verdict(self) -> None:
+        """Show the verdict for the plan and each priority area, and the headline findings."""
+        self._show("verdict_html", "verdict")
+
     def show_contents(self) -> None:
         """Show the contents page."""
         self._show("contents_html", "contents")
@@ -469,6 +473,14 @@ class Pack:
         if self.params.audience == "families":
             self._show("families_summary_html", "families-summary")
         self._show("summary_html", "summary")
+
+    def show_area_summary(self) -> None:
+        """Show a Written Statement of Action's one-page summary by area of concern."""
+        self._show("area_summary_html", "area-summary")
+
+    def show_governance(self) -> None:
+        """Show the governance and workforce section when the plan or data hold them."""
+        self._show("governance_html", "governance")
 
     def show_priority_areas(self) -> None:
         """Show one section per priority area, each starting on a new page."""
@@ -486,7 +498,9 @@ class Pack:
         from sendreport.report import sections
         from sendreport.report.display import show
 
-        show(getattr(sections, builder)(self), role=role)
+        html = getattr(sections, builder)(self)
+        if html:
+            show(html, role=role)
 
     def write_tables(self, folder: str | Path = ".") -> list[Path]:
         """Write ``kpis.csv``, ``kpi_series.csv`` and ``data_quality.csv`` (SPEC 7).

@@ -117,11 +117,15 @@ def cover_html(pack: PackFacts) -> str:
 
 def contents_entries(pack: PackFacts) -> list[tuple[str, str]]:
     """``(anchor, label)`` of every top-level section, in order."""
-    entries = []
+    entries = [("verdict", "Verdict and headline findings")]
     if pack.params.audience == "families":
         entries.append(("families-summary", "Summary for families"))
-    entries.append(("summary", "Summary and KPI scorecard"))
+    entries.append(("summary", "KPI scorecard"))
+    if pack.plan.type == "written_statement_of_action":
+        entries.append(("area-summary", "Summary by area of concern"))
     entries += [(area_anchor(a), area_heading(pack, a)) for a in pack.plan.priority_areas]
+    if governance(pack) is not None:
+        entries.append(("governance", "Governance and workforce"))
     entries += [
         ("appendix-definitions", "Appendix A: KPI definitions and sources"),
         ("appendix-data-quality", "Appendix B: Data quality and disclosure control"),
@@ -233,14 +237,12 @@ def _dfe_credit() -> str:
 
 
 def summary(pack: PackFacts) -> dict[str, Any]:
-    """What the summary says: headline findings and the scorecard."""
-    from sendreport.report.findings import headline_findings
-
-    return {"findings": headline_findings(pack), **_scorecard_data(pack)}
+    """What the summary says: the KPI scorecard (the findings are on the verdict page)."""
+    return _scorecard_data(pack)
 
 
 def summary_html(pack: PackFacts) -> str:
-    """The summary: headline findings and the KPI scorecard."""
+    """The summary: the KPI scorecard."""
     return render("summary.html.j2", **summary(pack))
 
 
@@ -489,7 +491,7 @@ def priority_area(pack: PackFacts, area: PriorityArea) -> dict[str, Any]:
         you_said = build_table(
             ["You said", "We did", "Impact"],
             [
-                [Cell(y.you_said, header=True), y.we_did, y.impact or "x"]
+                [Cell(y.you_said, header=True), y.we_did, y.impact or "Not yet reported"]
                 for y in area.you_said_we_did
             ],
             caption="You said, we did",
@@ -517,6 +519,9 @@ def priority_area(pack: PackFacts, area: PriorityArea) -> dict[str, Any]:
         "trajectories": planned_against_actual(pack, area),
         "actions": actions_table(pack, area),
         "progress": paragraphs(area.progress),
+        # A WSoA's areas after the first share pages (SPEC 7, REPORT: no wall of thin pages).
+        "flow": pack.plan.type == "written_statement_of_action"
+        and area.id != pack.plan.priority_areas[0].id,
     }
 
 
@@ -553,7 +558,9 @@ def definitions_html(pack: PackFacts) -> str:
         caption="KPI definitions",
         threshold=pack.params.suppression_threshold,
     )
-    return render("definitions.html.j2", table=table)
+    from sendreport.report.verdict import VERDICT_RULES
+
+    return render("definitions.html.j2", table=table, verdict_rules=VERDICT_RULES)
 
 
 def data_quality_html(pack: PackFacts) -> str:
@@ -641,3 +648,215 @@ def appendices_html(pack: PackFacts) -> str:
         + evidence_html(pack)
         + provenance_html(pack)
     )
+
+
+# ----- verdict, area summary, governance and workforce --------------------------------
+
+
+def verdict(pack: PackFacts) -> dict[str, Any]:
+    """The verdict page: the plan's and each area's verdict beside its own commentary,
+    and the headline findings."""
+    from sendreport.report.findings import headline_findings
+    from sendreport.report.verdict import verdict as verdict_data
+
+    data = verdict_data(pack)
+    return {
+        "plan": data["plan"],
+        "commentary": paragraphs(data["commentary"]),
+        "areas": [
+            {
+                "anchor": area_anchor(a["area"]),
+                "heading": area_heading(pack, a["area"]),
+                "sentences": a["sentences"],
+                "commentary": paragraphs(a["commentary"]),
+            }
+            for a in data["areas"]
+        ],
+        "findings": headline_findings(pack),
+        "as_at": long_date(pack.params.period_end),
+    }
+
+
+def verdict_html(pack: PackFacts) -> str:
+    """The verdict and headline findings, on the page after the cover."""
+    return render("verdict.html.j2", **verdict(pack))
+
+
+def area_summary(pack: PackFacts) -> Table | None:
+    """A Written Statement of Action's one-page summary by area of concern.
+
+    One short row per area: actions done and moved, its key measure (the
+    area's first KPI, latest value), assurance and progress in a word.
+    ``None`` for other plan types.
+    """
+    from sendreport.report.verdict import area_word
+
+    if pack.plan.type != "written_statement_of_action":
+        return None
+    rows = []
+    for area in pack.plan.priority_areas:
+        statuses = [pack.plan.action_status(a) for a in area.actions]
+        moved = sum(
+            1 for a in area.actions if a.original_due_date and a.original_due_date != a.due_date
+        )
+        views = pack.views_for(area)
+        key, assurance = "z", "z"
+        if views:
+            v = views[0]
+            key = f"{v.name}: {format_value(v.value('value'), v.unit, suppressed=v.suppressed)}"
+            if v.assurance:
+                assurance = ASSURANCE_SHORT.get(v.assurance, v.assurance)
+            else:
+                assurance = pack.on_trajectory(v).capitalize()
+        rows.append(
+            [
+                Cell(f"{area.id} {area.title}", header=True, link=area_anchor(area)),
+                Cell(f"{statuses.count('complete')} of {len(statuses)}", numeric=True),
+                Cell(format_value(moved, "count"), numeric=True),
+                key,
+                assurance,
+                area_word(pack, area),
+            ]
+        )
+    return build_table(
+        ["Area of concern", "Actions done", "Moved", "Key measure (latest)", "Assurance",
+         "Progress"],
+        rows,
+        caption="Summary by area of concern",
+        numeric_columns=(1, 2),
+        threshold=pack.params.suppression_threshold,
+        css_class="area-summary",
+    )
+
+
+def area_summary_html(pack: PackFacts) -> str:
+    """The one-page summary by area of concern (empty unless the plan is a WSoA)."""
+    table = area_summary(pack)
+    return "" if table is None else render("area_summary.html.j2", summary=table)
+
+
+def workforce_measures(pack: PackFacts) -> list[str]:
+    """Ids of the ``measures`` table's workforce measures (SPEC 4.5 ``kind: workforce``).
+
+    Data without a ``kind`` column name their workforce returns in ``source``.
+    """
+    m = pack.tables.get("measures")
+    if m is None or m.empty:
+        return []
+    if "kind" in m:
+        mask = m["kind"].astype(str).str.lower() == "workforce"
+    else:
+        mask = m["source"].astype(str).str.lower().str.contains("workforce")
+    return list(dict.fromkeys(m.loc[mask, "measure_id"].astype(str)))
+
+
+def workforce_table(pack: PackFacts) -> Table | None:
+    """Workforce measures: the latest value in the period beside the value a year before."""
+    import pandas as pd
+
+    ids = workforce_measures(pack)
+    if not ids:
+        return None
+    m = pack.tables["measures"]
+    p = pack.params
+    end = pd.Timestamp(p.period_end)
+    threshold = p.suppression_threshold
+    rows = []
+    for mid in ids:
+        rows_m = m[(m["measure_id"].astype(str) == mid) & (pd.to_datetime(m["date"]) <= end)]
+        rows_m = rows_m.assign(_d=pd.to_datetime(rows_m["date"])).sort_values("_d")
+        if rows_m.empty:
+            continue
+        latest = rows_m.iloc[-1]
+        year_before = rows_m[rows_m["_d"] <= latest["_d"] - pd.DateOffset(years=1)]
+        unit = str(latest["unit"])
+
+        def shown(r) -> str:
+            value = r["value"]
+            if is_missing(value) and not is_missing(r.get("denominator")):
+                value = 100 * r["numerator"] / r["denominator"] if r["denominator"] else None
+            counts_people = "people" not in r.index or bool(r["people"]) is not False
+            small = any(
+                not is_missing(n) and 0 < n < threshold
+                for n in (r.get("numerator"), r.get("denominator"))
+            )
+            hidden = counts_people and small and p.audience != "internal"
+            return format_value(value, "%" if unit == "%" else unit, suppressed=hidden)
+
+        rows.append(
+            [
+                Cell(str(latest["title"]), header=True),
+                Cell(shown(latest), numeric=True),
+                long_date(latest["_d"].date()),
+                Cell(shown(year_before.iloc[-1]) if len(year_before) else "x", numeric=True),
+            ]
+        )
+    if not rows:
+        return None
+    return build_table(
+        ["Measure", "Latest", "As at", "A year before"],
+        rows,
+        caption="Workforce",
+        numeric_columns=(1, 3),
+        threshold=threshold,
+    )
+
+
+def governance(pack: PackFacts) -> dict[str, Any] | None:
+    """Board meetings, decisions, escalations, risks and workforce, as data.
+
+    ``None`` when the plan has no ``governance`` block and the data no
+    workforce measure.
+    """
+    g = getattr(pack.plan, "governance", None)
+    threshold = pack.params.suppression_threshold
+    meetings = risks = None
+    board = ""
+    if g is not None:
+        board = ", ".join(x for x in (g.name, f"chaired by {g.chair}" if g.chair else "") if x)
+        if g.meetings:
+            meetings = build_table(
+                ["Meeting", "Decisions", "Escalations"],
+                [
+                    [
+                        Cell(long_date(m.date), header=True),
+                        "; ".join(m.decisions) or "None recorded",
+                        "; ".join(m.escalations) or "None",
+                    ]
+                    for m in sorted(g.meetings, key=lambda m: m.date)
+                ],
+                caption="Board meetings",
+                threshold=threshold,
+            )
+        if g.risks:
+            risks = build_table(
+                ["Risk", "Rating", "Mitigation", "Owner"],
+                [
+                    [
+                        Cell(f"{r.id} {r.title}", header=True),
+                        Cell("" if r.rating is None else str(r.rating), numeric=True),
+                        r.mitigation or "",
+                        r.owner or "",
+                    ]
+                    for r in g.risks
+                ],
+                caption="Risk register",
+                numeric_columns=(1,),
+                threshold=threshold,
+            )
+    workforce = workforce_table(pack)
+    if g is None and workforce is None:
+        return None
+    return {
+        "has_governance": g is not None,
+        "board": board,
+        "meetings": meetings,
+        "risks": risks,
+        "workforce": workforce,
+    }
+
+
+def governance_html(pack: PackFacts) -> str:
+    """The governance and workforce section (empty when the plan and data hold neither)."""
+    data = governance(pack)
+    return "" if data is None else render("governance.html.j2", **data)
