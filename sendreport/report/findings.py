@@ -40,15 +40,11 @@ def headline_findings(pack: PackFacts) -> list[str]:
     findings = []
     if better:
         findings.append(
-            "Most improved: "
-            + "; ".join(f"{v.name}, {change_phrase(v)}" for v in better[:2])
-            + "."
+            "Most improved: " + "; ".join(f"{v.name}, {change_phrase(v)}" for v in better[:2]) + "."
         )
     if worse:
         findings.append(
-            "The worst news: "
-            + "; ".join(f"{v.name}, {change_phrase(v)}" for v in worse[:2])
-            + "."
+            "The worst news: " + "; ".join(f"{v.name}, {change_phrase(v)}" for v in worse[:2]) + "."
         )
     elif views:
         findings.append("No measure with a baseline is worse than it.")

@@ -461,7 +461,12 @@ class Pack:
         self._show("cover_html", "cover")
 
     def show_verdict(self) -> None:
-        """Show the verdict for the plan and each priority area, and the headline findings."""
+        """Show the verdict for the plan and each priority area, and the headline findings.
+
+        A families pack opens with its plain-English summary, before the verdict.
+        """
+        if self.params.audience == "families":
+            self._show("families_summary_html", "families-summary")
         self._show("verdict_html", "verdict")
 
     def show_contents(self) -> None:
@@ -469,9 +474,7 @@ class Pack:
         self._show("contents_html", "contents")
 
     def show_summary(self) -> None:
-        """Show the summary for families (audience ``families``), findings and scorecard."""
-        if self.params.audience == "families":
-            self._show("families_summary_html", "families-summary")
+        """Show the KPI scorecard."""
         self._show("summary_html", "summary")
 
     def show_area_summary(self) -> None:

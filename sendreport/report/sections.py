@@ -34,10 +34,12 @@ VARIATION_SHORT = {
     "common_cause": "No significant change",
 }
 ASSURANCE_SHORT = {
-    "consistent_pass": "Will reliably meet target",
-    "consistent_fail": "Will not meet target without change",
-    "inconsistent": "May or may not meet target",
+    "consistent_pass": "Will meet target",
+    "consistent_fail": "Will not meet target",
+    "inconsistent": "Hit and miss",
 }
+TRAJECTORY_SHORT = {"on trajectory": "On", "off trajectory": "Off", "no trajectory": "None"}
+"""Scorecard cells are short: the key says what each word means."""
 
 
 def long_date(day: dt.date | None) -> str:
@@ -117,9 +119,10 @@ def cover_html(pack: PackFacts) -> str:
 
 def contents_entries(pack: PackFacts) -> list[tuple[str, str]]:
     """``(anchor, label)`` of every top-level section, in order."""
-    entries = [("verdict", "Verdict and headline findings")]
+    entries = []
     if pack.params.audience == "families":
         entries.append(("families-summary", "Summary for families"))
+    entries.append(("verdict", "Verdict and headline findings"))
     entries.append(("summary", "KPI scorecard"))
     if pack.plan.type == "written_statement_of_action":
         entries.append(("area-summary", "Summary by area of concern"))
@@ -175,14 +178,15 @@ def scorecard(pack: PackFacts) -> Table | None:
             if v.plan_kpi.target is not None:
                 target = format_value(v.plan_kpi.target, v.unit)
                 if v.plan_kpi.target_date:
-                    target += f" by {v.plan_kpi.target_date:%b %Y}"
+                    day = v.plan_kpi.target_date
+                    target += f" by {day:%b}\u00a0{day:%Y}"
             england = (
                 "z" if v.england is None else f"{format_value(v.england[0], '%')} ({v.england[1]})"
             )
             var_cell = ass_cell = Cell("z")
             if v.variation:
                 var_words = VARIATION_SHORT.get(v.variation, v.variation)
-                ass_words = ASSURANCE_SHORT.get(v.assurance or "", "No target to assure against")
+                ass_words = ASSURANCE_SHORT.get(v.assurance or "", "No target")
                 var_cell = Cell(var_words, icon=variation_icon(v.variation, v.improvement))
                 ass_cell = Cell(ass_words, icon=assurance_icon(v.assurance))
             rows.append(
@@ -192,12 +196,10 @@ def scorecard(pack: PackFacts) -> Table | None:
                         format_value(v.value("value"), v.unit, suppressed=v.suppressed),
                         numeric=True,
                     ),
-                    Cell(
-                        format_value(base.value, v.unit) + f" ({base.period})" if base else "x",
-                    ),
+                    Cell(format_value(base.value, v.unit) if base else "x", numeric=True),
                     Cell("c" if v.suppressed else format_change(change, v.unit), numeric=True),
                     Cell(target),
-                    Cell(pack.on_trajectory(v)),
+                    Cell(TRAJECTORY_SHORT[pack.on_trajectory(v)]),
                     Cell(england, numeric=True),
                     var_cell,
                     ass_cell,
@@ -211,7 +213,7 @@ def scorecard(pack: PackFacts) -> Table | None:
         caption=(
             f"Latest values for {period_label(p.period_start, p.period_end)}, by priority area"
         ),
-        numeric_columns=(1, 3, 6),
+        numeric_columns=(1, 2, 3, 6),
         groups=groups,
         threshold=p.suppression_threshold,
         css_class="scorecard",
@@ -654,8 +656,7 @@ def appendices_html(pack: PackFacts) -> str:
 
 
 def verdict(pack: PackFacts) -> dict[str, Any]:
-    """The verdict page: the plan's and each area's verdict beside its own commentary,
-    and the headline findings."""
+    """The verdict page: each verdict beside the plan's own commentary, and the findings."""
     from sendreport.report.findings import headline_findings
     from sendreport.report.verdict import verdict as verdict_data
 
@@ -719,8 +720,14 @@ def area_summary(pack: PackFacts) -> Table | None:
             ]
         )
     return build_table(
-        ["Area of concern", "Actions done", "Moved", "Key measure (latest)", "Assurance",
-         "Progress"],
+        [
+            "Area of concern",
+            "Actions done",
+            "Moved",
+            "Key measure (latest)",
+            "Assurance",
+            "Progress",
+        ],
         rows,
         caption="Summary by area of concern",
         numeric_columns=(1, 2),
@@ -771,7 +778,7 @@ def workforce_table(pack: PackFacts) -> Table | None:
         year_before = rows_m[rows_m["_d"] <= latest["_d"] - pd.DateOffset(years=1)]
         unit = str(latest["unit"])
 
-        def shown(r) -> str:
+        def shown(r, unit: str = unit) -> str:
             value = r["value"]
             if is_missing(value) and not is_missing(r.get("denominator")):
                 value = 100 * r["numerator"] / r["denominator"] if r["denominator"] else None

@@ -58,9 +58,7 @@ def test_monthly_trend_is_read_at_the_target_date():
     # value = 0.1 x days since 1 January 2024, exactly linear: at 31 March 2025 (455 days) 45.5
     d0 = dt.date(2024, 1, 1)
     months = pd.date_range("2024-01-01", "2024-12-01", freq="MS")
-    series = pd.DataFrame(
-        {"month": months, "value": [0.1 * (m.date() - d0).days for m in months]}
-    )
+    series = pd.DataFrame({"month": months, "value": [0.1 * (m.date() - d0).days for m in months]})
     pack = SimpleNamespace(params=HAND_PARAMS)
     f = forecast(pack, hand_view(series, value=33.5, target=50))
     assert f.method == "monthly trend"
