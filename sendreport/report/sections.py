@@ -38,7 +38,7 @@ ASSURANCE_SHORT = {
     "consistent_fail": "Will not meet target",
     "inconsistent": "Hit and miss",
 }
-TRAJECTORY_SHORT = {"on trajectory": "On", "off trajectory": "Off", "no trajectory": "None"}
+TRAJECTORY_SHORT = {"on trajectory": "On", "off trajectory": "Off", "no trajectory": "Not set"}
 """Scorecard cells are short: the key says what each word means."""
 
 
@@ -827,8 +827,8 @@ def governance(pack: PackFacts) -> dict[str, Any] | None:
                 [
                     [
                         Cell(long_date(m.date), header=True),
-                        "; ".join(m.decisions) or "None recorded",
-                        "; ".join(m.escalations) or "None",
+                        "; ".join(m.decisions) or "No decision recorded",
+                        "; ".join(m.escalations) or "No escalation",
                     ]
                     for m in sorted(g.meetings, key=lambda m: m.date)
                 ],
