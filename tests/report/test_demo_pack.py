@@ -295,10 +295,10 @@ def test_verdict_follows_the_cover_and_names_the_worst_items(demo_runs, name):
         better = kpi.direction or (
             KPI_DEFINITIONS[kpi.id].improvement if kpi.id in KPI_DEFINITIONS else "neutral"
         )
-        if pd.isna(value) or better == "neutral" or not kpi.baseline.value:
+        if pd.isna(value) or better == "neutral":
             continue
-        sign = 1 if better == "increase" else -1
-        worse.append((sign * (value - kpi.baseline.value) / abs(kpi.baseline.value), kpi))
+        change = (1 if better == "increase" else -1) * (value - kpi.baseline.value)
+        worse.append((change / abs(kpi.baseline.value or 1), kpi))  # zero baseline: the change
     worse = sorted((w for w in worse if w[0] < 0), key=lambda w: w[0])[:3]
     text = subprocess.run(
         ["pdftotext", "-f", "2", "-l", "2", str(folder / "report.pdf"), "-"],
