@@ -28,6 +28,7 @@ __all__ = [
     "css_string",
     "document_metadata",
     "html_to_pdf",
+    "no_raw_html",
     "pack_url_fetcher",
     "scope_table_headers",
 ]
@@ -97,6 +98,7 @@ class SendReportHTMLExporter(TemplateExporter):
     def default_filters(self):  # noqa: D102 - nbconvert hook
         yield from super().default_filters()
         yield ("css_string", css_string)
+        yield ("no_raw_html", no_raw_html)
 
     def from_notebook_node(self, nb, resources=None, **kw):  # noqa: D102 - nbconvert hook
         resources = self._init_resources(resources)
@@ -121,6 +123,20 @@ class SendReportPDFExporter(SendReportHTMLExporter):
         html, resources = super().from_notebook_node(nb, resources=resources, **kw)
         resources["output_extension"] = ".pdf"
         return html_to_pdf(html), resources
+
+
+def no_raw_html(markdown: str) -> str:
+    """Markdown a report cell printed, with no way to open an HTML element.
+
+    Text a notebook computes (a service name from the data, say) may hold
+    ``<``; as ``&lt;`` it prints as itself instead of starting a tag.
+
+    Examples
+    --------
+    >>> no_raw_html("**3** waits <script>x</script>")
+    '**3** waits &lt;script>x&lt;/script>'
+    """
+    return str(markdown).replace("<", "&lt;")
 
 
 def pack_url_fetcher():
