@@ -173,7 +173,8 @@ def pack_url_fetcher():
 
     class PackURLFetcher(URLFetcher):
         def __init__(self) -> None:
-            super().__init__(allowed_protocols=("data",), allow_redirects=False)
+            # Schemes are checked in fetch() below (WeasyPrint 68's own check misreads data:).
+            super().__init__(allow_redirects=False)
             self.refused: list[str] = []
 
         def fetch(self, url, headers=None):
@@ -226,9 +227,11 @@ def scope_table_headers(pdf_bytes: bytes) -> bytes:
     WeasyPrint tags header cells and links data cells to them with ``/Headers``,
     but writes no ``/Scope``, which PDF/UA checkers ask for. The scope follows
     the pack's table template: header cells of the header row, and full-width
-    group headings (``/ColSpan``), are ``/Column``; other header cells of the
-    body are row headers, ``/Row``. Page content is untouched, and the same
-    input gives the same bytes (the file identifier is derived from the content).
+    group headings (alone in their row), are ``/Column``; other header cells of the
+    body are row headers, ``/Row``. Header cell ids are renumbered in tree order
+    (some WeasyPrint versions derive them from memory addresses). Page content is
+    untouched, and the same input gives the same bytes (the file identifier is
+    derived from the content).
 
     Parameters
     ----------
@@ -248,18 +251,41 @@ def scope_table_headers(pdf_bytes: bytes) -> bytes:
         root = pdf.Root.get("/StructTreeRoot")
         if root is None:
             return pdf_bytes
-        for cell in _struct_elements(root):
+        cells = [e for e in _struct_elements(root) if e.get("/S") in ("/TH", "/TD")]
+        _renumber_header_ids(cells)
+        for cell in cells:
             if cell.get("/S") != pikepdf.Name.TH:
                 continue
             attributes = _table_attributes(cell)
             row = cell.get("/P")
             part = row.get("/P") if isinstance(row, pikepdf.Dictionary) else None
             in_head = isinstance(part, pikepdf.Dictionary) and part.get("/S") == "/THead"
-            column = in_head or "/ColSpan" in attributes
+            siblings = row.get("/K") if isinstance(row, pikepdf.Dictionary) else None
+            alone = isinstance(siblings, pikepdf.Array) and len(siblings) == 1
+            # A group heading spans the whole row: /ColSpan, or (WeasyPrint 68) alone in it.
+            column = in_head or "/ColSpan" in attributes or alone
             attributes.Scope = pikepdf.Name.Column if column else pikepdf.Name.Row
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True)
     return out.getvalue()
+
+
+def _renumber_header_ids(cells) -> None:
+    """Give header cells ids ``th-1``, ``th-2``... in tree order, and the data cells' refs too."""
+    import pikepdf
+
+    new_ids = {}
+    for cell in cells:
+        if cell.get("/S") == "/TH" and "/ID" in cell:
+            new_ids[bytes(cell.ID)] = pikepdf.String(f"th-{len(new_ids) + 1}")
+            cell.ID = new_ids[bytes(cell.ID)]
+    for cell in cells:
+        found = cell.get("/A")
+        for attributes in found if isinstance(found, pikepdf.Array) else [found]:
+            if isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
+                attributes.Headers = pikepdf.Array(
+                    [new_ids.get(bytes(ref), ref) for ref in attributes.Headers]
+                )
 
 
 def _table_attributes(cell):
