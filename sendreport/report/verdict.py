@@ -41,7 +41,8 @@ VERDICT_RULES = (
     "target date has passed, the latest value is compared with the target. Readings stay "
     "within the possible range (0 to 100% for percentages, no negative counts or weeks).",
     "Worst items: the measures furthest worse than their baseline, relative to the baseline's "
-    "size (for a baseline of zero, the change itself); when fewer than two are worse, the measures forecast to miss their target by the "
+    "size (for a baseline of zero, the change itself); when fewer than two are worse, the "
+    "measures forecast to miss their target by the "
     "largest share of it follow.",
     "Gap to England: the area's EHC plan 20-week timeliness this period beside the latest "
     "figure for England that DfE publishes (a calendar year), in percentage points.",
