@@ -61,7 +61,8 @@ def headline_findings(pack: PackFacts) -> list[str]:
             f"Off trajectory at {end.day} {end:%B %Y}: " + "; ".join(parts) + more + "."
         )
     misses = [f for f in (forecast(pack, v) for v in pack.views) if f and not f.meets]
-    misses = [f for f in misses if f.view not in off[:3]]
+    named = [id(v) for v in off[:3] + worse[:2]]  # new information only
+    misses = [f for f in misses if id(f.view) not in named]
     if misses:
         misses.sort(key=lambda f: f.shortfall, reverse=True)
         findings.append(
