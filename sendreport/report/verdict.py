@@ -81,6 +81,16 @@ def movement(view: KPIFacts) -> float | None:
 
     ``None`` when there is no baseline or direction, or the latest value is
     suppressed or not available.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> view = NS(plan_kpi=NS(baseline=NS(value=243.0)), improvement="decrease", unit="count",
+    ...           suppressed=False, value={"value": 306.0}.get)
+    >>> movement(view)
+    -63.0
+    >>> movement(NS(**{**vars(view), "suppressed": True})) is None
+    True
     """
     base = view.plan_kpi.baseline
     if base is None or not available(view) or view.improvement == "neutral":
@@ -161,6 +171,14 @@ def change_phrase(view: KPIFacts) -> str:
     """How a KPI moved since its baseline, in words: ``up 45 since the baseline (to 312)``.
 
     Only for KPIs with a :func:`movement`.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> view = NS(plan_kpi=NS(baseline=NS(value=243.0)), improvement="decrease", unit="count",
+    ...           suppressed=False, value={"value": 306.0}.get)
+    >>> change_phrase(view)
+    'up 63 or 25.9% since the baseline, to 306'
     """
     base = view.plan_kpi.baseline.value
     value = float(view.value("value"))
@@ -208,7 +226,18 @@ def forecast_phrase(f: Forecast) -> str:
 
 
 def direction(views: list[KPIFacts]) -> tuple[str, int, int, int]:
-    """``(word, better, worse, counted)`` for a set of KPIs by the direction rule."""
+    """``(word, better, worse, counted)`` for a set of KPIs by the direction rule.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> view = NS(plan_kpi=NS(baseline=NS(value=243.0)), improvement="decrease", unit="count",
+    ...           suppressed=False, value={"value": 306.0}.get)
+    >>> direction([view])
+    ('getting worse', 0, 1, 1)
+    >>> direction([])[0]
+    'not yet measurable against a baseline'
+    """
     moves = [m for m in (movement(v) for v in views) if m is not None]
     better = sum(m > 0 for m in moves)
     worse = sum(m < 0 for m in moves)
