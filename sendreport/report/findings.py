@@ -101,11 +101,25 @@ def actions_finding(pack: PackFacts) -> str:
     )
 
 
+def family_voice_measures(pack: PackFacts) -> set[str]:
+    """Ids of the measures that are family voice (SPEC 4.5 ``kind: family_voice``).
+
+    Data without a ``kind`` column name their surveys in ``source``.
+    """
+    m = pack.tables.get("measures")
+    if m is None or m.empty:
+        return set()
+    if "kind" in m:
+        mask = m["kind"].astype(str).str.lower() == "family_voice"
+    else:
+        mask = m["source"].astype(str).str.lower().str.contains("survey|forum|famil")
+    return set(m.loc[mask, "measure_id"].astype(str))
+
+
 def voice_vs_data(pack: PackFacts) -> str | None:
     """Say whether family survey measures and case data moved the same way since baseline."""
-    survey = [
-        v for v in pack.views if v.plan_kpi.id in pack.measure_titles and movement(v) is not None
-    ]
+    voice = family_voice_measures(pack)
+    survey = [v for v in pack.views if v.plan_kpi.id in voice and movement(v) is not None]
     case = [
         v
         for v in pack.views
