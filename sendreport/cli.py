@@ -86,6 +86,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from sendreport.csvsafe import free_text_problems
     from sendreport.params import read_params
     from sendreport.plan import load_plan
     from sendreport.validation import format_quality, load_data
@@ -97,6 +98,8 @@ def _validate(args: argparse.Namespace) -> int:
         **params.load_options(),
     )
     print(format_quality(loaded))
+    for line in free_text_problems(loaded.tables):
+        print(f"warning: {line}")
     print(f"{args.params}: params, plan and data are fit to run.")
     return 0
 
