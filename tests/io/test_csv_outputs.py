@@ -117,7 +117,7 @@ def test_validate_reports_formula_and_name_like_services_without_showing_them(tm
         )
     )
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "sendreport"), "validate", str(tmp_path / "params.yaml")],
+        [Path(sys.executable).parent / "sendreport", "validate", tmp_path / "params.yaml"],
         capture_output=True,
         text=True,
         timeout=300,

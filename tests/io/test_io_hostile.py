@@ -93,7 +93,7 @@ def test_a_fifo_is_refused_without_hanging(tmp_path):
     reader.start()
     reader.join(10)
     if reader.is_alive():  # unblock the reader before failing
-        with open(path, "wb"):
+        with path.open("wb"):
             pass
         pytest.fail("read_table blocked on a FIFO")
     err = result["error"]
