@@ -2,44 +2,75 @@
 
 The runner executes the notebook, renders the HTML and the PDF, and before it
 writes anything to the output folder calls ``check_outputs``: the executed
-notebook, the HTML and the PDF text are scanned for
+notebook, the HTML, every PDF whole (``check_pdf``: page text, metadata, and no
+embedded file at all), the CSVs and the manifest are scanned for
 
 - every value of an identifier column of the input tables (``person_id``,
   ``request_id``, ``review_id``, ``referral_id`` and any other column ending in
-  ``_id``, except ``NON_PERSONAL_ID_COLUMNS`` such as ``measure_id``);
-- every date of birth, in the forms a report prints (``2015-03-01``,
-  ``01/03/2015``, ``1/3/2015``, ``01-03-2015``, ``1.3.2015``, ``1 March 2015``,
-  ``1 Mar 2015``, ``1st March 2015``, ``March 1, 2015``); day-first only, as
-  the packs are British;
-- NHS numbers (10 digits, run together or spaced 3-3-4 with spaces or
-  hyphens, with a valid modulus 11 check digit) and UPNs (a check letter, 11
-  digits and a digit or letter, with a valid DfE check letter).
+  ``_id``, except ``NON_PERSONAL_ID_COLUMNS`` such as ``measure_id``), and
+  identifiers given by kind (``extra``: a SEN2 return's UPNs, ULNs and
+  postcodes, an ``exclude`` file's ids);
+- people's names, when a table has a name column (``NAME_COLUMNS``) or names
+  are given (``names``): a name of two or more words as written, forename
+  and surname, and surname first, each word capitalised in the text (or in
+  capitals), so that ``to mark young people`` is not ``Mark Young``;
+- every date of birth, in the forms people write and reports print
+  (``2015-03-01``, ``2015/03/01``, ``20150301``, ``01/03/2015``, ``1/3/2015``,
+  ``01/03/15``, ``01-03-2015``, ``1.3.2015``, ``1 March 2015``, ``1 Mar 2015``,
+  ``01-Mar-2015``, ``01-Mar-15``, ``1st of March 2015``, ``March 1, 2015``,
+  ``01032015``); day-first only, as the packs are British, and ISO text year
+  first, in the input tables as in the outputs;
+- NHS numbers (10 digits with a valid modulus 11 check digit: run together,
+  also into letters as in ``NHS9434765919``, or spaced 3-3-4 or 2-2-2-2-2 with
+  one kind of separator) and UPNs (a check letter, 11 digits and a digit or
+  letter, with a valid DfE check letter; run together or in groups of three
+  or more).
+
+Before matching, text is made plain: HTML entities decoded, Unicode
+normalised (NFKC: no-break and other spaces become spaces, full-width digits
+ASCII digits), dashes of every kind read as hyphens and invisible characters
+(zero-width spaces, soft hyphens) dropped. Then any run of up to three
+``SEPARATORS`` (spaces, tabs, dots, commas, hyphens, underscores, apostrophes),
+or none, may stand where two runs of an identifier's letters and digits meet:
+``REQ-2023-000117`` is found as ``REQ 2023 000117``, ``REQ–2023–000117`` and
+``REQ2023000117``.
+
+The free-text codes of the input tables (``FREE_TEXT_CODES``, such as
+``referrals.service``) reach the outputs as written, so ``scan_codes`` checks
+each against every identifier, however short, and scans it as text.
 
 A hit raises ``DisclosureError`` (exit code 3) naming the kind of value and
 where it was (``notebook cell 12 output``, ``injected parameters``,
-``report.html``, ``report.pdf page 3``), never the value.
+``report.html``, ``report.pdf page 3``, ``report.pdf``, ``manifest.json``),
+never the value.
 
 How false positives are kept out
 --------------------------------
-- Identifiers match whole tokens only. Text and identifiers are both cut into
+- Identifiers match whole runs only. Text and identifiers are both cut into
   runs of letters and runs of digits (``P0001`` is ``P`` + ``0001``); an
   identifier matches where its runs appear in order, case-insensitively, with
-  the same separators between them, and not glued to a letter or digit on
-  either side (``P00012`` and ``AP0001`` do not match ``P0001``; ``REQ-P0001``
-  and ``(P0001)`` do). Matching is a dictionary look-up per token, so tens of
-  thousands of identifiers cost no more than a few.
+  nothing but separators between them and separators only where its own runs
+  meet (``P0001`` is not found as ``P00 01``), starting and ending where a run
+  of the text does (``P00012`` and ``AP0001`` do not match ``P0001``;
+  ``REQ-P0001``, ``(P0001)`` and ``P0001A`` do). Matching is a dictionary
+  look-up per run, so tens of thousands of identifiers cost no more than a few.
 - Identifier values too short or too generic to scan safely are not scanned
   but counted in ``Identifiers.unscanned`` and reported in a warning: numbers
   of fewer than ``MIN_DIGITS`` digits (they would match counts and years),
   words of fewer than ``MIN_LETTERS`` letters, mixed codes of fewer than
-  ``MIN_CHARACTERS`` letters and digits, and placeholders such as ``unknown``.
+  ``MIN_CHARACTERS`` letters and digits, placeholders such as ``unknown``, and
+  names of one word or fewer than ``MIN_NAME_LETTERS`` letters.
+- Five pairs of digits count as an NHS number only when they stand alone, not
+  inside a longer row of figures; long hexadecimal runs (sha256 digests in the
+  provenance and manifest) are not read for NHS numbers, UPNs or dates.
 - A report prints dates of its own: the period bounds, the reference date, the
   plan's due dates, evidence and intervention dates. With thousands of
   children, most calendar dates of the last twenty years are somebody's date
   of birth, so those dates must be passed as ``allowed``; a date of birth that
   equals an allowed date is not looked for (and the warning says how many
   were skipped). ``allowed`` may also hold other strings the report prints on
-  purpose; an identifier, NHS number or UPN equal to one is not reported.
+  purpose (the plan's owners, if a child shares a name with one); an
+  identifier, name, NHS number or UPN equal to one is not reported.
 - Base64 data (embedded images) is skipped; image alt text is scanned.
 
 ``scrub_notebook`` then keeps only the report's own display outputs in the
@@ -929,6 +960,8 @@ def _identifier_hits(text: str, identifiers: Identifiers, allowed: _Allowed) -> 
             if entries is None or key in allowed.keys:
                 continue
             kind = next((kind for id_seps, kind in entries if id_seps.issuperset(seps)), None)
+            if kind == NAME and not all(text[runs[t][0]].isupper() for t in range(i, j + 1)):
+                continue  # "mark young people" is not Mark Young
             if kind is not None:
                 yield kind
                 break

@@ -319,3 +319,9 @@ def test_free_text_codes_are_checked_against_identifiers_and_names():
         NHS_NUMBER: 1,
     }
     assert {f.where for f in scan_codes(ids)} == {"input codes (referrals.service)"}
+
+
+def test_names_are_looked_for_capitalised_only():
+    ids = collect_identifiers({}, names=[("Mark", "Young"), ("Grace", "Hill")])
+    text = "Actions to mark young people's progress; by grace hill walks. MARK YOUNG, Grace Hill"
+    assert kinds(scan_text(text, ids, where="p")) == {NAME: 2}
