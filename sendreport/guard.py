@@ -94,8 +94,11 @@ import pandas as pd
 
 from sendreport.errors import DisclosureError, SendReportWarning
 
-IDENTIFIER_COLUMNS = ("person_id", "request_id", "review_id", "referral_id")
-"""Identifier columns of the input tables; any other column ending ``_id`` is one too."""
+IDENTIFIER_COLUMNS = (
+    "person_id", "request_id", "review_id", "referral_id",
+    "upn", "former_upn", "uln", "nhs_number", "nhs_no", "postcode", "unique_learner_number",
+)
+"""Identifier columns of the input tables (any case); any other column ending ``_id`` is one too."""
 
 NON_PERSONAL_ID_COLUMNS = frozenset({"measure_id", "kpi_id", "priority_area_id", "action_id"})
 """Columns ending ``_id`` that name things the report prints, not people or cases."""
@@ -304,7 +307,9 @@ def collect_identifiers(
             lower = name.casefold()
             if lower in DATE_OF_BIRTH_COLUMNS:
                 builder.dobs |= _dates(table[column])
-            elif (name in IDENTIFIER_COLUMNS or name.endswith("_id")) and name not in exclude:
+            elif (
+                lower in IDENTIFIER_COLUMNS or lower.endswith("_id")
+            ) and name not in exclude and lower not in exclude:
                 builder.add_all(f"identifier ({name})", _distinct_strings(table[column]))
             elif any(lower in columns for columns in NAME_COLUMNS.values()):
                 part = next(k for k, columns in NAME_COLUMNS.items() if lower in columns)

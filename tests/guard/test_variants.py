@@ -325,3 +325,17 @@ def test_names_are_looked_for_capitalised_only():
     ids = collect_identifiers({}, names=[("Mark", "Young"), ("Grace", "Hill")])
     text = "Actions to mark young people's progress; by grace hill walks. MARK YOUNG, Grace Hill"
     assert kinds(scan_text(text, ids, where="p")) == {NAME: 2}
+
+
+def test_upn_uln_and_postcode_columns_are_identifiers_whatever_their_case():
+    table = pd.DataFrame(
+        {"UPN": ["B801200005001"], "ULN": ["1234567890"], "Postcode": ["AB1 2CD"]}
+    )
+    ids = collect_identifiers({"sen2": table})
+    found = kinds(scan_text("B801200005001 1234567890 AB1 2CD", ids, where="p"))
+    assert found == {
+        "identifier (UPN)": 1,
+        "identifier (ULN)": 1,
+        "identifier (Postcode)": 1,
+        UPN: 1,  # the pattern finds it as well
+    }
