@@ -142,7 +142,10 @@ _MONTHS = {
     for name in (full, full[:3], "sept" if number == 9 else full)
 }
 _ORD = r"(?:st|nd|rd|th)?"
-_MONTH = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + ")"
+_MONTH = (
+    "(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    "|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 _DATE = re.compile(
     rf"""
     (?<!\d)(?P<y1>\d{{4}})(?P<s1>[-/. ])(?P<m1>\d{{1,2}})(?P=s1)(?P<d1>\d{{1,2}})(?!\d)
@@ -903,20 +906,17 @@ def _normalise(text: str) -> str:
     """Unicode forms people type, made plain: spaces, digits, dashes, invisible characters."""
     if text.isascii():
         return text
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(
-        ch if ch.isascii() or unicodedata.category(ch) != "Cf" else ""
-        for ch in text
-    ) if any(unicodedata.category(ch) == "Cf" for ch in text if not ch.isascii()) else text
-    text = text.translate(_TO_ASCII)
-    if any(ch.isdigit() and not ch.isascii() for ch in text):
-        text = "".join(
-            str(unicodedata.decimal(ch, ch)) if ch.isdigit() and not ch.isascii() else ch
-            for ch in text
-        )
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).translate(_TO_ASCII)
+    if _OTHER_DIGIT.search(text):
+        text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group())), text)
     return _UNICODE_SPACE.sub(" ", text)
 
 
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]"
+)
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
 _UNICODE_SPACE = re.compile(r"[^\S\t\n\r\f\v ]")
 
 
