@@ -156,7 +156,7 @@ _DATE = re.compile(
       (?P<y3>\d{{4}}|\d{{2}})(?!\d)
     | (?<![^\W\d_])(?P<b4>{_MONTH})(?![^\W\d_])\.?[\s\-]+(?P<d4>\d{{1,2}}){_ORD},?\s+
       (?P<y4>\d{{4}})(?!\d)
-    | (?<!\d)(?P<c6>\d{{8}})(?!\d)
+    | (?<!\d)(?<!\d\.)(?P<c6>\d{{8}})(?!\.?\d)
     """,
     re.VERBOSE | re.IGNORECASE,
 )
@@ -504,6 +504,10 @@ def _nhs_numbers(text: str) -> Iterable[tuple[str, str]]:
                     continue
                 if grouping == (2, 2, 2, 2, 2) and (start > 0 or end < len(groups)):
                     continue  # a row of two-digit figures, not an NHS number
+                if (start > 0 and seps[start - 1] == ".") or (
+                    end < len(groups) and seps[end - 1] == "."
+                ):
+                    continue  # the digits of a decimal number such as 0.9434765919
                 digits = "".join(groups[start:end])
                 if is_nhs_number(digits):
                     written = groups[start] + "".join(

@@ -339,3 +339,11 @@ def test_upn_uln_and_postcode_columns_are_identifiers_whatever_their_case():
         "identifier (Postcode)": 1,
         UPN: 1,  # the pattern finds it as well
     }
+
+
+def test_decimal_figures_are_not_nhs_numbers_or_dates_of_birth():
+    ids = collect_identifiers({"requests": pd.DataFrame({"date_of_birth": ["2014-07-19"]})})
+    text = "value 41.20140719, lpl 0.9434765919 and 9434765919.5; upl 20140719.25"
+    assert scan_text(text, ids, where="kpis.csv") == []
+    found = kinds(scan_text("NHS 9434765919. Born 20140719.", ids, where="p"))
+    assert found == {NHS_NUMBER: 1, DATE_OF_BIRTH: 1}
