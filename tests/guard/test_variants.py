@@ -347,3 +347,8 @@ def test_decimal_figures_are_not_nhs_numbers_or_dates_of_birth():
     assert scan_text(text, ids, where="kpis.csv") == []
     found = kinds(scan_text("NHS 9434765919. Born 20140719.", ids, where="p"))
     assert found == {NHS_NUMBER: 1, DATE_OF_BIRTH: 1}
+
+
+def test_rows_of_a_table_of_years_are_not_dates_of_birth():
+    ids = collect_identifiers({"requests": pd.DataFrame({"date_of_birth": ["2019-10-12"]})})
+    assert scan_text("Year Plans Late\n2019 10 12\n12 10 2019", ids, where="p") == []
