@@ -977,8 +977,14 @@ def _identifier_hits(text: str, identifiers: Identifiers, allowed: _Allowed) -> 
 
 
 def _dates_in_text(text: str) -> Iterable[tuple[dt.date, ...]]:
-    """Yield the date (or the possible dates, for a two-digit year) of each date in text."""
-    for m in _DATE.finditer(text):
+    """Yield the date (or the possible dates, for a two-digit year) of each date in text.
+
+    Matches may overlap: in ``of 24 January 10, 2004`` both ``24 January 10``
+    and ``January 10, 2004`` are read.
+    """
+    position = 0
+    while (m := _DATE.search(text, position)) is not None:
+        position = m.start() + 1
         g = m.groupdict()
         if g["y1"]:
             candidates = [(g["y1"], g["m1"], g["d1"])]

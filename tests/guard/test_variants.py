@@ -352,3 +352,9 @@ def test_decimal_figures_are_not_nhs_numbers_or_dates_of_birth():
 def test_rows_of_a_table_of_years_are_not_dates_of_birth():
     ids = collect_identifiers({"requests": pd.DataFrame({"date_of_birth": ["2019-10-12"]})})
     assert scan_text("Year Plans Late\n2019 10 12\n12 10 2019", ids, where="p") == []
+
+
+def test_a_date_after_a_number_is_read_even_where_another_reading_overlaps():
+    ids = collect_identifiers({"requests": pd.DataFrame({"date_of_birth": ["2004-01-10"]})})
+    found = kinds(scan_text("Page 3 of 24\nJanuary 10, 2004", ids, where="p"))
+    assert found == {DATE_OF_BIRTH: 1}
