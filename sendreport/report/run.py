@@ -223,6 +223,7 @@ def _with_excluded_rows(loaded) -> dict:
     """The validated tables and the rows validation excluded: both hold real children's ids."""
     tables = dict(loaded.tables)
     tables.update({f"{name} (excluded rows)": rows for name, rows in loaded.excluded.items()})
+    tables.update({f"{name} (personal data)": rows for name, rows in loaded.personal.items()})
     return tables
 
 

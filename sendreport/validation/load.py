@@ -9,7 +9,9 @@ are counted by table, column and rule in ``LoadedData.quality``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +19,14 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from sendreport.errors import DataValidationError
+from sendreport.errors import DataValidationError, SendReportWarning
 from sendreport.io import WINDOWS_1252, RawTable, read_table
 from sendreport.validation.convert import clean, convert, is_blank
 from sendreport.validation.schemas import RULE_SEPARATOR, TABLES, TableSpec, schema
+
+DATA_TABLES = (*TABLES, "sen2")
+"""Names ``data`` may use: the input tables, and ``sen2`` (a SEN2 return, SPEC 4.6)
+that fills ``requests`` and ``reviews``."""
 
 QUALITY_COLUMNS = ("table", "file", "column", "rule", "count")
 FAILURE_COLUMNS = ("table", "file", "column", "rule", "count", "example_rows")
@@ -54,12 +60,21 @@ class LoadedData:
         Table name to the rows that broke a rule (converted where they could
         be): no figure uses them, but the privacy guard looks for their
         identifiers in the outputs too.
+    sen2
+        For ``data: {sen2: ...}``, the :class:`~sendreport.sen2.Sen2Data` read:
+        its tidy tables (placements, needs, secondary need, ...) for analysis.
+    personal
+        Names, birth dates, postcodes, UPNs and ULNs read from a SEN2 return
+        only to build identifiers: never in a table, but the privacy guard
+        looks for every one of them (``*_id`` columns and ``date_of_birth``).
     """
 
     tables: dict[str, pd.DataFrame]
     quality: pd.DataFrame
     examples: pd.DataFrame = field(repr=False)
     excluded: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    sen2: object | None = field(default=None, repr=False)
+    personal: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         """Return the validated table ``name``."""
@@ -100,6 +115,9 @@ def load_data(
     data
         Table name (``requests``, ``reviews``, ``referrals``, ``measures``) to file
         path (``.csv``, ``.xlsx``, ``.parquet``). Every table is optional.
+        ``sen2`` (a SEN2 return's XML file or Blade CSV folder, or a list of
+        them, one per year) fills ``requests`` and ``reviews`` (SPEC 4.6); a
+        ``reviews`` file given too takes precedence for ``reviews``.
     columns
         Per table, local column name to canonical name, e.g.
         ``{"requests": {"Date Received": "received_date"}}``. Names match whatever
@@ -163,17 +181,8 @@ def load_data(
     excluded: dict[str, pd.DataFrame] = {}
     quality: list[dict] = []
     examples: list[dict] = []
-    for name, path in data.items():
-        if name not in TABLES or name in unusable:
-            continue
-        result = _load_table(
-            name, Path(path),
-            rename=options["columns"].get(name) or {},
-            recode=options["values"].get(name) or {},
-            date_format=options["date_format"].get(name),
-            header_row=options["header_row"].get(name, 1),
-            sheet=options["sheet"].get(name),
-        )
+    extra: dict = {}
+    for name, path, result in _results(data, options, unusable, extra):
         problems += result.problems
         failures += result.failures
         if result.frame is None:
@@ -206,7 +215,86 @@ def load_data(
         {"table": "str", "file": "str", "column": "str", "rule": "str", "count": "int64"}
     )
     example_frame = pd.DataFrame(examples, columns=["table", "column", "rule", "example_rows"])
-    return LoadedData(tables, quality_frame, example_frame.astype("str"), excluded)
+    return LoadedData(tables, quality_frame, example_frame.astype("str"), excluded,
+                      sen2=extra.get("sen2"), personal=extra.get("personal", {}))
+
+
+def _results(data: Mapping, options: dict, unusable: set,
+             extra: dict) -> Iterator[tuple[str, object, _Result]]:
+    """Load each table given, in order; a SEN2 return gives ``requests`` and ``reviews``."""
+    for name, path in data.items():
+        if name not in DATA_TABLES or name in unusable:
+            continue
+        if name == "sen2":
+            yield from _load_sen2(path, reviews_given="reviews" in data, extra=extra)
+            continue
+        yield name, path, _load_table(
+            name, Path(path),
+            rename=options["columns"].get(name) or {},
+            recode=options["values"].get(name) or {},
+            date_format=options["date_format"].get(name),
+            header_row=options["header_row"].get(name, 1),
+            sheet=options["sheet"].get(name),
+        )
+
+
+def _load_sen2(paths: object, *, reviews_given: bool,
+               extra: dict) -> Iterator[tuple[str, object, _Result]]:
+    """Read SEN2 returns and validate their canonical tables like any other input table."""
+    from sendreport.sen2 import read_returns
+
+    listed = list(paths) if isinstance(paths, (list, tuple)) else [paths]
+    label = Path(listed[0]) if len(listed) == 1 else Path(
+        ", ".join(Path(p).name for p in listed))
+    try:
+        sen2 = read_returns([Path(p) for p in listed])
+    except DataValidationError as err:
+        result = _Result(problems=str(err).splitlines())
+        result.failures.append(_failure("sen2", label, "", "unreadable_return"))
+        yield "requests", label, result
+        return
+    extra["sen2"] = sen2
+    extra["personal"] = {"sen2": sen2.personal}
+    if sen2.unrecognised:
+        listed_tags = ", ".join(f"{element}/{tag} ({n})"
+                                for (element, tag), n in sorted(sen2.unrecognised.items()))
+        warnings.warn(f"{label}: tags not recognised, not used: {listed_tags}",
+                      SendReportWarning, stacklevel=4)
+    for name, frame, lines in (("requests", sen2.requests, sen2.request_lines),
+                               ("reviews", sen2.reviews, sen2.review_lines)):
+        if name == "reviews" and reviews_given:
+            continue
+        spec = TABLES[name]
+        if name == "reviews":  # a return holds no review due dates
+            spec = dataclasses.replace(spec, columns={c: s for c, s in spec.columns.items()
+                                                      if c != "review_due_date"})
+        result = _Result()
+        raw = RawTable(frame=frame, row_numbers=np.asarray(lines, dtype="int64"), path=label)
+        _validate(raw, spec, {c: c for c in spec.columns}, {}, None, result)
+        if name == "requests":
+            _sen2_rules(sen2, result)
+        yield name, label, result
+
+
+def _sen2_rules(sen2, result: _Result) -> None:
+    """Add the return's own counts (historical chains, exports, exclusions) to ``requests``."""
+    extra_excluded = len(sen2.excluded)
+    for note in sen2.notes:
+        lines = np.asarray(sorted(note.lines), dtype="int64")
+        _count(result, note.column, note.rule, np.arange(len(lines)), lines)
+        if note.excludes:
+            result.exclusions.add(note.rule)
+    for (element, tag), n in sorted(sen2.unrecognised.items()):
+        result.quality.append((f"{element}/{tag}", "unrecognised_tag", n))
+    if extra_excluded:
+        result.quality = [
+            (c, r, n + extra_excluded if r in ("rows_read", "rows_excluded") else n)
+            for c, r, n in result.quality
+        ]
+        result.read += extra_excluded
+        result.excluded += extra_excluded
+        rows = sen2.excluded.drop(columns="rule")
+        result.excluded_rows = pd.concat([result.excluded_rows, rows], ignore_index=True)
 
 
 def _failure(table: str, path: object, column: str, rule: str, count: int = 0,
@@ -228,8 +316,12 @@ def _check_options(data: Mapping, options: dict, max_share: float) -> tuple[list
                 "not_a_mapping")
         return problems, failures
     for name in data:
-        if name not in TABLES:
-            problem("data", f"unknown table {name!r}; expected one of {known}", "unknown_table")
+        if name not in DATA_TABLES:
+            problem("data", f"unknown table {name!r}; expected one of {known}, sen2",
+                    "unknown_table")
+    if "sen2" in data and "requests" in data:
+        problem("data", "give requests or sen2, not both: a SEN2 return fills requests",
+                "sen2_and_requests", "requests")
     if not 0 <= max_share <= 1:
         problem("max_excluded_share", f"must be between 0 and 1, not {max_share!r}",
                 "out_of_range")
