@@ -123,7 +123,8 @@ def _read(path: Path, module: str) -> pd.DataFrame:
             "(rule: unreadable_file)") from None
     frame.columns = [ALIASES.get(str(c).strip().lower(), str(c).strip().lower())
                      for c in frame.columns]
-    frame = frame.apply(lambda s: s.str.strip()).replace("", None)
+    frame = frame.apply(lambda s: s.str.strip()).astype(object)
+    frame = frame.where(frame.ne(""), None)
     order = f"{module}orderseqcolumn"
     if order in frame.columns:
         rank = pd.to_numeric(frame[order], errors="coerce")
