@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-import pytest
 import pandas.testing as pdt
+import pytest
 
 from sendreport.metrics import compute_kpis, kpi_series
 from sendreport.synth._csv import write_csv

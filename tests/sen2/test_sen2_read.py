@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sen2_returns import person, sen2_xml
 
 from sendreport.errors import DataValidationError
 from sendreport.sen2 import read_returns
 from sendreport.validation import load_data
-from sen2_returns import person, sen2_xml
 
 REFUSED = ("<Requests><ReceivedDate>{y}-02-05</ReceivedDate><RYA>0</RYA>"
            "<RequestOutcomeDate>{y}-03-14</RequestOutcomeDate><RequestOutcome>N</RequestOutcome>"
