@@ -149,23 +149,27 @@ def combine(builders: list[ReturnBuilder], notes: list[Notes], files: list[Path]
         req = frames["requests"]
         req["_link"] = b.links
         req["_line"] = b.lines
+        b.links, b.lines = [], []
         req["_rule"] = [b.excluded.get(k) for k in range(len(req))]
         rename_person = {}
-        for pid, link in zip(req["person_id"], req["_link"], strict=True):
-            if link is not None:
-                rename_person[pid] = person_map.setdefault(link, pid)
+        for pid, link in zip(req["person_id"].tolist(), req["_link"].tolist(), strict=True):
+            if isinstance(link, str):
+                first = person_map.setdefault(link, pid)
+                if first != pid:
+                    rename_person[pid] = first
         rows_of.append({"frames": frames, "rename_person": rename_person, "index": i})
         unrecognised.update(notes[i].unrecognised)
         kept_notes.extend(b.notes.values())
     # Requests: the same request in several returns counted once (latest version kept).
     for position, entry in enumerate(rows_of):
         req = entry["frames"]["requests"]
-        people = req["person_id"].map(lambda p, m=entry["rename_person"]: m.get(p, p))
+        people = _renamed(req["person_id"], entry["rename_person"])
         who = req["_link"].where(req["_link"].notna(), people)
         rename_request = {}
         for rid, who_k, received, start, hist, rule in zip(
-                req["request_id"], who, req["received_date"], req["named_plan_start_date"],
-                req["is_historical"], req["_rule"], strict=True):
+                req["request_id"].tolist(), who.tolist(), req["received_date"].tolist(),
+                req["named_plan_start_date"].tolist(), req["is_historical"].tolist(),
+                req["_rule"].tolist(), strict=True):
             received = received if isinstance(received, str) else None
             start = start if isinstance(start, str) else None
             if isinstance(rule, str):
@@ -190,20 +194,20 @@ def combine(builders: list[ReturnBuilder], notes: list[Notes], files: list[Path]
     for position, entry in enumerate(rows_of):
         frames = entry["frames"]
         for name, frame in frames.items():
-            frame = frame.copy()
-            frame["person_id"] = frame["person_id"].map(
-                lambda p, m=entry["rename_person"]: m.get(p, p))
-            frame["request_id"] = frame["request_id"].map(
-                lambda r, m=entry["rename_request"]: m.get(r, r))
+            frame["person_id"] = _renamed(frame["person_id"], entry["rename_person"])
+            frame["request_id"] = _renamed(frame["request_id"], entry["rename_request"])
             if name == "requests":
                 bad = frame["_rule"].notna()
                 excluded_parts.append(frame[bad])
                 frame = frame[~bad]
-            if name != "reviews":  # a review stays: each return holds a plan's latest one
-                keep = frame["request_id"].map(lambda r, p=position: latest.get(r, p) == p)
-                frame = frame[keep.astype(bool)]
+            if name != "reviews" and len(rows_of) > 1:  # reviews: a plan's latest in each
+                where = frame["request_id"].map(latest)
+                frame = frame[(where.isna() | where.eq(position)).to_numpy()]
             parts.setdefault(name, []).append(frame)
-    tidy = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    tidy = {name: frames[0].reset_index(drop=True) if len(frames) == 1
+            else pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    parts.clear()
+    rows_of.clear()
     reviews = tidy["reviews"]
     if len(reviews):
         reviews["review_id"] = reviews["request_id"] + "-AR" + reviews["return_year"].astype(str)
@@ -214,15 +218,21 @@ def combine(builders: list[ReturnBuilder], notes: list[Notes], files: list[Path]
     excluded = (pd.concat(excluded_parts, ignore_index=True) if excluded_parts
                 else pd.DataFrame(columns=[*CANONICAL_REQUESTS, "_rule", "_line"]))
     excluded = excluded.reindex(columns=[*CANONICAL_REQUESTS, "_rule", "_line"])
+    reviews_raw = tidy["reviews"].reindex(columns=list(CANONICAL_REVIEWS))
     public = {name: frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
               for name, frame in tidy.items()}
     personal = personal_frame([row for b in builders for row in b.personal])
+    for b in builders:
+        b.personal = []
+    tables = typed(public)
+    del public, tidy
+    release_memory()
     return Sen2Data(
-        tables=typed(public),
+        tables=tables,
         requests=canonical.drop(columns="_line").reset_index(drop=True),
-        reviews=tidy["reviews"].reindex(columns=list(CANONICAL_REVIEWS)),
+        reviews=reviews_raw,
         request_lines=[int(x) for x in canonical["_line"]],
-        review_lines=[0] * len(tidy["reviews"]),
+        review_lines=[0] * len(reviews_raw),
         excluded=excluded.rename(columns={"_rule": "rule"}).drop(columns="_line"),
         notes=_merge_notes(kept_notes, excluded),
         unrecognised=unrecognised,
@@ -253,3 +263,21 @@ def _same_reviews_once(reviews: pd.DataFrame) -> pd.DataFrame:
         later = reviews[dated].duplicated([*plan, column], keep="last")
         reviews = reviews.drop(index=later[later].index)
     return reviews.reset_index(drop=True)
+
+
+def _renamed(ids: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    """Replace the ids ``mapping`` names; the rest stay."""
+    if not mapping:
+        return ids
+    new = ids.map(mapping)
+    return new.where(new.notna(), ids)
+
+
+def release_memory() -> None:
+    """Give memory freed by the copies made here back to the system (Arrow keeps it pooled)."""
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()

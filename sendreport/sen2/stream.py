@@ -52,10 +52,36 @@ def local_name(tag: str) -> str:
     >>> local_name("{urn:x}SENsetting"), local_name("WPB")
     ('sensetting', 'wbp')
     """
-    if tag[:1] == "{":
-        tag = tag.rpartition("}")[2]
-    key = tag.lower()
-    return ALIASES.get(key, key)
+    key = _CACHE.get(tag)
+    if key is None:
+        local = tag.rpartition("}")[2] if tag[:1] == "{" else tag
+        key = ALIASES.get(local.lower(), local.lower())
+        if len(_CACHE) < 10_000:
+            _CACHE[tag] = key
+    return key
+
+
+_SPELLING = re.compile(r"<((?:[\w.-]+:)?(?:person|header))[\s/>]", re.IGNORECASE)
+_CACHE: dict[str, str] = {}
+_TEXT: dict[str, str] = {}
+_PERSONAL = frozenset({"surname", "forename", "personbirthdate", "postcode", "upn",
+                       "uniquelearnernumber"})
+
+
+def spellings(path: Path) -> list[str]:
+    """The spellings of ``Person`` and ``Header`` in the file's first MiB (namespace aside).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "r.xml"
+    >>> _ = p.write_text("<Message><HEADER/><Persons><person></person></Persons></Message>")
+    >>> spellings(p)
+    ['HEADER', 'person']
+    """
+    with path.open("rb") as fh:
+        head = fh.read(PROLOG_LIMIT).decode("utf-8", errors="replace")
+    return sorted({m.group(1).rpartition(":")[2] for m in _SPELLING.finditer(head)})
 
 
 def refuse_doctype(path: Path) -> str:
@@ -125,9 +151,13 @@ def read_xml(path: Path, on_header: Callable[[dict, int], None],
             f"{path}: not a SEN2 return: its root element is {root_name!r}, not 'Message' "
             "(rule: not_sen2)")
     header_seen = False
+    found = spellings(path)
+    # Only the elements handled here come back to Python: much faster on large files.
+    # A Person spelled otherwise later in the file is reported as unrecognised.
+    tags = [f"{{*}}{t}" for t in {*found, root_name.rpartition(":")[2]}] if found else None
     context = etree.iterparse(
-        str(path), events=("end",), resolve_entities=False, no_network=True, load_dtd=False,
-        huge_tree=False, remove_comments=True, remove_pis=True,
+        str(path), events=("end",), tag=tags, resolve_entities=False, no_network=True,
+        load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
     )
     try:
         for _, elem in context:
@@ -191,14 +221,20 @@ def _header(elem, notes: Notes) -> dict:
 def _record(elem, kind: str, notes: Notes) -> Record:
     fields, children = TREE[kind]
     out: Record = {"_line": elem.sourceline}
-    lines = notes.tag_lines
+    lines, cache, texts = notes.tag_lines, _CACHE, _TEXT
     for child in elem:
         tag = child.tag
-        key = local_name(tag)
+        key = cache.get(tag) or local_name(tag)
         if key in fields:
             text = child.text
-            if text is not None:
-                text = text.strip() or None
+            if text:
+                text = text.strip()
+                if not text:
+                    text = None
+                elif key not in _PERSONAL:
+                    text = texts.setdefault(text, text)
+            else:
+                text = None
             out[key] = text
             if key not in lines:
                 lines[key] = child.sourceline or 0

@@ -115,7 +115,7 @@ class ReturnBuilder:
     def __init__(self, source: str):
         self.source = source
         self.header: Header | None = None
-        self.rows: dict[str, list[dict]] = {name: [] for name in COLUMNS}
+        self.rows: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
         self.personal: list[tuple] = []
         self.links: list[str | None] = []  # one per request row, in row order
         self.lines: list[int] = []  # one per request row
@@ -187,6 +187,9 @@ class ReturnBuilder:
         if len(plans) > 1:
             self._check_plans(plans)
 
+    def _add(self, table: str, row: dict) -> None:
+        self.rows[table].append(tuple(row[c] for c in COLUMNS[table]))
+
     def _note(self, column: str, rule: str, line: int, *, excludes: bool = False) -> None:
         note = self.notes.setdefault((column, rule), Note(column, rule, excludes=excludes))
         note.lines.append(line)
@@ -251,7 +254,7 @@ class ReturnBuilder:
         primary = next((t for rank, t in needs if rank == "1"), None)
         secondary = next((t for rank, t in needs if rank == "2"), None)
         year = header.year
-        self.rows["requests"].append({
+        self._add("requests", {
             "request_id": request_id, "person_id": person_id, "received_date": received,
             "request_outcome": request_outcome, "request_outcome_date": ro_date,
             "assessment_outcome": assessment_outcome, "assessment_outcome_date": ao_date,
@@ -274,11 +277,11 @@ class ReturnBuilder:
             "la_code": header.la_code,
         })
         for rank, sen_type in needs:
-            self.rows["needs"].append({"request_id": request_id, "person_id": person_id,
+            self._add("needs", {"request_id": request_id, "person_id": person_id,
                                        "sen_type": sen_type, "rank": rank, "return_year": year})
         if any(active.get(tag) for tag in _REVIEW_TAGS):
             outcome = (active.get("reviewoutcome") or "").upper()
-            self.rows["reviews"].append({
+            self._add("reviews", {
                 "review_id": f"{request_id}-AR", "request_id": request_id,
                 "person_id": person_id, "review_meeting_date": active.get("reviewmeeting"),
                 "review_decision_date": active.get("lastreview"),
@@ -290,7 +293,7 @@ class ReturnBuilder:
                 "transfer_in_la": active.get("transferla"), "return_year": year,
             })
         for seq, p in enumerate(active.get("placementdetail", ()), start=1):
-            self.rows["placements"].append({
+            self._add("placements", {
                 "request_id": request_id, "person_id": person_id, "placement_seq": seq,
                 "urn": p.get("urn"), "ukprn": p.get("ukprn"), "sen_setting": p.get("sensetting"),
                 "sen_setting_other": p.get("sensettingother"),
@@ -302,7 +305,7 @@ class ReturnBuilder:
                 "attendance_pattern": p.get("attendancepattern"), "return_year": year,
             })
         for p in plan.get("plandetail", ()):
-            self.rows["named_settings"].append({
+            self._add("named_settings", {
                 "request_id": request_id, "person_id": person_id, "urn": p.get("urn"),
                 "ukprn": p.get("ukprn"), "sen_setting": p.get("sensetting"),
                 "sen_setting_other": p.get("sensettingother"),
@@ -372,17 +375,20 @@ def personal_frame(rows: list[tuple]) -> pd.DataFrame:
     }).drop_duplicates(ignore_index=True)
 
 
-def as_frames(rows: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
-    """Build the tidy tables from row dicts, text kept as read (dates as ISO text)."""
-    return {name: pd.DataFrame.from_records(rows[name], columns=list(cols))
-            for name, cols in COLUMNS.items()}
+def as_frames(rows: dict[str, list[tuple]]) -> dict[str, pd.DataFrame]:
+    """Build the tidy tables from row tuples (emptying ``rows``), text as read (ISO dates)."""
+    out = {}
+    for name, cols in COLUMNS.items():
+        data, rows[name] = rows[name], []  # each table's rows freed once it is a frame
+        out[name] = pd.DataFrame(data or None, columns=list(cols), dtype=object)
+        del data
+    return out
 
 
 def typed(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Return the tidy tables with dates as ``datetime64`` and 1/0 flags as ``bool``."""
     out = {}
     for name, frame in frames.items():
-        frame = frame.copy()
         for column in DATE_COLUMNS.get(name, ()):
             frame[column] = pd.to_datetime(frame[column].astype("str").str[:10],
                                            errors="coerce", format="%Y-%m-%d")
@@ -392,6 +398,9 @@ def typed(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                 text = values.astype("str").str.strip().str.casefold()
                 values = text.isin(codes.TRUE_FLAGS)
             frame[column] = values.astype(bool)
+        for column in frame.columns:
+            if frame[column].dtype == object:
+                frame[column] = frame[column].astype("str")
         out[name] = frame
     return out
 

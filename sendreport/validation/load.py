@@ -61,8 +61,10 @@ class LoadedData:
         be): no figure uses them, but the privacy guard looks for their
         identifiers in the outputs too.
     sen2
-        For ``data: {sen2: ...}``, the :class:`~sendreport.sen2.Sen2Data` read:
-        its tidy tables (placements, needs, secondary need, ...) for analysis.
+        For ``data: {sen2: ...}``, the return's tidy tables by name
+        (``requests`` with secondary need, request source, mediation and
+        tribunal flags, exports and transfers; ``reviews``, ``placements``,
+        ``needs``, ``named_settings``), for analysis.
     personal
         Names, birth dates, postcodes, UPNs and ULNs read from a SEN2 return
         only to build identifiers: never in a table, but the privacy guard
@@ -73,7 +75,7 @@ class LoadedData:
     quality: pd.DataFrame
     examples: pd.DataFrame = field(repr=False)
     excluded: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
-    sen2: object | None = field(default=None, repr=False)
+    sen2: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     personal: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
@@ -216,7 +218,7 @@ def load_data(
     )
     example_frame = pd.DataFrame(examples, columns=["table", "column", "rule", "example_rows"])
     return LoadedData(tables, quality_frame, example_frame.astype("str"), excluded,
-                      sen2=extra.get("sen2"), personal=extra.get("personal", {}))
+                      sen2=extra.get("sen2", {}), personal=extra.get("personal", {}))
 
 
 def _results(data: Mapping, options: dict, unusable: set,
@@ -241,7 +243,7 @@ def _results(data: Mapping, options: dict, unusable: set,
 def _load_sen2(paths: object, *, reviews_given: bool,
                extra: dict) -> Iterator[tuple[str, object, _Result]]:
     """Read SEN2 returns and validate their canonical tables like any other input table."""
-    from sendreport.sen2 import read_returns
+    from sendreport.sen2.read import read_returns, release_memory
 
     listed = list(paths) if isinstance(paths, (list, tuple)) else [paths]
     label = Path(listed[0]) if len(listed) == 1 else Path(
@@ -253,7 +255,7 @@ def _load_sen2(paths: object, *, reviews_given: bool,
         result.failures.append(_failure("sen2", label, "", "unreadable_return"))
         yield "requests", label, result
         return
-    extra["sen2"] = sen2
+    extra["sen2"] = sen2.tables
     extra["personal"] = {"sen2": sen2.personal}
     if sen2.unrecognised:
         listed_tags = ", ".join(f"{element}/{tag} ({n})"
@@ -273,7 +275,10 @@ def _load_sen2(paths: object, *, reviews_given: bool,
         _validate(raw, spec, {c: c for c in spec.columns}, {}, None, result)
         if name == "requests":
             _sen2_rules(sen2, result)
+        del raw
         yield name, label, result
+    sen2.requests = sen2.reviews = None  # validated: the text copies are no longer needed
+    release_memory()
 
 
 def _sen2_rules(sen2, result: _Result) -> None:

@@ -74,7 +74,7 @@ def test_same_request_in_two_years_counted_once(synthetic):
 
 def test_historical_chains_and_transfers_stay_out_of_activity(synthetic):
     sen2 = synthetic["loaded"]
-    tidy = sen2.sen2.tables["requests"]
+    tidy = sen2.sen2["requests"]
     historical = tidy[tidy["is_historical"]]
     assert len(historical) > 1000
     assert historical["transfer_in_la"].eq("888").sum() > 0

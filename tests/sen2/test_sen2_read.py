@@ -76,7 +76,7 @@ def test_2024_shape_review_meeting_and_outcome(write_xml):
     assert reviews[["review_meeting_date", "review_decision_date"]].values.tolist() == [
         [pd.Timestamp("2023-09-01"), pd.Timestamp("2023-09-20")]]
     assert reviews["review_outcome"].tolist() == ["amend"]
-    assert loaded.sen2.tables["placements"]["residential"].tolist() == ["B"]
+    assert loaded.sen2["placements"]["residential"].tolist() == ["B"]
     assert len(loaded["requests"]) == 1  # the historical chain is not a request of the year
 
 
@@ -161,7 +161,7 @@ def test_unrecognised_tags_reported_aliases_and_case_matched(write_xml):
     path = write_xml(text)
     with pytest.warns(UserWarning, match="person/Favourite"):
         loaded = load_data({"sen2": path})
-    placements = loaded.sen2.tables["placements"]
+    placements = loaded.sen2["placements"]
     assert placements[["sen_setting", "work_based"]].values.tolist() == [["OLA", "T"]]
     assert loaded["requests"]["primary_need"].tolist() == ["SLCN"]
     quality = loaded.quality
@@ -217,7 +217,7 @@ def test_export_and_withdrawal_without_date(write_xml):
     assert r["request_outcome"].tolist() == ["withdrawn", "withdrawn"]
     assert r["request_outcome_date"].tolist() == [pd.Timestamp("2023-03-01"),
                                                   pd.Timestamp("2023-05-01")]
-    exported = loaded.sen2.tables["requests"]["exported_to_la"]
+    exported = loaded.sen2["requests"]["exported_to_la"]
     assert exported.iloc[0] == "888" and pd.isna(exported.iloc[1])
 
 
