@@ -23,8 +23,6 @@ from sendreport.sen2.stream import Notes, read_xml
 from sendreport.sen2.tables import (
     Note,
     ReturnBuilder,
-    as_frames,
-    personal_frame,
     typed,
 )
 
@@ -120,6 +118,25 @@ def read_returns(paths: str | Path | Sequence[str | Path]) -> Sen2Data:
     ------
     DataValidationError
         Listing every return that cannot be read (exit code 2).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "sen2.xml"
+    >>> _ = path.write_text(
+    ...     "<Message><Header><CollectionDetails><Collection>SEN2</Collection>"
+    ...     "<Year>2025</Year></CollectionDetails><Source><LEA>999</LEA></Source></Header>"
+    ...     "<Persons><Person><UPN>A999000000001</UPN><Requests>"
+    ...     "<ReceivedDate>2024-02-05</ReceivedDate><RequestOutcome>N</RequestOutcome>"
+    ...     "<RequestOutcomeDate>2024-03-14</RequestOutcomeDate></Requests>"
+    ...     "<Requests><RequestOutcome>H</RequestOutcome></Requests></Person></Persons>"
+    ...     "</Message>")
+    >>> data = read_returns(path)
+    >>> data.requests[["request_id", "request_outcome", "request_outcome_date"]]
+         request_id request_outcome request_outcome_date
+    0  999-2025-1-1      not_assess           2024-03-14
+    >>> data.tables["requests"]["is_historical"].tolist()
+    [False, True]
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -145,11 +162,8 @@ def combine(builders: list[ReturnBuilder], notes: list[Notes], files: list[Path]
     rows_of: list[dict[str, pd.DataFrame]] = []
     for i in order:
         b = builders[i]
-        frames = as_frames(b.rows)
+        frames = b.frames()
         req = frames["requests"]
-        req["_link"] = b.links
-        req["_line"] = b.lines
-        b.links, b.lines = [], []
         req["_rule"] = [b.excluded.get(k) for k in range(len(req))]
         rename_person = {}
         for pid, link in zip(req["person_id"].tolist(), req["_link"].tolist(), strict=True):
@@ -221,9 +235,8 @@ def combine(builders: list[ReturnBuilder], notes: list[Notes], files: list[Path]
     reviews_raw = tidy["reviews"].reindex(columns=list(CANONICAL_REVIEWS))
     public = {name: frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
               for name, frame in tidy.items()}
-    personal = personal_frame([row for b in builders for row in b.personal])
-    for b in builders:
-        b.personal = []
+    personal = pd.concat([b.personal_frame() for b in builders],
+                         ignore_index=True).drop_duplicates(ignore_index=True)
     tables = typed(public)
     del public, tidy
     release_memory()

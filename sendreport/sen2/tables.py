@@ -116,9 +116,12 @@ class ReturnBuilder:
         self.source = source
         self.header: Header | None = None
         self.rows: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
+        self.chunks: dict[str, list[pd.DataFrame]] = {name: [] for name in COLUMNS}
+        self.count: dict[str, int] = dict.fromkeys(COLUMNS, 0)
         self.personal: list[tuple] = []
-        self.links: list[str | None] = []  # one per request row, in row order
-        self.lines: list[int] = []  # one per request row
+        self.personal_chunks: list[pd.DataFrame] = []
+        self._link: str | None = None  # of the person being read
+        self._line = 0  # of the request being read
         self.notes: dict[tuple[str, str], Note] = {}
         self.excluded: dict[int, str] = {}  # request row position -> rule
         self._people = 0
@@ -172,23 +175,49 @@ class ReturnBuilder:
                      g("personbirthdate"))
         self.personal.append((g("upn"), g("uniquelearnernumber"), g("postcode"), g("surname"),
                               g("forename"), g("personbirthdate")))
+        if len(self.personal) >= CHUNK:
+            self.personal_chunks.append(personal_frame(self.personal))
+            self.personal = []
+        self._link = link
         sex = g("sex")
         if sex is None and g("gendercurrent") is not None:
             sex = codes.SEX_FROM_GENDER_CURRENT.get(g("gendercurrent"))
-        plans: list[tuple[int, str, str]] = []
+        plans: list[tuple[int, str, str, int]] = []
         for seq, request in enumerate(person.get("requests", ()), start=1):
-            position = len(self.rows["requests"])
+            position = self.count["requests"]
             request_id = f"{person_id}-{request.get('_id') or seq}"
+            self._line = request.get("_line") or 0
             span = self._request(request, request_id, person_id, sex, g("ethnicity"))
-            self.links.append(link)
-            self.lines.append(request.get("_line") or 0)
             if span is not None:
-                plans.append((position, *span))
+                plans.append((position, *span, self._line))
         if len(plans) > 1:
             self._check_plans(plans)
 
     def _add(self, table: str, row: dict) -> None:
-        self.rows[table].append(tuple(row[c] for c in COLUMNS[table]))
+        values = tuple(row[c] for c in COLUMNS[table])
+        if table == "requests":
+            values += (self._link, self._line)
+        rows = self.rows[table]
+        rows.append(values)
+        self.count[table] += 1
+        if len(rows) >= CHUNK:
+            self.chunks[table].append(_frame(table, rows))
+            self.rows[table] = []
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The tidy tables (dates as ISO text), requests with ``_link`` and ``_line``."""
+        out = {}
+        for table in COLUMNS:
+            parts = [*self.chunks[table], _frame(table, self.rows[table])]
+            self.chunks[table], self.rows[table] = [], []
+            out[table] = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        return out
+
+    def personal_frame(self) -> pd.DataFrame:
+        """The personal values read (see :func:`personal_frame`)."""
+        parts = [*self.personal_chunks, personal_frame(self.personal)]
+        self.personal_chunks, self.personal = [], []
+        return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
 
     def _note(self, column: str, rule: str, line: int, *, excludes: bool = False) -> None:
         note = self.notes.setdefault((column, rule), Note(column, rule, excludes=excludes))
@@ -221,7 +250,7 @@ class ReturnBuilder:
             if any(d and year_start <= d[:10] <= year_end for d in (received, ro_date)):
                 self._note("received_date", "historical_with_activity_dates", line,
                            excludes=True)
-                self.excluded[len(self.rows["requests"])] = "historical_with_activity_dates"
+                self.excluded[self.count["requests"]] = "historical_with_activity_dates"
             else:
                 self._note("", "historical_chain", line)
         else:
@@ -323,21 +352,17 @@ class ReturnBuilder:
             self._note(f"{parent}/{child}", "repeated_element", line)
         return items[0] if items else {}
 
-    def _check_plans(self, plans: list[tuple[int, str, str]]) -> None:
+    def _check_plans(self, plans: list[tuple[int, str, str, int]]) -> None:
         """Exclude the plans of a person that are in force at the same time."""
-        clash = set()
-        for i, (a, start_a, end_a) in enumerate(plans):
-            for b, start_b, end_b in plans[i + 1:]:
+        clash = {}
+        for i, (a, start_a, end_a, line_a) in enumerate(plans):
+            for b, start_b, end_b, line_b in plans[i + 1:]:
                 if start_a <= end_b and start_b <= end_a:
-                    clash |= {a, b}
-        for position in sorted(clash):
+                    clash.update({a: line_a, b: line_b})
+        for position, line in sorted(clash.items()):
             if position not in self.excluded:
                 self.excluded[position] = "two_plans_at_once"
-                self._note("named_plan_start_date", "two_plans_at_once",
-                           self._line_of(position), excludes=True)
-
-    def _line_of(self, position: int) -> int:
-        return self.lines[position] if position < len(self.lines) else 0
+                self._note("named_plan_start_date", "two_plans_at_once", line, excludes=True)
 
 
 def _link(upn: str | None, uln: str | None, surname: str | None, forename: str | None,
@@ -375,14 +400,21 @@ def personal_frame(rows: list[tuple]) -> pd.DataFrame:
     }).drop_duplicates(ignore_index=True)
 
 
-def as_frames(rows: dict[str, list[tuple]]) -> dict[str, pd.DataFrame]:
-    """Build the tidy tables from row tuples (emptying ``rows``), text as read (ISO dates)."""
-    out = {}
-    for name, cols in COLUMNS.items():
-        data, rows[name] = rows[name], []  # each table's rows freed once it is a frame
-        out[name] = pd.DataFrame(data or None, columns=list(cols), dtype=object)
-        del data
-    return out
+CHUNK = 20_000
+"""Rows held as Python tuples before they become a compact frame (keeps memory low)."""
+
+
+def _frame(table: str, rows: list[tuple]) -> pd.DataFrame:
+    columns = [*COLUMNS[table], *(("_link", "_line") if table == "requests" else ())]
+    frame = pd.DataFrame(rows or None, columns=columns, dtype=object)
+    for column in columns:
+        if column in ("return_year", "placement_seq", "_line"):
+            frame[column] = frame[column].astype("int64")
+        elif column == "is_historical":
+            frame[column] = frame[column].astype(bool)
+        else:
+            frame[column] = frame[column].astype("str")
+    return frame
 
 
 def typed(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -398,9 +430,6 @@ def typed(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                 text = values.astype("str").str.strip().str.casefold()
                 values = text.isin(codes.TRUE_FLAGS)
             frame[column] = values.astype(bool)
-        for column in frame.columns:
-            if frame[column].dtype == object:
-                frame[column] = frame[column].astype("str")
         out[name] = frame
     return out
 
