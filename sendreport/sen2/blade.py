@@ -50,8 +50,8 @@ def iso_dates(values: pd.Series) -> pd.Series:
 
     Examples
     --------
-    >>> iso_dates(pd.Series(["2022-Sep-28 00:00:00", "2024-01-05", None])).tolist()
-    ['2022-09-28', '2024-01-05', None]
+    >>> iso_dates(pd.Series(["2022-Sep-28 00:00:00", "2024-01-05"])).tolist()
+    ['2022-09-28', '2024-01-05']
     """
     text = values.astype(object)
     blade = text.map(lambda v: isinstance(v, str) and bool(_BLADE_DATE.match(v)))
