@@ -212,8 +212,9 @@ def combine(builders: list[ReturnBuilder], notes: list[Notes], files: list[Path]
             frame["request_id"] = _renamed(frame["request_id"], entry["rename_request"])
             if name == "requests":
                 bad = frame["_rule"].notna()
-                excluded_parts.append(frame[bad])
-                frame = frame[~bad]
+                if bad.any():
+                    excluded_parts.append(frame[bad])
+                    frame = frame[~bad]
             if name != "reviews" and len(rows_of) > 1:  # reviews: a plan's latest in each
                 where = frame["request_id"].map(latest)
                 frame = frame[(where.isna() | where.eq(position)).to_numpy()]
@@ -227,8 +228,8 @@ def combine(builders: list[ReturnBuilder], notes: list[Notes], files: list[Path]
         reviews["review_id"] = reviews["request_id"] + "-AR" + reviews["return_year"].astype(str)
         tidy["reviews"] = _same_reviews_once(reviews)
     requests = tidy["requests"]
-    active = requests[~requests["is_historical"].astype(bool)]
-    canonical = active.reindex(columns=[*CANONICAL_REQUESTS, "_line"])
+    active = ~requests["is_historical"].astype(bool).to_numpy()
+    canonical = requests.reindex(columns=[*CANONICAL_REQUESTS, "_line"])[active]
     excluded = (pd.concat(excluded_parts, ignore_index=True) if excluded_parts
                 else pd.DataFrame(columns=[*CANONICAL_REQUESTS, "_rule", "_line"]))
     excluded = excluded.reindex(columns=[*CANONICAL_REQUESTS, "_rule", "_line"])
