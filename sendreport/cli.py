@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", type=Path, required=True, metavar="DIR")
     synth.add_argument("--scale", choices=("la", "national"), default="la")
     synth.add_argument("--seed", type=int, default=2026, metavar="N")
+    synth.add_argument("--sen2", action="store_true",
+                       help="also write the EHC records as SEN2 returns (sen2-<year>.xml)")
     return parser
 
 
@@ -128,6 +130,12 @@ def _synth(args: argparse.Namespace) -> int:
     paths = write_synthetic(args.out, scale=args.scale, seed=args.seed)
     for path in paths.values():
         print(_show(path))
+    if args.sen2:
+        from sendreport.sen2.write import write_returns
+        from sendreport.synth import generate
+
+        for path in write_returns(generate(scale=args.scale, seed=args.seed), args.out):
+            print(_show(path))
     return 0
 
 
