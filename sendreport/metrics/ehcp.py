@@ -99,7 +99,10 @@ def closed_date(requests: pd.DataFrame | Columns) -> np.ndarray:
     A request closes on the earliest of: its plan's issue date; the date of a
     decision not to assess or of a withdrawal at the request stage; the date
     of a decision not to issue a plan, of a withdrawal during assessment, or
-    of an outcome to issue a plan whose ``plan_issued_date`` is missing.
+    of an outcome to issue a plan whose ``plan_issued_date`` is missing. A
+    decision to issue whose plan has an issue date does not close the request:
+    it stays open until the plan is issued (as at a date, from event dates
+    alone, SPEC 5).
     """
     requests = as_columns(requests)
     return requests.memo("closed_date", lambda: _closed_date(requests))  # type: ignore[return-value]
@@ -117,7 +120,13 @@ def _closed_date(requests: Columns) -> np.ndarray:
                 requests.isin("request_outcome", ("not_assess", "withdrawn")), request_date, np.nan
             ),
             np.where(
-                requests.isin("assessment_outcome", ("not_issue_plan", "withdrawn", "issue_plan")),
+                requests.isin("assessment_outcome", ("not_issue_plan", "withdrawn")),
+                assessment_date,
+                np.nan,
+            ),
+            # an outcome to issue closes the request at its plan's issue date when there is one
+            np.where(
+                requests.isin("assessment_outcome", ("issue_plan",)) & np.isnan(issued),
                 assessment_date,
                 np.nan,
             ),

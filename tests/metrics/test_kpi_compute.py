@@ -127,8 +127,12 @@ PLAN = Plan.model_validate(
 )
 
 
+COVERED = {"requests": "2020-01-01", "reviews": "2020-01-01", "referrals": "2020-01-01"}
+"""The small tables stand for exports that go back far enough for every figure."""
+
+
 def kpis(**kwargs) -> pd.DataFrame:
-    args = {"period_start": PS, "period_end": PE}
+    args = {"period_start": PS, "period_end": PE, "data_from": COVERED}
     args.update(kwargs)
     tables = args.pop("tables", {"requests": REQUESTS, "reviews": REVIEWS, "referrals": REFERRALS})
     return compute_kpis(tables, **args)
@@ -213,9 +217,10 @@ def test_plan_adds_actions_baseline_target_and_named_services():
     excl = row(out, "ehcp_20wk_excl")
     assert (excl["baseline"], excl["target"]) == (31.0, 60.0)
     assert np.isnan(row(out, "ehcp_20wk_incl")["baseline"])
-    # a service the plan names but with no referrals gets its rows
+    # a service the plan names but with no referral at all: not available, not zero
     audiology = row(out, "wait_list", "audiology")
-    assert (audiology["value"], audiology["target"]) == (0.0, 10.0)
+    assert np.isnan(audiology["value"]) and audiology["target"] == 10.0
+    assert audiology["reason"] == "no audiology referral in the data"
     assert np.isnan(row(out, "wait_over_18wk", "audiology")["value"])
     slt = row(out, "wait_over_18wk", "speech_and_language_therapy")
     assert slt["baseline"] == 40.0
@@ -322,5 +327,5 @@ def test_empty_tables_give_nan_values():
     assert np.isnan(row(out, "ehcp_20wk_excl")["value"])
     assert row(out, "ehcp_issued")["value"] == 0
     assert row(out, "ar_overdue")["value"] == 0
-    assert row(out, "wait_list", "audiology")["value"] == 0  # named by the plan
+    assert np.isnan(row(out, "wait_list", "audiology")["value"])  # named by the plan, no referral
     assert np.isnan(row(out, "autism_13wk")["value"])
