@@ -343,12 +343,14 @@ def compute_kpis(
     1  ehcp_20wk_incl   50.0          1            2
     2     ehcp_issued    2.0          2         <NA>
 
-    From data that begin in 2023, more than 52 weeks before March 2024 is
-    not covered:
+    Data that begin in June 2023 cannot show which plans issued from
+    January 2024 took over 52 weeks:
 
+    >>> r = pd.DataFrame({"received_date": pd.to_datetime(["2023-06-10"]),
+    ...                   "plan_issued_date": pd.to_datetime(["2024-03-01"])})
     >>> k = compute_kpis({"requests": r}, period_start="2024-01-01", period_end="2024-03-31")
     >>> k.loc[k["kpi_id"] == "ehcp_over_52wk_excl", ["value", "reason"]].to_dict("records")
-    [{'value': nan, 'reason': 'needs requests from 2023-01-01; the data cover from 2023-01-01'}]
+    [{'value': nan, 'reason': 'needs requests from 2023-01-01; the data cover from 2023-06-01'}]
     """
     start = as_timestamp(period_start, "period_start")
     end = as_timestamp(period_end, "period_end")

@@ -156,7 +156,7 @@ def unavailable_reason(
     end: pd.Timestamp,
     coverage: Mapping[str, pd.Timestamp],
 ) -> str:
-    """Why the KPI for ``start..end`` is not available from data covering ``coverage`` ("" if it is).
+    """Why the KPI for ``start..end`` is not available from ``coverage`` ("" when it is).
 
     Examples
     --------

@@ -68,8 +68,8 @@ def _list_by_period(
         median = np.full((g, k), np.nan)
         for j, t in enumerate(periods.ends):
             is_open = (referred <= t) & ~(stop <= t)
-            weeks = pd.Series((t - referred[is_open]) / 7).groupby(group[is_open]).median()
-            median[weeks.index.to_numpy(), j] = weeks.to_numpy()
+            days = pd.Series(t - referred[is_open]).groupby(group[is_open]).median()
+            median[days.index.to_numpy(), j] = days.to_numpy() / 7
         rows.append(statistic_rows("wait_median_open_weeks", median, open_now, names))
     return rows
 
@@ -81,11 +81,11 @@ def _seen_by_period(
     g, k = len(names), len(periods)
     seen = referrals.days("first_contact_date")
     period = periods.locate(seen)
-    weeks = (seen - referrals.days("referral_date")) / 7
+    days = seen - referrals.days("referral_date")
     keep = period >= 0
-    grouped = pd.DataFrame({"g": group[keep], "p": period[keep], "w": weeks[keep]}).groupby(
+    grouped = pd.DataFrame({"g": group[keep], "p": period[keep], "d": days[keep]}).groupby(
         ["g", "p"]
-    )["w"]
+    )["d"]
     median = np.full((g, k), np.nan)
     p92 = np.full((g, k), np.nan)
     for out, q in ((median, 0.5), (p92, 0.92)):
@@ -93,7 +93,7 @@ def _seen_by_period(
         if len(stat):
             gi = stat.index.get_level_values(0).to_numpy()
             pi = stat.index.get_level_values(1).to_numpy()
-            out[gi, pi] = stat.to_numpy()
+            out[gi, pi] = stat.to_numpy() / 7  # quantiles of whole days, divided once
     n = count_by(group, period, g, k)
     return [
         statistic_rows("wait_median_seen_weeks", median, n, names),
