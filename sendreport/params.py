@@ -20,7 +20,7 @@ TABLES = ("requests", "reviews", "referrals", "measures")
 AUDIENCES = ("shared", "internal", "families")
 FILE_KEYS = ("notebook", "plan", "population", "benchmarks")
 """Params keys that name one file (``data`` names one per table)."""
-MAPPING_KEYS = ("data", "columns", "values", "date_format", "header_row", "sheet")
+MAPPING_KEYS = ("data", "columns", "values", "date_format", "header_row", "sheet", "data_from")
 """Params keys whose keys are table names."""
 Code = str | bool | int | float
 DATE_KEYS = (
@@ -53,6 +53,8 @@ class Params(BaseModel):
     baseline_period_start: dt.date | None = None
     baseline_period_end: dt.date | None = None
     previous_period_end: dt.date | None = None
+    # the first date each table's export covers (SPEC 3); default from the data
+    data_from: dict[str, dt.date] = Field(default_factory=dict)
     classification: str = "OFFICIAL"
     suppression_threshold: int = Field(default=5, ge=1, le=100)
     audience: Literal["shared", "internal", "families"] = "shared"

@@ -121,9 +121,17 @@ class Pack:
             period_end=params.period_end,
             plan=plan,
             previous_period_end=params.previous_period_end,
+            baseline_period_start=params.baseline_period_start,
+            baseline_period_end=params.baseline_period_end,
+            data_from=params.data_from,
         )
         kpis = suppress_kpis(kpis, threshold=params.suppression_threshold, audience=params.audience)
-        series = kpi_series(loaded.tables, start=series_start(params), end=params.period_end)
+        series = kpi_series(
+            loaded.tables,
+            start=series_start(params),
+            end=params.period_end,
+            data_from=params.data_from,
+        )
         series = suppress_series(
             series, threshold=params.suppression_threshold, audience=params.audience
         )
@@ -201,6 +209,22 @@ class Pack:
             .drop(columns="_rank")
             .reset_index(drop=True)
         )
+
+    @cached_property
+    def data_from(self) -> dict[str, pd.Timestamp]:
+        """The first date each table covers: the params' ``data_from``, else from the data."""
+        from sendreport.metrics.coverage import resolve_data_from
+
+        return resolve_data_from(self.tables, self.params.data_from)
+
+    def year_coverage(self, year: int) -> int:
+        """Calendar months of ``year`` the ``requests`` data cover in full (0 to 12)."""
+        from sendreport.benchmarks import months_covered
+
+        first = self.data_from.get("requests")
+        if first is None:
+            return 0
+        return months_covered(year, first, self.params.period_end)
 
     def _view(self, area: PriorityArea, kpi: PlanKPI) -> KPIView:
         from sendreport.metrics import KPI_DEFINITIONS, headline
@@ -353,7 +377,9 @@ class Pack:
             "point_type",
         ]
         extra = [
-            c for c in ("suppressed", "trial_limits", "special_cause_rule") if c in self.series
+            c
+            for c in ("suppressed", "trial_limits", "special_cause_rule", "reason")
+            if c in self.series
         ]
         first = [c for c in KPIS_COLUMNS if c in self.kpis]
         files = {
