@@ -28,6 +28,9 @@ _EPOCH = np.datetime64("1970-01-01", "D")
 
 _TRUE = ("true", "yes", "y", "1", "t")
 
+_TICKS_PER_DAY = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000}
+_TICKS_PER_DAY |= {"us": 86_400_000_000, "ns": 86_400_000_000_000}
+
 DateLike = str | dt.date | pd.Timestamp
 """Dates given as arguments: ISO strings, dates or Timestamps."""
 
@@ -113,24 +116,26 @@ class Periods:
         offset = np.where(inside, days - first, 0).astype("int64")
         return np.where(inside, table[offset], np.where(days < first, 0, len(self.ends)))
 
-    def open_at_ends(self, since: np.ndarray, until: np.ndarray) -> np.ndarray:
+    def end_index(self, days: np.ndarray) -> np.ndarray:
+        """Index of the first period end on or after each day (missing days: past the last)."""
+        if len(self.ends) == 1:
+            return (days > self.ends[0]).astype("int64") + np.isnan(days)
+        return self._first_end_from(days)
+
+    def open_at_ends(
+        self, since: np.ndarray, until: np.ndarray, *, until_index: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """For each record open over ``[since, until)``, the slice of period ends it is open at.
 
-        Returns ``(lo, hi)`` stacked: the record is counted at every period end
+        Returns ``(lo, hi)``: the record is counted at every period end
         ``ends[k]`` with ``lo <= k < hi``. Missing ``until`` means still open;
-        missing ``since`` means never open.
+        missing ``since`` means never open. ``until_index`` is
+        :meth:`end_index` of ``until`` when already known.
         """
-        if len(self.ends) == 1:
-            # open at the single end t when since <= t < until
-            lo = np.where(since <= self.ends[0], 0, 1)
-            hi = np.where(until <= self.ends[0], 0, 1)
-            return np.stack([lo, np.maximum(hi, lo)])
-        lo = self._first_end_from(since)
-        hi = self._first_end_from(until)
-        never = np.isnan(since)
-        lo[never] = 0
-        hi[never] = 0
-        return np.stack([lo, np.maximum(hi, lo)])
+        hi = self.end_index(until) if until_index is None else until_index
+        lo = self.end_index(since)
+        # never open (no start): an empty slice; hi below lo: an empty slice too
+        return lo, np.maximum(hi, lo)
 
 
 def check_columns(df: pd.DataFrame, required: Sequence[str], name: str) -> None:
@@ -226,17 +231,27 @@ def _days(df: pd.DataFrame, column: str) -> np.ndarray:
     values = df[column]
     if not pd.api.types.is_datetime64_any_dtype(values):
         values = pd.to_datetime(values)
-    arr = values.to_numpy().astype("datetime64[D]")
-    out = (arr - _EPOCH).astype("int64").astype("float64")
-    out[np.isnat(arr)] = np.nan
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    arr = values.to_numpy()
+    per_day = _TICKS_PER_DAY.get(np.datetime_data(arr.dtype)[0])
+    if per_day is None:
+        arr = arr.astype("datetime64[D]")
+        per_day = 1
+    ticks = arr.view("int64")
+    # whole days since 1970-01-01 (floor, so times of day and dates before 1970 are right)
+    out = np.floor_divide(ticks, per_day).astype("float64")
+    out[ticks == np.iinfo("int64").min] = np.nan  # NaT
     return out
 
 
 def count_by(group: np.ndarray, period: np.ndarray, n_groups: int, n_periods: int) -> np.ndarray:
     """Count records per (group, period) where ``period >= 0``; shape ``(groups, periods)``."""
-    keep = period >= 0
-    flat = group[keep] * n_periods + period[keep]
-    return np.bincount(flat, minlength=n_groups * n_periods).reshape(n_groups, n_periods)
+    # period -1 (none) goes to a column of its own, dropped: no masking of the inputs
+    width = n_periods + 1
+    flat = period + 1 if n_groups == 1 else group * width + (period + 1)
+    counts = np.bincount(flat, minlength=n_groups * width).reshape(n_groups, width)
+    return counts[:, 1:]
 
 
 def count_open(group: np.ndarray, span: np.ndarray, n_groups: int, n_periods: int) -> np.ndarray:

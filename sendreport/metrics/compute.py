@@ -27,6 +27,7 @@ from sendreport.metrics.actions import action_kpis
 from sendreport.metrics.coverage import (
     KPI_TABLES,
     history_needed,
+    history_reason,
     resolve_data_from,
     unavailable_reason,
 )
@@ -74,18 +75,21 @@ class _Family(NamedTuple):
     required: tuple[str, ...]
     compute: Callable[..., list[pd.DataFrame]]
     per_service: bool = False
+    monthly: bool = True  # gives at least one KPI of the monthly series
 
 
 _FAMILIES = (
     _Family("requests", ehcp.TIMELINESS_REQUIRED, ehcp._timeliness_by_period),
-    _Family("requests", ehcp.REQUESTS_REQUIRED, ehcp._requests_by_period),
+    _Family("requests", ehcp.REQUESTS_REQUIRED, ehcp._requests_by_period, monthly=False),
     _Family("requests", ehcp.DECISIONS_REQUIRED, ehcp._decisions_by_period),
-    _Family("requests", ehcp.OPEN_REQUIRED, ehcp._open_by_period),
+    _Family("requests", ehcp.OPEN_REQUIRED, ehcp._open_by_period, monthly=False),
     _Family("reviews", reviews.DECISION_REQUIRED, reviews._decision_by_period),
     _Family("reviews", reviews.MEETING_REQUIRED, reviews._meeting_by_period),
-    _Family("reviews", reviews.OVERDUE_REQUIRED, reviews._overdue_by_period),
+    _Family("reviews", reviews.OVERDUE_REQUIRED, reviews._overdue_by_period, monthly=False),
     _Family("referrals", waits.LIST_REQUIRED, waits._list_by_period, per_service=True),
-    _Family("referrals", waits.SEEN_REQUIRED, waits._seen_by_period, per_service=True),
+    _Family(
+        "referrals", waits.SEEN_REQUIRED, waits._seen_by_period, per_service=True, monthly=False
+    ),
     _Family("referrals", waits.AUTISM_REQUIRED, waits._autism_by_period),
 )
 _ORDER = {kpi_id: i for i, kpi_id in enumerate(KPI_DEFINITIONS)}
@@ -106,6 +110,8 @@ def _family_rows(
     for family in _FAMILIES:
         table = tables.get(family.table)
         if table is None or any(c not in table.columns for c in family.required):
+            continue
+        if monthly_only and not family.monthly:
             continue
         if family.compute is waits._list_by_period:
             rows += family.compute(table, periods, services, medians=not monthly_only)
@@ -135,18 +141,38 @@ def _sort(out: pd.DataFrame, *extra: str) -> pd.DataFrame:
     )
 
 
+def _family_frames(
+    prepared: Mapping[str, Columns],
+    windows: Sequence[tuple[pd.Timestamp, pd.Timestamp]],
+    services: Sequence[str],
+) -> list[pd.DataFrame]:
+    """Family rows of each window ``(start, end)``: one pass over the data when none overlap."""
+    order = sorted(range(len(windows)), key=lambda i: windows[i][0])
+    apart = all(windows[a][1] < windows[b][0] for a, b in zip(order, order[1:], strict=False))
+    if not apart:
+        return [finish(_family_rows(prepared, single_period(s, e), services)) for s, e in windows]
+    periods = Periods(
+        np.array([day_number(windows[i][0]) for i in order], dtype="float64"),
+        np.array([day_number(windows[i][1]) for i in order], dtype="float64"),
+    )
+    every = finish(_family_rows(prepared, periods, services), keep_period=True)
+    frames: list[pd.DataFrame] = [pd.DataFrame()] * len(windows)
+    for position, i in enumerate(order):
+        part = every[every["period"].to_numpy() == position]
+        frames[i] = part.drop(columns="period").reset_index(drop=True)
+    return frames
+
+
 def _rows_for(
     tables: Mapping[str, pd.DataFrame],
-    prepared: Mapping[str, Columns],
+    family: pd.DataFrame,
     start: pd.Timestamp,
     end: pd.Timestamp,
     plan: Plan | None,
     *,
     previous: bool,
 ) -> pd.DataFrame:
-    periods = single_period(start, end)
-    rows = _family_rows(prepared, periods, _services(plan))
-    out = finish(rows)
+    out = family.copy()
     out["unit"] = out["kpi_id"].map({k: d.unit for k, d in KPI_DEFINITIONS.items()})
     extra = []
     if plan is not None:
@@ -257,16 +283,19 @@ def _plan_rows(
 def _figures(
     tables: Mapping[str, pd.DataFrame],
     prepared: Mapping[str, Columns],
-    start: pd.Timestamp,
-    end: pd.Timestamp,
+    windows: Sequence[tuple[pd.Timestamp, pd.Timestamp, bool]],
     plan: Plan | None,
     coverage: Mapping[str, pd.Timestamp],
-    *,
-    history: bool,
-) -> pd.DataFrame:
-    out = _rows_for(tables, prepared, start, end, plan, previous=history)
-    out = _with_reasons(out, start, end, coverage, _services_in_data(prepared))
-    return _plan_rows(out, plan, tables)
+) -> list[pd.DataFrame]:
+    """Every KPI of each window ``(start, end, from_history)``, with the reasons."""
+    families = _family_frames(prepared, [(s, e) for s, e, _ in windows], _services(plan))
+    in_data = _services_in_data(prepared)
+    out = []
+    for family, (start, end, history) in zip(families, windows, strict=True):
+        rows = _rows_for(tables, family, start, end, plan, previous=history)
+        rows = _with_reasons(rows, start, end, coverage, in_data)
+        out.append(_plan_rows(rows, plan, tables))
+    return out
 
 
 def _lookup(out: pd.DataFrame, other: pd.DataFrame, column: str) -> list:
@@ -350,7 +379,7 @@ def compute_kpis(
     ...                   "plan_issued_date": pd.to_datetime(["2024-03-01"])})
     >>> k = compute_kpis({"requests": r}, period_start="2024-01-01", period_end="2024-03-31")
     >>> k.loc[k["kpi_id"] == "ehcp_over_52wk_excl", ["value", "reason"]].to_dict("records")
-    [{'value': nan, 'reason': 'needs requests from 2023-01-01; the data cover from 2023-06-01'}]
+    [{'value': nan, 'reason': 'needs requests from January 2023; the data cover from June 2023'}]
     """
     start = as_timestamp(period_start, "period_start")
     end = as_timestamp(period_end, "period_end")
@@ -360,23 +389,29 @@ def compute_kpis(
         )
     prepared = _prepare(tables)
     coverage = resolve_data_from(tables, data_from)
-    out = _figures(tables, prepared, start, end, plan, coverage, history=False)
+    windows = [(start, end, False)]
+    if previous_period_end is not None:
+        prev_end = as_timestamp(previous_period_end, "previous_period_end")
+        windows.append((previous_start(start, end, prev_end), prev_end, True))
+    has_baseline = baseline_period_start is not None and baseline_period_end is not None
+    if has_baseline:
+        b_start = as_timestamp(baseline_period_start, "baseline_period_start")
+        b_end = as_timestamp(baseline_period_end, "baseline_period_end")
+        windows.append((b_start, b_end, True))
+    figures = _figures(tables, prepared, windows, plan, coverage)
+    out = figures[0]
     out["previous"] = np.nan
     out["previous_reason"] = ""
     if previous_period_end is not None:
-        prev_end = as_timestamp(previous_period_end, "previous_period_end")
-        prev_start = previous_start(start, end, prev_end)
-        prev = _figures(tables, prepared, prev_start, prev_end, plan, coverage, history=True)
+        prev = figures[1]
         out["previous"] = _lookup(out, prev, "value")
         out["previous_reason"] = [
             "not computed for the previous period" if r is None else r
             for r in _lookup(out, prev, "reason")
         ]
     computed: dict[tuple[str, str], tuple[float, str]] = {}
-    if baseline_period_start is not None and baseline_period_end is not None:
-        b_start = as_timestamp(baseline_period_start, "baseline_period_start")
-        b_end = as_timestamp(baseline_period_end, "baseline_period_end")
-        base = _figures(tables, prepared, b_start, b_end, plan, coverage, history=True)
+    if has_baseline:
+        base = figures[-1]
         computed = {
             (k, s): (v, r)
             for k, s, v, r in zip(
@@ -438,10 +473,8 @@ def _series_reasons(
         p = period[rows]
         needed = history_needed(kpi_id, periods.starts[p], periods.ends[p])
         bad = needed < day_number(first)
-        dates = (needed[bad].astype("int64").astype("datetime64[D]")).astype(str)
-        reason[rows[bad]] = [
-            f"needs {table} from {d}; the data cover from {first.date()}" for d in dates
-        ]
+        dates = pd.to_datetime(needed[bad].astype("int64").astype("datetime64[D]"))
+        reason[rows[bad]] = [history_reason(table, d, first) for d in dates]
     return reason
 
 

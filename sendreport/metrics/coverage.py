@@ -33,6 +33,7 @@ __all__ = [
     "KPI_TABLES",
     "default_data_from",
     "history_needed",
+    "history_reason",
     "resolve_data_from",
     "unavailable_reason",
 ]
@@ -163,7 +164,7 @@ def unavailable_reason(
     >>> t = pd.Timestamp
     >>> unavailable_reason("wait_over_52wk", t("2024-01-01"), t("2024-03-31"),
     ...                    {"referrals": t("2023-06-01")})
-    'needs referrals from 2023-04-01; the data cover from 2023-06-01'
+    'needs referrals from April 2023; the data cover from June 2023'
     >>> unavailable_reason("wait_list", t("2024-01-01"), t("2024-03-31"),
     ...                    {"referrals": t("2023-06-01")})
     ''
@@ -177,5 +178,24 @@ def unavailable_reason(
         return ""
     earliest = (start if kind == "event" else end) - pd.Timedelta(days=days)
     if first > earliest:
-        return f"needs {table} from {earliest.date()}; the data cover from {first.date()}"
+        return history_reason(table, earliest, first)
     return ""
+
+
+def history_reason(table: str, needed: pd.Timestamp, first: pd.Timestamp) -> str:
+    """The reason of a figure that needs ``table`` from ``needed`` when it covers from ``first``.
+
+    Months, not days: a day printed in an output could be taken for (or be)
+    a date of birth, and the privacy guard would refuse it.
+
+    Examples
+    --------
+    >>> t = pd.Timestamp
+    >>> history_reason("referrals", t("2023-04-01"), t("2023-06-01"))
+    'needs referrals from April 2023; the data cover from June 2023'
+    >>> history_reason("requests", t("2023-06-05"), t("2023-06-10"))
+    'needs requests from earlier in June 2023 than the data cover'
+    """
+    if (needed.year, needed.month) == (first.year, first.month):
+        return f"needs {table} from earlier in {first:%B %Y} than the data cover"
+    return f"needs {table} from {needed:%B %Y}; the data cover from {first:%B %Y}"

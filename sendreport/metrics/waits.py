@@ -56,9 +56,14 @@ def _list_by_period(
     g, k = len(names), len(periods)
     referred = referrals.days("referral_date")
     stop = _stop(referrals)
-    open_now = count_open(group, periods.open_at_ends(referred, stop), g, k)
-    over_18 = count_open(group, periods.open_at_ends(referred + WEEKS_18 + 1, stop), g, k)
-    over_52 = count_open(group, periods.open_at_ends(referred + WEEKS_52 + 1, stop), g, k)
+    until = periods.end_index(stop)  # the same stop for the list and its bands
+
+    def on_list(since: np.ndarray) -> np.ndarray:
+        return count_open(group, periods.open_at_ends(since, stop, until_index=until), g, k)
+
+    open_now = on_list(referred)
+    over_18 = on_list(referred + WEEKS_18 + 1)
+    over_52 = on_list(referred + WEEKS_52 + 1)
     rows = [
         count_rows("wait_list", open_now, names),
         percentage_rows("wait_over_18wk", over_18, open_now, names),
