@@ -98,23 +98,18 @@ class Periods:
         if len(self.starts) == 1:
             held = (days >= self.starts[0]) & (days <= self.ends[0])
             return np.where(held, 0, -1)
-        # a lookup table over the days the periods span: one gather instead of a search
-        first, last = self.starts[0], self.ends[-1]
+        # a lookup table over the days the periods span, -1 just outside: one gather
+        first, last = self.starts[0] - 1, self.ends[-1] + 1
         span = np.arange(first, last + 1)
         idx = np.searchsorted(self.starts, span, side="right") - 1
-        table = np.where(span <= self.ends[idx], idx, -1)
-        inside = (days >= first) & (days <= last)
-        offset = np.where(inside, days - first, 0).astype("int64")
-        return np.where(inside, table[offset], -1)
+        table = np.where((idx >= 0) & (span <= self.ends[np.maximum(idx, 0)]), idx, -1)
+        return table[_offsets(days, first, last)]
 
     def _first_end_from(self, days: np.ndarray) -> np.ndarray:
         """Index of the first period end on or after each day (``len`` if none; NaN -> ``len``)."""
-        first, last = self.ends[0], self.ends[-1]
-        span = np.arange(first, last + 1)
-        table = np.searchsorted(self.ends, span, side="left")
-        inside = (days >= first) & (days <= last)
-        offset = np.where(inside, days - first, 0).astype("int64")
-        return np.where(inside, table[offset], np.where(days < first, 0, len(self.ends)))
+        first, last = self.ends[0] - 1, self.ends[-1] + 1
+        table = np.searchsorted(self.ends, np.arange(first, last + 1), side="left")
+        return table[_offsets(days, first, last)]
 
     def end_index(self, days: np.ndarray) -> np.ndarray:
         """Index of the first period end on or after each day (missing days: past the last)."""
@@ -136,6 +131,14 @@ class Periods:
         lo = self.end_index(since)
         # never open (no start): an empty slice; hi below lo: an empty slice too
         return lo, np.maximum(hi, lo)
+
+
+def _offsets(days: np.ndarray, first: float, last: float) -> np.ndarray:
+    """``days`` clipped to ``first..last`` (missing: ``last``), less ``first``, as integers."""
+    out = np.fmin(days, last)  # fmin takes the number where a day is missing
+    np.maximum(out, first, out=out)
+    out -= first
+    return out.astype(np.intp)
 
 
 def check_columns(df: pd.DataFrame, required: Sequence[str], name: str) -> None:

@@ -388,7 +388,7 @@ def compute_kpis(
             f"period_end must be on or after period_start ({start.date()}), not {end.date()}"
         )
     prepared = _prepare(tables)
-    coverage = resolve_data_from(tables, data_from)
+    coverage = resolve_data_from(tables, data_from, prepared=prepared)
     windows = [(start, end, False)]
     if previous_period_end is not None:
         prev_end = as_timestamp(previous_period_end, "previous_period_end")
@@ -532,8 +532,9 @@ def kpi_series(
         raise ParameterError(f"end must be on or after start ({first.date()}), not {last.date()}")
     periods = Periods.months(first, last)
     months = pd.date_range(first.to_period("M").start_time, last, freq="MS")
-    out = finish(_family_rows(_prepare(tables), periods, [], monthly_only=True), keep_period=True)
-    reason = _series_reasons(out, periods, resolve_data_from(tables, data_from))
+    prepared = _prepare(tables)
+    out = finish(_family_rows(prepared, periods, [], monthly_only=True), keep_period=True)
+    reason = _series_reasons(out, periods, resolve_data_from(tables, data_from, prepared=prepared))
     blank = reason != ""
     if blank.any():
         for col in _FIGURES:

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sendreport.metrics._helpers import DateLike, as_timestamp
+from sendreport.metrics._helpers import Columns, DateLike, as_timestamp
 
 __all__ = [
     "EVENT_DATES",
@@ -105,8 +105,13 @@ def default_data_from(table: str, frame: pd.DataFrame) -> pd.Timestamp | None:
 def resolve_data_from(
     tables: Mapping[str, pd.DataFrame | None],
     data_from: Mapping[str, DateLike] | None = None,
+    *,
+    prepared: Mapping[str, Columns] | None = None,
 ) -> dict[str, pd.Timestamp]:
     """``data_from`` of every given table: as given, else :func:`default_data_from`.
+
+    ``prepared`` (the tables' :class:`~sendreport.metrics._helpers.Columns`)
+    lets the default reuse day numbers already computed.
 
     Examples
     --------
@@ -124,6 +129,13 @@ def resolve_data_from(
             continue
         if given.get(table) is not None:
             out[table] = as_timestamp(given[table], f"data_from.{table}")
+        elif prepared is not None and table in prepared and table in EVENT_DATES:
+            columns = prepared[table]
+            days = [columns.days(c) for c in EVENT_DATES[table] if c in columns.columns]
+            earliest = min((np.nanmin(d) for d in days if np.isfinite(d).any()), default=None)
+            if earliest is not None:
+                day = np.datetime64(int(earliest), "D")
+                out[table] = pd.Timestamp(day).to_period("M").start_time
         elif table in EVENT_DATES:
             first = default_data_from(table, frame)
             if first is not None:

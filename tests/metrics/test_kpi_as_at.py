@@ -12,7 +12,7 @@ from kpi_frames import REFERRAL_DATES, REQUEST_DATES, REVIEW_DATES, day, frame
 
 from sendreport.metrics import KPI_DEFINITIONS, compute_kpis, ehcp_timeliness, headline, kpi_series
 from sendreport.metrics._helpers import Columns, Periods
-from sendreport.metrics.coverage import default_data_from
+from sendreport.metrics.coverage import default_data_from, resolve_data_from
 from sendreport.metrics.ehcp import _open_by_period
 from sendreport.metrics.headline import format_value
 from sendreport.plan import Plan
@@ -280,6 +280,11 @@ def test_default_data_from_is_the_first_of_the_month_of_the_earliest_event():
         REQUEST_DATES,
     )
     assert default_data_from("requests", requests) == pd.Timestamp("2023-02-01")
+    # the suite's own route, from day numbers it has already computed, agrees
+    tables = {"requests": requests}
+    prepared = {"requests": Columns(requests)}
+    assert resolve_data_from(tables, prepared=prepared) == resolve_data_from(tables)
+    assert resolve_data_from(tables) == {"requests": pd.Timestamp("2023-02-01")}
 
 
 def test_wait_bands_longer_than_the_history_are_not_available_at_month_ends():
