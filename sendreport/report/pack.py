@@ -23,10 +23,10 @@ from sendreport.params import Params, parse_params
 from sendreport.plan import Plan, PlanKPI, PriorityArea, load_plan
 
 KPIS_COLUMNS = (
-    *(c for c in KPI_COLUMNS if c not in ("lower_ci", "upper_ci")),
+    *(c for c in KPI_COLUMNS if c not in ("lower_ci", "upper_ci") and not c.endswith("reason")),
     "suppressed",
 )
-"""The columns of ``kpis.csv`` in SPEC order; others (confidence intervals) follow."""
+"""The columns of ``kpis.csv`` in SPEC order; others (confidence intervals, reasons) follow."""
 
 SERIES_MONTHS_BEFORE = 24
 """Months of history charted before the period when no baseline period is given."""
