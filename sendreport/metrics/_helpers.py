@@ -195,32 +195,51 @@ class Columns:
 
         return self.memo(("flags", column), compute)  # type: ignore[return-value]
 
+    def codes(self, column: str) -> tuple[np.ndarray, list[str]]:
+        """Integer code of each row's value (``-1`` where missing) and the values, in first order.
+
+        Text columns are read once: :meth:`isin` and :meth:`groups` work on the codes.
+        """
+
+        def factorize() -> tuple[np.ndarray, list[str]]:
+            codes, uniques = pd.factorize(self.df[column])
+            return codes, [str(u) for u in uniques]
+
+        return self.memo(("codes", column), factorize)  # type: ignore[return-value]
+
     def isin(self, column: str, values: tuple[str, ...]) -> np.ndarray:
         """Return True where a text column holds one of ``values`` (false if absent or missing)."""
 
         def compute() -> np.ndarray:
             if column not in self.df.columns:
                 return np.zeros(len(self.df), dtype=bool)
-            return self.df[column].isin(list(values)).to_numpy(dtype=bool, na_value=False)
+            codes, uniques = self.codes(column)
+            # one entry per value, and a last one (false) that code -1 (missing) picks
+            table = np.array([u in values for u in uniques] + [False], dtype=bool)
+            return table[codes]
 
         return self.memo(("isin", column, values), compute)  # type: ignore[return-value]
 
     def groups(self, column: str, extra: Sequence[str] = ()) -> tuple[np.ndarray, list[str]]:
-        """Integer group of each row and the sorted group names (with ``extra`` names added)."""
+        """Integer group of each row and the sorted group names (with ``extra`` names added).
 
-        def factorize() -> tuple[np.ndarray, list[str]]:
-            values = self.df[column] if column in self.df.columns else pd.Series([""] * len(self))
-            if values.hasnans:
-                values = values.fillna("")
-            codes, uniques = pd.factorize(values, sort=True)
-            return codes.astype("int64"), [str(u) for u in uniques]
+        A missing value is the group ``""``.
+        """
+        key = ("groups", column, tuple(sorted(extra)))
+        return self.memo(key, lambda: self._groups(column, extra))  # type: ignore[return-value]
 
-        codes, names = self.memo(("groups", column), factorize)  # type: ignore[misc]
-        every = sorted(set(names) | set(extra))
-        if every == names:
-            return codes, names
-        remap = np.array([every.index(n) for n in names], dtype="int64")
-        return (remap[codes] if len(codes) else codes), every
+    def _groups(self, column: str, extra: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        if column in self.df.columns:
+            codes, uniques = self.codes(column)
+            missing = self.memo(("missing", column), lambda: bool((codes < 0).any()))
+        else:
+            codes, uniques, missing = np.full(len(self), -1, dtype=np.intp), [], True
+        used = set(uniques) | ({""} if missing else set())
+        every = sorted(used | set(extra))
+        position = {name: i for i, name in enumerate(every)}
+        # code -1 (missing) picks the last entry: the group ""
+        remap = np.array([position[u] for u in uniques] + [position.get("", 0)], dtype=np.intp)
+        return remap[codes], every
 
 
 def as_columns(table: pd.DataFrame | Columns) -> Columns:

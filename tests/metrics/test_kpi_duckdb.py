@@ -157,3 +157,19 @@ def test_previous_and_baseline_equal_the_kpis_of_their_own_periods(demo, previou
     pd.testing.assert_series_equal(out["previous_reason"], prev["reason"], check_names=False)
     pd.testing.assert_series_equal(out["baseline"], base["value"], check_names=False)
     assert np.isfinite(out["previous"]).sum() > 10
+
+
+def test_tables_in_threads_give_identical_results(demo, monkeypatch):
+    from sendreport.metrics import compute
+
+    tables, _ = demo
+    args = {"period_start": "2024-07-01", "period_end": "2024-12-31"}
+    monkeypatch.setattr(compute, "_THREADS_FROM", 10**12)
+    alone = compute_kpis(tables, previous_period_end="2024-06-30", **args)
+    series_alone = kpi_series(tables, start="2022-01-01", end="2024-12-31")
+    monkeypatch.setattr(compute, "_THREADS_FROM", 0)
+    monkeypatch.setattr(compute.os, "cpu_count", lambda: 2)
+    threaded = compute_kpis(tables, previous_period_end="2024-06-30", **args)
+    series_threaded = kpi_series(tables, start="2022-01-01", end="2024-12-31")
+    pd.testing.assert_frame_equal(threaded, alone)
+    pd.testing.assert_frame_equal(series_threaded, series_alone)
