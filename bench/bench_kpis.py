@@ -36,6 +36,7 @@ from pathlib import Path
 
 PERIOD = ("2024-07-01", "2024-12-31")
 PREVIOUS_END = "2024-06-30"
+PREVIOUS_START = "2024-01-01"  # the same six calendar months before (compute_kpis' rule)
 SERIES = ("2022-01-01", "2024-12-31")
 TABLES = ("requests", "reviews", "referrals", "measures")
 
@@ -209,21 +210,13 @@ def run_duckdb(folder: Path, repeat: int, out: Path) -> dict:
     for _ in range(repeat):
         t0 = time.perf_counter()
         now = con.execute(_PERIOD_SQL, {"ps": PERIOD[0], "pe": PERIOD[1]}).df()
-        length = _ts(PERIOD[1]) - _ts(PERIOD[0])
-        prev_start = str((_ts(PREVIOUS_END) - length).date())
-        prev = con.execute(_PERIOD_SQL, {"ps": prev_start, "pe": PREVIOUS_END}).df()
+        prev = con.execute(_PERIOD_SQL, {"ps": PREVIOUS_START, "pe": PREVIOUS_END}).df()
         series = con.execute(_SERIES_SQL, {"s": SERIES[0], "e": SERIES[1]}).df()
         times.append(time.perf_counter() - t0)
     now.to_parquet(out / "duck_kpis.parquet")
     prev.to_parquet(out / "duck_prev.parquet")
     series.to_parquet(out / "duck_series.parquet")
     return {"seconds": min(times), "all": times, "peak_mb": _peak_mb(), "loaded_mb": loaded_mb}
-
-
-def _ts(text: str):
-    import pandas as pd
-
-    return pd.Timestamp(text)
 
 
 # ----------------------------------------------------------------------------- checks

@@ -30,6 +30,8 @@ _TRUE = ("true", "yes", "y", "1", "t")
 
 _TICKS_PER_DAY = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000}
 _TICKS_PER_DAY |= {"us": 86_400_000_000, "ns": 86_400_000_000_000}
+_EXACT_TICKS = 86_400_000_000
+"""Up to microseconds, a date's tick count is a whole number a float holds exactly."""
 
 DateLike = str | dt.date | pd.Timestamp
 """Dates given as arguments: ISO strings, dates or Timestamps."""
@@ -262,7 +264,11 @@ def _days(df: pd.DataFrame, column: str) -> np.ndarray:
         per_day = 1
     ticks = arr.view("int64")
     # whole days since 1970-01-01 (floor, so times of day and dates before 1970 are right)
-    out = np.floor_divide(ticks, per_day).astype("float64")
+    if per_day > _EXACT_TICKS:  # nanoseconds: beyond float precision, divide as integers first
+        out = np.floor_divide(ticks, per_day).astype("float64")
+    else:  # ticks are exact as floats: one division, then floor
+        out = np.divide(ticks, per_day, dtype="float64")
+        np.floor(out, out=out)
     out[ticks == np.iinfo("int64").min] = np.nan  # NaT
     return out
 
@@ -274,6 +280,18 @@ def count_by(group: np.ndarray, period: np.ndarray, n_groups: int, n_periods: in
     flat = period + 1 if n_groups == 1 else group * width + (period + 1)
     counts = np.bincount(flat, minlength=n_groups * width).reshape(n_groups, width)
     return counts[:, 1:]
+
+
+def count_split(period: np.ndarray, kind: np.ndarray, n_kinds: int, n_periods: int) -> np.ndarray:
+    """Count records per (kind, period) where ``period >= 0`` in one pass: ``(kinds, periods)``.
+
+    ``kind`` is an integer from 0 to ``n_kinds - 1`` per record (for example
+    1 when on time, 0 when late), so one ``bincount`` gives every count a
+    percentage KPI needs.
+    """
+    flat = (period + 1) * n_kinds + kind
+    counts = np.bincount(flat, minlength=(n_periods + 1) * n_kinds)
+    return counts.reshape(n_periods + 1, n_kinds)[1:].T
 
 
 def count_open(group: np.ndarray, span: np.ndarray, n_groups: int, n_periods: int) -> np.ndarray:

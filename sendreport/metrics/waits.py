@@ -23,6 +23,7 @@ from sendreport.metrics._helpers import (
     count_by,
     count_open,
     count_rows,
+    count_split,
     finish,
     percentage_rows,
     single_period,
@@ -111,15 +112,8 @@ def _autism_by_period(referrals: Columns, periods: Periods) -> list[pd.DataFrame
     autism = referrals.isin("service", (AUTISM_SERVICE,))
     period = np.where(autism, periods.locate(seen), -1)
     on_time = (seen - referrals.days("referral_date")) <= WEEKS_13
-    zero = np.zeros(len(referrals), dtype="int64")
-    k = len(periods)
-    return [
-        percentage_rows(
-            "autism_13wk",
-            count_by(zero, np.where(on_time, period, -1), 1, k),
-            count_by(zero, period, 1, k),
-        )
-    ]
+    late, timely = count_split(period, on_time, 2, len(periods))
+    return [percentage_rows("autism_13wk", timely[None], (late + timely)[None])]
 
 
 def waiting_list(
