@@ -47,6 +47,12 @@ def _load(folder: Path) -> dict:
     return {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
 
 
+def _cpu() -> float:
+    """CPU seconds of this process so far, every thread included (user and system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -63,9 +69,9 @@ def run_ours(folder: Path, repeat: int, out: Path) -> dict:
 
     tables = _load(folder)
     loaded_mb = _peak_mb()
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         kpis = compute_kpis(
             tables,
             period_start=PERIOD[0],
@@ -75,9 +81,16 @@ def run_ours(folder: Path, repeat: int, out: Path) -> dict:
         )
         series = kpi_series(tables, start=SERIES[0], end=SERIES[1], data_from=DATA_FROM)
         times.append(time.perf_counter() - t0)
+        cpu.append(_cpu() - c0)
     kpis.to_parquet(out / "ours_kpis.parquet")
     series.to_parquet(out / "ours_series.parquet")
-    return {"seconds": min(times), "all": times, "peak_mb": _peak_mb(), "loaded_mb": loaded_mb}
+    return {
+        "seconds": min(times),
+        "all": times,
+        "cpu": min(cpu),
+        "peak_mb": _peak_mb(),
+        "loaded_mb": loaded_mb,
+    }
 
 
 # ----------------------------------------------------------------------------- DuckDB
@@ -206,17 +219,24 @@ def run_duckdb(folder: Path, repeat: int, out: Path) -> dict:
         path = str(folder / f"{name}.parquet").replace("'", "''")
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet('{path}')")
     loaded_mb = _peak_mb()
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         now = con.execute(_PERIOD_SQL, {"ps": PERIOD[0], "pe": PERIOD[1]}).df()
         prev = con.execute(_PERIOD_SQL, {"ps": PREVIOUS_START, "pe": PREVIOUS_END}).df()
         series = con.execute(_SERIES_SQL, {"s": SERIES[0], "e": SERIES[1]}).df()
         times.append(time.perf_counter() - t0)
+        cpu.append(_cpu() - c0)
     now.to_parquet(out / "duck_kpis.parquet")
     prev.to_parquet(out / "duck_prev.parquet")
     series.to_parquet(out / "duck_series.parquet")
-    return {"seconds": min(times), "all": times, "peak_mb": _peak_mb(), "loaded_mb": loaded_mb}
+    return {
+        "seconds": min(times),
+        "all": times,
+        "cpu": min(cpu),
+        "peak_mb": _peak_mb(),
+        "loaded_mb": loaded_mb,
+    }
 
 
 # ----------------------------------------------------------------------------- checks
@@ -325,7 +345,7 @@ def main() -> None:
             frame.to_parquet(folder / f"{name}.parquet")
         del tables
         print(f"generated {sizes} in {time.perf_counter() - t0:.1f} s")
-        ratios, results = [], {}
+        ratios, cpu_ratios, results = [], [], {}
         for n in range(args.rounds):
             order = ("ours", "duckdb") if n % 2 == 0 else ("duckdb", "ours")
             loads = []
@@ -335,19 +355,26 @@ def main() -> None:
             ours, duck = results["ours"], results["duckdb"]
             ratio = ours["seconds"] / duck["seconds"]
             ratios.append(ratio)
+            cpu_ratios.append(ours["cpu"] / duck["cpu"])
             print(
                 f"round {n + 1} ({' then '.join(order)}): ours {ours['seconds']:.2f} s "
                 f"(runs {', '.join(f'{t:.2f}' for t in ours['all'])}), "
                 f"duckdb {duck['seconds']:.2f} s "
                 f"(runs {', '.join(f'{t:.2f}' for t in duck['all'])}), "
-                f"ratio {ratio:.2f}, 1-minute load average {min(loads):.1f} to {max(loads):.1f}"
+                f"ratio {ratio:.2f}; CPU time ours {ours['cpu']:.2f} s, duckdb {duck['cpu']:.2f} s; "
+                f"1-minute load average {min(loads):.1f} to {max(loads):.1f}"
             )
         problems = compare(folder)
     ours, duck = results["ours"], results["duckdb"]
     ratios.sort()
+    cpu_ratios.sort()
     print(
         f"ratio ours/duckdb: median {ratios[len(ratios) // 2]:.2f} "
         f"(rounds {', '.join(f'{r:.2f}' for r in ratios)}; target <= 1.5); {_load_text()}"
+    )
+    print(
+        f"CPU time ratio ours/duckdb (all threads): median {cpu_ratios[len(cpu_ratios) // 2]:.2f} "
+        f"(rounds {', '.join(f'{r:.2f}' for r in cpu_ratios)})"
     )
     print(
         f"peak memory: ours {ours['peak_mb']:.0f} MB (data loaded {ours['loaded_mb']:.0f} MB), "
