@@ -113,6 +113,13 @@ class Periods:
         table = np.searchsorted(self.ends, np.arange(first, last + 1), side="left")
         return table[_offsets(days, first, last)]
 
+    def end_indices(self, days: np.ndarray, shifts: Sequence[int]) -> list[np.ndarray]:
+        """:meth:`end_index` of ``days + shift`` for each shift, from one pass over ``days``."""
+        first, last = self.ends[0] - 1 - max(shifts), self.ends[-1] + 1 - min(shifts)
+        offsets = _offsets(days, first, last)
+        span = np.arange(first, last + 1)
+        return [np.searchsorted(self.ends, span + shift, side="left")[offsets] for shift in shifts]
+
     def end_index(self, days: np.ndarray) -> np.ndarray:
         """Index of the first period end on or after each day (missing days: past the last)."""
         if len(self.ends) == 1:
@@ -294,13 +301,24 @@ def count_split(period: np.ndarray, kind: np.ndarray, n_kinds: int, n_periods: i
     return counts.reshape(n_periods + 1, n_kinds)[1:].T
 
 
-def count_open(group: np.ndarray, span: np.ndarray, n_groups: int, n_periods: int) -> np.ndarray:
-    """Count records per (group, period end) open there; ``span`` from ``open_at_ends``."""
+def count_open(
+    group: np.ndarray, span: np.ndarray, n_groups: int, n_periods: int, *, scaled: bool = False
+) -> np.ndarray:
+    """Count records per (group, period end) open there; ``span`` from ``open_at_ends``.
+
+    ``scaled``: ``group`` is already multiplied by ``n_periods + 1`` (computed
+    once for several counts of the same records).
+    """
     lo, hi = span
     width = n_periods + 1
-    diff = np.bincount(group * width + lo, minlength=n_groups * width) - np.bincount(
-        group * width + hi, minlength=n_groups * width
-    )
+    size = n_groups * width
+    if n_groups == 1:
+        base = None  # one group: every record's group is 0
+    else:
+        base = group if scaled else group * width
+    starts = lo if base is None else base + lo
+    stops = hi if base is None else base + hi
+    diff = np.bincount(starts, minlength=size) - np.bincount(stops, minlength=size)
     return np.cumsum(diff.reshape(n_groups, width), axis=1)[:, :n_periods]
 
 

@@ -58,13 +58,14 @@ def _list_by_period(
     referred = referrals.days("referral_date")
     stop = _stop(referrals)
     until = periods.end_index(stop)  # the same stop for the list and its bands
+    # on the list from the first period end on or after the referral (or 127 or 365 days on)
+    starts = periods.end_indices(referred, (0, WEEKS_18 + 1, WEEKS_52 + 1))
+    scaled = group * (k + 1)
 
-    def on_list(since: np.ndarray) -> np.ndarray:
-        return count_open(group, periods.open_at_ends(since, stop, until_index=until), g, k)
+    def on_list(lo: np.ndarray) -> np.ndarray:
+        return count_open(scaled, (lo, np.maximum(until, lo)), g, k, scaled=True)
 
-    open_now = on_list(referred)
-    over_18 = on_list(referred + WEEKS_18 + 1)
-    over_52 = on_list(referred + WEEKS_52 + 1)
+    open_now, over_18, over_52 = (on_list(lo) for lo in starts)
     rows = [
         count_rows("wait_list", open_now, names),
         percentage_rows("wait_over_18wk", over_18, open_now, names),
