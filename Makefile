@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install system-deps lint bench clean
+.PHONY: demo test test-min docs install system-deps lint bench clean
 
 demo: install
 	$(BIN)/sendreport demo
@@ -39,13 +39,30 @@ system-deps:
 	fi
 
 lint: install
-	$(BIN)/python -m pip install --quiet ruff
+	$(BIN)/python -m pip install --quiet -c constraints.txt ruff
 	$(BIN)/ruff check sendreport tests bench
+
+# The suite again in a second environment built from the oldest supported versions
+# (constraints-min.txt, the floors in pyproject.toml), so the floors stay true.
+MIN_VENV := .venv-min
+test-min: system-deps $(MIN_VENV)/.installed
+	$(MIN_VENV)/bin/pytest -q -p no:cacheprovider
+
+$(MIN_VENV)/.installed: pyproject.toml constraints-min.txt
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MIN_VENV)/bin/python -m pip install --quiet -c constraints-min.txt -e ".[test]"
+	$(MIN_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sendreport, oldest versions)" >/dev/null
+	touch $@
 
 bench: install
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_kpis.py
 	$(BIN)/python bench/bench_spc.py
 
+# Pages of the user guide generated from the code (a test checks they are current).
+docs: install
+	$(BIN)/python -m sendreport.metrics.reference > docs/kpi-definitions.md
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache data/demo
+	rm -rf $(VENV) $(MIN_VENV) build *.egg-info .pytest_cache data/demo
