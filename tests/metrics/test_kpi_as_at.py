@@ -417,3 +417,24 @@ def test_open_median_is_the_median_day_divided_once(waits):
     )
     out = compute_kpis({"referrals": referrals}, period_start=PS, period_end=PE, data_from=COVERED)
     assert value(out, "wait_median_open_weeks", service="audiology") == np.median(waits) / 7
+
+
+def test_breakdown_groups_share_the_whole_tables_coverage():
+    from sendreport.metrics.breakdown import kpi_breakdown
+
+    # ASD requests all begin in 2024, SEMH in 2023: the export covers from June 2023 for both
+    requests = frame(
+        [
+            {"received_date": day("2024-01-02"), "plan_issued_date": day("2024-03-01")},
+            {"received_date": day("2023-06-01"), "plan_issued_date": day("2024-02-01")},
+        ],
+        REQUEST_DATES,
+    ).assign(primary_need=["ASD", "SEMH"])
+    out = kpi_breakdown(
+        {"requests": requests},
+        "primary_need",
+        kpis=["ehcp_20wk_excl"],
+        period_start="2024-01-01",
+        period_end="2024-06-30",
+    )
+    assert out["value"].tolist() == [100.0, 0.0]
