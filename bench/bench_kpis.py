@@ -15,7 +15,7 @@ which goes first, each in a fresh subprocess, it times
   written as SQL (period query for both periods, monthly query);
 
 (the best of ``--repeat`` runs in each process; reading is not timed), prints
-each round's times, the ratio ours/DuckDB and the load average beside it,
+each round's wall and CPU times, the ratio ours/DuckDB and the load average beside it,
 checks that the two give the same figures, and prints each side's peak
 memory (``ru_maxrss``, data included).
 """
