@@ -17,7 +17,7 @@ import pandas as pd
 
 from sendreport.errors import ParameterError
 from sendreport.metrics._helpers import DateLike
-from sendreport.metrics.compute import KPI_COLUMNS, compute_kpis
+from sendreport.metrics.compute import KPI_COLUMNS, REASON_COLUMNS, compute_kpis
 from sendreport.metrics.coverage import resolve_data_from
 
 __all__ = ["AGE_BANDS", "STAGES", "age_band", "kpi_breakdown", "pathway_stages"]
@@ -143,14 +143,19 @@ def kpi_breakdown(
     for value in sorted(labels.unique()):
         part = dict(tables)
         part[source] = table.loc[(labels == value).to_numpy()].reset_index(drop=True)
-        kpi = compute_kpis(part, period_start=period_start, period_end=period_end,
-                           previous_period_end=previous_period_end, data_from=coverage)
+        kpi = compute_kpis(
+            part,
+            period_start=period_start,
+            period_end=period_end,
+            previous_period_end=previous_period_end,
+            data_from=coverage,
+        )
         kpi = kpi[kpi["kpi_id"].isin(_kpis_of(tables, source, kpi["kpi_id"]))]
         parts.append(kpi.assign(**{by: value}))
     out = pd.concat(parts, ignore_index=True)
     if kpis is not None:
         out = out[out["kpi_id"].isin(kpis)]
-    return out[[by, *KPI_COLUMNS]].reset_index(drop=True)
+    return out[[by, *KPI_COLUMNS, *REASON_COLUMNS]].reset_index(drop=True)
 
 
 def pathway_stages(requests: pd.DataFrame, *, by: Sequence[str] = ()) -> pd.DataFrame:

@@ -36,7 +36,14 @@ from sendreport.metrics.coverage import (
 from sendreport.metrics.definitions import KPI_DEFINITIONS
 from sendreport.plan import Plan
 
-__all__ = ["KPI_COLUMNS", "SERIES_COLUMNS", "compute_kpis", "kpi_series", "previous_start"]
+__all__ = [
+    "KPI_COLUMNS",
+    "REASON_COLUMNS",
+    "SERIES_COLUMNS",
+    "compute_kpis",
+    "kpi_series",
+    "previous_start",
+]
 
 KPI_COLUMNS = (
     "kpi_id",
@@ -52,11 +59,11 @@ KPI_COLUMNS = (
     "baseline",
     "target",
     "previous",
-    "reason",
-    "baseline_reason",
-    "previous_reason",
 )
-"""Columns of :func:`compute_kpis`, in order."""
+"""Columns of :func:`compute_kpis`, in order; :data:`REASON_COLUMNS` follow."""
+
+REASON_COLUMNS = ("reason", "baseline_reason", "previous_reason")
+"""Why ``value``, ``baseline`` and ``previous`` are not available (``""`` when they are)."""
 
 SERIES_COLUMNS = (
     "kpi_id",
@@ -372,9 +379,9 @@ def compute_kpis(
     Returns
     -------
     pandas.DataFrame
-        :data:`KPI_COLUMNS`. One row per KPI (and service) in definition order
-        then service, measures (``kpi_id`` the ``measure_id``) last. Percentages
-        are 0-100 at full precision with Wilson 95% limits. A figure that is
+        :data:`KPI_COLUMNS` then :data:`REASON_COLUMNS`. One row per KPI (and
+        service) in definition order then service, measures (``kpi_id`` the
+        ``measure_id``) last. Percentages are 0-100 at full precision with Wilson 95% limits. A figure that is
         not available (its table not given, its service with no referral at
         all, history needed from before ``data_from``, or nothing to measure)
         is NaN, with the reason in ``reason`` (``baseline_reason`` and
@@ -479,7 +486,7 @@ def compute_kpis(
         out[col] = out[col].fillna("").astype("str")
     out["period_start"] = out["period_start"].astype("datetime64[ns]")
     out["period_end"] = out["period_end"].astype("datetime64[ns]")
-    return _sort(out.loc[:, list(KPI_COLUMNS)])
+    return _sort(out.loc[:, [*KPI_COLUMNS, *REASON_COLUMNS]])
 
 
 def _series_reasons(

@@ -23,7 +23,7 @@ from sendreport.params import Params, parse_params
 from sendreport.plan import Plan, PlanKPI, PriorityArea, load_plan
 
 KPIS_COLUMNS = (
-    *(c for c in KPI_COLUMNS if c not in ("lower_ci", "upper_ci") and not c.endswith("reason")),
+    *(c for c in KPI_COLUMNS if c not in ("lower_ci", "upper_ci")),
     "suppressed",
 )
 """The columns of ``kpis.csv`` in SPEC order; others (confidence intervals, reasons) follow."""

@@ -9,7 +9,7 @@ from kpi_frames import REFERRAL_DATES, REQUEST_DATES, REVIEW_DATES, day, frame
 
 from sendreport.errors import ParameterError
 from sendreport.metrics import KPI_COLUMNS, KPI_DEFINITIONS, compute_kpis
-from sendreport.metrics.compute import previous_start
+from sendreport.metrics.compute import REASON_COLUMNS, previous_start
 from sendreport.plan import Plan
 
 PS, PE = "2024-04-01", "2024-06-30"
@@ -146,7 +146,7 @@ def row(out: pd.DataFrame, kpi_id: str, service: str = "") -> pd.Series:
 
 def test_columns_and_dtypes():
     out = kpis()
-    assert tuple(out.columns) == KPI_COLUMNS
+    assert tuple(out.columns) == (*KPI_COLUMNS, *REASON_COLUMNS)
     assert str(out["numerator"].dtype) == "Int64"
     assert str(out["denominator"].dtype) == "Int64"
     assert out["period_start"].dtype == "datetime64[ns]"
@@ -195,7 +195,10 @@ def test_absent_tables_leave_their_kpis_out():
     out = kpis(tables={"reviews": REVIEWS})
     assert out["kpi_id"].tolist() == ["ar_decision_4wk", "ar_meeting_on_time", "ar_overdue"]
     assert compute_kpis({}, period_start=PS, period_end=PE).empty
-    assert tuple(compute_kpis({}, period_start=PS, period_end=PE).columns) == KPI_COLUMNS
+    assert tuple(compute_kpis({}, period_start=PS, period_end=PE).columns) == (
+        *KPI_COLUMNS,
+        *REASON_COLUMNS,
+    )
 
 
 def test_missing_optional_columns_leave_only_their_kpis_out():
