@@ -379,13 +379,14 @@ def compute_kpis(
     Returns
     -------
     pandas.DataFrame
-        :data:`KPI_COLUMNS` then :data:`REASON_COLUMNS`. One row per KPI (and
-        service) in definition order then service, measures (``kpi_id`` the
-        ``measure_id``) last. Percentages are 0-100 at full precision with Wilson 95% limits. A figure that is
-        not available (its table not given, its service with no referral at
-        all, history needed from before ``data_from``, or nothing to measure)
-        is NaN, with the reason in ``reason`` (``baseline_reason`` and
-        ``previous_reason`` for those columns; ``""`` when there is a figure).
+        :data:`KPI_COLUMNS` then :data:`REASON_COLUMNS`. One row per KPI
+        (and service) in definition order then service, measures (``kpi_id``
+        the ``measure_id``) last. Percentages are 0-100 at full precision
+        with Wilson 95% limits. A figure that is not available (its table
+        not given, its service with no referral at all, history needed from
+        before ``data_from``, or nothing to measure) is NaN, with the reason
+        in ``reason`` (``baseline_reason`` and ``previous_reason`` for those
+        columns; ``""`` when there is a figure).
         ``service`` is ``""`` for KPIs that are not per service.
 
     Raises
