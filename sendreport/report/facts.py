@@ -73,3 +73,19 @@ class PackFacts(Protocol):
     def on_trajectory(self, view: Any) -> str:
         """``"on trajectory"``, ``"off trajectory"`` or ``"no trajectory"``."""
         ...
+
+    def interventions_for(self, kpi_id: str, service: str = "") -> list[Any]:
+        """The plan's interventions that name a KPI (drawn on its chart only)."""
+        ...
+
+    def progress_values(self, view: Any) -> dict[str, float | None]:
+        """Baseline, last stocktake and latest value, each labelled with its date."""
+        ...
+
+    def planned_against_actual(self, area: PriorityArea) -> list[tuple[Any, list[Any]]]:
+        """``(view, milestone checks)`` for each KPI of the area with a trajectory."""
+        ...
+
+    def missing_trajectories(self, area: PriorityArea) -> list[Any]:
+        """KPIs of the area with a target but no trajectory."""
+        ...

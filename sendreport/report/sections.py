@@ -264,8 +264,9 @@ def kpi_chart(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
     from sendreport.charts.spc import plot_spc, spc_alt_text, spc_title
 
     plan_kpi = view.plan_kpi
+    # SPEC 4.4: only the interventions that name this KPI (none without kpis)
     interventions = [
-        (i.date, i.label) for i in pack.plan.interventions if not i.kpis or plan_kpi.id in i.kpis
+        (i.date, i.label) for i in pack.interventions_for(plan_kpi.id, plan_kpi.service or "")
     ]
     chart: dict[str, Any] = {"id": view.anchor, "name": view.name, "figure": None}
     if view.series is not None and view.series["value"].notna().sum() >= 2:
@@ -275,6 +276,7 @@ def kpi_chart(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
             unit=view.unit,
             improvement=view.improvement,
             target=plan_kpi.target,
+            target_date=plan_kpi.target_date,
             trajectory=[(m.date, m.value) for m in plan_kpi.trajectory],
             interventions=interventions,
         )
@@ -288,11 +290,7 @@ def kpi_chart(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
     elif view.row is None:
         return chart
     else:
-        values = {
-            "Baseline": plan_kpi.baseline.value if plan_kpi.baseline else None,
-            "Last stocktake": None if view.suppressed else view.value("previous"),
-            "Latest": None if view.suppressed else view.value("value"),
-        }
+        values = pack.progress_values(view)
         fig = plot_progress(
             values,
             title=view.name,
@@ -343,6 +341,50 @@ def figure(fig, *, alt: str, caption: str | None = None, id: str | None = None) 
 def kpi_chart_html(pack: PackFacts, view: KPIFacts) -> str:
     """The view's SPC chart, or a baseline-to-latest chart when it has no monthly series."""
     return render("chart.html.j2", chart=kpi_chart(pack, view))
+
+
+def planned_against_actual(pack: PackFacts, area: PriorityArea) -> dict[str, Any] | None:
+    """Planned against actual for each trajectory milestone of the area's KPIs, as data.
+
+    Also lists the KPIs with a target but no trajectory (a gap in the plan).
+    ``None`` when the area has neither. Printed by ``planned_vs_actual.html.j2``.
+    """
+    kpis, uses_c, uses_x = [], False, False
+    for view, checks in pack.planned_against_actual(area):
+        rows = []
+        for m in checks:
+            actual = (
+                ""
+                if m.status == "not yet due"
+                else format_value(m.actual, view.unit, suppressed=m.suppressed)
+            )
+            uses_c |= actual == "c"
+            uses_x |= actual == "x"
+            rows.append(
+                {
+                    "date": f"{m.date.day}\u00a0{m.date:%b}\u00a0{m.date:%Y}",
+                    "planned": format_value(m.planned, view.unit),
+                    "actual": actual,
+                    "status": m.status.capitalize(),
+                }
+            )
+        kpis.append({"name": view.name, "anchor": view.anchor, "milestones": rows})
+    gaps = [v.name for v in pack.missing_trajectories(area)]
+    if not kpis and not gaps:
+        return None
+    return {
+        "caption": f"Trajectory milestones: {area.title}",
+        "kpis": kpis,
+        "gaps": gaps,
+        "uses_c": uses_c,
+        "uses_x": uses_x,
+    }
+
+
+def planned_against_actual_html(pack: PackFacts, area: PriorityArea) -> str:
+    """Planned against actual for one priority area (empty when it has no targets)."""
+    data = planned_against_actual(pack, area)
+    return "" if data is None else render("planned_vs_actual.html.j2", **data)
 
 
 def benchmark(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
@@ -483,6 +525,7 @@ def priority_area(pack: PackFacts, area: PriorityArea) -> dict[str, Any]:
         ],
         "you_said_we_did": you_said,
         "charts": charts,
+        "trajectories": planned_against_actual(pack, area),
         "actions": actions_table(pack, area),
         "progress": paragraphs(area.progress),
     }
