@@ -30,6 +30,7 @@ __all__ = [
     "html_to_pdf",
     "no_raw_html",
     "pack_url_fetcher",
+    "scope_table_headers",
 ]
 
 
@@ -172,7 +173,8 @@ def pack_url_fetcher():
 
     class PackURLFetcher(URLFetcher):
         def __init__(self) -> None:
-            super().__init__(allowed_protocols=("data",), allow_redirects=False)
+            # Schemes are checked in fetch() below (WeasyPrint 68's own check misreads data:).
+            super().__init__(allow_redirects=False)
             self.refused: list[str] = []
 
         def fetch(self, url, headers=None):
@@ -216,4 +218,104 @@ def html_to_pdf(html: str) -> bytes:
     document = weasyprint.HTML(
         string=html, base_url=str(TEMPLATE_DIR), url_fetcher=pack_url_fetcher()
     )
-    return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    return scope_table_headers(document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False))
+
+
+def scope_table_headers(pdf_bytes: bytes) -> bytes:
+    """Give every table header cell (``/TH``) of a tagged PDF a ``/Scope`` attribute.
+
+    WeasyPrint tags header cells and links data cells to them with ``/Headers``,
+    but writes no ``/Scope``, which PDF/UA checkers ask for. The scope follows
+    the pack's table template: header cells of the header row, and full-width
+    group headings (alone in their row), are ``/Column``; other header cells of the
+    body are row headers, ``/Row``. Header cell ids are renumbered in tree order
+    (some WeasyPrint versions derive them from memory addresses). Page content is
+    untouched, and the same input gives the same bytes (the file identifier is
+    derived from the content).
+
+    Parameters
+    ----------
+    pdf_bytes
+        A tagged PDF, as WeasyPrint writes it.
+
+    Returns
+    -------
+    bytes
+        The PDF with ``/Scope`` on every ``/TH`` (the input itself when it has no tags).
+    """
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        root = pdf.Root.get("/StructTreeRoot")
+        if root is None:
+            return pdf_bytes
+        cells = [e for e in _struct_elements(root) if e.get("/S") in ("/TH", "/TD")]
+        _renumber_header_ids(cells)
+        for cell in cells:
+            if cell.get("/S") != pikepdf.Name.TH:
+                continue
+            attributes = _table_attributes(cell)
+            row = cell.get("/P")
+            part = row.get("/P") if isinstance(row, pikepdf.Dictionary) else None
+            in_head = isinstance(part, pikepdf.Dictionary) and part.get("/S") == "/THead"
+            siblings = row.get("/K") if isinstance(row, pikepdf.Dictionary) else None
+            alone = isinstance(siblings, pikepdf.Array) and len(siblings) == 1
+            # A group heading spans the whole row: /ColSpan, or (WeasyPrint 68) alone in it.
+            column = in_head or "/ColSpan" in attributes or alone
+            attributes.Scope = pikepdf.Name.Column if column else pikepdf.Name.Row
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def _renumber_header_ids(cells) -> None:
+    """Give header cells ids ``th-1``, ``th-2``... in tree order, and the data cells' refs too."""
+    import pikepdf
+
+    new_ids = {}
+    for cell in cells:
+        if cell.get("/S") == "/TH" and "/ID" in cell:
+            new_ids[bytes(cell.ID)] = pikepdf.String(f"th-{len(new_ids) + 1}")
+            cell.ID = new_ids[bytes(cell.ID)]
+    for cell in cells:
+        found = cell.get("/A")
+        for attributes in found if isinstance(found, pikepdf.Array) else [found]:
+            if isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
+                attributes.Headers = pikepdf.Array(
+                    [new_ids.get(bytes(ref), ref) for ref in attributes.Headers]
+                )
+
+
+def _table_attributes(cell):
+    """The cell's attribute dictionary owned by ``/Table`` (added when it has none)."""
+    import pikepdf
+
+    found = cell.get("/A")
+    candidates = found if isinstance(found, pikepdf.Array) else [found]
+    for attributes in candidates:
+        if isinstance(attributes, pikepdf.Dictionary) and attributes.get("/O") == "/Table":
+            return attributes
+    table = pikepdf.Dictionary(O=pikepdf.Name.Table)
+    if isinstance(found, pikepdf.Array):
+        found.append(table)
+    elif isinstance(found, pikepdf.Dictionary):
+        cell.A = pikepdf.Array([found, table])
+    else:
+        cell.A = table
+    return table
+
+
+def _struct_elements(root):
+    """Every structure element under ``root``, depth first."""
+    import pikepdf
+
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                yield kid
+                stack.append(kid)
