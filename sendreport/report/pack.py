@@ -27,7 +27,7 @@ KPIS_COLUMNS = (
     *(c for c in KPI_COLUMNS if c not in ("lower_ci", "upper_ci")),
     "suppressed",
 )
-"""The columns of ``kpis.csv`` in SPEC order; others (confidence intervals) follow."""
+"""The columns of ``kpis.csv`` in SPEC order; others (confidence intervals, reasons) follow."""
 
 SERIES_MONTHS_BEFORE = 24
 """Months of history charted before the period when no baseline period is given."""
@@ -135,9 +135,17 @@ class Pack:
             period_end=params.period_end,
             plan=plan,
             previous_period_end=params.previous_period_end,
+            baseline_period_start=params.baseline_period_start,
+            baseline_period_end=params.baseline_period_end,
+            data_from=params.data_from,
         )
         kpis = suppress_kpis(kpis, threshold=params.suppression_threshold, audience=params.audience)
-        series = kpi_series(loaded.tables, start=series_start(params), end=params.period_end)
+        series = kpi_series(
+            loaded.tables,
+            start=series_start(params),
+            end=params.period_end,
+            data_from=params.data_from,
+        )
         series = suppress_series(
             series, threshold=params.suppression_threshold, audience=params.audience
         )
@@ -259,6 +267,22 @@ class Pack:
             .reset_index(drop=True)
         )
 
+    @cached_property
+    def data_from(self) -> dict[str, pd.Timestamp]:
+        """The first date each table covers: the params' ``data_from``, else from the data."""
+        from sendreport.metrics.coverage import resolve_data_from
+
+        return resolve_data_from(self.tables, self.params.data_from)
+
+    def year_coverage(self, year: int) -> int:
+        """Calendar months of ``year`` the ``requests`` data cover in full (0 to 12)."""
+        from sendreport.benchmarks import months_covered
+
+        first = self.data_from.get("requests")
+        if first is None:
+            return 0
+        return months_covered(year, first, self.params.period_end)
+
     def _view(self, area: PriorityArea, kpi: PlanKPI) -> KPIView:
         from sendreport.metrics import KPI_DEFINITIONS, headline
         from sendreport.spc import assurance, variation
@@ -372,7 +396,13 @@ class Pack:
             start = previous_start(
                 pd.Timestamp(p.period_start), pd.Timestamp(p.period_end), pd.Timestamp(end)
             )
-            kpis = compute_kpis(self.tables, period_start=start, period_end=end, plan=self.plan)
+            kpis = compute_kpis(
+                self.tables,
+                period_start=start,
+                period_end=end,
+                plan=self.plan,
+                data_from=p.data_from,
+            )
             cache[end] = suppress_kpis(
                 kpis, threshold=p.suppression_threshold, audience=p.audience
             )
@@ -527,7 +557,7 @@ class Pack:
         ]
         extra = [
             c
-            for c in ("suppressed", "rebase_group", "trial_limits", "special_cause_rule")
+            for c in ("suppressed", "rebase_group", "trial_limits", "special_cause_rule", "reason")
             if c in self.series
         ]
         first = [c for c in KPIS_COLUMNS if c in self.kpis]

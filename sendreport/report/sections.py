@@ -395,7 +395,8 @@ def benchmark(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
     """DfE's published 20-week timeliness beside the area's own figure, by calendar year.
 
     The area's figure is computed from its own data with the same definition,
-    for each calendar year the data cover in full.
+    for each calendar year the data cover in full; a year covered in part says
+    how many months the data cover.
     """
     from sendreport.benchmarks import dfe_benchmark, dfe_credit
     from sendreport.disclosure import suppress_kpis
@@ -414,11 +415,18 @@ def benchmark(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
     requests = pack.tables.get("requests")
     if requests is not None and not requests.empty and requests["plan_issued_date"].notna().any():
         p = pack.params
-        first = requests["received_date"].min().year + 1
+        first = pack.data_from["requests"].year
         last = p.period_end.year - (0 if (p.period_end.month, p.period_end.day) == (12, 31) else 1)
         for year in range(first, last + 1):
+            months = pack.year_coverage(year)
+            if months < 12:  # not comparable with DfE's whole year
+                own[year] = f"x ({months} of 12 months in the data)"
+                continue
             kpis = compute_kpis(
-                {"requests": requests}, period_start=f"{year}-01-01", period_end=f"{year}-12-31"
+                {"requests": requests},
+                period_start=f"{year}-01-01",
+                period_end=f"{year}-12-31",
+                data_from=p.data_from,
             )
             kpis = suppress_kpis(kpis, threshold=p.suppression_threshold, audience=p.audience)
             r = kpis[kpis["kpi_id"] == kpi_id].iloc[0]

@@ -209,7 +209,11 @@ def test_area_yearly_figures_in_the_dfe_table_follow_suppression(tmp_path):
         "assessment_outcome,assessment_outcome_date,plan_issued_date,exception_20wk"
     )
     (tmp_path / "requests.csv").write_text("\n".join([header, *rows]) + "\n")
-    data = {"data": {"requests": str(tmp_path / "requests.csv")}}
+    # the export covers 2022 in full (the 20-week band of 2023's plans needs it)
+    data = {
+        "data": {"requests": str(tmp_path / "requests.csv")},
+        "data_from": {"requests": "2022-01-01"},
+    }
 
     def own_2023(**changes) -> str:
         pack = build(tmp_path, **data, **changes)
