@@ -95,6 +95,8 @@ class Pack:
     kpis: pd.DataFrame
     series: pd.DataFrame
     views: list[KPIView] = field(default_factory=list)
+    chs: pd.DataFrame | None = None
+    """The ``benchmarks`` file: NHS England's CHS waiting lists (``None``: not given)."""
 
     @classmethod
     def from_parameters(cls, namespace: Mapping[str, Any], *, base_dir: str | Path = ".") -> Pack:
@@ -148,6 +150,10 @@ class Pack:
             kpis=kpis,
             series=series,
         )
+        if params.benchmarks is not None:
+            from sendreport.chs import read_chs
+
+            pack.chs = read_chs(params.benchmarks)
         pack.series = pack._with_spc(series)
         pack.views = [pack._view(area, kpi) for area, kpi in plan.kpis]
         return pack
@@ -329,6 +335,29 @@ class Pack:
             return "no trajectory"
         ok = value >= expected if view.improvement == "increase" else value <= expected
         return "on trajectory" if ok else "off trajectory"
+
+    # ----- children's health services ---------------------------------------------------
+
+    def wait_services(self) -> list[str]:
+        """Every referral service in ``kpis.csv``, canonical services first, in SPEC order."""
+        from sendreport.validation.schemas import SERVICES
+
+        found = set(self.kpis.loc[self.kpis["kpi_id"] == "wait_list", "service"].dropna())
+        found.discard("")
+        return [s for s in SERVICES if s in found] + sorted(found - set(SERVICES))
+
+    def kpi_row(self, kpi_id: str, service: str = "") -> pd.Series | None:
+        """The row of ``kpis.csv`` for a KPI and service (``None`` when absent)."""
+        rows = self.kpis[(self.kpis["kpi_id"] == kpi_id) & (self.kpis["service"] == service)]
+        return rows.iloc[0] if len(rows) else None
+
+    def health_comparators(self, service: str) -> list:
+        """NHS England CHS comparators for a service at ``period_end`` (empty: none given)."""
+        from sendreport.chs import comparators
+
+        if self.chs is None:
+            return []
+        return comparators(self.chs, service, self.params.period_end)
 
     # ----- trajectories ----------------------------------------------------------------
 
