@@ -183,7 +183,7 @@ def _schema() -> pa.DataFrameSchema:
 
 
 def read_chs(path: str | Path) -> pd.DataFrame:
-    """Read and validate a tidy CHS waiting list file (the params key ``benchmarks``).
+    r"""Read and validate a tidy CHS waiting list file (the params key ``benchmarks``).
 
     Parameters
     ----------
@@ -207,10 +207,11 @@ def read_chs(path: str | Path) -> pd.DataFrame:
     --------
     >>> import pathlib, tempfile
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "chs.csv"
-    >>> _ = p.write_text("month,level,area_code,area_name,service,band,count\\n"
-    ...                  "2024-11,national,E92000001,England,(CYP) Audiology,52+ weeks,7\\n")
-    >>> read_chs(p)[["month", "canonical", "band", "count"]].to_dict("records")
-    [{'month': Timestamp('2024-11-01 00:00:00'), 'canonical': 'audiology', 'band': '52+', 'count': 7}]
+    >>> _ = p.write_text("month,level,area_code,area_name,service,band,count\n"
+    ...                  "2024-11,national,E92000001,England,(CYP) Audiology,52+ weeks,7\n")
+    >>> row = read_chs(p).iloc[0]
+    >>> row["month"].date(), row["canonical"], row["band"], int(row["count"])
+    (datetime.date(2024, 11, 1), 'audiology', '52+', 7)
     """
     path = Path(path)
     raw = read_table(path)

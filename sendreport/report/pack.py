@@ -457,6 +457,18 @@ class Pack:
         from sendreport.report.sections import period_label
 
         p = self.params
+        if self.families:
+            from sendreport.report.families import title as families_title
+
+            declare_document(
+                title=families_title(self),
+                classification=p.classification,
+                running_head=f"{p.area_name}: SEND plan update for families",
+                author=p.author,
+                description=f"How {self.plan.title} is going, in plain English",
+                audience=p.audience,
+            )
+            return
         title = p.title or (
             f"{p.area_name}: {self.plan.type_label} stocktake evidence pack, "
             f"{period_label(p.period_start, p.period_end)}"
@@ -467,7 +479,25 @@ class Pack:
             running_head=f"{p.area_name}: SEND stocktake evidence pack",
             author=p.author,
             description=f"Progress against {self.plan.title}",
+            audience=p.audience,
         )
+
+    @property
+    def families(self) -> bool:
+        """True for the families edition (audience ``families``): a short plain document.
+
+        Every ``show_*`` method but :meth:`show_document` and :meth:`show_families`
+        shows nothing in it, so the same notebook prints either edition.
+        """
+        return self.params.audience == "families"
+
+    def show_families(self) -> None:
+        """Show the families edition (audience ``families`` only; nothing otherwise)."""
+        if self.families:
+            from sendreport.report import sections
+            from sendreport.report.display import show
+
+            show(sections.families_html(self), role="families")
 
     def show_cover(self) -> None:
         """Show the cover page."""
@@ -478,9 +508,7 @@ class Pack:
         self._show("contents_html", "contents")
 
     def show_summary(self) -> None:
-        """Show the summary for families (audience ``families``), findings and scorecard."""
-        if self.params.audience == "families":
-            self._show("families_summary_html", "families-summary")
+        """Show the headline findings and the scorecard."""
         self._show("summary_html", "summary")
 
     def show_priority_areas(self) -> None:
@@ -488,6 +516,8 @@ class Pack:
         from sendreport.report.display import show
         from sendreport.report.sections import area_html
 
+        if self.families:
+            return
         for area in self.plan.priority_areas:
             show(area_html(self, area), role="priority-area", area=area.id)
 
@@ -498,6 +528,9 @@ class Pack:
     def _show(self, builder: str, role: str) -> None:
         from sendreport.report import sections
         from sendreport.report.display import show
+
+        if self.families:
+            return  # the families edition is its own document (show_families)
 
         show(getattr(sections, builder)(self), role=role)
 

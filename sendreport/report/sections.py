@@ -96,7 +96,7 @@ def cover(pack: PackFacts) -> dict[str, Any]:
     audience = {
         "shared": "Shared: small numbers suppressed, fit to share beyond the partnership",
         "internal": "Internal: unsuppressed figures for the partnership's own analysts",
-        "families": "Families: the shared pack with a plain-English summary first",
+        "families": "Families: a short plain-English edition, small numbers suppressed",
     }[p.audience]
     rows.append(("Audience", audience))
     if p.author:
@@ -117,10 +117,7 @@ def cover_html(pack: PackFacts) -> str:
 
 def contents_entries(pack: PackFacts) -> list[tuple[str, str]]:
     """``(anchor, label)`` of every top-level section, in order."""
-    entries = []
-    if pack.params.audience == "families":
-        entries.append(("families-summary", "Summary for families"))
-    entries.append(("summary", "Summary and KPI scorecard"))
+    entries = [("summary", "Summary and KPI scorecard")]
     entries += [(area_anchor(a), area_heading(pack, a)) for a in pack.plan.priority_areas]
     entries += [
         ("appendix-definitions", "Appendix A: KPI definitions and sources"),
@@ -244,11 +241,11 @@ def summary_html(pack: PackFacts) -> str:
     return render("summary.html.j2", **summary(pack))
 
 
-def families_summary_html(pack: PackFacts) -> str:
-    """A plain-English summary for families (audience ``families``)."""
-    from sendreport.report.findings import plain_english_summary
+def families_html(pack: PackFacts) -> str:
+    """The families edition (audience ``families``): the whole document, in plain English."""
+    from sendreport.report.families import families_edition
 
-    return render("families_summary.html.j2", sentences=plain_english_summary(pack))
+    return render("families.html.j2", **families_edition(pack))
 
 
 # ----- priority areas ------------------------------------------------------------------
