@@ -226,6 +226,7 @@ def read_chs(path: str | Path) -> pd.DataFrame:
         _schema().validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
+        cases = cases.assign(check=cases["check"].replace({"not_nullable": "missing"}))
         for (column, check), part in cases.groupby(["column", "check"], sort=False):
             index = part["index"].dropna().astype(int)
             values = ""
