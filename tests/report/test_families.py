@@ -248,7 +248,7 @@ def test_the_technical_pack_shows_every_health_service(demo_runs):
         check=True,
     ).stdout
     flat = re.sub(r"\s+", " ", text)
-    for service in ("ADHD assessment", "Occupational therapy", "Physiotherapy", "Audiology"):
+    for service in ("ADHD assessment", "Occupational", "Physiotherapy", "Audiology", "Equipment"):
         assert service in flat, service
     assert "Seen: median wait" in flat
     assert "No comparator was given" in flat
