@@ -96,6 +96,10 @@ def _validate(args: argparse.Namespace) -> int:
         params.data,
         **params.load_options(),
     )
+    if params.benchmarks is not None:
+        from sendreport.chs import read_chs
+
+        read_chs(params.benchmarks)
     print(format_quality(loaded))
     print(f"{args.params}: params, plan and data are fit to run.")
     return 0

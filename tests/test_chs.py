@@ -247,3 +247,9 @@ def test_run_refuses_a_bad_benchmarks_file_with_exit_2(data_dir, tmp_path):
     assert "'nationwide'" in run.stderr
     assert "Traceback" not in run.stderr
     assert not any(out.rglob("report.pdf"))
+    check = subprocess.run(
+        [SENDREPORT, "validate", str(params)], capture_output=True, text=True, check=False,
+        timeout=300,
+    )
+    assert check.returncode == 2
+    assert f"{bad}: column level, rule unknown_code" in check.stderr
