@@ -212,7 +212,12 @@ def _targets(pack: PackFacts, views: list[KPIFacts]) -> list[str]:
         subject = _subject(pack, v)
         subject = subject[:1].lower() + subject[1:]
         target = format_value(k.target, v.unit)
-        out.append(f"By {k.target_date:%B %Y}, we want {subject} to be {target}.")
+        sentence = f"By {k.target_date:%B %Y}, we want {subject} to be {target}."
+        if pack.on_trajectory(v) == "off trajectory":
+            sentence += " We are behind where we planned to be by now."
+        elif pack.on_trajectory(v) == "on trajectory":
+            sentence += " So far we are where we planned to be."
+        out.append(sentence)
     return out
 
 
