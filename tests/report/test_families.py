@@ -256,3 +256,32 @@ def test_the_technical_pack_shows_every_health_service(demo_runs):
     assert "Still waiting:" in flat and "Seen: 92nd" in flat
     assert "No comparator was given" in flat
     assert "Summary for families" not in flat
+
+
+@pytest.mark.parametrize("threshold", [5, 30, 100])
+def test_no_suppressed_or_missing_figure_is_ever_said(tmp_path, threshold):
+    """Whatever the threshold, every figure the edition says is shown in kpis.csv."""
+    from sendreport.params import parse_params
+    from sendreport.report.families import families_edition
+    from sendreport.report.pack import Pack
+
+    write_synthetic(tmp_path / "data")
+    raw = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    raw.update(
+        audience="families",
+        suppression_threshold=threshold,
+        notebook=str(ROOT / "notebooks" / "stocktake.ipynb"),
+        plan=str(PLAN),
+        data={t: str(tmp_path / "data" / f"{t}.csv") for t in raw["data"]},
+    )
+    pack = Pack.from_params(parse_params(raw, base_dir=tmp_path))
+    k = pack.kpis
+    shown = k[~k["suppressed"] & k["value"].notna()]
+    printed = {format_value(v, u) for v, u in zip(shown["value"], shown["unit"], strict=True)}
+    printed |= {format_value(v, "count") for v in shown.loc[shown["unit"] == "count", "previous"]}
+    edition = families_edition(pack)
+    said = " ".join(s for a in edition["areas"] for s in a["better"] + a["worse"] + a["means"])
+    for figure in re.findall(r"(?:now|waited) (\d[\d,]*(?:\.\d+)?(?:%| weeks)?)", said):
+        assert figure in printed, figure
+    if threshold == 100:
+        assert k["suppressed"].any()
