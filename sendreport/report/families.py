@@ -221,6 +221,30 @@ def _targets(pack: PackFacts, views: list[KPIFacts]) -> list[str]:
     return out
 
 
+COMPACT_AFTER = 6
+"""With more priority areas than this, each gets one short block (no sub-headings)."""
+
+
+def _all_means(areas: list[dict]) -> list[str]:
+    """What the news means, once each, across every area (the compact layout)."""
+    said = [m for a in areas if a["worse"] for m in a["means"]]
+    out = list(dict.fromkeys(said))[:6]
+    return out or ["Things are getting better in every part of the plan we can measure."]
+
+
+def items_per_area(areas: int) -> int:
+    """How many good (and bad) items each priority area gets, so the edition stays short.
+
+    Examples
+    --------
+    >>> [items_per_area(n) for n in (2, 5, 12)]
+    [3, 2, 1]
+    """
+    if areas <= 3:
+        return 3
+    return 2 if areas <= 6 else 1
+
+
 def _months(start: dt.date, end: dt.date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
@@ -269,6 +293,7 @@ def families_edition(pack: PackFacts) -> dict[str, Any]:
         "for their health and for their care."
     )
     areas, growth_said = [], False
+    each = items_per_area(len(plan.priority_areas))
     for number, area in enumerate(plan.priority_areas, start=1):
         views = pack.views_for(area)
         items = [n for n in (news(pack, v) for v in views) if n is not None]
@@ -276,9 +301,9 @@ def families_edition(pack: PackFacts) -> dict[str, Any]:
             growth_said = True
             named = {v.plan_kpi.service for v in views if v.plan_kpi.id == "wait_list"}
             items += list_growth(pack, {s for s in named if s})
-        good = sorted((n for n in items if n.better), key=lambda n: -n.size)[:3]
-        bad = sorted((n for n in items if not n.better), key=lambda n: -n.size)[:3]
-        means = _means(pack, bad)
+        good = sorted((n for n in items if n.better), key=lambda n: -n.size)[:each]
+        bad = sorted((n for n in items if not n.better), key=lambda n: -n.size)[:each]
+        means = _means(pack, bad)[: 2 * each]
         if not bad:
             means = ["Things are getting better in this part of the plan. We must keep it so."]
         areas.append(
@@ -287,7 +312,7 @@ def families_edition(pack: PackFacts) -> dict[str, Any]:
                 "better": [n.sentence for n in good],
                 "worse": [n.sentence for n in bad],
                 "means": means,
-                "targets": _targets(pack, views)[:3],
+                "targets": _targets(pack, views)[: each if each > 1 else 0],
             }
         )
     months = _months(p.period_start, p.period_end)
@@ -297,6 +322,8 @@ def families_edition(pack: PackFacts) -> dict[str, Any]:
         "marking": p.classification,
         "intro": intro,
         "areas": areas,
+        "compact": len(areas) > COMPACT_AFTER,
+        "means": _all_means(areas),
         "next": [
             f"We check how the plan is going every {months} months. We will tell you "
             "what has changed in the next update.",

@@ -51,17 +51,15 @@ TECHNICAL = (
 )
 
 
-@pytest.fixture(scope="session")
-def families(tmp_path_factory):
-    """`sendreport run` on a copy of params/demo.yaml with `audience: families`."""
-    folder = tmp_path_factory.mktemp("families")
+def run_families(folder: Path, demo: str) -> dict:
+    """`sendreport run` on a copy of a demo params file with `audience: families`."""
     data = folder / "data"
     write_synthetic(data)
-    params = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    params = yaml.safe_load((ROOT / "params" / demo).read_text(encoding="utf-8"))
     params.update(
         audience="families",
         notebook=str(ROOT / "notebooks" / "stocktake.ipynb"),
-        plan=str(PLAN),
+        plan=str(ROOT / "params" / params["plan"]),
         data={t: str(data / f"{t}.csv") for t in params["data"]},
     )
     path = folder / "families.yaml"
@@ -74,7 +72,7 @@ def families(tmp_path_factory):
         timeout=900,
     )
     assert run.returncode == 0, run.stderr
-    out = folder / "out" / "demoshire" / "2024-12-31"
+    (out,) = (folder / "out").glob("*/2024-12-31")
     text = subprocess.run(
         ["pdftotext", "-layout", str(out / "report.pdf"), "-"],
         capture_output=True,
@@ -82,6 +80,12 @@ def families(tmp_path_factory):
         check=True,
     ).stdout
     return {"out": out, "text": text, "params": params}
+
+
+@pytest.fixture(scope="session")
+def families(tmp_path_factory):
+    """The Priority Action Plan demo (params/demo.yaml) as the families edition."""
+    return run_families(tmp_path_factory.mktemp("families"), "demo.yaml")
 
 
 def body(text: str) -> str:
@@ -285,3 +289,14 @@ def test_no_suppressed_or_missing_figure_is_ever_said(tmp_path, threshold):
         assert figure in printed, figure
     if threshold == 100:
         assert k["suppressed"].any()
+
+
+def test_twelve_areas_of_concern_still_fit_in_four_pages(tmp_path):
+    """The WSoA demo (12 areas of concern): one short block each, good and bad news alike."""
+    run = run_families(tmp_path, "demo-wsoa.yaml")
+    with pikepdf.open(run["out"] / "report.pdf") as pdf:
+        assert 2 <= len(pdf.pages) <= 4
+    text = body(run["text"])
+    assert {w for _, w, _, _ in news_sentences(text)} == {"better", "worse"}
+    assert "What this means for families" in text
+    assert textstat.flesch_kincaid_grade(text) <= MAX_GRADE
