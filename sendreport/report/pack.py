@@ -96,6 +96,8 @@ class Pack:
     kpis: pd.DataFrame
     series: pd.DataFrame
     views: list[KPIView] = field(default_factory=list)
+    chs: pd.DataFrame | None = None
+    """The ``benchmarks`` file: NHS England's CHS waiting lists (``None``: not given)."""
 
     @classmethod
     def from_parameters(cls, namespace: Mapping[str, Any], *, base_dir: str | Path = ".") -> Pack:
@@ -157,6 +159,10 @@ class Pack:
             kpis=kpis,
             series=series,
         )
+        if params.benchmarks is not None:
+            from sendreport.chs import read_chs
+
+            pack.chs = read_chs(params.benchmarks)
         pack.series = pack._with_spc(series)
         pack.views = [pack._view(area, kpi) for area, kpi in plan.kpis]
         return pack
@@ -363,6 +369,29 @@ class Pack:
         ok = value >= expected if view.improvement == "increase" else value <= expected
         return "on trajectory" if ok else "off trajectory"
 
+    # ----- children's health services ---------------------------------------------------
+
+    def wait_services(self) -> list[str]:
+        """Every referral service in ``kpis.csv``, canonical services first, in SPEC order."""
+        from sendreport.validation.schemas import SERVICES
+
+        found = set(self.kpis.loc[self.kpis["kpi_id"] == "wait_list", "service"].dropna())
+        found.discard("")
+        return [s for s in SERVICES if s in found] + sorted(found - set(SERVICES))
+
+    def kpi_row(self, kpi_id: str, service: str = "") -> pd.Series | None:
+        """The row of ``kpis.csv`` for a KPI and service (``None`` when absent)."""
+        rows = self.kpis[(self.kpis["kpi_id"] == kpi_id) & (self.kpis["service"] == service)]
+        return rows.iloc[0] if len(rows) else None
+
+    def health_comparators(self, service: str) -> list:
+        """NHS England CHS comparators for a service at ``period_end`` (empty: none given)."""
+        from sendreport.chs import comparators
+
+        if self.chs is None:
+            return []
+        return comparators(self.chs, service, self.params.period_end)
+
     # ----- trajectories ----------------------------------------------------------------
 
     def progress_values(self, view: KPIView) -> dict[str, float | None]:
@@ -467,6 +496,18 @@ class Pack:
         from sendreport.report.sections import period_label
 
         p = self.params
+        if self.families:
+            from sendreport.report.families import title as families_title
+
+            declare_document(
+                title=families_title(self),
+                classification=p.classification,
+                running_head=f"{p.area_name}: SEND plan update for families",
+                author=p.author,
+                description=f"How {self.plan.title} is going, in plain English",
+                audience=p.audience,
+            )
+            return
         title = p.title or (
             f"{p.area_name}: {self.plan.type_label} stocktake evidence pack, "
             f"{period_label(p.period_start, p.period_end)}"
@@ -477,19 +518,32 @@ class Pack:
             running_head=f"{p.area_name}: SEND stocktake evidence pack",
             author=p.author,
             description=f"Progress against {self.plan.title}",
+            audience=p.audience,
         )
+
+    @property
+    def families(self) -> bool:
+        """True for the families edition (audience ``families``): a short plain document.
+
+        Every ``show_*`` method but :meth:`show_document` and :meth:`show_families`
+        shows nothing in it, so the same notebook prints either edition.
+        """
+        return self.params.audience == "families"
+
+    def show_families(self) -> None:
+        """Show the families edition (audience ``families`` only; nothing otherwise)."""
+        if self.families:
+            from sendreport.report import sections
+            from sendreport.report.display import show
+
+            show(sections.families_html(self), role="families")
 
     def show_cover(self) -> None:
         """Show the cover page."""
         self._show("cover_html", "cover")
 
     def show_verdict(self) -> None:
-        """Show the verdict for the plan and each priority area, and the headline findings.
-
-        A families pack opens with its plain-English summary, before the verdict.
-        """
-        if self.params.audience == "families":
-            self._show("families_summary_html", "families-summary")
+        """Show the verdict for the plan and each priority area, and the headline findings."""
         self._show("verdict_html", "verdict")
 
     def show_contents(self) -> None:
@@ -513,6 +567,8 @@ class Pack:
         from sendreport.report.display import show
         from sendreport.report.sections import area_html
 
+        if self.families:
+            return
         for area in self.plan.priority_areas:
             show(area_html(self, area), role="priority-area", area=area.id)
 
@@ -524,6 +580,8 @@ class Pack:
         from sendreport.report import sections
         from sendreport.report.display import show
 
+        if self.families:
+            return  # the families edition is its own document (show_families)
         html = getattr(sections, builder)(self)
         if html:
             show(html, role=role)

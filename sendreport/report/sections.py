@@ -98,7 +98,7 @@ def cover(pack: PackFacts) -> dict[str, Any]:
     audience = {
         "shared": "Shared: small numbers suppressed, fit to share beyond the partnership",
         "internal": "Internal: unsuppressed figures for the partnership's own analysts",
-        "families": "Families: the shared pack with a plain-English summary first",
+        "families": "Families: a short plain-English edition, small numbers suppressed",
     }[p.audience]
     rows.append(("Audience", audience))
     if p.author:
@@ -120,8 +120,6 @@ def cover_html(pack: PackFacts) -> str:
 def contents_entries(pack: PackFacts) -> list[tuple[str, str]]:
     """``(anchor, label)`` of every top-level section, in order."""
     entries = []
-    if pack.params.audience == "families":
-        entries.append(("families-summary", "Summary for families"))
     entries.append(("verdict", "Verdict and headline findings"))
     entries.append(("summary", "KPI scorecard"))
     if pack.plan.type == "written_statement_of_action":
@@ -248,11 +246,11 @@ def summary_html(pack: PackFacts) -> str:
     return render("summary.html.j2", **summary(pack))
 
 
-def families_summary_html(pack: PackFacts) -> str:
-    """A plain-English summary for families (audience ``families``)."""
-    from sendreport.report.findings import plain_english_summary
+def families_html(pack: PackFacts) -> str:
+    """The families edition (audience ``families``): the whole document, in plain English."""
+    from sendreport.report.families import families_edition
 
-    return render("families_summary.html.j2", sentences=plain_english_summary(pack))
+    return render("families.html.j2", **families_edition(pack))
 
 
 # ----- priority areas ------------------------------------------------------------------
@@ -462,6 +460,152 @@ def benchmark_html(pack: PackFacts, view: KPIFacts) -> str:
     return render("benchmark.html.j2", **benchmark(pack, view))
 
 
+HEALTH_KPIS = ("wait_list", "wait_over_18wk", "wait_over_52wk", "wait_median_open_weeks",
+               "wait_median_seen_weeks", "wait_p92_seen_weeks", "autism_13wk")
+"""KPIs read from the ``referrals`` table: an area with any of them shows the health waits."""
+
+
+def health_area(pack: PackFacts) -> PriorityArea | None:
+    """The priority area that shows children's health waits: the first with a health KPI."""
+    for area in pack.plan.priority_areas:
+        if any(v.plan_kpi.id in HEALTH_KPIS for v in pack.views_for(area)):
+            return area
+    return None
+
+
+def _shows_health(pack: PackFacts, area: PriorityArea) -> bool:
+    first = health_area(pack)
+    return first is not None and first.id == area.id
+
+
+def _kpi_cell(pack: PackFacts, kpi_id: str, service: str, column: str = "value") -> Cell:
+    row = pack.kpi_row(kpi_id, service)
+    if row is None:
+        return Cell("x", numeric=True)
+    internal = pack.params.audience == "internal"
+    suppressed = bool(row.get("suppressed")) and not internal
+    value = row[column]
+    unit = "count" if column == "numerator" else str(row["unit"])
+    if column == "numerator" and not internal and not is_missing(value):
+        # a count of children waiting: shown only at or above the threshold (or a true 0)
+        suppressed |= 0 < float(value) < pack.params.suppression_threshold
+    return Cell(format_value(value, unit, suppressed=suppressed), numeric=True)
+
+
+def health_waits(pack: PackFacts) -> dict[str, Any] | None:
+    """Every referral service's waits, and NHS England comparators, as data.
+
+    One row per service in the data (not only those the plan names): children
+    waiting, the count over 52 weeks, the share over 18 weeks, the median wait
+    so far of children still waiting, and the median and 92nd percentile wait
+    of children first seen in the period. With a ``benchmarks`` file, each
+    service's share over 18 and over 52 weeks beside every area the file
+    gives, naming its level and month; without one, a line saying that no
+    comparator was given. ``None`` when the data hold no referrals.
+    """
+    from sendreport.chs import CHS_SOURCE
+
+    services = pack.wait_services()
+    if not services:
+        return None
+    p = pack.params
+    rows = [
+        [
+            Cell(service_words(s), header=True),
+            _kpi_cell(pack, "wait_list", s),
+            _kpi_cell(pack, "wait_over_52wk", s, "numerator"),
+            _kpi_cell(pack, "wait_over_18wk", s),
+            _kpi_cell(pack, "wait_median_open_weeks", s),
+            _kpi_cell(pack, "wait_median_seen_weeks", s),
+            _kpi_cell(pack, "wait_p92_seen_weeks", s),
+        ]
+        for s in services
+    ]
+    waits = build_table(
+        [
+            "Service",
+            "Children waiting",
+            "Waiting over 52 weeks",
+            "Waiting over 18 weeks",
+            "Still waiting: median wait so far",
+            "Seen: median wait",
+            "Seen: 92nd percentile wait",
+        ],
+        rows,
+        caption=(
+            f"Children's health services: waiting lists on {long_date(p.period_end)} and "
+            f"waits of children first seen, {period_label(p.period_start, p.period_end)}"
+        ),
+        numeric_columns=(1, 2, 3, 4, 5, 6),
+        threshold=p.suppression_threshold,
+        css_class="health",
+    )
+    comparison, unmatched, months = None, [], set()
+    if pack.chs is not None:
+        crows, groups = [], []
+        for s in services:
+            found = pack.health_comparators(s)
+            if not found:
+                unmatched.append(service_words(s))
+                continue
+            groups.append((len(crows), service_words(s)))
+            crows.append(
+                [
+                    Cell(f"{p.area_name} (this pack's data), {p.period_end:%B %Y}", header=True),
+                    _kpi_cell(pack, "wait_list", s),
+                    _kpi_cell(pack, "wait_over_18wk", s),
+                    _kpi_cell(pack, "wait_over_52wk", s),
+                ]
+            )
+            for c in found:
+                months.add(c.month)
+                crows.append(
+                    [
+                        Cell(c.label, header=True),
+                        Cell(format_value(c.waiting, "count"), numeric=True),
+                        Cell(format_value(c.pct_over_18, "%"), numeric=True),
+                        Cell(format_value(c.pct_over_52, "%"), numeric=True),
+                    ]
+                )
+        if crows:
+            comparison = build_table(
+                ["Area (level), month", "Children waiting", "Over 18 weeks", "Over 52 weeks"],
+                crows,
+                caption="Waiting lists against NHS England's published figures",
+                numeric_columns=(1, 2, 3),
+                groups=groups,
+                threshold=p.suppression_threshold,
+                css_class="health-comparators",
+            )
+    return {
+        "waits": waits,
+        "comparison": comparison,
+        "given": pack.chs is not None,
+        "unmatched": unmatched,
+        "credit": "; ".join(
+            CHS_SOURCE.format(month=f"{m:%B %Y}") for m in sorted(months)
+        ).removeprefix("Source: "),
+    }
+
+
+def service_words(service: str) -> str:
+    """A service code in words.
+
+    Examples
+    --------
+    >>> service_words("adhd_assessment")
+    'ADHD assessment'
+    """
+    words = service.replace("_", " ").strip()
+    return (words[:1].upper() + words[1:]).replace("Adhd", "ADHD").replace("adhd", "ADHD")
+
+
+def health_waits_html(pack: PackFacts) -> str:
+    """Children's health waits for every service, with comparators when given."""
+    data = health_waits(pack)
+    return "" if data is None else render("health.html.j2", **data)
+
+
 def actions_table(pack: PackFacts, area: PriorityArea) -> Table | None:
     """The area's actions: owner, due date (and original), status, impact KPI."""
     if not area.actions:
@@ -527,6 +671,7 @@ def priority_area(pack: PackFacts, area: PriorityArea) -> dict[str, Any]:
         "you_said_we_did": you_said,
         "charts": charts,
         "trajectories": planned_against_actual(pack, area),
+        "health": health_waits(pack) if _shows_health(pack, area) else None,
         "actions": actions_table(pack, area),
         "progress": paragraphs(area.progress),
         # A WSoA's areas after the first share pages (SPEC 7, REPORT: no wall of thin pages).
