@@ -806,7 +806,8 @@ def scrub_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return a copy of ``nb`` that keeps only the report's own display outputs.
 
     An output is kept when its metadata has a ``sendreport`` key (the
-    ``sendreport.report`` display helpers set it); every other output
+    ``sendreport.report`` display helpers set it), and in a cell tagged
+    ``report`` a figure's HTML (its PNG dropped) and markdown; every other output
     (DataFrame reprs, printed text, warnings, errors, plain plots) is dropped,
     as are execution counts and widget state. The input is not modified.
 
@@ -826,12 +827,31 @@ def scrub_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if cell.cell_type != "code":
             continue
         cell.execution_count = None
-        kept = [o for o in cell.get("outputs", []) if "sendreport" in o.get("metadata", {})]
+        report_cell = "report" in cell.get("metadata", {}).get("tags", [])
+        kept = []
+        for output in cell.get("outputs", []):
+            if "sendreport" in output.get("metadata", {}):
+                kept.append(output)
+            elif report_cell and _report_cell_output(output):
+                kept.append(_report_cell_output(output))
         for output in kept:
             if "execution_count" in output:
                 output.execution_count = None
         cell.outputs = kept
     return clean
+
+
+def _report_cell_output(output: Mapping) -> Mapping | None:
+    """What a ``report`` cell's output prints in the pack: a figure's HTML or markdown."""
+    data, metadata = output.get("data", {}), output.get("metadata", {})
+    if "text/html" in data and metadata.get("text/html", {}).get("sendreport"):
+        keep = {"text/html": data["text/html"]}
+        meta = {"text/html": metadata["text/html"]}
+    elif "text/markdown" in data:
+        keep, meta = {"text/markdown": data["text/markdown"]}, {}
+    else:
+        return None
+    return nbformat.from_dict({"output_type": "display_data", "data": keep, "metadata": meta})
 
 
 def dates_in(*objects: object) -> frozenset[dt.date]:

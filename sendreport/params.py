@@ -46,6 +46,19 @@ class Params(BaseModel):
 
     Relative paths are resolved against ``base_dir`` (the params file's folder)
     by :func:`read_params`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ("stocktake.ipynb", "plan.yaml", "requests.csv"):
+    ...     _ = (folder / name).write_text("x")
+    >>> p = parse_params({"notebook": "stocktake.ipynb", "area_name": "Demoshire & Co",
+    ...                   "period_start": "2024-07-01", "period_end": "2024-12-31",
+    ...                   "plan": "plan.yaml", "data": {"requests": "requests.csv"}},
+    ...                  base_dir=folder)
+    >>> p.slug, p.audience, p.suppression_threshold
+    ('demoshire-co', 'shared', 5)
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -305,7 +318,7 @@ def _paths_to_check(resolved: dict[str, Any]) -> dict[str, str]:
 
 
 def read_params(path: str | Path) -> Params:
-    """Read and validate a params YAML file (SPEC section 3).
+    r"""Read and validate a params YAML file (SPEC section 3).
 
     Parameters
     ----------
@@ -322,6 +335,18 @@ def read_params(path: str | Path) -> Params:
     ParameterError
         If the file is missing or unreadable, or any parameter is wrong; every
         problem is listed, one per line.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "p.yaml").write_text("area_name: Demoshire\nperiod_start: 2024-07-01\n")
+    >>> read_params(folder / "p.yaml")
+    Traceback (most recent call last):
+    ...
+    sendreport.errors.ParameterError: p.yaml: notebook: Field required
+    p.yaml: period_end: Field required
+    p.yaml: plan: Field required
     """
     path = Path(path)
     if not path.exists():

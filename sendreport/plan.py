@@ -182,7 +182,18 @@ class Governance(_Model):
 
 
 class Plan(_Model):
-    """An improvement plan: Priority Action Plan, WSoA or Accelerated Progress Plan."""
+    """An improvement plan: Priority Action Plan, WSoA or Accelerated Progress Plan.
+
+    Examples
+    --------
+    >>> plan = Plan.model_validate({"title": "SEND PAP", "type": "priority_action_plan",
+    ...     "priority_areas": [{"id": "PA1", "title": "Timely EHC plans",
+    ...                         "what_we_will_do": "Recruit coordinators",
+    ...                         "what_will_be_different": "Plans within 20 weeks",
+    ...                         "kpis": [{"id": "ehcp_20wk_excl", "target": 60}]}]})
+    >>> [(area.id, kpi.id, kpi.target) for area, kpi in plan.kpis]
+    [('PA1', 'ehcp_20wk_excl', 60.0)]
+    """
 
     title: str
     type: Literal[
@@ -553,7 +564,7 @@ def format_validation_error(err: ValidationError, source: str) -> list[str]:
 
 
 def load_plan(path: str | Path) -> Plan:
-    """Read and validate an improvement plan YAML file.
+    r"""Read and validate an improvement plan YAML file.
 
     Parameters
     ----------
@@ -570,6 +581,17 @@ def load_plan(path: str | Path) -> Plan:
     ParameterError
         If the file is missing, is not YAML, or breaks the plan model; every
         problem is listed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "plan.yaml"
+    >>> _ = path.write_text(
+    ...     "title: SEND PAP\ntype: priority_action_plan\npriority_areas:\n"
+    ...     "  - {id: PA1, title: Timely plans, what_we_will_do: Recruit,\n"
+    ...     "     what_will_be_different: Plans on time}\n")
+    >>> [area.id for area in load_plan(path).priority_areas]
+    ['PA1']
     """
     path = Path(path)
     if not path.exists():

@@ -10,7 +10,7 @@ _TOTALS = ("rows_read", "rows_excluded", "rows_used")
 
 
 def format_quality(loaded: LoadedData) -> str:
-    """Return the data quality summary as plain text, table by table.
+    r"""Return the data quality summary as plain text, table by table.
 
     Each table gets a line with rows read, excluded and used, then one line per
     column and rule with its count and up to five example row numbers as the
@@ -25,6 +25,18 @@ def format_quality(loaded: LoadedData) -> str:
     -------
     str
         The summary, ending without a newline; ``"No input tables."`` when empty.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sendreport.validation import load_data
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "reviews.csv"
+    >>> _ = path.write_text("review_id,person_id,review_due_date\nV1,P1,2024-05-01\n"
+    ...                     "V2,P2,not a date\n")
+    >>> print(format_quality(load_data({"reviews": path}, max_excluded_share=1)))
+    reviews (reviews.csv): 2 rows read, 1 excluded (50.0%), 1 used
+      column           rule               rows  example rows
+      review_due_date  invalid_date          1  3
     """
     quality = loaded.quality
     if quality.empty:
