@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("params", type=Path, nargs="+", metavar="PARAMS.yaml")
     batch.add_argument("--jobs", type=int, default=1, metavar="N")
     batch.add_argument("--output-dir", type=Path, default=Path("outputs"), metavar="DIR")
+    batch.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="send the runs to this dask.distributed scheduler (needs the distributed extra)",
+    )
 
     validate = sub.add_parser("validate", help="check params and data; run nothing")
     validate.add_argument("params", type=Path, metavar="PARAMS.yaml")
@@ -48,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", type=Path, required=True, metavar="DIR")
     synth.add_argument("--scale", choices=("la", "national"), default="la")
     synth.add_argument("--seed", type=int, default=2026, metavar="N")
+    synth.add_argument(
+        "--areas",
+        type=int,
+        metavar="N",
+        help="write N synthetic areas, each with its own tables and params file",
+    )
     return parser
 
 
@@ -62,27 +73,42 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from sendreport.report.run import run_report
+    from sendreport.report.batch import run_batch, summary_table
 
     if args.jobs < 1:
         raise ParameterError("--jobs must be 1 or more")
+    given = {Path(p).absolute(): p for p in args.params}
+    results = []
+    with _progress(len(args.params)) as bar:
+        for result in run_batch(
+            args.params, output_dir=args.output_dir, jobs=args.jobs, scheduler=args.scheduler
+        ):
+            results.append(result)
+            name = given.get(result.params, result.params)
+            for line in result.warnings:
+                bar.write(f"{name}: warning: {line}", file=sys.stderr)
+            if result.exit_code == 0:
+                bar.write(f"{name}: ok: {_show(result.output)}", file=sys.stdout)
+            else:
+                for line in result.message.splitlines() or [""]:
+                    bar.write(f"{name}: {result.status}: {line}", file=sys.stderr)
+            bar.update(1)
+    order = {path: i for i, path in enumerate(given)}
+    results.sort(key=lambda r: order.get(r.params, len(order)))
+    print(summary_table(results, show=_show))
+    failed = sum(r.exit_code != 0 for r in results)
+    print(
+        f"{len(results) - failed} of {len(results)} packs written"
+        + (f", {failed} failed" if failed else "")
+    )
+    return max((r.exit_code for r in results), default=0)
 
-    def one(path: Path) -> tuple[Path, int, str]:
-        try:
-            result = run_report(path, output_dir=args.output_dir)
-        except SendReportError as err:
-            return path, err.exit_code, str(err)
-        return path, 0, _show(result.pdf)
 
-    worst = 0
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for path, code, text in pool.map(one, args.params):
-            status = "ok" if code == 0 else f"failed (exit {code})"
-            print(f"{path}: {status}: {text}", file=sys.stdout if code == 0 else sys.stderr)
-            worst = max(worst, code)
-    return worst
+def _progress(total: int):
+    """A progress bar on the terminal (none when stderr is not a terminal)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="pack", file=sys.stderr, disable=None, leave=False)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -117,6 +143,12 @@ def _demo(args: argparse.Namespace) -> int:
 def _synth(args: argparse.Namespace) -> int:
     from sendreport.synth import write_synthetic
 
+    if args.areas is not None:
+        from sendreport.synth.areas import write_areas
+
+        for path in write_areas(args.out, args.areas, seed=args.seed):
+            print(_show(path))
+        return 0
     paths = write_synthetic(args.out, scale=args.scale, seed=args.seed)
     for path in paths.values():
         print(_show(path))

@@ -142,8 +142,10 @@ def _execute(params: Params, params_path: Path, work: Path, kernel_name: str | N
             str(params.notebook),
             str(executed_path),
             parameters=params.to_notebook(),
-            cwd=str(work),
             kernel_name=kernel_name,
+            # The kernel starts in the run's own folder; papermill's ``cwd=`` would instead
+            # change the working directory of this whole process (and of every thread in it).
+            resources={"metadata": {"path": str(work)}},
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
