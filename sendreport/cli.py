@@ -43,6 +43,17 @@ def _parser() -> argparse.ArgumentParser:
         help="send the runs to this dask.distributed scheduler (needs the distributed extra)",
     )
 
+    verify = sub.add_parser(
+        "verify", help="rerun from manifest.json; say whether every hash matches"
+    )
+    verify.add_argument("output", type=Path, metavar="OUTPUT_DIR", help="a pack's folder")
+    verify.add_argument(
+        "--params",
+        type=Path,
+        metavar="PARAMS.yaml",
+        help="the params file, when it is no longer where the manifest says",
+    )
+
     validate = sub.add_parser("validate", help="check params and data; run nothing")
     validate.add_argument("params", type=Path, metavar="PARAMS.yaml")
 
@@ -111,6 +122,20 @@ def _progress(total: int):
     return tqdm(total=total, unit="pack", file=sys.stderr, disable=None, leave=False)
 
 
+def _verify(args: argparse.Namespace) -> int:
+    from sendreport.report.verify import verify_outputs
+
+    result = verify_outputs(args.output, params=args.params)
+    width = max(len(name) for name, _ in result.lines)
+    for name, verdict in result.lines:
+        print(f"{name.ljust(width)}  {verdict}")
+    if result.passed:
+        print(f"verified: {_show(args.output)} is what its inputs give, hash for hash")
+        return 0
+    print(f"not verified: {result.failures} check(s) failed", file=sys.stderr)
+    return 1
+
+
 def _validate(args: argparse.Namespace) -> int:
     from sendreport.params import read_params
     from sendreport.plan import load_plan
@@ -169,7 +194,14 @@ def _show(path: Path | None) -> str:
         return str(path)
 
 
-COMMANDS = {"run": _run, "batch": _batch, "validate": _validate, "demo": _demo, "synth": _synth}
+COMMANDS = {
+    "run": _run,
+    "batch": _batch,
+    "validate": _validate,
+    "verify": _verify,
+    "demo": _demo,
+    "synth": _synth,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -195,6 +227,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in lines:
             print(f"sendreport: {kind}: {line}", file=sys.stderr)
         return err.exit_code
+    except OSError as err:  # disk full, read-only folder, permission: one line, exit 2
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"sendreport: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("sendreport: interrupted", file=sys.stderr)
         return 130

@@ -49,7 +49,6 @@ AUDIENCES = ("shared", "internal", "families")
 """Who a pack is for; only ``internal`` packs keep unsuppressed figures."""
 
 
-
 NOT_ABOUT_CHILDREN = frozenset(
     {"actions_complete", "actions_overdue", "actions_slipped", "actions_not_started"}
 )
