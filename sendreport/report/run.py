@@ -20,6 +20,7 @@ import re
 import subprocess
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,8 +157,15 @@ def run_report(
             from sendreport.report.handoff import write_validated
 
             write_validated(loaded, ws.tables)
-            executed = _execute(params, params_path, ws, kernel_name, loaded)
-            annex = _render(executed, params, plan, ws, pdf=pdf)
+            # While the kernel runs (another process), this process imports the printing
+            # libraries and prints the annex, which needs only the plan.
+            with ThreadPoolExecutor(max_workers=1) as side:
+                annex_pdf = side.submit(_annex_pdf, params, plan, pdf)
+                try:
+                    executed = _execute(params, params_path, ws, kernel_name, loaded)
+                finally:
+                    annex_bytes = annex_pdf.result()
+            annex = _render(executed, ws, annex_bytes, pdf=pdf)
             _remove_handoff(ws)
             from sendreport.report.manifest import write_manifest
 
@@ -310,10 +318,18 @@ def _source_cell(notebook: Path, executed_index: int | None) -> str:
     return f"cell {index + 1} ({first!r})" if first else f"cell {index + 1}"
 
 
-def _render(nb, params: Params, plan: Plan, ws, *, pdf: bool) -> bool:
+def _annex_pdf(params: Params, plan: Plan, pdf: bool) -> bytes | None:
+    """The confidential annex as PDF bytes (``None`` when nothing is confidential or no PDF)."""
+    from sendreport.report.annex import annex_html
+    from sendreport.report.exporter import SendReportHTMLExporter, html_to_pdf  # noqa: F401
+
+    annex = annex_html(params, plan) if pdf else None
+    return html_to_pdf(annex) if annex else None
+
+
+def _render(nb, ws, annex_bytes: bytes | None, *, pdf: bool) -> bool:
     """Write report.html, report.ipynb, report.pdf and the annex; return whether there is one."""
     from sendreport.guard import scrub_notebook
-    from sendreport.report.annex import annex_html
     from sendreport.report.exporter import SendReportHTMLExporter, html_to_pdf
 
     scrubbed = _without_run_details(scrub_notebook(nb))
@@ -322,10 +338,9 @@ def _render(nb, params: Params, plan: Plan, ws, *, pdf: bool) -> bool:
     (ws.pack / "report.html").write_text(html, encoding="utf-8")
     if pdf:
         (ws.pack / "report.pdf").write_bytes(html_to_pdf(html))
-    annex = annex_html(params, plan) if pdf else None
-    if annex:
-        (ws.annex / "annex-confidential.pdf").write_bytes(html_to_pdf(annex))
-    return bool(annex)
+    if annex_bytes:
+        (ws.annex / "annex-confidential.pdf").write_bytes(annex_bytes)
+    return bool(annex_bytes)
 
 
 def _without_run_details(nb):
