@@ -307,7 +307,7 @@ def test_two_runs_give_identical_hashes_and_verify_passes_then_names_a_changed_i
     assert changed.returncode == 1
     assert "input data.requests (requests.csv)  changed since the run" in changed.stdout
     assert any(
-        line.startswith("kpis.csv rerun") and line.endswith("differs")
+        line.startswith("kpi_series.csv rerun") and line.endswith("differs")
         for line in changed.stdout.splitlines()
     ), changed.stdout
     assert "not verified" in changed.stderr
