@@ -78,9 +78,15 @@ def _run(args: argparse.Namespace) -> int:
 
     result = run_report(args.params, output_dir=args.output_dir, pdf=not args.no_pdf)
     print(f"Outputs written to {_show(result.output_folder)}")
+    _say_annex(result)
     if result.pdf is not None:
-        print(_show(result.pdf))
+        print(_show(result.pdf))  # last: the file to open
     return 0
+
+
+def _say_annex(result) -> None:
+    if result.annex_folder is not None:
+        print(f"Confidential annex (never send it with the pack): {_show(result.annex_folder)}")
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -161,7 +167,8 @@ def _demo(args: argparse.Namespace) -> int:
     write_synthetic(DEMO_DATA)
     result = run_report(DEMO_PARAMS, output_dir=args.output_dir)
     print(f"Demo pack written to {_show(result.output_folder)}")
-    print(_show(result.pdf))
+    _say_annex(result)
+    print(_show(result.pdf))  # last: the file to open
     return 0
 
 
