@@ -227,7 +227,7 @@ def _on_dask(paths: list[Path], out: Path, scheduler: str, pdf: bool) -> Iterato
         ) from None
     try:
         client = Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError) as err:
+    except (OSError, TimeoutError, ValueError) as err:
         raise ParameterError(f"--scheduler {scheduler}: cannot reach it ({err})") from None
     with client:
         futures = [client.submit(run_one, p, out, pdf, pure=False) for p in paths]
