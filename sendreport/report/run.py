@@ -165,8 +165,8 @@ def run_report(
                     executed = _execute(params, params_path, ws, kernel_name, loaded)
                 finally:
                     annex_bytes = annex_pdf.result()
-            annex = _render(executed, ws, annex_bytes, pdf=pdf)
             _remove_handoff(ws)
+            annex = _render(executed, ws, annex_bytes, pdf=pdf)
             from sendreport.report.manifest import write_manifest
 
             write_manifest(
