@@ -464,3 +464,33 @@ def test_ctrl_c_stops_the_run_cleanly(params_dir, tmp_path):
     assert stderr == "sendreport: interrupted\n"
     assert (old / "report.pdf").read_bytes() == b"earlier pack"
     assert sorted(p.name for p in out.iterdir()) == ["testshire"]
+
+
+def test_kernel_reads_the_validated_tables_from_a_private_folder_removed_after(
+    params_dir, tmp_path
+):
+    seen = tmp_path / "seen.json"
+    body = (
+        "import json, os, stat\n"
+        "import sendreport.validation\n"
+        "def refuse(*a, **k):\n"
+        "    raise AssertionError('the kernel loaded the inputs again')\n"
+        "sendreport.validation.load_data = refuse\n"
+        "from sendreport.report import Pack\n"
+        "pack = Pack.from_parameters(globals())\n"
+        "folder = os.environ['SENDREPORT_VALIDATED_TABLES']\n"
+        "modes = {p: oct(stat.S_IMODE(os.stat(os.path.join(folder, p)).st_mode))"
+        " for p in os.listdir(folder)}\n"
+        f"open({str(seen)!r}, 'w').write(json.dumps({{'folder': folder, "
+        "'mode': oct(stat.S_IMODE(os.stat(folder).st_mode)), 'files': modes, "
+        "'rows': len(pack.tables['requests'])}))"
+    )
+    nb = small_notebook(params_dir, body)
+    params = point_params_at(params_dir, nb)
+    run_report(params, output_dir=tmp_path / "out", pdf=False)
+    record = json.loads(seen.read_text())
+    assert record["rows"] == 2
+    assert record["mode"] == "0o700"
+    assert record["files"] and set(record["files"].values()) == {"0o600"}
+    assert Path(record["folder"]).is_relative_to(tmp_path / "out")
+    assert not Path(record["folder"]).exists()
