@@ -49,6 +49,7 @@ AUDIENCES = ("shared", "internal", "families")
 """Who a pack is for; only ``internal`` packs keep unsuppressed figures."""
 
 
+
 NOT_ABOUT_CHILDREN = frozenset(
     {"actions_complete", "actions_overdue", "actions_slipped", "actions_not_started"}
 )

@@ -93,11 +93,8 @@ def read_table(path: str | Path, *, header_row: int = 1, sheet: str | None = Non
     """
     path = Path(path)
     if not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 1:
-        _fail(
-            path,
-            f"header_row must be a whole number of 1 or more, not {header_row!r}",
-            "header_row",
-        )
+        _fail(path, f"header_row must be a whole number of 1 or more, not {header_row!r}",
+              "header_row")
     if not path.exists():
         _fail(path, "file not found", "file_missing")
     if path.is_dir():
@@ -105,11 +102,8 @@ def read_table(path: str | Path, *, header_row: int = 1, sheet: str | None = Non
     kind = READERS.get(path.suffix.lower())
     if kind is None:
         known = ", ".join(sorted(READERS))
-        _fail(
-            path,
-            f"unknown file type {path.suffix or '(no extension)'!r}; expected one of {known}",
-            "unknown_file_type",
-        )
+        _fail(path, f"unknown file type {path.suffix or '(no extension)'!r}; expected one of "
+              f"{known}", "unknown_file_type")
     try:
         size = path.stat().st_size
     except OSError as err:
@@ -156,7 +150,8 @@ def _read_csv(path: Path, header_row: int) -> RawTable:
     if not head.strip(b"\xef\xbb\xbf \t\r\n,;"):
         _fail(path, "has no header row (the file is blank)", "empty_file")
     skip = _leading_lines(path, text_encoding, header_row)
-    options = {"encoding": text_encoding, "skiprows": skip, "header": 0, "skip_blank_lines": False}
+    options = {"encoding": text_encoding, "skiprows": skip, "header": 0,
+               "skip_blank_lines": False}
     try:
         # pandas reads text fastest with its own type inference; any column it did not
         # keep as text (numbers, booleans, empty, mixed) is read again as text, so that
@@ -191,11 +186,8 @@ def _leading_lines(path: Path, encoding: str, header_row: int) -> int:
         lines = 0
         for _ in range(header_row - 1):
             if next(reader, None) is None:
-                _fail(
-                    path,
-                    f"has fewer than {header_row} rows, so no header on row {header_row}",
-                    "empty_file",
-                )
+                _fail(path, f"has fewer than {header_row} rows, so no header on row "
+                      f"{header_row}", "empty_file")
             lines = reader.line_num
     return lines
 
@@ -213,9 +205,8 @@ def _read_xlsx(path: Path, header_row: int, sheet: str | None) -> RawTable:
         elif sheet in book.sheetnames:
             ws = book[sheet]
         else:
-            _fail(
-                path, f"has no sheet {sheet!r}; found {', '.join(book.sheetnames)}", "sheet_missing"
-            )
+            _fail(path, f"has no sheet {sheet!r}; found {', '.join(book.sheetnames)}",
+                  "sheet_missing")
         cells = list(ws.iter_rows(values_only=True))
     finally:
         book.close()
@@ -261,14 +252,8 @@ def _short(err: BaseException) -> str:
 
 def _fail(path: Path, problem: str, rule: str, cause: BaseException | None = None) -> None:
     failures = pd.DataFrame(
-        {
-            "table": [""],
-            "file": [str(path)],
-            "column": [""],
-            "rule": [rule],
-            "count": [0],
-            "example_rows": [""],
-        }
+        {"table": [""], "file": [str(path)], "column": [""], "rule": [rule], "count": [0],
+         "example_rows": [""]}
     )
     raise DataValidationError(f"{path}: {problem} (rule: {rule})", failures) from cause
 

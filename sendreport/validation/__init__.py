@@ -46,12 +46,5 @@ from sendreport.validation.load import LoadedData, load_data
 from sendreport.validation.quality import format_quality
 from sendreport.validation.schemas import TABLES, ColumnSpec, TableSpec, schema
 
-__all__ = [
-    "TABLES",
-    "ColumnSpec",
-    "LoadedData",
-    "TableSpec",
-    "format_quality",
-    "load_data",
-    "schema",
-]
+__all__ = ["TABLES", "ColumnSpec", "LoadedData", "TableSpec", "format_quality", "load_data",
+           "schema"]

@@ -106,13 +106,8 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def convert(
-    column: pd.Series,
-    spec: ColumnSpec,
-    *,
-    recode: Mapping | None = None,
-    date_format: str | None = None,
-) -> Converted:
+def convert(column: pd.Series, spec: ColumnSpec, *, recode: Mapping | None = None,
+            date_format: str | None = None) -> Converted:
     """Convert a cleaned column to its canonical type (see ``ColumnSpec.kind``).
 
     Parameters
@@ -214,10 +209,8 @@ def to_date(column: pd.Series, date_format: str | None) -> tuple[pd.Series, np.n
             return parsed.mask(native, dates.dt.normalize()), invalid & ~native
         column = column.astype("str")
     if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
-        return (
-            pd.Series(pd.NaT, index=column.index, dtype="datetime64[us]"),
-            column.notna().to_numpy(dtype=bool),
-        )
+        return (pd.Series(pd.NaT, index=column.index, dtype="datetime64[us]"),
+                column.notna().to_numpy(dtype=bool))
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     text = pd.Index(uniques, dtype=object)
     try:

@@ -154,13 +154,9 @@ def load_data(
       service  value_normalised          1  3
       service  value_recoded             1  2
     """
-    options = {
-        "columns": columns or {},
-        "values": values or {},
-        "date_format": date_format or {},
-        "header_row": header_row or {},
-        "sheet": sheet or {},
-    }
+    options = {"columns": columns or {}, "values": values or {},
+               "date_format": date_format or {}, "header_row": header_row or {},
+               "sheet": sheet or {}}
     problems, failures = _check_options(data, options, max_excluded_share)
     unusable = {row["table"] for row in failures}
     tables: dict[str, pd.DataFrame] = {}
@@ -171,8 +167,7 @@ def load_data(
         if name not in TABLES or name in unusable:
             continue
         result = _load_table(
-            name,
-            Path(path),
+            name, Path(path),
             rename=options["columns"].get(name) or {},
             recode=options["values"].get(name) or {},
             date_format=options["date_format"].get(name),
@@ -187,14 +182,10 @@ def load_data(
         tables[name] = result.frame
         if result.excluded_rows is not None and len(result.excluded_rows):
             excluded[name] = result.excluded_rows
-        quality += [
-            dict(zip(QUALITY_COLUMNS, (name, file, c, r, n), strict=True))
-            for c, r, n in result.quality
-        ]
-        examples += [
-            {"table": name, "column": c, "rule": r, "example_rows": rows}
-            for (c, r), rows in result.examples.items()
-        ]
+        quality += [dict(zip(QUALITY_COLUMNS, (name, file, c, r, n), strict=True))
+                    for c, r, n in result.quality]
+        examples += [{"table": name, "column": c, "rule": r, "example_rows": rows}
+                     for (c, r), rows in result.examples.items()]
         usable = result.read
         share = result.excluded / usable if usable else 0.0
         if share > max_excluded_share:
@@ -209,9 +200,8 @@ def load_data(
                     problems.append(f"{path}: column {c}, rule {r}: {_rows(n)} (rows {rows})")
                     failures.append(_failure(name, path, c, r, n, rows))
     if problems:
-        raise DataValidationError(
-            "\n".join(problems), pd.DataFrame(failures, columns=FAILURE_COLUMNS)
-        )
+        raise DataValidationError("\n".join(problems), pd.DataFrame(failures,
+                                                                   columns=FAILURE_COLUMNS))
     quality_frame = pd.DataFrame(quality, columns=QUALITY_COLUMNS).astype(
         {"table": "str", "file": "str", "column": "str", "rule": "str", "count": "int64"}
     )
@@ -219,9 +209,8 @@ def load_data(
     return LoadedData(tables, quality_frame, example_frame.astype("str"), excluded)
 
 
-def _failure(
-    table: str, path: object, column: str, rule: str, count: int = 0, rows: str = ""
-) -> dict:
+def _failure(table: str, path: object, column: str, rule: str, count: int = 0,
+             rows: str = "") -> dict:
     return dict(zip(FAILURE_COLUMNS, (table, str(path), column, rule, count, rows), strict=True))
 
 
@@ -235,22 +224,19 @@ def _check_options(data: Mapping, options: dict, max_share: float) -> tuple[list
         failures.append(_failure(table, "", column, rule))
 
     if not isinstance(data, Mapping):
-        problem(
-            "data", f"must map table names to files, not {type(data).__name__}", "not_a_mapping"
-        )
+        problem("data", f"must map table names to files, not {type(data).__name__}",
+                "not_a_mapping")
         return problems, failures
     for name in data:
         if name not in TABLES:
             problem("data", f"unknown table {name!r}; expected one of {known}", "unknown_table")
     if not 0 <= max_share <= 1:
-        problem("max_excluded_share", f"must be between 0 and 1, not {max_share!r}", "out_of_range")
+        problem("max_excluded_share", f"must be between 0 and 1, not {max_share!r}",
+                "out_of_range")
     for key, mapping in options.items():
         if not isinstance(mapping, Mapping):
-            problem(
-                key,
-                f"must be a mapping keyed by table, not {type(mapping).__name__}",
-                "not_a_mapping",
-            )
+            problem(key, f"must be a mapping keyed by table, not {type(mapping).__name__}",
+                    "not_a_mapping")
             continue
         for table, value in mapping.items():
             if table not in TABLES:
@@ -265,57 +251,32 @@ def _check_option(key: str, spec: TableSpec, value: object, problem) -> None:
     canonical = ", ".join(spec.columns)
     if key == "columns":
         if not isinstance(value, Mapping):
-            problem(
-                where, "must map local column names to canonical ones", "not_a_mapping", spec.name
-            )
+            problem(where, "must map local column names to canonical ones", "not_a_mapping",
+                    spec.name)
             return
         for local, target in value.items():
             if target not in spec.columns:
-                problem(
-                    where,
-                    f"{local!r} maps to {target!r}, which is not a column of "
-                    f"{spec.name}; expected one of {canonical}",
-                    "unknown_column",
-                    spec.name,
-                )
+                problem(where, f"{local!r} maps to {target!r}, which is not a column of "
+                        f"{spec.name}; expected one of {canonical}", "unknown_column", spec.name)
     elif key == "values":
         if not isinstance(value, Mapping):
-            problem(
-                where,
-                "must map column names to {local: canonical} mappings",
-                "not_a_mapping",
-                spec.name,
-            )
+            problem(where, "must map column names to {local: canonical} mappings",
+                    "not_a_mapping", spec.name)
             return
         for column, recode in value.items():
             col = spec.columns.get(column)
             if col is None or col.kind not in ("code", "text", "bool"):
-                coded = ", ".join(
-                    c for c, s in spec.columns.items() if s.kind in ("code", "text", "bool")
-                )
-                problem(
-                    where,
-                    f"{column!r} is not a coded column of {spec.name}; expected one of {coded}",
-                    "unknown_column",
-                    spec.name,
-                    str(column),
-                )
+                coded = ", ".join(c for c, s in spec.columns.items()
+                                  if s.kind in ("code", "text", "bool"))
+                problem(where, f"{column!r} is not a coded column of {spec.name}; expected one "
+                        f"of {coded}", "unknown_column", spec.name, str(column))
             elif not isinstance(recode, Mapping):
-                problem(
-                    f"{where}.{column}",
-                    "must map local values to canonical ones",
-                    "not_a_mapping",
-                    spec.name,
-                    column,
-                )
+                problem(f"{where}.{column}", "must map local values to canonical ones",
+                        "not_a_mapping", spec.name, column)
     elif key == "date_format":
         if not isinstance(value, str) or "%" not in value:
-            problem(
-                where,
-                f"must be a strptime format such as '%d/%m/%Y', not {value!r}",
-                "invalid_date_format",
-                spec.name,
-            )
+            problem(where, f"must be a strptime format such as '%d/%m/%Y', not {value!r}",
+                    "invalid_date_format", spec.name)
             return
         try:
             pd.to_datetime(pd.Index(["2024-01-31"], dtype=object), format=value, errors="coerce")
@@ -323,27 +284,14 @@ def _check_option(key: str, spec: TableSpec, value: object, problem) -> None:
             problem(where, f"{value!r} cannot be used: {err}", "invalid_date_format", spec.name)
     elif key == "header_row":
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            problem(
-                where,
-                f"must be a row number of 1 or more (1-based, as Excel numbers "
-                f"rows), not {value!r}",
-                "invalid_header_row",
-                spec.name,
-            )
+            problem(where, f"must be a row number of 1 or more (1-based, as Excel numbers "
+                    f"rows), not {value!r}", "invalid_header_row", spec.name)
     elif key == "sheet" and not isinstance(value, str):
         problem(where, f"must be a worksheet name, not {value!r}", "invalid_sheet", spec.name)
 
 
-def _load_table(
-    name: str,
-    path: Path,
-    *,
-    rename: Mapping,
-    recode: Mapping,
-    date_format: str | None,
-    header_row: int,
-    sheet: str | None,
-) -> _Result:
+def _load_table(name: str, path: Path, *, rename: Mapping, recode: Mapping,
+                date_format: str | None, header_row: int, sheet: str | None) -> _Result:
     result = _Result()
     spec = TABLES[name]
     if not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 1:
@@ -351,9 +299,8 @@ def _load_table(
     if date_format is not None and (not isinstance(date_format, str) or "%" not in date_format):
         return result
     try:
-        raw = read_table(
-            path, header_row=header_row, sheet=sheet if isinstance(sheet, str) else None
-        )
+        raw = read_table(path, header_row=header_row,
+                         sheet=sheet if isinstance(sheet, str) else None)
     except DataValidationError as err:
         result.problems.append(str(err))
         result.failures += [{**row, "table": name} for row in err.failures.to_dict("records")]
@@ -365,9 +312,8 @@ def _load_table(
     return result
 
 
-def _select_columns(
-    raw: RawTable, spec: TableSpec, rename: Mapping, result: _Result
-) -> dict[str, str]:
+def _select_columns(raw: RawTable, spec: TableSpec, rename: Mapping,
+                    result: _Result) -> dict[str, str]:
     """Return canonical name -> file column, reporting missing and clashing columns."""
     lookup = {c: c for c in spec.columns}
     lookup.update({str(k).strip().casefold(): v for k, v in rename.items() if v in spec.columns})
@@ -379,8 +325,7 @@ def _select_columns(
         if target in selected:
             result.problems.append(
                 f"{raw.path}: columns {selected[target]!r} and {column!r} both give column "
-                f"{target} (rule: duplicate_column)"
-            )
+                f"{target} (rule: duplicate_column)")
             result.failures.append(_failure(spec.name, raw.path, target, "duplicate_column"))
             continue
         selected[target] = column
@@ -391,20 +336,13 @@ def _select_columns(
             via = f" (looked for {local[0]!r}, given under columns:)" if local else ""
             result.problems.append(
                 f"{raw.path}: required column {column} is missing{via}; found columns: "
-                f"{found} (rule: required_column)"
-            )
+                f"{found} (rule: required_column)")
             result.failures.append(_failure(spec.name, raw.path, column, "required_column"))
     return selected
 
 
-def _validate(
-    raw: RawTable,
-    spec: TableSpec,
-    selected: dict[str, str],
-    recode: Mapping,
-    date_format: str | None,
-    result: _Result,
-) -> None:
+def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: Mapping,
+              date_format: str | None, result: _Result) -> None:
     n_read = len(raw.frame)
     cleaned: dict[str, pd.Series] = {}
     spaces: dict[str, np.ndarray] = {}
@@ -427,13 +365,13 @@ def _validate(
         if column not in cleaned:
             typed[column] = _empty(col.dtype, n)
             continue
-        conv = convert(cleaned[column], col, recode=recode.get(column), date_format=date_format)
+        conv = convert(cleaned[column], col, recode=recode.get(column),
+                       date_format=date_format)
         typed[column] = conv.values
         if conv.invalid.any():
             flags.append((column, _INVALID_RULE[col.kind], conv.invalid))
-        counts.append(
-            (column, "value_normalised", (spaces[column] | conv.normalised) & ~conv.recoded)
-        )
+        counts.append((column, "value_normalised", (spaces[column] | conv.normalised)
+                       & ~conv.recoded))
         counts.append((column, "value_recoded", conv.recoded))
     frame = pd.DataFrame(typed)
     failed = _failures(frame, spec, flags)
@@ -456,12 +394,8 @@ def _validate(
         _count(result, column, rule, np.flatnonzero(mask), rows)
     _count(result, spec.key[0], "duplicate_row", np.flatnonzero(copies), rows)
     order = {c: i for i, c in enumerate(spec.columns)}
-    by_rule = (
-        failed.assign(o=failed["column"].map(order))
-        .sort_values(["o", "rule", "row"])
-        .groupby(["o", "column", "rule"], sort=True)["row"]
-        .unique()
-    )
+    by_rule = (failed.assign(o=failed["column"].map(order)).sort_values(["o", "rule", "row"])
+               .groupby(["o", "column", "rule"], sort=True)["row"].unique())
     for (_, column, rule), positions in by_rule.items():
         _count(result, column, rule, positions, rows)
         result.exclusions.add(rule)
@@ -472,9 +406,8 @@ def _validate(
     result.frame = frame
 
 
-def _count(
-    result: _Result, column: str, rule: str, positions: np.ndarray, rows: np.ndarray
-) -> None:
+def _count(result: _Result, column: str, rule: str, positions: np.ndarray,
+           rows: np.ndarray) -> None:
     if not len(positions):
         return
     result.quality.append((column, rule, len(positions)))
@@ -500,9 +433,8 @@ def _exact_copies(frame: pd.DataFrame, failed: pd.DataFrame, spec: TableSpec) ->
     return copies
 
 
-def _drop_copies(
-    frame: pd.DataFrame, failed: pd.DataFrame, copies: np.ndarray, spec: TableSpec
-) -> pd.DataFrame:
+def _drop_copies(frame: pd.DataFrame, failed: pd.DataFrame, copies: np.ndarray,
+                 spec: TableSpec) -> pd.DataFrame:
     """Forget the failures of exact copies, and duplicate_id where only one row is left."""
     failed = failed[~copies[failed["row"].to_numpy()]]
     dup = failed["rule"].eq("duplicate_id")
@@ -512,36 +444,25 @@ def _drop_copies(
     return failed[~(dup & failed["row"].isin(lone))]
 
 
-def _failures(
-    frame: pd.DataFrame, spec: TableSpec, flags: list[tuple[str, str, np.ndarray]]
-) -> pd.DataFrame:
+def _failures(frame: pd.DataFrame, spec: TableSpec,
+              flags: list[tuple[str, str, np.ndarray]]) -> pd.DataFrame:
     """Return one row per failing (row position, column, rule), from pandera and conversion."""
-    parts = [pd.DataFrame({"row": np.flatnonzero(m), "column": c, "rule": r}) for c, r, m in flags]
+    parts = [pd.DataFrame({"row": np.flatnonzero(m), "column": c, "rule": r})
+             for c, r, m in flags]
     try:
         schema(spec).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
         parts += [_failed_rows(e, spec) for e in err.schema_errors]
-    failed = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(
-            {
-                "row": pd.Series(dtype="int64"),
-                "column": pd.Series(dtype="str"),
-                "rule": pd.Series(dtype="str"),
-            }
-        )
-    )
+    failed = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"row": pd.Series(dtype="int64"), "column": pd.Series(dtype="str"),
+         "rule": pd.Series(dtype="str")})
     failed = failed.astype({"row": "int64", "column": "str", "rule": "str"})
     if flags:  # a cell that could not be read is not also "missing"
-        unreadable = pd.concat(
-            [pd.DataFrame({"row": np.flatnonzero(m), "column": c}) for c, _, m in flags],
-            ignore_index=True,
-        )
+        unreadable = pd.concat([pd.DataFrame({"row": np.flatnonzero(m), "column": c})
+                                for c, _, m in flags], ignore_index=True)
         unreadable["rule"] = "missing_value"
-        marked = failed.merge(
-            unreadable.assign(drop=True), how="left", on=["row", "column", "rule"]
-        )
+        marked = failed.merge(unreadable.assign(drop=True), how="left",
+                              on=["row", "column", "rule"])
         failed = failed[marked["drop"].isna().to_numpy()]
     return failed.drop_duplicates(ignore_index=True)
 

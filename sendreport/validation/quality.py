@@ -27,30 +27,27 @@ def format_quality(loaded: LoadedData) -> str:
     quality = loaded.quality
     if quality.empty:
         return "No input tables."
-    examples = {(r.table, r.column, r.rule): r.example_rows for r in loaded.examples.itertuples()}
+    examples = {
+        (r.table, r.column, r.rule): r.example_rows for r in loaded.examples.itertuples()
+    }
     lines: list[str] = []
     for table, rows in quality.groupby("table", sort=False):
         totals = dict(zip(rows["rule"], rows["count"], strict=False))
         read, excluded, used = (int(totals.get(k, 0)) for k in _TOTALS)
         share = excluded / read if read else 0.0
         file = rows["file"].iloc[0]
-        lines.append(
-            f"{table} ({file}): {read:,} rows read, {excluded:,} excluded "
-            f"({share:.1%}), {used:,} used"
-        )
+        lines.append(f"{table} ({file}): {read:,} rows read, {excluded:,} excluded "
+                     f"({share:.1%}), {used:,} used")
         detail = rows[~rows["rule"].isin(_TOTALS)]
         if detail.empty:
             lines.append("  no problems found")
             continue
         width_col = max(6, *(len(c) for c in detail["column"]))
         width_rule = max(4, *(len(r) for r in detail["rule"]))
-        lines.append(
-            f"  {'column':<{width_col}}  {'rule':<{width_rule}}  {'rows':>9}  example rows"
-        )
+        lines.append(f"  {'column':<{width_col}}  {'rule':<{width_rule}}  {'rows':>9}  "
+                     "example rows")
         for r in detail.itertuples():
             where = examples.get((table, r.column, r.rule), "")
-            lines.append(
-                f"  {r.column or '-':<{width_col}}  {r.rule:<{width_rule}}  "
-                f"{r.count:>9,}  {where}".rstrip()
-            )
+            lines.append(f"  {r.column or '-':<{width_col}}  {r.rule:<{width_rule}}  "
+                         f"{r.count:>9,}  {where}".rstrip())
     return "\n".join(lines)

@@ -66,19 +66,7 @@ SERVICES = (
 """Canonical referral services (SPEC 4.3); other services are kept as written."""
 
 PRIMARY_NEEDS = (
-    "SPLD",
-    "MLD",
-    "SLD",
-    "PMLD",
-    "SEMH",
-    "SLCN",
-    "HI",
-    "VI",
-    "MSI",
-    "PD",
-    "ASD",
-    "DS",
-    "OTH",
+    "SPLD", "MLD", "SLD", "PMLD", "SEMH", "SLCN", "HI", "VI", "MSI", "PD", "ASD", "DS", "OTH",
 )
 """SEN2 SENtype codes."""
 
@@ -203,26 +191,16 @@ REQUESTS = TableSpec(
     key=("request_id",),
     rules=(
         Rule("missing_outcome_date", "request_outcome_date", _outcome_date_present),
-        Rule(
-            "before_received_date",
-            "request_outcome_date",
-            _not_before("request_outcome_date", "received_date"),
-        ),
-        Rule(
-            "assessment_outcome_without_assess", "assessment_outcome", _assessment_only_when_assess
-        ),
+        Rule("before_received_date", "request_outcome_date",
+             _not_before("request_outcome_date", "received_date")),
+        Rule("assessment_outcome_without_assess", "assessment_outcome",
+             _assessment_only_when_assess),
         Rule("missing_outcome_date", "assessment_outcome_date", _assessment_date_present),
-        Rule(
-            "before_request_outcome_date",
-            "assessment_outcome_date",
-            _not_before("assessment_outcome_date", "request_outcome_date"),
-        ),
+        Rule("before_request_outcome_date", "assessment_outcome_date",
+             _not_before("assessment_outcome_date", "request_outcome_date")),
         Rule("plan_without_issue_decision", "plan_issued_date", _plan_only_when_issue),
-        Rule(
-            "before_received_date",
-            "plan_issued_date",
-            _not_before("plan_issued_date", "received_date"),
-        ),
+        Rule("before_received_date", "plan_issued_date",
+             _not_before("plan_issued_date", "received_date")),
     ),
 )
 
@@ -238,11 +216,8 @@ REVIEWS = TableSpec(
     },
     key=("review_id",),
     rules=(
-        Rule(
-            "before_meeting_date",
-            "review_decision_date",
-            _not_before("review_decision_date", "review_meeting_date"),
-        ),
+        Rule("before_meeting_date", "review_decision_date",
+             _not_before("review_decision_date", "review_meeting_date")),
     ),
 )
 
@@ -258,11 +233,8 @@ REFERRALS = TableSpec(
     },
     key=("referral_id",),
     rules=(
-        Rule(
-            "before_referral_date",
-            "first_contact_date",
-            _not_before("first_contact_date", "referral_date"),
-        ),
+        Rule("before_referral_date", "first_contact_date",
+             _not_before("first_contact_date", "referral_date")),
         Rule("before_referral_date", "removed_date", _not_before("removed_date", "referral_date")),
     ),
 )
@@ -319,26 +291,21 @@ def schema(spec: TableSpec) -> pa.DataFrameSchema:
     for name, col in spec.columns.items():
         checks = []
         if col.required:
-            checks.append(
-                pa.Check(_present, name="missing_value", ignore_na=False, n_failure_cases=1)
-            )
+            checks.append(pa.Check(_present, name="missing_value", ignore_na=False,
+                                   n_failure_cases=1))
         if col.codes is not None and col.case != "open":
             checks.append(pa.Check.isin(col.codes, name="unknown_code", n_failure_cases=1))
         if spec.key == (name,):
             checks.append(pa.Check(_unique, name="duplicate_id", n_failure_cases=1))
         columns[name] = pa.Column(col.dtype, checks=checks, nullable=True)
     checks = [
-        pa.Check(rule.passes, name=f"{rule.column}{RULE_SEPARATOR}{rule.name}", n_failure_cases=1)
+        pa.Check(rule.passes, name=f"{rule.column}{RULE_SEPARATOR}{rule.name}",
+                 n_failure_cases=1)
         for rule in spec.rules
     ]
     if len(spec.key) > 1:
-        checks.append(
-            pa.Check(
-                lambda df: _unique(df[list(spec.key)]),
-                n_failure_cases=1,
-                name=f"{spec.key[0]}{RULE_SEPARATOR}duplicate_id",
-            )
-        )
+        checks.append(pa.Check(lambda df: _unique(df[list(spec.key)]), n_failure_cases=1,
+                               name=f"{spec.key[0]}{RULE_SEPARATOR}duplicate_id"))
     return pa.DataFrameSchema(columns, checks=checks, strict=True, ordered=True, name=spec.name)
 
 

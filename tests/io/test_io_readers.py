@@ -111,49 +111,33 @@ def test_parquet_keeps_its_types_and_numbers_rows_from_1(tmp_path):
 def test_header_row_must_be_a_row_number(tmp_path, header_row):
     path = tmp_path / "t.csv"
     path.write_text("a\n1\n")
-    with pytest.raises(
-        DataValidationError,
-        match=r"header_row must be a whole number of 1 or "
-        r"more.*\(rule: header_row\)",
-    ):
+    with pytest.raises(DataValidationError, match=r"header_row must be a whole number of 1 or "
+                       r"more.*\(rule: header_row\)"):
         read_table(path, header_row=header_row)
 
 
 def test_header_row_below_the_end_of_the_file(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a\n1\n")
-    with pytest.raises(
-        DataValidationError,
-        match=r"t\.csv: has fewer than 5 rows, so no header "
-        r"on row 5 \(rule: empty_file\)",
-    ):
+    with pytest.raises(DataValidationError, match=r"t\.csv: has fewer than 5 rows, so no header "
+                       r"on row 5 \(rule: empty_file\)"):
         read_table(path, header_row=5)
 
 
 def test_undecodable_bytes(tmp_path):
     path = tmp_path / "t.csv"
     path.write_bytes(b"a,b\n\x81\x8d,\x90\n")
-    with pytest.raises(
-        DataValidationError,
-        match=r"neither UTF-8 nor Windows-1252.*"
-        r"unknown_encoding",
-    ):
+    with pytest.raises(DataValidationError, match=r"neither UTF-8 nor Windows-1252.*"
+                       r"unknown_encoding"):
         read_table(path)
 
 
 def test_failures_frame_of_a_structural_error(tmp_path):
     with pytest.raises(DataValidationError) as info:
         read_table(tmp_path / "gone.parquet")
-    expected = pd.DataFrame(
-        {
-            "table": [""],
-            "file": [str(tmp_path / "gone.parquet")],
-            "column": [""],
-            "rule": ["file_missing"],
-            "count": [0],
-            "example_rows": [""],
-        }
-    )
+    expected = pd.DataFrame({"table": [""], "file": [str(tmp_path / "gone.parquet")],
+                             "column": [""], "rule": ["file_missing"], "count": [0],
+                             "example_rows": [""]})
     pd.testing.assert_frame_equal(info.value.failures, expected)
 
 

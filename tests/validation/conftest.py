@@ -45,12 +45,8 @@ GOOD_MEASURE = {
     "value": "",
     "unit": "%",
 }
-GOOD = {
-    "requests": GOOD_REQUEST,
-    "reviews": GOOD_REVIEW,
-    "referrals": GOOD_REFERRAL,
-    "measures": GOOD_MEASURE,
-}
+GOOD = {"requests": GOOD_REQUEST, "reviews": GOOD_REVIEW, "referrals": GOOD_REFERRAL,
+        "measures": GOOD_MEASURE}
 
 
 def rows(table: str, n: int, start: int = 1) -> list[dict[str, str]]:
@@ -58,9 +54,8 @@ def rows(table: str, n: int, start: int = 1) -> list[dict[str, str]]:
     return [{k: v.format(i=i) for k, v in GOOD[table].items()} for i in range(start, start + n)]
 
 
-def write_csv(
-    path: Path, records: list[dict[str, str]], *, columns=None, encoding: str = "utf-8"
-) -> Path:
+def write_csv(path: Path, records: list[dict[str, str]], *, columns=None,
+              encoding: str = "utf-8") -> Path:
     """Write text records as CSV exactly as given (no quoting of plain cells)."""
     columns = list(columns or records[0])
     lines = [",".join(columns)] + [",".join(r.get(c, "") for c in columns) for r in records]
@@ -79,9 +74,5 @@ def table_file(tmp: Path, table: str, bad: list[dict[str, str]] = (), n: int = 4
 @pytest.fixture
 def corpus() -> SimpleNamespace:
     """Helpers that write synthetic input files."""
-    return SimpleNamespace(
-        rows=rows,
-        write_csv=write_csv,
-        table_file=table_file,
-        frame=lambda table, n: pd.DataFrame(rows(table, n)),
-    )
+    return SimpleNamespace(rows=rows, write_csv=write_csv, table_file=table_file,
+                           frame=lambda table, n: pd.DataFrame(rows(table, n)))

@@ -34,13 +34,8 @@ def _validate(tmp_path: Path, data: dict, **extra) -> subprocess.CompletedProces
     }
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params))
-    result = subprocess.run(
-        [str(SENDREPORT), "validate", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-    )
+    result = subprocess.run([str(SENDREPORT), "validate", str(path)], capture_output=True,
+                            text=True, cwd=tmp_path, timeout=120)
     assert "Traceback" not in result.stderr
     return result
 
@@ -57,17 +52,10 @@ def test_good_data_prints_the_summary_and_exits_0(tmp_path, corpus):
     reviews = corpus.table_file(tmp_path, "reviews", [{"review_due_date": "Secret Smith"}])
 
     result = _validate(
-        tmp_path,
-        {"requests": path, "reviews": reviews},
-        columns={
-            "requests": {
-                "Ref": "request_id",
-                "Child": "person_id",
-                "Date received": "received_date",
-                "Decision": "request_outcome",
-                "Decision date": "request_outcome_date",
-            }
-        },
+        tmp_path, {"requests": path, "reviews": reviews},
+        columns={"requests": {"Ref": "request_id", "Child": "person_id",
+                              "Date received": "received_date", "Decision": "request_outcome",
+                              "Decision date": "request_outcome_date"}},
         values={"requests": {"request_outcome": {"Refused": "not_assess"}}},
         date_format={"requests": "%d/%m/%Y"},
         header_row={"requests": 2},
@@ -78,11 +66,9 @@ def test_good_data_prints_the_summary_and_exits_0(tmp_path, corpus):
     assert "requests (requests.csv): 2 rows read, 0 excluded (0.0%), 2 used" in lines
     assert "reviews (reviews.csv): 41 rows read, 1 excluded (2.4%), 40 used" in lines
     details = [ln.split() for ln in lines if ln.startswith("  ") and "rule" not in ln]
-    assert details == [
-        ["request_outcome", "value_normalised", "1", "3"],
-        ["request_outcome", "value_recoded", "1", "4"],
-        ["review_due_date", "invalid_date", "1", "42"],
-    ]
+    assert details == [["request_outcome", "value_normalised", "1", "3"],
+                       ["request_outcome", "value_recoded", "1", "4"],
+                       ["review_due_date", "invalid_date", "1", "42"]]
     assert lines[-1].endswith("params, plan and data are fit to run.")
     assert "Secret" not in result.stdout + result.stderr
 
@@ -97,16 +83,12 @@ def test_too_many_bad_rows_exit_2_with_one_line_per_rule(tmp_path, corpus):
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert lines[0].startswith("sendreport: error: ")
-    assert lines[0].endswith(
-        "requests.csv: 2 of 12 rows (16.7%) break a rule, more than the "
-        "5.0% allowed (rule: max_excluded_share)"
-    )
-    assert lines[1].endswith(
-        "requests.csv: column received_date, rule invalid_date: 1 row (rows 12)"
-    )
-    assert lines[2].endswith(
-        "requests.csv: column request_outcome, rule unknown_code: 1 row (rows 13)"
-    )
+    assert lines[0].endswith("requests.csv: 2 of 12 rows (16.7%) break a rule, more than the "
+                             "5.0% allowed (rule: max_excluded_share)")
+    assert lines[1].endswith("requests.csv: column received_date, rule invalid_date: 1 row "
+                             "(rows 12)")
+    assert lines[2].endswith("requests.csv: column request_outcome, rule unknown_code: 1 row "
+                             "(rows 13)")
     assert "Secret" not in result.stderr
 
 
@@ -115,7 +97,8 @@ def test_structural_problems_exit_2(tmp_path, corpus):
     referrals = corpus.write_csv(tmp_path / "referrals.csv", records)
     (tmp_path / "requests.csv").write_bytes(b"")
 
-    result = _validate(tmp_path, {"requests": tmp_path / "requests.csv", "referrals": referrals})
+    result = _validate(tmp_path, {"requests": tmp_path / "requests.csv",
+                                  "referrals": referrals})
 
     assert result.returncode == 2
     errors = [ln.removeprefix("sendreport: error: ") for ln in result.stderr.splitlines()]

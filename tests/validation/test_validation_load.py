@@ -50,17 +50,14 @@ def test_hand_built_requests_give_exact_table_and_quality(tmp_path):
 
     requests = loaded["requests"]
     assert list(requests.columns) == list(TABLES["requests"].columns)
-    pd.testing.assert_series_equal(
-        requests["request_id"], pd.Series(["R1", "R4", "R5"], name="request_id", dtype="str")
-    )
-    pd.testing.assert_series_equal(
-        requests["person_id"], pd.Series(["P1", "P4", "P5"], name="person_id", dtype="str")
-    )
+    pd.testing.assert_series_equal(requests["request_id"], pd.Series(["R1", "R4", "R5"],
+                                   name="request_id", dtype="str"))
+    pd.testing.assert_series_equal(requests["person_id"], pd.Series(["P1", "P4", "P5"],
+                                   name="person_id", dtype="str"))
     assert requests["request_outcome"].tolist() == ["assess", "ongoing", "assess"]
     pd.testing.assert_series_equal(
         requests["received_date"],
-        _dates("2024-01-05", "2024-01-07", "2024-01-08").rename("received_date"),
-    )
+        _dates("2024-01-05", "2024-01-07", "2024-01-08").rename("received_date"))
     assert requests["request_outcome_date"].isna().tolist() == [False, True, False]
     assert requests["exception_20wk"].tolist() == [True, False, True]
     assert requests["exception_20wk"].dtype == bool
@@ -100,10 +97,8 @@ def test_format_quality_without_problems(tmp_path, corpus):
 
 def test_windows_1252_measures_with_accents(tmp_path):
     path = tmp_path / "measures.csv"
-    text = (
-        "measure_id,title,source,date,numerator,denominator,value,unit\n"
-        "survey,Parents’ views of the café drop-in,parent carer survey,2024-03-31,30,90,,%\n"
-    )
+    text = ("measure_id,title,source,date,numerator,denominator,value,unit\n"
+            "survey,Parents’ views of the café drop-in,parent carer survey,2024-03-31,30,90,,%\n")
     path.write_bytes(text.encode("cp1252"))
 
     loaded = load_data({"measures": path})
@@ -131,9 +126,8 @@ def test_xlsx_with_title_rows_and_excel_dates(tmp_path):
     sheet = book.active
     sheet.append(["Annual reviews, extract of 1 April 2024"])
     sheet.append([])
-    sheet.append(
-        ["review_id", "person_id", "review_due_date", "review_meeting_date", "review_outcome"]
-    )
+    sheet.append(["review_id", "person_id", "review_due_date", "review_meeting_date",
+                  "review_outcome"])
     sheet.append([1001, "P1", dt.datetime(2024, 3, 1), dt.datetime(2024, 2, 20), "Maintain"])
     sheet.append([1002, "P2", "2024-03-02", None, None])
     sheet.append([1003, "P3", "01/03/2024", None, None])
@@ -143,9 +137,8 @@ def test_xlsx_with_title_rows_and_excel_dates(tmp_path):
 
     reviews = loaded["reviews"]
     assert reviews["review_id"].tolist() == ["1001", "1002"]
-    pd.testing.assert_series_equal(
-        reviews["review_due_date"], _dates("2024-03-01", "2024-03-02").rename("review_due_date")
-    )
+    pd.testing.assert_series_equal(reviews["review_due_date"],
+                                   _dates("2024-03-01", "2024-03-02").rename("review_due_date"))
     assert reviews["review_outcome"].tolist()[0] == "maintain"
     ex = loaded.examples.set_index(["column", "rule"])["example_rows"]
     assert ex[("review_due_date", "invalid_date")] == "6"
@@ -153,41 +146,33 @@ def test_xlsx_with_title_rows_and_excel_dates(tmp_path):
 
 def test_xlsx_uk_dates_with_date_format(tmp_path):
     path = tmp_path / "referrals.xlsx"
-    pd.DataFrame(
-        {
-            "referral_id": ["F1", "F2"],
-            "person_id": ["P1", "P2"],
-            "service": ["audiology", "audiology"],
-            "referral_date": ["31/01/2024", "01/02/2024"],
-        }
-    ).to_excel(path, index=False)
+    pd.DataFrame({"referral_id": ["F1", "F2"], "person_id": ["P1", "P2"],
+                  "service": ["audiology", "audiology"],
+                  "referral_date": ["31/01/2024", "01/02/2024"]}).to_excel(path, index=False)
 
-    referrals = load_data({"referrals": path}, date_format={"referrals": "%d/%m/%Y"})["referrals"]
+    referrals = load_data({"referrals": path},
+                          date_format={"referrals": "%d/%m/%Y"})["referrals"]
 
-    pd.testing.assert_series_equal(
-        referrals["referral_date"], _dates("2024-01-31", "2024-02-01").rename("referral_date")
-    )
+    pd.testing.assert_series_equal(referrals["referral_date"],
+                                   _dates("2024-01-31", "2024-02-01").rename("referral_date"))
 
 
 def test_parquet_with_native_types(tmp_path):
     path = tmp_path / "requests.parquet"
-    pd.DataFrame(
-        {
-            "request_id": np.array([10, 11]),
-            "person_id": ["P1", "P2"],
-            "received_date": pd.to_datetime(["2024-01-05 09:30", "2024-01-06 00:00"]),
-            "request_outcome": ["assess", "withdrawn"],
-            "request_outcome_date": pd.to_datetime(["2024-02-01", "2024-01-20"]),
-            "exception_20wk": [True, False],
-        }
-    ).to_parquet(path)
+    pd.DataFrame({
+        "request_id": np.array([10, 11]),
+        "person_id": ["P1", "P2"],
+        "received_date": pd.to_datetime(["2024-01-05 09:30", "2024-01-06 00:00"]),
+        "request_outcome": ["assess", "withdrawn"],
+        "request_outcome_date": pd.to_datetime(["2024-02-01", "2024-01-20"]),
+        "exception_20wk": [True, False],
+    }).to_parquet(path)
 
     requests = load_data({"requests": path})["requests"]
 
     assert requests["request_id"].tolist() == ["10", "11"]
-    pd.testing.assert_series_equal(
-        requests["received_date"], _dates("2024-01-05", "2024-01-06").rename("received_date")
-    )
+    pd.testing.assert_series_equal(requests["received_date"],
+                                   _dates("2024-01-05", "2024-01-06").rename("received_date"))
     assert requests["exception_20wk"].tolist() == [True, False]
 
 
@@ -204,34 +189,18 @@ def test_columns_values_and_date_format_mappings(tmp_path):
 
     loaded = load_data(
         {"referrals": path},
-        columns={
-            "referrals": {
-                "Referral Ref": "referral_id",
-                "nhs pseudo": "person_id",
-                "Service Name": "service",
-                "Date Referred": "referral_date",
-                "Seen": "first_contact_date",
-            }
-        },
-        values={
-            "referrals": {
-                "service": {
-                    "SaLT": "speech_and_language_therapy",
-                    "ASD pathway": "autism_assessment",
-                }
-            }
-        },
+        columns={"referrals": {"Referral Ref": "referral_id", "nhs pseudo": "person_id",
+                               "Service Name": "service", "Date Referred": "referral_date",
+                               "Seen": "first_contact_date"}},
+        values={"referrals": {"service": {"SaLT": "speech_and_language_therapy",
+                                          "ASD pathway": "autism_assessment"}}},
         date_format={"referrals": "%d/%m/%Y"},
     )
 
     referrals = loaded["referrals"]
     assert referrals["service"].tolist() == [
-        "speech_and_language_therapy",
-        "speech_and_language_therapy",
-        "autism_assessment",
-        "audiology",
-        "Dietetics",
-    ]
+        "speech_and_language_therapy", "speech_and_language_therapy", "autism_assessment",
+        "audiology", "Dietetics"]
     assert referrals["first_contact_date"].tolist()[0] == pd.Timestamp("2024-03-15")
     assert referrals["removed_date"].isna().all()
     q = loaded.quality.set_index(["column", "rule"])["count"]
@@ -246,22 +215,11 @@ def test_boolean_words_and_recoded_booleans(tmp_path, corpus):
         record["exception_20wk"] = word
     path = corpus.write_csv(tmp_path / "requests.csv", records)
 
-    loaded = load_data(
-        {"requests": path}, values={"requests": {"exception_20wk": {"exempt": "yes"}}}
-    )
+    loaded = load_data({"requests": path}, values={"requests": {"exception_20wk": {
+        "exempt": "yes"}}})
 
     assert loaded["requests"]["exception_20wk"].tolist() == [
-        True,
-        False,
-        True,
-        False,
-        True,
-        False,
-        True,
-        False,
-        False,
-        True,
-    ]
+        True, False, True, False, True, False, True, False, False, True]
     q = loaded.quality.set_index(["column", "rule"])["count"]
     assert q[("exception_20wk", "value_recoded")] == 1
 
@@ -279,20 +237,13 @@ def test_several_tables_at_once(tmp_path, corpus):
 def test_header_only_xlsx_and_missing_optional_columns(tmp_path):
     path = tmp_path / "referrals.xlsx"
     pd.DataFrame(columns=["referral_id", "person_id", "service", "referral_date"]).to_excel(
-        path, index=False
-    )
+        path, index=False)
 
     referrals = load_data({"referrals": path})["referrals"]
 
     assert referrals.empty
     assert referrals.dtypes.astype(str).tolist() == [
-        "str",
-        "str",
-        "str",
-        "datetime64[us]",
-        "datetime64[us]",
-        "datetime64[us]",
-    ]
+        "str", "str", "str", "datetime64[us]", "datetime64[us]", "datetime64[us]"]
 
 
 def test_no_tables():
