@@ -143,6 +143,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from sendreport.csvsafe import free_text_problems
     from sendreport.params import read_params
     from sendreport.plan import load_plan, plan_as_at
     from sendreport.validation import format_quality, load_data
@@ -159,6 +160,8 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{params.plan.name}: {len(shown.later)} plan {entries} dated after the period end "
               f"({params.period_end}), left out of the pack:")
         print("\n".join(f"  {line}" for line in shown.later))
+    for line in free_text_problems(loaded.tables):
+        print(f"warning: {line}")
     print(f"{args.params}: params, plan and data are fit to run.")
     return 0
 

@@ -8,16 +8,20 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from sendreport.errors import ParameterError
 from sendreport.plan import format_validation_error
+from sendreport.yamlfile import check_regular_file, load_yaml
 
 TABLES = ("requests", "reviews", "referrals", "measures")
 """Input tables a params file may name under ``data``."""
 
 AUDIENCES = ("shared", "internal", "families")
+SUPPRESSED_AUDIENCES = ("shared", "families")
+"""Audiences whose packs leave the partnership, and so are suppressed."""
+MIN_SHARED_THRESHOLD = 5
+"""The least ``suppression_threshold`` a suppressed audience may use (SPEC 3)."""
 FILE_KEYS = ("notebook", "plan", "population", "benchmarks")
 """Params keys that name one file (``data`` names one per table)."""
 MAPPING_KEYS = ("data", "columns", "values", "date_format", "header_row", "sheet", "exclude")
@@ -113,7 +117,10 @@ class Params(BaseModel):
 
 
 def consistency_problems(values: dict[str, Any]) -> list[str]:
-    """Problems between parameters: dates out of order, unknown tables, an unusable area name.
+    """Problems between parameters: dates out of order, unknown tables, a low threshold, a bad name.
+
+    A ``shared`` or ``families`` pack may not use a ``suppression_threshold``
+    below ``MIN_SHARED_THRESHOLD``.
 
     Parameters
     ----------
@@ -146,6 +153,16 @@ def consistency_problems(values: dict[str, Any]) -> list[str]:
                 f"{key}: unknown table {', '.join(map(repr, unknown))}; "
                 f"expected one of {', '.join(TABLES)}"
             )
+    threshold, audience = values.get("suppression_threshold"), values.get("audience", "shared")
+    if (
+        isinstance(threshold, int)
+        and threshold < MIN_SHARED_THRESHOLD
+        and audience in SUPPRESSED_AUDIENCES
+    ):
+        problems.append(
+            f"suppression_threshold {threshold} is below {MIN_SHARED_THRESHOLD}, the least a "
+            f"{audience} pack may use; use audience: internal for unsuppressed figures"
+        )
     name = values.get("area_name")
     if isinstance(name, str) and name and not area_slug(name):
         problems.append(f"area_name {name!r} has no letters or digits to name a folder")
@@ -245,11 +262,10 @@ def parse_params(raw: Any, *, base_dir: Path | str = ".", source: str = "params"
             if line not in reported
         )
     for label, path in _paths_to_check(resolved).items():
-        p = Path(path)
-        if not p.exists():
-            problems.append(f"{source}: {label}: file not found: {p}")
-        elif p.is_dir():
-            problems.append(f"{source}: {label}: is a folder, not a file: {p}")
+        # a folder, FIFO or device is refused here: reading a FIFO would hang the run
+        problem = check_regular_file(path, what=label)
+        if problem is not None:
+            problems.append(f"{source}: {problem}")
     if problems:
         raise ParameterError(problems)
     assert params is not None
@@ -286,12 +302,7 @@ def read_params(path: str | Path) -> Params:
         problem is listed, one per line.
     """
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ParameterError(f"params file not found: {path}") from err
-    except IsADirectoryError as err:
-        raise ParameterError(f"params file is a folder, not a file: {path}") from err
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise ParameterError(f"{path}: cannot be read as YAML ({err.__class__.__name__})") from err
+    if not path.exists():
+        raise ParameterError(f"params file not found: {path}")
+    raw = load_yaml(path, what="params file")
     return parse_params(raw, base_dir=path.resolve().parent, source=path.name)

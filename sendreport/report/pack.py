@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from sendreport.csvsafe import safe_for_spreadsheets
 from sendreport.metrics.compute import KPI_COLUMNS
 from sendreport.params import Params, parse_params
 from sendreport.plan import Action, Intervention, Plan, PlanKPI, PriorityArea, load_plan, plan_as_at
@@ -521,7 +522,10 @@ class Pack:
         }
         for name, frame in files.items():
             path = folder / name
-            frame.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+            # free-text codes such as a service name must not run as formulas in Excel
+            safe_for_spreadsheets(frame).to_csv(
+                path, index=False, lineterminator="\n", date_format="%Y-%m-%d"
+            )
             out.append(path)
         return out
 

@@ -367,17 +367,20 @@ def _guard(ws, nb, params: Params, plan: Plan, loaded) -> None:
         for p in sorted(ws.pack.iterdir())
         if p.is_file() and p.name not in special
     }
-    annex = ws.annex / "annex-confidential.pdf"
-    if annex.exists():
-        files["annex-confidential.pdf"] = "\n".join(pdf_pages_text(annex))
-    report_pdf = ws.pack / "report.pdf"
+    # Whole PDFs: page text, metadata, and no embedded file (guard.check_pdf).
+    pdfs = {
+        p.name: p.read_bytes()
+        for p in (ws.pack / "report.pdf", ws.annex / "annex-confidential.pdf")
+        if p.exists()
+    }
     check_outputs(
         notebook=nb,
         html=(ws.pack / "report.html").read_text(encoding="utf-8"),
-        pdf_text=pdf_pages_text(report_pdf) if report_pdf.exists() else None,
+        pdf_text=None,
         identifiers=collect_identifiers(_with_excluded_rows(loaded)),
         allowed=dates_in(params, plan) | _series_months(params) | _aggregate_dates(loaded.tables),
         files=files,
+        pdfs=pdfs,
     )
 
 
