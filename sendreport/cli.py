@@ -70,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="write N synthetic areas, each with its own tables and params file",
     )
+    synth.add_argument("--sen2", action="store_true",
+                       help="also write the EHC records as SEN2 returns (sen2-<year>.xml)")
     return parser
 
 
@@ -192,6 +194,12 @@ def _synth(args: argparse.Namespace) -> int:
     paths = write_synthetic(args.out, scale=args.scale, seed=args.seed)
     for path in paths.values():
         print(_show(path))
+    if args.sen2:
+        from sendreport.sen2.write import write_returns
+        from sendreport.synth import generate
+
+        for path in write_returns(generate(scale=args.scale, seed=args.seed), args.out):
+            print(_show(path))
     return 0
 
 

@@ -140,10 +140,10 @@ def describe_values(counts: list[tuple[str, int]], limit: int = SHOWN) -> str:
     counts = [(v, n) for v, n in counts if (v, n) not in hidden]
     shown = ", ".join(f"{v!r} ({_rows(n)})" for v, n in counts[:limit])
     if hidden:
-        values = "1 value" if len(hidden) == 1 else f"{len(hidden)} values"
+        one = len(hidden) == 1
+        values, look = ("1 value", "it looks") if one else (f"{len(hidden)} values", "they look")
         shown += (" and " if shown else "") + (
-            f"{values} not shown: {'it looks' if len(hidden) == 1 else 'they look'} like a name or a"
-            " formula"
+            f"{values} not shown: {look} like a name or a formula"
             f" ({_rows(sum(n for _, n in hidden))})"
         )
     rest = counts[limit:]
