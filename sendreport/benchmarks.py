@@ -24,6 +24,7 @@ __all__ = [
     "dfe_benchmark",
     "dfe_credit",
     "load_dfe_timeliness",
+    "months_covered",
     "tidy_dfe_timeliness",
 ]
 
@@ -285,3 +286,36 @@ def dfe_credit(year: int | None = None) -> str:
     'Source: Department for Education, Education, health and care plans (SEN2), 2024; Open Government Licence v3.0'
     """  # noqa: E501
     return DFE_SOURCE.format(year=year if year is not None else "2014-2024")
+
+
+def months_covered(year: int, data_from: object, data_to: object) -> int:
+    """Calendar months of ``year`` that data from ``data_from`` to ``data_to`` cover in full.
+
+    DfE's figures are for calendar years; an area's own figure for a year its
+    data cover only in part is not comparable, and the pack says how many
+    months the data cover instead.
+
+    Parameters
+    ----------
+    year
+        The calendar year.
+    data_from, data_to
+        First and last dates the data cover (anything ``pandas.Timestamp`` reads).
+
+    Returns
+    -------
+    int
+        0 to 12.
+
+    Examples
+    --------
+    >>> months_covered(2023, "2023-08-01", "2024-12-31")
+    5
+    >>> months_covered(2024, "2023-08-01", "2024-12-31"), months_covered(2024, "2023-08-01", "2024-06-30")
+    (12, 6)
+    """  # noqa: E501
+    first = pd.Timestamp(data_from)
+    last = pd.Timestamp(data_to)
+    starts = pd.date_range(f"{year}-01-01", periods=12, freq="MS")
+    ends = starts + pd.offsets.MonthEnd(0)
+    return int(((starts >= first) & (ends <= last)).sum())

@@ -156,6 +156,10 @@ def _validate(args: argparse.Namespace) -> int:
         params.data,
         **params.load_options(),
     )
+    if params.benchmarks is not None:
+        from sendreport.chs import read_chs
+
+        read_chs(params.benchmarks)
     print(format_quality(loaded))
     if shown.later:
         entries = "entry" if len(shown.later) == 1 else "entries"

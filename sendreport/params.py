@@ -26,7 +26,9 @@ MIN_SHARED_THRESHOLD = 5
 """The least ``suppression_threshold`` a suppressed audience may use (SPEC 3)."""
 FILE_KEYS = ("notebook", "plan", "population", "benchmarks")
 """Params keys that name one file (``data`` names one per table)."""
-MAPPING_KEYS = ("data", "columns", "values", "date_format", "header_row", "sheet", "exclude")
+MAPPING_KEYS = (
+    "data", "columns", "values", "date_format", "header_row", "sheet", "exclude", "data_from",
+)
 """Params keys whose keys are table names."""
 Code = str | bool | int | float
 DATE_KEYS = (
@@ -59,6 +61,8 @@ class Params(BaseModel):
     baseline_period_start: dt.date | None = None
     baseline_period_end: dt.date | None = None
     previous_period_end: dt.date | None = None
+    # the first date each table's export covers (SPEC 3); default from the data
+    data_from: dict[str, dt.date] = Field(default_factory=dict)
     classification: str = "OFFICIAL"
     suppression_threshold: int = Field(default=5, ge=1, le=100)
     audience: Literal["shared", "internal", "families"] = "shared"
@@ -120,6 +124,7 @@ class Params(BaseModel):
             "sheet": self.sheet,
             "max_excluded_share": self.max_excluded_share,
             "exclude": self.exclude,
+            "data_from": self.data_from,
         }
 
 

@@ -197,6 +197,8 @@ class Plan(_Model):
     evidence: tuple[Evidence, ...] = ()
     interventions: tuple[Intervention, ...] = ()
     governance: Governance | None = None
+    progress: str | None = None
+    """The partnership's own commentary on the whole plan for this stocktake."""
 
     @field_validator("priority_areas")
     @classmethod

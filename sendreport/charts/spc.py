@@ -585,7 +585,10 @@ def spc_alt_text(
         )
     elif kind is not None:
         parts.append(f"{_SPECIAL[kind]} since {since:%B %Y}")
-    starts = data.loc[data["rebase_group"].ne(data["rebase_group"].shift()), date].iloc[1:]
+    # months the data do not cover have no group (nullable): restarts are between known groups
+    grouped = data[data["rebase_group"].notna()]
+    group = grouped["rebase_group"].astype("int64")
+    starts = grouped.loc[group.ne(group.shift()).to_numpy(), date].iloc[1:]
     if len(starts):
         months = [f"{pd.Timestamp(d):%B %Y}" for d in starts]
         listed = ", ".join(months[:-1]) + " and " + months[-1] if len(months) > 1 else months[0]

@@ -28,6 +28,11 @@ _EPOCH = np.datetime64("1970-01-01", "D")
 
 _TRUE = ("true", "yes", "y", "1", "t")
 
+_TICKS_PER_DAY = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000}
+_TICKS_PER_DAY |= {"us": 86_400_000_000, "ns": 86_400_000_000_000}
+_EXACT_TICKS = 86_400_000_000
+"""Up to microseconds, a date's tick count is a whole number a float holds exactly."""
+
 DateLike = str | dt.date | pd.Timestamp
 """Dates given as arguments: ISO strings, dates or Timestamps."""
 
@@ -95,42 +100,54 @@ class Periods:
         if len(self.starts) == 1:
             held = (days >= self.starts[0]) & (days <= self.ends[0])
             return np.where(held, 0, -1)
-        # a lookup table over the days the periods span: one gather instead of a search
-        first, last = self.starts[0], self.ends[-1]
+        # a lookup table over the days the periods span, -1 just outside: one gather
+        first, last = self.starts[0] - 1, self.ends[-1] + 1
         span = np.arange(first, last + 1)
         idx = np.searchsorted(self.starts, span, side="right") - 1
-        table = np.where(span <= self.ends[idx], idx, -1)
-        inside = (days >= first) & (days <= last)
-        offset = np.where(inside, days - first, 0).astype("int64")
-        return np.where(inside, table[offset], -1)
+        table = np.where((idx >= 0) & (span <= self.ends[np.maximum(idx, 0)]), idx, -1)
+        return table[_offsets(days, first, last)]
 
     def _first_end_from(self, days: np.ndarray) -> np.ndarray:
         """Index of the first period end on or after each day (``len`` if none; NaN -> ``len``)."""
-        first, last = self.ends[0], self.ends[-1]
-        span = np.arange(first, last + 1)
-        table = np.searchsorted(self.ends, span, side="left")
-        inside = (days >= first) & (days <= last)
-        offset = np.where(inside, days - first, 0).astype("int64")
-        return np.where(inside, table[offset], np.where(days < first, 0, len(self.ends)))
+        first, last = self.ends[0] - 1, self.ends[-1] + 1
+        table = np.searchsorted(self.ends, np.arange(first, last + 1), side="left")
+        return table[_offsets(days, first, last)]
 
-    def open_at_ends(self, since: np.ndarray, until: np.ndarray) -> np.ndarray:
+    def end_indices(self, days: np.ndarray, shifts: Sequence[int]) -> list[np.ndarray]:
+        """:meth:`end_index` of ``days + shift`` for each shift, from one pass over ``days``."""
+        first, last = self.ends[0] - 1 - max(shifts), self.ends[-1] + 1 - min(shifts)
+        offsets = _offsets(days, first, last)
+        span = np.arange(first, last + 1)
+        return [np.searchsorted(self.ends, span + shift, side="left")[offsets] for shift in shifts]
+
+    def end_index(self, days: np.ndarray) -> np.ndarray:
+        """Index of the first period end on or after each day (missing days: past the last)."""
+        if len(self.ends) == 1:
+            return (days > self.ends[0]).astype("int64") + np.isnan(days)
+        return self._first_end_from(days)
+
+    def open_at_ends(
+        self, since: np.ndarray, until: np.ndarray, *, until_index: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """For each record open over ``[since, until)``, the slice of period ends it is open at.
 
-        Returns ``(lo, hi)`` stacked: the record is counted at every period end
+        Returns ``(lo, hi)``: the record is counted at every period end
         ``ends[k]`` with ``lo <= k < hi``. Missing ``until`` means still open;
-        missing ``since`` means never open.
+        missing ``since`` means never open. ``until_index`` is
+        :meth:`end_index` of ``until`` when already known.
         """
-        if len(self.ends) == 1:
-            # open at the single end t when since <= t < until
-            lo = np.where(since <= self.ends[0], 0, 1)
-            hi = np.where(until <= self.ends[0], 0, 1)
-            return np.stack([lo, np.maximum(hi, lo)])
-        lo = self._first_end_from(since)
-        hi = self._first_end_from(until)
-        never = np.isnan(since)
-        lo[never] = 0
-        hi[never] = 0
-        return np.stack([lo, np.maximum(hi, lo)])
+        hi = self.end_index(until) if until_index is None else until_index
+        lo = self.end_index(since)
+        # never open (no start): an empty slice; hi below lo: an empty slice too
+        return lo, np.maximum(hi, lo)
+
+
+def _offsets(days: np.ndarray, first: float, last: float) -> np.ndarray:
+    """``days`` clipped to ``first..last`` (missing: ``last``), less ``first``, as integers."""
+    out = np.fmin(days, last)  # fmin takes the number where a day is missing
+    np.maximum(out, first, out=out)
+    out -= first
+    return out.astype(np.intp)
 
 
 def check_columns(df: pd.DataFrame, required: Sequence[str], name: str) -> None:
@@ -187,32 +204,51 @@ class Columns:
 
         return self.memo(("flags", column), compute)  # type: ignore[return-value]
 
+    def codes(self, column: str) -> tuple[np.ndarray, list[str]]:
+        """Integer code of each row's value (``-1`` where missing) and the values, in first order.
+
+        Text columns are read once: :meth:`isin` and :meth:`groups` work on the codes.
+        """
+
+        def factorize() -> tuple[np.ndarray, list[str]]:
+            codes, uniques = pd.factorize(self.df[column])
+            return codes, [str(u) for u in uniques]
+
+        return self.memo(("codes", column), factorize)  # type: ignore[return-value]
+
     def isin(self, column: str, values: tuple[str, ...]) -> np.ndarray:
         """Return True where a text column holds one of ``values`` (false if absent or missing)."""
 
         def compute() -> np.ndarray:
             if column not in self.df.columns:
                 return np.zeros(len(self.df), dtype=bool)
-            return self.df[column].isin(list(values)).to_numpy(dtype=bool, na_value=False)
+            codes, uniques = self.codes(column)
+            # one entry per value, and a last one (false) that code -1 (missing) picks
+            table = np.array([u in values for u in uniques] + [False], dtype=bool)
+            return table[codes]
 
         return self.memo(("isin", column, values), compute)  # type: ignore[return-value]
 
     def groups(self, column: str, extra: Sequence[str] = ()) -> tuple[np.ndarray, list[str]]:
-        """Integer group of each row and the sorted group names (with ``extra`` names added)."""
+        """Integer group of each row and the sorted group names (with ``extra`` names added).
 
-        def factorize() -> tuple[np.ndarray, list[str]]:
-            values = self.df[column] if column in self.df.columns else pd.Series([""] * len(self))
-            if values.hasnans:
-                values = values.fillna("")
-            codes, uniques = pd.factorize(values, sort=True)
-            return codes.astype("int64"), [str(u) for u in uniques]
+        A missing value is the group ``""``.
+        """
+        key = ("groups", column, tuple(sorted(extra)))
+        return self.memo(key, lambda: self._groups(column, extra))  # type: ignore[return-value]
 
-        codes, names = self.memo(("groups", column), factorize)  # type: ignore[misc]
-        every = sorted(set(names) | set(extra))
-        if every == names:
-            return codes, names
-        remap = np.array([every.index(n) for n in names], dtype="int64")
-        return (remap[codes] if len(codes) else codes), every
+    def _groups(self, column: str, extra: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        if column in self.df.columns:
+            codes, uniques = self.codes(column)
+            missing = self.memo(("missing", column), lambda: bool((codes < 0).any()))
+        else:
+            codes, uniques, missing = np.full(len(self), -1, dtype=np.intp), [], True
+        used = set(uniques) | ({""} if missing else set())
+        every = sorted(used | set(extra))
+        position = {name: i for i, name in enumerate(every)}
+        # code -1 (missing) picks the last entry: the group ""
+        remap = np.array([position[u] for u in uniques] + [position.get("", 0)], dtype=np.intp)
+        return remap[codes], every
 
 
 def as_columns(table: pd.DataFrame | Columns) -> Columns:
@@ -226,26 +262,63 @@ def _days(df: pd.DataFrame, column: str) -> np.ndarray:
     values = df[column]
     if not pd.api.types.is_datetime64_any_dtype(values):
         values = pd.to_datetime(values)
-    arr = values.to_numpy().astype("datetime64[D]")
-    out = (arr - _EPOCH).astype("int64").astype("float64")
-    out[np.isnat(arr)] = np.nan
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    arr = values.to_numpy()
+    per_day = _TICKS_PER_DAY.get(np.datetime_data(arr.dtype)[0])
+    if per_day is None:
+        arr = arr.astype("datetime64[D]")
+        per_day = 1
+    ticks = arr.view("int64")
+    # whole days since 1970-01-01 (floor, so times of day and dates before 1970 are right)
+    if per_day > _EXACT_TICKS:  # nanoseconds: beyond float precision, divide as integers first
+        out = np.floor_divide(ticks, per_day).astype("float64")
+    else:  # ticks are exact as floats: one division, then floor
+        out = np.divide(ticks, per_day, dtype="float64")
+        np.floor(out, out=out)
+    out[ticks == np.iinfo("int64").min] = np.nan  # NaT
     return out
 
 
 def count_by(group: np.ndarray, period: np.ndarray, n_groups: int, n_periods: int) -> np.ndarray:
     """Count records per (group, period) where ``period >= 0``; shape ``(groups, periods)``."""
-    keep = period >= 0
-    flat = group[keep] * n_periods + period[keep]
-    return np.bincount(flat, minlength=n_groups * n_periods).reshape(n_groups, n_periods)
+    # period -1 (none) goes to a column of its own, dropped: no masking of the inputs
+    width = n_periods + 1
+    flat = period + 1 if n_groups == 1 else group * width + (period + 1)
+    counts = np.bincount(flat, minlength=n_groups * width).reshape(n_groups, width)
+    return counts[:, 1:]
 
 
-def count_open(group: np.ndarray, span: np.ndarray, n_groups: int, n_periods: int) -> np.ndarray:
-    """Count records per (group, period end) open there; ``span`` from ``open_at_ends``."""
+def count_split(period: np.ndarray, kind: np.ndarray, n_kinds: int, n_periods: int) -> np.ndarray:
+    """Count records per (kind, period) where ``period >= 0`` in one pass: ``(kinds, periods)``.
+
+    ``kind`` is an integer from 0 to ``n_kinds - 1`` per record (for example
+    1 when on time, 0 when late), so one ``bincount`` gives every count a
+    percentage KPI needs.
+    """
+    flat = (period + 1) * n_kinds + kind
+    counts = np.bincount(flat, minlength=(n_periods + 1) * n_kinds)
+    return counts.reshape(n_periods + 1, n_kinds)[1:].T
+
+
+def count_open(
+    group: np.ndarray, span: np.ndarray, n_groups: int, n_periods: int, *, scaled: bool = False
+) -> np.ndarray:
+    """Count records per (group, period end) open there; ``span`` from ``open_at_ends``.
+
+    ``scaled``: ``group`` is already multiplied by ``n_periods + 1`` (computed
+    once for several counts of the same records).
+    """
     lo, hi = span
     width = n_periods + 1
-    diff = np.bincount(group * width + lo, minlength=n_groups * width) - np.bincount(
-        group * width + hi, minlength=n_groups * width
-    )
+    size = n_groups * width
+    if n_groups == 1:
+        base = None  # one group: every record's group is 0
+    else:
+        base = group if scaled else group * width
+    starts = lo if base is None else base + lo
+    stops = hi if base is None else base + hi
+    diff = np.bincount(starts, minlength=size) - np.bincount(stops, minlength=size)
     return np.cumsum(diff.reshape(n_groups, width), axis=1)[:, :n_periods]
 
 

@@ -17,7 +17,8 @@ import pandas as pd
 
 from sendreport.errors import ParameterError
 from sendreport.metrics._helpers import DateLike
-from sendreport.metrics.compute import KPI_COLUMNS, compute_kpis
+from sendreport.metrics.compute import KPI_COLUMNS, REASON_COLUMNS, compute_kpis
+from sendreport.metrics.coverage import resolve_data_from
 
 __all__ = ["AGE_BANDS", "STAGES", "age_band", "kpi_breakdown", "pathway_stages"]
 
@@ -79,6 +80,7 @@ def kpi_breakdown(
     period_end: DateLike,
     kpis: Sequence[str] | None = None,
     previous_period_end: DateLike | None = None,
+    data_from: Mapping[str, DateLike] | None = None,
 ) -> pd.DataFrame:
     """Every KPI (or the ones named) for each value of a column, defined as in ``kpis.csv``.
 
@@ -102,6 +104,9 @@ def kpi_breakdown(
         KPI ids to keep (default: every KPI of the split table).
     previous_period_end
         As in :func:`compute_kpis`.
+    data_from
+        As in :func:`compute_kpis`; a table not named covers from its whole
+        (unsplit) data, so every group has the same coverage.
 
     Returns
     -------
@@ -133,18 +138,24 @@ def kpi_breakdown(
     table = tables[source]
     column = age_band(table) if by == "age_band" and by not in table else table[by]
     labels = column.astype("string").fillna("not recorded")
+    coverage = resolve_data_from(tables, data_from)  # of the whole tables, not of each group
     parts = []
     for value in sorted(labels.unique()):
         part = dict(tables)
         part[source] = table.loc[(labels == value).to_numpy()].reset_index(drop=True)
-        kpi = compute_kpis(part, period_start=period_start, period_end=period_end,
-                           previous_period_end=previous_period_end)
+        kpi = compute_kpis(
+            part,
+            period_start=period_start,
+            period_end=period_end,
+            previous_period_end=previous_period_end,
+            data_from=coverage,
+        )
         kpi = kpi[kpi["kpi_id"].isin(_kpis_of(tables, source, kpi["kpi_id"]))]
         parts.append(kpi.assign(**{by: value}))
     out = pd.concat(parts, ignore_index=True)
     if kpis is not None:
         out = out[out["kpi_id"].isin(kpis)]
-    return out[[by, *KPI_COLUMNS]].reset_index(drop=True)
+    return out[[by, *KPI_COLUMNS, *REASON_COLUMNS]].reset_index(drop=True)
 
 
 def pathway_stages(requests: pd.DataFrame, *, by: Sequence[str] = ()) -> pd.DataFrame:

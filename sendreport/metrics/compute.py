@@ -6,7 +6,9 @@ month at once, so a month's figure is the period figure for that month.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -19,14 +21,29 @@ from sendreport.metrics._helpers import (
     DateLike,
     Periods,
     as_timestamp,
+    day_number,
     finish,
     single_period,
 )
 from sendreport.metrics.actions import action_kpis
+from sendreport.metrics.coverage import (
+    KPI_TABLES,
+    history_needed,
+    history_reason,
+    resolve_data_from,
+    unavailable_reason,
+)
 from sendreport.metrics.definitions import KPI_DEFINITIONS
 from sendreport.plan import Plan
 
-__all__ = ["KPI_COLUMNS", "SERIES_COLUMNS", "compute_kpis", "kpi_series", "previous_start"]
+__all__ = [
+    "KPI_COLUMNS",
+    "REASON_COLUMNS",
+    "SERIES_COLUMNS",
+    "compute_kpis",
+    "kpi_series",
+    "previous_start",
+]
 
 KPI_COLUMNS = (
     "kpi_id",
@@ -43,7 +60,10 @@ KPI_COLUMNS = (
     "target",
     "previous",
 )
-"""Columns of :func:`compute_kpis`, in order."""
+"""Columns of :func:`compute_kpis`, in order; :data:`REASON_COLUMNS` follow."""
+
+REASON_COLUMNS = ("reason", "baseline_reason", "previous_reason")
+"""Why ``value``, ``baseline`` and ``previous`` are not available (``""`` when they are)."""
 
 SERIES_COLUMNS = (
     "kpi_id",
@@ -54,6 +74,7 @@ SERIES_COLUMNS = (
     "denominator",
     "lower_ci",
     "upper_ci",
+    "reason",
 )
 """Columns of :func:`kpi_series`, in order."""
 
@@ -63,21 +84,26 @@ class _Family(NamedTuple):
     required: tuple[str, ...]
     compute: Callable[..., list[pd.DataFrame]]
     per_service: bool = False
+    monthly: bool = True  # gives at least one KPI of the monthly series
 
 
 _FAMILIES = (
     _Family("requests", ehcp.TIMELINESS_REQUIRED, ehcp._timeliness_by_period),
-    _Family("requests", ehcp.REQUESTS_REQUIRED, ehcp._requests_by_period),
+    _Family("requests", ehcp.REQUESTS_REQUIRED, ehcp._requests_by_period, monthly=False),
     _Family("requests", ehcp.DECISIONS_REQUIRED, ehcp._decisions_by_period),
-    _Family("requests", ehcp.OPEN_REQUIRED, ehcp._open_by_period),
+    _Family("requests", ehcp.OPEN_REQUIRED, ehcp._open_by_period, monthly=False),
     _Family("reviews", reviews.DECISION_REQUIRED, reviews._decision_by_period),
     _Family("reviews", reviews.MEETING_REQUIRED, reviews._meeting_by_period),
-    _Family("reviews", reviews.OVERDUE_REQUIRED, reviews._overdue_by_period),
+    _Family("reviews", reviews.OVERDUE_REQUIRED, reviews._overdue_by_period, monthly=False),
     _Family("referrals", waits.LIST_REQUIRED, waits._list_by_period, per_service=True),
-    _Family("referrals", waits.SEEN_REQUIRED, waits._seen_by_period, per_service=True),
+    _Family(
+        "referrals", waits.SEEN_REQUIRED, waits._seen_by_period, per_service=True, monthly=False
+    ),
     _Family("referrals", waits.AUTISM_REQUIRED, waits._autism_by_period),
 )
 _ORDER = {kpi_id: i for i, kpi_id in enumerate(KPI_DEFINITIONS)}
+_THREADS_FROM = 200_000
+"""Rows (all tables) from which each table's families run in a thread of their own."""
 
 
 def _prepare(tables: Mapping[str, pd.DataFrame]) -> dict[str, Columns]:
@@ -91,17 +117,41 @@ def _family_rows(
     *,
     monthly_only: bool = False,
 ) -> list[pd.DataFrame]:
-    rows = []
-    for family in _FAMILIES:
+    """Rows of every family the tables allow, in family order.
+
+    Each table's families run in a thread of their own (numpy and pandas
+    release the GIL over large arrays; a table's ``Columns`` is only ever used
+    by its own thread), so the three case-data tables use both cores.
+    """
+    by_table: dict[str, list[tuple[int, _Family]]] = {}
+    for i, family in enumerate(_FAMILIES):
         table = tables.get(family.table)
         if table is None or any(c not in table.columns for c in family.required):
             continue
-        if family.compute is waits._list_by_period:
-            rows += family.compute(table, periods, services, medians=not monthly_only)
-        elif family.per_service:
-            rows += family.compute(table, periods, services)
-        else:
-            rows += family.compute(table, periods)
+        if monthly_only and not family.monthly:
+            continue
+        by_table.setdefault(family.table, []).append((i, family))
+
+    def run(name: str) -> list[tuple[int, list[pd.DataFrame]]]:
+        table = tables[name]
+        out = []
+        for i, family in by_table[name]:
+            if family.compute is waits._list_by_period:
+                rows = family.compute(table, periods, services, medians=not monthly_only)
+            elif family.per_service:
+                rows = family.compute(table, periods, services)
+            else:
+                rows = family.compute(table, periods)
+            out.append((i, rows))
+        return out
+
+    workers = min(len(by_table), os.cpu_count() or 1)
+    if workers > 1 and sum(len(tables[name]) for name in by_table) >= _THREADS_FROM:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = [part for parts in pool.map(run, by_table) for part in parts]
+    else:
+        done = [part for name in by_table for part in run(name)]
+    rows = [r for _, family_rows in sorted(done, key=lambda p: p[0]) for r in family_rows]
     if monthly_only:
         rows = [r for r in rows if len(r) and KPI_DEFINITIONS[r["kpi_id"].iloc[0]].monthly]
     return rows
@@ -124,18 +174,38 @@ def _sort(out: pd.DataFrame, *extra: str) -> pd.DataFrame:
     )
 
 
+def _family_frames(
+    prepared: Mapping[str, Columns],
+    windows: Sequence[tuple[pd.Timestamp, pd.Timestamp]],
+    services: Sequence[str],
+) -> list[pd.DataFrame]:
+    """Family rows of each window ``(start, end)``: one pass over the data when none overlap."""
+    order = sorted(range(len(windows)), key=lambda i: windows[i][0])
+    apart = all(windows[a][1] < windows[b][0] for a, b in zip(order, order[1:], strict=False))
+    if not apart:
+        return [finish(_family_rows(prepared, single_period(s, e), services)) for s, e in windows]
+    periods = Periods(
+        np.array([day_number(windows[i][0]) for i in order], dtype="float64"),
+        np.array([day_number(windows[i][1]) for i in order], dtype="float64"),
+    )
+    every = finish(_family_rows(prepared, periods, services), keep_period=True)
+    frames: list[pd.DataFrame] = [pd.DataFrame()] * len(windows)
+    for position, i in enumerate(order):
+        part = every[every["period"].to_numpy() == position]
+        frames[i] = part.drop(columns="period").reset_index(drop=True)
+    return frames
+
+
 def _rows_for(
     tables: Mapping[str, pd.DataFrame],
-    prepared: Mapping[str, Columns],
+    family: pd.DataFrame,
     start: pd.Timestamp,
     end: pd.Timestamp,
     plan: Plan | None,
     *,
     previous: bool,
 ) -> pd.DataFrame:
-    periods = single_period(start, end)
-    rows = _family_rows(prepared, periods, _services(plan))
-    out = finish(rows)
+    out = family.copy()
     out["unit"] = out["kpi_id"].map({k: d.unit for k, d in KPI_DEFINITIONS.items()})
     extra = []
     if plan is not None:
@@ -178,6 +248,94 @@ def previous_start(
     return previous_end - (end - start)
 
 
+_FIGURES = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
+_PER_SERVICE = frozenset(k for k, d in KPI_DEFINITIONS.items() if d.per_service)
+EMPTY_REASON = "nothing to measure"
+"""Reason of a figure whose denominator is empty (no plan issued, nobody on the list)."""
+
+
+def _services_in_data(prepared: Mapping[str, Columns]) -> set[str] | None:
+    referrals = prepared.get("referrals")
+    if referrals is None or "service" not in referrals.columns:
+        return None
+    return set(referrals.groups("service")[1])
+
+
+def _with_reasons(
+    out: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    coverage: Mapping[str, pd.Timestamp],
+    in_data: set[str] | None,
+) -> pd.DataFrame:
+    """Blank every figure that is not available and say why in ``reason``."""
+    reasons = []
+    for kpi_id, service in zip(out["kpi_id"], out["service"], strict=True):
+        reason = unavailable_reason(kpi_id, start, end, coverage)
+        if kpi_id in _PER_SERVICE and service and in_data is not None and service not in in_data:
+            reason = f"no {service} referral in the data"
+        reasons.append(reason)
+    out = out.assign(reason=reasons)
+    blank = (out["reason"] != "").to_numpy()
+    if blank.any():
+        for col in _FIGURES:
+            out[col] = out[col].astype("float64").mask(blank)
+    empty = out["value"].isna().to_numpy() & ~blank
+    out.loc[empty, "reason"] = EMPTY_REASON
+    return out
+
+
+def _plan_rows(
+    out: pd.DataFrame, plan: Plan | None, tables: Mapping[str, pd.DataFrame]
+) -> pd.DataFrame:
+    """Rows for the plan's case-data KPIs the data do not give, with the reason."""
+    if plan is None:
+        return out
+    have = set(zip(out["kpi_id"], out["service"], strict=True))
+    missing = []
+    for _, k in plan.kpis:
+        key = (k.id, k.service or "")
+        table = KPI_TABLES.get(k.id)
+        if table is None or key in have:
+            continue
+        have.add(key)
+        reason = (
+            f"no {table} table given"
+            if tables.get(table) is None
+            else f"the {table} table lacks the columns this KPI needs"
+        )
+        missing.append({"kpi_id": k.id, "service": key[1], "reason": reason})
+    if not missing:
+        return out
+    extra = pd.DataFrame(missing).assign(
+        unit=lambda f: f["kpi_id"].map({k: d.unit for k, d in KPI_DEFINITIONS.items()})
+    )
+    return pd.concat([out, extra], ignore_index=True)
+
+
+def _figures(
+    tables: Mapping[str, pd.DataFrame],
+    prepared: Mapping[str, Columns],
+    windows: Sequence[tuple[pd.Timestamp, pd.Timestamp, bool]],
+    plan: Plan | None,
+    coverage: Mapping[str, pd.Timestamp],
+) -> list[pd.DataFrame]:
+    """Every KPI of each window ``(start, end, from_history)``, with the reasons."""
+    families = _family_frames(prepared, [(s, e) for s, e, _ in windows], _services(plan))
+    in_data = _services_in_data(prepared)
+    out = []
+    for family, (start, end, history) in zip(families, windows, strict=True):
+        rows = _rows_for(tables, family, start, end, plan, previous=history)
+        rows = _with_reasons(rows, start, end, coverage, in_data)
+        out.append(_plan_rows(rows, plan, tables))
+    return out
+
+
+def _lookup(out: pd.DataFrame, other: pd.DataFrame, column: str) -> list:
+    key = dict(zip(zip(other["kpi_id"], other["service"], strict=True), other[column], strict=True))
+    return [key.get(p) for p in zip(out["kpi_id"], out["service"], strict=True)]
+
+
 def compute_kpis(
     tables: Mapping[str, pd.DataFrame],
     *,
@@ -185,6 +343,9 @@ def compute_kpis(
     period_end: DateLike,
     plan: Plan | None = None,
     previous_period_end: DateLike | None = None,
+    baseline_period_start: DateLike | None = None,
+    baseline_period_end: DateLike | None = None,
+    data_from: Mapping[str, DateLike] | None = None,
 ) -> pd.DataFrame:
     """Every KPI the supplied tables (and plan) allow, for one period: the ``kpis.csv`` frame.
 
@@ -193,7 +354,8 @@ def compute_kpis(
     tables
         Validated tables by name: ``requests``, ``reviews``, ``referrals``,
         ``measures`` (each optional). A KPI whose table or columns are absent
-        is left out; per-service KPIs have one row per service in
+        is left out, unless the plan names it (then its row says why it is not
+        available); per-service KPIs have one row per service in
         ``referrals`` (and per service the plan names).
     period_start, period_end
         The reporting period, both days included (ISO string, date or Timestamp).
@@ -204,16 +366,28 @@ def compute_kpis(
         End of the period of the same length whose value goes in ``previous``
         (the last stocktake): the same number of calendar months when the
         periods are whole months, else of days (:func:`previous_start`).
-        Action KPIs there come from the actions' status history.
+        Snapshot KPIs are taken as at that date; action KPIs there come from
+        the actions' status history.
+    baseline_period_start, baseline_period_end
+        The baseline period: ``baseline`` is the KPI over it (snapshot KPIs as
+        at its end) when the plan gives no baseline for the KPI.
+    data_from
+        The first date each table covers (SPEC 3), by table name; a table not
+        named here covers from the first day of the month of its earliest
+        event date (:func:`sendreport.metrics.coverage.default_data_from`).
 
     Returns
     -------
     pandas.DataFrame
-        :data:`KPI_COLUMNS`. One row per KPI (and service) in definition order
-        then service, measures (``kpi_id`` the ``measure_id``) last. Percentages
-        are 0-100 at full precision with Wilson 95% limits; ``value`` is NaN
-        where the denominator is empty; ``service`` is ``""`` for KPIs that are
-        not per service.
+        :data:`KPI_COLUMNS` then :data:`REASON_COLUMNS`. One row per KPI
+        (and service) in definition order then service, measures (``kpi_id``
+        the ``measure_id``) last. Percentages are 0-100 at full precision
+        with Wilson 95% limits. A figure that is not available (its table
+        not given, its service with no referral at all, history needed from
+        before ``data_from``, or nothing to measure) is NaN, with the reason
+        in ``reason`` (``baseline_reason`` and ``previous_reason`` for those
+        columns; ``""`` when there is a figure).
+        ``service`` is ``""`` for KPIs that are not per service.
 
     Raises
     ------
@@ -224,36 +398,81 @@ def compute_kpis(
     --------
     >>> r = pd.DataFrame({"received_date": pd.to_datetime(["2024-01-01", "2023-01-01"]),
     ...                   "plan_issued_date": pd.to_datetime(["2024-03-01", "2024-03-01"])})
-    >>> k = compute_kpis({"requests": r}, period_start="2024-01-01", period_end="2024-03-31")
+    >>> k = compute_kpis({"requests": r}, period_start="2024-01-01", period_end="2024-03-31",
+    ...                  data_from={"requests": "2022-01-01"})
     >>> k[["kpi_id", "value", "numerator", "denominator"]].head(3)
                kpi_id  value  numerator  denominator
     0  ehcp_20wk_excl   50.0          1            2
     1  ehcp_20wk_incl   50.0          1            2
     2     ehcp_issued    2.0          2         <NA>
+
+    Data that begin in June 2023 cannot show which plans issued from
+    January 2024 took over 52 weeks:
+
+    >>> r = pd.DataFrame({"received_date": pd.to_datetime(["2023-06-10"]),
+    ...                   "plan_issued_date": pd.to_datetime(["2024-03-01"])})
+    >>> k = compute_kpis({"requests": r}, period_start="2024-01-01", period_end="2024-03-31")
+    >>> k.loc[k["kpi_id"] == "ehcp_over_52wk_excl", ["value", "reason"]].to_dict("records")
+    [{'value': nan, 'reason': 'needs requests from January 2023; the data cover from June 2023'}]
     """
     start = as_timestamp(period_start, "period_start")
     end = as_timestamp(period_end, "period_end")
+    if end < start:
+        raise ParameterError(
+            f"period_end must be on or after period_start ({start.date()}), not {end.date()}"
+        )
     prepared = _prepare(tables)
-    out = _rows_for(tables, prepared, start, end, plan, previous=False)
-    out["previous"] = np.nan
+    coverage = resolve_data_from(tables, data_from, prepared=prepared)
+    windows = [(start, end, False)]
     if previous_period_end is not None:
         prev_end = as_timestamp(previous_period_end, "previous_period_end")
-        prev_start = previous_start(start, end, prev_end)
-        prev = _rows_for(tables, prepared, prev_start, prev_end, plan, previous=True)
-        key = prev.set_index(["kpi_id", "service"])["value"]
-        out["previous"] = pd.MultiIndex.from_frame(out[["kpi_id", "service"]]).map(
-            key.to_dict().get
-        )
-        out["previous"] = pd.to_numeric(out["previous"], errors="coerce").astype("float64")
+        windows.append((previous_start(start, end, prev_end), prev_end, True))
+    has_baseline = baseline_period_start is not None and baseline_period_end is not None
+    if has_baseline:
+        b_start = as_timestamp(baseline_period_start, "baseline_period_start")
+        b_end = as_timestamp(baseline_period_end, "baseline_period_end")
+        windows.append((b_start, b_end, True))
+    figures = _figures(tables, prepared, windows, plan, coverage)
+    out = figures[0]
+    out["previous"] = np.nan
+    out["previous_reason"] = ""
+    if previous_period_end is not None:
+        prev = figures[1]
+        out["previous"] = _lookup(out, prev, "value")
+        out["previous_reason"] = [
+            "not computed for the previous period" if r is None else r
+            for r in _lookup(out, prev, "reason")
+        ]
+    computed: dict[tuple[str, str], tuple[float, str]] = {}
+    if has_baseline:
+        base = figures[-1]
+        computed = {
+            (k, s): (v, r)
+            for k, s, v, r in zip(
+                base["kpi_id"], base["service"], base["value"], base["reason"], strict=True
+            )
+        }
     targets = {}
     if plan is not None:
         for _, k in plan.kpis:
             targets.setdefault((k.id, k.service or ""), k)
     pairs = list(zip(out["kpi_id"], out["service"], strict=True))
-    out["baseline"] = [
-        t.baseline.value if (t := targets.get(p)) is not None and t.baseline is not None else np.nan
-        for p in pairs
-    ]
+    baseline, baseline_reason = [], []
+    for p in pairs:
+        t = targets.get(p)
+        if t is not None and t.baseline is not None:
+            baseline.append(t.baseline.value)
+            baseline_reason.append("")
+        elif p in computed:
+            baseline.append(computed[p][0])
+            baseline_reason.append(computed[p][1])
+        else:
+            baseline.append(np.nan)
+            baseline_reason.append(
+                "no baseline period given" if not computed else "not computed for the baseline"
+            )
+    out["baseline"] = baseline
+    out["baseline_reason"] = baseline_reason
     out["target"] = [
         t.target if (t := targets.get(p)) is not None and t.target is not None else np.nan
         for p in pairs
@@ -261,18 +480,44 @@ def compute_kpis(
     out["period_start"] = start
     out["period_end"] = end
     for col in ("value", "lower_ci", "upper_ci", "baseline", "target", "previous"):
-        out[col] = out[col].astype("float64")
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
     for col in ("numerator", "denominator"):
-        out[col] = out[col].astype("Int64")
-    for col in ("kpi_id", "service", "unit"):
-        out[col] = out[col].astype("str")
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
+    for col in ("kpi_id", "service", "unit", "reason", "baseline_reason", "previous_reason"):
+        out[col] = out[col].fillna("").astype("str")
     out["period_start"] = out["period_start"].astype("datetime64[ns]")
     out["period_end"] = out["period_end"].astype("datetime64[ns]")
-    return _sort(out.loc[:, list(KPI_COLUMNS)])
+    return _sort(out.loc[:, [*KPI_COLUMNS, *REASON_COLUMNS]])
+
+
+def _series_reasons(
+    out: pd.DataFrame, periods: Periods, coverage: Mapping[str, pd.Timestamp]
+) -> np.ndarray:
+    """Per row of a series, why the month's figure is not available ("" when it is)."""
+    reason = np.full(len(out), "", dtype=object)
+    period = out["period"].to_numpy()
+    for kpi_id in pd.unique(out["kpi_id"]):
+        rows = np.flatnonzero((out["kpi_id"] == kpi_id).to_numpy())
+        table = KPI_TABLES.get(kpi_id)
+        if table is None:
+            continue
+        first = coverage.get(table)
+        if first is None:  # an empty table: no record, so no history is missing
+            continue
+        p = period[rows]
+        needed = history_needed(kpi_id, periods.starts[p], periods.ends[p])
+        bad = needed < day_number(first)
+        dates = pd.to_datetime(needed[bad].astype("int64").astype("datetime64[D]"))
+        reason[rows[bad]] = [history_reason(table, d, first) for d in dates]
+    return reason
 
 
 def kpi_series(
-    tables: Mapping[str, pd.DataFrame], *, start: DateLike, end: DateLike
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    start: DateLike,
+    end: DateLike,
+    data_from: Mapping[str, DateLike] | None = None,
 ) -> pd.DataFrame:
     """Monthly series of every percentage KPI the tables allow (for SPC charts).
 
@@ -288,12 +533,17 @@ def kpi_series(
         Validated tables by name, as for :func:`compute_kpis`.
     start, end
         The first and last dates of the series.
+    data_from
+        The first date each table covers, as for :func:`compute_kpis`: a
+        month whose figure needs earlier history is not available.
 
     Returns
     -------
     pandas.DataFrame
         :data:`SERIES_COLUMNS`; ``month`` is the first day of the month;
-        sorted by KPI (definition order), service, month.
+        sorted by KPI (definition order), service, month. A month whose
+        figure is not available has NaN figures and the reason in ``reason``
+        (``""`` when there is a figure).
 
     Raises
     ------
@@ -316,7 +566,14 @@ def kpi_series(
         raise ParameterError(f"end must be on or after start ({first.date()}), not {last.date()}")
     periods = Periods.months(first, last)
     months = pd.date_range(first.to_period("M").start_time, last, freq="MS")
-    out = finish(_family_rows(_prepare(tables), periods, [], monthly_only=True), keep_period=True)
+    prepared = _prepare(tables)
+    out = finish(_family_rows(prepared, periods, [], monthly_only=True), keep_period=True)
+    reason = _series_reasons(out, periods, resolve_data_from(tables, data_from, prepared=prepared))
+    blank = reason != ""
+    if blank.any():
+        for col in _FIGURES:
+            out[col] = out[col].astype("float64").mask(blank)
+    out["reason"] = np.where(out["value"].isna().to_numpy() & ~blank, EMPTY_REASON, reason)
     out.insert(
         2,
         "month",
@@ -331,6 +588,9 @@ def kpi_series(
         out[col] = out[col].astype("Int64")
     for col in ("value", "lower_ci", "upper_ci"):
         out[col] = out[col].astype("float64")
-    for col in ("kpi_id", "service"):
+    if "reason" not in out.columns:
+        out["reason"] = ""
+    out["reason"] = out["reason"].fillna("")
+    for col in ("kpi_id", "service", "reason"):
         out[col] = out[col].astype("str")
     return _sort(out.loc[:, list(SERIES_COLUMNS)], "month")

@@ -133,7 +133,8 @@ def headline(
     ----------
     row
         A row of :func:`compute_kpis`: needs ``value``; uses ``service``,
-        ``baseline``, ``target``, ``previous`` and ``suppressed`` when present.
+        ``baseline``, ``target``, ``previous``, ``reason`` and ``suppressed``
+        when present. A missing value says why (its ``reason``), never "0".
     definition
         The KPI's definition (unit, direction, title).
     plan_kpi
@@ -169,7 +170,12 @@ def headline(
         subject = definition.title
         if definition.per_service and row.get("service"):
             subject += f" ({str(row.get('service')).replace('_', ' ')})"
-        sentence = f"{subject}: no figure for this period, as there was nothing to measure"
+        reason = row.get("reason")
+        reason = "" if reason is None or pd.isna(reason) else str(reason)
+        if reason and reason != "nothing to measure":
+            sentence = f"{subject}: not available ({reason})"
+        else:
+            sentence = f"{subject}: no figure for this period, as there was nothing to measure"
     else:
         now = format_value(raw, unit)
         sentence = _statement(row, definition, now, raw)

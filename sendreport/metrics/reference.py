@@ -55,8 +55,14 @@ def kpi_reference_markdown() -> str:
         )
     lines += ["", "## Definitions", ""]
     for kpi in KPI_DEFINITIONS.values():
-        lines += [f"### `{kpi.id}`: {kpi.title}", "", kpi.definition, "",
-                  f"Source: {kpi.source}.", ""]
+        lines += [
+            f"### `{kpi.id}`: {kpi.title}",
+            "",
+            kpi.definition,
+            "",
+            f"Source: {kpi.source}.",
+            "",
+        ]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

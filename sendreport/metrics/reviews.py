@@ -12,9 +12,9 @@ from sendreport.metrics._helpers import (
     as_columns,
     as_timestamp,
     check_columns,
-    count_by,
     count_open,
     count_rows,
+    count_split,
     finish,
     percentage_rows,
     single_period,
@@ -34,30 +34,16 @@ def _decision_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame
     decided = reviews.days("review_decision_date")
     period = np.where(np.isnan(meeting), -1, periods.locate(decided))
     on_time = (decided - meeting) <= WEEKS_4
-    zero = np.zeros(len(reviews), dtype="int64")
-    k = len(periods)
-    return [
-        percentage_rows(
-            "ar_decision_4wk",
-            count_by(zero, np.where(on_time, period, -1), 1, k),
-            count_by(zero, period, 1, k),
-        )
-    ]
+    late, timely = count_split(period, on_time, 2, len(periods))
+    return [percentage_rows("ar_decision_4wk", timely[None], (late + timely)[None])]
 
 
 def _meeting_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame]:
     due = reviews.days("review_due_date")
     meeting = reviews.days("review_meeting_date")
     period = periods.locate(due)
-    zero = np.zeros(len(reviews), dtype="int64")
-    k = len(periods)
-    return [
-        percentage_rows(
-            "ar_meeting_on_time",
-            count_by(zero, np.where(meeting <= due, period, -1), 1, k),
-            count_by(zero, period, 1, k),
-        )
-    ]
+    late, timely = count_split(period, meeting <= due, 2, len(periods))
+    return [percentage_rows("ar_meeting_on_time", timely[None], (late + timely)[None])]
 
 
 def _overdue_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame]:

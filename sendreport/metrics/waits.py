@@ -23,6 +23,7 @@ from sendreport.metrics._helpers import (
     count_by,
     count_open,
     count_rows,
+    count_split,
     finish,
     percentage_rows,
     single_period,
@@ -56,9 +57,15 @@ def _list_by_period(
     g, k = len(names), len(periods)
     referred = referrals.days("referral_date")
     stop = _stop(referrals)
-    open_now = count_open(group, periods.open_at_ends(referred, stop), g, k)
-    over_18 = count_open(group, periods.open_at_ends(referred + WEEKS_18 + 1, stop), g, k)
-    over_52 = count_open(group, periods.open_at_ends(referred + WEEKS_52 + 1, stop), g, k)
+    until = periods.end_index(stop)  # the same stop for the list and its bands
+    # on the list from the first period end on or after the referral (or 127 or 365 days on)
+    starts = periods.end_indices(referred, (0, WEEKS_18 + 1, WEEKS_52 + 1))
+    scaled = group * (k + 1)
+
+    def on_list(lo: np.ndarray) -> np.ndarray:
+        return count_open(scaled, (lo, np.maximum(until, lo)), g, k, scaled=True)
+
+    open_now, over_18, over_52 = (on_list(lo) for lo in starts)
     rows = [
         count_rows("wait_list", open_now, names),
         percentage_rows("wait_over_18wk", over_18, open_now, names),
@@ -68,8 +75,8 @@ def _list_by_period(
         median = np.full((g, k), np.nan)
         for j, t in enumerate(periods.ends):
             is_open = (referred <= t) & ~(stop <= t)
-            weeks = pd.Series((t - referred[is_open]) / 7).groupby(group[is_open]).median()
-            median[weeks.index.to_numpy(), j] = weeks.to_numpy()
+            days = pd.Series(t - referred[is_open]).groupby(group[is_open]).median()
+            median[days.index.to_numpy(), j] = days.to_numpy() / 7
         rows.append(statistic_rows("wait_median_open_weeks", median, open_now, names))
     return rows
 
@@ -81,11 +88,11 @@ def _seen_by_period(
     g, k = len(names), len(periods)
     seen = referrals.days("first_contact_date")
     period = periods.locate(seen)
-    weeks = (seen - referrals.days("referral_date")) / 7
+    days = seen - referrals.days("referral_date")
     keep = period >= 0
-    grouped = pd.DataFrame({"g": group[keep], "p": period[keep], "w": weeks[keep]}).groupby(
+    grouped = pd.DataFrame({"g": group[keep], "p": period[keep], "d": days[keep]}).groupby(
         ["g", "p"]
-    )["w"]
+    )["d"]
     median = np.full((g, k), np.nan)
     p92 = np.full((g, k), np.nan)
     for out, q in ((median, 0.5), (p92, 0.92)):
@@ -93,7 +100,7 @@ def _seen_by_period(
         if len(stat):
             gi = stat.index.get_level_values(0).to_numpy()
             pi = stat.index.get_level_values(1).to_numpy()
-            out[gi, pi] = stat.to_numpy()
+            out[gi, pi] = stat.to_numpy() / 7  # quantiles of whole days, divided once
     n = count_by(group, period, g, k)
     return [
         statistic_rows("wait_median_seen_weeks", median, n, names),
@@ -106,15 +113,8 @@ def _autism_by_period(referrals: Columns, periods: Periods) -> list[pd.DataFrame
     autism = referrals.isin("service", (AUTISM_SERVICE,))
     period = np.where(autism, periods.locate(seen), -1)
     on_time = (seen - referrals.days("referral_date")) <= WEEKS_13
-    zero = np.zeros(len(referrals), dtype="int64")
-    k = len(periods)
-    return [
-        percentage_rows(
-            "autism_13wk",
-            count_by(zero, np.where(on_time, period, -1), 1, k),
-            count_by(zero, period, 1, k),
-        )
-    ]
+    late, timely = count_split(period, on_time, 2, len(periods))
+    return [percentage_rows("autism_13wk", timely[None], (late + timely)[None])]
 
 
 def waiting_list(

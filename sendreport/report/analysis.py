@@ -104,7 +104,8 @@ class Analysis:
 
         p = self.params
         return kpi_breakdown(self.tables, by, kpis=kpis, period_start=p.period_start,
-                             period_end=p.period_end, previous_period_end=p.previous_period_end)
+                             period_end=p.period_end, previous_period_end=p.previous_period_end,
+                             data_from=p.data_from)
 
     def _show_title(self, title: str) -> None:
         from sendreport.report.display import declare_document, show

@@ -34,6 +34,7 @@ def declare_document(
     author: str | None = None,
     description: str | None = None,
     lang: str = "en-GB",
+    audience: str = "shared",
 ) -> None:
     """Declare the document's title, language and marking for the exporter.
 
@@ -49,6 +50,9 @@ def declare_document(
         Optional document metadata.
     lang
         The document language.
+    audience
+        The params ``audience``: the families edition leaves out narrative
+        cells tagged ``technical``.
     """
     show(
         "",
@@ -59,4 +63,5 @@ def declare_document(
         author=author,
         description=description,
         lang=lang,
+        audience=audience,
     )

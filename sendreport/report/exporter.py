@@ -46,7 +46,7 @@ def document_metadata(nb: Any) -> dict[str, Any]:
     -------
     dict
         ``title``, ``lang``, ``classification``, ``running_head``, ``author``,
-        ``description`` and ``version``, with defaults for a notebook that
+        ``description``, ``audience`` and ``version``, with defaults for a notebook that
         declares none.
     """
     doc = {
@@ -56,6 +56,7 @@ def document_metadata(nb: Any) -> dict[str, Any]:
         "running_head": "",
         "author": None,
         "description": None,
+        "audience": "shared",
     }
     for cell in nb.cells:
         for output in cell.get("outputs", []):

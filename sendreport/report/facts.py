@@ -55,6 +55,7 @@ class PackFacts(Protocol):
     quality: pd.DataFrame
     kpis: pd.DataFrame
     series: pd.DataFrame
+    chs: pd.DataFrame | None
 
     @property
     def views(self) -> list[Any]:
@@ -74,6 +75,10 @@ class PackFacts(Protocol):
         """The :class:`KPIFacts` an action's ``kpis`` entries name (SPEC 4.4)."""
         ...
 
+    def trajectory_value(self, view: Any) -> float | None:
+        """The trajectory's planned value at ``period_end`` (``None``: no trajectory)."""
+        ...
+
     def on_trajectory(self, view: Any) -> str:
         """``"on trajectory"``, ``"off trajectory"`` or ``"no trajectory"``."""
         ...
@@ -88,6 +93,18 @@ class PackFacts(Protocol):
 
     def planned_against_actual(self, area: PriorityArea) -> list[tuple[Any, list[Any]]]:
         """``(view, milestone checks)`` for each KPI of the area with a trajectory."""
+        ...
+
+    def wait_services(self) -> list[str]:
+        """Every referral service in ``kpis.csv``."""
+        ...
+
+    def kpi_row(self, kpi_id: str, service: str = "") -> pd.Series | None:
+        """The row of ``kpis.csv`` for a KPI and service (``None`` when absent)."""
+        ...
+
+    def health_comparators(self, service: str) -> list[Any]:
+        """NHS England CHS comparators (:class:`sendreport.chs.Comparator`) for a service."""
         ...
 
     def missing_trajectories(self, area: PriorityArea) -> list[Any]:

@@ -27,7 +27,7 @@ KPIS_COLUMNS = (
     *(c for c in KPI_COLUMNS if c not in ("lower_ci", "upper_ci")),
     "suppressed",
 )
-"""The columns of ``kpis.csv`` in SPEC order; others (confidence intervals) follow."""
+"""The columns of ``kpis.csv`` in SPEC order; others (confidence intervals, reasons) follow."""
 
 SERIES_MONTHS_BEFORE = 24
 """Months of history charted before the period when no baseline period is given."""
@@ -96,6 +96,8 @@ class Pack:
     kpis: pd.DataFrame
     series: pd.DataFrame
     views: list[KPIView] = field(default_factory=list)
+    chs: pd.DataFrame | None = None
+    """The ``benchmarks`` file: NHS England's CHS waiting lists (``None``: not given)."""
 
     @classmethod
     def from_parameters(cls, namespace: Mapping[str, Any], *, base_dir: str | Path = ".") -> Pack:
@@ -136,9 +138,17 @@ class Pack:
             period_end=params.period_end,
             plan=plan,
             previous_period_end=params.previous_period_end,
+            baseline_period_start=params.baseline_period_start,
+            baseline_period_end=params.baseline_period_end,
+            data_from=params.data_from,
         )
         kpis = suppress_kpis(kpis, threshold=params.suppression_threshold, audience=params.audience)
-        series = kpi_series(loaded.tables, start=series_start(params), end=params.period_end)
+        series = kpi_series(
+            loaded.tables,
+            start=series_start(params),
+            end=params.period_end,
+            data_from=params.data_from,
+        )
         series = suppress_series(
             series, threshold=params.suppression_threshold, audience=params.audience
         )
@@ -150,6 +160,10 @@ class Pack:
             kpis=kpis,
             series=series,
         )
+        if params.benchmarks is not None:
+            from sendreport.chs import read_chs
+
+            pack.chs = read_chs(params.benchmarks)
         pack.series = pack._with_spc(series)
         pack.views = [pack._view(area, kpi) for area, kpi in plan.kpis]
         return pack
@@ -260,6 +274,22 @@ class Pack:
             .reset_index(drop=True)
         )
 
+    @cached_property
+    def data_from(self) -> dict[str, pd.Timestamp]:
+        """The first date each table covers: the params' ``data_from``, else from the data."""
+        from sendreport.metrics.coverage import resolve_data_from
+
+        return resolve_data_from(self.tables, self.params.data_from)
+
+    def year_coverage(self, year: int) -> int:
+        """Calendar months of ``year`` the ``requests`` data cover in full (0 to 12)."""
+        from sendreport.benchmarks import months_covered
+
+        first = self.data_from.get("requests")
+        if first is None:
+            return 0
+        return months_covered(year, first, self.params.period_end)
+
     def _view(self, area: PriorityArea, kpi: PlanKPI) -> KPIView:
         from sendreport.metrics import KPI_DEFINITIONS, headline
         from sendreport.spc import assurance, variation
@@ -340,6 +370,29 @@ class Pack:
         ok = value >= expected if view.improvement == "increase" else value <= expected
         return "on trajectory" if ok else "off trajectory"
 
+    # ----- children's health services ---------------------------------------------------
+
+    def wait_services(self) -> list[str]:
+        """Every referral service in ``kpis.csv``, canonical services first, in SPEC order."""
+        from sendreport.validation.schemas import SERVICES
+
+        found = set(self.kpis.loc[self.kpis["kpi_id"] == "wait_list", "service"].dropna())
+        found.discard("")
+        return [s for s in SERVICES if s in found] + sorted(found - set(SERVICES))
+
+    def kpi_row(self, kpi_id: str, service: str = "") -> pd.Series | None:
+        """The row of ``kpis.csv`` for a KPI and service (``None`` when absent)."""
+        rows = self.kpis[(self.kpis["kpi_id"] == kpi_id) & (self.kpis["service"] == service)]
+        return rows.iloc[0] if len(rows) else None
+
+    def health_comparators(self, service: str) -> list:
+        """NHS England CHS comparators for a service at ``period_end`` (empty: none given)."""
+        from sendreport.chs import comparators
+
+        if self.chs is None:
+            return []
+        return comparators(self.chs, service, self.params.period_end)
+
     # ----- trajectories ----------------------------------------------------------------
 
     def progress_values(self, view: KPIView) -> dict[str, float | None]:
@@ -373,7 +426,13 @@ class Pack:
             start = previous_start(
                 pd.Timestamp(p.period_start), pd.Timestamp(p.period_end), pd.Timestamp(end)
             )
-            kpis = compute_kpis(self.tables, period_start=start, period_end=end, plan=self.plan)
+            kpis = compute_kpis(
+                self.tables,
+                period_start=start,
+                period_end=end,
+                plan=self.plan,
+                data_from=p.data_from,
+            )
             cache[end] = suppress_kpis(
                 kpis, threshold=p.suppression_threshold, audience=p.audience
             )
@@ -438,6 +497,18 @@ class Pack:
         from sendreport.report.sections import period_label
 
         p = self.params
+        if self.families:
+            from sendreport.report.families import title as families_title
+
+            declare_document(
+                title=families_title(self),
+                classification=p.classification,
+                running_head=f"{p.area_name}: SEND plan update for families",
+                author=p.author,
+                description=f"How {self.plan.title} is going, in plain English",
+                audience=p.audience,
+            )
+            return
         title = p.title or (
             f"{p.area_name}: {self.plan.type_label} stocktake evidence pack, "
             f"{period_label(p.period_start, p.period_end)}"
@@ -448,27 +519,57 @@ class Pack:
             running_head=f"{p.area_name}: SEND stocktake evidence pack",
             author=p.author,
             description=f"Progress against {self.plan.title}",
+            audience=p.audience,
         )
+
+    @property
+    def families(self) -> bool:
+        """True for the families edition (audience ``families``): a short plain document.
+
+        Every ``show_*`` method but :meth:`show_document` and :meth:`show_families`
+        shows nothing in it, so the same notebook prints either edition.
+        """
+        return self.params.audience == "families"
+
+    def show_families(self) -> None:
+        """Show the families edition (audience ``families`` only; nothing otherwise)."""
+        if self.families:
+            from sendreport.report import sections
+            from sendreport.report.display import show
+
+            show(sections.families_html(self), role="families")
 
     def show_cover(self) -> None:
         """Show the cover page."""
         self._show("cover_html", "cover")
+
+    def show_verdict(self) -> None:
+        """Show the verdict for the plan and each priority area, and the headline findings."""
+        self._show("verdict_html", "verdict")
 
     def show_contents(self) -> None:
         """Show the contents page."""
         self._show("contents_html", "contents")
 
     def show_summary(self) -> None:
-        """Show the summary for families (audience ``families``), findings and scorecard."""
-        if self.params.audience == "families":
-            self._show("families_summary_html", "families-summary")
+        """Show the KPI scorecard."""
         self._show("summary_html", "summary")
+
+    def show_area_summary(self) -> None:
+        """Show a Written Statement of Action's one-page summary by area of concern."""
+        self._show("area_summary_html", "area-summary")
+
+    def show_governance(self) -> None:
+        """Show the governance and workforce section when the plan or data hold them."""
+        self._show("governance_html", "governance")
 
     def show_priority_areas(self) -> None:
         """Show one section per priority area, each starting on a new page."""
         from sendreport.report.display import show
         from sendreport.report.sections import area_html
 
+        if self.families:
+            return
         for area in self.plan.priority_areas:
             show(area_html(self, area), role="priority-area", area=area.id)
 
@@ -480,7 +581,11 @@ class Pack:
         from sendreport.report import sections
         from sendreport.report.display import show
 
-        show(getattr(sections, builder)(self), role=role)
+        if self.families:
+            return  # the families edition is its own document (show_families)
+        html = getattr(sections, builder)(self)
+        if html:
+            show(html, role=role)
 
     def write_tables(self, folder: str | Path = ".") -> list[Path]:
         """Write ``kpis.csv``, ``kpi_series.csv`` and ``data_quality.csv`` (SPEC 7).
@@ -511,7 +616,7 @@ class Pack:
         ]
         extra = [
             c
-            for c in ("suppressed", "rebase_group", "trial_limits", "special_cause_rule")
+            for c in ("suppressed", "rebase_group", "trial_limits", "special_cause_rule", "reason")
             if c in self.series
         ]
         first = [c for c in KPIS_COLUMNS if c in self.kpis]

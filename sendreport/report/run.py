@@ -135,16 +135,19 @@ def run_report(
     started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     params_path = Path(params_path)
     params = read_params(params_path)
-    for key in ("population", "benchmarks"):
-        if getattr(params, key) is not None:
-            warnings.warn(
-                f"{key}: the file is checked and recorded in the manifest, but the stocktake "
-                "notebook does not use it yet",
-                SendReportWarning,
-                stacklevel=2,
-            )
+    if params.population is not None:
+        warnings.warn(
+            "population: the file is checked and recorded in the manifest, but the stocktake "
+            "notebook does not use it yet",
+            SendReportWarning,
+            stacklevel=2,
+        )
     plan = plan_as_at(load_plan(params.plan), params.period_end).plan
     loaded = load_data(params.data, **params.load_options())
+    if params.benchmarks is not None:
+        from sendreport.chs import read_chs
+
+        read_chs(params.benchmarks)  # exit 2 on a bad file, before any kernel starts
 
     destination = pack_folder(output_dir, params)
     annex_destination = annex_folder(destination)

@@ -21,8 +21,13 @@ def demo():
 
 def test_breakdown_by_need_matches_sql(demo):
     requests = demo["requests"]
-    ours = kpi_breakdown({"requests": requests}, "primary_need", kpis=["ehcp_20wk_excl"],
-                         period_start=START, period_end=END)
+    ours = kpi_breakdown(
+        {"requests": requests},
+        "primary_need",
+        kpis=["ehcp_20wk_excl"],
+        period_start=START,
+        period_end=END,
+    )
     sql = duckdb.sql(f"""
         select coalesce(primary_need, 'not recorded') as primary_need,
                count(*) filter (where date_diff('day', received_date, plan_issued_date) <= 140)
@@ -49,12 +54,29 @@ def test_groups_add_up_to_the_whole(demo):
 
 
 def test_breakdown_by_derived_age_band(demo):
-    parts = kpi_breakdown({"requests": demo["requests"]}, "age_band", kpis=["ehcp_requests"],
-                          period_start=START, period_end=END)
-    assert set(parts["age_band"]) <= {"under 5", "5 to 10", "11 to 15", "16 to 19", "20 to 25",
-                                      "over 25", "not recorded"}
-    assert parts["numerator"].sum() == ((demo["requests"]["received_date"] >= START)
-                                        & (demo["requests"]["received_date"] <= END)).sum()
+    parts = kpi_breakdown(
+        {"requests": demo["requests"]},
+        "age_band",
+        kpis=["ehcp_requests"],
+        period_start=START,
+        period_end=END,
+    )
+    assert set(parts["age_band"]) <= {
+        "under 5",
+        "5 to 10",
+        "11 to 15",
+        "16 to 19",
+        "20 to 25",
+        "over 25",
+        "not recorded",
+    }
+    assert (
+        parts["numerator"].sum()
+        == (
+            (demo["requests"]["received_date"] >= START)
+            & (demo["requests"]["received_date"] <= END)
+        ).sum()
+    )
 
 
 def test_unknown_column_is_named():
@@ -66,34 +88,41 @@ def test_unknown_column_is_named():
 @pytest.mark.parametrize(
     ("born", "on", "band"),
     [
-        ("2019-06-02", "2024-06-01", "under 5"),   # the day before the 5th birthday
-        ("2019-06-01", "2024-06-01", "5 to 10"),   # on it
-        ("2013-06-01", "2024-05-31", "5 to 10"),   # 10 until the day before 11
+        ("2019-06-02", "2024-06-01", "under 5"),  # the day before the 5th birthday
+        ("2019-06-01", "2024-06-01", "5 to 10"),  # on it
+        ("2013-06-01", "2024-05-31", "5 to 10"),  # 10 until the day before 11
         ("2013-06-01", "2024-06-01", "11 to 15"),
         ("2004-02-29", "2024-02-28", "16 to 19"),  # leap-day birthday: 19 on 28 Feb
         ("1998-01-01", "2024-06-01", "over 25"),
     ],
 )
 def test_age_band_boundaries(born, on, band):
-    r = pd.DataFrame({"date_of_birth": pd.to_datetime([born]),
-                      "received_date": pd.to_datetime([on])})
+    r = pd.DataFrame(
+        {"date_of_birth": pd.to_datetime([born]), "received_date": pd.to_datetime([on])}
+    )
     assert age_band(r).iloc[0] == band
 
 
 def test_pathway_stages_by_hand():
-    r = pd.DataFrame({
-        "received_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-01"]),
-        "request_outcome": ["assess", "not_assess", "assess"],
-        "request_outcome_date": pd.to_datetime(["2024-02-12", "2024-02-05", "2024-02-19"]),
-        "assessment_outcome": ["issue_plan", None, "not_issue_plan"],
-        "assessment_outcome_date": pd.to_datetime(["2024-04-01", None, "2024-03-18"]),
-        "plan_issued_date": pd.to_datetime(["2024-05-13", None, None]),
-        "primary_need": ["ASD", "SEMH", "ASD"],
-    })
+    r = pd.DataFrame(
+        {
+            "received_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-01"]),
+            "request_outcome": ["assess", "not_assess", "assess"],
+            "request_outcome_date": pd.to_datetime(["2024-02-12", "2024-02-05", "2024-02-19"]),
+            "assessment_outcome": ["issue_plan", None, "not_issue_plan"],
+            "assessment_outcome_date": pd.to_datetime(["2024-04-01", None, "2024-03-18"]),
+            "plan_issued_date": pd.to_datetime(["2024-05-13", None, None]),
+            "primary_need": ["ASD", "SEMH", "ASD"],
+        }
+    )
     out = pathway_stages(r, by=["primary_need"])
     counts = out.groupby("stage", observed=False).size().to_dict()
-    assert counts == {"request_to_decision": 3, "decision_to_outcome": 2,
-                      "outcome_to_plan": 1, "request_to_plan": 1}
+    assert counts == {
+        "request_to_decision": 3,
+        "decision_to_outcome": 2,
+        "outcome_to_plan": 1,
+        "request_to_plan": 1,
+    }
     decided = out[out["stage"] == "request_to_decision"].sort_values("days")
     assert decided["days"].tolist() == [35, 42, 49]
     assert decided["primary_need"].tolist() == ["SEMH", "ASD", "ASD"]

@@ -9,7 +9,7 @@ from kpi_frames import REFERRAL_DATES, REQUEST_DATES, REVIEW_DATES, day, frame
 
 from sendreport.errors import ParameterError
 from sendreport.metrics import KPI_COLUMNS, KPI_DEFINITIONS, compute_kpis
-from sendreport.metrics.compute import previous_start
+from sendreport.metrics.compute import REASON_COLUMNS, previous_start
 from sendreport.plan import Plan
 
 PS, PE = "2024-04-01", "2024-06-30"
@@ -127,8 +127,12 @@ PLAN = Plan.model_validate(
 )
 
 
+COVERED = {"requests": "2020-01-01", "reviews": "2020-01-01", "referrals": "2020-01-01"}
+"""The small tables stand for exports that go back far enough for every figure."""
+
+
 def kpis(**kwargs) -> pd.DataFrame:
-    args = {"period_start": PS, "period_end": PE}
+    args = {"period_start": PS, "period_end": PE, "data_from": COVERED}
     args.update(kwargs)
     tables = args.pop("tables", {"requests": REQUESTS, "reviews": REVIEWS, "referrals": REFERRALS})
     return compute_kpis(tables, **args)
@@ -142,7 +146,7 @@ def row(out: pd.DataFrame, kpi_id: str, service: str = "") -> pd.Series:
 
 def test_columns_and_dtypes():
     out = kpis()
-    assert tuple(out.columns) == KPI_COLUMNS
+    assert tuple(out.columns) == (*KPI_COLUMNS, *REASON_COLUMNS)
     assert str(out["numerator"].dtype) == "Int64"
     assert str(out["denominator"].dtype) == "Int64"
     assert out["period_start"].dtype == "datetime64[ns]"
@@ -191,7 +195,10 @@ def test_absent_tables_leave_their_kpis_out():
     out = kpis(tables={"reviews": REVIEWS})
     assert out["kpi_id"].tolist() == ["ar_decision_4wk", "ar_meeting_on_time", "ar_overdue"]
     assert compute_kpis({}, period_start=PS, period_end=PE).empty
-    assert tuple(compute_kpis({}, period_start=PS, period_end=PE).columns) == KPI_COLUMNS
+    assert tuple(compute_kpis({}, period_start=PS, period_end=PE).columns) == (
+        *KPI_COLUMNS,
+        *REASON_COLUMNS,
+    )
 
 
 def test_missing_optional_columns_leave_only_their_kpis_out():
@@ -213,9 +220,10 @@ def test_plan_adds_actions_baseline_target_and_named_services():
     excl = row(out, "ehcp_20wk_excl")
     assert (excl["baseline"], excl["target"]) == (31.0, 60.0)
     assert np.isnan(row(out, "ehcp_20wk_incl")["baseline"])
-    # a service the plan names but with no referrals gets its rows
+    # a service the plan names but with no referral at all: not available, not zero
     audiology = row(out, "wait_list", "audiology")
-    assert (audiology["value"], audiology["target"]) == (0.0, 10.0)
+    assert np.isnan(audiology["value"]) and audiology["target"] == 10.0
+    assert audiology["reason"] == "no audiology referral in the data"
     assert np.isnan(row(out, "wait_over_18wk", "audiology")["value"])
     slt = row(out, "wait_over_18wk", "speech_and_language_therapy")
     assert slt["baseline"] == 40.0
@@ -322,5 +330,5 @@ def test_empty_tables_give_nan_values():
     assert np.isnan(row(out, "ehcp_20wk_excl")["value"])
     assert row(out, "ehcp_issued")["value"] == 0
     assert row(out, "ar_overdue")["value"] == 0
-    assert row(out, "wait_list", "audiology")["value"] == 0  # named by the plan
+    assert np.isnan(row(out, "wait_list", "audiology")["value"])  # named by the plan, no referral
     assert np.isnan(row(out, "autism_13wk")["value"])

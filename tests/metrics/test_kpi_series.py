@@ -47,7 +47,12 @@ REFERRALS = frame(
 
 
 def test_series_columns_months_and_exact_values():
-    out = kpi_series({"requests": REQUESTS}, start="2024-01-15", end="2024-03-10")
+    out = kpi_series(
+        {"requests": REQUESTS},
+        start="2024-01-15",
+        end="2024-03-10",
+        data_from={"requests": "2023-01-01"},
+    )
     assert tuple(out.columns) == SERIES_COLUMNS
     excl = out[out["kpi_id"] == "ehcp_20wk_excl"].reset_index(drop=True)
     expected = pd.DataFrame(

@@ -88,12 +88,12 @@ def test_internal_pack_shows_unsuppressed_values(data_dir, shared):
     pd.testing.assert_series_equal(internal.kpis["value"], shared.kpis["value"], check_names=False)
 
 
-def test_families_pack_opens_with_a_plain_english_summary(data_dir):
+def test_families_pack_is_its_own_plain_english_document(data_dir):
     pack = build(data_dir, audience="families")
-    entries = sections.contents_entries(pack)
-    assert entries[0] == ("families-summary", "Summary for families")
-    html = sections.families_summary_html(pack)
-    assert "hidden (shown as c) to protect privacy" in html
+    assert pack.families
+    html = sections.families_html(pack)
+    assert "education, health and care plan (EHC plan)" in html
+    assert "What has not got better" in html and "How to get help or have a say" in html
 
 
 def test_kpis_table_holds_every_kpi_the_tables_allow(shared):
@@ -209,7 +209,11 @@ def test_area_yearly_figures_in_the_dfe_table_follow_suppression(tmp_path):
         "assessment_outcome,assessment_outcome_date,plan_issued_date,exception_20wk"
     )
     (tmp_path / "requests.csv").write_text("\n".join([header, *rows]) + "\n")
-    data = {"data": {"requests": str(tmp_path / "requests.csv")}}
+    # the export covers 2022 in full (the 20-week band of 2023's plans needs it)
+    data = {
+        "data": {"requests": str(tmp_path / "requests.csv")},
+        "data_from": {"requests": "2022-01-01"},
+    }
 
     def own_2023(**changes) -> str:
         pack = build(tmp_path, **data, **changes)

@@ -1,0 +1,213 @@
+"""What each KPI needs from the data, and why a figure is not available (SPEC 3 ``data_from``, 5).
+
+A figure is not available (an empty value with a reason, never a number from
+partial history) when its table is not given, when its service has no referral
+at all, or when its definition needs records from before the table's
+``data_from``: the first date the export covers, by default the first day of
+the month of the table's earliest event date.
+
+What a KPI for the period ``start..end`` needs, as the earliest date its table
+must cover:
+
+* an event in the period (a plan issued, a request received, a child seen):
+  ``start``;
+* a wait band among events in the period (``ehcp_20wk_excl``: more than 140
+  days): the band's length before ``start``, plus a day, so that every event in
+  the period could have fallen in the band;
+* a snapshot at ``end`` (``wait_list``, ``ar_overdue``): ``end``;
+* a wait band of a snapshot (``wait_over_52wk``: more than 364 days): the
+  band's length before ``end``, plus a day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from sendreport.metrics._helpers import Columns, DateLike, as_timestamp
+
+__all__ = [
+    "EVENT_DATES",
+    "KPI_TABLES",
+    "default_data_from",
+    "history_needed",
+    "history_reason",
+    "resolve_data_from",
+    "unavailable_reason",
+]
+
+EVENT_DATES = {
+    "requests": (
+        "received_date",
+        "request_outcome_date",
+        "assessment_outcome_date",
+        "plan_issued_date",
+    ),
+    "reviews": ("review_due_date", "review_meeting_date", "review_decision_date"),
+    "referrals": ("referral_date", "first_contact_date", "removed_date"),
+}
+"""The event date columns of each table; the earliest sets the default ``data_from``."""
+
+# kpi_id: (table, "event" or "snapshot", days of history the band needs before the date)
+_NEEDS: dict[str, tuple[str, str, int]] = {
+    "ehcp_20wk_excl": ("requests", "event", 141),
+    "ehcp_20wk_incl": ("requests", "event", 141),
+    "ehcp_issued": ("requests", "event", 0),
+    "ehcp_20_52wk_excl": ("requests", "event", 365),
+    "ehcp_over_52wk_excl": ("requests", "event", 365),
+    "ehcp_mean_weeks_excl": ("requests", "event", 365),
+    "ehcp_requests": ("requests", "event", 0),
+    "ehcp_decision_6wk": ("requests", "event", 43),
+    "ehcp_open_over_20wk": ("requests", "snapshot", 141),
+    "ar_decision_4wk": ("reviews", "event", 29),
+    "ar_meeting_on_time": ("reviews", "event", 0),
+    "ar_overdue": ("reviews", "snapshot", 0),
+    "wait_list": ("referrals", "snapshot", 0),
+    "wait_over_18wk": ("referrals", "snapshot", 127),
+    "wait_over_52wk": ("referrals", "snapshot", 365),
+    "wait_median_open_weeks": ("referrals", "snapshot", 0),
+    "wait_median_seen_weeks": ("referrals", "event", 0),
+    "wait_p92_seen_weeks": ("referrals", "event", 0),
+    "autism_13wk": ("referrals", "event", 92),
+}
+
+KPI_TABLES = {kpi_id: need[0] for kpi_id, need in _NEEDS.items()}
+"""The input table each case-data KPI is computed from."""
+
+
+def default_data_from(table: str, frame: pd.DataFrame) -> pd.Timestamp | None:
+    """First day of the month of the table's earliest event date (``None`` without one).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"referral_date": pd.to_datetime(["2023-03-14", "2023-05-02"]),
+    ...                   "first_contact_date": pd.to_datetime(["2023-04-01", None])})
+    >>> default_data_from("referrals", r).date()
+    datetime.date(2023, 3, 1)
+    """
+    earliest = None
+    for column in EVENT_DATES.get(table, ()):
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        if not pd.api.types.is_datetime64_any_dtype(values):
+            values = pd.to_datetime(values)
+        first = values.min()
+        if pd.notna(first) and (earliest is None or first < earliest):
+            earliest = first
+    if earliest is None:
+        return None
+    return pd.Timestamp(earliest).to_period("M").start_time
+
+
+def resolve_data_from(
+    tables: Mapping[str, pd.DataFrame | None],
+    data_from: Mapping[str, DateLike] | None = None,
+    *,
+    prepared: Mapping[str, Columns] | None = None,
+) -> dict[str, pd.Timestamp]:
+    """``data_from`` of every given table: as given, else :func:`default_data_from`.
+
+    ``prepared`` (the tables' :class:`~sendreport.metrics._helpers.Columns`)
+    lets the default reuse day numbers already computed.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"received_date": pd.to_datetime(["2023-03-14"])})
+    >>> {k: v.date() for k, v in resolve_data_from({"requests": r}).items()}
+    {'requests': datetime.date(2023, 3, 1)}
+    >>> {k: v.date() for k, v in resolve_data_from({"requests": r},
+    ...                                            {"requests": "2023-01-01"}).items()}
+    {'requests': datetime.date(2023, 1, 1)}
+    """
+    given = dict(data_from or {})
+    out = {}
+    for table, frame in tables.items():
+        if frame is None:
+            continue
+        if given.get(table) is not None:
+            out[table] = as_timestamp(given[table], f"data_from.{table}")
+        elif prepared is not None and table in prepared and table in EVENT_DATES:
+            columns = prepared[table]
+            days = [columns.days(c) for c in EVENT_DATES[table] if c in columns.columns]
+            earliest = min((np.nanmin(d) for d in days if np.isfinite(d).any()), default=None)
+            if earliest is not None:
+                day = np.datetime64(int(earliest), "D")
+                out[table] = pd.Timestamp(day).to_period("M").start_time
+        elif table in EVENT_DATES:
+            first = default_data_from(table, frame)
+            if first is not None:
+                out[table] = first
+    return out
+
+
+def history_needed(kpi_id: str, start: np.ndarray, end: np.ndarray) -> np.ndarray | None:
+    """Earliest day number the KPI's table must cover, for periods ``start..end`` (day numbers).
+
+    ``None`` for a KPI with no history rule (actions, measures).
+
+    Examples
+    --------
+    >>> history_needed("wait_over_52wk", np.array([100.0]), np.array([400.0]))
+    array([35.])
+    >>> history_needed("ehcp_requests", np.array([100.0]), np.array([400.0]))
+    array([100.])
+    """
+    need = _NEEDS.get(kpi_id)
+    if need is None:
+        return None
+    _, kind, days = need
+    base = np.asarray(start if kind == "event" else end, dtype="float64")
+    return base - days
+
+
+def unavailable_reason(
+    kpi_id: str,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    coverage: Mapping[str, pd.Timestamp],
+) -> str:
+    """Why the KPI for ``start..end`` is not available from ``coverage`` ("" when it is).
+
+    Examples
+    --------
+    >>> t = pd.Timestamp
+    >>> unavailable_reason("wait_over_52wk", t("2024-01-01"), t("2024-03-31"),
+    ...                    {"referrals": t("2023-06-01")})
+    'needs referrals from April 2023; the data cover from June 2023'
+    >>> unavailable_reason("wait_list", t("2024-01-01"), t("2024-03-31"),
+    ...                    {"referrals": t("2023-06-01")})
+    ''
+    """
+    need = _NEEDS.get(kpi_id)
+    if need is None:
+        return ""
+    table, kind, days = need
+    first = coverage.get(table)
+    if first is None:  # an empty table: no record, so no history is missing
+        return ""
+    earliest = (start if kind == "event" else end) - pd.Timedelta(days=days)
+    if first > earliest:
+        return history_reason(table, earliest, first)
+    return ""
+
+
+def history_reason(table: str, needed: pd.Timestamp, first: pd.Timestamp) -> str:
+    """The reason of a figure that needs ``table`` from ``needed`` when it covers from ``first``.
+
+    Months, not days: a day printed in an output could be taken for (or be)
+    a date of birth, and the privacy guard would refuse it.
+
+    Examples
+    --------
+    >>> t = pd.Timestamp
+    >>> history_reason("referrals", t("2023-04-01"), t("2023-06-01"))
+    'needs referrals from April 2023; the data cover from June 2023'
+    >>> history_reason("requests", t("2023-06-05"), t("2023-06-10"))
+    'needs requests from earlier in June 2023 than the data cover'
+    """
+    if (needed.year, needed.month) == (first.year, first.month):
+        return f"needs {table} from earlier in {first:%B %Y} than the data cover"
+    return f"needs {table} from {needed:%B %Y}; the data cover from {first:%B %Y}"
