@@ -37,6 +37,22 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("params", type=Path, nargs="+", metavar="PARAMS.yaml")
     batch.add_argument("--jobs", type=int, default=1, metavar="N")
     batch.add_argument("--output-dir", type=Path, default=Path("outputs"), metavar="DIR")
+    batch.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="send the runs to this dask.distributed scheduler (needs the distributed extra)",
+    )
+
+    verify = sub.add_parser(
+        "verify", help="rerun from manifest.json; say whether every hash matches"
+    )
+    verify.add_argument("output", type=Path, metavar="OUTPUT_DIR", help="a pack's folder")
+    verify.add_argument(
+        "--params",
+        type=Path,
+        metavar="PARAMS.yaml",
+        help="the params file, when it is no longer where the manifest says",
+    )
 
     validate = sub.add_parser("validate", help="check params and data; run nothing")
     validate.add_argument("params", type=Path, metavar="PARAMS.yaml")
@@ -48,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", type=Path, required=True, metavar="DIR")
     synth.add_argument("--scale", choices=("la", "national"), default="la")
     synth.add_argument("--seed", type=int, default=2026, metavar="N")
+    synth.add_argument(
+        "--areas",
+        type=int,
+        metavar="N",
+        help="write N synthetic areas, each with its own tables and params file",
+    )
     synth.add_argument("--sen2", action="store_true",
                        help="also write the EHC records as SEN2 returns (sen2-<year>.xml)")
     return parser
@@ -58,33 +80,68 @@ def _run(args: argparse.Namespace) -> int:
 
     result = run_report(args.params, output_dir=args.output_dir, pdf=not args.no_pdf)
     print(f"Outputs written to {_show(result.output_folder)}")
+    _say_annex(result)
     if result.pdf is not None:
-        print(_show(result.pdf))
+        print(_show(result.pdf))  # last: the file to open
     return 0
 
 
-def _batch(args: argparse.Namespace) -> int:
-    from concurrent.futures import ThreadPoolExecutor
+def _say_annex(result) -> None:
+    if result.annex_folder is not None:
+        print(f"Confidential annex (never send it with the pack): {_show(result.annex_folder)}")
 
-    from sendreport.report.run import run_report
+
+def _batch(args: argparse.Namespace) -> int:
+    from sendreport.report.batch import run_batch, summary_table
 
     if args.jobs < 1:
         raise ParameterError("--jobs must be 1 or more")
+    given = {Path(p).absolute(): p for p in args.params}
+    results = []
+    with _progress(len(args.params)) as bar:
+        for result in run_batch(
+            args.params, output_dir=args.output_dir, jobs=args.jobs, scheduler=args.scheduler
+        ):
+            results.append(result)
+            name = given.get(result.params, result.params)
+            for line in result.warnings:
+                bar.write(f"{name}: warning: {line}", file=sys.stderr)
+            if result.exit_code == 0:
+                bar.write(f"{name}: ok: {_show(result.output)}", file=sys.stdout)
+            else:
+                for line in result.message.splitlines() or [""]:
+                    bar.write(f"{name}: {result.status}: {line}", file=sys.stderr)
+            bar.update(1)
+    order = {path: i for i, path in enumerate(given)}
+    results.sort(key=lambda r: order.get(r.params, len(order)))
+    print(summary_table(results, show=_show))
+    failed = sum(r.exit_code != 0 for r in results)
+    print(
+        f"{len(results) - failed} of {len(results)} packs written"
+        + (f", {failed} failed" if failed else "")
+    )
+    return max((r.exit_code for r in results), default=0)
 
-    def one(path: Path) -> tuple[Path, int, str]:
-        try:
-            result = run_report(path, output_dir=args.output_dir)
-        except SendReportError as err:
-            return path, err.exit_code, str(err)
-        return path, 0, _show(result.pdf)
 
-    worst = 0
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for path, code, text in pool.map(one, args.params):
-            status = "ok" if code == 0 else f"failed (exit {code})"
-            print(f"{path}: {status}: {text}", file=sys.stdout if code == 0 else sys.stderr)
-            worst = max(worst, code)
-    return worst
+def _progress(total: int):
+    """A progress bar on the terminal (none when stderr is not a terminal)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="pack", file=sys.stderr, disable=None, leave=False)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from sendreport.report.verify import verify_outputs
+
+    result = verify_outputs(args.output, params=args.params)
+    width = max(len(name) for name, _ in result.lines)
+    for name, verdict in result.lines:
+        print(f"{name.ljust(width)}  {verdict}")
+    if result.passed:
+        print(f"verified: {_show(args.output)} is what its inputs give, hash for hash")
+        return 0
+    print(f"not verified: {result.failures} check(s) failed", file=sys.stderr)
+    return 1
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -124,13 +181,20 @@ def _demo(args: argparse.Namespace) -> int:
     write_synthetic(DEMO_DATA)
     result = run_report(DEMO_PARAMS, output_dir=args.output_dir)
     print(f"Demo pack written to {_show(result.output_folder)}")
-    print(_show(result.pdf))
+    _say_annex(result)
+    print(_show(result.pdf))  # last: the file to open
     return 0
 
 
 def _synth(args: argparse.Namespace) -> int:
     from sendreport.synth import write_synthetic
 
+    if args.areas is not None:
+        from sendreport.synth.areas import write_areas
+
+        for path in write_areas(args.out, args.areas, seed=args.seed):
+            print(_show(path))
+        return 0
     paths = write_synthetic(args.out, scale=args.scale, seed=args.seed)
     for path in paths.values():
         print(_show(path))
@@ -157,7 +221,14 @@ def _show(path: Path | None) -> str:
         return str(path)
 
 
-COMMANDS = {"run": _run, "batch": _batch, "validate": _validate, "demo": _demo, "synth": _synth}
+COMMANDS = {
+    "run": _run,
+    "batch": _batch,
+    "validate": _validate,
+    "verify": _verify,
+    "demo": _demo,
+    "synth": _synth,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -183,6 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in lines:
             print(f"sendreport: {kind}: {line}", file=sys.stderr)
         return err.exit_code
+    except OSError as err:  # disk full, read-only folder, permission: one line, exit 2
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"sendreport: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("sendreport: interrupted", file=sys.stderr)
         return 130

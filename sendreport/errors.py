@@ -61,5 +61,15 @@ class DisclosureError(SendReportError):
     exit_code = 3
 
 
+class OutputError(SendReportError):
+    """Raised when the outputs cannot be written (exit code 2).
+
+    Disk full, a read-only folder, a file where a folder should be, or an
+    input file inside the folder the run would replace.
+    """
+
+    exit_code = 2
+
+
 class SendReportWarning(UserWarning):
     """Base warning, e.g. for suppressed cells or short SPC series."""

@@ -78,3 +78,25 @@ def test_synth_same_seed_same_bytes_other_seed_differs(tmp_path):
         a, b, c = ((tmp_path / f / name).read_bytes() for f in "abc")
         assert a == b, name
         assert a != c, name
+
+
+def test_synth_areas_writes_n_areas_with_params_files_that_validate(tmp_path):
+    result = run_cli("synth", "--areas", "3", "--out", str(tmp_path / "s"), "--seed", "5")
+    assert result.returncode == 0, result.stderr
+    params = sorted((tmp_path / "s" / "params").glob("*.yaml"))
+    assert [p.name for p in params] == ["area-1.yaml", "area-2.yaml", "area-3.yaml"]
+    assert len(result.stdout.strip().splitlines()) == 3
+    names = {yaml.safe_load(p.read_text())["area_name"] for p in params}
+    assert len(names) == 3
+    requests = [
+        (tmp_path / "s" / "areas" / f"area-{i}" / "requests.csv").read_bytes() for i in (1, 2, 3)
+    ]
+    assert len(set(requests)) == 3, "each area has data of its own"
+    check = run_cli("validate", str(params[2]))
+    assert check.returncode == 0, check.stderr
+
+
+def test_synth_areas_below_1_is_a_usage_error(tmp_path):
+    result = run_cli("synth", "--areas", "0", "--out", str(tmp_path / "s"))
+    assert result.returncode == 2
+    assert "--areas must be 1 or more" in result.stderr

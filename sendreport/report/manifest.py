@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
 from importlib import metadata
@@ -65,7 +66,14 @@ def git_commit(folder: Path) -> str | None:
 
 
 def write_manifest(
-    folder: Path, *, params: Params, params_path: Path, started_at: str, seconds: float
+    folder: Path,
+    *,
+    params: Params,
+    params_path: Path,
+    started_at: str,
+    seconds: float,
+    destination: Path | None = None,
+    annex: Path | None = None,
 ) -> Path:
     """Write ``manifest.json`` for the outputs in ``folder``.
 
@@ -81,12 +89,20 @@ def write_manifest(
         UTC start time, ISO 8601.
     seconds
         Run time so far.
+    destination
+        The folder the outputs will be published in (default ``folder``): the
+        params file's path is recorded relative to it, so ``sendreport verify``
+        finds the params file again without the manifest naming anyone's home folder.
+    annex
+        The confidential annex, published in its own folder beside
+        ``destination``: its hash is recorded, never its content.
 
     Returns
     -------
     Path
         The manifest's path.
     """
+    destination = Path(destination or folder).absolute()
     outputs = {
         p.name: sha256_file(p)
         for p in sorted(folder.iterdir())
@@ -97,12 +113,24 @@ def write_manifest(
         "area_name": params.area_name,
         "period_start": params.period_start.isoformat(),
         "period_end": params.period_end.isoformat(),
-        "params": {"file": params_path.name, "sha256": sha256_file(params_path)},
+        "audience": params.audience,
+        "params": {
+            "file": params_path.name,
+            "path": Path(os.path.relpath(params_path.resolve(), destination)).as_posix(),
+            "sha256": sha256_file(params_path),
+        },
         "inputs": {
             label: {"file": path.name, "sha256": sha256_file(path)}
             for label, path in params.input_files().items()
         },
         "outputs": outputs,
+        "confidential_annex": None
+        if annex is None
+        else {
+            "folder": f"{destination.name}-confidential",
+            "file": annex.name,
+            "sha256": sha256_file(annex),
+        },
         "versions": package_versions(),
         "git_commit": git_commit(Path(__file__).resolve().parent),
         "started_at": started_at,

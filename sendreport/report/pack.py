@@ -124,13 +124,14 @@ class Pack:
         """Build the pack from validated params: load, validate, compute, suppress."""
         from sendreport.disclosure import suppress_kpis, suppress_series
         from sendreport.metrics import compute_kpis, kpi_series
+        from sendreport.report.handoff import handed_over
         from sendreport.validation import load_data
 
         plan = plan_as_at(load_plan(params.plan), params.period_end).plan
-        loaded = load_data(
-            params.data,
-            **params.load_options(),
-        )
+        # Run by ``sendreport run``: the runner already validated the tables.
+        loaded = handed_over()
+        if loaded is None:
+            loaded = load_data(params.data, **params.load_options())
         kpis = compute_kpis(
             loaded.tables,
             period_start=params.period_start,

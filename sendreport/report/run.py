@@ -1,21 +1,26 @@
 """Run a stocktake: papermill executes the notebook, nbconvert and WeasyPrint print it.
 
-Everything is written to a temporary folder beside the destination; only a run
-that succeeded and passed the privacy guard replaces
-``<output_dir>/<area-slug>/<period_end>/``, so a failed run leaves the previous
-outputs untouched.
+The inputs are loaded and validated once, before any kernel starts; the
+kernel receives the validated tables through the run's private workspace
+(see ``sendreport.report.handoff``). Everything is written inside that
+workspace, checked by the privacy guard, and only then swapped atomically into
+``<output_dir>/<area-slug>/<period_end>/`` (``<period_end>-internal`` or
+``<period_end>-families`` for the other audiences; the confidential annex in
+``...-confidential`` beside it); see ``sendreport.report.folders``. A failed
+or refused run leaves the previous outputs untouched and no new folder. No
+run changes the working directory of its process, and nothing is written
+outside the output directory.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import os
-import shutil
-import tempfile
+import re
+import subprocess
 import time
-import uuid
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +29,7 @@ import nbformat
 from sendreport.errors import (
     DisclosureError,
     NotebookExecutionError,
+    OutputError,
     ParameterError,
     SendReportWarning,
 )
@@ -34,9 +40,16 @@ from sendreport.validation import load_data
 EXIT_BY_ERROR_NAME = {
     "ParameterError": 2,
     "DataValidationError": 2,
+    "OutputError": 2,
     "DisclosureError": 3,
 }
 """Exceptions raised inside the notebook that keep their command-line meaning."""
+
+OS_ERRORS_IN_CELLS = re.compile(r"^\[Errno (28|30|13|122)\]")
+"""Disk full, read-only file system, permission denied, quota: exit 2 even from a cell."""
+
+CELL_MESSAGE_LIMIT = 300
+"""A failed cell's message is cut to this many characters on the terminal."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,36 @@ class RunResult:
     output_folder: Path
     pdf: Path | None
     seconds: float
+    annex_folder: Path | None = None
+
+
+def pack_folder(output_dir: str | Path, params: Params) -> Path:
+    """The folder of a params file's pack: each audience has its own (SPEC 7).
+
+    Examples
+    --------
+    >>> from sendreport.params import parse_params
+    >>> import datetime as dt
+    >>> p = Params.model_construct(area_name="Demoshire", period_end=dt.date(2024, 12, 31),
+    ...                            audience="internal")
+    >>> pack_folder("/out", p).as_posix()
+    '/out/demoshire/2024-12-31-internal'
+    """
+    name = params.period_end.isoformat()
+    if params.audience != "shared":
+        name += f"-{params.audience}"
+    return Path(output_dir).absolute() / params.slug / name
+
+
+def annex_folder(pack: Path) -> Path:
+    """The confidential annex's own folder, beside the pack's (SPEC 7).
+
+    Examples
+    --------
+    >>> annex_folder(Path("/out/demoshire/2024-12-31")).as_posix()
+    '/out/demoshire/2024-12-31-confidential'
+    """
+    return pack.with_name(pack.name + "-confidential")
 
 
 def run_report(
@@ -72,17 +115,22 @@ def run_report(
     Returns
     -------
     RunResult
-        The output folder and the PDF path.
+        The output folder, the PDF path and the annex's folder (when there is one).
 
     Raises
     ------
     ParameterError, DataValidationError
         Bad params, plan or input data (exit code 2), before any kernel starts.
+    OutputError
+        An input inside the output folder, or the outputs cannot be written
+        (disk full, read-only or permission; exit code 2).
     NotebookExecutionError
         A cell failed (exit code 1); the message names the notebook, the cell and the params.
     DisclosureError
         The privacy guard refused the outputs (exit code 3).
     """
+    from sendreport.report.folders import Workspace, refuse_inputs_inside, refuse_non_folder
+
     started = time.monotonic()
     started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     params_path = Path(params_path)
@@ -101,63 +149,106 @@ def run_report(
 
         read_chs(params.benchmarks)  # exit 2 on a bad file, before any kernel starts
 
-    destination = Path(output_dir).resolve() / params.slug / params.period_end.isoformat()
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{destination.name}.tmp-", dir=destination.parent))
-    work.chmod(0o777 & ~_umask())  # mkdtemp makes it private; outputs follow the usual umask
+    destination = pack_folder(output_dir, params)
+    annex_destination = annex_folder(destination)
+    inputs = {"params": params_path, "plan": params.plan, **params.input_files()}
+    refuse_inputs_inside([destination, annex_destination], inputs)
+    refuse_non_folder(destination)
+    refuse_non_folder(annex_destination)
     try:
-        executed = _execute(params, params_path, work, kernel_name)
-        _render(executed, params, plan, loaded, work, pdf=pdf)
-        from sendreport.report.manifest import write_manifest
+        with Workspace(destination.parent.parent) as ws:
+            from sendreport.report.handoff import write_validated
 
-        write_manifest(
-            work,
-            params=params,
-            params_path=params_path,
-            started_at=started_at,
-            seconds=time.monotonic() - started,
-        )
-        _replace(work, destination)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+            write_validated(loaded, ws.tables)
+            # While the kernel runs (another process), this process imports the printing
+            # libraries and prints the annex, which needs only the plan.
+            with ThreadPoolExecutor(max_workers=1) as side:
+                annex_pdf = side.submit(_annex_pdf, params, plan, pdf)
+                try:
+                    executed = _execute(params, params_path, ws, kernel_name, loaded)
+                finally:
+                    annex_bytes = annex_pdf.result()
+            _remove_handoff(ws)
+            annex = _render(executed, ws, annex_bytes, pdf=pdf)
+            from sendreport.report.manifest import write_manifest
+
+            write_manifest(
+                ws.pack,
+                params=params,
+                params_path=params_path,
+                started_at=started_at,
+                seconds=time.monotonic() - started,
+                destination=destination,
+                annex=(ws.annex / "annex-confidential.pdf") if annex else None,
+            )
+            _guard(ws, executed, params, plan, loaded)
+            if annex:
+                ws.publish(ws.annex, annex_destination)
+            elif pdf:
+                ws.withdraw(annex_destination)  # the plan no longer has confidential items
+            ws.publish(ws.pack, destination)
+    except OSError as err:
+        raise OutputError(_os_error_line(err)) from None
     return RunResult(
         output_folder=destination,
         pdf=destination / "report.pdf" if pdf else None,
         seconds=time.monotonic() - started,
+        annex_folder=annex_destination if annex else None,
     )
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _os_error_line(err: OSError) -> str:
+    """One line for an operating-system error: the file and the system's words.
+
+    Examples
+    --------
+    >>> _os_error_line(OSError(28, "No space left on device", "/out/x/kpis.csv"))
+    'cannot write the outputs: /out/x/kpis.csv: No space left on device'
+    """
+    where = f"{err.filename}: " if err.filename else ""
+    return f"cannot write the outputs: {where}{err.strerror or err}"
 
 
-def _execute(params: Params, params_path: Path, work: Path, kernel_name: str | None):
+def _remove_handoff(ws) -> None:
+    """The validated tables leave the workspace as soon as the kernel is done with them."""
+    import shutil
+
+    shutil.rmtree(ws.tables, ignore_errors=True)
+
+
+def _execute(params: Params, params_path: Path, ws, kernel_name: str | None, loaded):
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from sendreport.report.handoff import TABLES_ENV
+
     logging.getLogger("papermill").setLevel(logging.WARNING)
-    executed_path = work / ".executed.ipynb"
+    executed_path = ws.path / "executed.ipynb"
     try:
         papermill.execute_notebook(
             str(params.notebook),
             str(executed_path),
             parameters=params.to_notebook(),
-            cwd=str(work),
             kernel_name=kernel_name,
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
+            # The kernel starts in the new pack's folder; papermill's ``cwd=`` would instead
+            # change the working directory of this whole process (and of every thread in it).
+            resources={"metadata": {"path": str(ws.pack)}},
+            kernel_manager_class=_kernel_manager({TABLES_ENV: str(ws.tables)}),
             # The kernel's own start-up notices are not the user's business.
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as err:
         code = EXIT_BY_ERROR_NAME.get(err.ename, 1)
+        if OS_ERRORS_IN_CELLS.match(str(err.evalue)):
+            code = 2
         cell = _source_cell(params.notebook, err.cell_index)
+        if _quotes_data(cell, loaded):  # the cell's first line can hold an id typed into it
+            cell = cell.split(" (", 1)[0]
         where = f"notebook {params.notebook.name}, {cell}, params {params_path}"
-        message = f"{err.ename}: {err.evalue}".strip()
+        message = f"{err.ename}: {_safe_message(err.evalue, loaded)}".strip()
         if code == 2:
             raise ParameterError([message, f"raised in {where}"]) from None
         if code == 3:
@@ -171,6 +262,45 @@ def _execute(params: Params, params_path: Path, work: Path, kernel_name: str | N
     nb = nbformat.read(executed_path, as_version=4)
     executed_path.unlink()
     return nb
+
+
+def _safe_message(evalue: str, loaded) -> str:
+    """A failed cell's message for the terminal: one line, short, and never a child's data.
+
+    The message of an exception can quote the data it failed on (a row, an id);
+    it is shown only when the privacy guard finds nothing in it.
+    """
+    text = " ".join(str(evalue).split())
+    if len(text) > CELL_MESSAGE_LIMIT:
+        text = text[: CELL_MESSAGE_LIMIT - 3] + "..."
+    return "(message not shown: it quotes the input data)" if _quotes_data(text, loaded) else text
+
+
+def _quotes_data(text: str, loaded) -> bool:
+    """Whether the privacy guard finds an identifier or a date of birth in ``text``."""
+    from sendreport.guard import collect_identifiers, scan_text
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        identifiers = collect_identifiers(_with_excluded_rows(loaded))
+        return bool(scan_text(text, identifiers, where="message"))
+
+
+def _kernel_manager(env: dict[str, str]):
+    """A kernel manager class whose kernels see ``env`` and print nothing on the terminal.
+
+    The kernel's own stdout and stderr (``KeyboardInterrupt caught in kernel``,
+    shutdown notices) go nowhere: what the notebook prints is in its outputs.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class RunKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw["env"] = {**(kw.get("env") or os.environ), **env}
+            kw["stdin"] = kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return RunKernelManager
 
 
 def _source_cell(notebook: Path, executed_index: int | None) -> str:
@@ -191,35 +321,70 @@ def _source_cell(notebook: Path, executed_index: int | None) -> str:
     return f"cell {index + 1} ({first!r})" if first else f"cell {index + 1}"
 
 
-def _render(nb, params: Params, plan: Plan, loaded, work: Path, *, pdf: bool) -> None:
-    from sendreport.guard import check_outputs, collect_identifiers, dates_in, scrub_notebook
+def _annex_pdf(params: Params, plan: Plan, pdf: bool) -> bytes | None:
+    """The confidential annex as PDF bytes (``None`` when nothing is confidential or no PDF)."""
     from sendreport.report.annex import annex_html
+    from sendreport.report.exporter import SendReportHTMLExporter, html_to_pdf  # noqa: F401
+
+    annex = annex_html(params, plan) if pdf else None
+    return html_to_pdf(annex) if annex else None
+
+
+def _render(nb, ws, annex_bytes: bytes | None, *, pdf: bool) -> bool:
+    """Write report.html, report.ipynb, report.pdf and the annex; return whether there is one."""
+    from sendreport.guard import scrub_notebook
     from sendreport.report.exporter import SendReportHTMLExporter, html_to_pdf
 
-    scrubbed = scrub_notebook(nb)
+    scrubbed = _without_run_details(scrub_notebook(nb))
     html, _ = SendReportHTMLExporter().from_notebook_node(scrubbed)
-    pdf_bytes = html_to_pdf(html) if pdf else None
-    annex = annex_html(params, plan) if pdf else None
-    annex_bytes = html_to_pdf(annex) if annex else None
+    nbformat.write(scrubbed, ws.pack / "report.ipynb")
+    (ws.pack / "report.html").write_text(html, encoding="utf-8")
+    if pdf:
+        (ws.pack / "report.pdf").write_bytes(html_to_pdf(html))
+    if annex_bytes:
+        (ws.annex / "annex-confidential.pdf").write_bytes(annex_bytes)
+    return bool(annex_bytes)
+
+
+def _without_run_details(nb):
+    """Drop what differs between two runs of the same inputs: timings and temporary paths."""
+    nb.metadata.get("papermill", {}).pop("output_path", None)
+    for key in ("start_time", "end_time", "duration"):
+        nb.metadata.get("papermill", {}).pop(key, None)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill draws a new random id each run
+        cell.metadata.pop("execution", None)
+        for key in ("start_time", "end_time", "duration"):
+            cell.metadata.get("papermill", {}).pop(key, None)
+    return nb
+
+
+def _guard(ws, nb, params: Params, plan: Plan, loaded) -> None:
+    """The privacy guard on everything the run publishes, manifest and annex included."""
+    from sendreport.guard import check_outputs, collect_identifiers, dates_in
+
+    special = {"report.html", "report.ipynb", "report.pdf"}
     files = {
-        p.name: p.read_text(encoding="utf-8", errors="replace") for p in sorted(work.glob("*.csv"))
+        p.name: p.read_text(encoding="utf-8", errors="replace")
+        for p in sorted(ws.pack.iterdir())
+        if p.is_file() and p.name not in special
     }
-    if annex_bytes is not None:
-        files["annex-confidential.pdf"] = "\n".join(_pdf_pages_text(annex_bytes))
+    # Whole PDFs: page text, metadata, and no embedded file (guard.check_pdf).
+    pdfs = {
+        p.name: p.read_bytes()
+        for p in (ws.pack / "report.pdf", ws.annex / "annex-confidential.pdf")
+        if p.exists()
+    }
     check_outputs(
         notebook=nb,
-        html=html,
-        pdf_text=_pdf_pages_text(pdf_bytes) if pdf_bytes is not None else None,
+        html=(ws.pack / "report.html").read_text(encoding="utf-8"),
+        pdf_text=None,
         identifiers=collect_identifiers(_with_excluded_rows(loaded)),
         allowed=dates_in(params, plan) | _series_months(params) | _aggregate_dates(loaded.tables),
         files=files,
+        pdfs=pdfs,
     )
-    nbformat.write(scrubbed, work / "report.ipynb")
-    (work / "report.html").write_text(html, encoding="utf-8")
-    if pdf_bytes is not None:
-        (work / "report.pdf").write_bytes(pdf_bytes)
-    if annex_bytes is not None:
-        (work / "annex-confidential.pdf").write_bytes(annex_bytes)
 
 
 def _with_excluded_rows(loaded) -> dict:
@@ -249,27 +414,41 @@ def _series_months(params: Params) -> frozenset:
     return frozenset(m.date() for m in months)
 
 
-def _pdf_pages_text(pdf_bytes: bytes) -> list[str]:
-    from pypdf import PdfReader
+def pdf_pages_text(pdf: Path) -> list[str]:
+    """The text of each page of a PDF, from poppler's ``pdftotext``.
 
-    reader = PdfReader(io.BytesIO(pdf_bytes))
-    return [page.extract_text() or "" for page in reader.pages]
+    Parameters
+    ----------
+    pdf
+        The PDF file.
 
+    Returns
+    -------
+    list of str
+        One string per page.
 
-def _replace(work: Path, destination: Path) -> None:
-    """Put ``work`` at ``destination``, keeping the old folder until the new one is in place."""
-    old = None
-    if destination.exists():
-        old = destination.with_name(f".{destination.name}.old-{uuid.uuid4().hex[:8]}")
-        destination.rename(old)
+    Raises
+    ------
+    OutputError
+        If ``pdftotext`` (Debian package ``poppler-utils``) is missing or fails.
+    """
     try:
-        work.rename(destination)
-    except OSError:
-        if old is not None:
-            old.rename(destination)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        out = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(pdf), "-"],
+            capture_output=True,
+            check=True,
+            timeout=300,
+        )
+    except FileNotFoundError:
+        raise OutputError(
+            "pdftotext is needed to check the PDF's text: install poppler-utils"
+        ) from None
+    except subprocess.CalledProcessError as err:
+        raise OutputError(
+            f"pdftotext could not read {pdf.name}: {err.stderr.decode()[:200]}"
+        ) from None
+    pages = out.stdout.decode("utf-8", errors="replace").split("\f")
+    return pages[:-1] if pages and not pages[-1].strip() else pages
 
 
-__all__ = ["RunResult", "run_report"]
+__all__ = ["RunResult", "annex_folder", "pack_folder", "pdf_pages_text", "run_report"]

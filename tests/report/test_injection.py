@@ -174,7 +174,7 @@ def test_hostile_text_is_no_live_markup_in_the_html(hostile_run):
 
 def test_hostile_text_embeds_no_file_in_the_annex(hostile_run):
     _, result = hostile_run
-    annex = result.output_folder / "annex-confidential.pdf"
+    annex = result.annex_folder / "annex-confidential.pdf"  # its own folder (SPEC 7)
     assert annex.exists()
     assert_no_attachment(annex.read_bytes())
 

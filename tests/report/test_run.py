@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -248,3 +251,246 @@ def test_broken_plan_exits_2_before_any_kernel(params_dir, tmp_path):
     assert any("plan.yaml: priority_areas" in line for line in lines)
     assert "Traceback" not in result.stderr
     assert not marker.exists()
+
+
+# --- Output folders, verify and failure handling ------------------------------------------
+
+PACK_BODY = (
+    "from sendreport.report import Pack\n"
+    "pack = Pack.from_parameters(globals())\n"
+    "pack.write_tables()\n"
+    "show('<section><h1>Figures</h1></section>')"
+)
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [SENDREPORT, *args], capture_output=True, text=True, cwd=cwd, timeout=600, check=False
+    )
+
+
+def test_two_runs_give_identical_hashes_and_verify_passes_then_names_a_changed_input(
+    params_dir, tmp_path
+):
+    nb = small_notebook(params_dir, PACK_BODY)
+    params = point_params_at(params_dir, nb)
+    out = tmp_path / "out"
+    # A killed earlier run left its workspace behind: the next run removes it.
+    leftover = out / ".tmp-killed01"
+    leftover.mkdir(parents=True)
+    (leftover / ".lock").write_text("")
+    (leftover / "kpis.csv").write_text("unchecked\n")
+    first = cli("run", str(params), "--no-pdf", "--output-dir", str(out))
+    assert first.returncode == 0, first.stderr
+    assert not leftover.exists()
+    assert "KeyboardInterrupt" not in first.stderr and "Traceback" not in first.stderr
+    folder = out / "testshire" / "2024-06-30"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["audience"] == "shared"
+    assert manifest["params"]["path"] == "../../../params.yaml"
+    assert {"kpis.csv", "kpi_series.csv", "data_quality.csv", "report.ipynb"} <= set(
+        manifest["outputs"]
+    )
+    assert not any(p.name.startswith(".tmp-") for p in out.iterdir())
+
+    ok = cli("verify", str(folder))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    rerun_lines = [line for line in ok.stdout.splitlines() if " rerun " in line]
+    assert len(rerun_lines) == len(manifest["outputs"])
+    assert all(line.split()[-1] == "matches" for line in rerun_lines), ok.stdout
+
+    requests = params_dir / "requests.csv"
+    requests.write_text(
+        requests.read_text().replace("2024-05-01,2024-05-01", "2024-06-01,2024-06-01")
+    )
+    changed = cli("verify", str(folder))
+    assert changed.returncode == 1
+    assert "input data.requests (requests.csv)  changed since the run" in changed.stdout
+    assert any(
+        line.startswith("kpi_series.csv rerun") and line.endswith("differs")
+        for line in changed.stdout.splitlines()
+    ), changed.stdout
+    assert "not verified" in changed.stderr
+
+
+CONFIDENTIAL_QUOTE = """\
+    family_voice:
+      - text: Our family's private words.
+        attribution: A parent
+        date: 2024-03-01
+        confidential: true
+"""
+
+
+def test_audiences_and_the_confidential_annex_each_have_their_own_folder(params_dir, tmp_path):
+    plan = params_dir / "plan.yaml"
+    plan.write_text(
+        plan.read_text().replace("    actions:\n", CONFIDENTIAL_QUOTE + "    actions:\n")
+    )
+    nb = small_notebook(params_dir, "show('<section><h1>Public part</h1></section>')")
+    params = point_params_at(params_dir, nb)
+    out = tmp_path / "out"
+    shared = run_report(params, output_dir=out)
+    params.write_text(params.read_text() + "audience: internal\n")
+    internal = run_report(params, output_dir=out, pdf=False)
+
+    area = out / "testshire"
+    assert sorted(p.name for p in area.iterdir()) == [
+        "2024-06-30",
+        "2024-06-30-confidential",
+        "2024-06-30-internal",
+    ]
+    assert shared.output_folder == area / "2024-06-30"
+    assert internal.output_folder == area / "2024-06-30-internal"
+    annex = area / "2024-06-30-confidential"
+    assert sorted(p.name for p in annex.iterdir()) == ["annex-confidential.pdf"]
+    assert "annex-confidential.pdf" not in {p.name for p in shared.output_folder.iterdir()}
+    text = subprocess.run(
+        ["pdftotext", str(annex / "annex-confidential.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "private words" in text and "OFFICIAL-SENSITIVE" in text
+    pack_text = subprocess.run(
+        ["pdftotext", str(shared.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "private words" not in pack_text
+    shared_manifest = json.loads((shared.output_folder / "manifest.json").read_text())
+    assert shared_manifest["audience"] == "shared"
+    assert shared_manifest["confidential_annex"] == {
+        "folder": "2024-06-30-confidential",
+        "file": "annex-confidential.pdf",
+        "sha256": sha256_file(annex / "annex-confidential.pdf"),
+    }
+    internal_manifest = json.loads((internal.output_folder / "manifest.json").read_text())
+    assert internal_manifest["audience"] == "internal"
+
+
+def test_input_inside_the_destination_is_refused_with_exit_2(params_dir, tmp_path):
+    out = tmp_path / "out"
+    old = earlier_outputs(out)
+    (old / "requests.csv").write_text((params_dir / "requests.csv").read_text())
+    marker = tmp_path / "kernel-ran"
+    nb = small_notebook(params_dir, f"open({str(marker)!r}, 'w').write('yes')")
+    params = point_params_at(params_dir, nb)
+    raw = yaml.safe_load(params.read_text())
+    raw["data"] = {"requests": str(old / "requests.csv")}
+    params.write_text(yaml.safe_dump(raw))
+    result = cli("run", str(params), "--output-dir", str(out))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "data.requests" in result.stderr and "inside the output folder" in result.stderr
+    assert (old / "requests.csv").exists() and (old / "report.pdf").read_bytes() == b"earlier pack"
+    assert not marker.exists()
+
+
+def test_refused_run_leaves_no_folder_and_the_manifest_is_guarded(params_dir, tmp_path):
+    requests = params_dir / "requests.csv"
+    requests.write_text(requests.read_text().replace("P2,", "PX99887766,"))
+    # The notebook writes a file of its own whose name is a child's identifier: the
+    # manifest lists it, and the guard reads the manifest too.
+    nb = small_notebook(params_dir, "open('PX99887766.txt', 'w').write('nothing')")
+    params = point_params_at(params_dir, nb)
+    out = tmp_path / "out"
+    result = cli("run", str(params), "--no-pdf", "--output-dir", str(out))
+    assert result.returncode == 3, result.stderr
+    assert "manifest.json" in result.stderr
+    assert "PX99887766" not in result.stderr
+    assert not out.exists(), "a refused run leaves no folder"
+
+
+def test_failed_cell_message_that_quotes_the_data_is_not_echoed(params_dir, tmp_path):
+    requests = params_dir / "requests.csv"
+    requests.write_text(requests.read_text().replace("P2,", "PX99887766,"))
+    nb = small_notebook(params_dir, "raise ValueError('bad row: PX99887766, 2024-01-05')")
+    params = point_params_at(params_dir, nb)
+    result = cli("run", str(params), "--no-pdf", "--output-dir", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "PX99887766" not in result.stderr
+    assert "ValueError: (message not shown: it quotes the input data)" in result.stderr
+    assert "cell 3" in result.stderr
+
+
+def test_operating_system_errors_exit_2_with_one_line(params_dir, tmp_path, monkeypatch):
+    from sendreport.errors import OutputError
+    from sendreport.report import handoff
+
+    out = tmp_path / "out"
+    old = earlier_outputs(out)
+    params = params_dir / "params.yaml"
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(out / ".tmp-x" / "tables"))
+
+    monkeypatch.setattr(handoff, "write_validated", disk_full)
+    with pytest.raises(OutputError) as info:
+        run_report(params, output_dir=out)
+    assert str(info.value).count("\n") == 0
+    assert "No space left on device" in str(info.value)
+    assert (old / "report.pdf").read_bytes() == b"earlier pack"
+    assert sorted(p.name for p in out.iterdir()) == ["testshire"]
+
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("")
+    result = cli("run", str(params), "--output-dir", str(a_file))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_ctrl_c_stops_the_run_cleanly(params_dir, tmp_path):
+    started = tmp_path / "started"
+    nb = small_notebook(
+        params_dir, f"open({str(started)!r}, 'w').write('yes')\nimport time\ntime.sleep(120)"
+    )
+    params = point_params_at(params_dir, nb)
+    out = tmp_path / "out"
+    old = earlier_outputs(out)
+    proc = subprocess.Popen(
+        [SENDREPORT, "run", str(params), "--output-dir", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    while not started.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert started.exists(), proc.communicate()[1]
+    os.killpg(proc.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert stderr == "sendreport: interrupted\n"
+    assert (old / "report.pdf").read_bytes() == b"earlier pack"
+    assert sorted(p.name for p in out.iterdir()) == ["testshire"]
+
+
+def test_kernel_reads_the_validated_tables_from_a_private_folder_removed_after(
+    params_dir, tmp_path
+):
+    seen = tmp_path / "seen.json"
+    body = (
+        "import json, os, stat\n"
+        "import sendreport.validation\n"
+        "def refuse(*a, **k):\n"
+        "    raise AssertionError('the kernel loaded the inputs again')\n"
+        "sendreport.validation.load_data = refuse\n"
+        "from sendreport.report import Pack\n"
+        "pack = Pack.from_parameters(globals())\n"
+        "folder = os.environ['SENDREPORT_VALIDATED_TABLES']\n"
+        "modes = {p: oct(stat.S_IMODE(os.stat(os.path.join(folder, p)).st_mode))"
+        " for p in os.listdir(folder)}\n"
+        f"open({str(seen)!r}, 'w').write(json.dumps({{'folder': folder, "
+        "'mode': oct(stat.S_IMODE(os.stat(folder).st_mode)), 'files': modes, "
+        "'rows': len(pack.tables['requests'])}))"
+    )
+    nb = small_notebook(params_dir, body)
+    params = point_params_at(params_dir, nb)
+    run_report(params, output_dir=tmp_path / "out", pdf=False)
+    record = json.loads(seen.read_text())
+    assert record["rows"] == 2
+    assert record["mode"] == "0o700"
+    assert record["files"] and set(record["files"].values()) == {"0o600"}
+    assert Path(record["folder"]).is_relative_to(tmp_path / "out")
+    assert not Path(record["folder"]).exists()
