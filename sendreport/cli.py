@@ -72,6 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("--sen2", action="store_true",
                        help="also write the EHC records as SEN2 returns (sen2-<year>.xml)")
+
+    new = sub.add_parser(
+        "new", help="scaffold notebooks/NAME.ipynb and params/NAME.yaml, ready to run"
+    )
+    new.add_argument("name", metavar="NAME", help="lower-case letters, digits and hyphens")
+    new.add_argument("--root", type=Path, default=Path("."), metavar="DIR",
+                     help="the project folder (default: the current folder)")
     return parser
 
 
@@ -207,6 +214,16 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new(args: argparse.Namespace) -> int:
+    from sendreport.report.scaffold import new_analysis
+
+    notebook, params = new_analysis(args.name, args.root)
+    print(_show(notebook))
+    print(_show(params))
+    print(f"Run it with: sendreport run {_show(params)}")
+    return 0
+
+
 def _format_warning(message, category, filename, lineno, line=None) -> str:
     """Warnings as one plain line, like the command's other messages."""
     return f"sendreport: warning: {message}\n"
@@ -228,6 +245,7 @@ COMMANDS = {
     "verify": _verify,
     "demo": _demo,
     "synth": _synth,
+    "new": _new,
 }
 
 

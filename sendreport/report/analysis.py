@@ -77,10 +77,14 @@ class Analysis:
         ['referrals']
         """
         from sendreport.inputs import load_inputs
+        from sendreport.report.handoff import handed_over
 
         raw = {k: namespace[k] for k in Params.model_fields if k in namespace}
         params = parse_params(raw, base_dir=Path(base_dir).resolve(), source="notebook parameters")
-        loaded = load_inputs(params)
+        # Run by ``sendreport run``: the runner has validated the tables already.
+        loaded = handed_over()
+        if loaded is None:
+            loaded = load_inputs(params)
         analysis = cls(params=params, tables=dict(loaded.tables), quality=loaded.quality)
         analysis._show_title(params.title or title)
         return analysis

@@ -237,8 +237,12 @@ def _execute(params: Params, params_path: Path, ws, kernel_name: str | None, loa
             # change the working directory of this whole process (and of every thread in it).
             resources={"metadata": {"path": str(ws.pack)}},
             kernel_manager_class=_kernel_manager({TABLES_ENV: str(ws.tables)}),
-            # The kernel's own start-up notices are not the user's business.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # The kernel's own start-up notices are not the user's business; the extension
+            # prints the figures of cells tagged "report" with their alt text.
+            extra_arguments=[
+                "--IPKernelApp.log_level=ERROR",
+                "--IPKernelApp.extensions=sendreport.report.cells",
+            ],
         )
     except PapermillExecutionError as err:
         code = EXIT_BY_ERROR_NAME.get(err.ename, 1)
@@ -261,6 +265,13 @@ def _execute(params: Params, params_path: Path, ws, kernel_name: str | None, loa
         ) from err
     nb = nbformat.read(executed_path, as_version=4)
     executed_path.unlink()
+    from sendreport.report.cells import report_cell_problems
+
+    problems = report_cell_problems(nb)
+    if problems:
+        raise NotebookExecutionError(
+            f"notebook {params.notebook.name}, params {params_path}: " + "; ".join(problems)
+        )
     return nb
 
 

@@ -109,8 +109,13 @@ def new_analysis(name: str, root: str | Path = ".") -> tuple[Path, Path]:
         raise ParameterError(f"new: {' and '.join(existing)} already exist; nothing written")
     notebook.parent.mkdir(parents=True, exist_ok=True)
     params.parent.mkdir(parents=True, exist_ok=True)
+    plan = params.parent / "plans" / "demoshire-pap.yaml"
+    if not plan.exists():  # outside this repository: a plan of one area, so the run starts
+        plan = params.parent / "plans" / f"{name}.yaml"
+        plan.parent.mkdir(parents=True, exist_ok=True)
+        plan.write_text(_MINIMAL_PLAN, encoding="utf-8")
     nbformat.write(_notebook(name), notebook)
-    params.write_text(_params(name), encoding="utf-8")
+    params.write_text(_params(name, plan.relative_to(params.parent).as_posix()), encoding="utf-8")
     demo = root / "data" / "demo"
     if not (demo / "referrals.csv").exists() or not (demo / "requests.csv").exists():
         from sendreport.synth import write_synthetic
@@ -148,7 +153,19 @@ def _notebook(name: str) -> nbformat.NotebookNode:
     return nb
 
 
-def _params(name: str) -> str:
+_MINIMAL_PLAN = """\
+# A plan of one priority area, written by `sendreport new` (see docs/plan.md).
+title: Analysis
+type: priority_action_plan
+priority_areas:
+  - id: PA1
+    title: Health waiting lists
+    what_we_will_do: Understand who waits longest, and why.
+    what_will_be_different: Children are seen sooner.
+"""
+
+
+def _params(name: str, plan: str) -> str:
     return (
         f"# {name}: an analysis on the bundled synthetic Demoshire data.\n"
         "# Point `data` at your own tables (docs/user-guide.md) to run it on yours.\n"
@@ -156,7 +173,7 @@ def _params(name: str) -> str:
         "area_name: Demoshire\n"
         "period_start: 2024-07-01\n"
         "period_end: 2024-12-31\n"
-        "plan: plans/demoshire-pap.yaml\n"
+        f"plan: {plan}\n"
         "data:\n"
         "  referrals: ../data/demo/referrals.csv\n"
         "  requests: ../data/demo/requests.csv\n"
