@@ -135,9 +135,21 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython
         The running ``InteractiveShell``.
     """
+    import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    ipython.display_formatter.formatters["text/html"].for_type(Figure, _figure_output)
+    html = ipython.display_formatter.formatters["text/html"]
+    # The inline backend drops every Figure printer when it is set up, which happens at the
+    # kernel's first figure: set it up now (a figure made and closed), and set the printer
+    # again before each cell and before its figures are shown.
+    plt.close(plt.figure())
+
+    def register(*_: Any) -> None:
+        html.for_type(Figure, _figure_output)
+
+    register()
+    ipython.events.register("pre_execute", register)
+    ipython.events.register("post_execute", register)
 
 
 def show_table(
@@ -148,6 +160,7 @@ def show_table(
     units: Mapping[str, str] | None = None,
     denominators: Mapping[str, str] | None = None,
     total: str | None = None,
+    row_total: str | None = None,
     threshold: int = 5,
     audience: str = "shared",
 ) -> None:
@@ -175,6 +188,11 @@ def show_table(
         The first-column label of a row holding the other rows' totals
         (e.g. ``"Total"``): another cell is suppressed so that no suppressed
         count can be worked out by subtraction.
+    row_total
+        The count column that is the sum of the row's other ``counts`` (e.g.
+        ``"EHC plans"`` beside ``"Within 20 weeks"`` and ``"Later"``): likewise
+        along each row. A percentage, mean or median is shown only when every
+        count of its row is shown.
     threshold, audience
         As the params keys of the same names.
     """
@@ -191,9 +209,13 @@ def show_table(
         suppressed = suppress(
             shown, counts=list(counts), percentages=dict(denominators or {}), threshold=threshold,
             column_total_row={key: total} if total is not None else None,
+            row_total=row_total,
         )
         for column in [*counts, *(denominators or {})]:
             flags[column] = suppressed[f"{column}_suppressed"].to_numpy(dtype=bool)
+        any_count = flags[list(counts)].any(axis=1)
+        for column in denominators or {}:
+            flags[column] |= any_count
     rows = []
     for i, row in shown.iterrows():
         rows.append([
