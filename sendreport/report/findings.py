@@ -105,7 +105,7 @@ def actions_finding(pack: Pack) -> str:
 def voice_vs_data(pack: Pack) -> str | None:
     """Say whether family survey measures and case data moved the same way since baseline."""
     survey = [
-        v for v in pack.views if v.plan_kpi.id in pack.measure_titles and movement(v) is not None
+        v for v in pack.views if v.plan_kpi.id in pack.family_voice and movement(v) is not None
     ]
     case = [
         v

@@ -198,7 +198,11 @@ def scorecard_html(pack: Pack) -> str:
                     Cell(
                         format_value(base.value, v.unit) + f" ({base.period})" if base else "x",
                     ),
-                    Cell("c" if v.suppressed else format_change(change, v.unit), numeric=True),
+                    Cell(
+                        "c" if v.suppressed or v.previous_suppressed
+                        else format_change(change, v.unit),
+                        numeric=True,
+                    ),
                     Cell(target),
                     Cell(pack.on_trajectory(v)),
                     Cell(england, numeric=True),
@@ -318,9 +322,7 @@ def benchmark_html(pack: Pack, view: KPIView) -> str:
     for each calendar year the data cover in full.
     """
     from sendreport.benchmarks import dfe_benchmark, dfe_credit
-    from sendreport.disclosure import suppress_kpis
     from sendreport.errors import ParameterError
-    from sendreport.metrics import compute_kpis
 
     kpi_id = view.plan_kpi.id
     col = "pct_excl" if kpi_id == "ehcp_20wk_excl" else "pct_incl"
@@ -331,20 +333,9 @@ def benchmark_html(pack: Pack, view: KPIView) -> str:
     wide = table.pivot_table(index="year", columns="area", values=col, aggfunc="first")
     areas = [a for a in dict.fromkeys(table["area"]) if a in wide.columns]
     own = {}
-    requests = pack.tables.get("requests")
-    if requests is not None and not requests.empty and requests["plan_issued_date"].notna().any():
-        p = pack.params
-        first = requests["received_date"].min().year + 1
-        last = p.period_end.year - (0 if (p.period_end.month, p.period_end.day) == (12, 31) else 1)
-        for year in range(first, last + 1):
-            kpis = compute_kpis(
-                {"requests": requests}, period_start=f"{year}-01-01", period_end=f"{year}-12-31"
-            )
-            kpis = suppress_kpis(kpis, threshold=p.suppression_threshold, audience=p.audience)
-            r = kpis[kpis["kpi_id"] == kpi_id].iloc[0]
-            own[year] = format_value(
-                r["value"], "%", suppressed=bool(r["suppressed"]) and p.audience != "internal"
-            )
+    for year in pack.benchmark_years():  # figures from the pack's one disclosure pass
+        value, withheld = pack.year_figure(year, kpi_id)
+        own[year] = format_value(value, "%", suppressed=withheld)
     years = sorted(set(wide.index[-4:]) | set(own))
     header = ["Year", *areas, f"{pack.params.area_name} (this pack's data)"]
     rows = [
@@ -378,9 +369,10 @@ def family_voice_html(pack: Pack, area: PriorityArea) -> str:
             continue
         who = f"<footer>{esc(q.attribution)}</footer>" if q.attribution else ""
         parts.append(f"<blockquote><p>{esc(q.text)}</p>{who}</blockquote>")
-    survey = [v for v in pack.views_for(area) if v.plan_kpi.id in pack.measure_titles]
+    survey = [v for v in pack.views_for(area) if v.plan_kpi.id in pack.family_voice]
     if survey:
-        parts.append("<ul>" + "".join(f"<li>{esc(v.headline)}</li>" for v in survey) + "</ul>")
+        items = [" ".join(filter(None, (v.headline, pack.survey_note(v)))) for v in survey]
+        parts.append("<ul>" + "".join(f"<li>{esc(t)}</li>" for t in items) + "</ul>")
     if area.you_said_we_did:
         rows = [
             [Cell(y.you_said, header=True), y.we_did, y.impact or "x"] for y in area.you_said_we_did
@@ -523,9 +515,16 @@ def data_quality_html(pack: Pack) -> str:
         "<p>Rows that broke a rule of the input specification were excluded before any figure was "
         "computed; each is counted here by table and rule. No row content is shown.</p>"
         f"{table}<h2>Disclosure control</h2>"
-        f"<p>Counts from 1 to {pack.params.suppression_threshold - 1} and percentages whose "
-        f"denominator is below {pack.params.suppression_threshold} {shown}. "
-        f"{n_supp} of {len(pack.kpis)} KPI figures met that rule in this period.</p></section>"
+        f"<p>Counts of children or families from 1 to {pack.params.suppression_threshold - 1}, "
+        f"and percentages whose denominator, numerator or complement is from 1 to "
+        f"{pack.params.suppression_threshold - 1}, {shown}. All the figures of this pack and "
+        "its CSV files were checked together, so that none of them can be worked out by adding "
+        "or subtracting others (months against the period, one measure against another, the "
+        "previous period and the baseline against the series); some further figures are "
+        "therefore also shown as c, and a monthly series with many small months is shown by "
+        "quarter. Figures that count no children (staff, vacancies, plan actions) are never "
+        f"suppressed. {n_supp} of {len(pack.kpis)} KPI figures for this period were "
+        "suppressed.</p></section>"
     )
 
 

@@ -364,6 +364,8 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
     for column, col in spec.columns.items():
         if column not in cleaned:
             typed[column] = _empty(col.dtype, n)
+            if col.kind == "bool":
+                typed[column] = typed[column] | col.default
             continue
         conv = convert(cleaned[column], col, recode=recode.get(column),
                        date_format=date_format)
