@@ -470,7 +470,9 @@ class Pack:
             "point_type",
         ]
         extra = [
-            c for c in ("suppressed", "trial_limits", "special_cause_rule") if c in self.series
+            c
+            for c in ("grain", "suppressed", "trial_limits", "special_cause_rule")
+            if c in self.series
         ]
         first = [c for c in KPIS_COLUMNS if c in self.kpis]
         files = {
