@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from sendreport.disclosure.cells import (
     NOT_ABOUT_CHILDREN,
@@ -268,11 +269,18 @@ def _solve(
 
 
 def _solve_family(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
-    atoms, fig_item, matrix, values = _matrix(items)
+    # Small matrices: one BLAS thread is many times faster than a contended pool.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _solve_matrix(items, threshold)
+
+
+def _solve_matrix(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
+    _, fig_item, matrix, values = _matrix(items)
     pinv = np.linalg.pinv(matrix)
     x = pinv @ values
     projector = pinv @ matrix
-    open_ = np.array([not any(1 <= v < threshold for v in it.shown) for it in items])
+    primary = np.array([any(1 <= v < threshold for v in it.shown) for it in items])
+    open_ = ~primary
     order = sorted(range(len(items)), key=lambda i: (items[i].priority, items[i].size, i))
     rank = np.empty(len(items), dtype=int)
     rank[order] = np.arange(len(items))
@@ -284,16 +292,13 @@ def _solve_family(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
         keys = np.packbits(sig.astype(bool), axis=0).T
         _, label = np.unique(keys, axis=0, return_inverse=True)
         label = label.ravel()
-        found = []
-        for k in np.unique(label):
-            members = label == k
-            if not sig[:, members].any():
-                continue  # in no published count
-            c = members.astype(float)
-            if np.abs(c @ projector - c).max() > 1e-6:
-                continue  # not determined even by every count: nobody can derive it
-            found.append((members, round(float(c @ x))))
-        return found
+        member = label[None, :] == np.arange(label.max() + 1)[:, None]
+        seen = np.array([sig[:, m].any() for m in member])  # in some published count
+        determined = np.abs(member @ projector - member).max(axis=1) <= 1e-6
+        counts = np.rint(member @ x).astype(int)
+        # A class no published count holds, or that not even every count determines,
+        # is one nobody can derive.
+        return [(member[k], int(counts[k])) for k in np.flatnonzero(seen & determined)]
 
     def bad(open_items: np.ndarray):
         return [c for c in classes(open_items) if 1 <= c[1] < threshold]
@@ -307,16 +312,23 @@ def _solve_family(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
         touching = np.unique(fig_item[(matrix[:, members].any(axis=1)) & open_[fig_item]])
         candidates = _neighbours(open_, fig_item, matrix, members)
         candidates = sorted(set(candidates) | set(touching.tolist()), key=lambda i: rank[i])
-        choice = None
-        for i in candidates:
+        # Only the least important items are tried: the one whose loss alone mends the
+        # class if there is one, else the least of them (the next round goes on).
+        lowest = [i for i in candidates if items[i].priority == items[candidates[0]].priority]
+        choice = lowest[0]
+        for i in lowest:
             trial = open_.copy()
             trial[i] = False
             if not any(m[first] for m, _ in bad(trial)):
                 choice = i
                 break
-        if choice is None:
-            choice = min(touching.tolist(), key=lambda i: rank[i])
         open_[choice] = False
+    # Greedy choices made early can prove needless once later ones are made: give back
+    # every withheld item, the most important first, that leaves no class small.
+    for i in sorted(np.flatnonzero(~open_ & ~primary), key=lambda i: -rank[i]):
+        open_[i] = True
+        if bad(open_):
+            open_[i] = False
     return {(items[i].frame, items[i].row) for i in range(len(items)) if not open_[i]}
 
 

@@ -50,7 +50,8 @@ def truth(requests: pd.DataFrame, months: pd.DatetimeIndex) -> np.ndarray:
 def vector(months: pd.DatetimeIndex, first, last, groups) -> np.ndarray:
     """The 0/1 vector over (month, group) of a count over ``first..last``."""
     v = np.zeros((len(months), len(GROUPS)))
-    inside = (months >= pd.Timestamp(first).to_period("M").start_time) & (months <= pd.Timestamp(last))
+    first = pd.Timestamp(first).to_period("M").start_time
+    inside = (months >= first) & (months <= pd.Timestamp(last))
     for g in groups:
         v[inside, GROUPS.index(g)] = 1
     return v.ravel()

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from release_attacker import attack, figures, truth
+from threadpoolctl import threadpool_limits
 
 from sendreport.disclosure import disclose_release, suppress_kpis, suppress_series
 from sendreport.metrics import compute_kpis, kpi_series
-from release_attacker import attack, figures, truth
 
 PERIOD = ("2024-07-01", "2024-12-31")
 PREVIOUS = ("2024-01-01", "2024-06-30")
@@ -29,10 +30,6 @@ def requests_table(plans: list[tuple[int, int, bool]]) -> pd.DataFrame:
             "request_id": [f"R{i}" for i in range(n)],
             "person_id": [f"P{i}" for i in range(n)],
             "received_date": received,
-            "request_outcome": "assess",
-            "request_outcome_date": received + pd.Timedelta(days=30),
-            "assessment_outcome": "issue_plan",
-            "assessment_outcome_date": issued,
             "plan_issued_date": issued,
             "exception_20wk": [e for _, _, e in plans],
         }
@@ -84,7 +81,8 @@ def small_area(draw):
 def test_no_sum_or_difference_of_published_figures_gives_back_a_small_group(plans):
     requests = requests_table(plans)
     release, previous, baseline = run(requests)
-    found = attack(published_counts(release, previous, baseline), truth(requests, MONTHS), 5)
+    with threadpool_limits(limits=1, user_api="blas"):
+        found = attack(published_counts(release, previous, baseline), truth(requests, MONTHS), 5)
     assert found == []
 
 
@@ -134,8 +132,8 @@ def test_exceptions_no_longer_come_back_from_two_kpis():
 
     def exceptions(k):
         rows = k.set_index("kpi_id")
-        issued, excl = rows.at["ehcp_issued", "value"], rows.at["ehcp_20wk_excl", "denominator"]
-        incl, excl_n = rows.at["ehcp_20wk_incl", "numerator"], rows.at["ehcp_20wk_excl",
+        issued, excl = rows.loc["ehcp_issued", "value"], rows.loc["ehcp_20wk_excl", "denominator"]
+        incl, excl_n = rows.loc["ehcp_20wk_incl", "numerator"], rows.loc["ehcp_20wk_excl",
                                                                        "numerator"]
         return (None if pd.isna(issued) or pd.isna(excl) else issued - excl,
                 None if pd.isna(incl) or pd.isna(excl_n) else incl - excl_n)
@@ -153,7 +151,7 @@ def test_previous_period_of_one_in_three_is_no_longer_published():
                         previous_period_end=PREVIOUS[1])
     row = kpis.set_index("kpi_id").loc["ehcp_20wk_excl"]
     assert round(row["previous"], 1) == 33.3
-    assert round(suppress_kpis(kpis).set_index("kpi_id").at["ehcp_20wk_excl", "previous"],
+    assert round(suppress_kpis(kpis).set_index("kpi_id").loc["ehcp_20wk_excl", "previous"],
                  1) == 33.3
     release, _, _ = run(requests)
     new = release.kpis.set_index("kpi_id").loc["ehcp_20wk_excl"]
@@ -167,7 +165,7 @@ def test_a_numerator_or_complement_below_the_threshold_is_suppressed():
     day = (pd.Timestamp("2024-08-10") - pd.Timestamp(SERIES_START)).days
     one_late = requests_table([(day, 420, False)] + [(day, 100, False)] * 33)
     k = run(one_late)[0].kpis.set_index("kpi_id")
-    assert k.at["ehcp_over_52wk_excl", "suppressed"]  # 1 of 34 over 52 weeks
-    assert k.at["ehcp_20wk_excl", "suppressed"]  # 33 of 34: a complement of 1
-    assert not k.at["ehcp_issued", "suppressed"]
-    assert np.isnan(k.at["ehcp_over_52wk_excl", "value"])
+    assert k.loc["ehcp_over_52wk_excl", "suppressed"]  # 1 of 34 over 52 weeks
+    assert k.loc["ehcp_20wk_excl", "suppressed"]  # 33 of 34: a complement of 1
+    assert not k.loc["ehcp_issued", "suppressed"]
+    assert np.isnan(k.loc["ehcp_over_52wk_excl", "value"])
