@@ -6,6 +6,7 @@ vacancies, ``people: false``) to the demo plan's family survey.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from html import escape
 from pathlib import Path
@@ -172,3 +173,31 @@ def test_small_area_pack_builds_for_every_audience(runs, audience):
         for col in (small[:, 0], small[:, 1], small[:, 1] - small[:, 0]):
             assert not ((col >= 1) & (col < 5)).any()
         assert np.isfinite(series["mean"].dropna()).all()
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory) -> Path:
+    from sendreport.synth import write_synthetic
+
+    folder = tmp_path_factory.mktemp("demoshire")
+    write_synthetic(folder)
+    return folder
+
+
+@pytest.mark.parametrize("plan", ["demoshire-pap.yaml", "demoshire-wsoa.yaml"])
+def test_demo_packs_build_for_every_audience(demo_data, plan):
+    built = {}
+    for audience in AUDIENCES:
+        raw = {**params_for(demo_data, audience), "area_name": "Demoshire",
+               "plan": str(ROOT / "params" / "plans" / plan)}
+        pack = Pack.from_params(parse_params(raw))
+        html = (sections.summary_html(pack) + sections.appendices_html(pack)
+                + "".join(sections.area_html(pack, a) for a in pack.plan.priority_areas))
+        text = re.sub(r'src="data:[^"]*"', "", html)
+        assert not re.search(r"\bnan\b|\bNone\b|NaN", text), audience
+        built[audience] = pack
+    shared, internal = built["shared"].kpis, built["internal"].kpis
+    hidden = shared["suppressed"] & internal["denominator"].notna()
+    assert internal.loc[hidden, "value"].notna().all()
+    assert shared.loc[shared["suppressed"], "value"].isna().all()
+    pd.testing.assert_frame_equal(shared, built["families"].kpis)
