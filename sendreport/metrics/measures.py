@@ -57,11 +57,9 @@ def measure_facts(measures: pd.DataFrame | None) -> pd.DataFrame:
     >>> m = pd.DataFrame({"measure_id": ["vacancies", "survey"], "title": ["EP vacancies", "Q1"],
     ...     "unit": ["count", "%"], "date": pd.to_datetime(["2024-03-01"] * 2),
     ...     "kind": ["workforce", "family_voice"], "people": [False, True]})
-    >>> measure_facts(m)[["kind", "people"]]
-                        kind  people
-    measure_id
-    survey      family_voice    True
-    vacancies      workforce   False
+    >>> f = measure_facts(m)
+    >>> f["kind"].to_dict(), f["people"].to_dict()
+    ({'survey': 'family_voice', 'vacancies': 'workforce'}, {'survey': True, 'vacancies': False})
     """
     columns = ["title", "unit", "source", "kind", "people"]
     if measures is None or measures.empty:
