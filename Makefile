@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install system-deps lint bench clean
+.PHONY: demo test test-min docs install system-deps axe lint bench clean
 
 demo: install
 	$(BIN)/sendreport demo
 
-test: install
+test: install axe
 	$(BIN)/pytest
 
 install: system-deps $(STAMP)
@@ -23,7 +23,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sendreport)" >/dev/null
 	touch $(STAMP)
 
-# Debian packages: fonts (Liberation Sans), Pango and HarfBuzz for WeasyPrint, poppler-utils for the tests.
+# axe-core (npm) for the accessibility test of the HTML edition (tests/report/test_axe.py).
+AXE := tests/axe/node_modules/axe-core/axe.min.js
+axe: system-deps $(AXE)
+
+$(AXE): tests/axe/package.json tests/axe/package-lock.json
+	cd tests/axe && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(AXE)
+
+# Debian packages: fonts (Liberation Sans), Pango and HarfBuzz for WeasyPrint, poppler-utils for
+# the tests, Chromium and npm for the axe-core check of the HTML edition.
 system-deps:
 	@missing=""; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
@@ -32,6 +41,8 @@ system-deps:
 	ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || missing="$$missing libpango-1.0-0"; \
 	ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || missing="$$missing libpangoft2-1.0-0"; \
 	ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so" || missing="$$missing libharfbuzz-subset0"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
@@ -39,13 +50,30 @@ system-deps:
 	fi
 
 lint: install
-	$(BIN)/python -m pip install --quiet ruff
+	$(BIN)/python -m pip install --quiet -c constraints.txt ruff
 	$(BIN)/ruff check sendreport tests bench
+
+# The suite again in a second environment built from the oldest supported versions
+# (constraints-min.txt, the floors in pyproject.toml), so the floors stay true.
+MIN_VENV := .venv-min
+test-min: system-deps axe $(MIN_VENV)/.installed
+	$(MIN_VENV)/bin/pytest -q -p no:cacheprovider
+
+$(MIN_VENV)/.installed: pyproject.toml constraints-min.txt
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MIN_VENV)/bin/python -m pip install --quiet -c constraints-min.txt -e ".[test]"
+	$(MIN_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sendreport, oldest versions)" >/dev/null
+	touch $@
 
 bench: install
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_kpis.py
 	$(BIN)/python bench/bench_spc.py
 
+# Pages of the user guide generated from the code (a test checks they are current).
+docs: install
+	$(BIN)/python -m sendreport.metrics.reference > docs/kpi-definitions.md
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache data/demo
+	rm -rf $(VENV) $(MIN_VENV) build *.egg-info .pytest_cache data/demo tests/axe/node_modules

@@ -130,6 +130,8 @@ class Intervention(_Model):
     date: dt.date
     label: str
     kpis: tuple[str, ...] = ()
+    rebase: bool = False
+    """With ``rebase: true`` the SPC mean and limits of its KPIs restart at ``date``."""
 
 
 class Plan(_Model):

@@ -27,7 +27,15 @@ Where SPEC is silent we chose what an analyst would expect:
   runs too, but its trend helper can fail on one. Their ``point_type`` is
   missing (the package would call them common cause).
 - a series whose moving ranges are all 0 keeps limits equal to its mean (the
-  package screens every range out, since 0 >= 0, and leaves no limits).
+  package screens every range out, since 0 >= 0, and leaves no limits). Its
+  points all lie on the mean, so none is outside the limits or part of a
+  shift: a constant series (21 months at 0%, say) is common cause throughout.
+- a long run at 0% inside a series that later rises is a different matter:
+  its points lie below the mean of the whole series (lifted by the later
+  months), so the shift rule flags them, as the package does. Where the
+  process is known to have changed, the plan's intervention with
+  ``rebase: true`` restarts the limits there; an XmR chart of a measure that
+  is nearly always 0 (a rare event) needs reading with that in mind.
 - ``fix_after_n_points`` counts observed points (the package counts rows).
 - a rebase date starts a new group at the first point on or after it (the
   package needs the exact date of a point).

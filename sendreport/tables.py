@@ -1,4 +1,4 @@
-"""Report tables as accessible HTML, and the pack's number formats.
+"""Report tables as data for accessible HTML, and the pack's number formats.
 
 Percentages show one decimal place, counts thousands separators, weeks one
 decimal place; ``c`` marks a suppressed cell, ``z`` not applicable and ``x`` not
@@ -7,9 +7,9 @@ available, with a key under every table that uses them.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
@@ -99,23 +99,62 @@ def format_change(change: object, unit: str) -> str:
 
 @dataclass(frozen=True)
 class Cell:
-    """A table cell: text (or trusted HTML), numeric alignment, header-ness."""
+    """A table cell: plain text with what the template needs to print it.
+
+    Attributes
+    ----------
+    text
+        The cell's words (always printed as text, never as markup).
+    numeric
+        Right-aligned number.
+    header
+        A row header (``<th scope="row">``).
+    link
+        Id of an element of the pack the text links to (``#link``).
+    icon
+        An :class:`sendreport.charts.icons.Icon` printed before the text.
+    css_class
+        A class for the text (``"status"`` keeps it on one line).
+    """
 
     text: str
     numeric: bool = False
-    html: bool = False
     header: bool = False
+    link: str | None = None
+    icon: Any = None
+    css_class: str = ""
 
-    def render(self, tag: str = "td") -> str:
-        """Return the cell as HTML."""
-        body = self.text if self.html else html.escape(self.text)
-        cls = ' class="num"' if self.numeric else ""
-        if self.header or tag == "th":
-            return f'<th scope="row"{cls}>{body}</th>'
-        return f"<{tag}{cls}>{body}</{tag}>"
+    @property
+    def plain(self) -> bool:
+        """True for a cell of text only (no link, icon or class): it may hold a symbol."""
+        return self.link is None and self.icon is None and not self.css_class
 
 
-def table_html(
+@dataclass(frozen=True)
+class Row:
+    """A table row, with an optional full-width group heading printed before it."""
+
+    cells: tuple[Cell, ...]
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A report table as data: ``templates/sections/macros.html.j2`` prints it as HTML.
+
+    The header row is marked ``<th scope="col">`` and repeated on each page,
+    row headers ``<th scope="row">`` and group headings ``<th scope="colgroup">``;
+    ``key`` explains the symbols the table uses.
+    """
+
+    caption: str
+    header: tuple[Cell, ...]
+    rows: tuple[Row, ...]
+    key: str | None = None
+    css_class: str = ""
+
+
+def build_table(
     header: Sequence[str],
     rows: Sequence[Sequence[Cell | str]],
     *,
@@ -124,13 +163,13 @@ def table_html(
     groups: Sequence[tuple[int, str]] = (),
     threshold: int = 5,
     css_class: str = "",
-) -> str:
-    """Build an accessible HTML table with header cells, a caption and a symbol key.
+) -> Table:
+    """Build an accessible table: header cells, row headers, a caption and a symbol key.
 
     Parameters
     ----------
     header
-        Column headings (marked ``<th scope="col">``; repeated on each page).
+        Column headings (repeated on each page).
     rows
         Table rows; strings become plain cells, the first cell of each row a row header.
     caption
@@ -146,39 +185,34 @@ def table_html(
 
     Returns
     -------
-    str
-        The table followed by a key when any cell shows ``c``, ``z`` or ``x``.
+    Table
+        The table, with a key when any plain cell shows ``c``, ``z`` or ``x``.
+
+    Examples
+    --------
+    >>> t = build_table(["Year", "Value"], [["2023", "c"]], caption="Test", numeric_columns=(1,))
+    >>> t.rows[0].cells
+    (Cell(text='2023', numeric=False, header=True, link=None, icon=None, css_class=''), \
+Cell(text='c', numeric=True, header=False, link=None, icon=None, css_class=''))
+    >>> t.key
+    'c = suppressed to protect confidentiality (fewer than 5)'
     """
     num = set(numeric_columns)
-    num_class = ' class="num"'
-    head = "".join(
-        f'<th scope="col"{num_class if i in num else ""}>{html.escape(h)}</th>'
-        for i, h in enumerate(header)
-    )
+    head = tuple(Cell(h, numeric=i in num, header=True) for i, h in enumerate(header))
     group_at = dict(groups)
     body = []
     used: set[str] = set()
     for r, row in enumerate(rows):
-        if r in group_at:
-            body.append(
-                f'<tr class="group"><th scope="colgroup" colspan="{len(header)}">'
-                f"{html.escape(group_at[r])}</th></tr>"
-            )
         cells = []
         for i, cell in enumerate(row):
             c = cell if isinstance(cell, Cell) else Cell(str(cell), numeric=i in num)
-            if i == 0 and not c.html:
-                c = Cell(c.text, numeric=c.numeric, header=True)
-            if not c.html:
+            if i == 0 and c.plain:
+                c = replace(c, header=True)
+            if c.plain:
                 used.update(s for s in SYMBOLS if c.text == s or c.text.endswith(f" {s}"))
-            cells.append(c.render())
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    cls = f' class="{html.escape(css_class)}"' if css_class else ""
-    out = (
-        f"<table{cls}><caption>{html.escape(caption)}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
+            cells.append(c)
+        body.append(Row(tuple(cells), group=group_at.get(r)))
+    key = None
     if used:
         key = "; ".join(SYMBOLS[s].format(threshold=threshold) for s in SYMBOLS if s in used)
-        out += f'<p class="table-key">Key: {html.escape(key)}.</p>'
-    return out
+    return Table(caption=caption, header=head, rows=tuple(body), key=key, css_class=css_class)

@@ -9,6 +9,8 @@ import io
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from sendreport.charts.theme import chart_style
+
 DPI = 200
 
 
@@ -26,7 +28,9 @@ def figure_png(fig: Figure) -> bytes:
         PNG bytes, the same for the same figure.
     """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches="tight")
+    # drawn in the style it was laid out in: fonts resolve when drawing
+    with chart_style():
+        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches="tight")
     plt.close(fig)
     return buf.getvalue()
 

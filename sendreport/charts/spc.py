@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib.dates as mdates
@@ -10,14 +11,23 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import Bbox
 
+from sendreport.charts.labels import fit_width, place, renderer_of
 from sendreport.charts.theme import MDC_COLOURS, chart_style
 from sendreport.errors import ParameterError
 from sendreport.spc import IMPROVEMENTS, assurance
 from sendreport.tables import format_value
 
-__all__ = ["MARKERS", "plot_spc", "spc_alt_text", "spc_caption", "spc_title"]
+__all__ = [
+    "MARKERS",
+    "plot_spc",
+    "possible_range",
+    "spc_alt_text",
+    "spc_caption",
+    "spc_title",
+]
 
 FIGSIZE = (16 / 2.54, 8 / 2.54)
 """About 16 x 8 cm: the width of an A4 page inside its margins."""
@@ -78,6 +88,50 @@ def _tick(unit: str):
     return FuncFormatter(lambda y, _: f"{round(y, 6):,g}{suffix}")
 
 
+def possible_range(unit: str) -> tuple[float | None, float | None]:
+    """The values a measure can take: 0 to 100 for a percentage, not below 0 for counts and waits.
+
+    Examples
+    --------
+    >>> possible_range("%"), possible_range("weeks"), possible_range("index")
+    ((0.0, 100.0), (0.0, None), (None, None))
+    """
+    if unit == "%":
+        return (0.0, 100.0)
+    if unit in ("count", "weeks", "days"):
+        return (0.0, None)
+    return (None, None)
+
+
+def _clip(values, bounds: tuple[float | None, float | None]) -> np.ndarray:
+    low, high = bounds
+    out = np.asarray(values, dtype=float)
+    return np.clip(out, -np.inf if low is None else low, np.inf if high is None else high)
+
+
+class _BoundedLocator(MaxNLocator):
+    """Nice ticks, none outside the measure's possible range (no "-5%")."""
+
+    def __init__(self, bounds: tuple[float | None, float | None]) -> None:
+        super().__init__(nbins=6, steps=[1, 2, 2.5, 5, 10])
+        self.bounds = bounds
+
+    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:
+        ticks = super().tick_values(vmin, vmax)
+        low, high = self.bounds
+        span = abs(vmax - vmin) * 1e-9
+        keep = np.ones(len(ticks), dtype=bool)
+        if low is not None:
+            keep &= ticks >= low - span
+        if high is not None:
+            keep &= ticks <= high + span
+        return ticks[keep]
+
+
+INTERVENTION_WRAP = 28
+"""Characters per line of an intervention label."""
+
+
 def plot_spc(
     result: pd.DataFrame,
     *,
@@ -85,9 +139,11 @@ def plot_spc(
     unit: str = "%",
     improvement: str,
     target: float | None = None,
+    target_date: dt.date | None = None,
     trajectory: Sequence[tuple[dt.date, float]] = (),
     interventions: Sequence[tuple[dt.date, str]] = (),
     y_label: str | None = None,
+    bounds: tuple[float | None, float | None] | None = None,
     value: str = "value",
     date: str = "month",
 ) -> Figure:
@@ -95,10 +151,18 @@ def plot_spc(
 
     The data line is grey with each point coloured and shaped by its type
     (:data:`MARKERS`); the mean is solid and the process limits dashed grey,
-    both drawn per rebase group (trial limits are labelled as such); the
-    target is a red dashed line with a direct label, trajectory milestones are
-    red open diamonds, and each intervention is a dotted vertical line with a
-    short label.
+    both drawn per rebase group (trial limits are labelled as such) and
+    clipped to the measure's possible range (:func:`possible_range`): the
+    computed limits stay in the data, only the drawing is clipped, and no axis
+    tick lies outside that range. The target is a red dashed line with a direct
+    label, trajectory milestones are red open diamonds, and each intervention
+    is a dotted vertical line with a short label. The x axis runs from the
+    first month to the later of the last month, ``target_date`` and the last
+    milestone, so every milestone shows.
+
+    Every text is drawn as plain text (``$`` never starts mathtext), wrapped
+    to fit, and placed where it overlaps no other text
+    (:func:`sendreport.charts.labels.overlapping_texts` finds none).
 
     Parameters
     ----------
@@ -114,12 +178,18 @@ def plot_spc(
         ``"increase"``, ``"decrease"`` or ``"neutral"`` (named in the legend).
     target
         Target value, or None.
+    target_date
+        When the target is due; the x axis reaches it.
     trajectory
         ``(date, value)`` milestones.
     interventions
-        ``(date, label)`` changes to mark.
+        ``(date, label)`` changes to mark: pass only those that name this
+        KPI. Those outside the x axis are not drawn.
     y_label
         Axis label; by default from ``unit``.
+    bounds
+        ``(low, high)`` possible range (None for open); by default
+        :func:`possible_range` of ``unit``.
     value, date
         Names of the value and date columns.
 
@@ -134,10 +204,12 @@ def plot_spc(
         For an unknown ``improvement``, missing columns or more than one series.
     """
     _check(result, improvement, value, date)
+    bounds = possible_range(unit) if bounds is None else bounds
     data = _with_groups(result.assign(_x=pd.to_datetime(result[date])))
     data = data.sort_values("_x", kind="stable")
     x = data["_x"].to_numpy()
     y = data[value].to_numpy(dtype=float, na_value=np.nan)
+    milestones = [(pd.Timestamp(d), float(v)) for d, v in trajectory]
     with chart_style():
         fig = Figure(figsize=FIGSIZE, facecolor="white")
         ax = fig.add_subplot()
@@ -158,16 +230,18 @@ def plot_spc(
                 linewidths=0.5,
                 label=label,
                 gid=kind,
+                clip_on=False,
             )
             handles.append(
                 Line2D([], [], marker=marker, color=colour, linestyle="", markersize=5, label=label)
             )
         half = pd.Timedelta(days=14)
+        trial_labels = []
         for _, group in data.groupby("rebase_group", sort=True):
             x0, x1 = group["_x"].iloc[0] - half, group["_x"].iloc[-1] + half
             first = group.iloc[0]
             ax.hlines(
-                first["mean"],
+                _clip([first["mean"]], bounds),
                 x0,
                 x1,
                 color=MDC_COLOURS["mean"],
@@ -176,7 +250,7 @@ def plot_spc(
                 gid="mean",
             )
             ax.hlines(
-                [first["lpl"], first["upl"]],
+                _clip([first["lpl"], first["upl"]], bounds),
                 x0,
                 x1,
                 color=MDC_COLOURS["limits"],
@@ -186,15 +260,8 @@ def plot_spc(
                 gid="limits",
             )
             if bool(first["trial_limits"]) and not np.isnan(first["upl"]):
-                ax.annotate(
-                    "Trial limits",
-                    (x0, first["upl"]),
-                    xytext=(2, 2),
-                    textcoords="offset points",
-                    fontsize=7,
-                    color=MDC_COLOURS["limits"],
-                    gid="trial_label",
-                )
+                low, high = _clip([first["lpl"], first["upl"]], bounds)
+                trial_labels.append((x0, low, high))
         handles.append(Line2D([], [], color=MDC_COLOURS["mean"], linewidth=1.0, label="Mean"))
         handles.append(
             Line2D(
@@ -215,23 +282,10 @@ def plot_spc(
                 zorder=1,
                 gid="target",
             )
-            ax.annotate(
-                f"Target {format_value(target, unit)}",
-                (1.0, target),
-                xycoords=("axes fraction", "data"),
-                xytext=(-2, 3),
-                textcoords="offset points",
-                ha="right",
-                fontsize=8,
-                color=MDC_COLOURS["target"],
-                gid="target_label",
-            )
-        if trajectory:
-            tx = pd.to_datetime([d for d, _ in trajectory])
-            ty = [float(v) for _, v in trajectory]
+        if milestones:
             ax.scatter(
-                tx,
-                ty,
+                [d for d, _ in milestones],
+                [v for _, v in milestones],
                 marker="D",
                 s=24,
                 facecolors="none",
@@ -239,6 +293,7 @@ def plot_spc(
                 linewidths=1.0,
                 zorder=4,
                 gid="trajectory",
+                clip_on=False,
             )
             handles.append(
                 Line2D(
@@ -252,48 +307,49 @@ def plot_spc(
                     label="Trajectory",
                 )
             )
-        for when, label in interventions:
-            ix = pd.Timestamp(when)
+        # x axis: first month to the target date or last milestone, whichever is later
+        if len(x):
+            right = max([pd.Timestamp(x[-1])] + [d for d, _ in milestones])
+            if target_date is not None:
+                right = max(right, pd.Timestamp(target_date))
+            left = min([pd.Timestamp(x[0])] + [d for d, _ in milestones])
+            left = left - pd.Timedelta(days=20)
+            ax.set_xlim(left, right + pd.Timedelta(days=20))
+        xlim = [mdates.num2date(v).replace(tzinfo=None) for v in ax.get_xlim()]
+        shown = [
+            (pd.Timestamp(w), str(text))
+            for w, text in interventions
+            if len(x) and xlim[0] <= pd.Timestamp(w) <= xlim[1]
+        ]
+        for when, _ in shown:
             ax.axvline(
-                ix, color="#333333", linestyle=":", linewidth=1.0, zorder=1, gid="intervention"
+                when, color="#333333", linestyle=":", linewidth=1.0, zorder=1, gid="intervention"
             )
-            ax.annotate(
-                label,
-                (ix, 1.0),
-                xycoords=("data", "axes fraction"),
-                xytext=(2, -2),
-                textcoords="offset points",
-                va="top",
-                fontsize=7,
-                color="#333333",
-                gid="intervention_label",
-            )
-        ax.set_title(title, loc="left", fontsize=10)
+        ax.set_title(title, loc="left", fontsize=10, parse_math=False)
         ax.set_ylabel(y_label if y_label is not None else _y_label(unit), fontsize=8)
+        ax.yaxis.label.set_parse_math(False)
         ax.yaxis.set_major_formatter(_tick(unit))
+        ax.yaxis.set_major_locator(_BoundedLocator(bounds))
         locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
         ax.tick_params(labelsize=7)
         ax.grid(axis="x", visible=False)
-        if len(x):
-            ax.set_xlim(x[0] - np.timedelta64(20, "D"), x[-1] + np.timedelta64(20, "D"))
         levels = np.concatenate(
             [
                 y,
-                data["lpl"],
-                data["upl"],
+                _clip(data["lpl"], bounds),
+                _clip(data["upl"], bounds),
                 [target if target is not None else np.nan],
-                [float(v) for _, v in trajectory],
+                [v for _, v in milestones],
             ]
         )
         levels = levels[np.isfinite(levels)]
         if len(levels):
             low, high = levels.min(), levels.max()
             pad = (high - low) * 0.06 or max(abs(high) * 0.06, 1.0)
-            top = high + pad * (3 if interventions or target is not None else 1)
-            ax.set_ylim(low - pad, top)
-        ax.legend(
+            ax.set_ylim(low - pad, high + pad)
+        legend = ax.legend(
             handles=handles,
             loc="upper center",
             bbox_to_anchor=(0.5, -0.14),
@@ -303,8 +359,152 @@ def plot_spc(
             handletextpad=0.3,
             columnspacing=1.0,
         )
+        for text in legend.get_texts():
+            text.set_parse_math(False)
+        _fit_title(fig, ax)
         fig.tight_layout(pad=0.4)
+        labels = _add_labels(ax, unit, target, shown, trial_labels)
+        _make_headroom(ax, labels)
+        fig.tight_layout(pad=0.4)
+        _place_labels(ax, labels)
     return fig
+
+
+def _fit_title(fig: Figure, ax) -> None:
+    """Wrap the title so that it fits the figure's width."""
+    fig.tight_layout(pad=0.4)
+    renderer = renderer_of(fig)
+    left = ax.get_window_extent(renderer).x0
+    title = ax._left_title  # the Text that set_title(loc="left") fills
+    fit_width(title, fig.bbox.width - left - 4)
+
+
+def _add_labels(ax, unit, target, interventions, trial_labels) -> dict[str, list]:
+    """Create the direct labels (placed later by :func:`_place_labels`)."""
+    labels: dict[str, list] = {"intervention": [], "target": [], "trial": []}
+    for when, text in interventions:
+        wrapped = "\n".join(textwrap.wrap(text, INTERVENTION_WRAP, break_long_words=False)) or text
+        t = ax.annotate(
+            wrapped,
+            (when, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, -2),
+            textcoords="offset points",
+            va="top",
+            fontsize=7,
+            color="#333333",
+            gid="intervention_label",
+            parse_math=False,
+        )
+        labels["intervention"].append((t, when))
+    if target is not None:
+        t = ax.annotate(
+            f"Target {format_value(target, unit)}",
+            (1.0, target),
+            xycoords=("axes fraction", "data"),
+            xytext=(-2, 3),
+            textcoords="offset points",
+            ha="right",
+            fontsize=8,
+            color=MDC_COLOURS["target"],
+            gid="target_label",
+            parse_math=False,
+        )
+        labels["target"].append((t, target))
+    for x0, low, high in trial_labels:
+        t = ax.annotate(
+            "Trial limits",
+            (x0, high),
+            xytext=(2, 2),
+            textcoords="offset points",
+            fontsize=7,
+            color=MDC_COLOURS["limits"],
+            gid="trial_label",
+            parse_math=False,
+        )
+        labels["trial"].append((t, (x0, low, high)))
+    return labels
+
+
+def _make_headroom(ax, labels: dict[str, list]) -> None:
+    """Raise the top of the y axis so intervention labels sit above the data."""
+    if not labels["intervention"]:
+        return
+    renderer = renderer_of(ax.get_figure())
+    box = ax.get_window_extent(renderer)
+    tallest = max(t.get_window_extent(renderer).height for t, _ in labels["intervention"])
+    share = min((tallest + 6) / box.height, 0.45)
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, low + (high - low) / (1 - share))
+
+
+def _place_labels(ax, labels: dict[str, list]) -> None:
+    """Put every direct label where it stays inside the axes and clear of the others."""
+    renderer = renderer_of(ax.get_figure())
+    area = ax.get_window_extent(renderer)
+    # milestone markers are kept clear too: a label must not hide the target's own milestone
+    taken = [
+        Bbox.from_extents(px - 5, py - 5, px + 5, py + 5)
+        for c in ax.collections
+        if c.get_gid() == "trajectory"
+        for px, py in ax.transData.transform(c.get_offsets())
+    ]
+    for t, _ in labels["intervention"]:
+
+        def right(label):
+            label.set_ha("left")
+            label.xyann = (2, label.xyann[1])
+
+        def left(label):
+            label.set_ha("right")
+            label.xyann = (-2, label.xyann[1])
+
+        def lower(label, side, step):
+            side(label)
+            label.xyann = (label.xyann[0], -2 - step)
+
+        height = t.get_window_extent(renderer).height * 72 / ax.get_figure().dpi
+        candidates = [right, left]
+        for k in range(1, 4):
+            step = k * (height + 2)
+            candidates += [
+                lambda label, s=step: lower(label, right, s),
+                lambda label, s=step: lower(label, left, s),
+            ]
+        place(t, candidates, taken, area)
+    for t, _ in labels["target"]:
+
+        def spot(ha, x, dy, va):
+            def move(label):
+                label.xy = (x, label.xy[1])
+                label.set_ha(ha)
+                label.set_va(va)
+                label.xyann = (-2 if ha == "right" else 2, dy)
+
+            return move
+
+        place(
+            t,
+            [
+                spot("right", 1.0, 3, "bottom"),
+                spot("right", 1.0, -3, "top"),
+                spot("left", 0.0, 3, "bottom"),
+                spot("left", 0.0, -3, "top"),
+            ],
+            taken,
+            area,
+        )
+    for t, (_, low, high) in labels["trial"]:
+
+        def at(level, dy, va):
+            def move(label):
+                label.xy = (label.xy[0], level)
+                label.xyann = (2, dy)
+                label.set_va(va)
+
+            return move
+
+        place(t, [at(high, 2, "bottom"), at(low, -2, "top"), at(high, -2, "top")], taken, area)
 
 
 def _runs_since(result: pd.DataFrame, date: str) -> tuple[str | None, pd.Timestamp | None]:
@@ -385,6 +585,11 @@ def spc_alt_text(
         )
     elif kind is not None:
         parts.append(f"{_SPECIAL[kind]} since {since:%B %Y}")
+    starts = data.loc[data["rebase_group"].ne(data["rebase_group"].shift()), date].iloc[1:]
+    if len(starts):
+        months = [f"{pd.Timestamp(d):%B %Y}" for d in starts]
+        listed = ", ".join(months[:-1]) + " and " + months[-1] if len(months) > 1 else months[0]
+        parts.append(f"mean and limits recalculated from {listed}")
     if bool(data["trial_limits"].iloc[-1]):
         parts.append("trial limits (fewer than 12 points)")
     if target is not None:

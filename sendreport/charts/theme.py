@@ -15,6 +15,7 @@ import afcharts
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 from afcharts.af_colours import get_af_colours
+from matplotlib import font_manager
 
 FONT_FAMILY = ["Liberation Sans", "Arial", "DejaVu Sans"]
 """Liberation Sans is metric-compatible with Arial, the GOV.UK standard."""
@@ -48,6 +49,19 @@ def af_palette(name: str = "categorical") -> tuple[str, ...]:
     return tuple(get_af_colours(name))
 
 
+@cache
+def installed_fonts() -> tuple[str, ...]:
+    """The families of :data:`FONT_FAMILY` that are installed, in order (never empty).
+
+    Examples
+    --------
+    >>> installed_fonts()[-1] in FONT_FAMILY
+    True
+    """
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return tuple(f for f in FONT_FAMILY if f in names) or ("DejaVu Sans",)
+
+
 def _style_file() -> Path:
     return Path(afcharts.__file__).parent / "afcharts.mplstyle"
 
@@ -60,7 +74,9 @@ def chart_style() -> Iterator[None]:
     ``svg.hashsalt`` and no creation date in saved files.
     """
     rc = {
-        "font.family": "sans-serif",
+        # the installed families themselves, not "sans-serif": a text keeps its font
+        # wherever it is drawn
+        "font.family": list(installed_fonts()),
         "font.sans-serif": FONT_FAMILY,
         "font.size": 11,
         "axes.titlesize": 12,

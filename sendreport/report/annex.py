@@ -7,8 +7,6 @@ notebook. It is marked OFFICIAL-SENSITIVE on every page.
 
 from __future__ import annotations
 
-import html
-
 from sendreport.params import Params
 from sendreport.plan import Plan
 
@@ -38,33 +36,28 @@ def annex_html(params: Params, plan: Plan) -> str | None:
     Returns
     -------
     str or None
-        HTML for :func:`sendreport.report.exporter.html_to_pdf`.
+        HTML for :func:`sendreport.report.exporter.html_to_pdf`, printed by
+        ``templates/sections/annex.html.j2``.
     """
-    from sendreport.report.exporter import TEMPLATE_DIR, css_string
+    from markupsafe import Markup
+
+    from sendreport.report.templating import TEMPLATE_DIR, render
 
     items = confidential_items(plan)
     if not items:
         return None
-    css = (TEMPLATE_DIR / "sendreport" / "report.css").read_text(encoding="utf-8")
-    title = f"{params.area_name}: confidential annex to the stocktake evidence pack"
-    body = []
-    current = None
+    areas: list[dict] = []
     for area, text, who in items:
-        if area != current:
-            body.append(f"<h2>{html.escape(area)}</h2>")
-            current = area
-        cite = f"<footer>{html.escape(who)}</footer>" if who else ""
-        body.append(f"<blockquote><p>{html.escape(text)}</p>{cite}</blockquote>")
-    marking = css_string(ANNEX_MARKING)
-    return (
-        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{css}"
-        f'@page {{ @top-left {{ content: "{css_string(params.area_name)}"; }} '
-        f'@top-right {{ content: "{marking}"; }} @bottom-left {{ content: "{marking}"; }} '
-        '@bottom-right { content: "Page " counter(page) " of " counter(pages); } }'
-        f"</style></head><body><h1>{html.escape(title)}</h1>"
-        f"<p>Family voice the plan marks confidential, for the improvement board only, for the "
-        f"period ending {params.period_end:%d %B %Y}. Not for publication.</p>"
-        + "".join(body)
-        + "</body></html>"
+        if not areas or areas[-1]["title"] != area:
+            areas.append({"title": area, "quotes": []})
+        areas[-1]["quotes"].append({"text": text, "attribution": who})
+    css = (TEMPLATE_DIR / "sendreport" / "report.css").read_text(encoding="utf-8")
+    return render(
+        "annex.html.j2",
+        title=f"{params.area_name}: confidential annex to the stocktake evidence pack",
+        css=Markup(css),  # the package's own style sheet
+        area_name=params.area_name,
+        marking=ANNEX_MARKING,
+        period_end=f"{params.period_end:%d %B %Y}",
+        areas=areas,
     )

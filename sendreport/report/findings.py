@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from sendreport.report.facts import KPIFacts, PackFacts
 from sendreport.tables import format_value, is_missing
-
-if TYPE_CHECKING:
-    from sendreport.report.pack import KPIView, Pack
 
 MAX_FINDINGS = 6
 
 
-def movement(view: KPIView) -> float | None:
+def movement(view: KPIFacts) -> float | None:
     """Signed movement from baseline, positive when better for the KPI's direction."""
     base = view.plan_kpi.baseline
     value = view.value("value")
@@ -22,14 +18,14 @@ def movement(view: KPIView) -> float | None:
     return diff if view.improvement == "increase" else -diff
 
 
-def _scaled(view: KPIView) -> float:
+def _scaled(view: KPIFacts) -> float:
     """Movement relative to the baseline's size, so KPIs of different units can be ranked."""
     m = movement(view) or 0.0
     base = abs(view.plan_kpi.baseline.value) if view.plan_kpi.baseline else 0.0
     return m / base if base else m
 
 
-def headline_findings(pack: Pack) -> list[str]:
+def headline_findings(pack: PackFacts) -> list[str]:
     """Generate three to six headline findings from the pack's numbers.
 
     What improved, what got worse, what is off trajectory, how the actions
@@ -81,7 +77,7 @@ def headline_findings(pack: Pack) -> list[str]:
     return findings[:MAX_FINDINGS]
 
 
-def actions_finding(pack: Pack) -> str:
+def actions_finding(pack: PackFacts) -> str:
     """One sentence on the plan's actions."""
     kpis = pack.kpis[pack.kpis["kpi_id"].str.startswith("actions_")]
     rows = {r.kpi_id: r for r in kpis.itertuples()}
@@ -102,7 +98,7 @@ def actions_finding(pack: Pack) -> str:
     )
 
 
-def voice_vs_data(pack: Pack) -> str | None:
+def voice_vs_data(pack: PackFacts) -> str | None:
     """Say whether family survey measures and case data moved the same way since baseline."""
     survey = [
         v for v in pack.views if v.plan_kpi.id in pack.family_voice and movement(v) is not None
@@ -133,7 +129,7 @@ def voice_vs_data(pack: Pack) -> str | None:
     )
 
 
-def plain_english_summary(pack: Pack) -> list[str]:
+def plain_english_summary(pack: PackFacts) -> list[str]:
     """Short plain-English sentences for families: the better, the worse, and what happens next."""
     out = []
     views = [v for v in pack.views if movement(v) is not None]

@@ -20,7 +20,7 @@ import pandas as pd
 
 from sendreport.metrics.compute import KPI_COLUMNS
 from sendreport.params import Params, parse_params
-from sendreport.plan import Plan, PlanKPI, PriorityArea, load_plan
+from sendreport.plan import Intervention, Plan, PlanKPI, PriorityArea, load_plan
 
 KPIS_COLUMNS = (
     *(c for c in KPI_COLUMNS if c not in ("lower_ci", "upper_ci")),
@@ -76,6 +76,19 @@ class KPIView:
         return bool(self.value("previous_suppressed")) and not self.internal
 
 
+@dataclass(frozen=True)
+class MilestoneCheck:
+    """A trajectory milestone against the figure for the period ending on its date."""
+
+    date: dt.date
+    planned: float
+    actual: float | None
+    suppressed: bool
+    status: str
+    """``on trajectory``, ``off trajectory``, ``not yet due``, ``suppressed``,
+    ``not available`` or ``no direction``."""
+
+
 @dataclass
 class Pack:
     """A stocktake pack's data: params, plan, validated tables, KPIs and SPC series."""
@@ -88,6 +101,7 @@ class Pack:
     series: pd.DataFrame
     views: list[KPIView] = field(default_factory=list)
     years: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Further periods the pack prints (calendar years, milestone periods), suppressed."""
 
     @classmethod
     def from_parameters(cls, namespace: Mapping[str, Any], *, base_dir: str | Path = ".") -> Pack:
@@ -170,6 +184,12 @@ class Pack:
             )
             for y in self.benchmark_years()
         }
+        start, end = pd.Timestamp(p.period_start), pd.Timestamp(p.period_end)
+        for day in self.milestone_dates():
+            first = previous_start(start, end, pd.Timestamp(day))
+            years[f"ending {day.isoformat()}"] = compute_kpis(
+                self.tables, period_start=first, period_end=day, plan=self.plan
+            )
         release = disclose_release(
             kpis,
             series,
@@ -282,12 +302,45 @@ class Pack:
                 return kpi.direction
         return self.kpi_name(kpi_id)[2]
 
+    def interventions_for(self, kpi_id: str, service: str = "") -> list[Intervention]:
+        """The plan's interventions that name a KPI, dated on or before ``period_end``.
+
+        SPEC 4.4: interventions are drawn on the charts of the KPIs they name
+        and only those, so an intervention without ``kpis`` is on no chart. An
+        entry names a KPI by its id (every service of it) or, when the plan
+        gives one, by ``{id, service}`` (that service only).
+        """
+        out = []
+        for item in self.plan.interventions:
+            if item.date > self.params.period_end:
+                continue
+            for entry in item.kpis:
+                entry_id = entry if isinstance(entry, str) else entry.id
+                entry_service = None if isinstance(entry, str) else entry.service
+                if entry_id == kpi_id and entry_service in (None, "", service):
+                    out.append(item)
+                    break
+        return out
+
+    def rebase_dates(self, kpi_id: str, service: str = "") -> list[dt.date]:
+        """Dates from which the KPI's SPC mean and limits restart (SPEC 4.4 and 6).
+
+        The dates of its ``rebase: true`` interventions (:meth:`interventions_for`).
+        """
+        return sorted({i.date for i in self.interventions_for(kpi_id, service) if i.rebase})
+
     def _with_spc(self, series: pd.DataFrame) -> pd.DataFrame:
-        """Add Making Data Count columns to every (kpi_id, service) series."""
+        """Add Making Data Count columns to every (kpi_id, service) series.
+
+        Each series is rebased at the dates of the plan's ``rebase: true``
+        interventions that name it (:meth:`rebase_dates`).
+        """
         from sendreport.spc import xmr
 
         if series.empty:
-            return series.assign(mean=pd.NA, lpl=pd.NA, upl=pd.NA, point_type=pd.NA)
+            return series.assign(
+                mean=pd.NA, lpl=pd.NA, upl=pd.NA, point_type=pd.NA, rebase_group=pd.NA
+            )
         if "suppressed" in series:
             # SPC runs on the published points only, for every audience, so an
             # internal pack's limits and icons are the shared pack's.
@@ -301,16 +354,26 @@ class Pack:
             return out.assign(value=shown[order], suppressed=hidden[order]).drop(columns="row_")
         keys = series[["kpi_id", "service"]].drop_duplicates()
         direction = {(k, s): self.improvement(k, s) for k, s in keys.itertuples(index=False)}
+        rebase = {key: self.rebase_dates(*key) for key in direction}
+        rebase = {key: dates for key, dates in rebase.items() if dates}
         better = pd.Series(
             [direction[k] for k in zip(series["kpi_id"], series["service"], strict=True)],
             index=series.index,
         )
-        parts = [
-            xmr(part, by=("kpi_id", "service"), improvement=improvement)
-            for improvement, part in series.groupby(better, sort=True)
-        ]
+        points = ~not_covered(series)
+        parts = []
+        for improvement, part in series[points].groupby(better[points], sort=True):
+            present = set(zip(part["kpi_id"], part["service"], strict=True))
+            dates = {key: d for key, d in rebase.items() if key in present}
+            parts.append(
+                xmr(part, by=("kpi_id", "service"), improvement=improvement, rebase=dates)
+            )
         order = {key: i for i, key in enumerate(direction)}  # the series' own KPI order
-        out = pd.concat(parts, ignore_index=True)
+        out = pd.concat(parts, ignore_index=True) if parts else series.iloc[:0]
+        if not points.all():
+            # months the data do not cover stay in kpi_series.csv, with no SPC values
+            out = pd.concat([out, series[~points]], ignore_index=True)
+            out = out.astype({"rebase_group": "Int64", "trial_limits": "boolean"}, errors="ignore")
         rank = [order[k] for k in zip(out["kpi_id"], out["service"], strict=True)]
         return (
             out.assign(_rank=rank)
@@ -329,6 +392,7 @@ class Pack:
         rows = self.kpis[(self.kpis["kpi_id"] == kpi.id) & (self.kpis["service"] == service)]
         row = rows.iloc[0] if len(rows) else None
         s = self.series[(self.series["kpi_id"] == kpi.id) & (self.series["service"] == service)]
+        s = s[~not_covered(s)]  # SPEC 6: months the data do not cover are not points
         s = s.reset_index(drop=True) if len(s) else None
         view = KPIView(
             area, kpi, name, unit, improvement, row, s, internal=self.params.audience == "internal"
@@ -389,6 +453,93 @@ class Pack:
             return "no trajectory"
         ok = value >= expected if view.improvement == "increase" else value <= expected
         return "on trajectory" if ok else "off trajectory"
+
+    # ----- trajectories ----------------------------------------------------------------
+
+    def progress_values(self, view: KPIView) -> dict[str, float | None]:
+        """Baseline, last stocktake and latest value, each labelled with its date.
+
+        The baseline carries the plan's own period label; the others the date
+        their period ends. Suppressed figures are None.
+        """
+        p = self.params
+        base = view.plan_kpi.baseline
+        label = "Baseline" + (f" ({base.period})" if base and base.period else "")
+        values: dict[str, float | None] = {label: base.value if base else None}
+        if p.previous_period_end is not None:
+            values[f"Last stocktake (to {_short_date(p.previous_period_end)})"] = (
+                None
+                if view.suppressed or view.previous_suppressed
+                else _number(view.value("previous"))
+            )
+        values[f"Latest (to {_short_date(p.period_end)})"] = (
+            None if view.suppressed else _number(view.value("value"))
+        )
+        return values
+
+    def _kpis_ending(self, end: dt.date) -> pd.DataFrame:
+        """KPIs of the period of the pack's length ending at a milestone ``end``.
+
+        They are computed and suppressed with everything else the pack
+        publishes, in its one disclosure pass (:meth:`milestone_dates`).
+        """
+        return self.years[f"ending {end.isoformat()}"]
+
+    def milestone_dates(self) -> list[dt.date]:
+        """Trajectory milestones before ``period_end``: each has an actual value in the pack."""
+        end = self.params.period_end
+        return sorted({m.date for _, k in self.plan.kpis for m in k.trajectory if m.date < end})
+
+    def milestone_checks(self, view: KPIView) -> list[MilestoneCheck]:
+        """Each trajectory milestone of a KPI: planned value, actual value, on or off.
+
+        The actual value is the KPI over a period as long as the reporting
+        period, ending on the milestone date (the pack's own figure when the
+        milestone is ``period_end``). Milestones after ``period_end`` are "not
+        yet due".
+        """
+        p = self.params
+        key = view.key
+        out = []
+        for m in sorted(view.plan_kpi.trajectory, key=lambda m: m.date):
+            actual, suppressed = None, False
+            if m.date == p.period_end:
+                actual, suppressed = _number(view.value("value")), view.suppressed
+            elif m.date < p.period_end:
+                k = self._kpis_ending(m.date)
+                rows = k[(k["kpi_id"] == key[0]) & (k["service"] == key[1])]
+                if len(rows):
+                    actual = _number(rows["value"].iloc[0])
+                    suppressed = bool(rows["suppressed"].iloc[0]) and not view.internal
+            if suppressed:
+                actual = None
+            if m.date > p.period_end:
+                status = "not yet due"
+            elif suppressed:
+                status = "suppressed"
+            elif actual is None:
+                status = "not available"
+            elif view.improvement == "neutral":
+                status = "no direction"
+            else:
+                ok = actual >= m.value if view.improvement == "increase" else actual <= m.value
+                status = "on trajectory" if ok else "off trajectory"
+            out.append(MilestoneCheck(m.date, m.value, actual, suppressed, status))
+        return out
+
+    def planned_against_actual(self, area: PriorityArea) -> list[tuple[KPIView, list]]:
+        """``(view, milestone checks)`` for each KPI of the area that has a trajectory."""
+        return [
+            (v, self.milestone_checks(v)) for v in self.views_for(area) if v.plan_kpi.trajectory
+        ]
+
+    def missing_trajectories(self, area: PriorityArea) -> list[KPIView]:
+        """KPIs of the area with a target but no trajectory: a gap in the plan."""
+        return [
+            v
+            for v in self.views_for(area)
+            if v.plan_kpi.target is not None and not v.plan_kpi.trajectory
+        ]
 
     # ----- report outputs ----------------------------------------------------------------
 
@@ -471,7 +622,7 @@ class Pack:
         ]
         extra = [
             c
-            for c in ("grain", "suppressed", "trial_limits", "special_cause_rule")
+            for c in ("grain", "suppressed", "rebase_group", "trial_limits", "special_cause_rule")
             if c in self.series
         ]
         first = [c for c in KPIS_COLUMNS if c in self.kpis]
@@ -485,6 +636,36 @@ class Pack:
             frame.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
             out.append(path)
         return out
+
+
+COVERAGE_REASON = "needs "
+"""How a series row's ``reason`` starts when the data do not cover the history it needs."""
+
+
+def not_covered(series: pd.DataFrame) -> pd.Series:
+    """Rows of a series whose month the data do not cover (``data_from``): not SPC points.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"value": [None, 1.0, None],
+    ...                   "reason": ["needs referrals from April 2021; the data cover from "
+    ...                              "June 2021", "", "nothing to measure"]})
+    >>> not_covered(s).tolist()
+    [True, False, False]
+    """
+    if "reason" not in series.columns:
+        return pd.Series(False, index=series.index)
+    reason = series["reason"].fillna("").astype(str)
+    return reason.str.startswith(COVERAGE_REASON) & series["value"].isna()
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _short_date(day: dt.date) -> str:
+    """``30 Jun 2024``."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def series_start(params: Params) -> dt.date:

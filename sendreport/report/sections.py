@@ -1,17 +1,21 @@
-"""HTML for each part of the pack: cover, contents, summary, priority areas, appendices."""
+"""Each part of the pack: what it says as plain data, printed by its template.
+
+For each section, a function computes the data (``cover(pack)`` ...) and a
+``*_html`` function prints it with the section's template in
+``templates/sections/`` (autoescaped: text is never markup). Sections read the
+pack through :mod:`sendreport.report.facts`; they never import ``pack.py``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import html
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sendreport.params import FILE_KEYS
 from sendreport.plan import PriorityArea
-from sendreport.tables import Cell, format_change, format_value, is_missing, table_html
-
-if TYPE_CHECKING:
-    from sendreport.report.pack import KPIView, Pack
+from sendreport.report.facts import KPIFacts, PackFacts
+from sendreport.report.templating import render, slug
+from sendreport.tables import Cell, Table, build_table, format_change, format_value, is_missing
 
 STATUS_WORDS = {
     "complete": ("\u25a0", "Complete"),
@@ -36,11 +40,6 @@ ASSURANCE_SHORT = {
 }
 
 
-def esc(text: object) -> str:
-    """HTML-escape any value as text."""
-    return html.escape("" if text is None else str(text))
-
-
 def long_date(day: dt.date | None) -> str:
     """``2024-07-01`` -> ``1 July 2024``."""
     return "" if day is None else f"{day.day} {day:%B %Y}"
@@ -51,19 +50,25 @@ def period_label(start: dt.date, end: dt.date) -> str:
     return f"{long_date(start)} to {long_date(end)}"
 
 
-def paragraphs(text: str | None) -> str:
-    """Plain text with blank-line paragraphs as HTML paragraphs."""
+def paragraphs(text: str | None) -> list[str]:
+    r"""Plain text split into paragraphs at blank lines.
+
+    Examples
+    --------
+    >>> paragraphs("One.\n\n  Two.  \n\n")
+    ['One.', 'Two.']
+    """
     if not text:
-        return ""
-    return "".join(f"<p>{esc(p.strip())}</p>" for p in text.strip().split("\n\n") if p.strip())
+        return []
+    return [p.strip() for p in text.strip().split("\n\n") if p.strip()]
 
 
 def area_anchor(area: PriorityArea) -> str:
-    """HTML id of a priority area's section."""
-    return "area-" + "".join(ch if ch.isalnum() else "-" for ch in area.id.lower())
+    """HTML id of a priority area's section: ``area-`` and the id's letters and digits."""
+    return "area-" + slug(area.id)
 
 
-def area_heading(pack: Pack, area: PriorityArea) -> str:
+def area_heading(pack: PackFacts, area: PriorityArea) -> str:
     """``Priority area 1: ...`` or ``Area of concern 3: ...``."""
     kind = {
         "priority_action_plan": "Priority area",
@@ -76,8 +81,8 @@ def area_heading(pack: Pack, area: PriorityArea) -> str:
 # ----- cover and contents --------------------------------------------------------------
 
 
-def cover_html(pack: Pack) -> str:
-    """The cover page."""
+def cover(pack: PackFacts) -> dict[str, Any]:
+    """What the cover page says."""
     p, plan = pack.params, pack.plan
     rows = [
         ("Reporting period", period_label(p.period_start, p.period_end)),
@@ -96,19 +101,21 @@ def cover_html(pack: Pack) -> str:
     rows.append(("Audience", audience))
     if p.author:
         rows.append(("Prepared by", p.author))
-    dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
-    return (
-        '<section class="cover">'
-        f'<p class="cover-kicker">{esc(plan.type_label)}: stocktake evidence pack</p>'
-        f"<h1>{esc(p.area_name)}</h1>"
-        f'<p class="cover-plan">{esc(p.title or plan.title)}</p>'
-        f"<dl>{dl}</dl>"
-        f'<p class="marking">{esc(p.classification)}</p>'
-        "</section>"
-    )
+    return {
+        "kicker": f"{plan.type_label}: stocktake evidence pack",
+        "area_name": p.area_name,
+        "plan_title": p.title or plan.title,
+        "rows": rows,
+        "marking": p.classification,
+    }
 
 
-def contents_entries(pack: Pack) -> list[tuple[str, str]]:
+def cover_html(pack: PackFacts) -> str:
+    """The cover page."""
+    return render("cover.html.j2", **cover(pack))
+
+
+def contents_entries(pack: PackFacts) -> list[tuple[str, str]]:
     """``(anchor, label)`` of every top-level section, in order."""
     entries = []
     if pack.params.audience == "families":
@@ -124,27 +131,16 @@ def contents_entries(pack: Pack) -> list[tuple[str, str]]:
     return entries
 
 
-def contents_html(pack: Pack) -> str:
+def contents_html(pack: PackFacts) -> str:
     """The contents page, with page numbers filled in when printed."""
-    items = "".join(
-        f'<li><a href="#{anchor}">{esc(label)}</a></li>' for anchor, label in contents_entries(pack)
-    )
-    return (
-        f'<section class="section contents" id="contents"><h1>Contents</h1><ol>{items}</ol>'
-        "</section>"
-    )
+    return render("contents.html.j2", entries=contents_entries(pack))
 
 
 # ----- summary and scorecard -------------------------------------------------------------
 
 
-def icon_html(icon) -> str:
-    """An icon image with its text equivalent as alt text and in words beside it."""
-    return f'<img class="icon" src="{icon.data_uri}" alt="{esc(icon.text)}">'
-
-
-def scorecard_html(pack: Pack) -> str:
-    """The KPI scorecard: one row per plan KPI, grouped by priority area."""
+def scorecard(pack: PackFacts) -> Table | None:
+    """The KPI scorecard: one row per plan KPI, grouped by priority area (``None``: no KPIs)."""
     from sendreport.charts.icons import assurance_icon, variation_icon
 
     p = pack.params
@@ -183,14 +179,11 @@ def scorecard_html(pack: Pack) -> str:
             if v.variation:
                 var_words = VARIATION_SHORT.get(v.variation, v.variation)
                 ass_words = ASSURANCE_SHORT.get(v.assurance or "", "No target to assure against")
-                var_cell = Cell(
-                    icon_html(variation_icon(v.variation, v.improvement)) + esc(var_words),
-                    html=True,
-                )
-                ass_cell = Cell(icon_html(assurance_icon(v.assurance)) + esc(ass_words), html=True)
+                var_cell = Cell(var_words, icon=variation_icon(v.variation, v.improvement))
+                ass_cell = Cell(ass_words, icon=assurance_icon(v.assurance))
             rows.append(
                 [
-                    Cell(f'<a href="#{v.anchor}">{esc(v.name)}</a>', html=True, header=True),
+                    Cell(v.name, header=True, link=v.anchor),
                     Cell(
                         format_value(v.value("value"), v.unit, suppressed=v.suppressed),
                         numeric=True,
@@ -211,8 +204,8 @@ def scorecard_html(pack: Pack) -> str:
                 ]
             )
     if not rows:
-        return "<p>The plan names no KPIs.</p>"
-    return table_html(
+        return None
+    return build_table(
         header,
         rows,
         caption=(
@@ -222,12 +215,19 @@ def scorecard_html(pack: Pack) -> str:
         groups=groups,
         threshold=p.suppression_threshold,
         css_class="scorecard",
-    ) + (
-        '<p class="table-key">Variation and assurance follow NHS England\'s Making Data Count: '
-        "variation compares the latest month with the process limits of the monthly series; "
-        "assurance says whether the target lies inside those limits. England column: "
-        f"{esc(_dfe_credit().removeprefix('Source: '))}.</p>"
     )
+
+
+def _scorecard_data(pack: PackFacts) -> dict[str, Any]:
+    return {
+        "scorecard": scorecard(pack),
+        "england_source": _dfe_credit().removeprefix("Source: "),
+    }
+
+
+def scorecard_html(pack: PackFacts) -> str:
+    """The KPI scorecard with its key."""
+    return render("scorecard.html.j2", **_scorecard_data(pack))
 
 
 def _dfe_credit() -> str:
@@ -236,44 +236,43 @@ def _dfe_credit() -> str:
     return dfe_credit(int(load_dfe_timeliness()["year"].max()))
 
 
-def summary_html(pack: Pack) -> str:
-    """The summary: headline findings and the KPI scorecard."""
+def summary(pack: PackFacts) -> dict[str, Any]:
+    """What the summary says: headline findings and the scorecard."""
     from sendreport.report.findings import headline_findings
 
-    findings = "".join(f"<li>{esc(f)}</li>" for f in headline_findings(pack))
-    return (
-        '<section class="section" id="summary"><h1>Summary and KPI scorecard</h1>'
-        f'<h2>Headline findings</h2><ul class="findings">{findings}</ul>'
-        f"<h2>KPI scorecard</h2>{scorecard_html(pack)}</section>"
-    )
+    return {"findings": headline_findings(pack), **_scorecard_data(pack)}
 
 
-def families_summary_html(pack: Pack) -> str:
+def summary_html(pack: PackFacts) -> str:
+    """The summary: headline findings and the KPI scorecard."""
+    return render("summary.html.j2", **summary(pack))
+
+
+def families_summary_html(pack: PackFacts) -> str:
     """A plain-English summary for families (audience ``families``)."""
     from sendreport.report.findings import plain_english_summary
 
-    items = "".join(f"<li>{esc(s)}</li>" for s in plain_english_summary(pack))
-    return (
-        '<section class="section" id="families-summary"><h1>Summary for families</h1>'
-        "<p>This pack shows how the local area is doing against the promises in its "
-        "improvement plan. In short:</p>"
-        f'<ul class="findings">{items}</ul></section>'
-    )
+    return render("families_summary.html.j2", sentences=plain_english_summary(pack))
 
 
 # ----- priority areas ------------------------------------------------------------------
 
 
-def kpi_chart_html(pack: Pack, view: KPIView) -> str:
-    """The view's SPC chart, or a baseline-to-latest chart when it has no monthly series."""
+def kpi_chart(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
+    """The view's chart as data: an SPC chart, a baseline-to-latest chart, or none.
+
+    ``figure`` holds the image (a PNG ``data:`` URI), its alt text, caption and
+    id; it is ``None`` when the data do not allow the measure.
+    """
     from sendreport.charts.progress import plot_progress, progress_alt_text
-    from sendreport.charts.render import figure_html
     from sendreport.charts.spc import plot_spc, spc_alt_text, spc_title
 
     plan_kpi = view.plan_kpi
+    # SPEC 4.4: only the interventions that name this KPI (none without kpis)
     interventions = [
-        (i.date, i.label) for i in pack.plan.interventions if not i.kpis or plan_kpi.id in i.kpis
+        (i.date, i.label) for i in pack.interventions_for(plan_kpi.id, plan_kpi.service or "")
     ]
+    chart: dict[str, Any] = {"id": view.anchor, "name": view.name, "figure": None}
     if view.series is not None and view.series["value"].notna().sum() >= 2:
         fig = plot_spc(
             view.series,
@@ -281,6 +280,7 @@ def kpi_chart_html(pack: Pack, view: KPIView) -> str:
             unit=view.unit,
             improvement=view.improvement,
             target=plan_kpi.target,
+            target_date=plan_kpi.target_date,
             trajectory=[(m.date, m.value) for m in plan_kpi.trajectory],
             interventions=interventions,
         )
@@ -291,31 +291,107 @@ def kpi_chart_html(pack: Pack, view: KPIView) -> str:
             improvement=view.improvement,
             target=plan_kpi.target,
         )
-        return figure_html(fig, alt=alt, caption=view.headline, id=view.anchor)
-    if view.row is None:
-        return (
-            f'<p id="{view.anchor}">{esc(view.name)}: '
-            "the data supplied do not allow this measure.</p>"
+    elif view.row is None:
+        return chart
+    else:
+        values = pack.progress_values(view)
+        fig = plot_progress(
+            values,
+            title=view.name,
+            unit=view.unit,
+            target=plan_kpi.target,
+            suppressed=view.suppressed,
         )
-    values = {
-        "Baseline": plan_kpi.baseline.value if plan_kpi.baseline else None,
-        "Last stocktake": None if view.suppressed else view.value("previous"),
-        "Latest": None if view.suppressed else view.value("value"),
+        alt = progress_alt_text(
+            values,
+            name=view.name,
+            unit=view.unit,
+            target=plan_kpi.target,
+            suppressed=view.suppressed,
+        )
+    chart["figure"] = figure(fig, alt=alt, caption=view.headline, id=view.anchor)
+    return chart
+
+
+def figure(fig, *, alt: str, caption: str | None = None, id: str | None = None) -> dict:
+    """A chart as data for the ``figure`` macro: PNG ``data:`` URI, alt text, caption, id.
+
+    Parameters
+    ----------
+    fig
+        A matplotlib figure; it is closed afterwards.
+    alt
+        Alt text that says what the chart shows (tagged as the PDF figure's ``/Alt``).
+    caption
+        One short sentence shown under the chart.
+    id
+        Optional HTML id (printed as a slug).
+
+    Returns
+    -------
+    dict
+        ``src``, ``alt``, ``caption`` and ``id``.
+    """
+    import base64
+
+    from sendreport.charts.render import figure_png
+
+    if not alt.strip():
+        raise ValueError("a chart needs alt text that says what it shows")
+    uri = "data:image/png;base64," + base64.b64encode(figure_png(fig)).decode("ascii")
+    return {"src": uri, "alt": alt, "caption": caption, "id": id}
+
+
+def kpi_chart_html(pack: PackFacts, view: KPIFacts) -> str:
+    """The view's SPC chart, or a baseline-to-latest chart when it has no monthly series."""
+    return render("chart.html.j2", chart=kpi_chart(pack, view))
+
+
+def planned_against_actual(pack: PackFacts, area: PriorityArea) -> dict[str, Any] | None:
+    """Planned against actual for each trajectory milestone of the area's KPIs, as data.
+
+    Also lists the KPIs with a target but no trajectory (a gap in the plan).
+    ``None`` when the area has neither. Printed by ``planned_vs_actual.html.j2``.
+    """
+    kpis, uses_c, uses_x = [], False, False
+    for view, checks in pack.planned_against_actual(area):
+        rows = []
+        for m in checks:
+            actual = (
+                ""
+                if m.status == "not yet due"
+                else format_value(m.actual, view.unit, suppressed=m.suppressed)
+            )
+            uses_c |= actual == "c"
+            uses_x |= actual == "x"
+            rows.append(
+                {
+                    "date": f"{m.date.day}\u00a0{m.date:%b}\u00a0{m.date:%Y}",
+                    "planned": format_value(m.planned, view.unit),
+                    "actual": actual,
+                    "status": m.status.capitalize(),
+                }
+            )
+        kpis.append({"name": view.name, "anchor": view.anchor, "milestones": rows})
+    gaps = [v.name for v in pack.missing_trajectories(area)]
+    if not kpis and not gaps:
+        return None
+    return {
+        "caption": f"Trajectory milestones: {area.title}",
+        "kpis": kpis,
+        "gaps": gaps,
+        "uses_c": uses_c,
+        "uses_x": uses_x,
     }
-    fig = plot_progress(
-        values,
-        title=view.name,
-        unit=view.unit,
-        target=plan_kpi.target,
-        suppressed=view.suppressed,
-    )
-    alt = progress_alt_text(
-        values, name=view.name, unit=view.unit, target=plan_kpi.target, suppressed=view.suppressed
-    )
-    return figure_html(fig, alt=alt, caption=view.headline, id=view.anchor)
 
 
-def benchmark_html(pack: Pack, view: KPIView) -> str:
+def planned_against_actual_html(pack: PackFacts, area: PriorityArea) -> str:
+    """Planned against actual for one priority area (empty when it has no targets)."""
+    data = planned_against_actual(pack, area)
+    return "" if data is None else render("planned_vs_actual.html.j2", **data)
+
+
+def benchmark(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
     """DfE's published 20-week timeliness beside the area's own figure, by calendar year.
 
     The area's figure is computed from its own data with the same definition,
@@ -348,52 +424,27 @@ def benchmark_html(pack: Pack, view: KPIView) -> str:
         for y in years
     ]
     latest = int(wide.index.max())
-    return (
-        table_html(
+    return {
+        "table": build_table(
             header,
             rows,
             caption=f"{view.name}: published figures by calendar year",
             numeric_columns=tuple(range(1, len(header))),
             threshold=pack.params.suppression_threshold,
-        )
-        + f'<p class="table-key">{esc(dfe_credit(latest))}. '
-        "The area's own figures use the same definition on its case data.</p>"
-    )
+        ),
+        "credit": dfe_credit(latest),
+    }
 
 
-def family_voice_html(pack: Pack, area: PriorityArea) -> str:
-    """Quotes (never confidential ones), survey measures and "you said, we did"."""
-    parts = []
-    for q in area.family_voice:
-        if q.confidential:
-            continue
-        who = f"<footer>{esc(q.attribution)}</footer>" if q.attribution else ""
-        parts.append(f"<blockquote><p>{esc(q.text)}</p>{who}</blockquote>")
-    survey = [v for v in pack.views_for(area) if v.plan_kpi.id in pack.family_voice]
-    if survey:
-        items = [" ".join(filter(None, (v.headline, pack.survey_note(v)))) for v in survey]
-        parts.append("<ul>" + "".join(f"<li>{esc(t)}</li>" for t in items) + "</ul>")
-    if area.you_said_we_did:
-        rows = [
-            [Cell(y.you_said, header=True), y.we_did, y.impact or "x"] for y in area.you_said_we_did
-        ]
-        parts.append(
-            table_html(
-                ["You said", "We did", "Impact"],
-                rows,
-                caption="You said, we did",
-                threshold=pack.params.suppression_threshold,
-            )
-        )
-    if not parts:
-        return ""
-    return "<h2>What families told us</h2>" + "".join(parts)
+def benchmark_html(pack: PackFacts, view: KPIFacts) -> str:
+    """DfE's published timeliness table with its source line."""
+    return render("benchmark.html.j2", **benchmark(pack, view))
 
 
-def actions_html(pack: Pack, area: PriorityArea) -> str:
+def actions_table(pack: PackFacts, area: PriorityArea) -> Table | None:
     """The area's actions: owner, due date (and original), status, impact KPI."""
     if not area.actions:
-        return "<p>No actions are listed for this area.</p>"
+        return None
     rows = []
     for a in area.actions:
         due = long_date(a.due_date)
@@ -413,11 +464,11 @@ def actions_html(pack: Pack, area: PriorityArea) -> str:
                 Cell(f"{a.id} {a.title}", header=True),
                 a.owner,
                 due,
-                Cell(f'<span class="status">{symbol} {esc(words)}</span>', html=True),
+                Cell(f"{symbol} {words}", css_class="status"),
                 "; ".join(impact) if impact else "z",
             ]
         )
-    return table_html(
+    return build_table(
         ["Action", "Owner", "Due", "Status", "Impact KPI (latest)"],
         rows,
         caption=f"Actions: {area.title}",
@@ -425,30 +476,56 @@ def actions_html(pack: Pack, area: PriorityArea) -> str:
     )
 
 
-def area_html(pack: Pack, area: PriorityArea) -> str:
+def priority_area(pack: PackFacts, area: PriorityArea) -> dict[str, Any]:
+    """What one priority area's section says."""
+    you_said = None
+    if area.you_said_we_did:
+        you_said = build_table(
+            ["You said", "We did", "Impact"],
+            [
+                [Cell(y.you_said, header=True), y.we_did, y.impact or "x"]
+                for y in area.you_said_we_did
+            ],
+            caption="You said, we did",
+            threshold=pack.params.suppression_threshold,
+        )
+    charts = []
+    for v in pack.views_for(area):
+        chart = kpi_chart(pack, v)
+        chart["benchmark"] = (
+            benchmark(pack, v) if v.plan_kpi.id in ("ehcp_20wk_excl", "ehcp_20wk_incl") else None
+        )
+        charts.append(chart)
+    return {
+        "anchor": area_anchor(area),
+        "heading": area_heading(pack, area),
+        "what_we_will_do": paragraphs(area.what_we_will_do),
+        "what_will_be_different": paragraphs(area.what_will_be_different),
+        # Confidential quotes go only into the annex, never into the pack.
+        "quotes": [q for q in area.family_voice if not q.confidential],
+        # Only family_voice measures are what families told us (SPEC 4.5).
+        "survey": [
+            " ".join(filter(None, (v.headline, pack.survey_note(v))))
+            for v in pack.views_for(area)
+            if v.plan_kpi.id in pack.family_voice
+        ],
+        "you_said_we_did": you_said,
+        "charts": charts,
+        "trajectories": planned_against_actual(pack, area),
+        "actions": actions_table(pack, area),
+        "progress": paragraphs(area.progress),
+    }
+
+
+def area_html(pack: PackFacts, area: PriorityArea) -> str:
     """One priority area's section."""
-    charts = "".join(
-        kpi_chart_html(pack, v)
-        + (benchmark_html(pack, v) if v.plan_kpi.id in ("ehcp_20wk_excl", "ehcp_20wk_incl") else "")
-        for v in pack.views_for(area)
-    )
-    return (
-        f'<section class="section" id="{area_anchor(area)}">'
-        f"<h1>{esc(area_heading(pack, area))}</h1>"
-        f"<h2>What we will do</h2>{paragraphs(area.what_we_will_do)}"
-        f"<h2>What will be different</h2>{paragraphs(area.what_will_be_different)}"
-        f"{family_voice_html(pack, area)}"
-        f"<h2>Measures of impact</h2>{charts or '<p>The plan names no KPIs for this area.</p>'}"
-        f"<h2>Actions</h2>{actions_html(pack, area)}"
-        f"<h2>Progress this period</h2>{paragraphs(area.progress) or '<p>x</p>'}"
-        "</section>"
-    )
+    return render("area.html.j2", **priority_area(pack, area))
 
 
 # ----- appendices --------------------------------------------------------------------
 
 
-def definitions_html(pack: Pack) -> str:
+def definitions_html(pack: PackFacts) -> str:
     """Appendix A: the definition and source of every KPI in ``kpis.csv``."""
     from sendreport.metrics import KPI_DEFINITIONS
 
@@ -467,23 +544,16 @@ def definitions_html(pack: Pack) -> str:
                     source,
                 ]
             )
-    table = table_html(
+    table = build_table(
         ["Measure", "Id", "Definition", "Source"],
         rows,
         caption="KPI definitions",
         threshold=pack.params.suppression_threshold,
     )
-    return (
-        '<section class="section" id="appendix-definitions">'
-        "<h1>Appendix A: KPI definitions and sources</h1>"
-        "<p>Days are calendar days; periods include both end dates. Percentages are computed at "
-        "full precision and shown to one decimal place; confidence intervals are Wilson 95% "
-        "intervals (in kpis.csv).</p>"
-        f"{table}</section>"
-    )
+    return render("definitions.html.j2", table=table)
 
 
-def data_quality_html(pack: Pack) -> str:
+def data_quality_html(pack: PackFacts) -> str:
     """Appendix B: rows read and excluded by rule, and suppression applied."""
     rows = [
         [
@@ -496,7 +566,7 @@ def data_quality_html(pack: Pack) -> str:
         for r in pack.quality.itertuples()
     ]
     table = (
-        table_html(
+        build_table(
             ["Table", "File", "Column", "Rule", "Rows"],
             rows,
             caption="Rows read, excluded and corrected",
@@ -504,52 +574,36 @@ def data_quality_html(pack: Pack) -> str:
             threshold=pack.params.suppression_threshold,
         )
         if rows
-        else "<p>No input tables.</p>"
+        else None
     )
-    n_supp = int(pack.kpis["suppressed"].sum()) if "suppressed" in pack.kpis else 0
-    audience = pack.params.audience
-    shown = "are shown as c" if audience != "internal" else "are shown unsuppressed (internal pack)"
-    return (
-        '<section class="section" id="appendix-data-quality">'
-        "<h1>Appendix B: Data quality and disclosure control</h1>"
-        "<p>Rows that broke a rule of the input specification were excluded before any figure was "
-        "computed; each is counted here by table and rule. No row content is shown.</p>"
-        f"{table}<h2>Disclosure control</h2>"
-        f"<p>Counts of children or families from 1 to {pack.params.suppression_threshold - 1}, "
-        f"and percentages whose denominator, numerator or complement is from 1 to "
-        f"{pack.params.suppression_threshold - 1}, {shown}. All the figures of this pack and "
-        "its CSV files were checked together, so that none of them can be worked out by adding "
-        "or subtracting others (months against the period, one measure against another, the "
-        "previous period and the baseline against the series); some further figures are "
-        "therefore also shown as c, and a monthly series with many small months is shown by "
-        "quarter. Figures that count no children (staff, vacancies, plan actions) are never "
-        f"suppressed. {n_supp} of {len(pack.kpis)} KPI figures for this period were "
-        "suppressed.</p></section>"
+    internal = pack.params.audience == "internal"
+    return render(
+        "data_quality.html.j2",
+        table=table,
+        threshold=pack.params.suppression_threshold,
+        shown="are shown unsuppressed (internal pack)" if internal else "are shown as c",
+        suppressed=int(pack.kpis["suppressed"].sum()) if "suppressed" in pack.kpis else 0,
+        total=len(pack.kpis),
     )
 
 
-def evidence_html(pack: Pack) -> str:
+def evidence_html(pack: PackFacts) -> str:
     """Appendix C: the evidence index."""
-    if not pack.plan.evidence:
-        body = "<p>The plan lists no evidence documents.</p>"
-    else:
-        rows = [
-            [Cell(e.id, header=True), e.title, long_date(e.date) or "x", e.owner or "x"]
-            for e in pack.plan.evidence
-        ]
-        body = table_html(
+    table = None
+    if pack.plan.evidence:
+        table = build_table(
             ["Id", "Document", "Date", "Owner"],
-            rows,
+            [
+                [Cell(e.id, header=True), e.title, long_date(e.date) or "x", e.owner or "x"]
+                for e in pack.plan.evidence
+            ],
             caption="Evidence index",
             threshold=pack.params.suppression_threshold,
         )
-    return (
-        '<section class="section" id="appendix-evidence"><h1>Appendix C: Evidence index</h1>'
-        f"{body}</section>"
-    )
+    return render("evidence.html.j2", table=table)
 
 
-def provenance_html(pack: Pack) -> str:
+def provenance_html(pack: PackFacts) -> str:
     """Appendix D: input hashes, params, software versions and how to verify."""
     from sendreport.report.manifest import package_versions, sha256_file
 
@@ -566,23 +620,17 @@ def provenance_html(pack: Pack) -> str:
     params_rows = [[Cell(k, header=True), str(v)] for k, v in shown.items()]
     versions = package_versions()
     versions.pop("python", None)
-    version_text = ", ".join(f"{k} {v}" for k, v in versions.items())
-    return (
-        '<section class="section" id="appendix-provenance"><h1>Appendix D: Provenance</h1>'
-        + table_html(
+    return render(
+        "provenance.html.j2",
+        files=build_table(
             ["Input", "File", "SHA-256"], files, caption="Input files", css_class="provenance"
-        )
-        + table_html(["Parameter", "Value"], params_rows, caption="Parameters")
-        + f"<h2>Software</h2><p>{esc(version_text)}.</p>"
-        "<h2>How to verify</h2><p>The output folder's manifest.json lists the SHA-256 of every "
-        "input, of the params file and of every output. Running the same params on the same inputs "
-        "with the "
-        "same software gives byte-identical kpis.csv, kpi_series.csv and report.pdf: compare them "
-        "with sha256sum.</p></section>"
+        ),
+        parameters=build_table(["Parameter", "Value"], params_rows, caption="Parameters"),
+        versions=", ".join(f"{k} {v}" for k, v in versions.items()),
     )
 
 
-def appendices_html(pack: Pack) -> str:
+def appendices_html(pack: PackFacts) -> str:
     """All four appendices."""
     return (
         definitions_html(pack)

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from sendreport.plan import load_plan
 from sendreport.report.manifest import sha256_file
-from sendreport.report.run import RunResult, run_report
+from sendreport.report.run import run_report
 
 ROOT = Path(__file__).resolve().parents[2]
 SENDREPORT = str(Path(sys.executable).parent / "sendreport")
@@ -63,34 +63,6 @@ FORBIDDEN = [
     "None",
     "\u00b6",  # nbconvert heading permalinks
 ]
-
-
-@pytest.fixture(scope="session")
-def demo_runs(tmp_path_factory):
-    """`sendreport demo` (synthetic data + demo.yaml), then the WSoA params on the same data."""
-    out = tmp_path_factory.mktemp("outputs")
-    demo = subprocess.run(
-        [SENDREPORT, "demo", "--output-dir", str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-    assert demo.returncode == 0, demo.stderr
-    assert "Traceback" not in demo.stderr
-    pdf = Path(demo.stdout.strip().splitlines()[-1])
-    assert pdf == out / "demoshire" / "2024-12-31" / "report.pdf", (
-        "demo ends by printing the PDF path"
-    )
-    return {
-        "demo": RunResult(output_folder=pdf.parent, pdf=pdf, seconds=0.0),
-        "demo-wsoa": run_report(DEMOS["demo-wsoa"], output_dir=out),
-    }
-
-
-@pytest.fixture(scope="session")
-def pdfs(demo_runs):
-    return {name: run.pdf.read_bytes() for name, run in demo_runs.items()}
 
 
 def page_texts(pdf_bytes: bytes) -> list[str]:
@@ -238,3 +210,51 @@ def test_same_inputs_give_identical_outputs(demo_runs, tmp_path):
     first = demo_runs["demo"].output_folder
     for name in ("kpis.csv", "kpi_series.csv", "report.pdf"):
         assert (again.output_folder / name).read_bytes() == (first / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_every_table_header_cell_has_a_scope(pdfs, name):
+    """PDF/UA: each /TH says whether it heads a column or a row (WeasyPrint writes none)."""
+    pdf = pikepdf.open(io.BytesIO(pdfs[name]))
+    scopes = {"/Column": 0, "/Row": 0}
+    for element in struct_elements(pdf):
+        if str(element.S) == "/TH":
+            attributes = element.A
+            assert str(attributes.get("/O")) == "/Table"
+            scope = str(attributes.get("/Scope"))
+            part = str(element.P.P.S)
+            alone = len(element.P.K) == 1  # a group heading spans its row
+            if part == "/THead" or alone:
+                assert scope == "/Column", (part, scope)
+            else:
+                assert (part, scope) == ("/TBody", "/Row")
+            scopes[scope] += 1
+        if str(element.S) == "/TD":
+            assert len(element.A.Headers) >= 1, "every data cell names its headers"
+        if str(element.S) in {"/H1", "/H2", "/H3", "/H4", "/H5", "/H6"}:
+            assert marks_content(element), "no empty heading"
+    assert scopes["/Column"] > 0 and scopes["/Row"] > 0
+
+
+def marks_content(node) -> bool:
+    kids = node.get("/K")
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, int) or (isinstance(kid, pikepdf.Dictionary) and marks_content(kid)):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_pdfua_check_reports_nothing(demo_runs, name):
+    """The pdfua checker (machine-checkable PDF/UA-1 subset) finds nothing in either pack."""
+    pdfua = Path(sys.executable).parent / "pdfua"
+    check = subprocess.run(
+        [str(pdfua), "check", "--format", "json", str(demo_runs[name].pdf)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    report = json.loads(check.stdout)
+    assert report["findings"] == [], [f.get("message") for f in report["findings"]]
+    assert check.returncode == 0

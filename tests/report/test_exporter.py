@@ -104,3 +104,36 @@ def test_nbconvert_finds_the_exporters_by_name():
 
     assert get_exporter("sendreport_pdf") is SendReportPDFExporter
     assert get_exporter("sendreport_html") is SendReportHTMLExporter
+
+
+def test_table_header_cells_get_a_scope_and_reruns_are_identical():
+    from sendreport.report.exporter import html_to_pdf
+    from sendreport.report.templating import render
+    from sendreport.tables import Cell, build_table
+
+    table = build_table(
+        ["Area", "Value"],
+        [["North", "1"], [Cell("South", header=True), "c"]],
+        caption="Two areas",
+        numeric_columns=(1,),
+        groups=[(1, "Group heading")],
+    )
+    html = render("evidence.html.j2", table=table)
+    doc = f'<!DOCTYPE html><html lang="en-GB"><title>T</title><body>{html}</body></html>'
+    pdf_bytes = html_to_pdf(doc)
+    assert html_to_pdf(doc) == pdf_bytes, "same HTML, same bytes"
+    pdf = pikepdf.open(io.BytesIO(pdf_bytes))
+    stack, scopes = [pdf.Root.StructTreeRoot], []
+    while stack:
+        node = stack.pop()
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                stack.append(kid)
+                if kid.S == "/TH":
+                    row_cells = len(kid.P.K) if isinstance(kid.P.K, pikepdf.Array) else 1
+                    scopes.append((str(kid.A.get("/Scope")), row_cells))
+    # Two column headings, two row headers, and the group heading alone in its row.
+    assert sorted(scopes) == sorted(
+        [("/Column", 2), ("/Column", 2), ("/Column", 1), ("/Row", 2), ("/Row", 2)]
+    )

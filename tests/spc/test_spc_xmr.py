@@ -216,3 +216,25 @@ def test_target_assurance_matches_assurance(improvement, expected):
     result = xmr(df, by="svc", improvement=improvement, target={"a": 60.0, "b": 40.0, "c": 50.0})
     got = result.groupby("svc")["assurance"].last()
     assert [None if pd.isna(g) else g for g in got] == expected
+
+
+def test_run_at_zero_before_a_rise_is_flagged_as_the_reference_flags_it():
+    # 21 months at 0% then a rise (as ADHD waits over 52 weeks in the demo data). By
+    # NHSRplotthedots' steps the mean is lifted by the rise, the screened mean moving range
+    # is small, and the zeros fall below the lower limit: special cause, an improvement
+    # for a measure where lower is better. SPEC 6 follows the reference; a known change
+    # of process is handled by a rebase (see the module notes), not by a special rule.
+    values = [0.0] * 21 + [0.4, 0.2, 1.2, 2.7, 4.2, 5.4, 6.9, 8.2, 10.3, 13.0, 15.0]
+    result = xmr(_monthly(values), improvement="decrease")
+    v = np.array(values)
+    mr = np.abs(np.diff(v))
+    amr = mr[mr < 3.267 * mr.mean()].mean()
+    assert result["lpl"].iloc[0] == pytest.approx(v.mean() - 2.66 * amr)
+    assert 0 < result["lpl"].iloc[0]
+    assert (result["point_type"].iloc[:21] == "special_cause_improvement").all()
+    assert (result["special_cause_rule"].iloc[:21] == "outside_limits").all()
+    assert result["point_type"].iloc[-1] == "special_cause_concern"
+    # rebased where the rise starts, the zeros are a constant process: common cause
+    rebased = xmr(_monthly(values), improvement="decrease", rebase=[_monthly(values)["month"][21]])
+    assert (rebased["point_type"].iloc[:21] == "common_cause").all()
+    assert rebased[["lpl", "mean", "upl"]].iloc[0].tolist() == [0.0, 0.0, 0.0]

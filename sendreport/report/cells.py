@@ -1,0 +1,238 @@
+"""Cells tagged ``report``: an analyst's own figures, tables and words in the PDF.
+
+A notebook run by ``sendreport run`` prints only what is meant for readers.
+The stocktake pack does that through its own display helpers; an analysis
+notebook does it with Jupyter's cell tags: in a code cell tagged ``report``,
+
+- every matplotlib or seaborn figure is printed with alt text, from
+  :func:`alt_text` or else from the figure's titles and axis labels (the run
+  stops, naming the cell, when a figure has neither);
+- :func:`show_table` prints a frame through the pack's suppression, number
+  formats and accessible table markup;
+- ``IPython.display.Markdown`` output is printed as narrative.
+
+Everything else in the notebook (plain DataFrame reprs, printed text, code)
+stays out of the PDF, the HTML and the saved notebook, and the privacy guard
+checks every output as for the pack. The kernel learns the convention from
+the IPython extension in this module, which the runner loads
+(``--IPKernelApp.extensions``); ``%load_ext sendreport.report.cells`` does the
+same in Jupyter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "REPORT_TAG",
+    "alt_text",
+    "figure_alt",
+    "load_ipython_extension",
+    "report_cell_problems",
+    "show_table",
+]
+
+REPORT_TAG = "report"
+"""The Jupyter cell tag that sends a cell's figures, tables and markdown to the pack."""
+
+FIGURE_ROLE = "figure"
+_ALT = "sendreport_alt"
+
+
+def alt_text(fig: Any, text: str) -> Any:
+    """Give a figure the alt text the pack prints with it.
+
+    Parameters
+    ----------
+    fig
+        A matplotlib ``Figure`` or ``Axes`` (seaborn's plots return one of them).
+    text
+        What the chart shows, in a sentence or two, for a reader who cannot see it.
+
+    Returns
+    -------
+    The same object, so ``alt_text(sns.barplot(...), "...")`` reads naturally.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = alt_text(ax, "Autism assessment waits rose from 20 to 31 weeks in 2024.")
+    >>> figure_alt(fig)
+    'Autism assessment waits rose from 20 to 31 weeks in 2024.'
+    >>> plt.close(fig)
+    """
+    if not str(text).strip():
+        raise ValueError("alt text must say what the chart shows")
+    figure = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
+    setattr(figure, _ALT, str(text).strip())
+    return fig
+
+
+def figure_alt(fig: Any) -> str | None:
+    """The alt text a figure carries: :func:`alt_text`'s, else built from its titles and axes.
+
+    Parameters
+    ----------
+    fig
+        A matplotlib ``Figure``.
+
+    Returns
+    -------
+    str or None
+        None when the figure has no alt text, no title and no axis label.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> figure_alt(fig) is None
+    True
+    >>> _ = ax.set(title="Weeks to an EHC plan by need", xlabel="Weeks", ylabel="Primary need")
+    >>> figure_alt(fig)
+    'Chart: Weeks to an EHC plan by need. Horizontal axis: Weeks. Vertical axis: Primary need.'
+    >>> plt.close(fig)
+    """
+    explicit = getattr(fig, _ALT, None)
+    if explicit:
+        return explicit
+    parts = []
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text().strip():
+        parts.append(f"Chart: {suptitle.get_text().strip()}.")
+    for ax in fig.get_axes():
+        bits = []
+        if ax.get_title().strip():
+            bits.append(f"{'Chart' if not parts else 'Panel'}: {ax.get_title().strip()}.")
+        if ax.get_xlabel().strip():
+            bits.append(f"Horizontal axis: {ax.get_xlabel().strip()}.")
+        if ax.get_ylabel().strip():
+            bits.append(f"Vertical axis: {ax.get_ylabel().strip()}.")
+        parts.extend(bits)
+    return " ".join(parts) or None
+
+
+def _figure_output(fig: Any) -> tuple[str, dict] | None:
+    """IPython ``text/html`` formatter for figures: the pack's figure markup, or nothing."""
+    from sendreport.report.sections import figure
+    from sendreport.report.templating import render
+
+    alt = figure_alt(fig)
+    if alt is None:
+        return None  # report_cell_problems names the cell
+    html = render("figure.html.j2", f=figure(fig, alt=alt))
+    return html, {"sendreport": {"role": FIGURE_ROLE}}
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Teach a kernel the ``report`` cell convention (figures printed with alt text).
+
+    Parameters
+    ----------
+    ipython
+        The running ``InteractiveShell``.
+    """
+    from matplotlib.figure import Figure
+
+    ipython.display_formatter.formatters["text/html"].for_type(Figure, _figure_output)
+
+
+def show_table(
+    frame: pd.DataFrame,
+    *,
+    caption: str,
+    counts: Sequence[str] = (),
+    units: Mapping[str, str] | None = None,
+    denominators: Mapping[str, str] | None = None,
+    total: str | None = None,
+    threshold: int = 5,
+    audience: str = "shared",
+) -> None:
+    """Print a table in the pack, suppressed and formatted as the pack's own tables are.
+
+    Parameters
+    ----------
+    frame
+        One row per table row; the first column is the row header. Counts of
+        children (``counts``) from 1 to ``threshold - 1`` are shown as ``c``,
+        with a second cell suppressed where a total would give them back
+        (:func:`sendreport.disclosure.suppress`), unless ``audience`` is
+        ``internal``.
+    caption
+        The table's caption.
+    counts
+        Columns that count children or families.
+    units
+        Column to unit (``%``, ``count``, ``weeks``, ``days``) for number formats;
+        ``counts`` columns are ``count``.
+    denominators
+        Percentage, mean or median column to the count column of its group
+        size: suppressed with it.
+    total
+        The first-column label of a row holding the other rows' totals
+        (e.g. ``"Total"``): another cell is suppressed so that no suppressed
+        count can be worked out by subtraction.
+    threshold, audience
+        As the params keys of the same names.
+    """
+    from sendreport.disclosure import suppress
+    from sendreport.report.display import show
+    from sendreport.report.templating import render
+    from sendreport.tables import build_table, format_value
+
+    units = {**{c: "count" for c in counts}, **dict(units or {})}
+    shown = frame.reset_index(drop=True)
+    flags = pd.DataFrame(False, index=shown.index, columns=shown.columns)
+    if counts and audience != "internal":
+        key = shown.columns[0]
+        suppressed = suppress(
+            shown, counts=list(counts), percentages=dict(denominators or {}), threshold=threshold,
+            column_total_row={key: total} if total is not None else None,
+        )
+        for column in [*counts, *(denominators or {})]:
+            flags[column] = suppressed[f"{column}_suppressed"].to_numpy(dtype=bool)
+    rows = []
+    for i, row in shown.iterrows():
+        rows.append([
+            format_value(row[c], units[c], suppressed=bool(flags.loc[i, c])) if c in units
+            else ("" if pd.isna(row[c]) else str(row[c]))
+            for c in shown.columns
+        ])
+    numeric = [i for i, c in enumerate(shown.columns) if c in units]
+    table = build_table([str(c) for c in shown.columns], rows, caption=caption,
+                        numeric_columns=numeric, threshold=threshold)
+    show(render("table.html.j2", t=table), role="table")
+
+
+def report_cell_problems(nb: Any) -> list[str]:
+    """Figures in ``report`` cells that would reach the pack without alt text.
+
+    Parameters
+    ----------
+    nb
+        An executed notebook.
+
+    Returns
+    -------
+    list of str
+        One line per cell: its number and first line, and what to do.
+    """
+    problems = []
+    for number, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type != "code" or REPORT_TAG not in cell.metadata.get("tags", []):
+            continue
+        bare = [
+            o for o in cell.get("outputs", [])
+            if "image/png" in o.get("data", {})
+            and not o.get("metadata", {}).get("text/html", {}).get("sendreport")
+        ]
+        if bare:
+            first = (cell.source.strip().splitlines() or [""])[0][:60]
+            problems.append(
+                f"cell {number} ({first!r}): a figure has no alt text; give it a title and "
+                "axis labels, or call sendreport.report.alt_text(fig, '...')"
+            )
+    return problems

@@ -1,0 +1,113 @@
+"""What the report's sections and findings read from a built pack.
+
+:class:`sendreport.report.pack.Pack` and its :class:`~sendreport.report.pack.KPIView`
+satisfy these protocols. ``sections.py`` and ``findings.py`` are written against
+them, so they never import ``pack.py``: the pack calls the sections, never the
+other way round.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import pandas as pd
+
+from sendreport.params import Params
+from sendreport.plan import Plan, PlanKPI, PriorityArea
+
+
+class KPIFacts(Protocol):
+    """One plan KPI as the pack reads it: numbers, series, SPC reading, headline."""
+
+    area: PriorityArea
+    plan_kpi: PlanKPI
+    name: str
+    unit: str
+    improvement: str
+    row: pd.Series | None
+    series: pd.DataFrame | None
+    variation: str | None
+    assurance: str | None
+    england: tuple[float, int] | None
+    headline: str
+
+    @property
+    def anchor(self) -> str:
+        """HTML id of the KPI's chart."""
+        ...
+
+    @property
+    def suppressed(self) -> bool:
+        """True when the latest value is suppressed in this pack."""
+        ...
+
+    @property
+    def previous_suppressed(self) -> bool:
+        """True when the last stocktake's value is suppressed in this pack."""
+        ...
+
+    def value(self, column: str) -> Any:
+        """A column of the KPI's row in ``kpis.csv`` (``None`` when absent)."""
+        ...
+
+
+class PackFacts(Protocol):
+    """A built pack: params, plan, validated tables, KPIs and one view per plan KPI."""
+
+    params: Params
+    plan: Plan
+    tables: dict[str, pd.DataFrame]
+    quality: pd.DataFrame
+    kpis: pd.DataFrame
+    series: pd.DataFrame
+
+    @property
+    def views(self) -> list[Any]:
+        """One :class:`KPIFacts` per plan KPI, in plan order."""
+        ...
+
+    @property
+    def measure_titles(self) -> dict[str, tuple[str, str, str]]:
+        """``measure_id -> (title, unit, source)`` from the ``measures`` table."""
+        ...
+
+    @property
+    def family_voice(self) -> frozenset[str]:
+        """Measures of kind ``family_voice``: the only ones that count as what families told us."""
+        ...
+
+    def survey_note(self, view: Any) -> str:
+        """Responses (and response rate) of a family survey measure, or ``""``."""
+        ...
+
+    def benchmark_years(self) -> list[int]:
+        """Calendar years the data cover in full, for the area's own DfE-style figures."""
+        ...
+
+    def year_figure(self, year: int, kpi_id: str) -> tuple[float | None, bool]:
+        """``(value, withheld)`` of a KPI over a calendar year, as the pack publishes it."""
+        ...
+
+    def views_for(self, area: PriorityArea) -> list[Any]:
+        """The plan KPIs of one priority area."""
+        ...
+
+    def on_trajectory(self, view: Any) -> str:
+        """``"on trajectory"``, ``"off trajectory"`` or ``"no trajectory"``."""
+        ...
+
+    def interventions_for(self, kpi_id: str, service: str = "") -> list[Any]:
+        """The plan's interventions that name a KPI (drawn on its chart only)."""
+        ...
+
+    def progress_values(self, view: Any) -> dict[str, float | None]:
+        """Baseline, last stocktake and latest value, each labelled with its date."""
+        ...
+
+    def planned_against_actual(self, area: PriorityArea) -> list[tuple[Any, list[Any]]]:
+        """``(view, milestone checks)`` for each KPI of the area with a trajectory."""
+        ...
+
+    def missing_trajectories(self, area: PriorityArea) -> list[Any]:
+        """KPIs of the area with a target but no trajectory."""
+        ...

@@ -1,0 +1,164 @@
+"""``sendreport new NAME``: a new analysis notebook and its params file, ready to run.
+
+The notebook has the parameters cell every sendreport notebook has, the call
+that loads and validates the params file's tables, and one cell tagged
+``report`` with a first chart; the params file points at the synthetic demo
+data (written to ``data/demo/`` when it is not there yet), so
+``sendreport run params/NAME.yaml`` works before anything is changed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from sendreport.errors import ParameterError
+
+__all__ = ["PARAMETER_DEFAULTS", "new_analysis"]
+
+PARAMETER_DEFAULTS = {
+    "notebook": '"analysis.ipynb"',
+    "area_name": '"Example area"',
+    "period_start": '"2024-07-01"',
+    "period_end": '"2024-12-31"',
+    "plan": '"plan.yaml"',
+    "data": "{}",
+    "la_code": "None",
+    "reference_date": "None",
+    "baseline_period_start": "None",
+    "baseline_period_end": "None",
+    "previous_period_end": "None",
+    "classification": '"OFFICIAL"',
+    "suppression_threshold": "5",
+    "audience": '"shared"',
+    "population": "None",
+    "benchmarks": "None",
+    "title": "None",
+    "author": "None",
+    "columns": "{}",
+    "values": "{}",
+    "date_format": "{}",
+    "header_row": "{}",
+    "sheet": "{}",
+    "max_excluded_share": "0.05",
+    "data_from": "{}",
+    "exclude": "{}",
+}
+"""The parameters cell of an analysis notebook: every params key with its default."""
+
+_NAME = re.compile(r"[a-z][a-z0-9-]{0,59}")
+
+_FIRST_CHART = '''\
+# Tagged "report": this cell's figures, tables and markdown are printed in the PDF.
+referrals = analysis.tables["referrals"]
+seen = referrals[referrals["first_contact_date"].between(analysis.params.period_start,
+                                                          analysis.params.period_end)]
+weeks = (seen["first_contact_date"] - seen["referral_date"]).dt.days / 7
+with sr.chart_style():
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    sns.histplot(x=weeks, bins=range(0, 105, 4), ax=ax)
+    ax.set(title="Weeks waited by children first seen in the period",
+           xlabel="Weeks from referral to first contact", ylabel="Children")
+plt.show()
+'''
+
+
+def new_analysis(name: str, root: str | Path = ".") -> tuple[Path, Path]:
+    """Write ``notebooks/NAME.ipynb`` and ``params/NAME.yaml`` under ``root``.
+
+    Parameters
+    ----------
+    name
+        Lower-case letters, digits and hyphens, starting with a letter.
+    root
+        The project folder (holding ``notebooks/`` and ``params/``).
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        The notebook and the params file.
+
+    Raises
+    ------
+    ParameterError
+        If the name is not allowed or either file exists already (nothing is
+        overwritten).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> nb, params = new_analysis("waits-by-need", root)
+    >>> nb.relative_to(root).as_posix(), params.relative_to(root).as_posix()
+    ('notebooks/waits-by-need.ipynb', 'params/waits-by-need.yaml')
+    >>> print(params.read_text().splitlines()[2])
+    notebook: ../notebooks/waits-by-need.ipynb
+    """
+    if not _NAME.fullmatch(name):
+        raise ParameterError(
+            f"new: the name {name!r} must be lower-case letters, digits and hyphens, "
+            "starting with a letter (e.g. waits-by-need)"
+        )
+    root = Path(root)
+    notebook = root / "notebooks" / f"{name}.ipynb"
+    params = root / "params" / f"{name}.yaml"
+    existing = [str(p) for p in (notebook, params) if p.exists()]
+    if existing:
+        raise ParameterError(f"new: {' and '.join(existing)} already exist; nothing written")
+    notebook.parent.mkdir(parents=True, exist_ok=True)
+    params.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(_notebook(name), notebook)
+    params.write_text(_params(name), encoding="utf-8")
+    demo = root / "data" / "demo"
+    if not (demo / "referrals.csv").exists() or not (demo / "requests.csv").exists():
+        from sendreport.synth import write_synthetic
+
+        write_synthetic(demo)
+    return notebook, params
+
+
+def _notebook(name: str) -> nbformat.NotebookNode:
+    v4 = nbformat.v4
+    title = name.replace("-", " ").capitalize()
+    parameters = "# Parameters: each params file key overrides one of these.\n" + "\n".join(
+        f"{key} = {value}" for key, value in PARAMETER_DEFAULTS.items()
+    )
+    cells = [
+        v4.new_markdown_cell(
+            f"# {title}\n\nRun with `sendreport run params/{name}.yaml`. Only cells tagged "
+            "`report` (and markdown cells not tagged `no-report`) reach the PDF.",
+            metadata={"tags": ["no-report"]},
+        ),
+        v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}),
+        v4.new_code_cell(
+            "import matplotlib.pyplot as plt\nimport seaborn as sns\n\nimport sendreport as sr\n"
+            "from sendreport.report.analysis import Analysis\n\n"
+            f"analysis = Analysis.from_parameters(globals(), title={title!r})"
+        ),
+        v4.new_markdown_cell("## How long children wait to be seen"),
+        v4.new_code_cell(_FIRST_CHART, metadata={"tags": ["report"]}),
+    ]
+    nb = v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {
+        "name": "python3", "display_name": "Python 3", "language": "python",
+    }
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def _params(name: str) -> str:
+    return (
+        f"# {name}: an analysis on the bundled synthetic Demoshire data.\n"
+        "# Point `data` at your own tables (docs/user-guide.md) to run it on yours.\n"
+        f"notebook: ../notebooks/{name}.ipynb\n"
+        "area_name: Demoshire\n"
+        "period_start: 2024-07-01\n"
+        "period_end: 2024-12-31\n"
+        "plan: plans/demoshire-pap.yaml\n"
+        "data:\n"
+        "  referrals: ../data/demo/referrals.csv\n"
+        "  requests: ../data/demo/requests.csv\n"
+        "classification: OFFICIAL\n"
+    )

@@ -1,0 +1,145 @@
+"""The pack's HTML from Jinja2 templates: every value is escaped as text on the way out.
+
+Sections compute plain data (strings, numbers, :class:`sendreport.tables.Table`,
+icons, chart images); the templates in ``templates/sections/`` turn it into
+HTML. Autoescaping is on, so text from params, plans and data can never open an
+element, close a ``<style>`` block or add an attribute. CSS values (the
+classification and area name in ``@page`` rules) go through :func:`css_string`,
+and HTML ids through :func:`slug`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+"""The package's templates: ``sendreport/`` (nbconvert) and ``sections/`` (the pack's parts)."""
+SECTION_TEMPLATES = TEMPLATE_DIR / "sections"
+
+_CSS_SAFE = frozenset(" -_.,:;()'&/!?+%#")
+
+
+def css_string(value: Any) -> Markup:
+    r"""Escape a value for use inside a double-quoted CSS string in a ``<style>`` block.
+
+    Letters, digits, spaces and a few punctuation marks stay as they are; quotes
+    and backslashes are backslash-escaped; line breaks become spaces; anything
+    else (``<`` and ``>`` among them) becomes a CSS hex escape, so the
+    value can neither end the string nor close the ``<style>`` element.
+
+    Examples
+    --------
+    >>> print(css_string('Say "hi"'))
+    Say \"hi\"
+    >>> print(css_string("OFFICIAL</style>") + "|")
+    OFFICIAL\3c /style\3e |
+    """
+    out = []
+    for ch in str(value or ""):
+        if ch in "\r\n\t\f":
+            out.append(" ")
+        elif ch in '"\\':
+            out.append("\\" + ch)
+        elif ch.isalnum() or ch in _CSS_SAFE:
+            out.append(ch)
+        elif unicodedata.category(ch).startswith("C"):
+            continue  # control and unassigned characters: nothing to print
+        else:
+            out.append(f"\\{ord(ch):x} ")  # the space ends the escape and is not printed
+    return Markup("".join(out))
+
+
+def slug(value: Any) -> str:
+    """Lower-case ASCII letters, digits and single hyphens: safe as an HTML id or fragment.
+
+    Examples
+    --------
+    >>> slug("ehcp_20wk_excl")
+    'ehcp-20wk-excl'
+    >>> slug('x" onmouseover="alert(1)')
+    'x-onmouseover-alert-1'
+    """
+    ascii_text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _as_text(value: Any) -> Any:
+    """Escape every printed value as the report always has (``html.escape``, quotes too)."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    return Markup(html.escape(str(value)))
+
+
+def join_lines(source: str) -> str:
+    r"""Join a template's lines so that layout in the file is not layout in the HTML.
+
+    Indentation goes; a line break next to a tag or a block tag is nothing, and a
+    line break between two pieces of text is one space.
+
+    Examples
+    --------
+    >>> join_lines("<p>\n  One sentence\n  runs on.\n</p>\n{% if x %}\n  <b>x</b>\n{% endif %}")
+    '<p>One sentence runs on.</p>{% if x %}<b>x</b>{% endif %}'
+    """
+    out = ""
+    for line in (ln.strip() for ln in source.splitlines()):
+        if not line:
+            continue
+        text_before = out and not out.endswith((">", "%}", "#}"))
+        if text_before and not line.startswith(("<", "{%", "{#")):
+            out += " "
+        out += line
+    return out
+
+
+@cache
+def environment():
+    """The Jinja2 environment of the section templates (autoescape on, strict undefined)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    class Loader(FileSystemLoader):
+        def get_source(self, environment, template):
+            source, filename, uptodate = super().get_source(environment, template)
+            return join_lines(source), filename, uptodate
+
+    env = Environment(
+        loader=Loader(str(SECTION_TEMPLATES)),
+        autoescape=True,
+        finalize=_as_text,
+        undefined=StrictUndefined,
+    )
+    env.filters["css_string"] = css_string
+    env.filters["slug"] = slug
+    return env
+
+
+def render(template: str, **data: Any) -> str:
+    """Render one of the section templates with plain data.
+
+    Parameters
+    ----------
+    template
+        File name in ``templates/sections/``, e.g. ``"cover.html.j2"``.
+    **data
+        The values the template prints; text is escaped.
+
+    Returns
+    -------
+    str
+        The HTML fragment (or document).
+
+    Examples
+    --------
+    >>> render("contents.html.j2", entries=[("summary", "Plans <b>on</b> time")]).split("<ol>")[1]
+    '<li><a href="#summary">Plans &lt;b&gt;on&lt;/b&gt; time</a></li></ol></section>'
+    """
+    return environment().get_template(template).render(**data).strip()
