@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from release_attacker import attack, figures, truth
+from release_attacker import attack, figures, truth, waiting_figures, waiting_truth
 from threadpoolctl import threadpool_limits
 
 from sendreport.disclosure import disclose_release, suppress_kpis, suppress_series
@@ -169,3 +169,54 @@ def test_a_numerator_or_complement_below_the_threshold_is_suppressed():
     assert k.loc["ehcp_20wk_excl", "suppressed"]  # 33 of 34: a complement of 1
     assert not k.loc["ehcp_issued", "suppressed"]
     assert np.isnan(k.loc["ehcp_over_52wk_excl", "value"])
+
+
+# Waiting lists: snapshots by band, per date -------------------------------------------
+
+
+@st.composite
+def small_list(draw):
+    n = draw(st.integers(0, 40))
+    referred = draw(st.lists(st.integers(-400, len(MONTHS) * 30), min_size=n, max_size=n))
+    waited = draw(st.lists(st.one_of(st.none(), st.integers(1, 500)), min_size=n, max_size=n))
+    return list(zip(referred, waited, strict=True))
+
+
+def referrals_table(rows: list[tuple[int, int | None]]) -> pd.DataFrame:
+    day0 = pd.Timestamp(SERIES_START)
+    referred = pd.to_datetime([day0 + pd.Timedelta(days=d) for d, _ in rows])
+    seen = pd.to_datetime([None if w is None else day0 + pd.Timedelta(days=d + w)
+                           for d, w in rows])
+    return pd.DataFrame({
+        "referral_id": [f"F{i}" for i in range(len(rows))],
+        "person_id": [f"P{i}" for i in range(len(rows))],
+        "service": "speech_and_language_therapy",
+        "referral_date": referred,
+        "first_contact_date": seen,
+        "removed_date": pd.NaT,
+    })
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_list())
+def test_no_sum_or_difference_of_waiting_list_figures_gives_back_a_small_group(rows):
+    referrals = referrals_table(rows)
+    tables = {"referrals": referrals}
+    kpis = compute_kpis(tables, period_start=PERIOD[0], period_end=PERIOD[1],
+                        previous_period_end=PREVIOUS[1])
+    series = kpi_series(tables, start=SERIES_START, end=PERIOD[1])
+    previous = compute_kpis(tables, period_start=PREVIOUS[0], period_end=PREVIOUS[1])
+    release = disclose_release(kpis, series, previous=previous,
+                               charted={("wait_over_18wk", "speech_and_language_therapy")})
+    dates = sorted(set(MONTHS + pd.offsets.MonthEnd(0)))
+    shown = previous.merge(release.kpis[["kpi_id", "service", "previous_suppressed"]],
+                           on=["kpi_id", "service"])
+    published = (
+        waiting_figures(release.kpis, dates, scope="period")
+        + waiting_figures(release.series, dates, scope="series")
+        + waiting_figures(shown.assign(suppressed=shown["previous_suppressed"]), dates,
+                          scope="previous")
+    )
+    with threadpool_limits(limits=1, user_api="blas"):
+        found = attack(published, waiting_truth(referrals, dates), 5)
+    assert found == []
