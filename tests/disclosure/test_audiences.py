@@ -143,6 +143,7 @@ def test_a_series_with_many_small_months_is_charted_by_quarter(packs):
     assert (excl["month"].dt.month.isin([1, 4, 7, 10])).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("audience", AUDIENCES)
 def test_small_area_pack_builds_for_every_audience(runs, audience):
     folder = runs[audience]
@@ -184,6 +185,7 @@ def demo_data(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("plan", ["demoshire-pap.yaml", "demoshire-wsoa.yaml"])
 def test_demo_packs_build_for_every_audience(demo_data, plan):
     built = {}
