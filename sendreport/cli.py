@@ -87,16 +87,21 @@ def _batch(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from sendreport.params import read_params
-    from sendreport.plan import load_plan
+    from sendreport.plan import load_plan, plan_as_at
     from sendreport.validation import format_quality, load_data
 
     params = read_params(args.params)
-    load_plan(params.plan)
+    shown = plan_as_at(load_plan(params.plan), params.period_end)
     loaded = load_data(
         params.data,
         **params.load_options(),
     )
     print(format_quality(loaded))
+    if shown.later:
+        entries = "entry" if len(shown.later) == 1 else "entries"
+        print(f"{params.plan.name}: {len(shown.later)} plan {entries} dated after the period end "
+              f"({params.period_end}), left out of the pack:")
+        print("\n".join(f"  {line}" for line in shown.later))
     print(f"{args.params}: params, plan and data are fit to run.")
     return 0
 

@@ -20,7 +20,7 @@ TABLES = ("requests", "reviews", "referrals", "measures")
 AUDIENCES = ("shared", "internal", "families")
 FILE_KEYS = ("notebook", "plan", "population", "benchmarks")
 """Params keys that name one file (``data`` names one per table)."""
-MAPPING_KEYS = ("data", "columns", "values", "date_format", "header_row", "sheet")
+MAPPING_KEYS = ("data", "columns", "values", "date_format", "header_row", "sheet", "exclude")
 """Params keys whose keys are table names."""
 Code = str | bool | int | float
 DATE_KEYS = (
@@ -67,6 +67,7 @@ class Params(BaseModel):
     header_row: dict[str, int] = Field(default_factory=dict)
     sheet: dict[str, str] = Field(default_factory=dict)
     max_excluded_share: float = Field(default=0.05, ge=0, le=1)
+    exclude: dict[str, Path] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Params:
@@ -88,7 +89,11 @@ class Params(BaseModel):
     def input_files(self) -> dict[str, Path]:
         """Every input file the run reads, keyed by a label (for checks and the manifest)."""
         files = {k: getattr(self, k) for k in FILE_KEYS if getattr(self, k) is not None}
-        return {**files, **{f"data.{k}": v for k, v in self.data.items()}}
+        return {
+            **files,
+            **{f"data.{k}": v for k, v in self.data.items()},
+            **{f"exclude.{k}": v for k, v in self.exclude.items()},
+        }
 
     def to_notebook(self) -> dict[str, Any]:
         """Return the parameters as papermill injects them (plain YAML/JSON types)."""
@@ -103,6 +108,7 @@ class Params(BaseModel):
             "header_row": self.header_row,
             "sheet": self.sheet,
             "max_excluded_share": self.max_excluded_share,
+            "exclude": self.exclude,
         }
 
 
@@ -194,8 +200,9 @@ def _resolve(raw: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     for key in FILE_KEYS:
         if key in out:
             out[key] = res(out[key])
-    if isinstance(out.get("data"), dict):
-        out["data"] = {k: res(v) for k, v in out["data"].items()}
+    for key in ("data", "exclude"):
+        if isinstance(out.get(key), dict):
+            out[key] = {k: res(v) for k, v in out[key].items()}
     return out
 
 
@@ -251,10 +258,11 @@ def parse_params(raw: Any, *, base_dir: Path | str = ".", source: str = "params"
 
 def _paths_to_check(resolved: dict[str, Any]) -> dict[str, str]:
     paths = {k: resolved[k] for k in FILE_KEYS if isinstance(resolved.get(k), str) and resolved[k]}
-    if isinstance(resolved.get("data"), dict):
-        paths.update(
-            {f"data.{k}": v for k, v in resolved["data"].items() if isinstance(v, str) and v}
-        )
+    for key in ("data", "exclude"):
+        if isinstance(resolved.get(key), dict):
+            paths.update(
+                {f"{key}.{k}": v for k, v in resolved[key].items() if isinstance(v, str) and v}
+            )
     return paths
 
 

@@ -8,7 +8,9 @@ the difference for children and families.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,11 +47,12 @@ class Quote(_Model):
 
 
 class YouSaidWeDid(_Model):
-    """One "you said, we did, impact" row."""
+    """One "you said, we did, impact" row; ``date`` is when it was added."""
 
     you_said: str
     we_did: str
     impact: str | None = None
+    date: dt.date | None = None
 
 
 class StatusChange(_Model):
@@ -59,8 +62,19 @@ class StatusChange(_Model):
     status: str
 
 
+class KPILink(_Model):
+    """An action's link to a plan KPI: its ``id`` and, for a per-service KPI, its ``service``."""
+
+    id: str
+    service: str | None = None
+
+
 class Action(_Model):
-    """One action of a priority area."""
+    """One action of a priority area.
+
+    ``kpis`` entries are a KPI id or a :class:`KPILink`; :meth:`Plan.linked_kpis`
+    resolves them to the plan's KPIs (SPEC 4.4).
+    """
 
     id: str
     title: str
@@ -71,8 +85,9 @@ class Action(_Model):
     completed_date: dt.date | None = None
     status_history: tuple[StatusChange, ...] = ()
     success_criteria: str | None = None
-    kpis: tuple[str, ...] = ()
+    kpis: tuple[str | KPILink, ...] = ()
     evidence: tuple[str, ...] = ()
+    moved_reason: str | None = None
 
 
 class Baseline(_Model):
@@ -134,6 +149,38 @@ class Intervention(_Model):
     """With ``rebase: true`` the SPC mean and limits of its KPIs restart at ``date``."""
 
 
+class Meeting(_Model):
+    """A meeting of the improvement board: what it decided and escalated."""
+
+    date: dt.date
+    decisions: tuple[str, ...] = ()
+    escalations: tuple[str, ...] = ()
+
+    @field_validator("decisions", "escalations", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Risk(_Model):
+    """A risk on the board's register."""
+
+    id: str
+    title: str
+    rating: str | int | None = None
+    mitigation: str | None = None
+    owner: str | None = None
+
+
+class Governance(_Model):
+    """The improvement board, its meetings and its risk register."""
+
+    name: str | None = None
+    chair: str | None = None
+    meetings: tuple[Meeting, ...] = ()
+    risks: tuple[Risk, ...] = ()
+
+
 class Plan(_Model):
     """An improvement plan: Priority Action Plan, WSoA or Accelerated Progress Plan."""
 
@@ -149,6 +196,7 @@ class Plan(_Model):
     priority_areas: tuple[PriorityArea, ...]
     evidence: tuple[Evidence, ...] = ()
     interventions: tuple[Intervention, ...] = ()
+    governance: Governance | None = None
 
     @field_validator("priority_areas")
     @classmethod
@@ -180,6 +228,40 @@ class Plan(_Model):
         """Every plan KPI with its priority area, in plan order."""
         return [(area, kpi) for area in self.priority_areas for kpi in area.kpis]
 
+    def linked_kpis(self, action: Action) -> list[PlanKPI]:
+        """The plan KPIs an action's ``kpis`` entries name, in the action's order (SPEC 4.4).
+
+        A bare id names the KPI of the action's own priority area with that id,
+        else the plan's only KPI with that id; ``{id, service}`` names the KPI of
+        that service. A loaded plan has no unknown or ambiguous entry (those
+        are plan errors), so every entry gives one KPI.
+
+        Examples
+        --------
+        >>> area = PriorityArea(id="P2", title="t", what_we_will_do="w",
+        ...     what_will_be_different="d",
+        ...     kpis=[PlanKPI(id="wait_median_open_weeks", service="speech_and_language_therapy"),
+        ...           PlanKPI(id="wait_median_open_weeks", service="autism_assessment")],
+        ...     actions=[Action(id="2.2", title="t", owner="o", due_date="2024-01-31",
+        ...         status="complete", kpis=[{"id": "wait_median_open_weeks",
+        ...                                   "service": "autism_assessment"}])])
+        >>> plan = Plan(title="p", type="priority_action_plan", priority_areas=[area])
+        >>> [(k.id, k.service) for k in plan.linked_kpis(area.actions[0])]
+        [('wait_median_open_weeks', 'autism_assessment')]
+        """
+        area = next(a for a, act in self.actions if act is action or act.id == action.id)
+        own = [(k.id, k.service) for k in area.kpis]
+        whole = [(k.id, k.service) for _, k in self.kpis]
+        found = {(k.id, k.service): k for _, k in reversed(self.kpis)}
+        found.update({(k.id, k.service): k for k in reversed(area.kpis)})
+        out = []
+        for entry in action.kpis:
+            kpi_id, service = (entry, None) if isinstance(entry, str) else (entry.id, entry.service)
+            key, _ = resolve_kpi_link(kpi_id, service, own, whole)
+            if key is not None:
+                out.append(found[key])
+        return out
+
     @property
     def type_label(self) -> str:
         """The plan type in words, as printed on the cover."""
@@ -190,8 +272,64 @@ class Plan(_Model):
         }[self.type]
 
 
+def resolve_kpi_link(
+    kpi_id: str,
+    service: str | None,
+    own: Sequence[tuple[str, str | None]],
+    whole: Sequence[tuple[str, str | None]],
+) -> tuple[tuple[str, str | None] | None, str | None]:
+    """Resolve one action ``kpis`` entry to a plan KPI's ``(id, service)`` (SPEC 4.4).
+
+    Parameters
+    ----------
+    kpi_id, service
+        The entry: a bare id has ``service`` ``None``.
+    own, whole
+        ``(id, service)`` of the KPIs of the action's priority area, and of the whole plan.
+
+    Returns
+    -------
+    tuple
+        ``(key, None)`` when the entry names exactly one KPI, else ``(None, problem)``.
+
+    Examples
+    --------
+    >>> own = [("wait_list", "autism_assessment"), ("wait_list", "audiology")]
+    >>> resolve_kpi_link("wait_list", "audiology", own, own)
+    (('wait_list', 'audiology'), None)
+    >>> print(resolve_kpi_link("wait_list", None, own, own)[1])  # doctest: +ELLIPSIS
+    KPI 'wait_list' is ambiguous: the plan has it for autism_assessment and audiology; ...
+    """
+    for keys in (own, whole):
+        named = list(dict.fromkeys(k for k in keys if k[0] == kpi_id))
+        if service is not None:
+            named = [k for k in named if k[1] == service]
+        if len(named) == 1:
+            return named[0], None
+        if len(named) > 1:
+            services = " and ".join(str(k[1]) for k in named)
+            return None, (
+                f"KPI {kpi_id!r} is ambiguous: the plan has it for {services}; name the "
+                f"service, as {{id: {kpi_id}, service: {named[0][1]}}}"
+            )
+    if service is not None and any(k[0] == kpi_id for k in whole):
+        services = ", ".join(str(k[1]) for k in dict.fromkeys(k for k in whole if k[0] == kpi_id))
+        return None, (
+            f"KPI {kpi_id!r} with service {service!r} is not a KPI of the plan "
+            f"(the plan has it for {services})"
+        )
+    known = sorted({k[0] for k in whole})
+    close = difflib.get_close_matches(kpi_id, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    listed = ", ".join(known) if known else "none"
+    return None, f"KPI {kpi_id!r} names no KPI of the plan{hint} (plan KPIs: {listed})"
+
+
 def reference_problems(plan: Mapping[str, Any]) -> list[str]:
     """List cross-reference problems in a plan: reused ids, unknown statuses, missing evidence.
+
+    Action ``kpis`` entries that name no plan KPI, or several (SPEC 4.4), are
+    problems too.
 
     Works on a validated plan's ``model_dump()`` and on the raw YAML mapping
     alike (parts of the wrong shape are skipped, the model reports those), so
@@ -217,6 +355,12 @@ def reference_problems(plan: Mapping[str, Any]) -> list[str]:
     vocabulary = get(plan, "status_vocabulary")
     known_status = set(STATUSES) | set(vocabulary if isinstance(vocabulary, Mapping) else ())
     evidence_ids = {e["id"] for e in items(get(plan, "evidence")) if isinstance(get(e, "id"), str)}
+
+    def kpi_keys(area: Any) -> list[tuple[str, str | None]]:
+        keys = [(get(k, "id"), get(k, "service")) for k in items(get(area, "kpis"))]
+        return [(i, s if isinstance(s, str) else None) for i, s in keys if isinstance(i, str)]
+
+    whole = [key for area in items(get(plan, "priority_areas")) for key in kpi_keys(area)]
     problems = []
     seen_areas: set[str] = set()
     seen_actions: set[str] = set()
@@ -243,7 +387,140 @@ def reference_problems(plan: Mapping[str, Any]) -> list[str]:
             for ev in items(get(action, "evidence")):
                 if isinstance(ev, str) and ev not in evidence_ids:
                     problems.append(f"{where}: evidence {ev!r} is not in the evidence list")
+            for entry in items(get(action, "kpis")):
+                kpi_id, service = (entry, None) if isinstance(entry, str) else (
+                    get(entry, "id"), get(entry, "service"))
+                if not isinstance(kpi_id, str) or not isinstance(service, (str, type(None))):
+                    continue  # the model reports entries of the wrong shape
+                _, problem = resolve_kpi_link(kpi_id, service, kpi_keys(area), whole)
+                if problem:
+                    problems.append(f"{where}: {problem}")
     return problems
+
+
+@dataclass(frozen=True)
+class PlanAsAt:
+    """A plan as it stood at a date, and the entries dated after it that were left out.
+
+    Attributes
+    ----------
+    plan
+        The plan the pack shows.
+    later
+        One line per entry dated after the date (for ``sendreport validate``).
+    """
+
+    plan: Plan
+    later: tuple[str, ...]
+
+
+def plan_as_at(plan: Plan, at: dt.date) -> PlanAsAt:
+    """Return the plan as it stood at ``at`` (the period end), as the pack must show it.
+
+    A plan is kept up to date after the period; the pack shows it as at
+    ``period_end`` (SPEC 4.4): each action's status is its latest
+    ``status_history`` entry dated on or before ``at`` (else ``status``); a
+    ``completed_date`` after ``at`` means not complete (the latest earlier
+    status that is not complete, else on track, or off track once past due);
+    status changes, evidence, family voice quotes, "you said, we did" rows,
+    interventions and board meetings dated after ``at`` are left out, and so
+    are an action's citations of evidence left out.
+
+    Parameters
+    ----------
+    plan
+        The plan as loaded.
+    at
+        The period end.
+
+    Returns
+    -------
+    PlanAsAt
+        The plan to show, and one line per entry left out or changed, in plan order.
+
+    Examples
+    --------
+    >>> a = Action(id="A1", title="t", owner="o", due_date="2024-12-31", status="complete",
+    ...            completed_date="2024-11-02",
+    ...            status_history=[{"date": "2024-06-30", "status": "at_risk"},
+    ...                            {"date": "2024-12-31", "status": "complete"}])
+    >>> p = Plan(title="p", type="priority_action_plan", priority_areas=[PriorityArea(
+    ...     id="P1", title="t", what_we_will_do="w", what_will_be_different="d", actions=[a])],
+    ...     evidence=[{"id": "E1", "title": "Audit", "date": "2025-01-17"}])
+    >>> shown = plan_as_at(p, dt.date(2024, 9, 30))
+    >>> shown.plan.action_status(shown.plan.priority_areas[0].actions[0]), shown.plan.evidence
+    ('at_risk', ())
+    >>> for line in shown.later:
+    ...     print(line)
+    action 'A1': status 'complete' dated 2024-12-31 is after the period end
+    action 'A1': completed 2024-11-02, after the period end; shown as not complete (at_risk)
+    evidence 'E1' (Audit) dated 2025-01-17 is after the period end
+    """
+    later: list[str] = []
+    after = " is after the period end"
+    left_out = {e.id for e in plan.evidence if e.date is not None and e.date > at}
+    areas = []
+    for area in plan.priority_areas:
+        actions = [_action_as_at(plan, action, at, left_out, later) for action in area.actions]
+        quotes = [q for q in area.family_voice if q.date is None or q.date <= at]
+        later += [
+            f"priority area {area.id!r}: family voice quote dated {q.date}{after}"
+            for q in area.family_voice
+            if q not in quotes
+        ]
+        rows = [y for y in area.you_said_we_did if y.date is None or y.date <= at]
+        later += [
+            f"priority area {area.id!r}: you said, we did {y.you_said[:40]!r} dated {y.date}{after}"
+            for y in area.you_said_we_did
+            if y not in rows
+        ]
+        areas.append(area.model_copy(update={
+            "actions": tuple(actions), "family_voice": tuple(quotes),
+            "you_said_we_did": tuple(rows)}))
+    later += [f"evidence {e.id!r} ({e.title}) dated {e.date}{after}"
+              for e in plan.evidence if e.id in left_out]
+    interventions = tuple(i for i in plan.interventions if i.date <= at)
+    later += [f"intervention {i.label!r} dated {i.date}{after}"
+              for i in plan.interventions if i not in interventions]
+    governance = plan.governance
+    if governance is not None:
+        meetings = tuple(m for m in governance.meetings if m.date <= at)
+        later += [f"governance: board meeting dated {m.date}{after}"
+                  for m in governance.meetings if m not in meetings]
+        governance = governance.model_copy(update={"meetings": meetings})
+    shown = plan.model_copy(update={
+        "priority_areas": tuple(areas),
+        "evidence": tuple(e for e in plan.evidence if e.id not in left_out),
+        "interventions": interventions,
+        "governance": governance,
+    })
+    return PlanAsAt(shown, tuple(later))
+
+
+def _action_as_at(plan: Plan, action: Action, at: dt.date, left_out: set[str],
+                  later: list[str]) -> Action:
+    where = f"action {action.id!r}"
+    history = tuple(sorted((s for s in action.status_history if s.date <= at),
+                           key=lambda s: s.date))
+    later += [f"{where}: status {s.status!r} dated {s.date} is after the period end"
+              for s in action.status_history if s.date > at]
+    status = history[-1].status if history else action.status
+    if action.status_history and not history:
+        later.append(f"{where}: no status dated on or before the period end; shown with its "
+                     f"current status {action.status!r}")
+    completed = action.completed_date
+    if completed is not None and completed > at:
+        completed = None
+        if plan.status_vocabulary.get(status, status) == "complete":
+            earlier = [s.status for s in history
+                       if plan.status_vocabulary.get(s.status, s.status) != "complete"]
+            status = earlier[-1] if earlier else ("on_track" if action.due_date >= at
+                                                  else "off_track")
+        later.append(f"{where}: completed {action.completed_date}, after the period end; "
+                     f"shown as not complete ({plan.status_vocabulary.get(status, status)})")
+    cited = tuple(e for e in action.evidence if e not in left_out)
+    return action.model_copy(update={"status": status, "completed_date": completed,
+                                     "status_history": history, "evidence": cited})
 
 
 def format_validation_error(err: ValidationError, source: str) -> list[str]:

@@ -120,7 +120,7 @@ def test_every_action_evidence_reference_exists(plan):
 def test_kpi_ids_are_spec_ids_or_synthetic_measures(plan, tables):
     known = SPEC5_IDS | set(tables["measures"]["measure_id"])
     used = {k.id for _, k in plan.kpis}
-    used |= {k for _, action in plan.actions for k in action.kpis}
+    used |= {k.id for _, action in plan.actions for k in plan.linked_kpis(action)}
     used |= {k for i in plan.interventions for k in i.kpis}
     assert used <= known
     assert {k.service for _, k in plan.kpis if k.service} <= SERVICES
@@ -390,3 +390,138 @@ def test_plan_rejects_reused_ids(tmp_path):
         "plan.yaml: action id 'A1' is used twice",
         "plan.yaml: priority area id 'A' is used twice",
     ]
+
+
+# The plan as at the period end (SPEC 4.4) --------------------------------------------------
+
+
+def updated_after_the_period() -> dict:
+    """A plan last edited in January 2025, shown in a pack for July to September 2024."""
+    raw = minimal_plan()
+    raw["status_vocabulary"] = {"Blue": "complete", "Green": "on_track", "Amber": "at_risk"}
+    area = raw["priority_areas"][0]
+    area["actions"] = [
+        {   # Amber in June, Blue (complete) in December, completed 5 December
+            "id": "A1", "title": "Recruit", "owner": "o", "due_date": "2024-12-31",
+            "status": "Blue", "completed_date": "2024-12-05", "evidence": ["E1", "E2"],
+            "status_history": [{"date": "2024-06-30", "status": "Amber"},
+                               {"date": "2024-12-31", "status": "Blue"}],
+        },
+        {   # completed in August: complete at the period end
+            "id": "A2", "title": "Train", "owner": "o", "due_date": "2024-09-30",
+            "status": "Blue", "completed_date": "2024-08-20",
+        },
+        {   # marked complete in October with no history: not complete, and past due
+            "id": "A3", "title": "Audit", "owner": "o", "due_date": "2024-08-31",
+            "status": "complete", "completed_date": "2024-10-02",
+        },
+    ]
+    area["family_voice"] = [
+        {"text": "We waited a year.", "date": "2024-07-15"},
+        {"text": "Things are better now.", "date": "2024-11-20"},
+    ]
+    area["you_said_we_did"] = [
+        {"you_said": "Answer the phone", "we_did": "A helpline", "date": "2024-09-01"},
+        {"you_said": "Tell us who to call", "we_did": "A named worker", "date": "2024-12-01"},
+    ]
+    raw["evidence"] = [
+        {"id": "E1", "title": "Board minutes, September 2024", "date": "2024-09-12"},
+        {"id": "E2", "title": "Audit report", "date": "2025-01-17"},
+    ]
+    raw["interventions"] = [{"date": "2024-10-01", "label": "New front door", "rebase": True}]
+    raw["governance"] = {
+        "name": "SEND Improvement Board", "chair": "Independent chair",
+        "meetings": [{"date": "2024-09-10", "decisions": "Approve the plan"},
+                     {"date": "2024-11-12", "decisions": ["Escalate waits"],
+                      "escalations": ["ICB capacity"]}],
+        "risks": [{"id": "R1", "title": "Workforce", "rating": 16, "mitigation": "Recruit",
+                   "owner": "DCS"}],
+    }
+    return raw
+
+
+def test_the_plan_as_at_the_period_end_leaves_later_entries_out(tmp_path):
+    from sendreport.plan import plan_as_at
+
+    plan = load_plan(write_plan(tmp_path, updated_after_the_period()))
+    shown = plan_as_at(plan, pd.Timestamp("2024-09-30").date())
+    a1, a2, a3 = shown.plan.priority_areas[0].actions
+    assert [shown.plan.action_status(a) for a in (a1, a2, a3)] == [
+        "at_risk", "complete", "off_track"]
+    assert (a1.completed_date, a3.completed_date) == (None, None)
+    assert str(a2.completed_date) == "2024-08-20"
+    assert a1.evidence == ("E1",)
+    assert [e.id for e in shown.plan.evidence] == ["E1"]
+    assert [q.text for q in shown.plan.priority_areas[0].family_voice] == ["We waited a year."]
+    assert [y.you_said for y in shown.plan.priority_areas[0].you_said_we_did] == [
+        "Answer the phone"]
+    assert shown.plan.interventions == ()
+    assert [str(m.date) for m in shown.plan.governance.meetings] == ["2024-09-10"]
+    assert shown.plan.governance.risks[0].rating == 16
+    assert shown.later == (
+        "action 'A1': status 'Blue' dated 2024-12-31 is after the period end",
+        "action 'A1': completed 2024-12-05, after the period end; shown as not complete "
+        "(at_risk)",
+        "action 'A3': completed 2024-10-02, after the period end; shown as not complete "
+        "(off_track)",
+        "priority area 'A': family voice quote dated 2024-11-20 is after the period end",
+        "priority area 'A': you said, we did 'Tell us who to call' dated 2024-12-01 is after "
+        "the period end",
+        "evidence 'E2' (Audit report) dated 2025-01-17 is after the period end",
+        "intervention 'New front door' dated 2024-10-01 is after the period end",
+        "governance: board meeting dated 2024-11-12 is after the period end",
+    )
+    # the loaded plan itself is untouched: the December pack shows December
+    december = plan_as_at(plan, pd.Timestamp("2024-12-31").date())
+    assert december.later == ("evidence 'E2' (Audit report) dated 2025-01-17 is after the "
+                              "period end",)
+    assert plan.action_status(december.plan.priority_areas[0].actions[0]) == "complete"
+
+
+def test_a_september_pack_shows_september_and_validate_lists_the_rest(params_dir):
+    import subprocess
+    import sys
+
+    from sendreport.params import read_params
+    from sendreport.report import Pack, sections
+
+    (params_dir / "plan.yaml").write_text(yaml.safe_dump(updated_after_the_period()))
+    params = params_dir / "params.yaml"
+    params.write_text(params.read_text().replace("2024-01-01", "2024-07-01")
+                      .replace("2024-06-30", "2024-09-30"))
+    pack = Pack.from_params(read_params(params))
+    kpis = pack.kpis.set_index("kpi_id")
+    # one of three actions complete at 30 September (A2), one overdue (A3, due 31 August;
+    # A1 is due in December)
+    assert kpis.loc["actions_complete", ["numerator", "denominator"]].tolist() == [1, 3]
+    assert kpis.loc["actions_overdue", "value"] == 1
+    html = sections.area_html(pack, pack.plan.priority_areas[0]) + sections.evidence_html(pack)
+    assert "We waited a year." in html
+    for later in ("Things are better now.", "Tell us who to call", "Audit report"):
+        assert later not in html
+    exe = Path(sys.executable).parent / "sendreport"
+    result = subprocess.run([str(exe), "validate", str(params)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "plan.yaml: 8 plan entries dated after the period end (2024-09-30)" in result.stdout
+    assert "  evidence 'E2' (Audit report) dated 2025-01-17 is after the period end" in (
+        result.stdout)
+
+
+def test_the_plan_guides_example_loads_with_every_documented_key(tmp_path):
+    from sendreport.plan import plan_as_at
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "plan.md").read_text()
+    example = guide.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "plan.yaml"
+    path.write_text(example, encoding="utf-8")
+    plan = load_plan(path)
+    action = plan.priority_areas[0].actions[0]
+    assert action.moved_reason.startswith("Provider procurement")
+    assert [(k.id, k.service) for k in plan.linked_kpis(action)] == [
+        ("autism_13wk", None), ("wait_median_open_weeks", "autism_assessment")]
+    assert plan.interventions[0].rebase is True
+    assert plan.governance.meetings[0].escalations == ("ICB capacity for ADHD assessments",)
+    assert plan.governance.risks[0].rating == 16
+    shown = plan_as_at(plan, pd.Timestamp("2024-09-30").date())
+    assert shown.plan.action_status(shown.plan.priority_areas[0].actions[0]) == "on_track"

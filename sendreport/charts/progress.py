@@ -47,6 +47,14 @@ def plot_progress(
     -------
     matplotlib.figure.Figure
         The chart (direct labels; no legend).
+
+    Examples
+    --------
+    >>> fig = plot_progress({"Baseline (2022-23)": 12.5, "Latest (Jul to Dec 2024)": 41.4},
+    ...                     title="Plans within 20 weeks more than tripled", unit="%",
+    ...                     target=60)
+    >>> [t.get_text() for t in fig.axes[0].texts][:2]
+    ['12.5%', '41.4%']
     """
     labels = list(values)
     nums = [0.0 if is_missing(v) else float(v) for v in values.values()]

@@ -71,7 +71,18 @@ def chart_style() -> Iterator[None]:
     """Apply the Analysis Function matplotlib style for the ``with`` block.
 
     Also fixes what makes output reproducible: Liberation Sans, a fixed
-    ``svg.hashsalt`` and no creation date in saved files.
+    ``svg.hashsalt`` and no creation date in saved files. Seaborn plots drawn
+    inside the block take the same style.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> with chart_style():
+    ...     fig, ax = plt.subplots()
+    ...     spines = ax.spines["top"].get_visible()
+    >>> spines
+    False
+    >>> plt.close(fig)
     """
     rc = {
         # the installed families themselves, not "sans-serif": a text keeps its font

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sendreport.metrics._helpers import DateLike, as_timestamp, count_rows, finish, percentage_rows
-from sendreport.plan import Action, Plan
+from sendreport.plan import Action, Plan, plan_as_at
 
 __all__ = ["action_kpis", "action_status_at"]
 
@@ -53,8 +53,10 @@ def action_kpis(plan: Plan, *, at: DateLike, from_history: bool = False) -> pd.D
     at
         The period end.
     from_history
-        False (default): use each action's current status (the plan as at the
-        stocktake). True: reconstruct statuses on ``at`` with
+        False (default): each action's status in the plan as at ``at``
+        (:func:`~sendreport.plan.plan_as_at`: its latest ``status_history``
+        entry on or before ``at``, else ``status``; a ``completed_date`` after
+        ``at`` is not complete). True: reconstruct statuses on ``at`` with
         :func:`action_status_at` (for the previous stocktake); KPIs that need
         a status nobody recorded, and ``actions_slipped`` (the plan does not
         record when a date moved), are then ``NaN``.
@@ -80,6 +82,8 @@ def action_kpis(plan: Plan, *, at: DateLike, from_history: bool = False) -> pd.D
     3  actions_not_started    0.0          0         <NA>
     """
     when = as_timestamp(at, "at").date()
+    if not from_history:  # the plan as it stood at ``at``: later completions do not count
+        plan = plan_as_at(plan, when).plan
     actions = [action for _, action in plan.actions]
     if from_history:
         statuses = [action_status_at(plan, a, when) for a in actions]

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from sendreport.params import Params
-from sendreport.plan import Plan, PlanKPI, PriorityArea
+from sendreport.plan import Action, Plan, PlanKPI, PriorityArea
 
 
 class KPIFacts(Protocol):
@@ -90,6 +90,10 @@ class PackFacts(Protocol):
 
     def views_for(self, area: PriorityArea) -> list[Any]:
         """The plan KPIs of one priority area."""
+        ...
+
+    def action_views(self, action: Action) -> list[Any]:
+        """The :class:`KPIFacts` an action's ``kpis`` entries name (SPEC 4.4)."""
         ...
 
     def on_trajectory(self, view: Any) -> str:

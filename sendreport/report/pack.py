@@ -20,7 +20,7 @@ import pandas as pd
 
 from sendreport.metrics.compute import KPI_COLUMNS
 from sendreport.params import Params, parse_params
-from sendreport.plan import Intervention, Plan, PlanKPI, PriorityArea, load_plan
+from sendreport.plan import Action, Intervention, Plan, PlanKPI, PriorityArea, load_plan, plan_as_at
 
 KPIS_COLUMNS = (
     *(c for c in KPI_COLUMNS if c not in ("lower_ci", "upper_ci")),
@@ -129,7 +129,7 @@ class Pack:
         from sendreport.metrics import compute_kpis, kpi_series
         from sendreport.validation import load_data
 
-        plan = load_plan(params.plan)
+        plan = plan_as_at(load_plan(params.plan), params.period_end).plan
         loaded = load_data(
             params.data,
             **params.load_options(),
@@ -429,6 +429,14 @@ class Pack:
     def views_for(self, area: PriorityArea) -> list[KPIView]:
         """The plan KPIs of one priority area."""
         return [v for v in self.views if v.area.id == area.id]
+
+    def action_views(self, action: Action) -> list[KPIView]:
+        """The KPIs an action's ``kpis`` entries name (SPEC 4.4), each with its own figure."""
+        views = {}
+        for v in self.views:
+            views.setdefault(v.key, v)
+        keys = [(k.id, k.service or "") for k in self.plan.linked_kpis(action)]
+        return [views[k] for k in keys if k in views]
 
     def trajectory_value(self, view: KPIView) -> float | None:
         """The trajectory's expected value at ``period_end`` (linear between milestones)."""

@@ -28,7 +28,7 @@ from sendreport.errors import (
     SendReportWarning,
 )
 from sendreport.params import Params, read_params
-from sendreport.plan import Plan, load_plan
+from sendreport.plan import Plan, load_plan, plan_as_at
 from sendreport.validation import load_data
 
 EXIT_BY_ERROR_NAME = {
@@ -95,7 +95,7 @@ def run_report(
                 SendReportWarning,
                 stacklevel=2,
             )
-    plan = load_plan(params.plan)
+    plan = plan_as_at(load_plan(params.plan), params.period_end).plan
     loaded = load_data(params.data, **params.load_options())
 
     destination = Path(output_dir).resolve() / params.slug / params.period_end.isoformat()
@@ -223,6 +223,7 @@ def _with_excluded_rows(loaded) -> dict:
     """The validated tables and the rows validation excluded: both hold real children's ids."""
     tables = dict(loaded.tables)
     tables.update({f"{name} (excluded rows)": rows for name, rows in loaded.excluded.items()})
+    tables.update({f"{name} (left out)": rows for name, rows in loaded.left_out.items()})
     return tables
 
 

@@ -452,13 +452,10 @@ def actions_table(pack: PackFacts, area: PriorityArea) -> Table | None:
             due += f" (originally {long_date(a.original_due_date)})"
         symbol, words = STATUS_WORDS[pack.plan.action_status(a)]
         impact = []
-        for kid in a.kpis:
-            match = [v for v in pack.views if v.plan_kpi.id == kid]
-            if match:
-                v = match[0]
-                impact.append(
-                    f"{v.name}: {format_value(v.value('value'), v.unit, suppressed=v.suppressed)}"
-                )
+        for v in pack.action_views(a):
+            impact.append(
+                f"{v.name}: {format_value(v.value('value'), v.unit, suppressed=v.suppressed)}"
+            )
         rows.append(
             [
                 Cell(f"{a.id} {a.title}", header=True),
@@ -615,7 +612,7 @@ def provenance_html(pack: PackFacts) -> str:
     shown = {
         k: v
         for k, v in p.to_notebook().items()
-        if k not in (*FILE_KEYS, "data") and v not in (None, {}, "")
+        if k not in (*FILE_KEYS, "data", "exclude") and v not in (None, {}, "")
     }
     params_rows = [[Cell(k, header=True), str(v)] for k, v in shown.items()]
     versions = package_versions()

@@ -147,6 +147,13 @@ def write_synthetic(
     ------
     ParameterError
         If ``scale`` or ``seed`` is not valid, or ``out_dir`` is a file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> paths = write_synthetic(tempfile.mkdtemp(), seed=1)
+    >>> sorted(p.name for p in paths.values())
+    ['measures.csv', 'referrals.csv', 'requests.csv', 'reviews.csv']
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sendreport.validation.codes import fold
 from sendreport.validation.schemas import ColumnSpec
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
@@ -118,7 +119,8 @@ def convert(column: pd.Series, spec: ColumnSpec, *, recode: Mapping | None = Non
         Its canonical definition.
     recode
         The ``values:`` mapping of this column, local value to canonical value;
-        keys match whatever their surrounding whitespace and case.
+        keys match whatever their surrounding whitespace, case and dashes
+        (:func:`~sendreport.validation.codes.fold`).
     date_format
         A ``strptime`` format for text dates; ISO 8601 when ``None``.
 
@@ -143,15 +145,15 @@ def _none(column: pd.Series) -> np.ndarray:
 
 
 def _to_code(text: pd.Series, spec: ColumnSpec, recode: Mapping) -> Converted:
-    keys = {str(k).strip().casefold(): v for k, v in recode.items()}
+    keys = {fold(k): v for k, v in recode.items()}
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
     known = {c.casefold(): c for c in (spec.codes or ())}
     finals: list[object] = []
     status = np.zeros(len(uniques) + 1, dtype=np.int8)  # 0 same, 1 normalised, 2 recoded
     for i, raw in enumerate(uniques):
         key = raw.casefold()
-        if key in keys:
-            value, status[i] = keys[key], 2
+        if fold(raw) in keys:
+            value, status[i] = keys[fold(raw)], 2
         elif spec.kind == "text":
             value = raw
         elif spec.case == "upper":

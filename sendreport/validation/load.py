@@ -9,6 +9,7 @@ are counted by table, column and rule in ``LoadedData.quality``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +20,15 @@ import pandera.pandas as pa
 
 from sendreport.errors import DataValidationError
 from sendreport.io import WINDOWS_1252, RawTable, read_table
-from sendreport.validation.convert import clean, convert, is_blank
-from sendreport.validation.schemas import RULE_SEPARATOR, TABLES, TableSpec, schema
+from sendreport.validation.codes import boolean_keys, fold, unmatched_message, value_counts
+from sendreport.validation.convert import clean, convert, is_blank, to_text
+from sendreport.validation.exclude import read_exclude
+from sendreport.validation.schemas import RULE_SEPARATOR, TABLES, ColumnSpec, TableSpec, schema
+from sendreport.validation.suspects import query_checks
 
 QUALITY_COLUMNS = ("table", "file", "column", "rule", "count")
 FAILURE_COLUMNS = ("table", "file", "column", "rule", "count", "example_rows")
+CODE_COLUMNS = ("table", "column", "value", "rows", "status")
 EXAMPLES = 5
 """How many example row numbers a summary or error message shows per rule."""
 
@@ -54,12 +59,24 @@ class LoadedData:
         Table name to the rows that broke a rule (converted where they could
         be): no figure uses them, but the privacy guard looks for their
         identifiers in the outputs too.
+    codes
+        ``table, column, value, rows, status``: code values the analyst should
+        see (codes are not personal data). ``status`` is ``unmatched`` (neither
+        canonical nor mapped: the rows are excluded), ``not_canonical`` (a
+        service counted under its own name) or ``unused_key`` (a ``values:``
+        key that matched no value, ``rows`` 0). For the analyst's summary only.
+    left_out
+        Table name to the records ``exclude`` dropped, as text, and every id of
+        its exclude list: identifiers for the privacy guard, never printed.
     """
 
     tables: dict[str, pd.DataFrame]
     quality: pd.DataFrame
     examples: pd.DataFrame = field(repr=False)
     excluded: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    codes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CODE_COLUMNS),
+                                repr=False)
+    left_out: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         """Return the validated table ``name``."""
@@ -77,6 +94,8 @@ class _Result:
     excluded: int = 0
     exclusions: set[str] = field(default_factory=set)
     excluded_rows: pd.DataFrame | None = None
+    codes: list[tuple[str, str, int, str]] = field(default_factory=list)
+    left_out: pd.DataFrame | None = None
 
 
 def _rows(n: int) -> str:
@@ -92,6 +111,8 @@ def load_data(
     header_row: Mapping | None = None,
     sheet: Mapping | None = None,
     max_excluded_share: float = 0.05,
+    exclude: Mapping | None = None,
+    data_from: Mapping | None = None,
 ) -> LoadedData:
     r"""Read and validate the input tables of SPEC section 4.
 
@@ -119,6 +140,13 @@ def load_data(
     max_excluded_share
         The run stops when a table loses more than this share of its rows
         (blank rows and exact duplicates aside) to row-level rules.
+    exclude
+        Per table, a file with columns ``id`` and ``reason``: records confirmed not
+        to count (test records, duplicates), dropped before any rule and counted
+        as ``left_out: <reason>`` (:mod:`~sendreport.validation.exclude`).
+    data_from
+        Per table, the first date the export covers; only the
+        ``query_before_coverage`` check uses it (:mod:`~sendreport.validation.suspects`).
 
     Returns
     -------
@@ -163,6 +191,13 @@ def load_data(
     excluded: dict[str, pd.DataFrame] = {}
     quality: list[dict] = []
     examples: list[dict] = []
+    codes: list[dict] = []
+    left_out: dict[str, pd.DataFrame] = {}
+    drops: dict[str, dict[str, str]] = {}
+    for name, path in (exclude or {}).items():
+        drops[name], found = read_exclude(path, name)
+        problems += found
+        failures += [_failure(name, path, "", "exclude_file") for _ in found]
     for name, path in data.items():
         if name not in TABLES or name in unusable:
             continue
@@ -173,6 +208,8 @@ def load_data(
             date_format=options["date_format"].get(name),
             header_row=options["header_row"].get(name, 1),
             sheet=options["sheet"].get(name),
+            drop=drops.get(name) or {},
+            data_from=(data_from or {}).get(name),
         )
         problems += result.problems
         failures += result.failures
@@ -182,10 +219,13 @@ def load_data(
         tables[name] = result.frame
         if result.excluded_rows is not None and len(result.excluded_rows):
             excluded[name] = result.excluded_rows
+        if result.left_out is not None:
+            left_out[name] = result.left_out
         quality += [dict(zip(QUALITY_COLUMNS, (name, file, c, r, n), strict=True))
                     for c, r, n in result.quality]
         examples += [{"table": name, "column": c, "rule": r, "example_rows": rows}
                      for (c, r), rows in result.examples.items()]
+        codes += [dict(zip(CODE_COLUMNS, (name, *row), strict=True)) for row in result.codes]
         usable = result.read
         share = result.excluded / usable if usable else 0.0
         if share > max_excluded_share:
@@ -197,7 +237,10 @@ def load_data(
             for c, r, n in result.quality:
                 if r in result.exclusions:
                     rows = result.examples[(c, r)]
-                    problems.append(f"{path}: column {c}, rule {r}: {_rows(n)} (rows {rows})")
+                    line = f"{path}: column {c}, rule {r}: {_rows(n)} (rows {rows})"
+                    if r == "unknown_code":
+                        line += "; " + _unmatched(name, c, result.codes)
+                    problems.append(line)
                     failures.append(_failure(name, path, c, r, n, rows))
     if problems:
         raise DataValidationError("\n".join(problems), pd.DataFrame(failures,
@@ -206,7 +249,15 @@ def load_data(
         {"table": "str", "file": "str", "column": "str", "rule": "str", "count": "int64"}
     )
     example_frame = pd.DataFrame(examples, columns=["table", "column", "rule", "example_rows"])
-    return LoadedData(tables, quality_frame, example_frame.astype("str"), excluded)
+    code_frame = pd.DataFrame(codes, columns=CODE_COLUMNS).astype(
+        {"table": "str", "column": "str", "value": "str", "rows": "int64", "status": "str"})
+    return LoadedData(tables, quality_frame, example_frame.astype("str"), excluded, code_frame,
+                      left_out)
+
+
+def _unmatched(table: str, column: str, codes: list[tuple[str, str, int, str]]) -> str:
+    counts = [(v, n) for c, v, n, status in codes if c == column and status == "unmatched"]
+    return unmatched_message(table, column, counts, TABLES[table].columns[column].codes or ())
 
 
 def _failure(table: str, path: object, column: str, rule: str, count: int = 0,
@@ -291,7 +342,8 @@ def _check_option(key: str, spec: TableSpec, value: object, problem) -> None:
 
 
 def _load_table(name: str, path: Path, *, rename: Mapping, recode: Mapping,
-                date_format: str | None, header_row: int, sheet: str | None) -> _Result:
+                date_format: str | None, header_row: int, sheet: str | None,
+                drop: Mapping[str, str], data_from: object) -> _Result:
     result = _Result()
     spec = TABLES[name]
     if not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 1:
@@ -308,7 +360,7 @@ def _load_table(name: str, path: Path, *, rename: Mapping, recode: Mapping,
     selected = _select_columns(raw, spec, rename, result)
     if result.problems:
         return result
-    _validate(raw, spec, selected, recode, date_format, result)
+    _validate(raw, spec, selected, recode, date_format, result, drop=drop, data_from=data_from)
     return result
 
 
@@ -342,7 +394,8 @@ def _select_columns(raw: RawTable, spec: TableSpec, rename: Mapping,
 
 
 def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: Mapping,
-              date_format: str | None, result: _Result) -> None:
+              date_format: str | None, result: _Result, *, drop: Mapping[str, str],
+              data_from: object) -> None:
     n_read = len(raw.frame)
     cleaned: dict[str, pd.Series] = {}
     spaces: dict[str, np.ndarray] = {}
@@ -357,6 +410,9 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
         rows = rows[keep]
         cleaned = {c: s[keep].reset_index(drop=True) for c, s in cleaned.items()}
         spaces = {c: m[keep] for c, m in spaces.items()}
+    left_out: list[tuple[str, np.ndarray]] = []
+    if drop:
+        cleaned, spaces, rows, left_out = _leave_out(cleaned, spaces, rows, spec, drop, result)
     n = len(rows)
     typed: dict[str, pd.Series] = {}
     flags: list[tuple[str, str, np.ndarray]] = []  # (column, rule, mask)
@@ -367,8 +423,19 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
             if col.kind == "bool":
                 typed[column] = typed[column] | col.default
             continue
-        conv = convert(cleaned[column], col, recode=recode.get(column),
-                       date_format=date_format)
+        mapping = recode.get(column)
+        if isinstance(mapping, Mapping) and any(isinstance(k, bool) for k in mapping):
+            mapping, problems = boolean_keys(mapping, to_text(cleaned[column]),
+                                             f"values.{spec.name}.{column}")
+            result.problems += problems
+            result.failures += [_failure(spec.name, raw.path, column, "boolean_key")
+                                for _ in problems]
+        conv = convert(cleaned[column], col, recode=mapping, date_format=date_format)
+        if col.codes is not None or isinstance(mapping, Mapping):
+            result.codes += _code_notes(column, cleaned[column], conv.values, col, mapping or {})
+        if col.codes is not None and col.case == "open":
+            outside = (conv.values.notna() & ~conv.values.isin(col.codes)).to_numpy(dtype=bool)
+            counts.append((column, f"non_canonical_{column}", outside))
         typed[column] = conv.values
         if conv.invalid.any():
             flags.append((column, _INVALID_RULE[col.kind], conv.invalid))
@@ -386,6 +453,9 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
     frame = frame[~(excluded | copies)].reset_index(drop=True)
     if spec.name == "measures":
         frame = _derive_value(frame)
+    kept = rows[~(excluded | copies)]
+    when = data_from if isinstance(data_from, dt.date) else None
+    queries = list(query_checks(frame, spec.name, spec.key[0], data_from=when))
 
     quality = result.quality
     quality.append(("", "rows_read", n_read))
@@ -401,11 +471,50 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
     for (_, column, rule), positions in by_rule.items():
         _count(result, column, rule, positions, rows)
         result.exclusions.add(rule)
+    for reason, positions in left_out:
+        result.quality.append((spec.key[0], f"left_out: {reason}", len(positions)))
+    for column, rule, positions in queries:
+        _count(result, column, rule, positions, kept)
     result.read = len(excluded) - int(copies.sum())
     result.excluded = int(excluded.sum())
     quality.append(("", "rows_excluded", result.excluded))
     quality.append(("", "rows_used", len(frame)))
     result.frame = frame
+
+
+def _leave_out(cleaned: dict[str, pd.Series], spaces: dict[str, np.ndarray], rows: np.ndarray,
+               spec: TableSpec, drop: Mapping[str, str], result: _Result):
+    """Drop the records of the exclude list, keeping their cells for the privacy guard."""
+    key = spec.key[0]
+    ids = to_text(cleaned[key]) if key in cleaned else pd.Series(dtype="str")
+    hit = ids.isin(list(drop)).to_numpy(dtype=bool)
+    reasons = ids[hit].map(drop)
+    left_out = [(str(r), np.flatnonzero(hit)[reasons.to_numpy() == r])
+                for r in dict.fromkeys(reasons)]
+    gone = pd.DataFrame({c: to_text(s[hit]) for c, s in cleaned.items()})
+    listed = pd.DataFrame({key: pd.Series(list(drop), dtype="str")})
+    result.left_out = pd.concat([gone, listed], ignore_index=True)
+    unmatched = len(set(drop) - set(ids[hit]))
+    if unmatched:
+        result.quality.append((key, "left_out_id_not_found", unmatched))
+    keep = ~hit
+    cleaned = {c: s[keep].reset_index(drop=True) for c, s in cleaned.items()}
+    spaces = {c: m[keep] for c, m in spaces.items()}
+    return cleaned, spaces, rows[keep], left_out
+
+
+def _code_notes(column: str, cells: pd.Series, values: pd.Series, col: ColumnSpec,
+                mapping: Mapping) -> list[tuple[str, str, int, str]]:
+    """Unmatched and non-canonical values of one code column, and unused ``values:`` keys."""
+    notes: list[tuple[str, str, int, str]] = []
+    if col.codes is not None and col.kind == "code":
+        outside = values.notna() & ~values.isin(col.codes)
+        status = "not_canonical" if col.case == "open" else "unmatched"
+        shown = values if col.case == "open" else to_text(cells)
+        notes += [(column, v, n, status) for v, n in value_counts(shown[outside.to_numpy()])]
+    held = {fold(v) for v in pd.unique(cells.dropna())}
+    notes += [(column, str(k), 0, "unused_key") for k in mapping if fold(k) not in held]
+    return notes
 
 
 def _count(result: _Result, column: str, rule: str, positions: np.ndarray,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from sendreport.validation.codes import describe_values, unmatched_message
 from sendreport.validation.load import LoadedData
+from sendreport.validation.schemas import TABLES
 
 _TOTALS = ("rows_read", "rows_excluded", "rows_used")
 
@@ -39,8 +41,10 @@ def format_quality(loaded: LoadedData) -> str:
         lines.append(f"{table} ({file}): {read:,} rows read, {excluded:,} excluded "
                      f"({share:.1%}), {used:,} used")
         detail = rows[~rows["rule"].isin(_TOTALS)]
+        notes = _code_lines(loaded, str(table))
         if detail.empty:
             lines.append("  no problems found")
+            lines += notes
             continue
         width_col = max(6, *(len(c) for c in detail["column"]))
         width_rule = max(4, *(len(r) for r in detail["rule"]))
@@ -50,4 +54,27 @@ def format_quality(loaded: LoadedData) -> str:
             where = examples.get((table, r.column, r.rule), "")
             lines.append(f"  {r.column or '-':<{width_col}}  {r.rule:<{width_rule}}  "
                          f"{r.count:>9,}  {where}".rstrip())
+        lines += notes
     return "\n".join(lines)
+
+
+def _code_lines(loaded: LoadedData, table: str) -> list[str]:
+    """The code values of one table the analyst should see, one line per column and kind."""
+    codes = loaded.codes[loaded.codes["table"] == table]
+    lines = []
+    for (column, status), part in codes.groupby(["column", "status"], sort=False):
+        counts = list(zip(part["value"], part["rows"], strict=True))
+        codes_of = TABLES[table].columns[column].codes or ()
+        canonical = ", ".join(codes_of)
+        if status == "unmatched":
+            lines.append(f"  {unmatched_message(table, column, counts, codes_of)}")
+        elif status == "not_canonical":
+            lines.append(
+                f"  {column}: {describe_values(counts)} not canonical: counted under their own "
+                f"names; canonical {column} codes: {canonical}; to count one as a canonical "
+                f"{column}, map it under values: {{{table}: {{{column}: {{LOCAL: CODE}}}}}}"
+            )
+        else:
+            keys = ", ".join(repr(v) for v, _ in counts)
+            lines.append(f"  values.{table}.{column}: {keys} matched no value in the column")
+    return lines

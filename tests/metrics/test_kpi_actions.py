@@ -118,3 +118,130 @@ def test_unknown_past_status_gives_nan():
 def test_bad_date_is_refused():
     with pytest.raises(ValueError, match="at must be a date"):
         action_kpis(PLAN, at="next week")
+
+
+# Action KPI links (SPEC 4.4) -----------------------------------------------------------------
+
+
+def _two_waits_plan(links: list) -> dict:
+    return {
+        "title": "Plan",
+        "type": "priority_action_plan",
+        "priority_areas": [
+            {
+                "id": "P2",
+                "title": "Waits",
+                "what_we_will_do": "w",
+                "what_will_be_different": "d",
+                "actions": [
+                    {"id": "2.2", "title": "Autism capacity", "owner": "o",
+                     "due_date": "2024-01-31", "status": "on_track", "kpis": links}
+                ],
+                "kpis": [
+                    {"id": "wait_median_open_weeks", "service": "speech_and_language_therapy"},
+                    {"id": "wait_median_open_weeks", "service": "autism_assessment"},
+                ],
+            }
+        ],
+    }
+
+
+def _referrals_csv(path) -> None:
+    # At 2024-06-30: five speech and language therapy referrals open 70 days (10 weeks) and
+    # five autism referrals open 210 days (30 weeks): medians 10.0 and 30.0 weeks.
+    rows = ["referral_id,person_id,service,referral_date"]
+    rows += [f"S{i},PS{i:04d},speech_and_language_therapy,2024-04-21" for i in range(5)]
+    rows += [f"A{i},PA{i:04d},autism_assessment,2023-12-03" for i in range(5)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_an_action_linked_to_the_autism_wait_shows_the_autism_figure(params_dir):
+    import yaml
+
+    from sendreport.params import read_params
+    from sendreport.report import Pack, sections
+
+    links = [{"id": "wait_median_open_weeks", "service": "autism_assessment"}]
+    (params_dir / "plan.yaml").write_text(yaml.safe_dump(_two_waits_plan(links)))
+    _referrals_csv(params_dir / "referrals.csv")
+    params = params_dir / "params.yaml"
+    params.write_text(params.read_text().replace("requests: requests.csv",
+                                                 "referrals: referrals.csv"))
+    pack = Pack.from_params(read_params(params))
+    views = pack.action_views(pack.plan.priority_areas[0].actions[0])
+    assert [(v.plan_kpi.id, v.plan_kpi.service) for v in views] == [
+        ("wait_median_open_weeks", "autism_assessment")
+    ]
+    assert views[0].value("value") == pytest.approx(30.0)
+    html = sections.area_html(pack, pack.plan.priority_areas[0])
+    row = html.split("Autism capacity")[1].split("</tr>")[0]
+    assert "30.0" in row
+    assert "10.0" not in row
+
+
+def test_a_bare_id_resolves_in_its_own_area_before_the_plan():
+    raw = _two_waits_plan(["wait_list"])
+    raw["priority_areas"][0]["kpis"].append({"id": "wait_list", "service": "audiology"})
+    raw["priority_areas"].append({
+        "id": "P3", "title": "Equipment", "what_we_will_do": "w", "what_will_be_different": "d",
+        "kpis": [{"id": "wait_list", "service": "equipment"}],
+        "actions": [{"id": "3.1", "title": "t", "owner": "o", "due_date": "2024-01-31",
+                     "status": "on_track", "kpis": ["wait_list"]}],
+    })
+    plan = Plan.model_validate(raw)
+    assert [(k.id, k.service) for _, a in plan.actions for k in plan.linked_kpis(a)] == [
+        ("wait_list", "audiology"), ("wait_list", "equipment")]
+    # an id the area lacks is found in the whole plan
+    raw["priority_areas"][1]["actions"][0]["kpis"] = [
+        {"id": "wait_median_open_weeks", "service": "autism_assessment"}]
+    plan = Plan.model_validate(raw)
+    assert [(k.id, k.service) for k in plan.linked_kpis(plan.priority_areas[1].actions[0])] == [
+        ("wait_median_open_weeks", "autism_assessment")]
+
+
+@pytest.mark.parametrize(
+    ("links", "message"),
+    [
+        (["wait_median_open_weeks"],
+         "action '2.2' of priority area 'P2': KPI 'wait_median_open_weeks' is ambiguous: the plan "
+         "has it for speech_and_language_therapy and autism_assessment"),
+        (["wait_medain_open_weeks"],
+         "action '2.2' of priority area 'P2': KPI 'wait_medain_open_weeks' names no KPI of the "
+         "plan; did you mean 'wait_median_open_weeks'?"),
+        ([{"id": "wait_median_open_weeks", "service": "audiology"}],
+         "action '2.2' of priority area 'P2': KPI 'wait_median_open_weeks' with service "
+         "'audiology' is not a KPI of the plan"),
+    ],
+    ids=["ambiguous", "typo", "wrong-service"],
+)
+def test_validate_and_run_refuse_an_unknown_or_ambiguous_link(params_dir, links, message):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    (params_dir / "plan.yaml").write_text(yaml.safe_dump(_two_waits_plan(links)))
+    exe = Path(sys.executable).parent / "sendreport"
+    for command in (["validate"], ["run", "--no-pdf", "--output-dir", str(params_dir / "out")]):
+        result = subprocess.run([str(exe), command[0], str(params_dir / "params.yaml"),
+                                 *command[1:]], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2, result.stderr
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (params_dir / "out").exists()
+
+
+def test_action_kpis_take_the_plan_as_at_the_period_end():
+    # A1 was completed after the period end, A2 within it; A3's December status is later
+    plan = make_plan([
+        action(1, "complete", "2024-12-31", completed_date="2024-11-02"),
+        action(2, "complete", "2024-06-30", completed_date="2024-05-01"),
+        action(3, "not_started", "2024-12-31",
+               status_history=[{"date": "2024-03-31", "status": "on_track"},
+                               {"date": "2024-12-31", "status": "not_started"}]),
+    ])
+    out = action_kpis(plan, at="2024-09-30").set_index("kpi_id")
+    assert out.loc["actions_complete", ["numerator", "denominator"]].tolist() == [1, 3]
+    assert out.loc["actions_not_started", "value"] == 0
+    assert out.loc["actions_overdue", "value"] == 0

@@ -256,7 +256,10 @@ def test_too_many_excluded_rows_stop_the_run(tmp_path, corpus):
     err = _raises({"requests": path}, r"3 of 23 rows \(13\.0%\) break a rule")
     assert str(err).splitlines()[1:] == [
         f"{path}: column received_date, rule invalid_date: 2 rows (rows 22, 23)",
-        f"{path}: column request_outcome, rule unknown_code: 1 row (rows 24)",
+        f"{path}: column request_outcome, rule unknown_code: 1 row (rows 24); column "
+        "request_outcome holds values that are neither canonical nor mapped: 'x' (1 row); "
+        "canonical codes: assess, not_assess, withdrawn, ongoing; map them under values: "
+        "{requests: {request_outcome: {LOCAL: CODE}}}",
     ]
     # a looser threshold lets the same file through
     assert len(load_data({"requests": path}, max_excluded_share=0.2)["requests"]) == 20

@@ -1,0 +1,100 @@
+"""``validate`` on an export shaped like a real council's lists everything an analyst must see."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SENDREPORT = Path(sys.executable).parent / "sendreport"
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location(
+        "council_export", ROOT / "tests" / "data" / "council_export.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+EXPORT = _generator()
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("council")
+    return EXPORT.write_council_export(folder, notebook=ROOT / "notebooks" / "stocktake.ipynb")
+
+
+@pytest.fixture(scope="module")
+def validated(export):
+    result = subprocess.run([str(SENDREPORT), "validate", str(export)], capture_output=True,
+                            text=True, timeout=300)
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def _query_rows(stdout: str) -> dict[tuple[str, str, str], int]:
+    found, table = {}, None
+    for line in stdout.splitlines():
+        heading = re.match(r"(\w+) \(.*\): [\d,]+ rows read", line)
+        if heading:
+            table = heading.group(1)
+        row = re.match(r"  (\S+)\s+(query_\w+)\s+([\d,]+)\s", line)
+        if row:
+            found[(table, row.group(1), row.group(2))] = int(row.group(3).replace(",", ""))
+    return found
+
+
+def test_the_export_is_fit_to_run(validated):
+    assert validated.returncode == 0, validated.stderr
+    assert validated.stdout.rstrip().endswith("params, plan and data are fit to run.")
+    # the Windows-1252 file is read as such, and nothing breaks a rule: the unquoted Yes/No
+    # mapping and the hyphenated service names matched
+    assert "encoding_windows_1252" in validated.stdout
+    for table in ("requests", "reviews", "referrals"):
+        assert re.search(rf"^{table} \(.*\): [\d,]+ rows read, 0 excluded", validated.stdout,
+                         re.MULTILINE), table
+    assert "unknown_code" not in validated.stdout
+
+
+def test_validate_lists_every_group_of_records_to_query(validated):
+    assert _query_rows(validated.stdout) == EXPORT.SUSPECTS
+    # by row number, never by content: no child's id is printed
+    assert not re.search(r"\b[CN]\d{6}\b", validated.stdout)
+
+
+def test_validate_lists_every_plan_entry_dated_after_the_period(validated):
+    lines = validated.stdout.splitlines()
+    start = lines.index("plan.yaml: 5 plan entries dated after the period end (2024-09-30), "
+                        "left out of the pack:")
+    assert tuple(line.strip() for line in lines[start + 1:start + 6]) == EXPORT.LATER
+
+
+def test_validate_names_the_service_that_is_not_canonical(validated, export):
+    raw = pd.read_csv(export.parent / "waiting_list.csv", encoding="cp1252", dtype=str)
+    n = int((raw["Service"] == EXPORT.NOT_CANONICAL).sum())
+    assert n > 0
+    assert f"  service: '{EXPORT.NOT_CANONICAL}' ({n} rows) not canonical" in validated.stdout
+
+
+def test_the_pack_shows_the_plan_as_at_september_with_each_actions_own_figure(export):
+    from sendreport.params import read_params
+    from sendreport.report import Pack
+
+    pack = Pack.from_params(read_params(export))
+    actions = {a.id: a for _, a in pack.plan.actions}
+    assert {k: pack.plan.action_status(a) for k, a in actions.items()} == {
+        "A1.1": "at_risk", "A2.1": "on_track"}
+    assert [e.id for e in pack.plan.evidence] == ["E1"]
+    [view] = pack.action_views(actions["A2.1"])
+    assert view.key == ("wait_median_open_weeks", "autism_assessment")
+    quality = pack.quality.set_index(["table", "column", "rule"])["count"]
+    for key, rows in EXPORT.SUSPECTS.items():
+        assert quality[key] == rows

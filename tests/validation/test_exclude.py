@@ -1,0 +1,125 @@
+"""``exclude``: confirmed test records and duplicates left out before any figure (SPEC 3)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from sendreport.errors import DataValidationError, ParameterError
+from sendreport.guard import collect_identifiers, scan_text
+from sendreport.metrics import compute_kpis
+from sendreport.params import read_params
+from sendreport.report.run import _with_excluded_rows
+from sendreport.validation import format_quality, load_data
+
+HEADER = "request_id,person_id,received_date,request_outcome,request_outcome_date\n"
+
+
+@pytest.fixture
+def requests_and_list(tmp_path):
+    """Ten requests received in March 2024; three confirmed as not real."""
+    rows = [f"REQ{i:04d},CHILD{i:04d},2024-03-{i + 1:02d},ongoing," for i in range(10)]
+    requests = tmp_path / "requests.csv"
+    requests.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    exclude = tmp_path / "exclude-requests.csv"
+    exclude.write_text(
+        "id,reason\n"
+        "REQ0003,test record\n"
+        "REQ0007,test record\n"
+        "REQ0008,duplicate of another request\n"
+        "REQ9999,test record\n",  # not in the export
+        encoding="utf-8",
+    )
+    return requests, exclude
+
+
+def test_listed_records_are_left_out_and_counted_by_reason(requests_and_list):
+    requests, exclude = requests_and_list
+    loaded = load_data({"requests": requests}, exclude={"requests": exclude})
+    assert sorted(loaded["requests"]["request_id"]) == [
+        f"REQ{i:04d}" for i in (0, 1, 2, 4, 5, 6, 9)]
+    q = loaded.quality.set_index("rule")["count"]
+    assert q["rows_read"] == 10
+    assert q["left_out: test record"] == 2
+    assert q["left_out: duplicate of another request"] == 1
+    assert q["left_out_id_not_found"] == 1
+    assert q["rows_excluded"] == 0
+    assert q["rows_used"] == 7
+    # the figures never see them: 7 requests received in the period, not 10
+    kpis = compute_kpis(loaded.tables, period_start="2024-01-01", period_end="2024-06-30")
+    assert kpis.set_index("kpi_id").loc["ehcp_requests", "value"] == 7
+    text = format_quality(loaded)
+    assert "left_out: test record" in text
+    assert "REQ0003" not in text and "CHILD0003" not in text
+
+
+def test_left_out_ids_are_identifiers_to_the_privacy_guard(requests_and_list):
+    requests, exclude = requests_and_list
+    loaded = load_data({"requests": requests}, exclude={"requests": exclude})
+    identifiers = collect_identifiers(_with_excluded_rows(loaded))
+    for leak in ("REQ0007", "CHILD0007", "REQ9999"):
+        assert scan_text(f"<p>Left out: {leak}</p>", identifiers, where="report.html"), leak
+
+
+def test_an_exclude_list_without_reasons_stops_the_run_naming_rows_not_ids(tmp_path,
+                                                                           requests_and_list):
+    requests, _ = requests_and_list
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,reason\nREQ0003,\nREQ0004,test record\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"exclude\.requests: .*bad\.csv: 1 ids have no "
+                       r"reason \(rows 2\); say why each record is left out") as err:
+        load_data({"requests": requests}, exclude={"requests": bad})
+    assert "REQ0003" not in str(err.value)
+    bad.write_text("request_id,why\nREQ0003,test\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"needs columns id and reason; missing id, "
+                       r"reason; found columns: request_id, why"):
+        load_data({"requests": requests}, exclude={"requests": bad})
+
+
+def test_the_params_key_resolves_checks_and_lists_the_file(params_dir, requests_and_list):
+    _, exclude = requests_and_list
+    path = params_dir / "params.yaml"
+    raw = yaml.safe_load(path.read_text())
+    raw["exclude"] = {"requests": str(exclude)}
+    path.write_text(yaml.safe_dump(raw))
+    params = read_params(path)
+    assert params.input_files()["exclude.requests"] == exclude
+    assert params.load_options()["exclude"] == {"requests": exclude}
+    raw["exclude"] = {"requests": "missing.csv", "pupils": "x.csv"}
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ParameterError) as err:
+        read_params(path)
+    assert "exclude.requests: file not found" in str(err.value)
+    assert "exclude: unknown table 'pupils'" in str(err.value)
+
+
+@pytest.mark.slow
+def test_a_run_counts_left_out_records_and_hashes_the_list(params_dir, tmp_path):
+    (params_dir / "exclude.csv").write_text("id,reason\nR2,test record\n", encoding="utf-8")
+    path = params_dir / "params.yaml"
+    raw = yaml.safe_load(path.read_text())
+    raw["exclude"] = {"requests": "exclude.csv"}
+    path.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "out"
+    exe = Path(sys.executable).parent / "sendreport"
+    result = subprocess.run([str(exe), "run", str(path), "--output-dir", str(out), "--no-pdf"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    folder = out / "testshire" / "2024-06-30"
+    quality = pd.read_csv(folder / "data_quality.csv")
+    left = quality[quality["rule"] == "left_out: test record"]
+    assert left[["table", "column", "count"]].values.tolist() == [["requests", "request_id", 1]]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    from sendreport.report.manifest import sha256_file
+
+    assert manifest["inputs"]["exclude.requests"]["sha256"] == sha256_file(
+        params_dir / "exclude.csv")
+    html = (folder / "report.html").read_text()
+    assert "Left out: test record" in html
+    assert str(params_dir) not in html
