@@ -19,7 +19,12 @@ from sendreport.disclosure.cells import (
     suppress_kpis,
     suppress_series,
 )
-from sendreport.disclosure.release import QUARTER_SHARE, Release, disclose_release
+from sendreport.disclosure.release import (
+    QUARTER_SHARE,
+    Release,
+    disclose_release,
+    suppress_quality,
+)
 
 __all__ = [
     "AUDIENCES",
@@ -34,5 +39,6 @@ __all__ = [
     "disclose_release",
     "suppress",
     "suppress_kpis",
+    "suppress_quality",
     "suppress_series",
 ]

@@ -49,7 +49,7 @@ from sendreport.disclosure.cells import (
 )
 from sendreport.disclosure.links import LINKS, SNAPSHOT, link_for
 
-__all__ = ["QUARTER_SHARE", "Release", "disclose_release"]
+__all__ = ["QUARTER_SHARE", "Release", "disclose_release", "suppress_quality"]
 
 QUARTER_SHARE = 0.25
 """A family's series goes by quarter when more than this share of its months is withheld."""
@@ -514,3 +514,67 @@ def _column_flag(frames, name, kpis, flagged) -> np.ndarray:
     keys = {k for k, h in zip(zip(other["kpi_id"], other["service"], strict=True), hidden,
                               strict=True) if h}
     return np.array([k in keys for k in zip(kpis["kpi_id"], kpis["service"], strict=True)])
+
+
+LEFT_OUT = "left_out: "
+"""Prefix of the ``data_quality.csv`` rules that count the analyst's exclusions by reason."""
+
+
+def suppress_quality(
+    quality: pd.DataFrame, *, threshold: int = 5, audience: str = "shared"
+) -> pd.DataFrame:
+    """Suppress small counts of records left out by the analyst's reasons in ``data_quality.csv``.
+
+    A format rule (an unreadable date) says nothing about a child, so its
+    count is published. A reason an analyst gives in an ``exclude`` file is
+    free text and may be a characteristic ("moved out of area"): its count
+    from 1 to ``threshold - 1`` is suppressed, and since rows read minus
+    rows excluded minus rows used gives the reasons' total, the next smallest
+    reason is suppressed with it, or (with one reason) the table's
+    ``rows_used``.
+
+    Parameters
+    ----------
+    quality
+        ``LoadedData.quality``: ``table, file, column, rule, count``.
+    threshold, audience
+        As for :func:`disclose_release`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``quality`` with a boolean ``suppressed`` column; for the ``shared`` and
+        ``families`` audiences suppressed counts are missing.
+
+    Examples
+    --------
+    >>> q = pd.DataFrame({"table": "requests", "file": "r.csv", "column": "",
+    ...     "rule": ["rows_read", "left_out: moved away", "rows_excluded", "rows_used"],
+    ...     "count": [100, 2, 0, 98]})
+    >>> suppress_quality(q)["count"].tolist()
+    [100, <NA>, 0, <NA>]
+    """
+    _check_audience(audience)
+    _check_threshold(threshold)
+    out = quality.reset_index(drop=True)
+    count = _numeric(out["count"])
+    left = out["rule"].astype(str).str.startswith(LEFT_OUT).to_numpy(dtype=bool)
+    flag = left & (count >= 1) & (count < threshold)
+    for _, rows in out.groupby(["table", "file"], sort=False):
+        idx = rows.index.to_numpy()
+        mine = idx[left[idx]]
+        if not flag[mine].any():
+            continue
+        hidden = mine[flag[mine]]
+        total = count[hidden].sum()
+        others = sorted((i for i in mine if not flag[i]), key=lambda i: (count[i], i))
+        while others and (len(hidden) < 2 or 1 <= total < threshold):
+            flag[others[0]] = True
+            total += count[others[0]]
+            hidden = np.append(hidden, others.pop(0))
+        if len(hidden) < 2 or 1 <= total < threshold:
+            used = idx[(out.loc[idx, "rule"] == "rows_used").to_numpy()]
+            flag[used] = True
+    if audience != "internal":
+        out = out.assign(count=_blank(out["count"], flag))
+    return out.assign(suppressed=flag)

@@ -157,7 +157,7 @@ class Pack:
 
     def _disclose(self, kpis: pd.DataFrame, series: pd.DataFrame) -> None:
         """One disclosure pass over every figure the pack publishes (SPEC 7)."""
-        from sendreport.disclosure import NOT_ABOUT_CHILDREN, disclose_release
+        from sendreport.disclosure import NOT_ABOUT_CHILDREN, disclose_release, suppress_quality
         from sendreport.metrics import compute_kpis
         from sendreport.metrics.compute import previous_start
 
@@ -202,6 +202,9 @@ class Pack:
             charted={(k.id, k.service or "") for _, k in self.plan.kpis},
         )
         self.kpis, self.series, self.years = release.kpis, release.series, release.extra
+        self.quality = suppress_quality(
+            self.quality, threshold=p.suppression_threshold, audience=p.audience
+        )
 
     def benchmark_years(self) -> list[int]:
         """Calendar years the data cover in full, for the area's own DfE-style figures."""

@@ -558,7 +558,15 @@ def data_quality_html(pack: PackFacts) -> str:
             r.file,
             r.column or "(whole row)",
             r.rule.replace("_", " ").capitalize(),
-            Cell(format_value(r.count, "count"), numeric=True),
+            Cell(
+                format_value(
+                    r.count,
+                    "count",
+                    suppressed=bool(getattr(r, "suppressed", False))
+                    and pack.params.audience != "internal",
+                ),
+                numeric=True,
+            ),
         ]
         for r in pack.quality.itertuples()
     ]

@@ -59,3 +59,22 @@ def test_counts_of_no_people_are_never_suppressed_and_counts_of_people_are(tmp_p
     assert k.loc["other", "suppressed"] and pd.isna(k.loc["other", "value"])  # 3 people
     assert k.loc["audit", "suppressed"]  # 3 of 40: a numerator below the threshold
     assert not k.loc["survey", "suppressed"] and k.loc["survey", "value"] == 50
+
+
+def test_small_counts_of_an_analysts_exclusion_reasons_are_suppressed_with_their_total():
+    from sendreport.disclosure import suppress_quality
+
+    q = pd.DataFrame({
+        "table": "requests", "file": "r.csv", "column": ["", "request_id", "request_id",
+                                                        "received_date", "", ""],
+        "rule": ["rows_read", "left_out: moved away", "left_out: test record", "invalid_date",
+                 "rows_excluded", "rows_used"],
+        "count": [120, 2, 10, 1, 1, 107],
+    })
+    out = suppress_quality(q)
+    assert out["suppressed"].tolist() == [False, True, True, False, False, False]
+    # read minus excluded minus used is the reasons' total (12): it no longer splits into 2
+    assert out["count"].isna().tolist() == [False, True, True, False, False, False]
+    assert out.loc[3, "count"] == 1  # a format rule says nothing about a child
+    internal = suppress_quality(q, audience="internal")
+    assert internal["count"].tolist() == q["count"].tolist() and internal["suppressed"].any()
