@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", type=Path, required=True, metavar="DIR")
     synth.add_argument("--scale", choices=("la", "national"), default="la")
     synth.add_argument("--seed", type=int, default=2026, metavar="N")
+    synth.add_argument("--sen2", action="store_true",
+                       help="also write the EHC records as SEN2 returns (sen2-<year>.xml)")
     return parser
 
 
@@ -86,6 +88,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from sendreport.csvsafe import free_text_problems
     from sendreport.params import read_params
     from sendreport.plan import load_plan, plan_as_at
     from sendreport.validation import format_quality, load_data
@@ -102,6 +105,8 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{params.plan.name}: {len(shown.later)} plan {entries} dated after the period end "
               f"({params.period_end}), left out of the pack:")
         print("\n".join(f"  {line}" for line in shown.later))
+    for line in free_text_problems(loaded.tables):
+        print(f"warning: {line}")
     print(f"{args.params}: params, plan and data are fit to run.")
     return 0
 
@@ -125,6 +130,12 @@ def _synth(args: argparse.Namespace) -> int:
     paths = write_synthetic(args.out, scale=args.scale, seed=args.seed)
     for path in paths.values():
         print(_show(path))
+    if args.sen2:
+        from sendreport.sen2.write import write_returns
+        from sendreport.synth import generate
+
+        for path in write_returns(generate(scale=args.scale, seed=args.seed), args.out):
+            print(_show(path))
     return 0
 
 

@@ -2,44 +2,75 @@
 
 The runner executes the notebook, renders the HTML and the PDF, and before it
 writes anything to the output folder calls ``check_outputs``: the executed
-notebook, the HTML and the PDF text are scanned for
+notebook, the HTML, every PDF whole (``check_pdf``: page text, metadata, and no
+embedded file at all), the CSVs and the manifest are scanned for
 
 - every value of an identifier column of the input tables (``person_id``,
   ``request_id``, ``review_id``, ``referral_id`` and any other column ending in
-  ``_id``, except ``NON_PERSONAL_ID_COLUMNS`` such as ``measure_id``);
-- every date of birth, in the forms a report prints (``2015-03-01``,
-  ``01/03/2015``, ``1/3/2015``, ``01-03-2015``, ``1.3.2015``, ``1 March 2015``,
-  ``1 Mar 2015``, ``1st March 2015``, ``March 1, 2015``); day-first only, as
-  the packs are British;
-- NHS numbers (10 digits, run together or spaced 3-3-4 with spaces or
-  hyphens, with a valid modulus 11 check digit) and UPNs (a check letter, 11
-  digits and a digit or letter, with a valid DfE check letter).
+  ``_id``, except ``NON_PERSONAL_ID_COLUMNS`` such as ``measure_id``), and
+  identifiers given by kind (``extra``: a SEN2 return's UPNs, ULNs and
+  postcodes, an ``exclude`` file's ids);
+- people's names, when a table has a name column (``NAME_COLUMNS``) or names
+  are given (``names``): a name of two or more words as written, forename
+  and surname, and surname first, each word capitalised in the text (or in
+  capitals), so that ``to mark young people`` is not ``Mark Young``;
+- every date of birth, in the forms people write and reports print
+  (``2015-03-01``, ``2015/03/01``, ``20150301``, ``01/03/2015``, ``1/3/2015``,
+  ``01/03/15``, ``01-03-2015``, ``1.3.2015``, ``1 March 2015``, ``1 Mar 2015``,
+  ``01-Mar-2015``, ``01-Mar-15``, ``1st of March 2015``, ``March 1, 2015``,
+  ``01032015``); day-first only, as the packs are British, and ISO text year
+  first, in the input tables as in the outputs;
+- NHS numbers (10 digits with a valid modulus 11 check digit: run together,
+  also into letters as in ``NHS9434765919``, or spaced 3-3-4 or 2-2-2-2-2 with
+  one kind of separator) and UPNs (a check letter, 11 digits and a digit or
+  letter, with a valid DfE check letter; run together or in groups of three
+  or more).
+
+Before matching, text is made plain: HTML entities decoded, Unicode
+normalised (NFKC: no-break and other spaces become spaces, full-width digits
+ASCII digits), dashes of every kind read as hyphens and invisible characters
+(zero-width spaces, soft hyphens) dropped. Then any run of up to three
+``SEPARATORS`` (spaces, tabs, dots, commas, hyphens, underscores, apostrophes),
+or none, may stand where two runs of an identifier's letters and digits meet:
+``REQ-2023-000117`` is found as ``REQ 2023 000117``, ``REQ–2023–000117`` and
+``REQ2023000117``.
+
+The free-text codes of the input tables (``FREE_TEXT_CODES``, such as
+``referrals.service``) reach the outputs as written, so ``scan_codes`` checks
+each against every identifier, however short, and scans it as text.
 
 A hit raises ``DisclosureError`` (exit code 3) naming the kind of value and
 where it was (``notebook cell 12 output``, ``injected parameters``,
-``report.html``, ``report.pdf page 3``), never the value.
+``report.html``, ``report.pdf page 3``, ``report.pdf``, ``manifest.json``),
+never the value.
 
 How false positives are kept out
 --------------------------------
-- Identifiers match whole tokens only. Text and identifiers are both cut into
+- Identifiers match whole runs only. Text and identifiers are both cut into
   runs of letters and runs of digits (``P0001`` is ``P`` + ``0001``); an
   identifier matches where its runs appear in order, case-insensitively, with
-  the same separators between them, and not glued to a letter or digit on
-  either side (``P00012`` and ``AP0001`` do not match ``P0001``; ``REQ-P0001``
-  and ``(P0001)`` do). Matching is a dictionary look-up per token, so tens of
-  thousands of identifiers cost no more than a few.
+  nothing but separators between them and separators only where its own runs
+  meet (``P0001`` is not found as ``P00 01``), starting and ending where a run
+  of the text does (``P00012`` and ``AP0001`` do not match ``P0001``;
+  ``REQ-P0001``, ``(P0001)`` and ``P0001A`` do). Matching is a dictionary
+  look-up per run, so tens of thousands of identifiers cost no more than a few.
 - Identifier values too short or too generic to scan safely are not scanned
   but counted in ``Identifiers.unscanned`` and reported in a warning: numbers
   of fewer than ``MIN_DIGITS`` digits (they would match counts and years),
   words of fewer than ``MIN_LETTERS`` letters, mixed codes of fewer than
-  ``MIN_CHARACTERS`` letters and digits, and placeholders such as ``unknown``.
+  ``MIN_CHARACTERS`` letters and digits, placeholders such as ``unknown``, and
+  names of one word or fewer than ``MIN_NAME_LETTERS`` letters.
+- Five pairs of digits count as an NHS number only when they stand alone, not
+  inside a longer row of figures; long hexadecimal runs (sha256 digests in the
+  provenance and manifest) are not read for NHS numbers, UPNs or dates.
 - A report prints dates of its own: the period bounds, the reference date, the
   plan's due dates, evidence and intervention dates. With thousands of
   children, most calendar dates of the last twenty years are somebody's date
   of birth, so those dates must be passed as ``allowed``; a date of birth that
   equals an allowed date is not looked for (and the warning says how many
   were skipped). ``allowed`` may also hold other strings the report prints on
-  purpose; an identifier, NHS number or UPN equal to one is not reported.
+  purpose (the plan's owners, if a child shares a name with one); an
+  identifier, name, NHS number or UPN equal to one is not reported.
 - Base64 data (embedded images) is skipped; image alt text is scanned.
 
 ``scrub_notebook`` then keeps only the report's own display outputs in the
@@ -52,6 +83,7 @@ import copy
 import datetime as dt
 import html as html_lib
 import re
+import unicodedata
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -62,8 +94,11 @@ import pandas as pd
 
 from sendreport.errors import DisclosureError, SendReportWarning
 
-IDENTIFIER_COLUMNS = ("person_id", "request_id", "review_id", "referral_id")
-"""Identifier columns of the input tables; any other column ending ``_id`` is one too."""
+IDENTIFIER_COLUMNS = (
+    "person_id", "request_id", "review_id", "referral_id",
+    "upn", "former_upn", "uln", "nhs_number", "nhs_no", "postcode", "unique_learner_number",
+)
+"""Identifier columns of the input tables (any case); any other column ending ``_id`` is one too."""
 
 NON_PERSONAL_ID_COLUMNS = frozenset({"measure_id", "kpi_id", "priority_area_id", "action_id"})
 """Columns ending ``_id`` that name things the report prints, not people or cases."""
@@ -91,6 +126,13 @@ _RUN = re.compile(r"[^\W\d_]+|\d+")
 _SPACE = re.compile(r"\s+")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]*")
+_HEX_DIGEST = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{32,}(?![0-9A-Za-z])")
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u00ad"
+_TO_ASCII = {ord(c): "-" for c in _DASHES} | {ord(c): "'" for c in "\u2018\u2019\u02bc"}
+SEPARATORS = " \t\n\r\f\v.,-_'"
+"""Characters that may separate the parts of an identifier, NHS number or name (after
+normalising Unicode spaces to spaces, dashes to ``-`` and curly apostrophes to ``'``)."""
+_MAX_GAP = 3
 _MONTH_NAMES = (
     "january february march april may june july august september october november december"
 )
@@ -99,18 +141,45 @@ _MONTHS = {
     for number, full in enumerate(_MONTH_NAMES.split(), start=1)
     for name in (full, full[:3], "sept" if number == 9 else full)
 }
+_ORD = r"(?:st|nd|rd|th)?"
+_MONTH = (
+    "(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    "|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 _DATE = re.compile(
-    r"""
-    (?<![\d])(?P<y1>\d{4})(?P<s1>[-/.])(?P<m1>\d{1,2})(?P=s1)(?P<d1>\d{1,2})(?!\d)
-    | (?<![\d])(?P<d2>\d{1,2})(?P<s2>[-/.])(?P<m2>\d{1,2})(?P=s2)(?P<y2>\d{4})(?!\d)
-    | (?<![\w])(?P<d3>\d{1,2})(?:st|nd|rd|th)?\s+(?P<b3>[^\W\d_]{3,9})\.?,?\s+(?P<y3>\d{4})(?!\d)
-    | (?<![\w])(?P<b4>[^\W\d_]{3,9})\.?\s+(?P<d4>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y4>\d{4})(?!\d)
+    rf"""
+    (?<!\d)(?P<y1>\d{{4}})(?P<s1>[-/.])(?P<m1>\d{{1,2}})(?P=s1)(?P<d1>\d{{1,2}})(?!\d)
+    | (?<!\d)(?P<d2>\d{{1,2}})(?P<s2>[-/.])(?P<m2>\d{{1,2}})(?P=s2)(?P<y2>\d{{4}})(?!\d)
+    | (?<![\d.])(?P<d5>\d{{1,2}})(?P<s5>[-/])(?P<m5>\d{{1,2}})(?P=s5)(?P<y5>\d{{2}})(?![\d.]\d)
+    | (?<![^\W_])(?P<d3>\d{{1,2}}){_ORD}(?:\s+of)?[\s\-/.]+
+      (?P<b3>{_MONTH})(?![^\W\d_])\.?,?[\s\-/.]+
+      (?P<y3>\d{{4}}|\d{{2}})(?!\d)
+    | (?<![^\W\d_])(?P<b4>{_MONTH})(?![^\W\d_])\.?[\s\-]+(?P<d4>\d{{1,2}}){_ORD},?\s+
+      (?P<y4>\d{{4}})(?!\d)
+    | (?<!\d)(?<!\d\.)(?P<c6>\d{{8}})(?!\.?\d)
     """,
     re.VERBOSE | re.IGNORECASE,
 )
-_NHS = re.compile(r"(?<!\w)(\d{3})([ -]?)(\d{3})\2(\d{4})(?!\w)")
-_UPN = re.compile(r"(?<!\w)([A-Z]\d{11}[0-9A-Z])(?!\w)", re.IGNORECASE)
+_DIGIT_CHAIN = re.compile(r"\d+(?:(?:[ \t]{1,3}|[ \t]?[-.][ \t]?)\d+)*")
+_CHAIN_SEP = re.compile(r"[ \t]{1,3}|[ \t]?[-.][ \t]?")
+_NHS_GROUPINGS = {(10,), (3, 3, 4), (2, 2, 2, 2, 2)}
+_UPN = re.compile(
+    r"(?<!\d)([A-Z])((?:[ \t.-]{0,3}\d){11})((?:[ \t.-]{0,3})[0-9A-Z])(?!\d)", re.IGNORECASE
+)
 _UPN_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+NAME_COLUMNS = {
+    "forename": ("forename", "forenames", "first_name", "first_names", "given_name",
+                 "given_names", "firstname", "preferred_name"),
+    "surname": ("surname", "last_name", "family_name", "lastname", "legal_surname"),
+    "full": ("name", "full_name", "child_name", "person_name", "fullname", "pupil_name"),
+}
+"""Columns holding people's names, by part; a table with any of them is scanned for names."""
+
+MIN_NAME_LETTERS = 7
+"""Fewest letters a name of two or more words must have to be scanned (``Al Li`` is not)."""
+
+NAME = "name"
 
 
 @dataclass(frozen=True)
@@ -139,7 +208,7 @@ class Finding:
 
 @dataclass(frozen=True, repr=False, eq=False)
 class Identifiers:
-    """The identifier values and dates of birth to look for, indexed for fast scanning.
+    """The identifier values, names and dates of birth to look for, indexed for fast scanning.
 
     Build it with ``collect_identifiers``. Its ``repr`` shows counts only, so
     displaying it in a notebook leaks nothing.
@@ -147,22 +216,26 @@ class Identifiers:
     Attributes
     ----------
     dates_of_birth
-        Every distinct date of birth of the input tables.
+        Every distinct date of birth of the input tables (and those given).
     unscanned
         Number of distinct identifier values not scanned because they are too
         short or too generic, by kind (``identifier (person_id)``).
+    codes
+        Free-text code values of the input tables (``referrals.service`` and
+        the like) by ``table.column``: ``check_outputs`` checks each against the
+        identifiers, however short, and scans it like any other text.
     """
 
-    patterns: Mapping[tuple[str, ...], tuple[tuple[tuple[str, ...], str], ...]] = field(
-        default_factory=dict
-    )
-    prefixes: frozenset[tuple[str, ...]] = frozenset()
+    patterns: Mapping[str, tuple[tuple[frozenset[int], str], ...]] = field(default_factory=dict)
+    prefixes: frozenset[str] = frozenset()
     dates_of_birth: frozenset[dt.date] = frozenset()
     unscanned: Mapping[str, int] = field(default_factory=dict)
+    every_value: Mapping[str, str] = field(default_factory=dict)
+    codes: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def n_identifiers(self) -> int:
-        """Number of distinct identifier values that are scanned."""
+        """Number of distinct identifier values (and name forms) that are scanned."""
         return len(self.patterns)
 
     def __repr__(self) -> str:
@@ -173,20 +246,43 @@ class Identifiers:
         )
 
 
+FREE_TEXT_CODES = {"referrals": ("service",), "measures": ("source", "unit")}
+"""Code columns whose values are written as the export has them and reach the outputs."""
+
+
 def collect_identifiers(
     tables: Mapping[str, pd.DataFrame | None],
     *,
     exclude_columns: Iterable[str] = NON_PERSONAL_ID_COLUMNS,
+    extra: Mapping[str, Iterable[object]] | None = None,
+    names: Iterable[str | Sequence[str]] = (),
+    dates_of_birth: Iterable[object] = (),
 ) -> Identifiers:
-    """Collect every identifier value and date of birth of the input tables.
+    """Collect every identifier value, name and date of birth of the input tables.
 
     Parameters
     ----------
     tables
         Input tables by name (``requests``, ``reviews``, ``referrals``,
-        ``measures``); ``None`` values are skipped.
+        ``measures``); ``None`` values are skipped. Columns ending ``_id``
+        (and ``IDENTIFIER_COLUMNS``) are identifiers, ``DATE_OF_BIRTH_COLUMNS``
+        dates of birth and ``NAME_COLUMNS`` names (forename and surname of a
+        row are put together).
     exclude_columns
         Columns ending ``_id`` that are not identifiers of people or cases.
+    extra
+        More identifiers by kind, from anything that is not a table column:
+        ``{"UPN": [...], "ULN": [...], "postcode": [...], "exclude id": [...]}``
+        (a SEN2 return, an ``exclude`` file). Each kind is reported as
+        ``identifier (<kind>)``.
+    names
+        People's names: each a full name (``"Amelia Jane Smith"``) or its parts
+        (``("Amelia", "Smith")``, forenames first). A name is looked for as
+        written, forename and surname alone, and surname first (``Smith,
+        Amelia``); a single word is not looked for (it would match ordinary
+        words such as ``Hope`` or ``May``) and is counted as unscanned.
+    dates_of_birth
+        More dates of birth (``datetime.date`` or text in any form the guard reads).
 
     Returns
     -------
@@ -197,40 +293,121 @@ def collect_identifiers(
     Examples
     --------
     >>> t = pd.DataFrame({"person_id": ["P000123", "17"], "date_of_birth": ["2015-03-01", None]})
-    >>> collect_identifiers({"requests": t})
-    Identifiers(1 identifiers, 1 dates of birth, 1 identifiers too short or generic to scan)
+    >>> ids = collect_identifiers({"requests": t}, names=[("Amelia", "Smith")])
+    >>> ids
+    Identifiers(3 identifiers, 1 dates of birth, 1 identifiers too short or generic to scan)
+    >>> sorted(ids.dates_of_birth)
+    [datetime.date(2015, 3, 1)]
     """
+    builder = _Builder()
     exclude = set(exclude_columns)
-    patterns: dict[tuple[str, ...], dict[tuple[str, ...], str]] = {}
-    unscanned: Counter[str] = Counter()
-    dobs: set[dt.date] = set()
-    seen_unscanned: set[tuple[str, str]] = set()
-    for table in tables.values():
+    for table_name, table in tables.items():
         if table is None:
             continue
+        parts: dict[str, list[str]] = {}
         for column in table.columns:
             name = str(column)
-            if name in DATE_OF_BIRTH_COLUMNS:
-                dobs |= _dates(table[column])
-            elif (name in IDENTIFIER_COLUMNS or name.endswith("_id")) and name not in exclude:
-                kind = f"identifier ({name})"
-                for value in _distinct_strings(table[column]):
-                    key, seps = _key(value)
-                    if not key:
-                        continue
-                    if _too_generic(key):
-                        if (kind, value) not in seen_unscanned:
-                            seen_unscanned.add((kind, value))
-                            unscanned[kind] += 1
-                        continue
-                    patterns.setdefault(key, {}).setdefault(seps, kind)
-    prefixes = {key[:k] for key in patterns for k in range(1, len(key) + 1)}
-    return Identifiers(
-        patterns={key: tuple(entries.items()) for key, entries in patterns.items()},
-        prefixes=frozenset(prefixes),
-        dates_of_birth=frozenset(dobs),
-        unscanned=dict(unscanned),
-    )
+            lower = name.casefold()
+            if lower in DATE_OF_BIRTH_COLUMNS:
+                builder.dobs |= _dates(table[column])
+            elif (
+                lower in IDENTIFIER_COLUMNS or lower.endswith("_id")
+            ) and name not in exclude and lower not in exclude:
+                builder.add_all(f"identifier ({name})", _distinct_strings(table[column]))
+            elif any(lower in columns for columns in NAME_COLUMNS.values()):
+                part = next(k for k, columns in NAME_COLUMNS.items() if lower in columns)
+                parts.setdefault(part, []).append(name)
+            for code_table, code_columns in FREE_TEXT_CODES.items():
+                if table_name.startswith(code_table) and name in code_columns:
+                    builder.codes.setdefault(f"{code_table}.{name}", set()).update(
+                        _distinct_strings(table[column])
+                    )
+        if parts:
+            builder.add_names(_names_of(table, parts))
+    for kind, values in (extra or {}).items():
+        builder.add_all(f"identifier ({kind})", _distinct_strings(pd.Series(list(values))))
+    builder.add_names(names)
+    builder.dobs |= _dates(pd.Series(list(dates_of_birth), dtype=object))
+    return builder.build()
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.patterns: dict[str, dict[frozenset[int], str]] = {}
+        self.boundaries: set[str] = set()
+        self.unscanned: Counter[str] = Counter()
+        self.seen_unscanned: set[tuple[str, str]] = set()
+        self.every_value: dict[str, str] = {}
+        self.dobs: set[dt.date] = set()
+        self.codes: dict[str, set[str]] = {}
+
+    def add_all(self, kind: str, values: Iterable[str]) -> None:
+        for value in values:
+            self.add(kind, value)
+
+    def add(self, kind: str, value: str, *, name: bool = False) -> None:
+        key, seps, cuts = _key(value)
+        if not key:
+            return
+        self.every_value.setdefault(key, kind)
+        if (_too_generic_name(key, seps) if name else _too_generic(key)):
+            if (kind, key) not in self.seen_unscanned:
+                self.seen_unscanned.add((kind, key))
+                self.unscanned[kind] += 1
+            return
+        # a separator may stand wherever two runs of the value meet (``P 000123``), but not
+        # inside a run (``P000 123``)
+        self.patterns.setdefault(key, {}).setdefault(frozenset(cuts), kind)
+        self.boundaries.update(key[:cut] for cut in cuts)
+
+    def add_names(self, names: Iterable[str | Sequence[str]]) -> None:
+        for entry in names:
+            words = _name_words(entry)
+            if not words:
+                continue
+            if len(words) == 1:
+                self.add(NAME, words[0], name=True)
+                continue
+            forms = {
+                " ".join(words),
+                f"{words[0]} {words[-1]}",
+                f"{words[-1]} {words[0]}",
+                " ".join([words[-1], *words[:-1]]),
+            }
+            for form in forms:
+                self.add(NAME, form, name=True)
+
+    def build(self) -> Identifiers:
+        return Identifiers(
+            patterns={key: tuple(entries.items()) for key, entries in self.patterns.items()},
+            prefixes=frozenset(self.boundaries | set(self.patterns)),
+            dates_of_birth=frozenset(self.dobs),
+            unscanned=dict(self.unscanned),
+            every_value=self.every_value,
+            codes={k: frozenset(v) for k, v in self.codes.items()},
+        )
+
+
+def _name_words(entry: str | Sequence[str]) -> list[str]:
+    parts = [entry] if isinstance(entry, str) else [p for p in entry if isinstance(p, str)]
+    return [w for part in parts for w in _normalise(part).replace(",", " ").split() if w]
+
+
+def _names_of(table: pd.DataFrame, parts: Mapping[str, list[str]]) -> list[list[str]]:
+    """Each row's name: its full name, and its forenames with its surname."""
+    names: list[list[str]] = []
+    columns = {part: cols[0] for part, cols in parts.items()}
+    full = columns.get("full")
+    if full is not None:
+        names += [[v] for v in _distinct_strings(table[full])]
+    first, last = columns.get("forename"), columns.get("surname")
+    if first is not None and last is not None:
+        pairs = table[[first, last]].dropna(how="all").astype("string").fillna("")
+        rows = pairs.drop_duplicates().itertuples(index=False, name=None)
+        names += [[forename, surname] for forename, surname in rows]
+    elif first is not None or last is not None:
+        names += [[v] for v in _distinct_strings(table[first or last])]
+    return names
 
 
 def is_nhs_number(number: str) -> bool:
@@ -280,23 +457,78 @@ def is_upn(upn: str) -> bool:
 def find_nhs_numbers(text: str) -> list[str]:
     """Return the NHS numbers in ``text`` (valid check digit only), as written.
 
+    Found as ten digits run together (also run into letters, ``NHS9434765919``),
+    spaced 3-3-4 or 2-2-2-2-2 with one kind of separator (spaces, tabs,
+    no-break spaces, dots, hyphens or dashes); never as part of a longer number.
+    Five pairs of digits must stand alone, not inside a longer row of pairs.
+
     Examples
     --------
-    >>> find_nhs_numbers("NHS no 943 476 5919, ref 9434765918, 943-476-5919")
-    ['943 476 5919', '943-476-5919']
+    >>> find_nhs_numbers("NHS no 943 476 5919, ref 9434765918, 943-476-5919, NHS9434765919")
+    ['943 476 5919', '943-476-5919', '9434765919']
+    >>> find_nhs_numbers("94 34 76 59 19 and 943\u00a0476\u00a05919 and 943\u2013476\u20135919")
+    ['94 34 76 59 19', '943 476 5919', '943-476-5919']
     """
-    return [m.group() for m in _NHS.finditer(text) if is_nhs_number(m.group())]
+    return [number for number, _ in _nhs_numbers(_prepare(text))]
 
 
 def find_upns(text: str) -> list[str]:
     """Return the UPNs in ``text`` (valid check letter only), as written.
 
+    Found run together (also after letters, ``UPNB801200005001``) or with the
+    digits in groups of three or more with one kind of separator
+    (``B 8012 0000 5001``).
+
     Examples
     --------
-    >>> find_upns("UPN B801200005001; not A801200005001")
+    >>> find_upns("UPN B801200005001; not A801200005001; B801 2000 0500 1 is not grouped")
     ['B801200005001']
+    >>> find_upns("upn: B 801 200 005 001")
+    ['B 801 200 005 001']
     """
-    return [m.group() for m in _UPN.finditer(text) if is_upn(m.group())]
+    return _upns(_prepare(text))
+
+
+def _nhs_numbers(text: str) -> Iterable[tuple[str, str]]:
+    """Yield each NHS number in prepared text as written and as its ten digits."""
+    for chain in _DIGIT_CHAIN.finditer(text):
+        groups = re.findall(r"\d+", chain.group())
+        seps = _CHAIN_SEP.findall(chain.group())
+        for start in range(len(groups)):
+            for grouping in _NHS_GROUPINGS:
+                end = start + len(grouping)
+                if end > len(groups) or tuple(map(len, groups[start:end])) != grouping:
+                    continue
+                inner = seps[start : end - 1]
+                if len(set(inner)) > 1:
+                    continue
+                if grouping == (2, 2, 2, 2, 2) and (start > 0 or end < len(groups)):
+                    continue  # a row of two-digit figures, not an NHS number
+                if (start > 0 and seps[start - 1] == ".") or (
+                    end < len(groups) and seps[end - 1] == "."
+                ):
+                    continue  # the digits of a decimal number such as 0.9434765919
+                digits = "".join(groups[start:end])
+                if is_nhs_number(digits):
+                    written = groups[start] + "".join(
+                        sep + group for sep, group in zip(inner, groups[start + 1 : end],
+                                                          strict=True)
+                    )
+                    yield written, digits
+
+
+def _upns(text: str) -> list[str]:
+    found = []
+    for m in _UPN.finditer(text):
+        body = m.group(2) + m.group(3)
+        groups = re.findall(r"[0-9A-Za-z]+", body)
+        seps = set(re.findall(r"[ \t.-]+", body))
+        if len(groups) > 1 and (len(seps) > 1 or min(map(len, groups)) < 3):
+            continue
+        upn = m.group(1) + "".join(groups)
+        if is_upn(upn):
+            found.append(m.group())
+    return found
 
 
 def scan_text(
@@ -391,6 +623,7 @@ def check_outputs(
     identifiers: Identifiers,
     allowed: Iterable[object] = (),
     files: Mapping[str, str] | None = None,
+    pdfs: Mapping[str, bytes] | None = None,
 ) -> None:
     """Refuse the outputs of a run if any holds personal data.
 
@@ -410,6 +643,12 @@ def check_outputs(
         reference date and every plan date (see ``dates_in``).
     files
         Other text outputs by file name (``kpis.csv``, ``manifest.json``).
+    pdfs
+        PDF files by name (``report.pdf``, ``annex-confidential.pdf``), checked
+        whole by ``check_pdf``: page text, metadata, and no embedded file.
+
+    Also checked: every free-text code of the input tables (``Identifiers.codes``),
+    which must not equal an identifier, however short, nor hold personal data.
 
     Raises
     ------
@@ -436,6 +675,9 @@ def check_outputs(
             findings += _scan(text, identifiers, f"report.pdf page {page}", ok)
     for name, text in (files or {}).items():
         findings += _scan(text, identifiers, name, ok)
+    for name, data in (pdfs or {}).items():
+        findings += check_pdf(data, identifiers, name=name, allowed=ok)
+    findings += scan_codes(identifiers, allowed=ok)
     _warn_unscanned(identifiers, ok)
     if findings:
         lines = "\n".join(f"- {finding}" for finding in findings)
@@ -446,6 +688,118 @@ def check_outputs(
         )
         err.findings = findings
         raise err
+
+
+EMBEDDED_FILE = "embedded file"
+
+
+def check_pdf(
+    data: bytes,
+    identifiers: Identifiers,
+    *,
+    name: str = "report.pdf",
+    allowed: Iterable[object] = (),
+) -> list[Finding]:
+    """Scan a whole PDF for personal data: embedded files, page text and metadata.
+
+    A pack has no attachments, so any embedded file is a finding whatever it
+    holds (``<a rel=attachment href=...>`` in HTML makes WeasyPrint embed the
+    file it names, such as an input CSV): the document's embedded files and
+    file attachment annotations on any page are counted. Each page's text
+    (pypdf) and the document information and XMP metadata are scanned like
+    any other text.
+
+    Parameters
+    ----------
+    data
+        The PDF file's bytes.
+    identifiers
+        From ``collect_identifiers``.
+    name
+        The file name to use in findings (``report.pdf``).
+    allowed
+        As for ``scan_text``.
+
+    Returns
+    -------
+    list of Finding
+        Places ``report.pdf`` (embedded files, metadata) and ``report.pdf page N``.
+        A file that cannot be read as a PDF is itself a finding (``unreadable PDF``).
+    """
+    import io
+
+    import pikepdf
+    from pypdf import PdfReader
+
+    ok = _Allowed.of(allowed)
+    findings: list[Finding] = []
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            attached = len(pdf.attachments)
+            if attached:
+                findings.append(Finding(EMBEDDED_FILE, name, attached))
+            for number, page in enumerate(pdf.pages, start=1):
+                annotations = page.obj.get("/Annots") or []
+                files = sum(
+                    1 for annot in annotations
+                    if annot.get("/Subtype") == pikepdf.Name.FileAttachment
+                    or "/FS" in annot
+                )
+                if files:
+                    findings.append(Finding(EMBEDDED_FILE, f"{name} page {number}", files))
+            metadata = [str(v) for v in pdf.docinfo.values()]
+            if "/Metadata" in pdf.Root:
+                metadata.append(pdf.Root.Metadata.read_bytes().decode("utf-8", "replace"))
+        findings += _scan("\n".join(metadata), identifiers, f"{name} metadata", ok)
+        reader = PdfReader(io.BytesIO(data))
+        for number, page in enumerate(reader.pages, start=1):
+            findings += _scan(page.extract_text() or "", identifiers, f"{name} page {number}", ok)
+    except (pikepdf.PdfError, ValueError, OSError) as err:  # never pass what cannot be read
+        findings.append(Finding(f"unreadable PDF ({type(err).__name__})", name))
+    return findings
+
+
+def scan_codes(identifiers: Identifiers, *, allowed: Iterable[object] = ()) -> list[Finding]:
+    """Check the free-text codes of the input tables against the identifiers.
+
+    A code (a ``service`` value) reaches the outputs as written. One that
+    equals an identifier value of three or more characters, however short or
+    generic (a ``service`` of ``P17``), or that holds personal data as text, is
+    a finding at ``input codes (referrals.service)``.
+
+    Parameters
+    ----------
+    identifiers
+        From ``collect_identifiers``, which records the codes.
+    allowed
+        As for ``scan_text``.
+
+    Returns
+    -------
+    list of Finding
+        One per kind of value found per code column.
+
+    Examples
+    --------
+    >>> referrals = pd.DataFrame({"person_id": ["P17", "P000123"], "service": ["P17", "audiology"]})
+    >>> [str(f) for f in scan_codes(collect_identifiers({"referrals": referrals}))]
+    ['identifier (person_id) in input codes (referrals.service)']
+    """
+    ok = _Allowed.of(allowed)
+    findings: list[Finding] = []
+    for column, values in sorted(identifiers.codes.items()):
+        where = f"input codes ({column})"
+        hits: Counter[str] = Counter()
+        for value in values:
+            key = _key(value)[0]
+            kind = identifiers.every_value.get(key)
+            if kind is not None and len(key) >= 3 and key not in ok.keys:
+                hits[kind] += 1
+                continue
+            for finding in _scan(value, identifiers, where, ok):
+                hits[finding.kind] += finding.count
+        findings += [Finding(kind, where, count) for kind, count in hits.items()]
+    return findings
 
 
 def scrub_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -511,15 +865,14 @@ def dates_in(*objects: object) -> frozenset[dt.date]:
 @dataclass(frozen=True)
 class _Allowed:
     dates: frozenset[dt.date] = frozenset()
-    keys: frozenset[tuple[str, ...]] = frozenset()
-    joined: frozenset[str] = frozenset()
+    keys: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, allowed: Iterable[object] | _Allowed) -> _Allowed:
         if isinstance(allowed, _Allowed):
             return allowed
         dates: set[dt.date] = set()
-        keys: set[tuple[str, ...]] = set()
+        keys: set[str] = set()
         for item in allowed:
             if isinstance(item, dt.datetime):
                 dates.add(item.date())
@@ -531,7 +884,7 @@ class _Allowed:
                     dates.add(dt.date.fromisoformat(text))
                 except ValueError:
                     keys.add(_key(text)[0])
-        return cls(frozenset(dates), frozenset(keys), frozenset("".join(k) for k in keys))
+        return cls(frozenset(dates), frozenset(keys))
 
 
 def _scan(text: str, identifiers: Identifiers, where: str, allowed: _Allowed) -> list[Finding]:
@@ -541,83 +894,156 @@ def _scan(text: str, identifiers: Identifiers, where: str, allowed: _Allowed) ->
     hits: Counter[str] = Counter()
     if identifiers.patterns:
         hits.update(_identifier_hits(text, identifiers, allowed))
+    patterned = _HEX_DIGEST.sub(" ", text)  # hashes in the provenance are not numbers
     if identifiers.dates_of_birth:
         dobs = identifiers.dates_of_birth - allowed.dates
-        hits[DATE_OF_BIRTH] += sum(1 for d in _dates_in_text(text) if d in dobs)
-    hits[NHS_NUMBER] += sum(
-        1 for m in find_nhs_numbers(text) if re.sub(r"\D", "", m) not in allowed.joined
-    )
-    hits[UPN] += sum(1 for m in find_upns(text) if m.casefold() not in allowed.joined)
+        hits[DATE_OF_BIRTH] += sum(
+            1 for dates in _dates_in_text(patterned) if any(d in dobs for d in dates)
+        )
+    hits[NHS_NUMBER] += sum(1 for _, digits in _nhs_numbers(patterned)
+                            if digits not in allowed.keys)
+    hits[UPN] += sum(1 for m in _upns(patterned) if _key(m)[0] not in allowed.keys)
     return [Finding(kind, where, count) for kind, count in hits.items() if count]
+
+
+def _normalise(text: str) -> str:
+    """Unicode forms people type, made plain: spaces, digits, dashes, invisible characters."""
+    if text.isascii():
+        return text
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).translate(_TO_ASCII)
+    if _OTHER_DIGIT.search(text):
+        text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group())), text)
+    return _UNICODE_SPACE.sub(" ", text)
+
+
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]"
+)
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+_UNICODE_SPACE = re.compile(r"[^\S\t\n\r\f\v ]")
 
 
 def _prepare(text: str) -> str:
     text = _ANSI.sub("", _DATA_URI.sub(" ", text))
-    return html_lib.unescape(text) if "&" in text else text
+    text = html_lib.unescape(text) if "&" in text else text
+    return _normalise(text)
 
 
 def _identifier_hits(text: str, identifiers: Identifiers, allowed: _Allowed) -> Iterable[str]:
+    """Yield the kind of each identifier found in prepared text.
+
+    An identifier is found where its runs of letters and digits appear in
+    order, case-insensitively, with nothing but separators between them, and
+    separators only where two of its runs meet (any kind, or none):
+    ``REQ-2023-000117`` is found as ``REQ 2023 000117`` and ``REQ2023000117``,
+    ``P000123`` as ``P 000123`` but not as ``P000 123``. It starts and ends
+    where a run does, so ``AP000123`` and ``P0001234`` are not ``P000123``.
+    """
     runs = [(m.start(), m.end(), m.group().casefold()) for m in _RUN.finditer(text)]
     prefixes, patterns = identifiers.prefixes, identifiers.patterns
     n = len(runs)
+    joined = [False] * n  # run i joins run i - 1 (by a separator or by nothing)
+    separated = [False] * n
+    for i in range(1, n):
+        gap = text[runs[i - 1][1] : runs[i][0]]
+        if not gap:
+            joined[i] = True
+        elif len(gap) <= _MAX_GAP and not gap.strip(SEPARATORS):
+            joined[i] = separated[i] = True
     for i in range(n):
-        if (runs[i][2],) not in prefixes:
+        if runs[i][2] not in prefixes:
             continue
-        if i and runs[i - 1][1] == runs[i][0]:
-            continue  # glued to the letters or digits before it
-        key: tuple[str, ...] = ()
+        key = ""
+        seps: list[int] = []
         for j in range(i, n):
-            key = (*key, runs[j][2])
+            if j > i:
+                if not joined[j]:
+                    break
+                if separated[j]:
+                    seps.append(len(key))
+            key += runs[j][2]
             if key not in prefixes:
                 break
             entries = patterns.get(key)
             if entries is None or key in allowed.keys:
                 continue
-            if j + 1 < n and runs[j + 1][0] == runs[j][1]:
-                continue  # glued to the letters or digits after it
-            seps = tuple(_SPACE.sub(" ", text[runs[t][1] : runs[t + 1][0]]) for t in range(i, j))
-            kind = next((kind for id_seps, kind in entries if id_seps == seps), None)
+            kind = next((kind for id_seps, kind in entries if id_seps.issuperset(seps)), None)
+            if kind == NAME and not all(text[runs[t][0]].isupper() for t in range(i, j + 1)):
+                continue  # "mark young people" is not Mark Young
             if kind is not None:
                 yield kind
                 break
 
 
-def _dates_in_text(text: str) -> Iterable[dt.date]:
-    for m in _DATE.finditer(text):
+def _dates_in_text(text: str) -> Iterable[tuple[dt.date, ...]]:
+    """Yield the date (or the possible dates, for a two-digit year) of each date in text.
+
+    Matches may overlap: in ``of 24 January 10, 2004`` both ``24 January 10``
+    and ``January 10, 2004`` are read.
+    """
+    position = 0
+    while (m := _DATE.search(text, position)) is not None:
+        position = m.start() + 1
         g = m.groupdict()
         if g["y1"]:
-            y, mo, d = g["y1"], g["m1"], g["d1"]
+            candidates = [(g["y1"], g["m1"], g["d1"])]
         elif g["y2"]:
-            y, mo, d = g["y2"], g["m2"], g["d2"]
+            candidates = [(g["y2"], g["m2"], g["d2"])]
+        elif g["y5"]:
+            candidates = [(c + g["y5"], g["m5"], g["d5"]) for c in ("20", "19")]
+        elif g["c6"]:
+            c = g["c6"]
+            candidates = [(c[:4], c[4:6], c[6:]), (c[4:], c[2:4], c[:2])]
         else:
             y, name, d = (g["y3"], g["b3"], g["d3"]) if g["y3"] else (g["y4"], g["b4"], g["d4"])
-            mo = _MONTHS.get(name.casefold())
-            if mo is None:
+            month = _MONTHS.get(name.casefold())
+            if month is None:
                 continue
-        try:
-            yield dt.date(int(y), int(mo), int(d))
-        except ValueError:
-            continue
+            years = [y] if len(y) == 4 else ["20" + y, "19" + y]
+            candidates = [(year, month, d) for year in years]
+        dates = []
+        for y, mo, d in candidates:
+            try:
+                dates.append(dt.date(int(y), int(mo), int(d)))
+            except ValueError:
+                continue
+        if dates:
+            yield tuple(dates)
 
 
-def _key(value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Return the runs of letters and digits of ``value`` (case-folded) and their separators."""
-    runs = _RUN.findall(value.casefold())
-    seps = _RUN.split(value)[1:-1]
-    if any(seps):
-        seps = [_SPACE.sub(" ", sep) for sep in seps]
-    return tuple(runs), tuple(seps)
+def _key(value: str) -> tuple[str, list[int], list[int]]:
+    """Return ``value``'s letters and digits run together, its separator places, its run ends.
+
+    The key is case-folded; places count characters of the key.
+    """
+    text = _normalise(str(value)).casefold()
+    key = ""
+    seps: list[int] = []
+    cuts: list[int] = []
+    last_end = None
+    for m in _RUN.finditer(text):
+        if last_end is not None:
+            cuts.append(len(key))
+            if m.start() > last_end:
+                seps.append(len(key))
+        key += m.group()
+        last_end = m.end()
+    return key, seps, cuts
 
 
-def _too_generic(key: tuple[str, ...]) -> bool:
-    joined = "".join(key)
-    if joined in PLACEHOLDERS:
+def _too_generic(key: str) -> bool:
+    if key in PLACEHOLDERS:
         return True
-    if joined.isdigit():
-        return len(joined) < MIN_DIGITS
-    if joined.isalpha():
-        return len(joined) < MIN_LETTERS
-    return len(joined) < MIN_CHARACTERS
+    if key.isdigit():
+        return len(key) < MIN_DIGITS
+    if key.isalpha():
+        return len(key) < MIN_LETTERS
+    return len(key) < MIN_CHARACTERS
+
+
+def _too_generic_name(key: str, seps: list[int]) -> bool:
+    return not seps or len(key) < MIN_NAME_LETTERS or key in PLACEHOLDERS
 
 
 def _distinct_strings(column: pd.Series) -> list[str]:
@@ -633,11 +1059,25 @@ def _distinct_strings(column: pd.Series) -> list[str]:
 
 
 def _dates(column: pd.Series) -> set[dt.date]:
+    """Dates of birth of a column: date cells as they are, text in any form the guard reads.
+
+    ISO text (``2015-03-01``) is year first; ``01/03/2015`` is day first, as the
+    packs are British.
+    """
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        parsed = column
-    else:
-        parsed = pd.to_datetime(column, errors="coerce", format="mixed", dayfirst=True)
-    return {ts.date() for ts in parsed.dropna()}
+        return {ts.date() for ts in column.dropna()}
+    found: set[dt.date] = set()
+    for value in column.dropna().unique():
+        if isinstance(value, dt.datetime | pd.Timestamp):
+            found.add(value.date())
+        elif isinstance(value, dt.date):
+            found.add(value)
+        else:
+            text = _normalise(str(value)).strip()
+            dates = next(iter(_dates_in_text(text)), ())
+            if dates:
+                found.add(dates[0])
+    return found
 
 
 def _strings(obj: object) -> Iterable[str]:
@@ -690,20 +1130,26 @@ def _warn_unscanned(identifiers: Identifiers, allowed: _Allowed) -> None:
 
 __all__ = [
     "DATE_OF_BIRTH_COLUMNS",
+    "EMBEDDED_FILE",
+    "FREE_TEXT_CODES",
     "IDENTIFIER_COLUMNS",
     "MIN_CHARACTERS",
     "MIN_DIGITS",
     "MIN_LETTERS",
+    "MIN_NAME_LETTERS",
+    "NAME_COLUMNS",
     "NON_PERSONAL_ID_COLUMNS",
     "Finding",
     "Identifiers",
     "check_outputs",
+    "check_pdf",
     "collect_identifiers",
     "dates_in",
     "find_nhs_numbers",
     "find_upns",
     "is_nhs_number",
     "is_upn",
+    "scan_codes",
     "scan_notebook",
     "scan_text",
     "scrub_notebook",

@@ -8,16 +8,22 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from sendreport.errors import ParameterError
 from sendreport.plan import format_validation_error
+from sendreport.yamlfile import check_regular_file, load_yaml
 
 TABLES = ("requests", "reviews", "referrals", "measures")
-"""Input tables a params file may name under ``data``."""
+"""Input tables a params file may name under ``data`` (and under the mapping keys)."""
+SEN2 = "sen2"
+"""``data: {sen2: PATH}``: a SEN2 return (XML file or Blade CSV folder), or a list of them."""
 
 AUDIENCES = ("shared", "internal", "families")
+SUPPRESSED_AUDIENCES = ("shared", "families")
+"""Audiences whose packs leave the partnership, and so are suppressed."""
+MIN_SHARED_THRESHOLD = 5
+"""The least ``suppression_threshold`` a suppressed audience may use (SPEC 3)."""
 FILE_KEYS = ("notebook", "plan", "population", "benchmarks")
 """Params keys that name one file (``data`` names one per table)."""
 MAPPING_KEYS = ("data", "columns", "values", "date_format", "header_row", "sheet", "exclude")
@@ -47,7 +53,7 @@ class Params(BaseModel):
     period_start: dt.date
     period_end: dt.date
     plan: Path
-    data: dict[str, Path] = Field(default_factory=dict)
+    data: dict[str, Path | list[Path]] = Field(default_factory=dict)
     la_code: str | None = None
     reference_date: dt.date | None = None
     baseline_period_start: dt.date | None = None
@@ -89,11 +95,16 @@ class Params(BaseModel):
     def input_files(self) -> dict[str, Path]:
         """Every input file the run reads, keyed by a label (for checks and the manifest)."""
         files = {k: getattr(self, k) for k in FILE_KEYS if getattr(self, k) is not None}
-        return {
-            **files,
-            **{f"data.{k}": v for k, v in self.data.items()},
-            **{f"exclude.{k}": v for k, v in self.exclude.items()},
-        }
+        for key, value in self.data.items():
+            paths = value if isinstance(value, list) else [value]
+            for i, path in enumerate(paths, start=1):
+                label = f"data.{key}" if len(paths) == 1 else f"data.{key}[{i}]"
+                if path.is_dir():  # a SEN2 Blade export: one CSV per module
+                    files.update({f"{label}/{p.name}": p for p in sorted(path.glob("*.csv"))})
+                else:
+                    files[label] = path
+        files.update({f"exclude.{k}": v for k, v in self.exclude.items()})
+        return files
 
     def to_notebook(self) -> dict[str, Any]:
         """Return the parameters as papermill injects them (plain YAML/JSON types)."""
@@ -113,7 +124,10 @@ class Params(BaseModel):
 
 
 def consistency_problems(values: dict[str, Any]) -> list[str]:
-    """Problems between parameters: dates out of order, unknown tables, an unusable area name.
+    """Problems between parameters: dates out of order, unknown tables, a low threshold, a bad name.
+
+    A ``shared`` or ``families`` pack may not use a ``suppression_threshold``
+    below ``MIN_SHARED_THRESHOLD``.
 
     Parameters
     ----------
@@ -140,12 +154,26 @@ def consistency_problems(values: dict[str, Any]) -> list[str]:
         problems.append(f"previous_period_end ({prev}) must be before period_end ({end})")
     for key in MAPPING_KEYS:
         mapping = values.get(key)
-        unknown = sorted(set(mapping) - set(TABLES)) if isinstance(mapping, dict) else []
+        known = (*TABLES, SEN2) if key == "data" else TABLES
+        unknown = sorted(set(mapping) - set(known)) if isinstance(mapping, dict) else []
         if unknown:
             problems.append(
                 f"{key}: unknown table {', '.join(map(repr, unknown))}; "
-                f"expected one of {', '.join(TABLES)}"
+                f"expected one of {', '.join(known)}"
             )
+    threshold, audience = values.get("suppression_threshold"), values.get("audience", "shared")
+    if (
+        isinstance(threshold, int)
+        and threshold < MIN_SHARED_THRESHOLD
+        and audience in SUPPRESSED_AUDIENCES
+    ):
+        problems.append(
+            f"suppression_threshold {threshold} is below {MIN_SHARED_THRESHOLD}, the least a "
+            f"{audience} pack may use; use audience: internal for unsuppressed figures"
+        )
+    data = values.get("data")
+    if isinstance(data, dict) and SEN2 in data and "requests" in data:
+        problems.append("data: give requests or sen2, not both: a SEN2 return fills requests")
     name = values.get("area_name")
     if isinstance(name, str) and name and not area_slug(name):
         problems.append(f"area_name {name!r} has no letters or digits to name a folder")
@@ -200,9 +228,11 @@ def _resolve(raw: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     for key in FILE_KEYS:
         if key in out:
             out[key] = res(out[key])
-    for key in ("data", "exclude"):
-        if isinstance(out.get(key), dict):
-            out[key] = {k: res(v) for k, v in out[key].items()}
+    if isinstance(out.get("data"), dict):
+        out["data"] = {k: [res(p) for p in v] if isinstance(v, list) else res(v)
+                       for k, v in out["data"].items()}
+    if isinstance(out.get("exclude"), dict):
+        out["exclude"] = {k: res(v) for k, v in out["exclude"].items()}
     return out
 
 
@@ -245,11 +275,12 @@ def parse_params(raw: Any, *, base_dir: Path | str = ".", source: str = "params"
             if line not in reported
         )
     for label, path in _paths_to_check(resolved).items():
-        p = Path(path)
-        if not p.exists():
-            problems.append(f"{source}: {label}: file not found: {p}")
-        elif p.is_dir():
-            problems.append(f"{source}: {label}: is a folder, not a file: {p}")
+        if label.startswith(f"data.{SEN2}") and Path(path).is_dir():
+            continue  # a SEN2 Blade export: a folder of CSV files, one per module
+        # a folder, FIFO or device is refused here: reading a FIFO would hang the run
+        problem = check_regular_file(path, what=label)
+        if problem is not None:
+            problems.append(f"{source}: {problem}")
     if problems:
         raise ParameterError(problems)
     assert params is not None
@@ -260,9 +291,11 @@ def _paths_to_check(resolved: dict[str, Any]) -> dict[str, str]:
     paths = {k: resolved[k] for k in FILE_KEYS if isinstance(resolved.get(k), str) and resolved[k]}
     for key in ("data", "exclude"):
         if isinstance(resolved.get(key), dict):
-            paths.update(
-                {f"{key}.{k}": v for k, v in resolved[key].items() if isinstance(v, str) and v}
-            )
+            for k, v in resolved[key].items():
+                listed = v if isinstance(v, list) else [v]
+                for i, p in enumerate(listed, start=1):
+                    if isinstance(p, str) and p:
+                        paths[f"{key}.{k}" if len(listed) == 1 else f"{key}.{k}[{i}]"] = p
     return paths
 
 
@@ -286,12 +319,7 @@ def read_params(path: str | Path) -> Params:
         problem is listed, one per line.
     """
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ParameterError(f"params file not found: {path}") from err
-    except IsADirectoryError as err:
-        raise ParameterError(f"params file is a folder, not a file: {path}") from err
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise ParameterError(f"{path}: cannot be read as YAML ({err.__class__.__name__})") from err
+    if not path.exists():
+        raise ParameterError(f"params file not found: {path}")
+    raw = load_yaml(path, what="params file")
     return parse_params(raw, base_dir=path.resolve().parent, source=path.name)

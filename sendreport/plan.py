@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -25,6 +24,7 @@ from pydantic import (
 )
 
 from sendreport.errors import ParameterError
+from sendreport.yamlfile import load_yaml
 
 STATUSES = ("complete", "on_track", "at_risk", "off_track", "not_started")
 """Canonical action statuses, in the order the report lists them."""
@@ -197,6 +197,8 @@ class Plan(_Model):
     evidence: tuple[Evidence, ...] = ()
     interventions: tuple[Intervention, ...] = ()
     governance: Governance | None = None
+    progress: str | None = None
+    """The partnership's own commentary on the whole plan for this stocktake."""
 
     @field_validator("priority_areas")
     @classmethod
@@ -570,12 +572,9 @@ def load_plan(path: str | Path) -> Plan:
         problem is listed.
     """
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ParameterError(f"plan file not found: {path}") from err
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise ParameterError(f"{path}: cannot be read as YAML ({err.__class__.__name__})") from err
+    if not path.exists():
+        raise ParameterError(f"plan file not found: {path}")
+    raw = load_yaml(path, what="plan file")
     if not isinstance(raw, dict):
         raise ParameterError(f"{path}: must be a YAML mapping of plan keys")
     try:

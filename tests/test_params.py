@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import papermill
@@ -95,7 +99,7 @@ def test_missing_and_unreadable_params_files(tmp_path):
         read_params(tmp_path / "nope.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("a: [unclosed")
-    with pytest.raises(ParameterError, match="cannot be read as YAML"):
+    with pytest.raises(ParameterError, match="not valid YAML"):
         read_params(bad)
     listy = tmp_path / "list.yaml"
     listy.write_text("- 1\n- 2\n")
@@ -159,3 +163,126 @@ def test_named_excel_sheet_reaches_the_loader(params_dir):
     params = read_params(path)
     loaded = load_data(params.data, **params.load_options())
     assert list(loaded.tables["requests"]["request_id"]) == ["R1", "R2"]
+
+
+# Careless and hostile params and plan files (issue 11): one line, exit code 2, no hang.
+
+SENDREPORT = str(Path(sys.executable).parent / "sendreport")
+
+
+def alias_bomb(levels: int = 9, width: int = 9) -> str:
+    """A plan-shaped YAML file of nested aliases: about 2.8 KB expanding to 9**9 values."""
+    lines = ['title: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        lines.append(f"k{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]")
+    lines.append("type: priority_action_plan")
+    lines.append("priority_areas: [" + ", ".join([f"*a{levels - 1}"] * width) + "]")
+    text = "\n".join(lines) + "\n"
+    return text + "#" + "x" * max(0, 2_800 - len(text) - 2) + "\n"
+
+
+def validate(params: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [SENDREPORT, "validate", str(params)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_duplicate_key_in_params_is_refused_naming_key_and_line(params_dir):
+    path = params_dir / "params.yaml"
+    path.write_text(path.read_text() + "area_name: Otherplace\n")
+    with pytest.raises(ParameterError) as info:
+        read_params(path)
+    assert info.value.problems == [
+        "params.yaml: line 8: duplicate key 'area_name' (first on line 2)"
+    ]
+
+
+def test_duplicate_key_in_plan_is_refused(params_dir):
+    from sendreport.plan import load_plan
+
+    plan = params_dir / "plan.yaml"
+    plan.write_text(plan.read_text().replace("  - id: \"1\"\n", "  - id: \"1\"\n    id: \"2\"\n"))
+    with pytest.raises(ParameterError, match=r"^plan.yaml: line 5: duplicate key 'id' \(first"):
+        load_plan(plan)
+
+
+def test_merge_keys_may_be_overridden_without_being_duplicates(tmp_path):
+    from sendreport.yamlfile import load_yaml
+
+    path = tmp_path / "x.yaml"
+    path.write_text("base: &b {owner: Head of SEND, status: on_track}\n"
+                    "a: {<<: *b, status: complete}\n")
+    assert load_yaml(path)["a"] == {"owner": "Head of SEND", "status": "complete"}
+
+
+def test_alias_bomb_plan_is_refused_fast_in_one_line(params_dir):
+    bomb = alias_bomb()
+    assert 2_700 <= len(bomb.encode()) <= 2_900
+    (params_dir / "plan.yaml").write_text(bomb)
+    started = time.perf_counter()
+    result = validate(params_dir / "params.yaml")
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 2, result.stderr
+    lines = [ln for ln in (result.stdout + result.stderr).splitlines() if ln.strip()]
+    assert len(lines) == 1, lines
+    assert "plan.yaml: line" in lines[0] and "aliases expand to more than" in lines[0]
+    assert "Traceback" not in result.stderr
+    # the refusal itself, without starting a Python process
+    from sendreport.yamlfile import loads
+
+    started = time.perf_counter()
+    with pytest.raises(ParameterError):
+        loads(bomb, name="plan.yaml")
+    assert time.perf_counter() - started < 0.5
+    assert elapsed < 30  # a whole CLI process on a busy machine; the parse is milliseconds
+
+
+def test_recursive_alias_is_refused(tmp_path):
+    from sendreport.yamlfile import load_yaml
+
+    path = tmp_path / "plan.yaml"
+    path.write_text("priority_areas: &x [1, *x]\n")
+    with pytest.raises(ParameterError, match="alias refers to the list or mapping it is inside"):
+        load_yaml(path)
+
+
+@pytest.mark.parametrize("which", ["params", "plan", "data"])
+def test_fifo_inputs_are_refused_without_hanging(params_dir, which):
+    fifo = params_dir / "pipe.yaml"
+    os.mkfifo(fifo)
+    params = params_dir / "params.yaml"
+    if which == "params":
+        params = fifo
+    elif which == "plan":
+        params = write_params(params_dir, plan=str(fifo))
+    else:
+        params = write_params(params_dir, data={"requests": str(fifo)})
+    result = validate(params, timeout=60)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "FIFO (named pipe), not a regular file" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_device_as_data_file_is_refused(params_dir):
+    path = write_params(params_dir, data={"requests": "/dev/zero"})
+    with pytest.raises(ParameterError, match="data.requests: is a character device"):
+        read_params(path)
+
+
+@pytest.mark.parametrize("audience", ["shared", "families", None])
+@pytest.mark.parametrize("threshold", [1, 2, 4])
+def test_low_threshold_is_refused_for_packs_that_leave_the_partnership(
+    params_dir, audience, threshold
+):
+    path = write_params(params_dir, suppression_threshold=threshold, audience=audience)
+    with pytest.raises(ParameterError, match=f"suppression_threshold {threshold} is below 5"):
+        read_params(path)
+
+
+def test_low_threshold_is_allowed_for_internal_packs(params_dir):
+    path = write_params(params_dir, suppression_threshold=2, audience="internal")
+    assert read_params(path).suppression_threshold == 2
+    assert read_params(write_params(params_dir, suppression_threshold=5, audience="shared"))

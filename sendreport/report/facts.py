@@ -96,6 +96,10 @@ class PackFacts(Protocol):
         """The :class:`KPIFacts` an action's ``kpis`` entries name (SPEC 4.4)."""
         ...
 
+    def trajectory_value(self, view: Any) -> float | None:
+        """The trajectory's planned value at ``period_end`` (``None``: no trajectory)."""
+        ...
+
     def on_trajectory(self, view: Any) -> str:
         """``"on trajectory"``, ``"off trajectory"`` or ``"no trajectory"``."""
         ...

@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-from sendreport.report.facts import KPIFacts, PackFacts
+from sendreport.report.facts import PackFacts
+from sendreport.report.verdict import (
+    available,
+    change_phrase,
+    forecast,
+    forecast_phrase,
+    movement,
+    scaled_movement,
+)
 from sendreport.tables import format_value, is_missing
 
 MAX_FINDINGS = 6
 
 
-def movement(view: KPIFacts) -> float | None:
-    """Signed movement from baseline, positive when better for the KPI's direction."""
-    base = view.plan_kpi.baseline
-    value = view.value("value")
-    if base is None or view.suppressed or is_missing(value) or view.improvement == "neutral":
-        return None
-    diff = float(value) - base.value
-    return diff if view.improvement == "increase" else -diff
-
-
-def _scaled(view: KPIFacts) -> float:
-    """Movement relative to the baseline's size, so KPIs of different units can be ranked."""
-    m = movement(view) or 0.0
-    base = abs(view.plan_kpi.baseline.value) if view.plan_kpi.baseline else 0.0
-    return m / base if base else m
-
-
 def headline_findings(pack: PackFacts) -> list[str]:
-    """Generate three to six headline findings from the pack's numbers.
+    """Three to six headline findings, as sentences that name the measures.
 
-    What improved, what got worse, what is off trajectory, how the actions
-    stand, and whether family voice and case data agree.
+    What improved most, the worst news, what is off trajectory, which targets
+    the current trend misses, whether family voice and case data agree, and how
+    the actions stand. Suppressed and not-available figures never count
+    (:func:`sendreport.report.verdict.movement`).
 
     Parameters
     ----------
@@ -42,67 +35,91 @@ def headline_findings(pack: PackFacts) -> list[str]:
         Sentences in the order the summary prints them.
     """
     views = [v for v in pack.views if movement(v) is not None]
-    better = sorted((v for v in views if movement(v) > 0), key=_scaled, reverse=True)
-    worse = sorted((v for v in views if movement(v) < 0), key=_scaled)
+    better = sorted((v for v in views if movement(v) > 0), key=scaled_movement, reverse=True)
+    worse = sorted((v for v in views if movement(v) < 0), key=scaled_movement)
     findings = []
     if better:
         findings.append(
-            f"Improved: {len(better)} of {len(views)} measures with a baseline are better than it. "
-            + better[0].headline
+            "Most improved: " + "; ".join(f"{v.name}, {change_phrase(v)}" for v in better[:2]) + "."
         )
     if worse:
         findings.append(
-            f"Worse: {len(worse)} of {len(views)} measures with a baseline are worse than it. "
-            + worse[0].headline
+            "The worst news: " + "; ".join(f"{v.name}, {change_phrase(v)}" for v in worse[:2]) + "."
         )
-    off = [v for v in pack.views if pack.on_trajectory(v) == "off trajectory"]
-    on = [v for v in pack.views if pack.on_trajectory(v) == "on trajectory"]
-    if off or on:
-        names = "; ".join(v.name for v in off[:3]) + ("; and others" if len(off) > 3 else "")
+    elif views:
+        findings.append("No measure with a baseline is worse than it.")
+    off = [v for v in pack.views if available(v) and pack.on_trajectory(v) == "off trajectory"]
+    if off:
+        end = pack.params.period_end
+        parts = [
+            f"{v.name} ({format_value(v.value('value'), v.unit)} against "
+            f"{format_value(pack.trajectory_value(v), v.unit)} planned)"
+            for v in off[:3]
+        ]
+        more = f", and {len(off) - 3} more" if len(off) > 3 else ""
         findings.append(
-            f"{len(on)} measures are on trajectory and {len(off)} off trajectory"
-            + (f" ({names})." if off else ".")
+            f"Off trajectory at {end.day} {end:%B %Y}: " + "; ".join(parts) + more + "."
         )
-    concern = [v for v in pack.views if v.variation == "special_cause_concern"]
-    if concern:
+    misses = [f for f in (forecast(pack, v) for v in pack.views) if f and not f.meets]
+    named = [id(v) for v in off[:3] + worse[:2]]  # new information only
+    misses = [f for f in misses if id(f.view) not in named]
+    if misses:
+        misses.sort(key=lambda f: f.shortfall, reverse=True)
         findings.append(
-            "Special cause concern in the latest month: "
-            + "; ".join(v.name for v in concern[:3])
+            "Off course for the target: "
+            + "; ".join(f"{f.view.name}, {forecast_phrase(f)}" for f in misses[:2])
             + "."
         )
-    findings.append(actions_finding(pack))
     agreement = voice_vs_data(pack)
     if agreement:
         findings.append(agreement)
+    findings.append(actions_finding(pack))
     return findings[:MAX_FINDINGS]
 
 
 def actions_finding(pack: PackFacts) -> str:
-    """One sentence on the plan's actions."""
+    """One sentence on the plan's actions; counts not available are left out, never ``x``."""
     kpis = pack.kpis[pack.kpis["kpi_id"].str.startswith("actions_")]
-    rows = {r.kpi_id: r for r in kpis.itertuples()}
+    rows = {r.kpi_id: r for r in kpis.itertuples() if not is_missing(r.value)}
     total = len(pack.plan.actions)
     if not total or "actions_complete" not in rows:
-        return "The plan lists no actions."
-
-    def count(kpi_id: str) -> str:
-        row = rows.get(kpi_id)
-        return "x" if row is None else format_value(row.value, "count")
-
+        return "The plan lists no actions with a status to report."
     done = rows["actions_complete"]
+    parts = [
+        f"{format_value(rows[k].value, 'count')} {one if rows[k].value == 1 else many}"
+        for k, one, many in (
+            ("actions_overdue", "is overdue", "are overdue"),
+            ("actions_slipped", "has a moved due date", "have a moved due date"),
+            ("actions_not_started", "has not started", "have not started"),
+        )
+        if k in rows
+    ]
+    tail = (", ".join(parts[:-1]) + " and " + parts[-1]) if len(parts) > 1 else "".join(parts)
     return (
-        f"Actions: {format_value(done.numerator, 'count')} of {total} complete "
-        f"({format_value(done.value, '%')}); {count('actions_overdue')} overdue, "
-        f"{count('actions_slipped')} with a moved due date and "
-        f"{count('actions_not_started')} not started."
+        f"Actions: {format_value(done.numerator, 'count')} of {total} are complete "
+        f"({format_value(done.value, '%')})" + (f"; {tail}." if tail else ".")
     )
+
+
+def family_voice_measures(pack: PackFacts) -> set[str]:
+    """Ids of the measures that are family voice (SPEC 4.5 ``kind: family_voice``).
+
+    Data without a ``kind`` column name their surveys in ``source``.
+    """
+    m = pack.tables.get("measures")
+    if m is None or m.empty:
+        return set()
+    if "kind" in m:
+        mask = m["kind"].astype(str).str.lower() == "family_voice"
+    else:
+        mask = m["source"].astype(str).str.lower().str.contains("survey|forum|famil")
+    return set(m.loc[mask, "measure_id"].astype(str))
 
 
 def voice_vs_data(pack: PackFacts) -> str | None:
     """Say whether family survey measures and case data moved the same way since baseline."""
-    survey = [
-        v for v in pack.views if v.plan_kpi.id in pack.family_voice and movement(v) is not None
-    ]
+    voice = family_voice_measures(pack)
+    survey = [v for v in pack.views if v.plan_kpi.id in voice and movement(v) is not None]
     case = [
         v
         for v in pack.views
@@ -133,7 +150,7 @@ def plain_english_summary(pack: PackFacts) -> list[str]:
     """Short plain-English sentences for families: the better, the worse, and what happens next."""
     out = []
     views = [v for v in pack.views if movement(v) is not None]
-    for v in sorted(views, key=_scaled, reverse=True)[:3]:
+    for v in sorted(views, key=scaled_movement, reverse=True)[:3]:
         word = "better" if movement(v) > 0 else "worse"
         out.append(f"{v.name}: {word} than when the plan started. {v.headline}")
     out.append(actions_finding(pack))

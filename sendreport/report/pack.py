@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from sendreport.csvsafe import safe_for_spreadsheets
 from sendreport.metrics.compute import KPI_COLUMNS
 from sendreport.params import Params, parse_params
 from sendreport.plan import Action, Intervention, Plan, PlanKPI, PriorityArea, load_plan, plan_as_at
@@ -576,15 +577,30 @@ class Pack:
         """Show the cover page."""
         self._show("cover_html", "cover")
 
+    def show_verdict(self) -> None:
+        """Show the verdict for the plan and each priority area, and the headline findings.
+
+        A families pack opens with its plain-English summary, before the verdict.
+        """
+        if self.params.audience == "families":
+            self._show("families_summary_html", "families-summary")
+        self._show("verdict_html", "verdict")
+
     def show_contents(self) -> None:
         """Show the contents page."""
         self._show("contents_html", "contents")
 
     def show_summary(self) -> None:
-        """Show the summary for families (audience ``families``), findings and scorecard."""
-        if self.params.audience == "families":
-            self._show("families_summary_html", "families-summary")
+        """Show the KPI scorecard."""
         self._show("summary_html", "summary")
+
+    def show_area_summary(self) -> None:
+        """Show a Written Statement of Action's one-page summary by area of concern."""
+        self._show("area_summary_html", "area-summary")
+
+    def show_governance(self) -> None:
+        """Show the governance and workforce section when the plan or data hold them."""
+        self._show("governance_html", "governance")
 
     def show_priority_areas(self) -> None:
         """Show one section per priority area, each starting on a new page."""
@@ -602,7 +618,9 @@ class Pack:
         from sendreport.report import sections
         from sendreport.report.display import show
 
-        show(getattr(sections, builder)(self), role=role)
+        html = getattr(sections, builder)(self)
+        if html:
+            show(html, role=role)
 
     def write_tables(self, folder: str | Path = ".") -> list[Path]:
         """Write ``kpis.csv``, ``kpi_series.csv`` and ``data_quality.csv`` (SPEC 7).
@@ -644,7 +662,10 @@ class Pack:
         }
         for name, frame in files.items():
             path = folder / name
-            frame.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+            # free-text codes such as a service name must not run as formulas in Excel
+            safe_for_spreadsheets(frame).to_csv(
+                path, index=False, lineterminator="\n", date_format="%Y-%m-%d"
+            )
             out.append(path)
         return out
 

@@ -224,6 +224,7 @@ def _with_excluded_rows(loaded) -> dict:
     tables = dict(loaded.tables)
     tables.update({f"{name} (excluded rows)": rows for name, rows in loaded.excluded.items()})
     tables.update({f"{name} (left out)": rows for name, rows in loaded.left_out.items()})
+    tables.update({f"{name} (personal data)": rows for name, rows in loaded.personal.items()})
     return tables
 
 

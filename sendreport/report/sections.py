@@ -34,10 +34,12 @@ VARIATION_SHORT = {
     "common_cause": "No significant change",
 }
 ASSURANCE_SHORT = {
-    "consistent_pass": "Will reliably meet target",
-    "consistent_fail": "Will not meet target without change",
-    "inconsistent": "May or may not meet target",
+    "consistent_pass": "Will meet target",
+    "consistent_fail": "Will not meet target",
+    "inconsistent": "Hit and miss",
 }
+TRAJECTORY_SHORT = {"on trajectory": "On", "off trajectory": "Off", "no trajectory": "Not set"}
+"""Scorecard cells are short: the key says what each word means."""
 
 
 def long_date(day: dt.date | None) -> str:
@@ -120,8 +122,13 @@ def contents_entries(pack: PackFacts) -> list[tuple[str, str]]:
     entries = []
     if pack.params.audience == "families":
         entries.append(("families-summary", "Summary for families"))
-    entries.append(("summary", "Summary and KPI scorecard"))
+    entries.append(("verdict", "Verdict and headline findings"))
+    entries.append(("summary", "KPI scorecard"))
+    if pack.plan.type == "written_statement_of_action":
+        entries.append(("area-summary", "Summary by area of concern"))
     entries += [(area_anchor(a), area_heading(pack, a)) for a in pack.plan.priority_areas]
+    if governance(pack) is not None:
+        entries.append(("governance", "Governance and workforce"))
     entries += [
         ("appendix-definitions", "Appendix A: KPI definitions and sources"),
         ("appendix-data-quality", "Appendix B: Data quality and disclosure control"),
@@ -171,14 +178,15 @@ def scorecard(pack: PackFacts) -> Table | None:
             if v.plan_kpi.target is not None:
                 target = format_value(v.plan_kpi.target, v.unit)
                 if v.plan_kpi.target_date:
-                    target += f" by {v.plan_kpi.target_date:%b %Y}"
+                    day = v.plan_kpi.target_date
+                    target += f" by {day:%b}\u00a0{day:%Y}"
             england = (
                 "z" if v.england is None else f"{format_value(v.england[0], '%')} ({v.england[1]})"
             )
             var_cell = ass_cell = Cell("z")
             if v.variation:
                 var_words = VARIATION_SHORT.get(v.variation, v.variation)
-                ass_words = ASSURANCE_SHORT.get(v.assurance or "", "No target to assure against")
+                ass_words = ASSURANCE_SHORT.get(v.assurance or "", "No target")
                 var_cell = Cell(var_words, icon=variation_icon(v.variation, v.improvement))
                 ass_cell = Cell(ass_words, icon=assurance_icon(v.assurance))
             rows.append(
@@ -188,16 +196,14 @@ def scorecard(pack: PackFacts) -> Table | None:
                         format_value(v.value("value"), v.unit, suppressed=v.suppressed),
                         numeric=True,
                     ),
-                    Cell(
-                        format_value(base.value, v.unit) + f" ({base.period})" if base else "x",
-                    ),
+                    Cell(format_value(base.value, v.unit) if base else "x", numeric=True),
                     Cell(
                         "c" if v.suppressed or v.previous_suppressed
                         else format_change(change, v.unit),
                         numeric=True,
                     ),
                     Cell(target),
-                    Cell(pack.on_trajectory(v)),
+                    Cell(TRAJECTORY_SHORT[pack.on_trajectory(v)]),
                     Cell(england, numeric=True),
                     var_cell,
                     ass_cell,
@@ -211,7 +217,7 @@ def scorecard(pack: PackFacts) -> Table | None:
         caption=(
             f"Latest values for {period_label(p.period_start, p.period_end)}, by priority area"
         ),
-        numeric_columns=(1, 3, 6),
+        numeric_columns=(1, 2, 3, 6),
         groups=groups,
         threshold=p.suppression_threshold,
         css_class="scorecard",
@@ -237,14 +243,12 @@ def _dfe_credit() -> str:
 
 
 def summary(pack: PackFacts) -> dict[str, Any]:
-    """What the summary says: headline findings and the scorecard."""
-    from sendreport.report.findings import headline_findings
-
-    return {"findings": headline_findings(pack), **_scorecard_data(pack)}
+    """What the summary says: the KPI scorecard (the findings are on the verdict page)."""
+    return _scorecard_data(pack)
 
 
 def summary_html(pack: PackFacts) -> str:
-    """The summary: headline findings and the KPI scorecard."""
+    """The summary: the KPI scorecard."""
     return render("summary.html.j2", **summary(pack))
 
 
@@ -480,7 +484,7 @@ def priority_area(pack: PackFacts, area: PriorityArea) -> dict[str, Any]:
         you_said = build_table(
             ["You said", "We did", "Impact"],
             [
-                [Cell(y.you_said, header=True), y.we_did, y.impact or "x"]
+                [Cell(y.you_said, header=True), y.we_did, y.impact or "Not yet reported"]
                 for y in area.you_said_we_did
             ],
             caption="You said, we did",
@@ -511,6 +515,9 @@ def priority_area(pack: PackFacts, area: PriorityArea) -> dict[str, Any]:
         "trajectories": planned_against_actual(pack, area),
         "actions": actions_table(pack, area),
         "progress": paragraphs(area.progress),
+        # A WSoA's areas after the first share pages (SPEC 7, REPORT: no wall of thin pages).
+        "flow": pack.plan.type == "written_statement_of_action"
+        and area.id != pack.plan.priority_areas[0].id,
     }
 
 
@@ -547,7 +554,9 @@ def definitions_html(pack: PackFacts) -> str:
         caption="KPI definitions",
         threshold=pack.params.suppression_threshold,
     )
-    return render("definitions.html.j2", table=table)
+    from sendreport.report.verdict import VERDICT_RULES
+
+    return render("definitions.html.j2", table=table, verdict_rules=VERDICT_RULES)
 
 
 def data_quality_html(pack: PackFacts) -> str:
@@ -643,3 +652,220 @@ def appendices_html(pack: PackFacts) -> str:
         + evidence_html(pack)
         + provenance_html(pack)
     )
+
+
+# ----- verdict, area summary, governance and workforce --------------------------------
+
+
+def verdict(pack: PackFacts) -> dict[str, Any]:
+    """The verdict page: each verdict beside the plan's own commentary, and the findings."""
+    from sendreport.report.findings import headline_findings
+    from sendreport.report.verdict import verdict as verdict_data
+
+    data = verdict_data(pack)
+    return {
+        "plan": data["plan"],
+        "commentary": paragraphs(data["commentary"]),
+        "areas": [
+            {
+                "anchor": area_anchor(a["area"]),
+                "heading": area_heading(pack, a["area"]),
+                "sentences": a["sentences"],
+                "commentary": paragraphs(a["commentary"]),
+            }
+            for a in data["areas"]
+        ],
+        "findings": headline_findings(pack),
+        "as_at": long_date(pack.params.period_end),
+    }
+
+
+def verdict_html(pack: PackFacts) -> str:
+    """The verdict and headline findings, on the page after the cover."""
+    return render("verdict.html.j2", **verdict(pack))
+
+
+def area_summary(pack: PackFacts) -> Table | None:
+    """A Written Statement of Action's one-page summary by area of concern.
+
+    One short row per area: actions done and moved, its key measure (the
+    area's first KPI, latest value), assurance and progress in a word.
+    ``None`` for other plan types.
+    """
+    from sendreport.report.verdict import area_word
+
+    if pack.plan.type != "written_statement_of_action":
+        return None
+    rows = []
+    for area in pack.plan.priority_areas:
+        statuses = [pack.plan.action_status(a) for a in area.actions]
+        moved = sum(
+            1 for a in area.actions if a.original_due_date and a.original_due_date != a.due_date
+        )
+        views = pack.views_for(area)
+        key, assurance = "z", "z"
+        if views:
+            v = views[0]
+            key = f"{v.name}: {format_value(v.value('value'), v.unit, suppressed=v.suppressed)}"
+            if v.assurance:
+                assurance = ASSURANCE_SHORT.get(v.assurance, v.assurance)
+            else:
+                assurance = pack.on_trajectory(v).capitalize()
+        rows.append(
+            [
+                Cell(f"{area.id} {area.title}", header=True, link=area_anchor(area)),
+                Cell(f"{statuses.count('complete')} of {len(statuses)}", numeric=True),
+                Cell(format_value(moved, "count"), numeric=True),
+                key,
+                assurance,
+                area_word(pack, area),
+            ]
+        )
+    return build_table(
+        [
+            "Area of concern",
+            "Actions done",
+            "Moved",
+            "Key measure (latest)",
+            "Assurance",
+            "Progress",
+        ],
+        rows,
+        caption="Summary by area of concern",
+        numeric_columns=(1, 2),
+        threshold=pack.params.suppression_threshold,
+        css_class="area-summary",
+    )
+
+
+def area_summary_html(pack: PackFacts) -> str:
+    """The one-page summary by area of concern (empty unless the plan is a WSoA)."""
+    table = area_summary(pack)
+    return "" if table is None else render("area_summary.html.j2", summary=table)
+
+
+def workforce_measures(pack: PackFacts) -> list[str]:
+    """Ids of the ``measures`` table's workforce measures (SPEC 4.5 ``kind: workforce``).
+
+    Data without a ``kind`` column name their workforce returns in ``source``.
+    """
+    m = pack.tables.get("measures")
+    if m is None or m.empty:
+        return []
+    if "kind" in m:
+        mask = m["kind"].astype(str).str.lower() == "workforce"
+    else:
+        mask = m["source"].astype(str).str.lower().str.contains("workforce")
+    return list(dict.fromkeys(m.loc[mask, "measure_id"].astype(str)))
+
+
+def workforce_table(pack: PackFacts) -> Table | None:
+    """Workforce measures: the latest value in the period beside the value a year before."""
+    import pandas as pd
+
+    ids = workforce_measures(pack)
+    if not ids:
+        return None
+    m = pack.tables["measures"]
+    p = pack.params
+    end = pd.Timestamp(p.period_end)
+    threshold = p.suppression_threshold
+    rows = []
+    for mid in ids:
+        rows_m = m[(m["measure_id"].astype(str) == mid) & (pd.to_datetime(m["date"]) <= end)]
+        rows_m = rows_m.assign(_d=pd.to_datetime(rows_m["date"])).sort_values("_d")
+        if rows_m.empty:
+            continue
+        latest = rows_m.iloc[-1]
+        year_before = rows_m[rows_m["_d"] <= latest["_d"] - pd.DateOffset(years=1)]
+        unit = str(latest["unit"])
+
+        def shown(r, unit: str = unit) -> str:
+            value = r["value"]
+            if is_missing(value) and not is_missing(r.get("denominator")):
+                value = 100 * r["numerator"] / r["denominator"] if r["denominator"] else None
+            counts_people = "people" not in r.index or bool(r["people"]) is not False
+            small = any(
+                not is_missing(n) and 0 < n < threshold
+                for n in (r.get("numerator"), r.get("denominator"))
+            )
+            hidden = counts_people and small and p.audience != "internal"
+            return format_value(value, "%" if unit == "%" else unit, suppressed=hidden)
+
+        rows.append(
+            [
+                Cell(str(latest["title"]), header=True),
+                Cell(shown(latest), numeric=True),
+                long_date(latest["_d"].date()),
+                Cell(shown(year_before.iloc[-1]) if len(year_before) else "x", numeric=True),
+            ]
+        )
+    if not rows:
+        return None
+    return build_table(
+        ["Measure", "Latest", "As at", "A year before"],
+        rows,
+        caption="Workforce",
+        numeric_columns=(1, 3),
+        threshold=threshold,
+    )
+
+
+def governance(pack: PackFacts) -> dict[str, Any] | None:
+    """Board meetings, decisions, escalations, risks and workforce, as data.
+
+    ``None`` when the plan has no ``governance`` block and the data no
+    workforce measure.
+    """
+    g = getattr(pack.plan, "governance", None)
+    threshold = pack.params.suppression_threshold
+    meetings = risks = None
+    board = ""
+    if g is not None:
+        board = ", ".join(x for x in (g.name, f"chaired by {g.chair}" if g.chair else "") if x)
+        if g.meetings:
+            meetings = build_table(
+                ["Meeting", "Decisions", "Escalations"],
+                [
+                    [
+                        Cell(long_date(m.date), header=True),
+                        "; ".join(m.decisions) or "No decision recorded",
+                        "; ".join(m.escalations) or "No escalation",
+                    ]
+                    for m in sorted(g.meetings, key=lambda m: m.date)
+                ],
+                caption="Board meetings",
+                threshold=threshold,
+            )
+        if g.risks:
+            risks = build_table(
+                ["Risk", "Rating", "Mitigation", "Owner"],
+                [
+                    [
+                        Cell(f"{r.id} {r.title}", header=True),
+                        Cell("" if r.rating is None else str(r.rating), numeric=True),
+                        r.mitigation or "",
+                        r.owner or "",
+                    ]
+                    for r in g.risks
+                ],
+                caption="Risk register",
+                numeric_columns=(1,),
+                threshold=threshold,
+            )
+    workforce = workforce_table(pack)
+    if g is None and workforce is None:
+        return None
+    return {
+        "has_governance": g is not None,
+        "board": board,
+        "meetings": meetings,
+        "risks": risks,
+        "workforce": workforce,
+    }
+
+
+def governance_html(pack: PackFacts) -> str:
+    """The governance and workforce section (empty when the plan and data hold neither)."""
+    data = governance(pack)
+    return "" if data is None else render("governance.html.j2", **data)

@@ -127,8 +127,25 @@ def describe_values(counts: list[tuple[str, int]], limit: int = SHOWN) -> str:
     "'Refused' (60 rows), 'NFA' (3 rows)"
     >>> describe_values([("a", 3), ("b", 2), ("c", 1)], limit=2)
     "'a' (3 rows), 'b' (2 rows) and 1 more value (1 row)"
+
+    A value that looks like a person's name or a spreadsheet formula is counted,
+    not shown (codes are not personal data, but such a value may be):
+
+    >>> describe_values([("SaLT", 9), ("Amelia Smith", 2)])
+    "'SaLT' (9 rows) and 1 value not shown: it looks like a name or a formula (2 rows)"
     """
+    from sendreport.csvsafe import looks_like_formula, looks_like_name
+
+    hidden = [(v, n) for v, n in counts if looks_like_name(str(v)) or looks_like_formula(str(v))]
+    counts = [(v, n) for v, n in counts if (v, n) not in hidden]
     shown = ", ".join(f"{v!r} ({_rows(n)})" for v, n in counts[:limit])
+    if hidden:
+        one = len(hidden) == 1
+        values, look = ("1 value", "it looks") if one else (f"{len(hidden)} values", "they look")
+        shown += (" and " if shown else "") + (
+            f"{values} not shown: {look} like a name or a formula"
+            f" ({_rows(sum(n for _, n in hidden))})"
+        )
     rest = counts[limit:]
     if rest:
         more = "value" if len(rest) == 1 else "values"

@@ -9,8 +9,10 @@ are counted by table, column and rule in ``LoadedData.quality``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,13 +20,17 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from sendreport.errors import DataValidationError
+from sendreport.errors import DataValidationError, SendReportWarning
 from sendreport.io import WINDOWS_1252, RawTable, read_table
 from sendreport.validation.codes import boolean_keys, fold, unmatched_message, value_counts
 from sendreport.validation.convert import clean, convert, is_blank, to_text
 from sendreport.validation.exclude import read_exclude
 from sendreport.validation.schemas import RULE_SEPARATOR, TABLES, ColumnSpec, TableSpec, schema
 from sendreport.validation.suspects import query_checks
+
+DATA_TABLES = (*TABLES, "sen2")
+"""Names ``data`` may use: the input tables, and ``sen2`` (a SEN2 return, SPEC 4.6)
+that fills ``requests`` and ``reviews``."""
 
 QUALITY_COLUMNS = ("table", "file", "column", "rule", "count")
 FAILURE_COLUMNS = ("table", "file", "column", "rule", "count", "example_rows")
@@ -68,6 +74,15 @@ class LoadedData:
     left_out
         Table name to the records ``exclude`` dropped, as text, and every id of
         its exclude list: identifiers for the privacy guard, never printed.
+    sen2
+        For ``data: {sen2: ...}``, the return's tidy tables by name
+        (``requests`` with secondary need, request source, mediation and
+        tribunal flags, exports and transfers; ``reviews``, ``placements``,
+        ``needs``, ``named_settings``), for analysis.
+    personal
+        Names, birth dates, postcodes, UPNs and ULNs read from a SEN2 return
+        only to build identifiers: never in a table, but the privacy guard
+        looks for every one of them (``*_id`` columns and ``date_of_birth``).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -77,6 +92,8 @@ class LoadedData:
     codes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CODE_COLUMNS),
                                 repr=False)
     left_out: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    sen2: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    personal: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         """Return the validated table ``name``."""
@@ -121,6 +138,9 @@ def load_data(
     data
         Table name (``requests``, ``reviews``, ``referrals``, ``measures``) to file
         path (``.csv``, ``.xlsx``, ``.parquet``). Every table is optional.
+        ``sen2`` (a SEN2 return's XML file or Blade CSV folder, or a list of
+        them, one per year) fills ``requests`` and ``reviews`` (SPEC 4.6); a
+        ``reviews`` file given too takes precedence for ``reviews``.
     columns
         Per table, local column name to canonical name, e.g.
         ``{"requests": {"Date Received": "received_date"}}``. Names match whatever
@@ -198,19 +218,8 @@ def load_data(
         drops[name], found = read_exclude(path, name)
         problems += found
         failures += [_failure(name, path, "", "exclude_file") for _ in found]
-    for name, path in data.items():
-        if name not in TABLES or name in unusable:
-            continue
-        result = _load_table(
-            name, Path(path),
-            rename=options["columns"].get(name) or {},
-            recode=options["values"].get(name) or {},
-            date_format=options["date_format"].get(name),
-            header_row=options["header_row"].get(name, 1),
-            sheet=options["sheet"].get(name),
-            drop=drops.get(name) or {},
-            data_from=(data_from or {}).get(name),
-        )
+    extra: dict = {}
+    for name, path, result in _results(data, options, unusable, extra, drops, data_from or {}):
         problems += result.problems
         failures += result.failures
         if result.frame is None:
@@ -252,12 +261,99 @@ def load_data(
     code_frame = pd.DataFrame(codes, columns=CODE_COLUMNS).astype(
         {"table": "str", "column": "str", "value": "str", "rows": "int64", "status": "str"})
     return LoadedData(tables, quality_frame, example_frame.astype("str"), excluded, code_frame,
-                      left_out)
+                      left_out, sen2=extra.get("sen2", {}), personal=extra.get("personal", {}))
 
 
 def _unmatched(table: str, column: str, codes: list[tuple[str, str, int, str]]) -> str:
     counts = [(v, n) for c, v, n, status in codes if c == column and status == "unmatched"]
     return unmatched_message(table, column, counts, TABLES[table].columns[column].codes or ())
+
+
+def _results(data: Mapping, options: dict, unusable: set, extra: dict,
+             drops: Mapping[str, Mapping[str, str]],
+             data_from: Mapping) -> Iterator[tuple[str, object, _Result]]:
+    """Load each table given, in order; a SEN2 return gives ``requests`` and ``reviews``."""
+    for name, path in data.items():
+        if name not in DATA_TABLES or name in unusable:
+            continue
+        if name == "sen2":
+            yield from _load_sen2(path, reviews_given="reviews" in data, extra=extra,
+                                  drops=drops, data_from=data_from)
+            continue
+        yield name, path, _load_table(
+            name, Path(path),
+            rename=options["columns"].get(name) or {},
+            recode=options["values"].get(name) or {},
+            date_format=options["date_format"].get(name),
+            header_row=options["header_row"].get(name, 1),
+            sheet=options["sheet"].get(name),
+            drop=drops.get(name) or {},
+            data_from=data_from.get(name),
+        )
+
+
+def _load_sen2(paths: object, *, reviews_given: bool, extra: dict,
+               drops: Mapping[str, Mapping[str, str]],
+               data_from: Mapping) -> Iterator[tuple[str, object, _Result]]:
+    """Read SEN2 returns and validate their canonical tables like any other input table."""
+    from sendreport.sen2.read import read_returns, release_memory
+
+    listed = list(paths) if isinstance(paths, (list, tuple)) else [paths]
+    label = Path(listed[0]) if len(listed) == 1 else Path(
+        ", ".join(Path(p).name for p in listed))
+    try:
+        sen2 = read_returns([Path(p) for p in listed])
+    except DataValidationError as err:
+        result = _Result(problems=str(err).splitlines())
+        result.failures.append(_failure("sen2", label, "", "unreadable_return"))
+        yield "requests", label, result
+        return
+    extra["sen2"] = sen2.tables
+    extra["personal"] = {"sen2": sen2.personal}
+    if sen2.unrecognised:
+        listed_tags = ", ".join(f"{element}/{tag} ({n})"
+                                for (element, tag), n in sorted(sen2.unrecognised.items()))
+        warnings.warn(f"{label}: tags not recognised, not used: {listed_tags}",
+                      SendReportWarning, stacklevel=4)
+    for name, frame, lines in (("requests", sen2.requests, sen2.request_lines),
+                               ("reviews", sen2.reviews, sen2.review_lines)):
+        if name == "reviews" and reviews_given:
+            continue
+        spec = TABLES[name]
+        if name == "reviews":  # a return holds no review due dates
+            spec = dataclasses.replace(spec, columns={c: s for c, s in spec.columns.items()
+                                                      if c != "review_due_date"})
+        result = _Result()
+        raw = RawTable(frame=frame, row_numbers=np.asarray(lines, dtype="int64"), path=label)
+        _validate(raw, spec, {c: c for c in spec.columns}, {}, None, result,
+                  drop=drops.get(name) or {}, data_from=data_from.get(name))
+        if name == "requests":
+            _sen2_rules(sen2, result)
+        del raw
+        yield name, label, result
+    sen2.requests = sen2.reviews = None  # validated: the text copies are no longer needed
+    release_memory()
+
+
+def _sen2_rules(sen2, result: _Result) -> None:
+    """Add the return's own counts (historical chains, exports, exclusions) to ``requests``."""
+    extra_excluded = len(sen2.excluded)
+    for note in sen2.notes:
+        lines = np.asarray(sorted(note.lines), dtype="int64")
+        _count(result, note.column, note.rule, np.arange(len(lines)), lines)
+        if note.excludes:
+            result.exclusions.add(note.rule)
+    for (element, tag), n in sorted(sen2.unrecognised.items()):
+        result.quality.append((f"{element}/{tag}", "unrecognised_tag", n))
+    if extra_excluded:
+        result.quality = [
+            (c, r, n + extra_excluded if r in ("rows_read", "rows_excluded") else n)
+            for c, r, n in result.quality
+        ]
+        result.read += extra_excluded
+        result.excluded += extra_excluded
+        rows = sen2.excluded.drop(columns="rule")
+        result.excluded_rows = pd.concat([result.excluded_rows, rows], ignore_index=True)
 
 
 def _failure(table: str, path: object, column: str, rule: str, count: int = 0,
@@ -279,8 +375,12 @@ def _check_options(data: Mapping, options: dict, max_share: float) -> tuple[list
                 "not_a_mapping")
         return problems, failures
     for name in data:
-        if name not in TABLES:
-            problem("data", f"unknown table {name!r}; expected one of {known}", "unknown_table")
+        if name not in DATA_TABLES:
+            problem("data", f"unknown table {name!r}; expected one of {known}, sen2",
+                    "unknown_table")
+    if "sen2" in data and "requests" in data:
+        problem("data", "give requests or sen2, not both: a SEN2 return fills requests",
+                "sen2_and_requests", "requests")
     if not 0 <= max_share <= 1:
         problem("max_excluded_share", f"must be between 0 and 1, not {max_share!r}",
                 "out_of_range")

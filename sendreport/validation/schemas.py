@@ -18,6 +18,10 @@ Rule names (the ``rule`` column of ``data_quality.csv``):
     rows that share an id but differ; every copy is excluded, since we cannot tell
     which is right. Exact copies of a row are not excluded: the first is kept and
     the rest are counted as ``duplicate_row``.
+``impossible_date``
+    a date outside ``EARLIEST_DATE`` to ``LATEST_DATE``: a placeholder such as
+    ``9999-12-31`` or ``1900-01-01``, or a mistyped year; it would count as a
+    wait of a century.
 ``before_<column>``
     a date earlier than the date it must follow (for example an outcome before the
     request was received).
@@ -52,6 +56,11 @@ DTYPES: dict[str, str] = {
     "number": "float64",
 }
 """The pandas dtype of each kind of column after loading."""
+
+EARLIEST_DATE = pd.Timestamp("1980-01-01")
+"""Earliest date any input date may hold (a child's date of birth included)."""
+LATEST_DATE = pd.Timestamp("2099-12-31")
+"""Latest date any input date may hold."""
 
 SERVICES = (
     "speech_and_language_therapy",
@@ -303,6 +312,8 @@ def schema(spec: TableSpec) -> pa.DataFrameSchema:
             checks.append(pa.Check.isin(col.codes, name="unknown_code", n_failure_cases=1))
         if spec.key == (name,):
             checks.append(pa.Check(_unique, name="duplicate_id", n_failure_cases=1))
+        if col.kind == "date":
+            checks.append(pa.Check(_possible_date, name="impossible_date", n_failure_cases=1))
         columns[name] = pa.Column(col.dtype, checks=checks, nullable=True)
     checks = [
         pa.Check(rule.passes, name=f"{rule.column}{RULE_SEPARATOR}{rule.name}",
@@ -313,6 +324,10 @@ def schema(spec: TableSpec) -> pa.DataFrameSchema:
         checks.append(pa.Check(lambda df: _unique(df[list(spec.key)]), n_failure_cases=1,
                                name=f"{spec.key[0]}{RULE_SEPARATOR}duplicate_id"))
     return pa.DataFrameSchema(columns, checks=checks, strict=True, ordered=True, name=spec.name)
+
+
+def _possible_date(values: pd.Series) -> pd.Series:
+    return values.isna() | values.between(EARLIEST_DATE, LATEST_DATE)
 
 
 def _present(values: pd.Series) -> pd.Series:

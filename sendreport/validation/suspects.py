@@ -58,6 +58,9 @@ COVERAGE: dict[str, str] = {
 }
 """The date column that places each record in the table's coverage."""
 
+_STAND_INS = {"reviews": ("review_meeting_date", "review_decision_date")}
+"""Dates that place a record when the coverage column is absent (a SEN2 return has no due dates)."""
+
 FENCE = 3.0
 GAP_MONTHS = 6
 MIN_DURATIONS = 20
@@ -98,22 +101,27 @@ def query_checks(frame: pd.DataFrame, table: str, key: str, *,
     """
     if table not in COVERAGE or frame.empty:
         return
+    dated = [c for c in (COVERAGE[table], *_STAND_INS.get(table, ())) if c in frame]
+    if not dated:
+        return
+    placed_by = dated[0]
     person = pd.factorize(frame["person_id"], use_na_sentinel=True)[0].astype("int64")
     checks = (
-        ("person_id", "query_duplicate", _duplicates(frame, key, person, COVERAGE[table])),
+        ("person_id", "query_duplicate", _duplicates(frame, key, person, placed_by)),
         ("person_id", "query_many_records", _many(frame, table, person)),
     )
     for column, rule, mask in checks:
         if mask.any():
             yield column, rule, np.flatnonzero(mask)
     for start, end in DURATIONS[table]:
+        if start not in frame or end not in frame:
+            continue
         mask = _long(frame[start], frame[end])
         if mask.any():
             yield end, "query_long_duration", np.flatnonzero(mask)
-    column = COVERAGE[table]
-    mask = _before_coverage(frame[column], data_from)
+    mask = _before_coverage(frame[placed_by], data_from)
     if mask.any():
-        yield column, "query_before_coverage", np.flatnonzero(mask)
+        yield placed_by, "query_before_coverage", np.flatnonzero(mask)
 
 
 def _duplicates(frame: pd.DataFrame, key: str, person: np.ndarray, date: str) -> np.ndarray:
@@ -131,7 +139,8 @@ def _duplicates(frame: pd.DataFrame, key: str, person: np.ndarray, date: str) ->
 def _many(frame: pd.DataFrame, table: str, person: np.ndarray) -> np.ndarray:
     flagged = np.zeros(len(frame), dtype=bool)
     for column, window, most in MANY[table]:
-        flagged |= _crowded(person, frame[column], window, most)
+        if column in frame:
+            flagged |= _crowded(person, frame[column], window, most)
     if table == "referrals":
         open_now = (frame["first_contact_date"].isna() & frame["removed_date"].isna()).to_numpy()
         counted = open_now & (person >= 0)

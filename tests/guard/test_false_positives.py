@@ -114,3 +114,67 @@ def test_the_same_text_finds_a_leaked_row_and_unlisted_dates():
     assert kinds["identifier (person_id)"] == 1
     # without the plan's and period's dates allowed, those dates look like dates of birth too
     assert kinds["date of birth"] >= 2
+
+
+FORENAMES = (
+    "Grace Hope May Will Mark Rose Summer Ray Faith Joy Dawn Amber Ruby Jack Harry Page Bill "
+    "Sky River Autumn Dale Glen Reed Drew Chase Hunter Mason Parker Tyler Head Plan Case"
+).split()
+SURNAMES = (
+    "Young Green Brown White King Hill Wood Ward Clark Page Head Rich Long Day Law Shaw Week "
+    "Early Rate Mean Target Send Board Review Plan Chart Data Care Health"
+).split()
+
+
+def named_tables(n: int = 20_000) -> dict[str, pd.DataFrame]:
+    """The synthetic tables with a name for every child, drawn from words reports use."""
+    tables = synthetic_tables(n)
+    rng = np.random.default_rng(7)
+    people = tables["requests"].assign(
+        forename=rng.choice(FORENAMES, n), surname=rng.choice(SURNAMES, n)
+    )
+    return {**tables, "requests": people}
+
+
+def manifest_text() -> str:
+    digests = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(40)]
+    files = ", ".join(f'"f{i}.csv": {{"sha256": "{d}", "bytes": {i * 9_431}}}'
+                      for i, d in enumerate(digests))
+    return (
+        '{"audience": "shared", "run_time": "2026-11-23T14:50:00+00:00", "git_commit": '
+        f'"{hashlib.sha1(b"x").hexdigest()}", "inputs": {{{files}}}, '
+        '"packages": {"python": "3.12.4", "pandas": "3.1.11", "numpy": "2.1.13"}}'
+    )
+
+
+def kpis_text() -> str:
+    rows = ["kpi_id,service,period_start,period_end,value,numerator,denominator,unit"]
+    rng = np.random.default_rng(8)
+    for i in range(400):
+        rows.append(
+            f"k{i},speech_and_language_therapy,2024-04-01,2024-09-30,"
+            f"{rng.normal(30, 20):.13f},{rng.integers(0, 999)},{rng.integers(0, 9999)},%"
+        )
+    return "\n".join(rows)
+
+
+def test_demo_like_outputs_with_names_manifest_and_csvs_have_no_findings():
+    ids = collect_identifiers(named_tables())
+    assert ids.n_identifiers > 75_000
+    allowed = {*dates_in(PERIOD, PLAN_DATES), dt.date(2025, 3, 31), dt.date(2026, 11, 23)}
+    pages = [
+        *report_pages(),
+        # the same words, but not a capitalised forename beside a surname
+        "Actions to mark young people's progress: Head of SEND; the plan board met in may. "
+        "Grace, as ever. Hill Farm Road. Early help: Rate of reviews. Mean wait; Target 60%. "
+        "Page 2 of 24. Case studies: review plan data; the chart shows health care.",
+    ]
+    with pytest.warns(SendReportWarning):
+        check_outputs(
+            notebook=None,
+            html=None,
+            pdf_text=pages,
+            identifiers=ids,
+            allowed=allowed,
+            files={"manifest.json": manifest_text(), "kpis.csv": kpis_text()},
+        )

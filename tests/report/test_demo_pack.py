@@ -20,6 +20,7 @@ from sendreport.report.manifest import sha256_file
 from sendreport.report.run import run_report
 
 ROOT = Path(__file__).resolve().parents[2]
+LONG_END = "31 December 2024"
 SENDREPORT = str(Path(sys.executable).parent / "sendreport")
 DEMOS = {"demo": ROOT / "params" / "demo.yaml", "demo-wsoa": ROOT / "params" / "demo-wsoa.yaml"}
 KPIS_COLUMNS = [
@@ -157,7 +158,7 @@ def test_bookmarks_for_each_section(pdfs, name):
         / "plans"
         / ("demoshire-pap.yaml" if name == "demo" else "demoshire-wsoa.yaml")
     )
-    assert top[:3] == ["Cover", "Contents", "Summary and KPI scorecard"]
+    assert top[:4] == ["Cover", f"Verdict at {LONG_END}", "Contents", "KPI scorecard"]
     for area in plan.priority_areas:
         assert sum(area.title in t for t in top) == 1, area.title
     for appendix in ("Appendix A", "Appendix B", "Appendix C", "Appendix D"):
@@ -258,3 +259,133 @@ def test_pdfua_check_reports_nothing(demo_runs, name):
     report = json.loads(check.stdout)
     assert report["findings"] == [], [f.get("message") for f in report["findings"]]
     assert check.returncode == 0
+
+
+# ----- the verdict, findings, page fill and narratives, on the real PDFs -----------------
+
+
+def page_fill(pdf_path: Path) -> list[tuple[float, str]]:
+    """Per page: how far down the body text reaches (0 to 1) and the page's first line.
+
+    Measured with ``pdftotext -bbox``; the running header and footer (in the
+    page's top and bottom margins) are not body text.
+    """
+    from xml.etree import ElementTree
+
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    out = re.sub(r"<!DOCTYPE[^>]*>", "", out).replace('xmlns="http://www.w3.org/1999/xhtml"', "")
+    pages = []
+    for page in ElementTree.fromstring(out).iter("page"):
+        h = float(page.get("height"))
+        words = [
+            (float(w.get("yMin")), float(w.get("xMin")), float(w.get("yMax")), w.text or "")
+            for w in page.iter("word")
+        ]
+        # A4 with 22 mm margins: the body runs from 7.4% to 92.6% of the page's height
+        body = [w for w in words if 0.07 * h < w[0] < 0.92 * h]
+        bottom = max((w[2] for w in body), default=0.074 * h)
+        top = min((w[0] for w in body), default=0.0)
+        first_line = sorted((w for w in body if w[0] < top + 3), key=lambda w: w[1])
+        pages.append(((bottom - 0.074 * h) / (0.852 * h), " ".join(w[3] for w in first_line)))
+    return pages
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_verdict_follows_the_cover_and_names_the_worst_items(demo_runs, name):
+    folder = demo_runs[name].output_folder
+    kpis = pd.read_csv(folder / "kpis.csv", dtype={"service": str})
+    kpis["service"] = kpis["service"].fillna("")
+    plan = load_plan(
+        ROOT
+        / "params"
+        / "plans"
+        / ("demoshire-pap.yaml" if name == "demo" else "demoshire-wsoa.yaml")
+    )
+    from sendreport.metrics import KPI_DEFINITIONS
+
+    # worse than baseline, relative to it, from kpis.csv and the plan alone
+    worse = []
+    for _, kpi in plan.kpis:
+        row = kpis[(kpis["kpi_id"] == kpi.id) & (kpis["service"] == (kpi.service or ""))]
+        if kpi.baseline is None or row.empty or row["suppressed"].iloc[0]:
+            continue
+        value = row["value"].iloc[0]
+        better = kpi.direction or (
+            KPI_DEFINITIONS[kpi.id].improvement if kpi.id in KPI_DEFINITIONS else "neutral"
+        )
+        if pd.isna(value) or better == "neutral":
+            continue
+        change = (1 if better == "increase" else -1) * (value - kpi.baseline.value)
+        worse.append((change / abs(kpi.baseline.value or 1), kpi))  # zero baseline: the change
+    worse = sorted((w for w in worse if w[0] < 0), key=lambda w: w[0])[:3]
+    text = subprocess.run(
+        ["pdftotext", "-f", "2", "-l", "2", str(folder / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    flat = " ".join(text.split())
+    assert flat.startswith("Demoshire") and f"Verdict at {LONG_END}" in flat
+    assert "The whole plan" in flat and "worst item" in flat
+    assert worse, "the demo data hold measures worse than their baseline"
+    for _, kpi in worse:
+        title = KPI_DEFINITIONS[kpi.id].title if kpi.id in KPI_DEFINITIONS else kpi.id
+        assert title in flat, title
+    assert "percentage points below England" in flat or "above England" in flat
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_headline_findings_are_three_to_six_sentences(demo_runs, name):
+    html = (demo_runs[name].output_folder / "report.html").read_text()
+    block = re.search(r'<ul class="findings">(.*?)</ul>', html, re.S).group(1)
+    items = re.findall(r"<li>(.*?)</li>", block, re.S)
+    assert 3 <= len(items) <= 6
+    for item in items:
+        assert item.strip().endswith("."), item
+        assert not re.search(r"\b(nan|None|NaN)\b", item), item
+        assert not re.search(r"(^|[ (])[cx]([ ;,.)]|$)", item), item  # no c or x symbols
+
+
+def test_wsoa_pages_are_at_least_a_third_full(demo_runs):
+    """Thin areas share pages: no page under a third full but the last before a new section."""
+    pdf = demo_runs["demo-wsoa"].pdf
+    fills = page_fill(pdf)
+    plan = load_plan(ROOT / "params" / "plans" / "demoshire-wsoa.yaml")
+    # sections that start a page: all but the areas after the first, which flow
+    starts = [
+        "Contents",
+        "KPI scorecard",
+        "Summary by area of concern",
+        f"Area of concern {plan.priority_areas[0].id}",
+        "Governance and workforce",
+        "Appendix",
+    ]
+    short = []
+    for n, (fill, _) in enumerate(fills[:-1], start=1):
+        if n == 1 or fill >= 1 / 3:
+            continue
+        following = fills[n][1]
+        if not any(following.startswith(s) for s in starts):
+            short.append((n, round(fill, 2)))
+    assert not short, f"pages under a third full: {short}"
+
+
+def test_wsoa_empty_narratives_are_left_out(demo_runs):
+    html = (demo_runs["demo-wsoa"].output_folder / "report.html").read_text()
+    plan = load_plan(ROOT / "params" / "plans" / "demoshire-wsoa.yaml")
+    assert "<p>x</p>" not in html
+    assert html.count("Progress this period") == sum(bool(a.progress) for a in plan.priority_areas)
+    assert sum(not a.progress for a in plan.priority_areas) >= 1, "the demo tests the rule"
+    assert "Summary by area of concern" in html
+
+
+def test_governance_section_in_the_pap_pack(demo_runs):
+    text = "\n".join(page_texts(demo_runs["demo"].pdf.read_bytes()))
+    plan = load_plan(ROOT / "params" / "plans" / "demoshire-pap.yaml")
+    assert "Governance and workforce" in text
+    flat = " ".join(text.split())
+    for risk in plan.governance.risks:
+        assert risk.id in flat and str(risk.rating) in flat
+    assert "Board meetings" in flat and "17 September 2024" in flat

@@ -220,7 +220,7 @@ def test_header_only_file_is_an_empty_table(tmp_path, corpus):
 def test_unknown_table_name(tmp_path, corpus):
     path = corpus.table_file(tmp_path, "requests")
     _raises({"request": path}, r"data: unknown table 'request'; expected one of requests, "
-            r"reviews, referrals, measures \(rule: unknown_table\)")
+            r"reviews, referrals, measures, sen2 \(rule: unknown_table\)")
 
 
 def test_xlsx_header_on_row_3_without_header_row(tmp_path, corpus):

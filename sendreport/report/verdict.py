@@ -1,0 +1,360 @@
+"""The verdict: direction, forecast against the targets, worst items, gap to England.
+
+Every sentence comes from the rules in :data:`VERDICT_RULES`, which Appendix A
+prints word for word. Figures that are suppressed or not available never count
+and are never printed: a KPI whose latest value is either is left out of every
+rule, and trends use published points only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sendreport.plan import PriorityArea
+from sendreport.report.facts import KPIFacts, PackFacts
+from sendreport.tables import format_value, is_missing
+
+TREND_MONTHS = 12
+"""Months of the monthly series the forecast's straight line is fitted to."""
+
+MANY_AREAS = 4
+"""With more priority areas than this, each area's verdict is cut to its single worst item."""
+
+MIN_TREND_POINTS = 6
+"""Fewest published months that make a monthly trend."""
+
+VERDICT_RULES = (
+    "Direction: a measure with a baseline in the plan is better or worse than it by its "
+    "latest value, in the measure's direction of improvement. A plan or area is improving when "
+    "more of its measures are better than their baseline than worse, getting worse when more "
+    "are worse, and mixed when as many are better as worse.",
+    "Forecast: for each measure with a target and a target date, a straight line is drawn "
+    f"through the last {TREND_MONTHS} published months of its monthly series (least squares, "
+    f"at least {MIN_TREND_POINTS} months) or, for a measure without one, through its values "
+    "at the last stocktake and now (else at the baseline and now), and read at the target "
+    "date; the target will be met on the current trend when that reading reaches it. When the "
+    "target date has passed, the latest value is compared with the target. Readings stay "
+    "within the possible range (0 to 100% for percentages, no negative counts or weeks).",
+    "Worst items: the measures furthest worse than their baseline, relative to the baseline's "
+    "size (for a baseline of zero, the change itself); when fewer than two are worse, the "
+    "measures forecast to miss their target by the "
+    "largest share of it follow.",
+    "Gap to England: the area's EHC plan 20-week timeliness this period beside the latest "
+    "figure for England that DfE publishes (a calendar year), in percentage points.",
+    "Figures that are suppressed (c) or not available (x) are never counted, never used in a "
+    "trend and never printed.",
+)
+"""How the verdict and headline findings are written, as Appendix A prints it."""
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Where a KPI's current trend reaches by its target date."""
+
+    view: Any
+    target: float
+    target_date: dt.date
+    projected: float
+    meets: bool
+    method: str
+    """``monthly trend``, ``last two stocktakes``, ``baseline and latest`` or ``latest``."""
+
+    @property
+    def shortfall(self) -> float:
+        """How far short of the target the forecast falls, as a share of the target."""
+        gap = abs(self.target - self.projected)
+        return 0.0 if self.meets else gap / (abs(self.target) or 1.0)
+
+
+def available(view: KPIFacts) -> bool:
+    """True when the KPI's latest value may be counted and printed (not ``c``, not ``x``)."""
+    return not view.suppressed and not is_missing(view.value("value"))
+
+
+def movement(view: KPIFacts) -> float | None:
+    """Signed movement from baseline, positive when better for the KPI's direction.
+
+    ``None`` when there is no baseline or direction, or the latest value is
+    suppressed or not available.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> view = NS(plan_kpi=NS(baseline=NS(value=243.0)), improvement="decrease", unit="count",
+    ...           suppressed=False, value={"value": 306.0}.get)
+    >>> movement(view)
+    -63.0
+    >>> movement(NS(**{**vars(view), "suppressed": True})) is None
+    True
+    """
+    base = view.plan_kpi.baseline
+    if base is None or not available(view) or view.improvement == "neutral":
+        return None
+    diff = float(view.value("value")) - base.value
+    return diff if view.improvement == "increase" else -diff
+
+
+def scaled_movement(view: KPIFacts) -> float:
+    """Movement relative to the baseline's size, so KPIs of different units can be ranked."""
+    m = movement(view) or 0.0
+    base = abs(view.plan_kpi.baseline.value) if view.plan_kpi.baseline else 0.0
+    return m / base if base else m
+
+
+def _clip(value: float, unit: str) -> float:
+    if unit == "%":
+        return min(max(value, 0.0), 100.0)
+    return max(value, 0.0)
+
+
+def _line(points: list[tuple[dt.date, float]], at: dt.date) -> float:
+    """A straight line through dated points (least squares), read at ``at``."""
+    x = np.array([d.toordinal() for d, _ in points], dtype=float)
+    y = np.array([v for _, v in points], dtype=float)
+    slope, intercept = np.polyfit(x, y, 1)
+    return float(slope * at.toordinal() + intercept)
+
+
+def forecast(pack: PackFacts, view: KPIFacts) -> Forecast | None:
+    """The KPI's current trend read at its target date (``None``: nothing to forecast).
+
+    Examples of the rule are in :data:`VERDICT_RULES`.
+    """
+    kpi = view.plan_kpi
+    if kpi.target is None or kpi.target_date is None or view.improvement == "neutral":
+        return None
+    if not available(view):
+        return None
+    p = pack.params
+    latest = float(view.value("value"))
+    method = "latest"
+    projected = latest
+    if kpi.target_date > p.period_end:
+        points = _monthly_points(pack, view)
+        previous = view.value("previous")
+        previous_hidden = bool(view.value("previous_suppressed")) and p.audience != "internal"
+        if len(points) >= MIN_TREND_POINTS:
+            projected, method = _line(points, kpi.target_date), "monthly trend"
+        elif p.previous_period_end and not is_missing(previous) and not previous_hidden:
+            pts = [(p.previous_period_end, float(previous)), (p.period_end, latest)]
+            projected, method = _line(pts, kpi.target_date), "last two stocktakes"
+        elif kpi.baseline is not None and p.baseline_period_end:
+            pts = [(p.baseline_period_end, kpi.baseline.value), (p.period_end, latest)]
+            projected, method = _line(pts, kpi.target_date), "baseline and latest"
+        else:
+            return None
+        projected = _clip(projected, view.unit)
+    meets = projected >= kpi.target if view.improvement == "increase" else projected <= kpi.target
+    return Forecast(view, kpi.target, kpi.target_date, projected, bool(meets), method)
+
+
+def _monthly_points(pack: PackFacts, view: KPIFacts) -> list[tuple[dt.date, float]]:
+    """The last published months of the KPI's series up to ``period_end``."""
+    s = view.series
+    if s is None or s.empty:
+        return []
+    s = s[s["value"].notna()]
+    if "suppressed" in s and pack.params.audience != "internal":
+        s = s[~s["suppressed"].fillna(False).astype(bool)]
+    months = pd.to_datetime(s["month"])
+    s = s[months <= pd.Timestamp(pack.params.period_end)]
+    s = s.assign(_m=pd.to_datetime(s["month"])).sort_values("_m").tail(TREND_MONTHS)
+    return [(m.date(), float(v)) for m, v in zip(s["_m"], s["value"], strict=True)]
+
+
+def change_phrase(view: KPIFacts) -> str:
+    """How a KPI moved since its baseline, in words: ``up 45 since the baseline (to 312)``.
+
+    Only for KPIs with a :func:`movement`.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> view = NS(plan_kpi=NS(baseline=NS(value=243.0)), improvement="decrease", unit="count",
+    ...           suppressed=False, value={"value": 306.0}.get)
+    >>> change_phrase(view)
+    'up 63 or 25.9% since the baseline, to 306'
+    """
+    base = view.plan_kpi.baseline.value
+    value = float(view.value("value"))
+    diff = value - base
+    word = "up" if diff > 0 else "down"
+    if view.unit == "%":
+        amount = format_value(abs(diff), "%")[:-1] + " percentage points"
+    elif view.unit == "count" and base:
+        share = format_value(abs(diff) / abs(base) * 100, "%")
+        amount = f"{format_value(abs(diff), 'count')} or {share}"
+    else:
+        amount = format_value(abs(diff), view.unit)
+    if diff == 0:
+        return f"unchanged since the baseline at {format_value(value, view.unit)}"
+    return f"{word} {amount} since the baseline, to {format_value(value, view.unit)}"
+
+
+def worst_items(pack: PackFacts, views: list[KPIFacts], n: int = 3) -> list[tuple[KPIFacts, str]]:
+    """The worst ``n`` items by the rule of :data:`VERDICT_RULES`, each with why in words."""
+    worse = sorted((v for v in views if (movement(v) or 0) < 0), key=scaled_movement)
+    out = [(v, change_phrase(v)) for v in worse[:n]]
+    if len(out) < 2:
+        named = {id(v) for v, _ in out}
+        misses = [f for f in (forecast(pack, v) for v in views) if f and not f.meets]
+        for f in sorted(misses, key=lambda f: f.shortfall, reverse=True):
+            if len(out) >= n:
+                break
+            if id(f.view) not in named:
+                out.append((f.view, forecast_phrase(f)))
+    return out
+
+
+def forecast_phrase(f: Forecast) -> str:
+    """``on the current trend 38.0% by March 2025 against a target of 60.0%``."""
+    unit = f.view.unit
+    if f.method == "latest":
+        return (
+            f"{format_value(f.projected, unit)} against a target of "
+            f"{format_value(f.target, unit)} that was due by {f.target_date:%B %Y}"
+        )
+    return (
+        f"on the current trend {format_value(f.projected, unit)} by {f.target_date:%B %Y} "
+        f"against a target of {format_value(f.target, unit)}"
+    )
+
+
+def direction(views: list[KPIFacts]) -> tuple[str, int, int, int]:
+    """``(word, better, worse, counted)`` for a set of KPIs by the direction rule.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> view = NS(plan_kpi=NS(baseline=NS(value=243.0)), improvement="decrease", unit="count",
+    ...           suppressed=False, value={"value": 306.0}.get)
+    >>> direction([view])
+    ('getting worse', 0, 1, 1)
+    >>> direction([])[0]
+    'not yet measurable against a baseline'
+    """
+    moves = [m for m in (movement(v) for v in views) if m is not None]
+    better = sum(m > 0 for m in moves)
+    worse = sum(m < 0 for m in moves)
+    if not moves:
+        word = "not yet measurable against a baseline"
+    elif better > worse:
+        word = "improving"
+    elif worse > better:
+        word = "getting worse"
+    else:
+        word = "mixed"
+    return word, better, worse, len(moves)
+
+
+def england_gap(views: list[KPIFacts]) -> str | None:
+    """The gap to England on EHC plan 20-week timeliness, in a sentence (``None``: no figure)."""
+    for v in views:
+        if v.england is None or not available(v):
+            continue
+        value = float(v.value("value"))
+        england, year = v.england
+        gap = value - england
+        side = "above" if gap > 0 else "below"
+        words = (
+            "level with England"
+            if abs(gap) < 0.05
+            else f"{format_value(abs(gap), '%')[:-1]} percentage points {side} England"
+        )
+        return (
+            f"{v.name}: {format_value(value, '%')} this period against "
+            f"{format_value(england, '%')} for England ({year}), {words}."
+        )
+    return None
+
+
+def verdict_text(
+    pack: PackFacts, views: list[KPIFacts], *, whole_plan: bool, worst: int = 2, gap: bool = True
+) -> list[str]:
+    """The verdict's sentences for the whole plan or one area, by :data:`VERDICT_RULES`.
+
+    ``worst`` items are named for an area (three for the whole plan); ``gap``
+    says whether the gap to England is repeated.
+    """
+    subject = "The plan" if whole_plan else "This area"
+    word, better, worse, counted = direction(views)
+    out = []
+    if counted:
+        out.append(
+            f"{subject} is {word}: {better} of {counted} measures with a baseline are better "
+            f"than it and {worse} worse."
+        )
+    else:
+        out.append(f"{subject} is {word}.")
+    forecasts = [f for f in (forecast(pack, v) for v in views) if f is not None]
+    if forecasts:
+        end = max(f.target_date for f in forecasts)
+        met = [f for f in forecasts if f.meets]
+        missed = [f for f in forecasts if not f.meets]
+        if not missed:
+            out.append(
+                f"On the current trend it will meet all {len(forecasts)} of its targets "
+                f"due by {end:%B %Y}."
+            )
+        elif not met:
+            out.append(
+                f"It will not meet its targets due by {end:%B %Y} without change: on the "
+                f"current trend none of the {len(forecasts)} is met."
+            )
+        else:
+            out.append(
+                f"It will not meet its targets due by {end:%B %Y} without change: on the "
+                f"current trend {len(met)} of {len(forecasts)} will be met and {len(missed)} "
+                f"will not."
+            )
+    else:
+        out.append("No measure here has a target and date to forecast against.")
+    items = worst_items(pack, views, n=3 if whole_plan else worst)
+    if items:
+        label = "The worst items are: " if len(items) > 1 else "The worst item is "
+        out.append(label + "; ".join(f"{v.name}, {why}" for v, why in items) + ".")
+    england = england_gap(views) if gap else None
+    if england:
+        out.append(england)
+    return out
+
+
+def verdict(pack: PackFacts) -> dict[str, Any]:
+    """The verdict for the whole plan and each priority area, as data for the template."""
+    areas = []
+    many = len(pack.plan.priority_areas) > MANY_AREAS
+    for area in pack.plan.priority_areas:
+        views = pack.views_for(area)
+        sentences = []
+        if views:
+            # with many areas, each names its single worst item; England's gap is the plan's
+            sentences = verdict_text(
+                pack, views, whole_plan=False, worst=1 if many else 2, gap=not many
+            )
+        areas.append(
+            {
+                "area": area,
+                "sentences": sentences,
+                "commentary": area.progress or "",
+            }
+        )
+    return {
+        "plan": verdict_text(pack, list(pack.views), whole_plan=True),
+        "commentary": getattr(pack.plan, "progress", None) or "",
+        "areas": areas,
+    }
+
+
+def area_word(pack: PackFacts, area: PriorityArea) -> str:
+    """Progress in a word for one area: Improving, Worse, Mixed or Too early."""
+    word = direction(pack.views_for(area))[0]
+    return {
+        "improving": "Improving",
+        "getting worse": "Worse",
+        "mixed": "Mixed",
+    }.get(word, "Too early")

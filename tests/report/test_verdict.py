@@ -1,0 +1,228 @@
+"""The verdict and headline findings: hand-worked forecasts, and figures that never count."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from sendreport.params import parse_params
+from sendreport.plan import Baseline, PlanKPI
+from sendreport.report import Pack, sections
+from sendreport.report.findings import MAX_FINDINGS, headline_findings
+from sendreport.report.verdict import VERDICT_RULES, forecast, movement, verdict
+from sendreport.synth import write_synthetic
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class View(SimpleNamespace):
+    """A KPI as the verdict reads it, built by hand."""
+
+    def value(self, column):
+        return self.row.get(column)
+
+
+def hand_view(series=None, *, value, previous=None, target, improvement="increase"):
+    kpi = PlanKPI(
+        id="ehcp_20wk_excl",
+        target=target,
+        target_date=dt.date(2025, 3, 31),
+        baseline=Baseline(value=5.0, period="2022-23"),
+    )
+    return View(
+        plan_kpi=kpi,
+        unit="%",
+        improvement=improvement,
+        series=series,
+        suppressed=False,
+        row={"value": value, "previous": previous},
+        name="EHC plans issued within 20 weeks",
+    )
+
+
+HAND_PARAMS = SimpleNamespace(
+    period_end=dt.date(2024, 12, 31),
+    previous_period_end=dt.date(2024, 6, 30),
+    baseline_period_end=dt.date(2023, 3, 31),
+    audience="shared",
+)
+
+
+def test_monthly_trend_is_read_at_the_target_date():
+    # value = 0.1 x days since 1 January 2024, exactly linear: at 31 March 2025 (455 days) 45.5
+    d0 = dt.date(2024, 1, 1)
+    months = pd.date_range("2024-01-01", "2024-12-01", freq="MS")
+    series = pd.DataFrame({"month": months, "value": [0.1 * (m.date() - d0).days for m in months]})
+    pack = SimpleNamespace(params=HAND_PARAMS)
+    f = forecast(pack, hand_view(series, value=33.5, target=50))
+    assert f.method == "monthly trend"
+    assert f.projected == pytest.approx(45.5)
+    assert not f.meets
+    assert forecast(pack, hand_view(series, value=33.5, target=45)).meets
+
+
+def test_without_a_monthly_series_the_last_two_stocktakes_are_extended():
+    # 30 at 30 June 2024, 40 at 31 December 2024 (184 days); 90 days on: 40 + 10 x 90 / 184
+    pack = SimpleNamespace(params=HAND_PARAMS)
+    f = forecast(pack, hand_view(value=40.0, previous=30.0, target=44))
+    assert f.method == "last two stocktakes"
+    assert f.projected == pytest.approx(40 + 10 * 90 / 184)
+    assert f.meets
+    # a falling percentage never reads below 0%
+    f = forecast(pack, hand_view(value=2.0, previous=30.0, target=10))
+    assert f.projected == 0.0 and not f.meets
+
+
+def test_suppressed_or_missing_values_are_never_forecast():
+    pack = SimpleNamespace(params=HAND_PARAMS)
+    view = hand_view(value=40.0, previous=30.0, target=44)
+    view.suppressed = True
+    assert forecast(pack, view) is None and movement(view) is None
+    assert forecast(pack, hand_view(value=float("nan"), previous=30.0, target=44)) is None
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("synthetic")
+    write_synthetic(folder)
+    return folder
+
+
+def build(data_dir: Path, tables=("requests", "reviews", "referrals", "measures"), **changes):
+    raw = {
+        "notebook": str(ROOT / "notebooks" / "stocktake.ipynb"),
+        "area_name": "Demoshire",
+        "period_start": "2024-07-01",
+        "period_end": "2024-12-31",
+        "baseline_period_start": "2022-04-01",
+        "baseline_period_end": "2023-03-31",
+        "previous_period_end": "2024-06-30",
+        "plan": str(ROOT / "params" / "plans" / "demoshire-pap.yaml"),
+        "data": {t: str(data_dir / f"{t}.csv") for t in tables},
+    }
+    raw.update(changes)
+    return Pack.from_params(parse_params(raw))
+
+
+@pytest.fixture(scope="module")
+def pap(data_dir):
+    return build(data_dir)
+
+
+def worst_by_hand(pack):
+    """The KPI furthest worse than its baseline, relative to it, from kpis.csv's own columns."""
+    worst, name = 0.0, None
+    for v in pack.views:
+        base = v.plan_kpi.baseline
+        value = v.row["value"] if v.row is not None else None
+        if base is None or value is None or pd.isna(value) or v.row["suppressed"]:
+            continue
+        sign = {"increase": 1, "decrease": -1}.get(v.improvement)
+        if sign is None or not base.value:
+            continue
+        rel = sign * (float(value) - base.value) / abs(base.value)
+        if rel < worst:
+            worst, name = rel, v.name
+    return name
+
+
+def test_findings_are_three_to_six_sentences_naming_the_worst_news(pap):
+    findings = headline_findings(pap)
+    assert 3 <= len(findings) <= MAX_FINDINGS
+    assert all(f.endswith(".") and not re.match(r"^\d", f) for f in findings)
+    worst = worst_by_hand(pap)
+    assert worst is not None
+    news = next(f for f in findings if f.startswith("The worst news"))
+    assert news.startswith(f"The worst news: {worst}, ")
+    assert worst in " ".join(verdict(pap)["plan"])
+
+
+def test_suppressed_and_unavailable_figures_never_count(pap):
+    worst = worst_by_hand(pap)
+    before = verdict(pap)["plan"][0]
+    hidden = copy.copy(pap)
+    hidden.views = []
+    secret = None
+    for v in pap.views:
+        v = copy.copy(v)
+        if v.name == worst:
+            v.row = v.row.copy()
+            v.row["suppressed"] = True  # as a shared pack would hold a small count
+            secret = v
+        hidden.views.append(v)
+    assert secret is not None
+    text = " ".join(headline_findings(hidden) + verdict(hidden)["plan"])
+    assert worst not in text
+    # the direction's count drops by exactly the hidden measure
+    counted = lambda s: int(re.search(r"(\d+) of (\d+) measures with a baseline", s).group(2))  # noqa: E731
+    assert counted(verdict(hidden)["plan"][0]) == counted(before) - 1
+    # a value that is not available (NaN with a reason) counts no more than a suppressed one
+    for v in hidden.views:
+        if v is secret:
+            v.row["suppressed"] = False
+            v.row["value"] = float("nan")
+    text = " ".join(headline_findings(hidden) + verdict(hidden)["plan"])
+    assert worst not in text
+    assert "nan" not in text.lower()
+
+
+def test_verdict_sits_beside_the_plans_own_commentary(pap):
+    html = sections.verdict_html(pap)
+    assert "The partnership&#39;s own account" in html or "The partnership's own account" in html
+    assert pap.plan.progress.split()[0] in html
+    for area in pap.plan.priority_areas:
+        assert sections.area_heading(pap, area) in html
+
+
+def test_appendix_a_states_the_rules(pap):
+    html = sections.definitions_html(pap)
+    for rule in VERDICT_RULES:
+        assert rule.split(":")[0] in html
+    assert "How the verdict and headline findings are written" in html
+
+
+def test_governance_section_when_the_plan_holds_it(pap):
+    html = sections.governance_html(pap)
+    for risk in pap.plan.governance.risks:
+        assert risk.title in html
+    for meeting in pap.plan.governance.meetings:
+        assert sections.long_date(meeting.date) in html
+    assert "Workforce" in html  # the synthetic measures hold a workforce return
+    assert ("governance", "Governance and workforce") in sections.contents_entries(pap)
+
+
+def test_no_governance_section_without_governance_or_workforce(data_dir, tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "title: Test plan\ntype: priority_action_plan\npriority_areas:\n"
+        "  - id: '1'\n    title: Timely EHC plans\n    what_we_will_do: Issue plans on time.\n"
+        "    what_will_be_different: Families wait less.\n"
+        "    kpis:\n      - {id: ehcp_20wk_excl, target: 60}\n",
+        encoding="utf-8",
+    )
+    pack = build(data_dir, tables=("requests", "reviews", "referrals"), plan=str(plan))
+    assert pack.plan.governance is None
+    assert sections.governance_html(pack) == ""
+    assert all(anchor != "governance" for anchor, _ in sections.contents_entries(pack))
+
+
+def test_wsoa_summary_has_one_short_row_per_area(data_dir):
+    wsoa = build(data_dir, plan=str(ROOT / "params" / "plans" / "demoshire-wsoa.yaml"))
+    table = sections.area_summary(wsoa)
+    assert len(table.rows) == len(wsoa.plan.priority_areas)
+    for row in table.rows:
+        words = [c.text for c in row.cells[1:]]
+        assert words[-1] in ("Improving", "Worse", "Mixed", "Too early")
+        assert all(len(w) <= 90 for w in words), words
+    # an area without a narrative prints no "Progress this period" and never "x"
+    for area in wsoa.plan.priority_areas:
+        html = sections.area_html(wsoa, area)
+        assert "<p>x</p>" not in html
+        assert ("Progress this period" in html) == bool(area.progress)
+    assert sections.area_summary(build(data_dir)) is None  # a PAP has none
