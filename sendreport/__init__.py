@@ -41,6 +41,7 @@ _EXPORTS = {
     "xmr": "sendreport.spc",
     "assurance": "sendreport.spc",
     "variation": "sendreport.spc",
+    "disclose_release": "sendreport.disclosure",
     "suppress": "sendreport.disclosure",
     "suppress_kpis": "sendreport.disclosure",
     "suppress_series": "sendreport.disclosure",

@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         "new", help="scaffold notebooks/NAME.ipynb and params/NAME.yaml, ready to run"
     )
     new.add_argument("name", metavar="NAME", help="lower-case letters, digits and hyphens")
-    new.add_argument("--root", type=Path, default=Path("."), metavar="DIR",
+    new.add_argument("--root", type=Path, default=Path(), metavar="DIR",
                      help="the project folder (default: the current folder)")
     return parser
 

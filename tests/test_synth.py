@@ -55,6 +55,9 @@ COLUMNS = {
         "denominator",
         "value",
         "unit",
+        "kind",
+        "people",
+        "invited",
     ],
 }
 SERVICES = {
@@ -207,9 +210,9 @@ def test_tables_have_the_canonical_columns_and_dtypes(tables, name):
     for column in table.columns:
         if column.endswith("_date") or column in ("date", "date_of_birth"):
             assert table[column].dtype == "datetime64[us]", column
-        elif column == "exception_20wk":
+        elif column in ("exception_20wk", "people"):
             assert table[column].dtype == bool
-        elif column in ("numerator", "denominator"):
+        elif column in ("numerator", "denominator", "invited"):
             assert table[column].dtype == "Int64"
         elif column == "value":
             assert table[column].dtype == "float64"

@@ -569,7 +569,7 @@ def spc_alt_text(
     """
     _check(result, improvement, value, date)
     data = _with_groups(result.sort_values(date, key=pd.to_datetime, kind="stable"))
-    parts = [f"{len(data)} months"]
+    parts = [f"{len(data)} {_grain(data)}s"]
     missing = int(data[value].isna().sum())
     if missing:
         parts[0] += f" ({missing} not shown)"
@@ -635,7 +635,13 @@ def spc_caption(
         lines.append(f"the {format_value(target, unit)} target")
     listed = ", ".join(lines[:-1]) + " and " + lines[-1]
     span = f"{months.min():%B %Y} to {months.max():%B %Y}" if len(months) else "no months"
-    return f"{name} by month, {span}, with {listed}."
+    return f"{name} by {_grain(result)}, {span}, with {listed}."
+
+
+def _grain(result: pd.DataFrame) -> str:
+    """``"quarter"`` for a series published by quarter (disclosure control), else ``"month"``."""
+    quarterly = "grain" in result and len(result) and (result["grain"] == "quarter").all()
+    return "quarter" if quarterly else "month"
 
 
 def spc_title(

@@ -18,11 +18,66 @@ from sendreport.metrics._helpers import (
     wilson,
 )
 
-__all__ = ["MIN_SERIES_POINTS", "measure_kpis", "measure_series", "measure_values"]
+__all__ = [
+    "KINDS",
+    "MIN_SERIES_POINTS",
+    "measure_facts",
+    "measure_kpis",
+    "measure_series",
+    "measure_values",
+]
+
+KINDS = ("family_voice", "audit", "workforce", "other")
+"""What a measure is (SPEC 4.5): only ``family_voice`` counts as what families told us."""
 
 REQUIRED = ("measure_id", "date", "unit")
 MIN_SERIES_POINTS = 12
 """A measure with at least this many dates gets a series (and so an SPC chart)."""
+
+
+def measure_facts(measures: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per measure: its title, unit, source, ``kind`` and ``people`` (latest row).
+
+    ``kind`` defaults to ``other`` and ``people`` to true (the measure counts
+    children or families, so its small figures are suppressed) where the
+    table leaves them out.
+
+    Parameters
+    ----------
+    measures
+        The validated ``measures`` table, or ``None``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``measure_id`` (sorted): ``title, unit, source, kind, people``.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"measure_id": ["vacancies", "survey"], "title": ["EP vacancies", "Q1"],
+    ...     "unit": ["count", "%"], "date": pd.to_datetime(["2024-03-01"] * 2),
+    ...     "kind": ["workforce", "family_voice"], "people": [False, True]})
+    >>> f = measure_facts(m)
+    >>> f["kind"].to_dict(), f["people"].to_dict()
+    ({'survey': 'family_voice', 'vacancies': 'workforce'}, {'survey': True, 'vacancies': False})
+    """
+    columns = ["title", "unit", "source", "kind", "people"]
+    if measures is None or measures.empty:
+        empty = pd.DataFrame({c: pd.Series(dtype="bool" if c == "people" else "str")
+                              for c in columns})
+        return empty.rename_axis("measure_id")
+    m = measures.sort_values(["measure_id", "date"], kind="stable")
+    latest = m.groupby("measure_id", sort=True).last()
+    out = pd.DataFrame(index=latest.index)
+    out["title"] = latest["title"].astype("str")
+    out["unit"] = latest["unit"].astype("str")
+    source = latest["source"] if "source" in latest else pd.Series("measure", index=latest.index)
+    out["source"] = source.fillna("measure").astype("str")
+    kind = latest["kind"] if "kind" in latest else pd.Series(np.nan, index=latest.index)
+    out["kind"] = kind.fillna("other").astype("str")
+    people = latest["people"] if "people" in latest else pd.Series(True, index=latest.index)
+    out["people"] = people.fillna(True).astype("bool")
+    return out
 
 
 def measure_values(measures: pd.DataFrame) -> pd.DataFrame:

@@ -41,6 +41,11 @@ class KPIFacts(Protocol):
         """True when the latest value is suppressed in this pack."""
         ...
 
+    @property
+    def previous_suppressed(self) -> bool:
+        """True when the last stocktake's value is suppressed in this pack."""
+        ...
+
     def value(self, column: str) -> Any:
         """A column of the KPI's row in ``kpis.csv`` (``None`` when absent)."""
         ...
@@ -65,6 +70,23 @@ class PackFacts(Protocol):
     @property
     def measure_titles(self) -> dict[str, tuple[str, str, str]]:
         """``measure_id -> (title, unit, source)`` from the ``measures`` table."""
+        ...
+
+    @property
+    def family_voice(self) -> frozenset[str]:
+        """Measures of kind ``family_voice``: the only ones that count as what families told us."""
+        ...
+
+    def survey_note(self, view: Any) -> str:
+        """Responses (and response rate) of a family survey measure, or ``""``."""
+        ...
+
+    def benchmark_years(self) -> list[int]:
+        """Calendar years the data cover in full, for the area's own DfE-style figures."""
+        ...
+
+    def year_figure(self, year: int, kpi_id: str) -> tuple[float | None, bool]:
+        """``(value, withheld)`` of a KPI over a calendar year, as the pack publishes it."""
         ...
 
     def views_for(self, area: PriorityArea) -> list[Any]:

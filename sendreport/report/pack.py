@@ -71,6 +71,11 @@ class KPIView:
         """True when the latest value is suppressed in this pack."""
         return bool(self.value("suppressed")) and not self.internal
 
+    @property
+    def previous_suppressed(self) -> bool:
+        """True when the last stocktake's value is suppressed in this pack."""
+        return bool(self.value("previous_suppressed")) and not self.internal
+
 
 @dataclass(frozen=True)
 class MilestoneCheck:
@@ -98,6 +103,8 @@ class Pack:
     views: list[KPIView] = field(default_factory=list)
     chs: pd.DataFrame | None = None
     """The ``benchmarks`` file: NHS England's CHS waiting lists (``None``: not given)."""
+    years: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Further periods the pack prints (calendar years, milestone periods), suppressed."""
 
     @classmethod
     def from_parameters(cls, namespace: Mapping[str, Any], *, base_dir: str | Path = ".") -> Pack:
@@ -121,8 +128,7 @@ class Pack:
 
     @classmethod
     def from_params(cls, params: Params) -> Pack:
-        """Build the pack from validated params: load, validate, compute, suppress."""
-        from sendreport.disclosure import suppress_kpis, suppress_series
+        """Build the pack from validated params: load, validate, compute, disclose."""
         from sendreport.metrics import compute_kpis, kpi_series
         from sendreport.report.handoff import handed_over
         from sendreport.validation import load_data
@@ -142,15 +148,11 @@ class Pack:
             baseline_period_end=params.baseline_period_end,
             data_from=params.data_from,
         )
-        kpis = suppress_kpis(kpis, threshold=params.suppression_threshold, audience=params.audience)
         series = kpi_series(
             loaded.tables,
             start=series_start(params),
             end=params.period_end,
             data_from=params.data_from,
-        )
-        series = suppress_series(
-            series, threshold=params.suppression_threshold, audience=params.audience
         )
         pack = cls(
             params=params,
@@ -164,9 +166,92 @@ class Pack:
             from sendreport.chs import read_chs
 
             pack.chs = read_chs(params.benchmarks)
-        pack.series = pack._with_spc(series)
+        pack._disclose(kpis, series)
+        pack.series = pack._with_spc(pack.series)
         pack.views = [pack._view(area, kpi) for area, kpi in plan.kpis]
         return pack
+
+    def _disclose(self, kpis: pd.DataFrame, series: pd.DataFrame) -> None:
+        """One disclosure pass over every figure the pack publishes (SPEC 7)."""
+        from sendreport.disclosure import NOT_ABOUT_CHILDREN, disclose_release, suppress_quality
+        from sendreport.metrics import compute_kpis
+        from sendreport.metrics.compute import previous_start
+
+        p = self.params
+        periods = {}
+        if p.previous_period_end is not None:
+            start = previous_start(
+                pd.Timestamp(p.period_start),
+                pd.Timestamp(p.period_end),
+                pd.Timestamp(p.previous_period_end),
+            )
+            periods["previous"] = (start, p.previous_period_end)
+        if p.baseline_period_start is not None and p.baseline_period_end is not None:
+            periods["baseline"] = (p.baseline_period_start, p.baseline_period_end)
+        frames = {
+            name: compute_kpis(self.tables, period_start=a, period_end=b, plan=self.plan,
+                               data_from=p.data_from)
+            for name, (a, b) in periods.items()
+        }
+        years = {
+            str(y): compute_kpis(
+                {"requests": self.tables["requests"]},
+                period_start=f"{y}-01-01",
+                period_end=f"{y}-12-31",
+                data_from=p.data_from,
+            )
+            for y in self.benchmark_years()
+            if self.year_coverage(y) == 12  # a part year is shown as not available
+        }
+        start, end = pd.Timestamp(p.period_start), pd.Timestamp(p.period_end)
+        for day in self.milestone_dates():
+            first = previous_start(start, end, pd.Timestamp(day))
+            years[f"ending {day.isoformat()}"] = compute_kpis(
+                self.tables, period_start=first, period_end=day, plan=self.plan,
+                data_from=p.data_from,
+            )
+        release = disclose_release(
+            kpis,
+            series,
+            previous=frames.get("previous"),
+            baseline=frames.get("baseline"),
+            extra=years,
+            threshold=p.suppression_threshold,
+            audience=p.audience,
+            not_people=NOT_ABOUT_CHILDREN | self.not_people,
+            charted={(k.id, k.service or "") for _, k in self.plan.kpis},
+        )
+        self.kpis, self.series, self.years = release.kpis, release.series, release.extra
+        self.quality = suppress_quality(
+            self.quality, threshold=p.suppression_threshold, audience=p.audience
+        )
+
+    def benchmark_years(self) -> list[int]:
+        """Calendar years the data reach, for the area's own DfE-style figures.
+
+        The first may be covered in part (:meth:`year_coverage`): it is shown as
+        not available, with the months it covers.
+        """
+        if not any(k.id in ("ehcp_20wk_excl", "ehcp_20wk_incl") for _, k in self.plan.kpis):
+            return []
+        requests = self.tables.get("requests")
+        if requests is None or requests.empty or not requests["plan_issued_date"].notna().any():
+            return []
+        end = self.params.period_end
+        first = self.data_from["requests"].year
+        last = end.year - (0 if (end.month, end.day) == (12, 31) else 1)
+        return list(range(first, last + 1))
+
+    def year_figure(self, year: int, kpi_id: str) -> tuple[float | None, bool]:
+        """``(value, withheld)`` of a KPI over a calendar year, as this pack publishes it."""
+        frame = self.years.get(str(year))
+        if frame is None:
+            return None, False
+        row = frame[frame["kpi_id"] == kpi_id]
+        if row.empty:
+            return None, False
+        withheld = bool(row["suppressed"].iloc[0]) and self.params.audience != "internal"
+        return row["value"].iloc[0], withheld
 
     # ----- derived facts -------------------------------------------------------------
 
@@ -181,6 +266,45 @@ class Pack:
             mid: (str(r["title"]), str(r["unit"]), str(r.get("source") or "measure"))
             for mid, r in first.iterrows()
         }
+
+    @cached_property
+    def measure_facts(self) -> pd.DataFrame:
+        """One row per measure: ``title, unit, source, kind, people`` (SPEC 4.5)."""
+        from sendreport.metrics.measures import measure_facts
+
+        m = self.tables.get("measures")
+        return measure_facts(m) if m is not None else measure_facts(None)
+
+    @property
+    def not_people(self) -> frozenset[str]:
+        """Measures that count no children or families (``people: false``): never suppressed."""
+        f = self.measure_facts
+        return frozenset(f.index[~f["people"]])
+
+    @property
+    def family_voice(self) -> frozenset[str]:
+        """Measures of kind ``family_voice``: the only ones that count as what families told us."""
+        f = self.measure_facts
+        return frozenset(f.index[f["kind"] == "family_voice"])
+
+    def survey_note(self, view: KPIView) -> str:
+        """Responses (and response rate when ``invited`` is given) of a family survey measure."""
+        from sendreport.tables import format_value, is_missing
+
+        responses = view.value("denominator")
+        if view.suppressed or is_missing(responses):
+            return ""
+        text = f"{format_value(responses, 'count')} responses"
+        m = self.tables.get("measures")
+        if m is not None and "invited" in m:
+            p = self.params
+            rows = m[(m["measure_id"] == view.plan_kpi.id)
+                     & m["date"].between(pd.Timestamp(p.period_start), pd.Timestamp(p.period_end))]
+            invited = rows.sort_values("date")["invited"].iloc[-1] if len(rows) else None
+            if not is_missing(invited) and float(invited) > 0:
+                rate = 100 * float(responses) / float(invited)
+                text += f" from {format_value(invited, 'count')} asked ({format_value(rate, '%')})"
+        return text
 
     def kpi_name(self, kpi_id: str, service: str | None = None) -> tuple[str, str, str]:
         """``(name, unit, improvement)`` of a KPI id, with its service in words."""
@@ -244,6 +368,17 @@ class Pack:
             return series.assign(
                 mean=pd.NA, lpl=pd.NA, upl=pd.NA, point_type=pd.NA, rebase_group=pd.NA
             )
+        if "suppressed" in series:
+            # SPC runs on the published points only, for every audience, so an
+            # internal pack's limits and icons are the shared pack's.
+            hidden = series["suppressed"].to_numpy(dtype=bool)
+            shown = series["value"].to_numpy()
+            masked = series.drop(columns="suppressed").assign(
+                value=series["value"].mask(hidden), row_=range(len(series))
+            )
+            out = self._with_spc(masked)
+            order = out["row_"].to_numpy()
+            return out.assign(value=shown[order], suppressed=hidden[order]).drop(columns="row_")
         keys = series[["kpi_id", "service"]].drop_duplicates()
         direction = {(k, s): self.improvement(k, s) for k, s in keys.itertuples(index=False)}
         rebase = {key: self.rebase_dates(*key) for key in direction}
@@ -305,7 +440,7 @@ class Pack:
         view = KPIView(
             area, kpi, name, unit, improvement, row, s, internal=self.params.audience == "internal"
         )
-        if s is not None and s["value"].notna().any():
+        if s is not None and s["point_type"].notna().any():
             view.variation = variation(s)
             if kpi.target is not None and improvement != "neutral":
                 view.assurance = assurance(s, kpi.target, improvement)
@@ -407,7 +542,9 @@ class Pack:
         values: dict[str, float | None] = {label: base.value if base else None}
         if p.previous_period_end is not None:
             values[f"Last stocktake (to {_short_date(p.previous_period_end)})"] = (
-                None if view.suppressed else _number(view.value("previous"))
+                None
+                if view.suppressed or view.previous_suppressed
+                else _number(view.value("previous"))
             )
         values[f"Latest (to {_short_date(p.period_end)})"] = (
             None if view.suppressed else _number(view.value("value"))
@@ -415,28 +552,17 @@ class Pack:
         return values
 
     def _kpis_ending(self, end: dt.date) -> pd.DataFrame:
-        """KPIs (suppressed as the pack) of the period of the pack's length ending at ``end``."""
-        cache = self.__dict__.setdefault("_kpis_by_end", {})
-        if end not in cache:
-            from sendreport.disclosure import suppress_kpis
-            from sendreport.metrics import compute_kpis
-            from sendreport.metrics.compute import previous_start
+        """KPIs of the period of the pack's length ending at a milestone ``end``.
 
-            p = self.params
-            start = previous_start(
-                pd.Timestamp(p.period_start), pd.Timestamp(p.period_end), pd.Timestamp(end)
-            )
-            kpis = compute_kpis(
-                self.tables,
-                period_start=start,
-                period_end=end,
-                plan=self.plan,
-                data_from=p.data_from,
-            )
-            cache[end] = suppress_kpis(
-                kpis, threshold=p.suppression_threshold, audience=p.audience
-            )
-        return cache[end]
+        They are computed and suppressed with everything else the pack
+        publishes, in its one disclosure pass (:meth:`milestone_dates`).
+        """
+        return self.years[f"ending {end.isoformat()}"]
+
+    def milestone_dates(self) -> list[dt.date]:
+        """Trajectory milestones before ``period_end``: each has an actual value in the pack."""
+        end = self.params.period_end
+        return sorted({m.date for _, k in self.plan.kpis for m in k.trajectory if m.date < end})
 
     def milestone_checks(self, view: KPIView) -> list[MilestoneCheck]:
         """Each trajectory milestone of a KPI: planned value, actual value, on or off.
@@ -616,7 +742,10 @@ class Pack:
         ]
         extra = [
             c
-            for c in ("suppressed", "rebase_group", "trial_limits", "special_cause_rule", "reason")
+            for c in (
+                "grain", "suppressed", "rebase_group", "trial_limits", "special_cause_rule",
+                "reason",
+            )
             if c in self.series
         ]
         first = [c for c in KPIS_COLUMNS if c in self.kpis]

@@ -195,7 +195,11 @@ def scorecard(pack: PackFacts) -> Table | None:
                         numeric=True,
                     ),
                     Cell(format_value(base.value, v.unit) if base else "x", numeric=True),
-                    Cell("c" if v.suppressed else format_change(change, v.unit), numeric=True),
+                    Cell(
+                        "c" if v.suppressed or v.previous_suppressed
+                        else format_change(change, v.unit),
+                        numeric=True,
+                    ),
                     Cell(target),
                     Cell(TRAJECTORY_SHORT[pack.on_trajectory(v)]),
                     Cell(england, numeric=True),
@@ -397,9 +401,7 @@ def benchmark(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
     how many months the data cover.
     """
     from sendreport.benchmarks import dfe_benchmark, dfe_credit
-    from sendreport.disclosure import suppress_kpis
     from sendreport.errors import ParameterError
-    from sendreport.metrics import compute_kpis
 
     kpi_id = view.plan_kpi.id
     col = "pct_excl" if kpi_id == "ehcp_20wk_excl" else "pct_incl"
@@ -410,27 +412,13 @@ def benchmark(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
     wide = table.pivot_table(index="year", columns="area", values=col, aggfunc="first")
     areas = [a for a in dict.fromkeys(table["area"]) if a in wide.columns]
     own = {}
-    requests = pack.tables.get("requests")
-    if requests is not None and not requests.empty and requests["plan_issued_date"].notna().any():
-        p = pack.params
-        first = pack.data_from["requests"].year
-        last = p.period_end.year - (0 if (p.period_end.month, p.period_end.day) == (12, 31) else 1)
-        for year in range(first, last + 1):
-            months = pack.year_coverage(year)
-            if months < 12:  # not comparable with DfE's whole year
-                own[year] = f"x ({months} of 12 months in the data)"
-                continue
-            kpis = compute_kpis(
-                {"requests": requests},
-                period_start=f"{year}-01-01",
-                period_end=f"{year}-12-31",
-                data_from=p.data_from,
-            )
-            kpis = suppress_kpis(kpis, threshold=p.suppression_threshold, audience=p.audience)
-            r = kpis[kpis["kpi_id"] == kpi_id].iloc[0]
-            own[year] = format_value(
-                r["value"], "%", suppressed=bool(r["suppressed"]) and p.audience != "internal"
-            )
+    for year in pack.benchmark_years():  # figures from the pack's one disclosure pass
+        months = pack.year_coverage(year)
+        if months < 12:  # not comparable with DfE's whole year
+            own[year] = f"x ({months} of 12 months in the data)"
+            continue
+        value, withheld = pack.year_figure(year, kpi_id)
+        own[year] = format_value(value, "%", suppressed=withheld)
     years = sorted(set(wide.index[-4:]) | set(own))
     header = ["Year", *areas, f"{pack.params.area_name} (this pack's data)"]
     rows = [
@@ -665,8 +653,11 @@ def priority_area(pack: PackFacts, area: PriorityArea) -> dict[str, Any]:
         "what_will_be_different": paragraphs(area.what_will_be_different),
         # Confidential quotes go only into the annex, never into the pack.
         "quotes": [q for q in area.family_voice if not q.confidential],
+        # Only family_voice measures are what families told us (SPEC 4.5).
         "survey": [
-            v.headline for v in pack.views_for(area) if v.plan_kpi.id in pack.measure_titles
+            " ".join(filter(None, (v.headline, pack.survey_note(v))))
+            for v in pack.views_for(area)
+            if v.plan_kpi.id in pack.family_voice
         ],
         "you_said_we_did": you_said,
         "charts": charts,
@@ -726,7 +717,15 @@ def data_quality_html(pack: PackFacts) -> str:
             r.file,
             r.column or "(whole row)",
             r.rule.replace("_", " ").capitalize(),
-            Cell(format_value(r.count, "count"), numeric=True),
+            Cell(
+                format_value(
+                    r.count,
+                    "count",
+                    suppressed=bool(getattr(r, "suppressed", False))
+                    and pack.params.audience != "internal",
+                ),
+                numeric=True,
+            ),
         ]
         for r in pack.quality.itertuples()
     ]

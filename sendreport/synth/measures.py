@@ -25,7 +25,7 @@ def _monthly() -> list[str]:
 
 
 MEASURES = (
-    # id, title, source, unit, dates, story knots, denominator range (None: a value)
+    # id, title, source, unit, dates, story knots, denominator range (None: a value), kind
     (
         "pcf_plan_reflects_needs",
         "My child's EHC plan reflects their needs",
@@ -34,6 +34,7 @@ MEASURES = (
         _termly,
         [("2022-03-31", 0.33), ("2023-03-31", 0.35), ("2023-12-15", 0.42), ("2024-12-15", 0.52)],
         (150, 251),
+        "family_voice",
     ),
     (
         "ehcp_quality_good",
@@ -43,6 +44,7 @@ MEASURES = (
         _quarterly,
         [("2022-03-31", 0.38), ("2023-06-30", 0.36), ("2024-12-31", 0.62)],
         (30, 61),
+        "audit",
     ),
     (
         "ep_advice_6wk",
@@ -52,6 +54,7 @@ MEASURES = (
         _monthly,
         [("2022-01-31", 0.55), ("2022-09-30", 0.18), ("2023-06-30", 0.2), ("2024-12-31", 0.72)],
         (45, 96),
+        "other",
     ),
     (
         "ehc_coordinators_fte",
@@ -61,8 +64,23 @@ MEASURES = (
         _quarterly,
         [("2022-03-31", 14.0), ("2023-06-30", 11.5), ("2023-09-01", 22.0), ("2024-12-31", 24.0)],
         None,
+        "workforce",
+    ),
+    (
+        "ep_vacancies",
+        "Educational psychologist vacancies",
+        "workforce return",
+        "count",
+        _quarterly,
+        [("2022-03-31", 4.0), ("2023-06-30", 5.0), ("2024-03-31", 2.0), ("2024-12-31", 1.0)],
+        None,
+        "workforce",
     ),
 )
+"""The demo measures. Workforce figures count staff, not children (``people`` false)."""
+
+RESPONSE_RATE = 0.35
+"""Share of the families asked who answer the parent carer survey."""
 
 
 def measures_table(rng: np.random.Generator, *, volume: float) -> pd.DataFrame:
@@ -79,15 +97,20 @@ def measures_table(rng: np.random.Generator, *, volume: float) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``measure_id, title, source, date, numerator, denominator,
-        value, unit``; ``value`` is empty where a numerator and denominator
-        give a percentage.
+        value, unit, kind, people, invited``; ``value`` is empty where a
+        numerator and denominator give a percentage; ``invited`` (families
+        asked) is given for the survey only.
     """
     frames = []
-    for measure_id, title, source, unit, dates, knots, size in MEASURES:
+    for measure_id, title, source, unit, dates, knots, size, kind in MEASURES:
         when = np.array(dates(), dtype="datetime64[D]")
         level = curve(when.astype(np.int64), knots)
         n = when.size
-        if size is None:
+        invited = pd.array([pd.NA] * n, dtype="Int64")
+        if size is None and unit == "count":
+            numerator = denominator = pd.array([pd.NA] * n, dtype="Int64")
+            value = np.round(level * volume).astype(float)
+        elif size is None:
             numerator = denominator = pd.array([pd.NA] * n, dtype="Int64")
             value = np.round(level * volume + rng.normal(0.0, 0.4, n) * np.sqrt(volume), 1)
         else:
@@ -95,6 +118,8 @@ def measures_table(rng: np.random.Generator, *, volume: float) -> pd.DataFrame:
             numerator = pd.array(rng.binomial(den, level), dtype="Int64")
             denominator = pd.array(den, dtype="Int64")
             value = np.full(n, np.nan)
+            if kind == "family_voice":
+                invited = pd.array(np.round(den / RESPONSE_RATE).astype(np.int64), dtype="Int64")
         frames.append(
             pd.DataFrame(
                 {
@@ -106,8 +131,11 @@ def measures_table(rng: np.random.Generator, *, volume: float) -> pd.DataFrame:
                     "denominator": denominator,
                     "value": value,
                     "unit": unit,
+                    "kind": kind,
+                    "people": kind != "workforce",
+                    "invited": invited,
                 }
             )
         )
     table = pd.concat(frames, ignore_index=True)
-    return table.astype({c: "str" for c in ("measure_id", "title", "source", "unit")})
+    return table.astype({c: "str" for c in ("measure_id", "title", "source", "unit", "kind")})

@@ -172,7 +172,7 @@ def _to_code(text: pd.Series, spec: ColumnSpec, recode: Mapping) -> Converted:
     codes = np.where(codes < 0, len(uniques), codes)
     state = status[codes]
     if spec.kind == "bool":
-        truth = np.array([v is True for v in finals] + [False], dtype=bool)
+        truth = np.array([v is True for v in finals] + [spec.default], dtype=bool)
         bad = np.array([v is _INVALID for v in finals] + [False], dtype=bool)
         values = pd.Series(truth[codes], index=text.index, dtype="bool")
         return Converted(values, bad[codes], _none(text), state == 2)

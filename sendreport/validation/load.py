@@ -520,6 +520,8 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
     for column, col in spec.columns.items():
         if column not in cleaned:
             typed[column] = _empty(col.dtype, n)
+            if col.kind == "bool":
+                typed[column] = typed[column] | col.default
             continue
         mapping = recode.get(column)
         if isinstance(mapping, Mapping) and any(isinstance(k, bool) for k in mapping):

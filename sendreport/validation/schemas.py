@@ -92,6 +92,8 @@ class ColumnSpec:
     required: bool = False
     codes: tuple[str, ...] | None = None
     case: Literal["lower", "upper", "open"] = "lower"
+    default: bool = False
+    """For a ``bool`` column: the value of an empty cell or an absent column."""
 
     @property
     def dtype(self) -> str:
@@ -259,6 +261,9 @@ MEASURES = TableSpec(
         "denominator": ColumnSpec("int"),
         "value": ColumnSpec("number"),
         "unit": ColumnSpec("text", required=True),
+        "kind": ColumnSpec("code", codes=("family_voice", "audit", "workforce", "other")),
+        "people": ColumnSpec("bool", default=True),
+        "invited": ColumnSpec("int"),
     },
     key=("measure_id", "date"),
     rules=(
@@ -266,6 +271,7 @@ MEASURES = TableSpec(
         Rule("missing_value_and_numerator", "value", _value_or_fraction),
         Rule("negative_number", "numerator", _not_negative("numerator")),
         Rule("negative_number", "denominator", _not_negative("denominator")),
+        Rule("negative_number", "invited", _not_negative("invited")),
         Rule("numerator_above_denominator", "numerator", _fraction_in_range),
         Rule("zero_denominator", "denominator", _denominator_not_zero),
     ),

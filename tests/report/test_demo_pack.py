@@ -144,7 +144,7 @@ def test_every_figure_has_alt_text_that_says_what_it_shows(pdfs, name):
     )
     assert len(charts) >= len(plan.priority_areas), "at least one chart per priority area"
     spc = [a for a in charts if a.startswith("SPC chart")]
-    assert spc and all(re.search(r"\d+ months", a) and "latest" in a for a in spc)
+    assert spc and all(re.search(r"\d+ (months|quarters)", a) and "latest" in a for a in spc)
 
 
 @pytest.mark.parametrize("name", DEMOS)

@@ -65,7 +65,8 @@ def test_every_monthly_plan_kpi_gets_both_icons_with_words(shared):
 def test_high_threshold_suppresses_small_counts_everywhere_in_a_shared_pack(data_dir):
     pack = build(data_dir, suppression_threshold=100)
     kpis = pack.kpis
-    counts = kpis[(kpis["unit"] == "count") & ~kpis["kpi_id"].str.startswith("actions_")]
+    people = ~kpis["kpi_id"].str.startswith("actions_") & ~kpis["kpi_id"].isin(pack.not_people)
+    counts = kpis[(kpis["unit"] == "count") & people]
     small = counts[counts["suppressed"]]
     assert len(small), "the threshold of 100 must catch some counts"
     assert small["value"].isna().all() and small["numerator"].isna().all()
@@ -85,7 +86,12 @@ def test_internal_pack_shows_unsuppressed_values(data_dir, shared):
     counts = internal.kpis[internal.kpis["unit"] == "count"]
     assert counts["suppressed"].any()
     assert counts.loc[counts["suppressed"], "value"].notna().all()
-    pd.testing.assert_series_equal(internal.kpis["value"], shared.kpis["value"], check_names=False)
+    shown = ~shared.kpis["suppressed"]
+    pd.testing.assert_series_equal(
+        internal.kpis.loc[shown, "value"], shared.kpis.loc[shown, "value"], check_names=False
+    )
+    hidden = shared.kpis["suppressed"] & internal.kpis["denominator"].notna()
+    assert hidden.any() and internal.kpis.loc[hidden, "value"].notna().all()
 
 
 def test_families_pack_is_its_own_plain_english_document(data_dir):

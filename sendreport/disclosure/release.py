@@ -1,0 +1,580 @@
+"""One disclosure pass over everything a run publishes (SPEC 7: one run, one release).
+
+Suppressing figure by figure is not enough: a month shown as ``c`` comes back
+as the period total minus the other months, and the number of plans issued
+minus the denominator of ``ehcp_20wk_excl`` counts the plans with a 20-week
+exception. This pass looks at every count a run publishes at once: the
+period's KPIs (``kpis.csv``), the previous period and the baseline, the
+monthly series (``kpi_series.csv`` and the charts) and any other period the
+pack prints (calendar years beside DfE's figures).
+
+The method (the user guide, ``docs/disclosure.md``, gives the reasoning):
+
+1. Each published count (numerator, denominator or count of one KPI over one
+   span of time, or as at one date) is a set of *atoms*: the finest groups of
+   children its family tells apart, in each stretch of time between the
+   boundaries of any span (:mod:`sendreport.disclosure.links`).
+2. Primary suppression: an *item* (one KPI's row for one period, month or
+   date) is withheld when a count it shows, or the complement of its
+   numerator (denominator minus numerator), is from 1 to ``threshold - 1``.
+3. Complementary suppression: the atoms are grouped into *classes* by the set
+   of published counts they belong to. Whatever sums and differences an
+   attacker forms, every count they can derive is a sum of whole classes, so
+   if every class holds 0 or at least ``threshold`` children, no derived count
+   is from 1 to ``threshold - 1``, and no withheld item (which holds such a
+   count) can be derived at all. While a class holds 1 to ``threshold - 1``,
+   one more item is withheld, chosen to merge that class with a neighbour:
+   months before calendar years, years before the previous period and the
+   baseline, those before the period itself; the smallest first.
+4. Coarser periods: when more than a quarter of a family's months with data
+   would be withheld, its series is published by calendar quarter instead,
+   and the pass runs again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from sendreport.disclosure.cells import (
+    NOT_ABOUT_CHILDREN,
+    _blank,
+    _check_audience,
+    _check_threshold,
+    _numeric,
+)
+from sendreport.disclosure.links import LINKS, SNAPSHOT, link_for
+
+__all__ = ["QUARTER_SHARE", "Release", "disclose_release", "suppress_quality"]
+
+QUARTER_SHARE = 0.25
+"""A family's series goes by quarter when more than this share of its months is withheld."""
+
+_PRIORITY = {"series": 1, "extra": 2, "previous": 3, "baseline": 3, "kpis": 4}
+_BLANK = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
+
+
+@dataclass
+class Release:
+    """The figures one run publishes, after the disclosure pass.
+
+    Attributes
+    ----------
+    kpis
+        The ``kpis.csv`` frame: ``suppressed`` says the period's figure is
+        withheld, ``previous_suppressed`` and ``baseline_suppressed`` the same
+        for those columns. For the ``shared`` and ``families`` audiences the
+        withheld values are missing.
+    series
+        The ``kpi_series.csv`` frame (before SPC): one row per KPI, service and
+        month, or quarter where a family's series goes by quarter (``grain``);
+        ``suppressed`` flags withheld points.
+    extra
+        Each further period the pack prints (by name), as a KPI frame with
+        ``suppressed``.
+    """
+
+    kpis: pd.DataFrame
+    series: pd.DataFrame
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+@dataclass
+class _Item:
+    frame: str
+    row: int
+    priority: float
+    family: tuple[str, str]
+    time: tuple
+    figures: list[tuple[frozenset[str], float]]
+    shown: list[float]
+    size: float
+
+
+def disclose_release(
+    kpis: pd.DataFrame,
+    series: pd.DataFrame,
+    *,
+    previous: pd.DataFrame | None = None,
+    baseline: pd.DataFrame | None = None,
+    extra: Mapping[str, pd.DataFrame] | None = None,
+    threshold: int = 5,
+    audience: str = "shared",
+    not_people: Collection[str] = NOT_ABOUT_CHILDREN,
+    charted: Collection[tuple[str, str]] = (),
+    quarter_share: float = QUARTER_SHARE,
+) -> Release:
+    """Suppress the figures of one run so that no withheld figure can be derived.
+
+    Parameters
+    ----------
+    kpis
+        :func:`sendreport.metrics.compute_kpis` for the period, unsuppressed.
+        Its ``previous`` and ``baseline`` columns are checked through
+        ``previous`` and ``baseline``.
+    series
+        :func:`sendreport.metrics.kpi_series`, unsuppressed.
+    previous
+        ``compute_kpis`` for the previous period (the figures behind the
+        ``previous`` column), or ``None`` when there is none.
+    baseline
+        ``compute_kpis`` for the baseline period when the ``baseline`` column
+        comes from data. A baseline the plan states is its own published
+        figure: only a count of children from 1 to ``threshold - 1`` is
+        withheld.
+    extra
+        Other periods the pack prints (name to ``compute_kpis`` frame).
+    threshold
+        The smallest count that may be shown (params ``suppression_threshold``).
+    audience
+        ``"shared"`` or ``"families"`` blank what is withheld; ``"internal"``
+        keeps every value and flags what a shared pack withholds. Both get the
+        same series grain, so their SPC charts are computed on the same points.
+    not_people
+        KPI and measure ids that count no children (plan actions, measures
+        with ``people: false``): never suppressed.
+    charted
+        ``(kpi_id, service)`` of the series the pack charts: their months are
+        withheld after those of other series of the same family, and a
+        family's series goes by quarter when too many of their months would be
+        withheld (by default, or when the family has none, all its series count).
+    quarter_share
+        See :data:`QUARTER_SHARE`.
+
+    Returns
+    -------
+    Release
+
+    Examples
+    --------
+    Three plans in August: the month is withheld and, since the period total
+    minus July would give it back, so is July (the smaller other month):
+
+    >>> k = pd.DataFrame({"kpi_id": ["ehcp_20wk_incl"], "service": [""],
+    ...     "period_start": pd.Timestamp("2024-07-01"), "period_end": pd.Timestamp("2024-08-31"),
+    ...     "value": [50.0], "numerator": [7], "denominator": [14], "unit": ["%"],
+    ...     "lower_ci": [None], "upper_ci": [None], "baseline": [None], "target": [None],
+    ...     "previous": [None]})
+    >>> s = pd.DataFrame({"kpi_id": ["ehcp_20wk_incl"] * 3, "service": [""] * 3,
+    ...     "month": pd.to_datetime(["2024-06-01", "2024-07-01", "2024-08-01"]),
+    ...     "value": [50.0, 54.5, 33.3], "numerator": [5, 6, 1], "denominator": [10, 11, 3],
+    ...     "lower_ci": None, "upper_ci": None})
+    >>> r = disclose_release(k, s, quarter_share=1.0)
+    >>> r.series["suppressed"].tolist(), bool(r.kpis["suppressed"].iloc[0])
+    ([False, True, True], False)
+    """
+    _check_audience(audience)
+    _check_threshold(threshold)
+    not_people = frozenset(not_people)
+    charted = frozenset(charted)
+    frames = {"kpis": kpis.reset_index(drop=True)}
+    if previous is not None:
+        frames["previous"] = previous.reset_index(drop=True)
+    if baseline is not None:
+        frames["baseline"] = baseline.reset_index(drop=True)
+    for name, frame in (extra or {}).items():
+        frames[f"extra:{name}"] = frame.reset_index(drop=True)
+    months = pd.to_datetime(series["month"]).reset_index(drop=True)
+    monthly = series.reset_index(drop=True).assign(
+        grain="month", span_first=months, span_last=months + pd.offsets.MonthEnd(0)
+    )
+    quarterly: set[tuple[str, str]] = set()
+    while True:
+        published = _series_at_grain(monthly, quarterly)
+        frames["series"] = published
+        withheld = _solve(frames, threshold, not_people, charted)
+        more = _families_to_coarsen(published, withheld, quarter_share, charted) - quarterly
+        if not more:
+            break
+        quarterly |= more
+    return _publish(frames, withheld, kpis, threshold, audience, not_people)
+
+
+# ----- items and their figures ------------------------------------------------------
+
+
+def _items(
+    frames: Mapping[str, pd.DataFrame], not_people: frozenset[str], charted: frozenset
+) -> list[_Item]:
+    units = dict(zip(frames["kpis"]["kpi_id"], frames["kpis"]["unit"], strict=True))
+    out = []
+    series = frames["series"]
+    for name, frame in frames.items():
+        kind = name.split(":")[0]
+        for i, r in enumerate(frame.itertuples(index=False)):
+            if r.kpi_id in not_people:
+                continue
+            unit = getattr(r, "unit", None) or units.get(r.kpi_id, "")
+            link = link_for(r.kpi_id, unit, r.numerator, r.denominator)
+            if link is None:
+                continue
+            family = (link.family, link.service if link.service is not None else r.service)
+            parts = {}
+            for column, atoms in link.parts.items():
+                value = getattr(r, column)
+                if value is not None and not pd.isna(value):
+                    parts[column] = (atoms, float(value))
+            if not parts:
+                continue
+            figures = list(parts.values())
+            shown = [v for _, v in figures]
+            if "numerator" in parts and "denominator" in parts:
+                shown.append(parts["denominator"][1] - parts["numerator"][1])
+            priority = _PRIORITY[kind] + (0.5 if (r.kpi_id, r.service) in charted else 0)
+            out.append(_Item(name, i, priority, family, _time(r, name, kind, series), figures,
+                             shown, max(v for _, v in figures)))
+    return out
+
+
+def _time(r, name: str, kind: str, series: pd.DataFrame) -> tuple:
+    """The time an item covers: ``("span", first, last)`` days or ``("at", date)``."""
+    if kind == "series":
+        if _is_measure(r.kpi_id):
+            return ("at", pd.Timestamp(r.month))
+        if r.kpi_id in SNAPSHOT:
+            return ("at", pd.Timestamp(r.span_last))
+        return ("span", pd.Timestamp(r.span_first), pd.Timestamp(r.span_last))
+    start, end = pd.Timestamp(r.period_start), pd.Timestamp(r.period_end)
+    if _is_measure(r.kpi_id):
+        in_period = (series["kpi_id"] == r.kpi_id) & series["month"].between(start, end)
+        dates = series.loc[in_period, "month"]
+        return ("at", pd.Timestamp(dates.max())) if len(dates) else ("own", name, r.kpi_id)
+    return ("at", end) if r.kpi_id in SNAPSHOT else ("span", start, end)
+
+
+def _is_measure(kpi_id: str) -> bool:
+    return kpi_id not in LINKS
+
+
+# ----- the pass -----------------------------------------------------------------------
+
+
+def _solve(
+    frames: Mapping[str, pd.DataFrame], threshold: int, not_people: frozenset[str],
+    charted: frozenset,
+) -> set[tuple[str, int]]:
+    """Return the (frame, row) of every withheld item."""
+    items = _items(frames, not_people, charted)
+    withheld: set[tuple[str, int]] = set()
+    groups: dict[tuple[str, str], list[_Item]] = {}
+    for item in items:
+        groups.setdefault(item.family, []).append(item)
+    for group in groups.values():
+        withheld |= _solve_family(group, threshold)
+    return withheld
+
+
+def _solve_family(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
+    # Small matrices: one BLAS thread is many times faster than a contended pool.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _solve_matrix(items, threshold)
+
+
+def _solve_matrix(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
+    _, fig_item, matrix, values = _matrix(items)
+    pinv = np.linalg.pinv(matrix)
+    x = pinv @ values
+    projector = pinv @ matrix
+    primary = np.array([any(1 <= v < threshold for v in it.shown) for it in items])
+    open_ = ~primary
+    order = sorted(range(len(items)), key=lambda i: (items[i].priority, items[i].size, i))
+    rank = np.empty(len(items), dtype=int)
+    rank[order] = np.arange(len(items))
+
+    def classes(open_items: np.ndarray) -> list[tuple[np.ndarray, int]]:
+        sig = matrix[open_items[fig_item]]
+        if not len(sig):
+            return []
+        keys = np.packbits(sig.astype(bool), axis=0).T
+        _, label = np.unique(keys, axis=0, return_inverse=True)
+        label = label.ravel()
+        member = label[None, :] == np.arange(label.max() + 1)[:, None]
+        seen = np.array([sig[:, m].any() for m in member])  # in some published count
+        determined = np.abs(member @ projector - member).max(axis=1) <= 1e-6
+        counts = np.rint(member @ x).astype(int)
+        # A class no published count holds, or that not even every count determines,
+        # is one nobody can derive.
+        return [(member[k], int(counts[k])) for k in np.flatnonzero(seen & determined)]
+
+    def bad(open_items: np.ndarray):
+        return [c for c in classes(open_items) if 1 <= c[1] < threshold]
+
+    while True:
+        trouble = bad(open_)
+        if not trouble:
+            break
+        members, _ = trouble[0]
+        first = int(np.flatnonzero(members)[0])
+        touching = np.unique(fig_item[(matrix[:, members].any(axis=1)) & open_[fig_item]])
+        candidates = _neighbours(open_, fig_item, matrix, members)
+        candidates = sorted(set(candidates) | set(touching.tolist()), key=lambda i: rank[i])
+        # Only the least important items are tried: the one whose loss alone mends the
+        # class if there is one, else the least of them (the next round goes on).
+        lowest = [i for i in candidates if items[i].priority == items[candidates[0]].priority]
+        choice = lowest[0]
+        for i in lowest:
+            trial = open_.copy()
+            trial[i] = False
+            if not any(m[first] for m, _ in bad(trial)):
+                choice = i
+                break
+        open_[choice] = False
+    # Greedy choices made early can prove needless once later ones are made: give back
+    # every withheld item, the most important first, that leaves no class small.
+    for i in sorted(np.flatnonzero(~open_ & ~primary), key=lambda i: -rank[i]):
+        open_[i] = True
+        if bad(open_):
+            open_[i] = False
+    return {(items[i].frame, items[i].row) for i in range(len(items)) if not open_[i]}
+
+
+def _neighbours(open_: np.ndarray, fig_item: np.ndarray, matrix: np.ndarray,
+                members: np.ndarray) -> list[int]:
+    """Items whose removal alone merges the class with another class (or hides it)."""
+    rows = np.flatnonzero(open_[fig_item])
+    sig = matrix[rows]
+    mine = sig[:, np.flatnonzero(members)[0]]
+    out = set()
+    for col in range(matrix.shape[1]):
+        if members[col]:
+            continue
+        diff = rows[sig[:, col] != mine]
+        owners = np.unique(fig_item[diff])
+        if len(owners) == 1:
+            out.add(int(owners[0]))
+    return sorted(out)
+
+
+def _matrix(items: list[_Item]):
+    """Atoms of a family (time stretch x group), and one 0/1 row per published count."""
+    groups = sorted(frozenset().union(*(a for it in items for a, _ in it.figures)))
+    cuts = sorted({t for it in items if it.time[0] == "span" for t in (it.time[1],
+                   it.time[2] + pd.Timedelta(days=1))})
+    points = sorted({tuple(map(str, it.time)) for it in items if it.time[0] != "span"})
+    stretches = [("span", a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
+    times = stretches + [("point", p) for p in points]
+    atoms = [(t, g) for t in range(len(times)) for g in groups]
+    index = {a: j for j, a in enumerate(atoms)}
+    rows, fig_item, values = [], [], []
+    for i, it in enumerate(items):
+        if it.time[0] == "span":
+            end = it.time[2] + pd.Timedelta(days=1)
+            covered = [t for t, s in enumerate(stretches) if s[1] >= it.time[1] and s[2] <= end]
+        else:
+            covered = [len(stretches) + points.index(tuple(map(str, it.time)))]
+        for group_atoms, value in it.figures:
+            row = np.zeros(len(atoms))
+            for t in covered:
+                for g in group_atoms:
+                    row[index[(t, g)]] = 1.0
+            rows.append(row)
+            fig_item.append(i)
+            values.append(value)
+    return atoms, np.array(fig_item, dtype=int), np.array(rows), np.array(values)
+
+
+# ----- series grain --------------------------------------------------------------------
+
+
+def _series_at_grain(monthly: pd.DataFrame, quarterly: set[tuple[str, str]]) -> pd.DataFrame:
+    if not quarterly or monthly.empty:
+        return monthly
+    family = _family_keys(monthly)
+    coarse = family.isin(quarterly)
+    parts = [monthly[~coarse.to_numpy()]]
+    for (kpi_id, service), rows in monthly[coarse.to_numpy()].groupby(
+        ["kpi_id", "service"], sort=False
+    ):
+        quarter = rows["month"].dt.to_period("Q").dt.start_time
+        if kpi_id in SNAPSHOT:
+            agg = rows.assign(q=quarter).groupby("q").tail(1).copy()
+            agg["month"] = agg["q"]
+            agg["span_first"] = agg["span_last"]
+            agg = agg.drop(columns="q")
+        else:
+            agg = rows.assign(q=quarter).groupby("q", as_index=False).agg(
+                numerator=("numerator", lambda s: s.sum(min_count=1)),
+                denominator=("denominator", lambda s: s.sum(min_count=1)),
+                span_first=("span_first", "min"),
+                span_last=("span_last", "max"),
+            )
+            num = _numeric(agg["numerator"])
+            den = _numeric(agg["denominator"])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = np.where(den > 0, 100 * num / den, np.nan)
+            agg = agg.rename(columns={"q": "month"}).assign(
+                kpi_id=kpi_id, service=service, value=value, lower_ci=np.nan, upper_ci=np.nan
+            )
+        agg["grain"] = "quarter"
+        parts.append(agg[list(monthly.columns)])
+    out = pd.concat(parts, ignore_index=True)
+    for col in ("numerator", "denominator"):
+        out[col] = out[col].astype("Int64")
+    order = {k: i for i, k in enumerate(dict.fromkeys(zip(monthly["kpi_id"], monthly["service"],
+                                                          strict=True)))}
+    rank = [order[k] for k in zip(out["kpi_id"], out["service"], strict=True)]
+    return (out.assign(_rank=rank).sort_values(["_rank", "month"], kind="stable")
+            .drop(columns="_rank").reset_index(drop=True))
+
+
+def _family_keys(series: pd.DataFrame) -> pd.Series:
+    keys = []
+    for kpi_id, service, num, den in zip(series["kpi_id"], series["service"],
+                                         series["numerator"], series["denominator"], strict=True):
+        link = link_for(kpi_id, "", num, den)
+        family = link.family if link is not None else f"measure:{kpi_id}"
+        svc = link.service if link is not None and link.service is not None else service
+        keys.append((family, svc))
+    return pd.Series(keys, index=series.index, dtype="object")
+
+
+def _families_to_coarsen(
+    series: pd.DataFrame, withheld: set[tuple[str, int]], share: float, charted: frozenset
+) -> set[tuple[str, str]]:
+    if series.empty:
+        return set()
+    monthly = (series["grain"] == "month").to_numpy()
+    measure = np.array([_is_measure(k) for k in series["kpi_id"]])
+    den = _numeric(series["denominator"])
+    has_data = monthly & ~measure & (den > 0)
+    flags = np.array([("series", i) in withheld for i in range(len(series))])
+    keys = _family_keys(series)
+    out = set()
+    is_charted = np.array([k in charted for k in zip(series["kpi_id"], series["service"],
+                                                         strict=True)], dtype=bool)
+    for key in set(keys[has_data]):
+        mine = has_data & (keys == key).to_numpy()
+        if (mine & is_charted).any():
+            mine &= is_charted
+        if flags[mine].sum() > share * mine.sum():
+            out.add(key)
+    return out
+
+
+# ----- publishing ------------------------------------------------------------------------
+
+
+def _publish(frames, withheld, kpis, threshold, audience, not_people) -> Release:
+    hide = audience != "internal"
+
+    def flagged(name: str) -> np.ndarray:
+        frame = frames[name]
+        return np.array([(name, i) in withheld for i in range(len(frame))], dtype=bool)
+
+    out = frames["kpis"]
+    flag = flagged("kpis")
+    if hide:
+        out = out.assign(**{c: _blank(out[c], flag) for c in _BLANK if c in out})
+    out = out.assign(suppressed=flag)
+    out = out.assign(previous_suppressed=_column_flag(frames, "previous", out, flagged))
+    base = _column_flag(frames, "baseline", out, flagged)
+    stated = ~_keys_in(out, frames.get("baseline"))
+    people = ~out["kpi_id"].isin(list(not_people)).to_numpy(dtype=bool)
+    small = (out["unit"] == "count").to_numpy(dtype=bool) & people & stated
+    v = _numeric(out["baseline"])
+    with np.errstate(invalid="ignore"):
+        base |= small & (v >= 1) & (v < threshold)
+    out = out.assign(baseline_suppressed=base)
+    if hide:
+        out = out.assign(previous=_blank(out["previous"], out["previous_suppressed"].to_numpy()),
+                         baseline=_blank(out["baseline"], base))
+    series = frames["series"].drop(columns=["span_first", "span_last"])
+    sflag = flagged("series")
+    if hide:
+        series = series.assign(**{c: _blank(series[c], sflag) for c in _BLANK if c in series})
+    series = series.assign(suppressed=sflag)
+    extra = {}
+    for name in frames:
+        if name.startswith("extra:"):
+            f = frames[name]
+            ef = flagged(name)
+            if hide:
+                f = f.assign(**{c: _blank(f[c], ef) for c in _BLANK if c in f})
+            extra[name.split(":", 1)[1]] = f.assign(suppressed=ef)
+    return Release(out, series, extra)
+
+
+def _keys_in(kpis: pd.DataFrame, other: pd.DataFrame | None) -> np.ndarray:
+    if other is None:
+        return np.zeros(len(kpis), dtype=bool)
+    keys = set(zip(other["kpi_id"], other["service"], strict=True))
+    return np.array([k in keys for k in zip(kpis["kpi_id"], kpis["service"], strict=True)])
+
+
+def _column_flag(frames, name, kpis, flagged) -> np.ndarray:
+    """True for the rows of ``kpis`` whose figure in frame ``name`` is withheld."""
+    if name not in frames:
+        return np.zeros(len(kpis), dtype=bool)
+    other = frames[name]
+    hidden = flagged(name)
+    keys = {k for k, h in zip(zip(other["kpi_id"], other["service"], strict=True), hidden,
+                              strict=True) if h}
+    return np.array([k in keys for k in zip(kpis["kpi_id"], kpis["service"], strict=True)])
+
+
+LEFT_OUT = "left_out: "
+"""Prefix of the ``data_quality.csv`` rules that count the analyst's exclusions by reason."""
+
+
+def suppress_quality(
+    quality: pd.DataFrame, *, threshold: int = 5, audience: str = "shared"
+) -> pd.DataFrame:
+    """Suppress small counts of records left out by the analyst's reasons in ``data_quality.csv``.
+
+    A format rule (an unreadable date) says nothing about a child, so its
+    count is published. A reason an analyst gives in an ``exclude`` file is
+    free text and may be a characteristic ("moved out of area"): its count
+    from 1 to ``threshold - 1`` is suppressed, and since rows read minus
+    rows excluded minus rows used gives the reasons' total, the next smallest
+    reason is suppressed with it, or (with one reason) the table's
+    ``rows_used``.
+
+    Parameters
+    ----------
+    quality
+        ``LoadedData.quality``: ``table, file, column, rule, count``.
+    threshold, audience
+        As for :func:`disclose_release`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``quality`` with a boolean ``suppressed`` column; for the ``shared`` and
+        ``families`` audiences suppressed counts are missing.
+
+    Examples
+    --------
+    >>> q = pd.DataFrame({"table": "requests", "file": "r.csv", "column": "",
+    ...     "rule": ["rows_read", "left_out: moved away", "rows_excluded", "rows_used"],
+    ...     "count": [100, 2, 0, 98]})
+    >>> suppress_quality(q)["count"].tolist()
+    [100, <NA>, 0, <NA>]
+    """
+    _check_audience(audience)
+    _check_threshold(threshold)
+    out = quality.reset_index(drop=True)
+    count = _numeric(out["count"])
+    left = out["rule"].astype(str).str.startswith(LEFT_OUT).to_numpy(dtype=bool)
+    flag = left & (count >= 1) & (count < threshold)
+    for _, rows in out.groupby(["table", "file"], sort=False):
+        idx = rows.index.to_numpy()
+        mine = idx[left[idx]]
+        if not flag[mine].any():
+            continue
+        hidden = mine[flag[mine]]
+        total = count[hidden].sum()
+        others = sorted((i for i in mine if not flag[i]), key=lambda i: (count[i], i))
+        while others and (len(hidden) < 2 or 1 <= total < threshold):
+            flag[others[0]] = True
+            total += count[others[0]]
+            hidden = np.append(hidden, others.pop(0))
+        if len(hidden) < 2 or 1 <= total < threshold:
+            used = idx[(out.loc[idx, "rule"] == "rows_used").to_numpy()]
+            flag[used] = True
+    if audience != "internal":
+        out = out.assign(count=_blank(out["count"], flag))
+    return out.assign(suppressed=flag)
