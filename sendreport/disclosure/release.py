@@ -409,6 +409,13 @@ def _series_at_grain(monthly: pd.DataFrame, quarterly: set[tuple[str, str]]) -> 
             agg = agg.rename(columns={"q": "month"}).assign(
                 kpi_id=kpi_id, service=service, value=value, lower_ci=np.nan, upper_ci=np.nan
             )
+        if "reason" in rows:
+            # a quarter with a month the data do not cover is not available as a whole
+            missing = rows["reason"].fillna("").astype(str)
+            first = missing.where(missing != "").groupby(quarter.to_numpy()).first()
+            agg["reason"] = agg["month"].map(first).fillna("")
+            gone = (agg["reason"] != "").to_numpy()
+            agg.loc[gone, ["value", "numerator", "denominator"]] = np.nan
         agg["grain"] = "quarter"
         parts.append(agg[list(monthly.columns)])
     out = pd.concat(parts, ignore_index=True)
