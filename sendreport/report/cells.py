@@ -105,8 +105,10 @@ def figure_alt(fig: Any) -> str | None:
         parts.append(f"Chart: {suptitle.get_text().strip()}.")
     for ax in fig.get_axes():
         bits = []
-        if ax.get_title().strip():
-            bits.append(f"{'Chart' if not parts else 'Panel'}: {ax.get_title().strip()}.")
+        # the Analysis Function style places titles on the left: read every position
+        title = " ".join(t for loc in ("left", "center", "right") if (t := ax.get_title(loc).strip()))
+        if title:
+            bits.append(f"{'Chart' if not parts else 'Panel'}: {title}.")
         if ax.get_xlabel().strip():
             bits.append(f"Horizontal axis: {ax.get_xlabel().strip()}.")
         if ax.get_ylabel().strip():
@@ -243,7 +245,9 @@ def report_cell_problems(nb: Any) -> list[str]:
         One line per cell: its number and first line, and what to do.
     """
     problems = []
-    for number, cell in enumerate(nb.cells, start=1):
+    # numbered as in the notebook the analyst wrote: papermill's injected cell does not count
+    written = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    for number, cell in enumerate(written, start=1):
         if cell.cell_type != "code" or REPORT_TAG not in cell.metadata.get("tags", []):
             continue
         bare = [

@@ -53,8 +53,8 @@ _NAME = re.compile(r"[a-z][a-z0-9-]{0,59}")
 _FIRST_CHART = '''\
 # Tagged "report": this cell's figures, tables and markdown are printed in the PDF.
 referrals = analysis.tables["referrals"]
-seen = referrals[referrals["first_contact_date"].between(analysis.params.period_start,
-                                                          analysis.params.period_end)]
+period = pd.Timestamp(analysis.params.period_start), pd.Timestamp(analysis.params.period_end)
+seen = referrals[referrals["first_contact_date"].between(*period)]
 weeks = (seen["first_contact_date"] - seen["referral_date"]).dt.days / 7
 with sr.chart_style():
     fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -138,7 +138,8 @@ def _notebook(name: str) -> nbformat.NotebookNode:
         ),
         v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}),
         v4.new_code_cell(
-            "import matplotlib.pyplot as plt\nimport seaborn as sns\n\nimport sendreport as sr\n"
+            "import matplotlib.pyplot as plt\nimport pandas as pd\nimport seaborn as sns\n\n"
+            "import sendreport as sr\n"
             "from sendreport.report.analysis import Analysis\n\n"
             f"analysis = Analysis.from_parameters(globals(), title={title!r})"
         ),

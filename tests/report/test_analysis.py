@@ -1,0 +1,161 @@
+"""Analysts' own notebooks: the scaffold, report cells and the two worked analyses, run for real."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pikepdf
+import pytest
+import yaml
+
+from sendreport.report.scaffold import new_analysis
+from sendreport.synth import write_synthetic
+
+ROOT = Path(__file__).resolve().parents[2]
+SENDREPORT = str(Path(sys.executable).parent / "sendreport")
+
+
+def run(params: Path, out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([SENDREPORT, "run", str(params), "--output-dir", str(out)],
+                          capture_output=True, text=True, check=False, timeout=600)
+
+
+def figure_alts(pdf: Path) -> list[str]:
+    """The /Alt text of every Figure element in the tagged PDF's structure tree."""
+    alts = []
+    with pikepdf.open(pdf) as doc:
+        stack = [doc.Root.StructTreeRoot]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, pikepdf.Array):
+                stack.extend(node)
+                continue
+            if not isinstance(node, pikepdf.Dictionary):
+                continue
+            if node.get("/S") == "/Figure" and "/Alt" in node:
+                alts.append(str(node.Alt))
+            if "/K" in node:
+                stack.append(node.K)
+    return alts
+
+
+def pdf_images(pdf: Path) -> int:
+    """Image XObjects drawn on the pages."""
+    with pikepdf.open(pdf) as doc:
+        return sum(
+            1
+            for page in doc.pages
+            for xobject in page.obj.get("/Resources", {}).get("/XObject", {}).values()
+            if xobject.get("/Subtype") == "/Image"
+        )
+
+
+@pytest.fixture(scope="module")
+def scaffold(tmp_path_factory):
+    """`sendreport new` in an empty project folder: notebook, params, plan and demo data."""
+    root = tmp_path_factory.mktemp("project")
+    done = subprocess.run([SENDREPORT, "new", "waits-by-need", "--root", str(root)],
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+def test_new_writes_a_notebook_and_params_file_and_never_overwrites(scaffold):
+    notebook = scaffold / "notebooks" / "waits-by-need.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    tags = [c.metadata.get("tags", []) for c in nb.cells]
+    assert ["parameters"] in tags and ["report"] in tags
+    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    again = subprocess.run([SENDREPORT, "new", "waits-by-need", "--root", str(scaffold)],
+                           capture_output=True, text=True, check=False, timeout=300)
+    assert again.returncode == 2 and "already exist" in again.stderr
+    bad = subprocess.run([SENDREPORT, "new", "../x", "--root", str(scaffold)],
+                         capture_output=True, text=True, check=False, timeout=300)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_the_scaffold_runs_unchanged_and_prints_its_seaborn_chart_with_alt_text(scaffold):
+    out = scaffold / "outputs"
+    done = run(scaffold / "params" / "waits-by-need.yaml", out)
+    assert done.returncode == 0, done.stderr
+    pack = out / "demoshire" / "2024-12-31"
+    alts = figure_alts(pack / "report.pdf")
+    expected = ("Chart: Weeks waited by children first seen in the period. "
+                "Horizontal axis: Weeks from referral to first contact. Vertical axis: Children.")
+    assert expected in alts
+    assert pdf_images(pack / "report.pdf") >= 1
+    html = (pack / "report.html").read_text(encoding="utf-8")
+    assert re.search(r'<img src="data:image/png;base64,[^"]+" alt="' + re.escape(expected), html)
+    # the saved notebook keeps the figure's HTML, not the plot's own image or any code output
+    saved = nbformat.read(pack / "report.ipynb", as_version=4)
+    outputs = [o for c in saved.cells if c.cell_type == "code" for o in c.outputs]
+    assert not any("image/png" in o.get("data", {}) for o in outputs)
+
+
+def edited_copy(scaffold: Path, name: str, report_source: str) -> Path:
+    """A copy of the scaffold whose report cell holds ``report_source``."""
+    nb = nbformat.read(scaffold / "notebooks" / "waits-by-need.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if "report" in c.metadata.get("tags", []))
+    cell.source = report_source
+    notebook = scaffold / "notebooks" / f"{name}.ipynb"
+    nbformat.write(nb, notebook)
+    params = yaml.safe_load((scaffold / "params" / "waits-by-need.yaml").read_text())
+    params["notebook"] = f"../notebooks/{name}.ipynb"
+    path = scaffold / "params" / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(params), encoding="utf-8")
+    return path
+
+
+def test_a_figure_with_neither_alt_text_nor_title_stops_the_run_naming_the_cell(scaffold):
+    params = edited_copy(scaffold, "bare", (
+        "fig, ax = plt.subplots()\n"
+        "sns.histplot(x=[1, 2, 3], ax=ax)\n"
+        "ax.set(xlabel='', ylabel='')\n"
+        "plt.show()\n"
+    ))
+    out = scaffold / "outputs-bare"
+    done = run(params, out)
+    assert done.returncode == 1
+    assert "cell 5 ('fig, ax = plt.subplots()')" in done.stderr
+    assert "no alt text" in done.stderr and "Traceback" not in done.stderr
+    assert not (out / "demoshire" / "2024-12-31").exists()
+
+
+def test_raw_rows_of_input_in_a_report_cell_are_refused(scaffold):
+    params = edited_copy(scaffold, "rows", 'analysis.tables["referrals"].head(20)\n')
+    out = scaffold / "outputs-rows"
+    done = run(params, out)
+    assert done.returncode == 3, done.stderr
+    assert not (out / "demoshire" / "2024-12-31").exists()
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo-data")
+    write_synthetic(folder)
+    return folder
+
+
+@pytest.mark.parametrize("name", ["ehcp-timeliness", "waiting-lists"])
+def test_analysis_notebooks_run_to_tagged_pdfs_with_their_charts(name, demo_data, tmp_path):
+    params = yaml.safe_load((ROOT / "params" / f"{name}.yaml").read_text())
+    params["notebook"] = str(ROOT / "notebooks" / f"{name}.ipynb")
+    params["plan"] = str(ROOT / "params" / params["plan"])
+    params["data"] = {table: str(demo_data / f"{table}.csv") for table in params["data"]}
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(params), encoding="utf-8")
+    done = run(path, tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    pdf = tmp_path / "out" / "demoshire" / "2024-12-31" / "report.pdf"
+    alts = figure_alts(pdf)
+    assert len(alts) >= 2 and all(len(a) > 40 for a in alts)
+    with pikepdf.open(pdf) as doc:
+        assert doc.Root.MarkInfo.Marked and str(doc.Root.Lang) == "en-GB"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "Key: c = suppressed" in text or " c " not in text
+    assert "Traceback" not in text and "DataFrame" not in text
