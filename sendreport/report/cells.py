@@ -106,7 +106,8 @@ def figure_alt(fig: Any) -> str | None:
     for ax in fig.get_axes():
         bits = []
         # the Analysis Function style places titles on the left: read every position
-        title = " ".join(t for loc in ("left", "center", "right") if (t := ax.get_title(loc).strip()))
+        titles = (ax.get_title(loc).strip() for loc in ("left", "center", "right"))
+        title = " ".join(t for t in titles if t)
         if title:
             bits.append(f"{'Chart' if not parts else 'Panel'}: {title}.")
         if ax.get_xlabel().strip():

@@ -12,7 +12,6 @@ import pikepdf
 import pytest
 import yaml
 
-from sendreport.report.scaffold import new_analysis
 from sendreport.synth import write_synthetic
 
 ROOT = Path(__file__).resolve().parents[2]
