@@ -54,6 +54,10 @@ _EXPORTS = {
     "chart_style": "sendreport.charts.theme",
     "format_value": "sendreport.tables",
     "Pack": "sendreport.report",
+    "Analysis": "sendreport.report.analysis",
+    "alt_text": "sendreport.report.cells",
+    "show_table": "sendreport.report.cells",
+    "new_analysis": "sendreport.report.scaffold",
     "run_report": "sendreport.report.run",
 }
 

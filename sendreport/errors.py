@@ -13,7 +13,13 @@ if TYPE_CHECKING:
 
 
 class SendReportError(Exception):
-    """Base class for errors raised by sendreport."""
+    """Base class for errors raised by sendreport; ``exit_code`` is the command line's.
+
+    Examples
+    --------
+    >>> issubclass(DisclosureError, SendReportError), SendReportError.exit_code
+    (True, 1)
+    """
 
     exit_code = 1
 
@@ -22,6 +28,12 @@ class ParameterError(SendReportError, ValueError):
     """Raised when a params file, plan file or argument has an invalid value.
 
     ``problems`` lists every problem found, one line each.
+
+    Examples
+    --------
+    >>> err = ParameterError(["period_end: required", "plan: file not found"])
+    >>> err.problems, err.exit_code
+    (['period_end: required', 'plan: file not found'], 2)
     """
 
     exit_code = 2
@@ -36,6 +48,12 @@ class DataValidationError(SendReportError):
 
     ``failures`` has one row per problem with columns ``table``, ``file``,
     ``column``, ``rule``, ``count`` and ``example_rows``.
+
+    Examples
+    --------
+    >>> err = DataValidationError("requests.csv: column received_date is missing")
+    >>> err.exit_code, len(err.failures)
+    (2, 0)
     """
 
     exit_code = 2
@@ -50,13 +68,25 @@ class DataValidationError(SendReportError):
 
 
 class NotebookExecutionError(SendReportError):
-    """Raised when a cell of a report notebook fails."""
+    """Raised when a cell of a report notebook fails (exit code 1).
+
+    Examples
+    --------
+    >>> NotebookExecutionError("cell 5 failed").exit_code
+    1
+    """
 
     exit_code = 1
 
 
 class DisclosureError(SendReportError):
-    """Raised when the privacy guard refuses outputs (personal data found)."""
+    """Raised when the privacy guard refuses outputs (personal data found; exit code 3).
+
+    Examples
+    --------
+    >>> DisclosureError("report.html: NHS number").exit_code
+    3
+    """
 
     exit_code = 3
 
@@ -72,4 +102,14 @@ class OutputError(SendReportError):
 
 
 class SendReportWarning(UserWarning):
-    """Base warning, e.g. for suppressed cells or short SPC series."""
+    """Base warning, e.g. for suppressed cells or short SPC series.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("3 months suppressed", SendReportWarning)
+    >>> caught[0].category.__name__
+    'SendReportWarning'
+    """

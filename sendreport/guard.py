@@ -661,6 +661,19 @@ def check_outputs(
     SendReportWarning
         When identifier values were too short or generic to scan, or dates of
         birth equal allowed dates and were not looked for.
+
+    Examples
+    --------
+    >>> ids = collect_identifiers({"requests": pd.DataFrame(
+    ...     {"request_id": ["REQ-2023-000117"], "person_id": ["P000123"]})})
+    >>> check_outputs(notebook=None, html="<p>43 plans</p>", pdf_text=None, identifiers=ids)
+    >>> check_outputs(notebook=None, html="<p>Child P000123 waited</p>", pdf_text=None,
+    ...               identifiers=ids)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sendreport.errors.DisclosureError: the privacy guard refused the outputs: ...
+    - identifier (person_id) in report.html
+    ...
     """
     ok = _Allowed.of(allowed)
     findings = []
@@ -820,6 +833,16 @@ def scrub_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     -------
     nbformat.NotebookNode
         The notebook to write as ``report.ipynb``.
+
+    Examples
+    --------
+    >>> v4 = nbformat.v4
+    >>> cell = v4.new_code_cell("pack.show_cover(); requests.head()", outputs=[
+    ...     v4.new_output("display_data", {"text/html": "<h1>Demoshire</h1>"},
+    ...                   metadata={"sendreport": {"role": "cover"}}),
+    ...     v4.new_output("execute_result", {"text/plain": "REQ1 P1 ..."}, execution_count=3)])
+    >>> [o.metadata for o in scrub_notebook(v4.new_notebook(cells=[cell])).cells[0].outputs]
+    [{'sendreport': {'role': 'cover'}}]
     """
     clean = copy.deepcopy(nb)
     clean.get("metadata", {}).pop("widgets", None)

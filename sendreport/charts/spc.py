@@ -198,6 +198,17 @@ def plot_spc(
     matplotlib.figure.Figure
         A figure about 16 x 8 cm, not attached to pyplot.
 
+    Examples
+    --------
+    >>> from sendreport.spc import xmr
+    >>> months = pd.date_range("2023-01-01", periods=14, freq="MS")
+    >>> result = xmr(pd.DataFrame({"month": months, "value": [20, 22, 19, 25, 24, 21, 23,
+    ...                                                        30, 34, 36, 35, 38, 37, 40]}))
+    >>> fig = plot_spc(result, title="Plans within 20 weeks doubled in 2023",
+    ...                improvement="increase", target=50)
+    >>> len(fig.axes)
+    1
+
     Raises
     ------
     ParameterError

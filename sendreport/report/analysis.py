@@ -31,6 +31,25 @@ class Analysis:
         Validated tables by name, as ``sendreport run`` counts them.
     quality
         Data quality counts (rows read and excluded, by rule).
+
+    Examples
+    --------
+    In a notebook, ``Analysis.from_parameters(globals(), title=...)`` builds it;
+    here by hand, for a breakdown of the period's EHC plans by primary need:
+
+    >>> import datetime as dt
+    >>> requests = pd.DataFrame({
+    ...     "received_date": pd.to_datetime(["2024-07-01", "2024-07-01"]),
+    ...     "plan_issued_date": pd.to_datetime(["2024-09-02", "2024-12-02"]),
+    ...     "primary_need": ["ASD", "SEMH"]})
+    >>> params = Params.model_construct(period_start=dt.date(2024, 7, 1),
+    ...     period_end=dt.date(2024, 12, 31), previous_period_end=None,
+    ...     data_from={"requests": dt.date(2023, 1, 1)})
+    >>> a = Analysis(params=params, tables={"requests": requests}, quality=pd.DataFrame())
+    >>> a.breakdown("primary_need", kpis=["ehcp_20wk_excl"])[["primary_need", "value"]]
+      primary_need  value
+    0          ASD  100.0
+    1         SEMH    0.0
     """
 
     params: Params

@@ -198,6 +198,13 @@ def show_table(
         count of its row is shown.
     threshold, audience
         As the params keys of the same names.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"Primary need": ["ASD", "SEMH", "MLD", "All"],
+    ...                       "EHC plans": [12, 3, 9, 24]})
+    >>> show_table(frame, caption="EHC plans issued by need", counts=["EHC plans"], total="All")
+    <IPython.core.display.HTML object>
     """
     from sendreport.disclosure import suppress
     from sendreport.report.display import show
@@ -260,6 +267,6 @@ def report_cell_problems(nb: Any) -> list[str]:
             first = (cell.source.strip().splitlines() or [""])[0][:60]
             problems.append(
                 f"cell {number} ({first!r}): a figure has no alt text; give it a title and "
-                "axis labels, or call sendreport.report.alt_text(fig, '...')"
+                "axis labels, or call sendreport.alt_text(fig, '...')"
             )
     return problems

@@ -92,7 +92,28 @@ class MilestoneCheck:
 
 @dataclass
 class Pack:
-    """A stocktake pack's data: params, plan, validated tables, KPIs and SPC series."""
+    r"""A stocktake pack's data: params, plan, validated tables, KPIs and SPC series.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sendreport.synth import write_synthetic
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = write_synthetic(folder, seed=3)
+    >>> _ = (folder / "stocktake.ipynb").write_text("{}")
+    >>> _ = (folder / "plan.yaml").write_text(
+    ...     "title: SEND PAP\ntype: priority_action_plan\npriority_areas:\n"
+    ...     "  - {id: PA1, title: Timely plans, what_we_will_do: Recruit,\n"
+    ...     "     what_will_be_different: Plans on time, kpis: [{id: ehcp_20wk_excl}]}\n")
+    >>> pack = Pack.from_parameters(
+    ...     {"notebook": "stocktake.ipynb", "area_name": "Demoshire", "plan": "plan.yaml",
+    ...      "period_start": "2024-07-01", "period_end": "2024-12-31",
+    ...      "data": {"requests": "requests.csv"}}, base_dir=folder)
+    >>> [v.plan_kpi.id for v in pack.views]
+    ['ehcp_20wk_excl']
+    >>> "ehcp_20wk_excl" in set(pack.kpis["kpi_id"])
+    True
+    """
 
     params: Params
     plan: Plan

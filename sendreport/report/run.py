@@ -128,6 +128,15 @@ def run_report(
         A cell failed (exit code 1); the message names the notebook, the cell and the params.
     DisclosureError
         The privacy guard refused the outputs (exit code 3).
+
+    Examples
+    --------
+    Bad params stop the run before any notebook starts:
+
+    >>> run_report("no-such-params.yaml")
+    Traceback (most recent call last):
+    ...
+    sendreport.errors.ParameterError: params file not found: no-such-params.yaml
     """
     from sendreport.report.folders import Workspace, refuse_inputs_inside, refuse_non_folder
 

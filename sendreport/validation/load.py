@@ -48,7 +48,7 @@ _INVALID_RULE = {
 
 @dataclass(frozen=True)
 class LoadedData:
-    """Validated input tables and their data quality counts.
+    r"""Validated input tables and their data quality counts.
 
     Attributes
     ----------
@@ -83,6 +83,15 @@ class LoadedData:
         Names, birth dates, postcodes, UPNs and ULNs read from a SEN2 return
         only to build identifiers: never in a table, but the privacy guard
         looks for every one of them (``*_id`` columns and ``date_of_birth``).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "reviews.csv"
+    >>> _ = path.write_text("review_id,person_id,review_due_date\nV1,P1,2024-05-01\n")
+    >>> loaded = load_data({"reviews": path})
+    >>> sorted(loaded.tables), loaded["reviews"]["review_due_date"].dt.year.tolist()
+    (['reviews'], [2024])
     """
 
     tables: dict[str, pd.DataFrame]
