@@ -72,7 +72,7 @@ def run_families(folder: Path, demo: str) -> dict:
         timeout=900,
     )
     assert run.returncode == 0, run.stderr
-    (out,) = (folder / "out").glob("*/2024-12-31")
+    (out,) = (folder / "out").glob("*/2024-12-31-families")  # each audience has its own folder
     text = subprocess.run(
         ["pdftotext", "-layout", str(out / "report.pdf"), "-"],
         capture_output=True,
