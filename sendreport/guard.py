@@ -760,7 +760,7 @@ def check_pdf(
                 )
                 if files:
                     findings.append(Finding(EMBEDDED_FILE, f"{name} page {number}", files))
-            metadata = [str(v) for v in pdf.docinfo.values()]
+            metadata = [str(pdf.docinfo[key]) for key in pdf.docinfo.keys()]
             if "/Metadata" in pdf.Root:
                 metadata.append(pdf.Root.Metadata.read_bytes().decode("utf-8", "replace"))
         findings += _scan("\n".join(metadata), identifiers, f"{name} metadata", ok)
