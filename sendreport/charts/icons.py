@@ -44,10 +44,6 @@ class Icon:
         encoded = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
         return f"data:image/svg+xml;base64,{encoded}"
 
-    def img(self, *, css_class: str = "icon") -> str:
-        """Return an ``<img>`` element with the icon's text as its alt text."""
-        return f'<img class="{css_class}" src="{self.data_uri}" alt="{escape(self.text)}">'
-
 
 def _svg(
     *,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 
 import matplotlib.pyplot as plt
@@ -34,29 +32,3 @@ def figure_png(fig: Figure) -> bytes:
     plt.close(fig)
     return buf.getvalue()
 
-
-def figure_html(fig: Figure, *, alt: str, caption: str | None = None, id: str | None = None) -> str:
-    """Return a ``<figure>`` holding the chart as an image with alt text and a caption.
-
-    Parameters
-    ----------
-    fig
-        The chart; it is closed afterwards.
-    alt
-        Alt text that says what the chart shows (tagged as the PDF figure's ``/Alt``).
-    caption
-        One short sentence shown under the chart.
-    id
-        Optional HTML id.
-
-    Returns
-    -------
-    str
-        HTML for the pack.
-    """
-    if not alt.strip():
-        raise ValueError("a chart needs alt text that says what it shows")
-    uri = "data:image/png;base64," + base64.b64encode(figure_png(fig)).decode("ascii")
-    id_attr = f' id="{html.escape(id)}"' if id else ""
-    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return f'<figure{id_attr}><img src="{uri}" alt="{html.escape(alt)}">{cap}</figure>'
