@@ -22,10 +22,13 @@ The method (the user guide, ``docs/disclosure.md``, gives the reasoning):
    attacker forms, every count they can derive is a sum of whole classes, so
    if every class holds 0 or at least ``threshold`` children, no derived count
    is from 1 to ``threshold - 1``, and no withheld item (which holds such a
-   count) can be derived at all. While a class holds 1 to ``threshold - 1``,
-   one more item is withheld, chosen to merge that class with a neighbour:
-   months before calendar years, years before the previous period and the
-   baseline, those before the period itself; the smallest first.
+   count) can be derived at all. Classes that cannot be derived alone still
+   count when some derived count holds them (a half year's total against a
+   quarterly series); only those in no derived count are left out. While a
+   class holds 1 to ``threshold - 1``, one more item is withheld, chosen to
+   merge that class with a neighbour: months before calendar years, years
+   before the previous period and the baseline, those before the period
+   itself; the smallest first.
 4. Coarser periods: when more than a quarter of a family's months with data
    would be withheld, its series is published by calendar quarter instead,
    and the pass runs again.
@@ -48,6 +51,7 @@ from sendreport.disclosure.cells import (
     _numeric,
 )
 from sendreport.disclosure.links import LINKS, SNAPSHOT, link_for
+from sendreport.metrics.compute import EMPTY_REASON
 
 __all__ = ["QUARTER_SHARE", "Release", "disclose_release", "suppress_quality"]
 
@@ -285,23 +289,20 @@ def _solve_matrix(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
     rank = np.empty(len(items), dtype=int)
     rank[order] = np.arange(len(items))
 
-    def classes(open_items: np.ndarray) -> list[tuple[np.ndarray, int]]:
+    def bad(open_items: np.ndarray) -> list[tuple[np.ndarray, int]]:
         sig = matrix[open_items[fig_item]]
         if not len(sig):
             return []
         keys = np.packbits(sig.astype(bool), axis=0).T
         _, label = np.unique(keys, axis=0, return_inverse=True)
         label = label.ravel()
-        member = label[None, :] == np.arange(label.max() + 1)[:, None]
-        seen = np.array([sig[:, m].any() for m in member])  # in some published count
-        determined = np.abs(member @ projector - member).max(axis=1) <= 1e-6
+        member = (label[None, :] == np.arange(label.max() + 1)[:, None]).astype(float)
+        involved = _involved(member, sig)
+        # The count of a class every figure (published or withheld) determines; else unknown.
+        known = np.abs(member @ projector - member).max(axis=1) <= 1e-6
         counts = np.rint(member @ x).astype(int)
-        # A class no published count holds, or that not even every count determines,
-        # is one nobody can derive.
-        return [(member[k], int(counts[k])) for k in np.flatnonzero(seen & determined)]
-
-    def bad(open_items: np.ndarray):
-        return [c for c in classes(open_items) if 1 <= c[1] < threshold]
+        small = ~known | ((counts >= 1) & (counts < threshold))
+        return [(member[k].astype(bool), int(counts[k])) for k in np.flatnonzero(involved & small)]
 
     while True:
         trouble = bad(open_)
@@ -330,6 +331,27 @@ def _solve_matrix(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
         if bad(open_):
             open_[i] = False
     return {(items[i].frame, items[i].row) for i in range(len(items)) if not open_[i]}
+
+
+def _involved(member: np.ndarray, published: np.ndarray) -> np.ndarray:
+    """Which classes some count derived from the published ones holds.
+
+    ``member`` is one 0/1 row over the atoms per class, ``published`` one per
+    published count. A count an attacker derives (any sum or difference of
+    published counts that counts whole groups of children) is a sum of whole
+    classes ``c @ member`` in the row space of ``published``. The weights ``c``
+    of all of them form the left null space of the classes' residuals outside
+    that row space; a class with weight 0 in every one of them (not even
+    within a larger derived count) is never part of what can be derived. So
+    if every involved class holds 0 or at least the threshold, every derived
+    count does too, since counts are never negative.
+    """
+    projector = np.linalg.pinv(published) @ published
+    residual = member - member @ projector
+    _, s, vt = np.linalg.svd(residual.T, full_matrices=True)
+    rank = int((s > 1e-9 * max(1.0, s.max(initial=0.0))).sum())
+    null = vt[rank:]
+    return np.abs(null).max(axis=0, initial=0.0) > 1e-9
 
 
 def _neighbours(open_: np.ndarray, fig_item: np.ndarray, matrix: np.ndarray,
@@ -410,12 +432,17 @@ def _series_at_grain(monthly: pd.DataFrame, quarterly: set[tuple[str, str]]) -> 
                 kpi_id=kpi_id, service=service, value=value, lower_ci=np.nan, upper_ci=np.nan
             )
         if "reason" in rows:
-            # a quarter with a month the data do not cover is not available as a whole
-            missing = rows["reason"].fillna("").astype(str)
-            first = missing.where(missing != "").groupby(quarter.to_numpy()).first()
+            # A quarter with a month the data do not cover is not available as a whole; a
+            # month with nothing to measure only adds nothing to its quarter.
+            reason = rows["reason"].fillna("").astype(str)
+            missing = reason.where((reason != "") & (reason != EMPTY_REASON))
+            first = missing.groupby(quarter.to_numpy()).first()
             agg["reason"] = agg["month"].map(first).fillna("")
             gone = (agg["reason"] != "").to_numpy()
             agg.loc[gone, ["value", "numerator", "denominator"]] = np.nan
+            if kpi_id not in SNAPSHOT:
+                empty = ~gone & (_numeric(agg["denominator"]) == 0)
+                agg.loc[empty, "reason"] = EMPTY_REASON
         agg["grain"] = "quarter"
         parts.append(agg[list(monthly.columns)])
     out = pd.concat(parts, ignore_index=True)
