@@ -22,9 +22,9 @@ The method (the user guide, ``docs/disclosure.md``, gives the reasoning):
    attacker forms, every count they can derive is a sum of whole classes, so
    if every class holds 0 or at least ``threshold`` children, no derived count
    is from 1 to ``threshold - 1``, and no withheld item (which holds such a
-   count) can be derived at all. Classes that cannot be derived alone still
-   count when some derived count holds them (a half year's total against a
-   quarterly series); only those in no derived count are left out. While a
+   count) can be derived at all. A class counts even when it cannot be
+   derived alone (a half year's total against a quarterly series); only one
+   that no published count holds is left out. While a
    class holds 1 to ``threshold - 1``, one more item is withheld, chosen to
    merge that class with a neighbour: months before calendar years, years
    before the previous period and the baseline, those before the period
@@ -296,13 +296,15 @@ def _solve_matrix(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
         keys = np.packbits(sig.astype(bool), axis=0).T
         _, label = np.unique(keys, axis=0, return_inverse=True)
         label = label.ravel()
-        member = (label[None, :] == np.arange(label.max() + 1)[:, None]).astype(float)
-        involved = _involved(member, sig)
-        # The count of a class every figure (published or withheld) determines; else unknown.
+        member = label[None, :] == np.arange(label.max() + 1)[:, None]
+        # A class some published count holds is part of a derivable count, even when it
+        # cannot be derived alone; its size is what every figure (withheld too) fixes, and
+        # a size they leave open is treated as small.
+        seen = np.array([sig[:, m].any() for m in member])
         known = np.abs(member @ projector - member).max(axis=1) <= 1e-6
         counts = np.rint(member @ x).astype(int)
         small = ~known | ((counts >= 1) & (counts < threshold))
-        return [(member[k].astype(bool), int(counts[k])) for k in np.flatnonzero(involved & small)]
+        return [(member[k], int(counts[k])) for k in np.flatnonzero(seen & small)]
 
     while True:
         trouble = bad(open_)
@@ -331,27 +333,6 @@ def _solve_matrix(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
         if bad(open_):
             open_[i] = False
     return {(items[i].frame, items[i].row) for i in range(len(items)) if not open_[i]}
-
-
-def _involved(member: np.ndarray, published: np.ndarray) -> np.ndarray:
-    """Which classes some count derived from the published ones holds.
-
-    ``member`` is one 0/1 row over the atoms per class, ``published`` one per
-    published count. A count an attacker derives (any sum or difference of
-    published counts that counts whole groups of children) is a sum of whole
-    classes ``c @ member`` in the row space of ``published``. The weights ``c``
-    of all of them form the left null space of the classes' residuals outside
-    that row space; a class with weight 0 in every one of them (not even
-    within a larger derived count) is never part of what can be derived. So
-    if every involved class holds 0 or at least the threshold, every derived
-    count does too, since counts are never negative.
-    """
-    projector = np.linalg.pinv(published) @ published
-    residual = member - member @ projector
-    _, s, vt = np.linalg.svd(residual.T, full_matrices=True)
-    rank = int((s > 1e-9 * max(1.0, s.max(initial=0.0))).sum())
-    null = vt[rank:]
-    return np.abs(null).max(axis=0, initial=0.0) > 1e-9
 
 
 def _neighbours(open_: np.ndarray, fig_item: np.ndarray, matrix: np.ndarray,
