@@ -83,6 +83,7 @@ import copy
 import datetime as dt
 import html as html_lib
 import re
+import subprocess
 import unicodedata
 import warnings
 from collections import Counter
@@ -92,7 +93,7 @@ from dataclasses import dataclass, field
 import nbformat
 import pandas as pd
 
-from sendreport.errors import DisclosureError, SendReportWarning
+from sendreport.errors import DisclosureError, OutputError, SendReportWarning
 
 IDENTIFIER_COLUMNS = (
     "person_id", "request_id", "review_id", "referral_id",
@@ -719,8 +720,8 @@ def check_pdf(
     holds (``<a rel=attachment href=...>`` in HTML makes WeasyPrint embed the
     file it names, such as an input CSV): the document's embedded files and
     file attachment annotations on any page are counted. Each page's text
-    (pypdf) and the document information and XMP metadata are scanned like
-    any other text.
+    (poppler's ``pdftotext``, see :func:`pdf_text_pages`) and the document
+    information and XMP metadata are scanned like any other text.
 
     Parameters
     ----------
@@ -742,7 +743,6 @@ def check_pdf(
     import io
 
     import pikepdf
-    from pypdf import PdfReader
 
     ok = _Allowed.of(allowed)
     findings: list[Finding] = []
@@ -764,12 +764,59 @@ def check_pdf(
             if "/Metadata" in pdf.Root:
                 metadata.append(pdf.Root.Metadata.read_bytes().decode("utf-8", "replace"))
         findings += _scan("\n".join(metadata), identifiers, f"{name} metadata", ok)
-        reader = PdfReader(io.BytesIO(data))
-        for number, page in enumerate(reader.pages, start=1):
-            findings += _scan(page.extract_text() or "", identifiers, f"{name} page {number}", ok)
-    except (pikepdf.PdfError, ValueError, OSError) as err:  # never pass what cannot be read
+        for number, text in enumerate(pdf_text_pages(data, name=name), start=1):
+            findings += _scan(text, identifiers, f"{name} page {number}", ok)
+    except (pikepdf.PdfError, ValueError) as err:  # never pass what cannot be read
         findings.append(Finding(f"unreadable PDF ({type(err).__name__})", name))
     return findings
+
+
+def pdf_text_pages(data: bytes, *, name: str = "report.pdf") -> list[str]:
+    """The text of each page of a PDF, from poppler's ``pdftotext``.
+
+    ``pdftotext`` reads the PDF from standard input, so no copy of it is
+    written anywhere.
+
+    Parameters
+    ----------
+    data
+        The PDF file's bytes.
+    name
+        The file name to use in messages.
+
+    Returns
+    -------
+    list of str
+        One string per page.
+
+    Raises
+    ------
+    OutputError
+        If ``pdftotext`` (Debian package ``poppler-utils``) is missing (exit code 2).
+    ValueError
+        If ``pdftotext`` cannot read the file.
+
+    Examples
+    --------
+    >>> from weasyprint import HTML
+    >>> [page.strip() for page in pdf_text_pages(HTML(string="<p>43 plans</p>").write_pdf())]
+    ['43 plans']
+    """
+    try:
+        out = subprocess.run(
+            ["pdftotext", "-q", "-enc", "UTF-8", "-", "-"],
+            input=data,
+            capture_output=True,
+            timeout=300,
+        )
+    except FileNotFoundError:
+        raise OutputError(
+            "pdftotext is needed to check a PDF's text: install poppler-utils"
+        ) from None
+    if out.returncode != 0:
+        raise ValueError(f"pdftotext could not read {name} (exit {out.returncode})")
+    pages = out.stdout.decode("utf-8", errors="replace").split("\f")
+    return pages[:-1] if pages and not pages[-1].strip() else pages
 
 
 def scan_codes(identifiers: Identifiers, *, allowed: Iterable[object] = ()) -> list[Finding]:
@@ -1191,6 +1238,7 @@ __all__ = [
     "find_nhs_numbers",
     "find_upns",
     "is_nhs_number",
+    "pdf_text_pages",
     "is_upn",
     "scan_codes",
     "scan_notebook",

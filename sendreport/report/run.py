@@ -170,13 +170,16 @@ def run_report(
 
             write_validated(loaded, ws.tables)
             # While the kernel runs (another process), this process imports the printing
-            # libraries and prints the annex, which needs only the plan.
+            # libraries, prints the annex (which needs only the plan) and gathers what the
+            # privacy guard looks for.
             with ThreadPoolExecutor(max_workers=1) as side:
                 annex_pdf = side.submit(_annex_pdf, params, plan, pdf)
+                lookout = side.submit(_lookout, params, plan, loaded)
                 try:
                     executed = _execute(params, params_path, ws, kernel_name, loaded)
                 finally:
                     annex_bytes = annex_pdf.result()
+                    identifiers, allowed = lookout.result()
             _remove_handoff(ws)
             annex = _render(executed, ws, annex_bytes, pdf=pdf)
             from sendreport.report.manifest import write_manifest
@@ -190,7 +193,7 @@ def run_report(
                 destination=destination,
                 annex=(ws.annex / "annex-confidential.pdf") if annex else None,
             )
-            _guard(ws, executed, params, plan, loaded)
+            _guard(ws, executed, identifiers, allowed)
             if annex:
                 ws.publish(ws.annex, annex_destination)
             elif pdf:
@@ -380,9 +383,18 @@ def _without_run_details(nb):
     return nb
 
 
-def _guard(ws, nb, params: Params, plan: Plan, loaded) -> None:
+def _lookout(params: Params, plan: Plan, loaded):
+    """What the privacy guard looks for, and the dates the report prints on purpose."""
+    from sendreport.guard import collect_identifiers, dates_in
+
+    identifiers = collect_identifiers(_with_excluded_rows(loaded))
+    allowed = dates_in(params, plan) | _series_months(params) | _aggregate_dates(loaded.tables)
+    return identifiers, allowed
+
+
+def _guard(ws, nb, identifiers, allowed) -> None:
     """The privacy guard on everything the run publishes, manifest and annex included."""
-    from sendreport.guard import check_outputs, collect_identifiers, dates_in
+    from sendreport.guard import check_outputs
 
     special = {"report.html", "report.ipynb", "report.pdf"}
     files = {
@@ -400,8 +412,8 @@ def _guard(ws, nb, params: Params, plan: Plan, loaded) -> None:
         notebook=nb,
         html=(ws.pack / "report.html").read_text(encoding="utf-8"),
         pdf_text=None,
-        identifiers=collect_identifiers(_with_excluded_rows(loaded)),
-        allowed=dates_in(params, plan) | _series_months(params) | _aggregate_dates(loaded.tables),
+        identifiers=identifiers,
+        allowed=allowed,
         files=files,
         pdfs=pdfs,
     )
@@ -434,41 +446,4 @@ def _series_months(params: Params) -> frozenset:
     return frozenset(m.date() for m in months)
 
 
-def pdf_pages_text(pdf: Path) -> list[str]:
-    """The text of each page of a PDF, from poppler's ``pdftotext``.
-
-    Parameters
-    ----------
-    pdf
-        The PDF file.
-
-    Returns
-    -------
-    list of str
-        One string per page.
-
-    Raises
-    ------
-    OutputError
-        If ``pdftotext`` (Debian package ``poppler-utils``) is missing or fails.
-    """
-    try:
-        out = subprocess.run(
-            ["pdftotext", "-enc", "UTF-8", str(pdf), "-"],
-            capture_output=True,
-            check=True,
-            timeout=300,
-        )
-    except FileNotFoundError:
-        raise OutputError(
-            "pdftotext is needed to check the PDF's text: install poppler-utils"
-        ) from None
-    except subprocess.CalledProcessError as err:
-        raise OutputError(
-            f"pdftotext could not read {pdf.name}: {err.stderr.decode()[:200]}"
-        ) from None
-    pages = out.stdout.decode("utf-8", errors="replace").split("\f")
-    return pages[:-1] if pages and not pages[-1].strip() else pages
-
-
-__all__ = ["RunResult", "annex_folder", "pack_folder", "pdf_pages_text", "run_report"]
+__all__ = ["RunResult", "annex_folder", "pack_folder", "run_report"]
