@@ -8,7 +8,15 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_serializer,
+    model_validator,
+)
 
 from sendreport.errors import ParameterError
 from sendreport.plan import format_validation_error
@@ -122,6 +130,11 @@ class Params(BaseModel):
                     files[label] = path
         files.update({f"exclude.{k}": v for k, v in self.exclude.items()})
         return files
+
+    @field_serializer("data", when_used="json")
+    def _data_as_text(self, data: dict[str, Path | list[Path]]) -> dict[str, str | list[str]]:
+        # Written out: some pydantic versions give a list of paths in a union as one string.
+        return {k: [str(p) for p in v] if isinstance(v, list) else str(v) for k, v in data.items()}
 
     def to_notebook(self) -> dict[str, Any]:
         """Return the parameters as papermill injects them (plain YAML/JSON types)."""

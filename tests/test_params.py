@@ -42,6 +42,16 @@ def test_valid_params_resolve_paths_against_the_params_folder(params_dir):
     assert params.effective_reference_date == dt.date(2024, 6, 30)
 
 
+def test_the_notebook_gets_every_path_as_text_lists_included(params_dir):
+    (params_dir / "sen2-2024.xml").write_text("<Message/>")
+    (params_dir / "sen2-2025.xml").write_text("<Message/>")
+    path = write_params(params_dir, data={"sen2": ["sen2-2024.xml", "sen2-2025.xml"]})
+    injected = read_params(path).to_notebook()
+    assert injected["data"] == {"sen2": [str(params_dir / "sen2-2024.xml"),
+                                         str(params_dir / "sen2-2025.xml")]}
+    assert injected["plan"] == str(params_dir / "plan.yaml")
+
+
 def test_every_problem_is_listed_at_once(params_dir):
     path = write_params(
         params_dir,

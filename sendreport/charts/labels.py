@@ -79,11 +79,13 @@ def text_boxes(fig: Figure) -> list[tuple[Text, Bbox]]:
         In drawing order.
     """
     renderer = renderer_of(fig)
-    with chart_style():  # fonts resolve when drawing: measure in the charts' own style
+    # Fonts resolve when drawing, and the tick locator counts ticks by font size: draw,
+    # and find the current ticks, in the charts' own style.
+    with chart_style():
         fig.draw(renderer)
-    ticks = _all_tick_labels(fig)
-    texts = [t for t in fig.findobj(Text) if _shown(t, ticks)] + _tick_labels(fig)
-    return [(t, t.get_window_extent(renderer)) for t in dict.fromkeys(texts)]
+        ticks = _all_tick_labels(fig)
+        texts = [t for t in fig.findobj(Text) if _shown(t, ticks)] + _tick_labels(fig)
+        return [(t, t.get_window_extent(renderer)) for t in dict.fromkeys(texts)]
 
 
 def overlapping_texts(fig: Figure, *, tolerance: float = 0.5) -> list[tuple[str, str]]:

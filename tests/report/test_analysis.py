@@ -48,8 +48,9 @@ def pdf_images(pdf: Path) -> int:
         return sum(
             1
             for page in doc.pages
-            for xobject in page.obj.get("/Resources", {}).get("/XObject", {}).values()
-            if xobject.get("/Subtype") == "/Image"
+            for xobjects in [page.obj.get("/Resources", {}).get("/XObject", {})]
+            for name in xobjects.keys()
+            if xobjects[name].get("/Subtype") == "/Image"
         )
 
 
