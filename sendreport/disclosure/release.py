@@ -267,15 +267,11 @@ def _solve(
     groups: dict[tuple[str, str], list[_Item]] = {}
     for item in items:
         groups.setdefault(item.family, []).append(item)
-    for group in groups.values():
-        withheld |= _solve_family(group, threshold)
-    return withheld
-
-
-def _solve_family(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
     # Small matrices: one BLAS thread is many times faster than a contended pool.
     with threadpool_limits(limits=1, user_api="blas"):
-        return _solve_matrix(items, threshold)
+        for group in groups.values():
+            withheld |= _solve_matrix(group, threshold)
+    return withheld
 
 
 def _solve_matrix(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
@@ -300,7 +296,7 @@ def _solve_matrix(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
         # A class some published count holds is part of a derivable count, even when it
         # cannot be derived alone; its size is what every figure (withheld too) fixes, and
         # a size they leave open is treated as small.
-        seen = np.array([sig[:, m].any() for m in member])
+        seen = (member.astype(np.int64) @ sig.any(axis=0)) > 0
         known = np.abs(member @ projector - member).max(axis=1) <= 1e-6
         counts = np.rint(member @ x).astype(int)
         small = ~known | ((counts >= 1) & (counts < threshold))
@@ -341,15 +337,15 @@ def _neighbours(open_: np.ndarray, fig_item: np.ndarray, matrix: np.ndarray,
     rows = np.flatnonzero(open_[fig_item])
     sig = matrix[rows]
     mine = sig[:, np.flatnonzero(members)[0]]
-    out = set()
-    for col in range(matrix.shape[1]):
-        if members[col]:
-            continue
-        diff = rows[sig[:, col] != mine]
-        owners = np.unique(fig_item[diff])
-        if len(owners) == 1:
-            out.add(int(owners[0]))
-    return sorted(out)
+    # For each other atom, the items of the counts that tell it apart from the class:
+    # when they are all one item, withholding that item merges the two.
+    differ = sig != mine[:, None]
+    owner = fig_item[rows][:, None]
+    none = np.iinfo(np.int64).max
+    low = np.where(differ, owner, none).min(axis=0, initial=none)
+    high = np.where(differ, owner, -1).max(axis=0, initial=-1)
+    one = differ.any(axis=0) & (low == high) & ~members.astype(bool)
+    return sorted({int(i) for i in low[one]})
 
 
 def _matrix(items: list[_Item]):
