@@ -176,8 +176,8 @@ def loads(text: str, *, name: str = "<yaml>") -> Any:
         loader.dispose()
 
 
-class _Loader(yaml.SafeLoader):
-    """``SafeLoader`` of its own, so that nothing changes ``yaml.SafeLoader`` for others."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A safe loader of its own (libyaml's parser where PyYAML has it), changing no other."""
 
 
 _MERGE = "tag:yaml.org,2002:merge"
