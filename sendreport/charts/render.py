@@ -28,7 +28,10 @@ def figure_png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     # drawn in the style it was laid out in: fonts resolve when drawing
     with chart_style():
-        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches="tight")
+        # zlib level 1: a third faster than the default for about an eighth more bytes, and
+        # WeasyPrint compresses the image again for the PDF.
+        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches="tight",
+                    pil_kwargs={"compress_level": 1})
     plt.close(fig)
     return buf.getvalue()
 
