@@ -147,28 +147,33 @@ def place(
     return False
 
 
-def fit_width(label: Text, width: float, *, max_lines: int = 3) -> None:
+def fit_width(label: Text, width: float, *, max_lines: int = 3) -> bool:
     r"""Wrap ``label`` at spaces until its rendered width is at most ``width`` pixels.
 
     Text is never cut: after ``max_lines`` lines the last line keeps the rest.
+    Returns whether the text changed (so a layout made before needs redoing).
 
     Examples
     --------
     >>> fig = Figure(figsize=(2, 1))
     >>> t = fig.text(0, 0, "a long title that cannot fit on one line of a small figure")
     >>> fit_width(t, 150)
+    True
     >>> t.get_text().count("\n") > 0
     True
+    >>> fit_width(fig.text(0, 0, "short"), 150)
+    False
     """
     renderer = renderer_of(label.get_figure())
-    text = " ".join(label.get_text().split())
+    before = label.get_text()
+    text = " ".join(before.split())
     label.set_text(text)
-    if label.get_window_extent(renderer).width <= width:
-        return
-    for chars in range(len(text) - 1, 8, -2):
-        lines = textwrap.wrap(text, chars, break_long_words=False, break_on_hyphens=False)
-        if len(lines) > max_lines:
-            lines = lines[: max_lines - 1] + [" ".join(lines[max_lines - 1 :])]
-        label.set_text("\n".join(lines))
-        if label.get_window_extent(renderer).width <= width:
-            return
+    if label.get_window_extent(renderer).width > width:
+        for chars in range(len(text) - 1, 8, -2):
+            lines = textwrap.wrap(text, chars, break_long_words=False, break_on_hyphens=False)
+            if len(lines) > max_lines:
+                lines = lines[: max_lines - 1] + [" ".join(lines[max_lines - 1 :])]
+            label.set_text("\n".join(lines))
+            if label.get_window_extent(renderer).width <= width:
+                break
+    return label.get_text() != before

@@ -105,8 +105,9 @@ def plot_progress(
         for tick in ax.get_yticklabels():
             tick.set_parse_math(False)
         fig.tight_layout()
-        fit_width(ax._left_title, fig.bbox.width - ax.get_window_extent(renderer_of(fig)).x0 - 4)
-        fig.tight_layout()
+        if fit_width(ax._left_title,
+                     fig.bbox.width - ax.get_window_extent(renderer_of(fig)).x0 - 4):
+            fig.tight_layout()
         if target is not None:
             _clear_of_target(ax, value_labels, target)
     return fig

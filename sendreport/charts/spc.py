@@ -372,8 +372,8 @@ def plot_spc(
         )
         for text in legend.get_texts():
             text.set_parse_math(False)
-        _fit_title(fig, ax)
-        fig.tight_layout(pad=0.4)
+        if _fit_title(fig, ax):
+            fig.tight_layout(pad=0.4)
         labels = _add_labels(ax, unit, target, shown, trial_labels)
         _make_headroom(ax, labels)
         fig.tight_layout(pad=0.4)
@@ -381,13 +381,13 @@ def plot_spc(
     return fig
 
 
-def _fit_title(fig: Figure, ax) -> None:
-    """Wrap the title so that it fits the figure's width."""
+def _fit_title(fig: Figure, ax) -> bool:
+    """Wrap the title so that it fits the figure's width; return whether it changed."""
     fig.tight_layout(pad=0.4)
     renderer = renderer_of(fig)
     left = ax.get_window_extent(renderer).x0
     title = ax._left_title  # the Text that set_title(loc="left") fills
-    fit_width(title, fig.bbox.width - left - 4)
+    return fit_width(title, fig.bbox.width - left - 4)
 
 
 def _add_labels(ax, unit, target, interventions, trial_labels) -> dict[str, list]:
