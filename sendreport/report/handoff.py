@@ -1,4 +1,4 @@
-"""Hand the runner's validated tables to the notebook's kernel, so a run loads its inputs once.
+"""Hand the runner's work to the notebook's kernel, so a run loads and computes once.
 
 The runner writes the tables it validated as Parquet files into a private
 folder of the run's own temporary workspace (folder mode 0700, files 0600,
@@ -6,12 +6,20 @@ removed with the workspace when the run ends) and names that folder to the
 kernel in the environment variable ``SENDREPORT_VALIDATED_TABLES``, which only
 that kernel sees. Without the variable (plain ``papermill``), the notebook
 loads and validates the inputs itself, as before; the figures are the same.
+
+For the stocktake notebook the runner also builds the :class:`Pack` (KPIs,
+series, SPC, disclosure) while the kernel starts, and leaves it in the same
+folder (:func:`write_pack`); the notebook's ``Pack.from_parameters`` takes it
+when it was built from the same parameters (:func:`handed_over_pack`), and
+otherwise builds its own.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import pickle
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +28,10 @@ TABLES_ENV = "SENDREPORT_VALIDATED_TABLES"
 """Environment variable naming the folder of handed-over tables."""
 
 _INDEX = "tables.json"
+_PACK = "pack.pickle"
+_NO_PACK = "pack.none"
+PACK_WAIT = 600.0
+"""Seconds the kernel waits for the runner's pack before building its own."""
 
 
 def write_validated(loaded, folder: str | Path) -> Path:
@@ -97,9 +109,69 @@ def handed_over():
     return read_validated(folder) if folder else None
 
 
+def write_pack(pack, folder: str | Path) -> None:
+    """Leave the runner's pack for the kernel: ``None`` says there will be none.
+
+    Written under a temporary name (mode 0600) and renamed, so the kernel
+    never reads half a file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     write_pack({"figures": 1}, tmp)
+    ...     oct((Path(tmp) / "pack.pickle").stat().st_mode & 0o777)
+    '0o600'
+    """
+    folder = Path(folder)
+    name = _PACK if pack is not None else _NO_PACK
+    part = folder / f".{name}.part"
+    with os.fdopen(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
+        if pack is not None:
+            pickle.dump(pack, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    part.replace(folder / name)
+
+
+def handed_over_pack(params, *, wait: float = PACK_WAIT):
+    """The runner's pack when this is a runner's kernel and it was built from ``params``.
+
+    Waits (at most ``wait`` seconds) for the runner to finish it. ``None``
+    without a runner, when the runner made none, or when the notebook's
+    parameters differ from the runner's (a notebook that changes them first).
+
+    Examples
+    --------
+    >>> os.environ.pop(TABLES_ENV, None) and None
+    >>> handed_over_pack(None) is None
+    True
+    """
+    folder = os.environ.get(TABLES_ENV)
+    if not folder:
+        return None
+    path, none = Path(folder) / _PACK, Path(folder) / _NO_PACK
+    deadline = time.monotonic() + wait
+    while not path.exists() and not none.exists():
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.01)
+    if not path.exists():
+        return None
+    with path.open("rb") as fh:
+        pack = pickle.load(fh)  # the run's own private folder, written by the runner
+    return pack if pack.params == params else None
+
+
 def _write_private(frame: pd.DataFrame, path: Path) -> None:
     with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
         frame.to_parquet(fh, index=False)
 
 
-__all__ = ["TABLES_ENV", "handed_over", "read_validated", "write_validated"]
+__all__ = [
+    "PACK_WAIT",
+    "TABLES_ENV",
+    "handed_over",
+    "handed_over_pack",
+    "read_validated",
+    "write_pack",
+    "write_validated",
+]

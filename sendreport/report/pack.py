@@ -148,15 +148,25 @@ class Pack:
         return cls.from_params(params)
 
     @classmethod
-    def from_params(cls, params: Params) -> Pack:
-        """Build the pack from validated params: load, validate, compute, disclose."""
+    def from_params(cls, params: Params, *, loaded=None) -> Pack:
+        """Build the pack from validated params: load, validate, compute, disclose.
+
+        ``loaded`` gives tables already validated (``load_data``'s result). Run
+        by ``sendreport run``, the runner has built the pack while the kernel
+        started, and the kernel takes it (:mod:`sendreport.report.handoff`).
+        """
         from sendreport.metrics import compute_kpis, kpi_series
-        from sendreport.report.handoff import handed_over
+        from sendreport.report.handoff import handed_over, handed_over_pack
         from sendreport.validation import load_data
 
+        if loaded is None:
+            ready = handed_over_pack(params)
+            if ready is not None:
+                return ready
         plan = plan_as_at(load_plan(params.plan), params.period_end).plan
         # Run by ``sendreport run``: the runner already validated the tables.
-        loaded = handed_over()
+        if loaded is None:
+            loaded = handed_over()
         if loaded is None:
             loaded = load_data(params.data, **params.load_options())
         kpis = compute_kpis(

@@ -173,6 +173,7 @@ def run_report(
             # libraries, prints the annex (which needs only the plan) and gathers what the
             # privacy guard looks for.
             with ThreadPoolExecutor(max_workers=1) as side:
+                side.submit(_pack_for_kernel, params, loaded, ws.tables)
                 annex_pdf = side.submit(_annex_pdf, params, plan, pdf)
                 lookout = side.submit(_lookout, params, plan, loaded)
                 try:
@@ -342,6 +343,25 @@ def _source_cell(notebook: Path, executed_index: int | None) -> str:
     first = next((ln.strip() for ln in source.cells[index].source.splitlines() if ln.strip()), "")
     first = first if len(first) <= 60 else first[:57] + "..."
     return f"cell {index + 1} ({first!r})" if first else f"cell {index + 1}"
+
+
+def _pack_for_kernel(params: Params, loaded, folder: Path) -> None:
+    """Build the stocktake's pack while the kernel starts, and leave it for the kernel.
+
+    Only for a notebook that builds one (``Pack.from_parameters``). Whatever
+    goes wrong here, the kernel is told there is no pack and builds its own,
+    so the notebook reports the problem as it would without the runner.
+    """
+    from sendreport.report.handoff import write_pack
+    from sendreport.report.pack import Pack
+
+    try:
+        if "Pack.from_parameters" in params.notebook.read_text(encoding="utf-8"):
+            write_pack(Pack.from_params(params, loaded=loaded), folder)
+            return
+    except Exception:  # the kernel builds its own and fails in the notebook, as without us
+        pass
+    write_pack(None, folder)
 
 
 def _annex_pdf(params: Params, plan: Plan, pdf: bool) -> bytes | None:

@@ -466,6 +466,34 @@ def test_ctrl_c_stops_the_run_cleanly(params_dir, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["testshire"]
 
 
+def test_kernel_takes_the_pack_the_runner_built_from_the_same_parameters(params_dir, tmp_path):
+    seen = tmp_path / "seen.json"
+    body = (
+        "import json\n"
+        "import sendreport.metrics\n"
+        "calls = []\n"
+        "real = sendreport.metrics.compute_kpis\n"
+        "def counted(*a, **k):\n"
+        "    calls.append(1)\n"
+        "    return real(*a, **k)\n"
+        "sendreport.metrics.compute_kpis = counted\n"
+        "from sendreport.report import Pack\n"
+        "pack = Pack.from_parameters(globals())\n"
+        "same = len(calls)\n"
+        "period_start = '2024-02-01'  # a notebook that changes a parameter first\n"
+        "other = Pack.from_parameters(globals())\n"
+        f"open({str(seen)!r}, 'w').write(json.dumps({{'same': same, 'other': len(calls) - same, "
+        "'rows': len(pack.tables['requests']), 'kpis': len(pack.kpis), "
+        "'start': str(other.params.period_start)}))"
+    )
+    nb = small_notebook(params_dir, body)
+    params = point_params_at(params_dir, nb)
+    run_report(params, output_dir=tmp_path / "out", pdf=False)
+    record = json.loads(seen.read_text())
+    assert record["same"] == 0 and record["rows"] == 2 and record["kpis"] > 0
+    assert record["other"] > 0 and record["start"] == "2024-02-01"
+
+
 def test_kernel_reads_the_validated_tables_from_a_private_folder_removed_after(
     params_dir, tmp_path
 ):
