@@ -447,8 +447,13 @@ def test_ctrl_c_stops_the_run_cleanly(params_dir, tmp_path):
     params = point_params_at(params_dir, nb)
     out = tmp_path / "out"
     old = earlier_outputs(out)
+    # Started as a terminal starts a command: Ctrl-C's default action restored, since a process
+    # that inherits SIGINT ignored (a background job, or this test process after some library
+    # set it so) rightly keeps ignoring it.
+    terminal = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                "os.execv(sys.argv[1], sys.argv[1:])")
     proc = subprocess.Popen(
-        [SENDREPORT, "run", str(params), "--output-dir", str(out)],
+        [sys.executable, "-c", terminal, SENDREPORT, "run", str(params), "--output-dir", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
