@@ -471,10 +471,17 @@ def test_ctrl_c_stops_the_run_cleanly(params_dir, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["testshire"]
 
 
-def test_kernel_takes_the_pack_the_runner_built_from_the_same_parameters(params_dir, tmp_path):
+def kernel_record(params_dir: Path, tmp_path: Path, body: str) -> dict:
+    """Run a one-cell notebook whose ``body`` sets ``record``; return that record."""
     seen = tmp_path / "seen.json"
-    body = (
-        "import json\n"
+    cell = f"import json\n{body}\nopen({str(seen)!r}, 'w').write(json.dumps(record))"
+    params = point_params_at(params_dir, small_notebook(params_dir, cell))
+    run_report(params, output_dir=tmp_path / "out", pdf=False)
+    return json.loads(seen.read_text())
+
+
+def test_kernel_takes_the_pack_the_runner_built_from_the_same_parameters(params_dir, tmp_path):
+    record = kernel_record(params_dir, tmp_path, (
         "import sendreport.metrics\n"
         "calls = []\n"
         "real = sendreport.metrics.compute_kpis\n"
@@ -487,14 +494,9 @@ def test_kernel_takes_the_pack_the_runner_built_from_the_same_parameters(params_
         "same = len(calls)\n"
         "period_start = '2024-02-01'  # a notebook that changes a parameter first\n"
         "other = Pack.from_parameters(globals())\n"
-        f"open({str(seen)!r}, 'w').write(json.dumps({{'same': same, 'other': len(calls) - same, "
-        "'rows': len(pack.tables['requests']), 'kpis': len(pack.kpis), "
-        "'start': str(other.params.period_start)}))"
-    )
-    nb = small_notebook(params_dir, body)
-    params = point_params_at(params_dir, nb)
-    run_report(params, output_dir=tmp_path / "out", pdf=False)
-    record = json.loads(seen.read_text())
+        "record = {'same': same, 'other': len(calls) - same, 'rows': len(pack.tables['requests']),"
+        " 'kpis': len(pack.kpis), 'start': str(other.params.period_start)}"
+    ))
     assert record["same"] == 0 and record["rows"] == 2 and record["kpis"] > 0
     assert record["other"] > 0 and record["start"] == "2024-02-01"
 
@@ -502,10 +504,10 @@ def test_kernel_takes_the_pack_the_runner_built_from_the_same_parameters(params_
 def test_kernel_reads_the_validated_tables_from_a_private_folder_removed_after(
     params_dir, tmp_path
 ):
-    seen = tmp_path / "seen.json"
-    body = (
-        "import json, os, stat\n"
+    record = kernel_record(params_dir, tmp_path, (
+        "import os, stat\n"
         "import sendreport.validation\n"
+        "from sendreport.report.handoff import handed_over\n"
         "def refuse(*a, **k):\n"
         "    raise AssertionError('the kernel loaded the inputs again')\n"
         "sendreport.validation.load_data = refuse\n"
@@ -514,15 +516,11 @@ def test_kernel_reads_the_validated_tables_from_a_private_folder_removed_after(
         "folder = os.environ['SENDREPORT_VALIDATED_TABLES']\n"
         "modes = {p: oct(stat.S_IMODE(os.stat(os.path.join(folder, p)).st_mode))"
         " for p in os.listdir(folder)}\n"
-        f"open({str(seen)!r}, 'w').write(json.dumps({{'folder': folder, "
-        "'mode': oct(stat.S_IMODE(os.stat(folder).st_mode)), 'files': modes, "
-        "'rows': len(pack.tables['requests'])}))"
-    )
-    nb = small_notebook(params_dir, body)
-    params = point_params_at(params_dir, nb)
-    run_report(params, output_dir=tmp_path / "out", pdf=False)
-    record = json.loads(seen.read_text())
-    assert record["rows"] == 2
+        "record = {'folder': folder, 'mode': oct(stat.S_IMODE(os.stat(folder).st_mode)),"
+        " 'files': modes, 'rows': len(pack.tables['requests']),"
+        " 'handed': len(handed_over().tables['requests'])}"
+    ))
+    assert record["rows"] == 2 and record["handed"] == 2
     assert record["mode"] == "0o700"
     assert record["files"] and set(record["files"].values()) == {"0o600"}
     assert Path(record["folder"]).is_relative_to(tmp_path / "out")
