@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from functools import cached_property
-from html import escape
+
+import jinja2
 
 from sendreport.charts.theme import MDC_COLOURS
 from sendreport.errors import ParameterError
@@ -45,46 +46,37 @@ class Icon:
         return f"data:image/svg+xml;base64,{encoded}"
 
 
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("sendreport.charts", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=False,
+)
+
+
 def _svg(
     *,
     colour: str,
     letter: str,
     dots: list[tuple[float, float]],
     text: str,
-    line: str | None = None,
+    target: str | None = None,
     dashed_ring: bool = False,
 ) -> str:
-    """Circle ring, a letter at the top and a dot pattern below it."""
-    ring = ' stroke-dasharray="4 3"' if dashed_ring else ""
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE}" '
-        f'viewBox="0 0 40 40" role="img">',
-        f"<title>{escape(text)}</title>",
-        f'<circle cx="20" cy="20" r="17.5" fill="#ffffff" stroke="{colour}" '
-        f'stroke-width="3"{ring}/>',
-    ]
-    if line is not None:
-        parts.append(line)
-    if len(dots) > 1:
-        path = " ".join(f"{x:g},{y:g}" for x, y in dots)
-        parts.append(
-            f'<polyline points="{path}" fill="none" stroke="{MDC_COLOURS["common_cause"]}" '
-            'stroke-width="1"/>'
-        )
-    for i, (x, y) in enumerate(dots):
-        fill = (
-            colour
-            if i >= len(dots) - 2 and colour != MDC_COLOURS["common_cause"]
-            else (MDC_COLOURS["common_cause"])
-        )
-        parts.append(f'<circle cx="{x:g}" cy="{y:g}" r="2.2" fill="{fill}"/>')
-    if letter:
-        parts.append(
-            f'<text x="20" y="17" text-anchor="middle" font-family="Liberation Sans, Arial, '
-            f'sans-serif" font-size="12" font-weight="bold" fill="{colour}">{escape(letter)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    """Circle ring, a letter at the top and a dot pattern below it (``icon.svg.j2``)."""
+    grey = MDC_COLOURS["common_cause"]
+    # The last two dots take the icon's colour, unless the icon is the grey of common cause.
+    fills = [colour if i >= len(dots) - 2 and colour != grey else grey for i in range(len(dots))]
+    return _TEMPLATES.get_template("icon.svg.j2").render(
+        size=SIZE,
+        text=text,
+        colour=colour,
+        dashed_ring=dashed_ring,
+        target=target,
+        grey=grey,
+        dots=[(x, y, fill) for (x, y), fill in zip(dots, fills, strict=True)],
+        letter=letter,
+    )
 
 
 _RISING = [(10, 30), (15, 28), (20, 29), (25, 25), (30, 23)]
@@ -167,11 +159,6 @@ def variation_icon(point_type: str, improvement: str) -> Icon:
     return Icon(svg, text)
 
 
-_TARGET = (
-    '<line x1="7" y1="27" x2="33" y2="27" stroke="{c}" stroke-width="1.5" stroke-dasharray="3 2"/>'
-)
-
-
 def assurance_icon(assurance: str | None) -> Icon:
     """Return the assurance icon of a series against its target.
 
@@ -203,20 +190,22 @@ def assurance_icon(assurance: str | None) -> Icon:
             "assurance must be 'consistent_pass', 'consistent_fail', 'inconsistent' or None, "
             f"not {assurance!r}"
         )
-    target = _TARGET.format(c=MDC_COLOURS["target"])
+    target = MDC_COLOURS["target"]
     if assurance == "consistent_pass":
         text = "Consistently passing the target"
         dots = [(11, 22), (16, 21), (21, 23), (26, 21), (31, 22)]
-        svg = _svg(colour=MDC_COLOURS["improvement"], letter="P", dots=dots, text=text, line=target)
+        svg = _svg(
+            colour=MDC_COLOURS["improvement"], letter="P", dots=dots, text=text, target=target
+        )
     elif assurance == "consistent_fail":
         text = "Consistently failing the target"
         dots = [(11, 31), (16, 32), (21, 30), (26, 32), (31, 31)]
-        svg = _svg(colour=MDC_COLOURS["concern"], letter="F", dots=dots, text=text, line=target)
+        svg = _svg(colour=MDC_COLOURS["concern"], letter="F", dots=dots, text=text, target=target)
     elif assurance == "inconsistent":
         text = "Inconsistent: the target will be met only some of the time"
         dots = [(11, 23), (16, 31), (21, 24), (26, 31), (31, 23)]
         svg = _svg(
-            colour=MDC_COLOURS["common_cause"], letter="?", dots=dots, text=text, line=target
+            colour=MDC_COLOURS["common_cause"], letter="?", dots=dots, text=text, target=target
         )
     else:
         text = "No target assurance: no target set or no better direction"
