@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from sendreport.disclosure.cells import (
     NOT_ABOUT_CHILDREN,
@@ -54,6 +54,11 @@ from sendreport.disclosure.links import LINKS, SNAPSHOT, link_for
 from sendreport.metrics.compute import EMPTY_REASON
 
 __all__ = ["QUARTER_SHARE", "Release", "disclose_release", "suppress_quality"]
+
+_THREADPOOLS = ThreadpoolController()
+# The process's BLAS libraries, found once, as this module is imported. Finding them walks
+# the loaded libraries (dl_iterate_phdr with a Python callback), which deadlocks beside an
+# import of a compiled module in another thread; limiting them later does not walk again.
 
 QUARTER_SHARE = 0.25
 """A family's series goes by quarter when more than this share of its months is withheld."""
@@ -268,7 +273,7 @@ def _solve(
     for item in items:
         groups.setdefault(item.family, []).append(item)
     # Small matrices: one BLAS thread is many times faster than a contended pool.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _THREADPOOLS.limit(limits=1, user_api="blas"):
         for group in groups.values():
             withheld |= _solve_matrix(group, threshold)
     return withheld

@@ -169,6 +169,13 @@ def run_report(
             from sendreport.report.handoff import write_validated
 
             write_validated(loaded, ws.tables)
+            # What the side thread and the kernel's driver need, imported here first: an
+            # import of a compiled module in one thread while another walks the loaded
+            # libraries (the disclosure pass's BLAS limit) can deadlock the two.
+            import papermill  # noqa: F401
+
+            import sendreport.disclosure.release  # noqa: F401
+            import sendreport.report.pack  # noqa: F401
             # While the kernel runs (another process), this process imports the printing
             # libraries, prints the annex (which needs only the plan) and gathers what the
             # privacy guard looks for.

@@ -264,3 +264,17 @@ def test_a_month_with_nothing_to_measure_does_not_blank_its_quarter():
     quarter = release.series.iloc[0]
     assert (quarter["grain"], quarter["numerator"], quarter["denominator"]) == ("quarter", 11, 20)
     assert quarter["value"] == 55.0 and quarter["reason"] == ""
+
+
+def test_the_pass_never_walks_the_loaded_libraries_once_imported(monkeypatch):
+    # Walking them (dl_iterate_phdr with a Python callback) beside an import of a compiled
+    # module in another thread deadlocks both: the runner builds the pack in a thread while
+    # its main thread starts the kernel.
+    import threadpoolctl
+
+    def walk(*args, **kwargs):
+        raise AssertionError("the loaded libraries were walked again")
+
+    monkeypatch.setattr(threadpoolctl.ThreadpoolController, "__init__", walk)  # it walks them
+    release = run(area_with_three_plans_in_august())[0]
+    assert release.kpis["suppressed"].any() or release.series["suppressed"].any()
