@@ -766,7 +766,7 @@ def check_pdf(
         findings += _scan("\n".join(metadata), identifiers, f"{name} metadata", ok)
         for number, text in enumerate(pdf_text_pages(data, name=name), start=1):
             findings += _scan(text, identifiers, f"{name} page {number}", ok)
-    except (pikepdf.PdfError, ValueError) as err:  # never pass what cannot be read
+    except (pikepdf.PdfError, ValueError, OSError) as err:  # never pass what cannot be read
         findings.append(Finding(f"unreadable PDF ({type(err).__name__})", name))
     return findings
 
@@ -794,7 +794,7 @@ def pdf_text_pages(data: bytes, *, name: str = "report.pdf") -> list[str]:
     OutputError
         If ``pdftotext`` (Debian package ``poppler-utils``) is missing (exit code 2).
     ValueError
-        If ``pdftotext`` cannot read the file.
+        If ``pdftotext`` cannot read the file (or not within 300 seconds).
 
     Examples
     --------
@@ -813,6 +813,8 @@ def pdf_text_pages(data: bytes, *, name: str = "report.pdf") -> list[str]:
         raise OutputError(
             "pdftotext is needed to check a PDF's text: install poppler-utils"
         ) from None
+    except subprocess.TimeoutExpired:
+        raise ValueError(f"pdftotext could not read {name} in 300 s") from None
     if out.returncode != 0:
         raise ValueError(f"pdftotext could not read {name} (exit {out.returncode})")
     pages = out.stdout.decode("utf-8", errors="replace").split("\f")

@@ -24,11 +24,11 @@ The method (the user guide, ``docs/disclosure.md``, gives the reasoning):
    is from 1 to ``threshold - 1``, and no withheld item (which holds such a
    count) can be derived at all. A class counts even when it cannot be
    derived alone (a half year's total against a quarterly series); only one
-   that no published count holds is left out. While a
-   class holds 1 to ``threshold - 1``, one more item is withheld, chosen to
-   merge that class with a neighbour: months before calendar years, years
-   before the previous period and the baseline, those before the period
-   itself; the smallest first.
+   that no published count holds is left out. While a class holds 1 to
+   ``threshold - 1``, one more item is withheld, chosen to merge that class
+   with a neighbour: months before calendar years, years before the previous
+   period and the baseline, those before the period itself; the smallest
+   first.
 4. Coarser periods: when more than a quarter of a family's months with data
    would be withheld, its series is published by calendar quarter instead,
    and the pass runs again.
