@@ -18,7 +18,20 @@ from matplotlib.transforms import Bbox
 
 from sendreport.charts.theme import chart_style
 
-__all__ = ["fit_width", "overlapping_texts", "place", "renderer_of", "text_boxes"]
+__all__ = [
+    "fit_width", "overlapping_texts", "place", "pixels", "renderer_of", "text_boxes"
+]
+
+
+def pixels(fig: Figure, points: float) -> float:
+    """A length in points as display pixels of ``fig`` (a gap that keeps its size at any dpi).
+
+    Examples
+    --------
+    >>> pixels(Figure(dpi=200), 3)
+    8.333333333333334
+    """
+    return points * fig.dpi / 72
 
 
 def renderer_of(fig: Figure):

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 from matplotlib.figure import Figure
 
-from sendreport.charts.labels import fit_width, renderer_of
-from sendreport.charts.theme import MDC_COLOURS, af_palette, chart_style
+from sendreport.charts.labels import fit_width, pixels, renderer_of
+from sendreport.charts.theme import MDC_COLOURS, PRINT_DPI, af_palette, chart_style
 from sendreport.tables import format_value, is_missing
 
 LABEL_WRAP = 26
@@ -61,7 +61,7 @@ def plot_progress(
     colour = af_palette("categorical")[0]
     n = len(labels)
     with chart_style():
-        fig = Figure(figsize=(6.3, 2.4), facecolor="white")
+        fig = Figure(figsize=(6.3, 2.4), facecolor="white", dpi=PRINT_DPI)
         ax = fig.add_subplot()
         positions = list(range(n - 1, -1, -1))
         bars = ax.barh(positions, nums, color=colour, height=0.55)
@@ -104,10 +104,11 @@ def plot_progress(
         ax.set_title(title, loc="left", fontsize=11, parse_math=False)
         for tick in ax.get_yticklabels():
             tick.set_parse_math(False)
-        fig.tight_layout()
+        # the figure is printed whole: a narrow margin, as the SPC charts have
+        fig.tight_layout(pad=0.4)
         if fit_width(ax._left_title,
-                     fig.bbox.width - ax.get_window_extent(renderer_of(fig)).x0 - 4):
-            fig.tight_layout()
+                     fig.bbox.width - ax.get_window_extent(renderer_of(fig)).x0 - pixels(fig, 3)):
+            fig.tight_layout(pad=0.4)
         if target is not None:
             _clear_of_target(ax, value_labels, target)
     return fig
@@ -117,9 +118,10 @@ def _clear_of_target(ax, labels, target: float) -> None:
     """Move a value label the target line runs through to just past the line."""
     renderer = renderer_of(ax.get_figure())
     line_x = ax.transData.transform((target, 0))[0]
+    gap = pixels(ax.get_figure(), 1.5)
     for label in labels:
         box = label.get_window_extent(renderer)
-        if box.x0 - 2 <= line_x <= box.x1 + 2:
+        if box.x0 - gap <= line_x <= box.x1 + gap:
             label.xy = (max(label.xy[0], target), label.xy[1])
             label.xyann = (5, 0)
 

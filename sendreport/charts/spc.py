@@ -14,8 +14,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 
-from sendreport.charts.labels import fit_width, place, renderer_of
-from sendreport.charts.theme import MDC_COLOURS, chart_style
+from sendreport.charts.labels import fit_width, pixels, place, renderer_of
+from sendreport.charts.theme import MDC_COLOURS, PRINT_DPI, chart_style
 from sendreport.errors import ParameterError
 from sendreport.spc import IMPROVEMENTS, assurance
 from sendreport.tables import format_value
@@ -222,7 +222,7 @@ def plot_spc(
     y = data[value].to_numpy(dtype=float, na_value=np.nan)
     milestones = [(pd.Timestamp(d), float(v)) for d, v in trajectory]
     with chart_style():
-        fig = Figure(figsize=FIGSIZE, facecolor="white")
+        fig = Figure(figsize=FIGSIZE, facecolor="white", dpi=PRINT_DPI)
         ax = fig.add_subplot()
         ax.plot(x, y, color=MDC_COLOURS["common_cause"], linewidth=1.2, zorder=2)
         handles: list[Line2D] = []
@@ -387,7 +387,7 @@ def _fit_title(fig: Figure, ax) -> bool:
     renderer = renderer_of(fig)
     left = ax.get_window_extent(renderer).x0
     title = ax._left_title  # the Text that set_title(loc="left") fills
-    return fit_width(title, fig.bbox.width - left - 4)
+    return fit_width(title, fig.bbox.width - left - pixels(fig, 3))
 
 
 def _add_labels(ax, unit, target, interventions, trial_labels) -> dict[str, list]:
@@ -444,7 +444,7 @@ def _make_headroom(ax, labels: dict[str, list]) -> None:
     renderer = renderer_of(ax.get_figure())
     box = ax.get_window_extent(renderer)
     tallest = max(t.get_window_extent(renderer).height for t, _ in labels["intervention"])
-    share = min((tallest + 6) / box.height, 0.45)
+    share = min((tallest + pixels(ax.get_figure(), 4.5)) / box.height, 0.45)
     low, high = ax.get_ylim()
     ax.set_ylim(low, low + (high - low) / (1 - share))
 
@@ -454,8 +454,9 @@ def _place_labels(ax, labels: dict[str, list]) -> None:
     renderer = renderer_of(ax.get_figure())
     area = ax.get_window_extent(renderer)
     # milestone markers are kept clear too: a label must not hide the target's own milestone
+    r = pixels(ax.get_figure(), 3.5)
     taken = [
-        Bbox.from_extents(px - 5, py - 5, px + 5, py + 5)
+        Bbox.from_extents(px - r, py - r, px + r, py + r)
         for c in ax.collections
         if c.get_gid() == "trajectory"
         for px, py in ax.transData.transform(c.get_offsets())

@@ -18,6 +18,11 @@ from afcharts.af_colours import get_af_colours
 from matplotlib import font_manager
 
 FONT_FAMILY = ["Liberation Sans", "Arial", "DejaVu Sans"]
+
+PRINT_DPI = 200
+"""Pixels per inch of the pack's chart images. The charts are laid out at this
+resolution too: text measured at another one (font hinting) is not the width
+it is drawn, and a label placed clear of another could touch it when printed."""
 """Liberation Sans is metric-compatible with Arial, the GOV.UK standard."""
 
 MDC_COLOURS = {

@@ -311,11 +311,13 @@ def kpi_chart(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
             target=plan_kpi.target,
             suppressed=view.suppressed,
         )
-    chart["figure"] = figure(fig, alt=alt, caption=view.headline, id=view.anchor)
+    chart["figure"] = figure(fig, alt=alt, caption=view.headline, id=view.anchor, crop=False)
     return chart
 
 
-def figure(fig, *, alt: str, caption: str | None = None, id: str | None = None) -> dict:
+def figure(
+    fig, *, alt: str, caption: str | None = None, id: str | None = None, crop: bool = True
+) -> dict:
     """A chart as data for the ``figure`` macro: PNG ``data:`` URI, alt text, caption, id.
 
     Parameters
@@ -328,6 +330,9 @@ def figure(fig, *, alt: str, caption: str | None = None, id: str | None = None) 
         One short sentence shown under the chart.
     id
         Optional HTML id (printed as a slug).
+    crop
+        Cut the image to what is drawn (:func:`sendreport.charts.render.figure_png`);
+        ``False`` for a chart laid out to fit its figure.
 
     Returns
     -------
@@ -340,7 +345,7 @@ def figure(fig, *, alt: str, caption: str | None = None, id: str | None = None) 
 
     if not alt.strip():
         raise ValueError("a chart needs alt text that says what it shows")
-    uri = "data:image/png;base64," + base64.b64encode(figure_png(fig)).decode("ascii")
+    uri = "data:image/png;base64," + base64.b64encode(figure_png(fig, crop=crop)).decode("ascii")
     return {"src": uri, "alt": alt, "caption": caption, "id": id}
 
 

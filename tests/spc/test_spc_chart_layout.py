@@ -235,3 +235,63 @@ def test_progress_bars_carry_their_dates_and_the_target_label_clears_the_title()
     ticks = [t.get_text().replace("\n", " ") for t in fig.axes[0].get_yticklabels()]
     assert ticks == list(values)
     assert overlapping_texts(fig) == []
+
+
+PROGRESS_LAYOUTS = {
+    "long dated labels, target left of the bars": dict(
+        values={
+            "Baseline (31 March 2023)": 243.0,
+            "Last stocktake (to 30 Jun 2024)": 261.0,
+            "Latest (to 31 Dec 2024)": 306.0,
+        },
+        title="Annual reviews overdue",
+        unit="count",
+        target=100.0,
+    ),
+    "target through the longest bar, long title": dict(
+        values={"Baseline (31 March 2023)": 31.0, "Latest (to 31 Dec 2024)": 58.5},
+        title=(
+            "Percentage of new EHC plans issued within 20 weeks, excluding exceptions, "
+            "for every partner of the local area"
+        ),
+        unit="%",
+        target=58.0,
+    ),
+}
+
+
+def _printed_margins(fig: Figure) -> tuple[int, int, int, int]:
+    """Blank pixels above, below, left and right of the ink in the pack's image of ``fig``."""
+    from PIL import Image
+
+    from sendreport.charts.render import figure_png
+
+    image = Image.open(io.BytesIO(figure_png(fig, crop=False)))
+    assert image.mode == "RGB"  # opaque: one image in the PDF, no transparency mask
+    ink = np.asarray(image.convert("L")) < 250
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    height, width = ink.shape
+    return rows[0], height - 1 - rows[-1], cols[0], width - 1 - cols[-1]
+
+
+@pytest.mark.parametrize(
+    "kind, case", [("spc", c) for c in LAYOUTS] + [("progress", c) for c in PROGRESS_LAYOUTS]
+)
+def test_the_printed_chart_is_drawn_whole_inside_its_image(kind, case):
+    # The pack prints its charts uncropped: whatever the layout measured must be what the
+    # image holds, with a margin on every side (text measured at another resolution than
+    # it is drawn comes out wider, and would be cut at the image's edge).
+    if kind == "spc":
+        spec = dict(LAYOUTS[case])
+        result = _series(spec.pop("values"), rebase=spec.pop("rebase", ()))
+        fig = plot_spc(
+            result, title=spec.pop("title", "A short title"), improvement="increase", **spec
+        )
+    else:
+        fig = plot_progress(**PROGRESS_LAYOUTS[case])
+    assert overlapping_texts(fig) == []
+    page = fig.bbox
+    for text, box in text_boxes(fig):
+        assert page.x0 <= box.x0 and box.x1 <= page.x1, text.get_text()
+        assert page.y0 <= box.y0 and box.y1 <= page.y1, text.get_text()
+    assert min(_printed_margins(fig)) >= 5
