@@ -124,6 +124,9 @@ NHS_NUMBER = "NHS number"
 UPN = "UPN"
 
 _RUN = re.compile(r"[^\W\d_]+|\d+")
+_PLAIN_ID = re.compile(r"([A-Za-z]+|[0-9]+)(?:[^A-Za-z0-9]*([A-Za-z]+|[0-9]+))?")
+"""A whole ASCII value of one or two runs of letters or digits (``12345``, ``P000123``,
+``REQ-000001``)."""
 _SPACE = re.compile(r"\s+")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]*")
@@ -343,8 +346,29 @@ class _Builder:
         self.codes: dict[str, set[str]] = {}
 
     def add_all(self, kind: str, values: Iterable[str]) -> None:
+        # Most identifiers are ASCII letters and digits in one or two runs (``P000123``,
+        # ``REQ-000001``): their key and run end are read from one match, as ``_key``
+        # would find them; anything else goes through ``add``.
+        patterns, boundaries, every_value = self.patterns, self.boundaries, self.every_value
         for value in values:
-            self.add(kind, value)
+            m = _PLAIN_ID.fullmatch(value) if value.isascii() else None
+            if m is None:
+                self.add(kind, value)
+                continue
+            first, second = m.group(1), m.group(2)
+            key = (first + second if second else first).lower()
+            every_value.setdefault(key, kind)
+            if _too_generic(key):
+                if (kind, key) not in self.seen_unscanned:
+                    self.seen_unscanned.add((kind, key))
+                    self.unscanned[kind] += 1
+                continue
+            if second is None:
+                cuts: frozenset[int] = frozenset()
+            else:
+                cuts = frozenset((len(first),))
+                boundaries.add(key[: len(first)])
+            patterns.setdefault(key, {}).setdefault(cuts, kind)
 
     def add(self, kind: str, value: str, *, name: bool = False) -> None:
         key, seps, cuts = _key(value)

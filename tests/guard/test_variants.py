@@ -358,3 +358,25 @@ def test_a_date_after_a_number_is_read_even_where_another_reading_overlaps():
     ids = collect_identifiers({"requests": pd.DataFrame({"date_of_birth": ["2004-01-10"]})})
     found = kinds(scan_text("Page 3 of 24\nJanuary 10, 2004", ids, where="p"))
     assert found == {DATE_OF_BIRTH: 1}
+
+
+ID_TEXT = st.one_of(
+    st.from_regex(r"[A-Za-z]{0,4}[-_ ./,']{0,2}[0-9]{0,8}[A-Za-z0-9]{0,2}", fullmatch=True),
+    st.text(alphabet="aZ09-_ .'/()é٣\u00a0", max_size=10),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(ID_TEXT, max_size=8))
+def test_identifiers_read_in_bulk_are_indexed_as_one_at_a_time(values):
+    # collect_identifiers reads plain values (``REQ-000001``) from one match; the index it
+    # builds must be the one the general reading gives every value.
+    from sendreport.guard import _Builder
+
+    bulk, single = _Builder(), _Builder()
+    values = [v for v in values if v]
+    bulk.add_all("identifier (person_id)", values)
+    for value in values:
+        single.add("identifier (person_id)", value)
+    for part in ("patterns", "boundaries", "unscanned", "seen_unscanned", "every_value"):
+        assert getattr(bulk, part) == getattr(single, part), part
