@@ -41,6 +41,7 @@ __all__ = [
     "REASON_COLUMNS",
     "SERIES_COLUMNS",
     "compute_kpis",
+    "compute_kpis_for_periods",
     "kpi_series",
     "previous_start",
 ]
@@ -433,19 +434,85 @@ def compute_kpis(
         b_end = as_timestamp(baseline_period_end, "baseline_period_end")
         windows.append((b_start, b_end, True))
     figures = _figures(tables, prepared, windows, plan, coverage)
-    out = figures[0]
+    return _assemble(
+        figures[0],
+        start,
+        end,
+        plan,
+        previous=figures[1] if previous_period_end is not None else None,
+        baseline=figures[-1] if has_baseline else None,
+    )
+
+
+def compute_kpis_for_periods(
+    tables: Mapping[str, pd.DataFrame],
+    periods: Sequence[tuple[DateLike, DateLike]],
+    *,
+    plan: Plan | None = None,
+    data_from: Mapping[str, DateLike] | None = None,
+) -> list[pd.DataFrame]:
+    """:func:`compute_kpis` of each period ``(start, end)``, with no previous period or baseline.
+
+    The same frames as one :func:`compute_kpis` call per period, from one
+    preparation of the tables, and from one pass over them when no two periods
+    overlap.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"received_date": pd.to_datetime(["2023-01-01", "2023-11-01"]),
+    ...                   "plan_issued_date": pd.to_datetime(["2023-03-01", "2024-03-01"])})
+    >>> years = compute_kpis_for_periods({"requests": r}, [("2023-01-01", "2023-12-31"),
+    ...                                                    ("2024-01-01", "2024-12-31")],
+    ...                                  data_from={"requests": "2022-01-01"})
+    >>> [int(f.loc[f["kpi_id"] == "ehcp_issued", "value"].iloc[0]) for f in years]
+    [1, 1]
+    """
+    windows = []
+    for period_start, period_end in periods:
+        start = as_timestamp(period_start, "period_start")
+        end = as_timestamp(period_end, "period_end")
+        if end < start:
+            raise ParameterError(
+                f"period_end must be on or after period_start ({start.date()}), not {end.date()}"
+            )
+        windows.append((start, end, False))
+    if not windows:
+        return []
+    prepared = _prepare(tables)
+    coverage = resolve_data_from(tables, data_from, prepared=prepared)
+    figures = _figures(tables, prepared, windows, plan, coverage)
+    return [
+        _assemble(f, start, end, plan, previous=None, baseline=None)
+        for f, (start, end, _) in zip(figures, windows, strict=True)
+    ]
+
+
+def _assemble(
+    out: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    plan: Plan | None,
+    *,
+    previous: pd.DataFrame | None,
+    baseline: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """The ``kpis.csv`` frame of a period from its figures.
+
+    With those of the previous period and of the baseline period (each ``None``
+    when not asked for).
+    """
     out["previous"] = np.nan
     out["previous_reason"] = ""
-    if previous_period_end is not None:
-        prev = figures[1]
+    if previous is not None:
+        prev = previous
         out["previous"] = _lookup(out, prev, "value")
         out["previous_reason"] = [
             "not computed for the previous period" if r is None else r
             for r in _lookup(out, prev, "reason")
         ]
     computed: dict[tuple[str, str], tuple[float, str]] = {}
-    if has_baseline:
-        base = figures[-1]
+    if baseline is not None:
+        base = baseline
         computed = {
             (k, s): (v, r)
             for k, s, v, r in zip(

@@ -205,8 +205,7 @@ class Pack:
     def _disclose(self, kpis: pd.DataFrame, series: pd.DataFrame) -> None:
         """One disclosure pass over every figure the pack publishes (SPEC 7)."""
         from sendreport.disclosure import NOT_ABOUT_CHILDREN, disclose_release, suppress_quality
-        from sendreport.metrics import compute_kpis
-        from sendreport.metrics.compute import previous_start
+        from sendreport.metrics.compute import compute_kpis_for_periods, previous_start
 
         p = self.params
         periods = {}
@@ -219,28 +218,27 @@ class Pack:
             periods["previous"] = (start, p.previous_period_end)
         if p.baseline_period_start is not None and p.baseline_period_end is not None:
             periods["baseline"] = (p.baseline_period_start, p.baseline_period_end)
-        frames = {
-            name: compute_kpis(self.tables, period_start=a, period_end=b, plan=self.plan,
-                               data_from=p.data_from)
-            for name, (a, b) in periods.items()
-        }
-        years = {
-            str(y): compute_kpis(
-                {"requests": self.tables["requests"]},
-                period_start=f"{y}-01-01",
-                period_end=f"{y}-12-31",
-                data_from=p.data_from,
-            )
-            for y in self.benchmark_years()
-            if self.year_coverage(y) == 12  # a part year is shown as not available
-        }
         start, end = pd.Timestamp(p.period_start), pd.Timestamp(p.period_end)
+        # the milestones' periods: as long as the stocktake's, ending on each milestone
         for day in self.milestone_dates():
             first = previous_start(start, end, pd.Timestamp(day))
-            years[f"ending {day.isoformat()}"] = compute_kpis(
-                self.tables, period_start=first, period_end=day, plan=self.plan,
+            periods[f"ending {day.isoformat()}"] = (first, day)
+        # each period's KPIs as compute_kpis gives them, the tables prepared once
+        frames = dict(zip(periods, compute_kpis_for_periods(
+            self.tables, list(periods.values()), plan=self.plan, data_from=p.data_from
+        ), strict=True))
+        calendar = [
+            y for y in self.benchmark_years()
+            if self.year_coverage(y) == 12  # a part year is shown as not available
+        ]
+        years = {}
+        if calendar:  # the area's own DfE-style figures, from requests alone
+            years = dict(zip(map(str, calendar), compute_kpis_for_periods(
+                {"requests": self.tables["requests"]},
+                [(f"{y}-01-01", f"{y}-12-31") for y in calendar],
                 data_from=p.data_from,
-            )
+            ), strict=True))
+        years.update({name: f for name, f in frames.items() if name.startswith("ending ")})
         release = disclose_release(
             kpis,
             series,

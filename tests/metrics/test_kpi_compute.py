@@ -332,3 +332,33 @@ def test_empty_tables_give_nan_values():
     assert row(out, "ar_overdue")["value"] == 0
     assert np.isnan(row(out, "wait_list", "audiology")["value"])  # named by the plan, no referral
     assert np.isnan(row(out, "autism_13wk")["value"])
+
+
+@pytest.mark.parametrize(
+    "periods",
+    [
+        # apart: one pass over the data for all three
+        [("2023-01-01", "2023-06-30"), ("2024-01-01", "2024-06-30"), ("2023-07-01", "2023-12-31")],
+        # overlapping: a pass per period
+        [("2024-01-01", "2024-06-30"), ("2024-04-01", "2024-09-30"), ("2024-06-30", "2024-06-30")],
+    ],
+)
+def test_kpis_of_several_periods_are_each_period_computed_alone(periods):
+    from sendreport.metrics.compute import compute_kpis_for_periods
+    from sendreport.synth import generate
+
+    tables = generate(seed=11)
+    plan = PLAN  # actions (from their history), baselines, targets, named services
+    frames = compute_kpis_for_periods(
+        tables, periods, plan=plan, data_from={t: "2020-01-01" for t in tables}
+    )
+    assert len(frames) == len(periods)
+    for (start, end), frame in zip(periods, frames, strict=True):
+        alone = compute_kpis(
+            tables, period_start=start, period_end=end, plan=plan,
+            data_from={t: "2020-01-01" for t in tables},
+        )
+        pd.testing.assert_frame_equal(frame, alone)
+    assert compute_kpis_for_periods(tables, []) == []
+    with pytest.raises(ParameterError, match="period_end"):
+        compute_kpis_for_periods(tables, [("2024-02-01", "2024-01-01")])
