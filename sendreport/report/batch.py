@@ -195,6 +195,20 @@ _RUNNING = False
 
 def _worker_start() -> None:
     signal.signal(signal.SIGINT, _on_interrupt)
+    _fork_kernels()
+
+
+def _fork_kernels() -> None:
+    """Kernels of this worker's runs come from a fork server: each starts with its imports done."""
+    from sendreport.report import forkserver
+
+    forkserver.start()
+
+
+def _run_on_cluster(params: Path, out: Path, pdf: bool) -> BatchResult:
+    """:func:`run_one` on a dask worker, whose runs' kernels come from a fork server."""
+    _fork_kernels()
+    return run_one(params, out, pdf)
 
 
 def _on_interrupt(signum, frame) -> None:
@@ -230,7 +244,7 @@ def _on_dask(paths: list[Path], out: Path, scheduler: str, pdf: bool) -> Iterato
     except (OSError, TimeoutError, ValueError) as err:
         raise ParameterError(f"--scheduler {scheduler}: cannot reach it ({err})") from None
     with client:
-        futures = [client.submit(run_one, p, out, pdf, pure=False) for p in paths]
+        futures = [client.submit(_run_on_cluster, p, out, pdf, pure=False) for p in paths]
         by_key = dict(zip((f.key for f in futures), paths, strict=True))
         for future in as_completed(futures):
             try:

@@ -325,10 +325,23 @@ def _kernel_manager(env: dict[str, str]):
     """
     from jupyter_client.manager import AsyncKernelManager
 
+    from sendreport.report import forkserver
+
     class RunKernelManager(AsyncKernelManager):
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw["env"] = {**(kw.get("env") or os.environ), **env}
             kw["stdin"] = kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
+            server = forkserver.current()  # a batch worker's: the kernel forked, imports done
+            if server is not None:
+                cwd = str(kw.get("cwd") or Path.cwd())
+                kernel = server.launch(kernel_cmd, env=kw["env"], cwd=cwd)
+                if kernel is not None:
+                    provisioner = self.provisioner
+                    provisioner.process = kernel
+                    provisioner.pid = provisioner.pgid = kernel.pid  # its own session
+                    provisioner.cwd = cwd
+                    self._reconcile_connection_info(provisioner.connection_info)
+                    return None
             return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return RunKernelManager

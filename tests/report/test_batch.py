@@ -60,6 +60,16 @@ def test_batch_jobs_2_writes_each_areas_own_figures_and_nothing_elsewhere(two_ar
     assert result.returncode == 0, result.stderr
     for slug, reference in zip(slugs, references, strict=True):
         assert (out / slug / "2024-12-31" / "kpis.csv").read_bytes() == reference, slug
+        # the workers' kernels are forked from a warm server: the pack is the one a kernel
+        # started as a new process wrote, byte for byte (the manifest records timings)
+        alone = single / slug / "2024-12-31"
+        compared = [p.name for p in alone.iterdir() if p.name != "manifest.json"]
+        assert {"report.html", "report.ipynb", "kpis.csv"} <= set(compared)
+        for name in compared:
+            assert (out / slug / "2024-12-31" / name).read_bytes() == (alone / name).read_bytes(), (
+                slug,
+                name,
+            )
     assert listing(params[0].parent) == params_before, "nothing written beside the params files"
     assert listing(root / "synth") == inputs_before
     assert list(cwd.iterdir()) == [], "nothing written in the working directory"

@@ -1,0 +1,286 @@
+"""Kernels forked from a warm process, for batches: each run's kernel starts with its imports done.
+
+A fresh kernel spends most of its start importing IPython, pandas, matplotlib
+and sendreport. In a batch, each worker process starts one *fork server*: a
+process of its own that imports those modules once, holds no data, and forks
+a new kernel process for each run. The kernel is then an ordinary ipykernel
+process (its own session, the run's working folder and environment, started
+with the same arguments) that exits when the run ends, as a fresh one would;
+only the imports are shared. Nothing of one run reaches another: the server
+never runs a notebook, and every kernel is a new fork of it.
+
+Used only where it is safe and available: on Linux (``os.fork`` and
+``os.pidfd_open``), for the environment's own ``ipykernel`` command. Anywhere
+else, or when the server has gone, the kernel starts as a new process as before.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import gc
+import importlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "matplotlib.pyplot",
+    "matplotlib_inline.backend_inline",
+    "sendreport.report",
+    "sendreport.report.cells",
+    "sendreport.report.sections",
+    "sendreport.charts.spc",
+    "sendreport.charts.progress",
+)
+"""What a stocktake kernel imports: imported once by the server."""
+
+INLINE = "module://matplotlib_inline.backend_inline"
+"""The backend ipykernel sets for its kernels when the environment names none."""
+
+_LAUNCHER = "ipykernel_launcher"
+
+
+def available() -> bool:
+    """Whether kernels can be forked here (Linux: ``os.fork`` and ``os.pidfd_open``).
+
+    Examples
+    --------
+    >>> isinstance(available(), bool)
+    True
+    """
+    return sys.platform == "linux" and hasattr(os, "fork") and hasattr(os, "pidfd_open")
+
+
+def kernel_arguments(cmd: Sequence[str]) -> list[str] | None:
+    """The ``ipykernel`` arguments of a kernel command this interpreter can fork, else ``None``.
+
+    Examples
+    --------
+    >>> kernel_arguments([sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher",
+    ...                   "-f", "k.json"])
+    ['-f', 'k.json']
+    >>> kernel_arguments(["/other/python", "-m", "ipykernel_launcher", "-f", "k.json"]) is None
+    True
+    """
+    cmd = list(cmd)
+    if len(cmd) < 3 or os.path.realpath(cmd[0]) != os.path.realpath(sys.executable):
+        return None
+    i = 1
+    while i < len(cmd) and cmd[i].startswith("-X"):
+        i += 1
+    if cmd[i : i + 2] != ["-m", _LAUNCHER]:
+        return None
+    return cmd[i + 2 :]
+
+
+class ForkedKernel:
+    """A forked kernel process, with the part of :class:`subprocess.Popen` a kernel manager uses.
+
+    The kernel is the server's child, not ours: it is watched through a
+    process file descriptor, which becomes readable when the process ends.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._fd = os.pidfd_open(pid)
+
+    def poll(self) -> int | None:
+        """``None`` while the kernel runs, then its exit code (0; the server collects it)."""
+        if self.returncode is None and select.select([self._fd], [], [], 0)[0]:
+            self._ended()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the kernel to end."""
+        if self.returncode is None:
+            if not select.select([self._fd], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired(_LAUNCHER, timeout)
+            self._ended()
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        """Signal the kernel, unless it has ended."""
+        if self.poll() is None:
+            signal.pidfd_send_signal(self._fd, signum)
+
+    def kill(self) -> None:
+        """End the kernel at once (``SIGKILL``)."""
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        """Ask the kernel to end (``SIGTERM``)."""
+        self.send_signal(signal.SIGTERM)
+
+    def _ended(self) -> None:
+        self.returncode = 0
+        os.close(self._fd)
+
+
+class ForkServer:
+    """A running fork server, and the pipe to ask it for kernels.
+
+    Start it with :func:`start`; :meth:`launch` asks it for one kernel. Safe
+    to use from several threads (one request at a time).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", "from sendreport.report.forkserver import serve; serve()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            # not in the terminal's process group: Ctrl-C reaches the runs, which shut their
+            # kernels down; the server ends when this process closes the pipe.
+            start_new_session=True,
+            text=True,
+        )
+
+    def launch(self, cmd: Sequence[str], *, env: dict[str, str], cwd: str) -> ForkedKernel | None:
+        """Fork a kernel for ``cmd`` in ``cwd`` with ``env``; ``None`` if it cannot be forked."""
+        args = kernel_arguments(cmd)
+        if args is None:
+            return None
+        request = json.dumps({"args": args, "env": env, "cwd": str(cwd)})
+        with self._lock:
+            if self._process.poll() is not None:
+                return None
+            try:
+                self._process.stdin.write(request + "\n")
+                self._process.stdin.flush()
+                reply = self._process.stdout.readline()
+            except OSError:
+                return None
+        if not reply:
+            return None
+        pid = json.loads(reply)["pid"]
+        try:
+            return ForkedKernel(pid)
+        except ProcessLookupError:  # ended already: a kernel that failed at once
+            return None
+
+    def close(self) -> None:
+        """End the server (and any kernel of it still running)."""
+        with contextlib.suppress(OSError):
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+_SERVER: ForkServer | None = None
+
+
+def start() -> ForkServer | None:
+    """Start this process's fork server (once); ``None`` where kernels cannot be forked.
+
+    The server ends when this process exits.
+    """
+    global _SERVER
+    if _SERVER is None and available():
+        _SERVER = ForkServer()
+        atexit.register(_SERVER.close)
+    return _SERVER
+
+
+def current() -> ForkServer | None:
+    """The fork server :func:`start` started in this process, if any."""
+    return _SERVER
+
+
+# ----- the server process ---------------------------------------------------------------
+
+
+def serve() -> None:
+    """Run the fork server: import, then fork a kernel for each request line on stdin.
+
+    Each request is one JSON line ``{"args", "env", "cwd"}``; the reply is one
+    line ``{"pid"}``. The server ends at the end of its input, and kills the
+    kernels it forked that are still running.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # as ipykernel does before the kernel's first import of matplotlib
+    os.environ.setdefault("MPLBACKEND", INLINE)
+    for module in PRELOAD:
+        importlib.import_module(module)
+    gc.collect()
+    gc.freeze()  # kept out of later collections: the kernels share these pages
+    children: set[int] = set()
+
+    def reap(*_) -> None:
+        while children:
+            try:
+                pid, _status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            children.discard(pid)
+
+    signal.signal(signal.SIGCHLD, reap)
+    for line in sys.stdin:
+        request = json.loads(line)
+        sys.stdout.flush()
+        pid = os.fork()
+        if pid == 0:
+            _become_kernel(request)  # never returns
+        children.add(pid)
+        sys.stdout.write(json.dumps({"pid": pid}) + "\n")
+        sys.stdout.flush()
+    for pid in list(children):
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+    reap()
+
+
+def _become_kernel(request: dict) -> None:
+    """In the forked child: become the kernel a fresh ``ipykernel_launcher`` process would be."""
+    code = 1
+    try:
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.close(null)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.environ.setdefault("MPLBACKEND", INLINE)
+        # as ipykernel_launcher: the working folder leaves sys.path while the kernel loads,
+        # and the kernel puts it back
+        if sys.path and sys.path[0] in ("", str(Path.cwd())):
+            del sys.path[0]
+        sys.argv = [_LAUNCHER, *request["args"]]
+        from ipykernel.kernelapp import launch_new_instance
+
+        launch_new_instance()
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    except BaseException:
+        code = 1
+    finally:
+        # what a process ending normally does (the kernel's own exit handlers), then end
+        # without returning into the server's loop
+        with contextlib.suppress(BaseException):
+            atexit._run_exitfuncs()
+        os._exit(code)
+
+
+__all__ = ["ForkServer", "ForkedKernel", "available", "current", "kernel_arguments", "start"]
