@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -156,13 +157,27 @@ def batch(areas: int, jobs: int) -> None:
         params = sorted(str(p) for p in (tmp / "s" / "params").glob("*.yaml"))
         print(f"batch before: {load()}")
         command = [str(BIN / "sendreport"), "batch", *params, "--jobs", str(jobs)]
+        cpu = _children_cpu()
         seconds = timed([*command, "--output-dir", str(tmp / "out")], tmp)
+        cpu = _children_cpu() - cpu
         written = len(list((tmp / "out").glob("*/*/report.pdf")))
         print(f"batch after: {load()}")
         print(
             f"batch of {areas} areas, --jobs {jobs}: {written} packs in {seconds:.0f} s, "
-            f"{written / seconds * 60:.1f} packs per minute (goal >= 12)"
+            f"{written / seconds * 60:.1f} packs per minute (goal >= 12); "
+            f"CPU {cpu:.0f} s, {cpu / max(written, 1):.1f} s a pack, "
+            f"{cpu / seconds / (os.cpu_count() or 1):.0%} of the cores"
         )
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user and system) of every finished process this one has waited for.
+
+    The batch waits for its workers, each worker for its fork server, and the
+    server for the kernels it forked, so all of them are counted.
+    """
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:

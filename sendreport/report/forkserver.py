@@ -57,7 +57,13 @@ def available() -> bool:
     >>> isinstance(available(), bool)
     True
     """
-    return sys.platform == "linux" and hasattr(os, "fork") and hasattr(os, "pidfd_open")
+    if sys.platform != "linux" or not hasattr(os, "fork") or not hasattr(os, "pidfd_open"):
+        return False
+    try:  # a kernel or sandbox may refuse it
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:
+        return False
+    return True
 
 
 def kernel_arguments(cmd: Sequence[str]) -> list[str] | None:
@@ -113,7 +119,12 @@ class ForkedKernel:
     def send_signal(self, signum: int) -> None:
         """Signal the kernel, unless it has ended."""
         if self.poll() is None:
-            signal.pidfd_send_signal(self._fd, signum)
+            try:
+                signal.pidfd_send_signal(self._fd, signum)
+            except ProcessLookupError:  # ended meanwhile
+                pass
+            except OSError:  # the call refused (a sandbox): the plain way
+                os.kill(self.pid, signum)
 
     def kill(self) -> None:
         """End the kernel at once (``SIGKILL``)."""
@@ -126,6 +137,11 @@ class ForkedKernel:
     def _ended(self) -> None:
         self.returncode = 0
         os.close(self._fd)
+
+    def __del__(self) -> None:
+        if self.returncode is None and hasattr(self, "_fd"):
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
 
 
 class ForkServer:
@@ -169,6 +185,10 @@ class ForkServer:
         try:
             return ForkedKernel(pid)
         except ProcessLookupError:  # ended already: a kernel that failed at once
+            return None
+        except OSError:  # cannot be watched: not used, and a new process started instead
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
             return None
 
     def close(self) -> None:
