@@ -27,21 +27,29 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "matplotlib.pyplot",
-    "matplotlib_inline.backend_inline",
     "sendreport.report",
     "sendreport.report.cells",
     "sendreport.report.sections",
     "sendreport.charts.spc",
     "sendreport.charts.progress",
 )
-"""What a stocktake kernel imports: imported once by the server."""
+"""What a stocktake kernel imports: imported once by the server.
+
+Only modules that do nothing at import that depends on the kernel: the inline
+backend (``matplotlib_inline.backend_inline``) hooks itself into the running
+IPython shell when first imported, so it must first be imported in the kernel
+(:data:`NOT_BEFORE_THE_KERNEL`), or ``plt.show()`` would show nothing.
+"""
+
+NOT_BEFORE_THE_KERNEL = ("matplotlib_inline.backend_inline",)
+"""Modules the server must not have imported when it forks a kernel."""
 
 INLINE = "module://matplotlib_inline.backend_inline"
 """The backend ipykernel sets for its kernels when the environment names none."""
@@ -153,6 +161,7 @@ class ForkServer:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._used = False
         self._process = subprocess.Popen(
             [sys.executable, "-c", "from sendreport.report.forkserver import serve; serve()"],
             stdin=subprocess.PIPE,
@@ -173,6 +182,7 @@ class ForkServer:
         with self._lock:
             if self._process.poll() is not None:
                 return None
+            self._used = True
             try:
                 self._process.stdin.write(request + "\n")
                 self._process.stdin.flush()
@@ -193,6 +203,8 @@ class ForkServer:
 
     def close(self) -> None:
         """End the server (and any kernel of it still running)."""
+        if not self._used:  # nothing forked: no need to let it finish its imports
+            self._process.kill()
         with contextlib.suppress(OSError):
             self._process.stdin.close()
         try:
@@ -200,6 +212,7 @@ class ForkServer:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+        self._process.stdout.close()
 
 
 _SERVER: ForkServer | None = None
@@ -222,6 +235,24 @@ def current() -> ForkServer | None:
     return _SERVER
 
 
+@contextlib.contextmanager
+def for_run() -> Iterator[ForkServer | None]:
+    """The fork server a run's kernel comes from: this process's, else one for the run alone.
+
+    A run's own server imports while the run reads and validates its inputs,
+    so its kernel starts with its imports done; it ends with the ``with``
+    block. ``None`` where kernels cannot be forked.
+    """
+    if _SERVER is not None or not available():
+        yield _SERVER
+        return
+    server = ForkServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
 # ----- the server process ---------------------------------------------------------------
 
 
@@ -237,6 +268,9 @@ def serve() -> None:
     os.environ.setdefault("MPLBACKEND", INLINE)
     for module in PRELOAD:
         importlib.import_module(module)
+    early = [m for m in NOT_BEFORE_THE_KERNEL if m in sys.modules]
+    if early:  # a kernel forked now would differ from a fresh one: serve none
+        raise SystemExit(f"imported before a kernel: {', '.join(early)}")
     gc.collect()
     gc.freeze()  # kept out of later collections: the kernels share these pages
     children: set[int] = set()
@@ -303,4 +337,6 @@ def _become_kernel(request: dict) -> None:
         os._exit(code)
 
 
-__all__ = ["ForkServer", "ForkedKernel", "available", "current", "kernel_arguments", "start"]
+__all__ = [
+    "ForkServer", "ForkedKernel", "available", "current", "for_run", "kernel_arguments", "start"
+]

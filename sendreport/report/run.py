@@ -138,77 +138,81 @@ def run_report(
     ...
     sendreport.errors.ParameterError: params file not found: no-such-params.yaml
     """
+    from sendreport.report import forkserver
     from sendreport.report.folders import Workspace, refuse_inputs_inside, refuse_non_folder
 
     started = time.monotonic()
     started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     params_path = Path(params_path)
     params = read_params(params_path)
-    if params.population is not None:
-        warnings.warn(
-            "population: the file is checked and recorded in the manifest, but the stocktake "
-            "notebook does not use it yet",
-            SendReportWarning,
-            stacklevel=2,
-        )
-    plan = plan_as_at(load_plan(params.plan), params.period_end).plan
-    loaded = load_data(params.data, **params.load_options())
-    if params.benchmarks is not None:
-        from sendreport.chs import read_chs
-
-        read_chs(params.benchmarks)  # exit 2 on a bad file, before any kernel starts
-
-    destination = pack_folder(output_dir, params)
-    annex_destination = annex_folder(destination)
-    inputs = {"params": params_path, "plan": params.plan, **params.input_files()}
-    refuse_inputs_inside([destination, annex_destination], inputs)
-    refuse_non_folder(destination)
-    refuse_non_folder(annex_destination)
-    try:
-        with Workspace(destination.parent.parent) as ws:
-            from sendreport.report.handoff import write_validated
-
-            write_validated(loaded, ws.tables)
-            # What the side thread and the kernel's driver need, imported here first: an
-            # import of a compiled module in one thread while another walks the loaded
-            # libraries (the disclosure pass's BLAS limit) can deadlock the two.
-            import papermill  # noqa: F401
-
-            import sendreport.disclosure.release  # noqa: F401
-            import sendreport.report.pack  # noqa: F401
-            # While the kernel runs (another process), this process imports the printing
-            # libraries, prints the annex (which needs only the plan) and gathers what the
-            # privacy guard looks for.
-            with ThreadPoolExecutor(max_workers=1) as side:
-                side.submit(_pack_for_kernel, params, loaded, ws.tables)
-                annex_pdf = side.submit(_annex_pdf, params, plan, pdf)
-                lookout = side.submit(_lookout, params, plan, loaded)
-                try:
-                    executed = _execute(params, params_path, ws, kernel_name, loaded)
-                finally:
-                    annex_bytes = annex_pdf.result()
-                    identifiers, allowed = lookout.result()
-            _remove_handoff(ws)
-            annex = _render(executed, ws, annex_bytes, pdf=pdf)
-            from sendreport.report.manifest import write_manifest
-
-            write_manifest(
-                ws.pack,
-                params=params,
-                params_path=params_path,
-                started_at=started_at,
-                seconds=time.monotonic() - started,
-                destination=destination,
-                annex=(ws.annex / "annex-confidential.pdf") if annex else None,
+    # the kernel's imports, done while the inputs are read and checked (a batch worker's
+    # server is already warm)
+    with forkserver.for_run() as server:
+        if params.population is not None:
+            warnings.warn(
+                "population: the file is checked and recorded in the manifest, but the stocktake "
+                "notebook does not use it yet",
+                SendReportWarning,
+                stacklevel=2,
             )
-            _guard(ws, executed, identifiers, allowed)
-            if annex:
-                ws.publish(ws.annex, annex_destination)
-            elif pdf:
-                ws.withdraw(annex_destination)  # the plan no longer has confidential items
-            ws.publish(ws.pack, destination)
-    except OSError as err:
-        raise OutputError(_os_error_line(err)) from None
+        plan = plan_as_at(load_plan(params.plan), params.period_end).plan
+        loaded = load_data(params.data, **params.load_options())
+        if params.benchmarks is not None:
+            from sendreport.chs import read_chs
+
+            read_chs(params.benchmarks)  # exit 2 on a bad file, before any kernel starts
+
+        destination = pack_folder(output_dir, params)
+        annex_destination = annex_folder(destination)
+        inputs = {"params": params_path, "plan": params.plan, **params.input_files()}
+        refuse_inputs_inside([destination, annex_destination], inputs)
+        refuse_non_folder(destination)
+        refuse_non_folder(annex_destination)
+        try:
+            with Workspace(destination.parent.parent) as ws:
+                from sendreport.report.handoff import write_validated
+
+                write_validated(loaded, ws.tables)
+                # What the side thread and the kernel's driver need, imported here first: an
+                # import of a compiled module in one thread while another walks the loaded
+                # libraries (the disclosure pass's BLAS limit) can deadlock the two.
+                import papermill  # noqa: F401
+
+                import sendreport.disclosure.release  # noqa: F401
+                import sendreport.report.pack  # noqa: F401
+                # While the kernel runs (another process), this process imports the printing
+                # libraries, prints the annex (which needs only the plan) and gathers what the
+                # privacy guard looks for.
+                with ThreadPoolExecutor(max_workers=1) as side:
+                    side.submit(_pack_for_kernel, params, loaded, ws.tables)
+                    annex_pdf = side.submit(_annex_pdf, params, plan, pdf)
+                    lookout = side.submit(_lookout, params, plan, loaded)
+                    try:
+                        executed = _execute(params, params_path, ws, kernel_name, loaded, server)
+                    finally:
+                        annex_bytes = annex_pdf.result()
+                        identifiers, allowed = lookout.result()
+                _remove_handoff(ws)
+                annex = _render(executed, ws, annex_bytes, pdf=pdf)
+                from sendreport.report.manifest import write_manifest
+
+                write_manifest(
+                    ws.pack,
+                    params=params,
+                    params_path=params_path,
+                    started_at=started_at,
+                    seconds=time.monotonic() - started,
+                    destination=destination,
+                    annex=(ws.annex / "annex-confidential.pdf") if annex else None,
+                )
+                _guard(ws, executed, identifiers, allowed)
+                if annex:
+                    ws.publish(ws.annex, annex_destination)
+                elif pdf:
+                    ws.withdraw(annex_destination)  # the plan no longer has confidential items
+                ws.publish(ws.pack, destination)
+        except OSError as err:
+            raise OutputError(_os_error_line(err)) from None
     return RunResult(
         output_folder=destination,
         pdf=destination / "report.pdf" if pdf else None,
@@ -236,7 +240,9 @@ def _remove_handoff(ws) -> None:
     shutil.rmtree(ws.tables, ignore_errors=True)
 
 
-def _execute(params: Params, params_path: Path, ws, kernel_name: str | None, loaded):
+def _execute(
+    params: Params, params_path: Path, ws, kernel_name: str | None, loaded, server=None
+):
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -256,7 +262,7 @@ def _execute(params: Params, params_path: Path, ws, kernel_name: str | None, loa
             # The kernel starts in the new pack's folder; papermill's ``cwd=`` would instead
             # change the working directory of this whole process (and of every thread in it).
             resources={"metadata": {"path": str(ws.pack)}},
-            kernel_manager_class=_kernel_manager({TABLES_ENV: str(ws.tables)}),
+            kernel_manager_class=_kernel_manager({TABLES_ENV: str(ws.tables)}, server),
             # The kernel's own start-up notices are not the user's business; the extension
             # prints the figures of cells tagged "report" with their alt text.
             extra_arguments=[
@@ -317,21 +323,20 @@ def _quotes_data(text: str, loaded) -> bool:
         return bool(scan_text(text, identifiers, where="message"))
 
 
-def _kernel_manager(env: dict[str, str]):
+def _kernel_manager(env: dict[str, str], server=None):
     """A kernel manager class whose kernels see ``env`` and print nothing on the terminal.
 
     The kernel's own stdout and stderr (``KeyboardInterrupt caught in kernel``,
     shutdown notices) go nowhere: what the notebook prints is in its outputs.
+    With a fork server (:mod:`sendreport.report.forkserver`) the kernel is forked
+    from it, its imports done; else it starts as a new process.
     """
     from jupyter_client.manager import AsyncKernelManager
-
-    from sendreport.report import forkserver
 
     class RunKernelManager(AsyncKernelManager):
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw["env"] = {**(kw.get("env") or os.environ), **env}
             kw["stdin"] = kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
-            server = forkserver.current()  # a batch worker's: the kernel forked, imports done
             if server is not None:
                 cwd = str(kw.get("cwd") or Path.cwd())
                 kernel = server.launch(kernel_cmd, env=kw["env"], cwd=cwd)

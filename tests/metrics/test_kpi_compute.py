@@ -353,12 +353,12 @@ def test_kpis_of_several_periods_are_each_period_computed_alone(periods):
         tables, periods, plan=plan, data_from={t: "2020-01-01" for t in tables}
     )
     assert len(frames) == len(periods)
-    for (start, end), frame in zip(periods, frames, strict=True):
+    for (start, end), together in zip(periods, frames, strict=True):
         alone = compute_kpis(
             tables, period_start=start, period_end=end, plan=plan,
             data_from={t: "2020-01-01" for t in tables},
         )
-        pd.testing.assert_frame_equal(frame, alone)
+        pd.testing.assert_frame_equal(together, alone)
     assert compute_kpis_for_periods(tables, []) == []
     with pytest.raises(ParameterError, match="period_end"):
         compute_kpis_for_periods(tables, [("2024-02-01", "2024-01-01")])

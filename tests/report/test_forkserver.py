@@ -6,6 +6,7 @@ it, and compares with a kernel started as a new process.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -43,6 +44,17 @@ def server(monkeypatch):
     started.close()
 
 
+@contextlib.contextmanager
+def fresh_kernels():
+    """Kernels started as new processes, as where they cannot be forked."""
+    server, available = forkserver._SERVER, forkserver.available
+    forkserver._SERVER, forkserver.available = None, lambda: False
+    try:
+        yield
+    finally:
+        forkserver._SERVER, forkserver.available = server, available
+
+
 def hashes(folder: Path) -> dict[str, str]:
     """Every output file's SHA-256 but the manifest (which records the run's seconds)."""
     return {
@@ -63,12 +75,8 @@ def server_children(started: forkserver.ForkServer) -> list[int]:
 def test_a_forked_kernel_writes_byte_for_byte_the_pack_a_fresh_kernel_writes(server, tmp_path):
     started, launches = server
     (params,) = write_areas(tmp_path / "synth", 1, seed=5)
-    forkserver_gone = forkserver._SERVER
-    forkserver._SERVER = None  # the reference: a kernel started as a new process
-    try:
+    with fresh_kernels():  # the reference: a kernel started as a new process
         fresh = run_one(params, tmp_path / "fresh")
-    finally:
-        forkserver._SERVER = forkserver_gone
     forked = run_one(params, tmp_path / "forked")
 
     assert (fresh.exit_code, forked.exit_code) == (0, 0), (fresh.message, forked.message)
@@ -201,3 +209,31 @@ def test_ctrl_c_on_a_batch_ends_its_kernels_and_their_server(params_dir, tmp_pat
         time.sleep(0.2)
     assert gone(kernel), "the kernel outlived the batch"
     assert gone(server), "the fork server outlived the batch"
+
+
+def test_a_forked_kernel_is_hooked_up_as_a_fresh_one(server, params_dir, tmp_path):
+    # What the kernel hooks into IPython when it starts (the inline backend's figure flush,
+    # our figure printer) must be there in a forked kernel too, or plt.show() shows nothing.
+    started, launches = server
+    seen = tmp_path / "seen.json"
+    params = notebook_params(
+        params_dir,
+        "import json, sys\n"
+        "import matplotlib, matplotlib.pyplot as plt\n"
+        "plt.plot([1, 2])\n"
+        "ip = get_ipython()\n"
+        "hooks = {e: sorted(getattr(f, '__qualname__', repr(f)) for f in fs)\n"
+        "         for e, fs in ip.events.callbacks.items()}\n"
+        "printers = sorted(t.__name__ for t in ip.display_formatter.formatters['text/html']"
+        ".type_printers)\n"
+        f"open({str(seen)!r}, 'w').write(json.dumps({{'hooks': hooks, 'printers': printers,\n"
+        "    'backend': matplotlib.get_backend()}))\n"
+        "plt.close('all')\n",
+    )
+    with fresh_kernels():
+        assert run_one(params, tmp_path / "fresh", pdf=False).exit_code == 0
+    fresh = seen.read_text()
+    assert run_one(params, tmp_path / "forked", pdf=False).exit_code == 0
+    assert isinstance(launches[-1], forkserver.ForkedKernel)
+    assert seen.read_text() == fresh
+    assert "flush_figures" in fresh and "inline" in fresh
