@@ -316,6 +316,11 @@ def _become_kernel(request: dict) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         os.environ.setdefault("MPLBACKEND", INLINE)
+        # numpy's global generator, seeded when the server imported numpy, seeded afresh as a
+        # new process's would be (Python's own ``random`` reseeds itself after a fork)
+        numpy = sys.modules.get("numpy")
+        if numpy is not None:
+            numpy.random.seed()
         # as ipykernel_launcher: the working folder leaves sys.path while the kernel loads,
         # and the kernel puts it back
         if sys.path and sys.path[0] in ("", str(Path.cwd())):

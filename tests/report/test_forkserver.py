@@ -237,3 +237,18 @@ def test_a_forked_kernel_is_hooked_up_as_a_fresh_one(server, params_dir, tmp_pat
     assert isinstance(launches[-1], forkserver.ForkedKernel)
     assert seen.read_text() == fresh
     assert "flush_figures" in fresh and "inline" in fresh
+
+
+def test_forked_kernels_do_not_share_random_draws(server, params_dir, tmp_path):
+    started, launches = server
+    draws = tmp_path / "draws.txt"
+    params = notebook_params(
+        params_dir,
+        "import random, numpy\n"
+        f"open({str(draws)!r}, 'a').write(f'{{random.random()}} {{numpy.random.random()}}\\n')\n",
+    )
+    for name in ("a", "b"):
+        assert run_one(params, tmp_path / name, pdf=False).exit_code == 0
+    assert all(isinstance(k, forkserver.ForkedKernel) for k in launches)
+    first, second = (line.split() for line in draws.read_text().splitlines())
+    assert first[0] != second[0] and first[1] != second[1]
