@@ -216,6 +216,7 @@ class ForkServer:
 
 
 _SERVER: ForkServer | None = None
+_STARTING = threading.Lock()
 
 
 def start() -> ForkServer | None:
@@ -224,9 +225,10 @@ def start() -> ForkServer | None:
     The server ends when this process exits.
     """
     global _SERVER
-    if _SERVER is None and available():
-        _SERVER = ForkServer()
-        atexit.register(_SERVER.close)
+    with _STARTING:  # a dask worker runs tasks in several threads
+        if _SERVER is None and available():
+            _SERVER = ForkServer()
+            atexit.register(_SERVER.close)
     return _SERVER
 
 
