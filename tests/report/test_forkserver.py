@@ -9,12 +9,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import signal
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
+from terminal import sendreport_from_a_terminal
 
 from sendreport.report import forkserver
 from sendreport.report.batch import run_one
@@ -164,28 +167,13 @@ def test_without_its_server_a_run_starts_its_kernel_as_a_new_process(server, tmp
 
 
 def test_ctrl_c_on_a_batch_ends_its_kernels_and_their_server(params_dir, tmp_path):
-    import signal
-    import subprocess
-    import sys
-    import time
-
     pids = tmp_path / "pids.txt"
     params = notebook_params(
         params_dir,
         f"import os, time\nopen({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{os.getppid()}}')\n"
         "time.sleep(120)",
     )
-    terminal = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-                "os.execv(sys.argv[1], sys.argv[1:])")
-    sendreport = str(Path(sys.executable).parent / "sendreport")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", terminal, sendreport, "batch", str(params), "--output-dir",
-         str(tmp_path / "out")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = sendreport_from_a_terminal("batch", str(params), "--output-dir", str(tmp_path / "out"))
     deadline = time.monotonic() + 300
     while not pids.exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)

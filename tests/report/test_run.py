@@ -12,6 +12,7 @@ import nbformat
 import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
+from terminal import sendreport_from_a_terminal
 
 from sendreport.errors import DataValidationError, NotebookExecutionError
 from sendreport.params import Params
@@ -447,18 +448,7 @@ def test_ctrl_c_stops_the_run_cleanly(params_dir, tmp_path):
     params = point_params_at(params_dir, nb)
     out = tmp_path / "out"
     old = earlier_outputs(out)
-    # Started as a terminal starts a command: Ctrl-C's default action restored, since a process
-    # that inherits SIGINT ignored (a background job, or this test process after some library
-    # set it so) rightly keeps ignoring it.
-    terminal = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-                "os.execv(sys.argv[1], sys.argv[1:])")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", terminal, SENDREPORT, "run", str(params), "--output-dir", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = sendreport_from_a_terminal("run", str(params), "--output-dir", str(out))
     deadline = time.monotonic() + 300
     while not started.exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
