@@ -84,9 +84,13 @@ def kernel_arguments(cmd: Sequence[str]) -> list[str] | None:
     ['-f', 'k.json']
     >>> kernel_arguments(["/other/python", "-m", "ipykernel_launcher", "-f", "k.json"]) is None
     True
+    >>> kernel_arguments([sys.executable, "-m", "other_kernel", "-f", "k.json"]) is None
+    True
     """
     cmd = list(cmd)
-    if len(cmd) < 3 or os.path.realpath(cmd[0]) != os.path.realpath(sys.executable):
+    # this very interpreter, not one it links to: another environment's python is often a
+    # link to the same binary, with other packages
+    if len(cmd) < 3 or Path(cmd[0]).absolute() != Path(sys.executable).absolute():
         return None
     i = 1
     while i < len(cmd) and cmd[i].startswith("-X"):

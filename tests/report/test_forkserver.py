@@ -240,3 +240,17 @@ def test_forked_kernels_do_not_share_random_draws(server, params_dir, tmp_path):
     assert all(isinstance(k, forkserver.ForkedKernel) for k in launches)
     first, second = (line.split() for line in draws.read_text().splitlines())
     assert first[0] != second[0] and first[1] != second[1]
+
+
+def test_another_environments_kernel_is_not_forked_even_if_its_python_links_here(tmp_path):
+    # a virtual environment's python is often a link to the same binary, with other packages
+    import sys
+
+    other = tmp_path / "other-env" / "bin" / "python"
+    other.parent.mkdir(parents=True)
+    other.symlink_to(Path(sys.executable).resolve())
+    assert forkserver.kernel_arguments([str(other), "-m", "ipykernel_launcher", "-f", "k"]) is None
+    assert forkserver.kernel_arguments([sys.executable, "-m", "ipykernel_launcher", "-f", "k"]) == [
+        "-f",
+        "k",
+    ]
