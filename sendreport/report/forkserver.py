@@ -23,9 +23,11 @@ import importlib
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -55,6 +57,9 @@ INLINE = "module://matplotlib_inline.backend_inline"
 """The backend ipykernel sets for its kernels when the environment names none."""
 
 _LAUNCHER = "ipykernel_launcher"
+
+_SERVE = "import sys; del sys.path[0]; from sendreport.report.forkserver import serve; serve()"
+"""The server's program: its working folder left off ``sys.path``, as ipykernel_launcher does."""
 
 
 def available() -> bool:
@@ -86,6 +91,8 @@ def kernel_arguments(cmd: Sequence[str]) -> list[str] | None:
     True
     >>> kernel_arguments([sys.executable, "-m", "other_kernel", "-f", "k.json"]) is None
     True
+    >>> kernel_arguments([sys.executable, "-Xutf8", "-m", "ipykernel_launcher"]) is None
+    True
     """
     cmd = list(cmd)
     # this very interpreter, not one it links to: another environment's python is often a
@@ -93,7 +100,9 @@ def kernel_arguments(cmd: Sequence[str]) -> list[str] | None:
     if len(cmd) < 3 or Path(cmd[0]).absolute() != Path(sys.executable).absolute():
         return None
     i = 1
-    while i < len(cmd) and cmd[i].startswith("-X"):
+    # ipykernel's own option (for its debugger), which the server's process ran without the
+    # need of; any other interpreter option would make the kernel differ: not forked
+    while i < len(cmd) and cmd[i] == "-Xfrozen_modules=off":
         i += 1
     if cmd[i : i + 2] != ["-m", _LAUNCHER]:
         return None
@@ -113,30 +122,44 @@ class ForkedKernel:
         self.pid = pid
         self.returncode: int | None = None
         self._fd = os.pidfd_open(pid)
+        self._poller = select.poll()  # not select(): descriptors above 1023 too
+        self._poller.register(self._fd, select.POLLIN)
+
+    def _ending(self, timeout: float | None) -> bool:
+        ms = None if timeout is None else max(0, int(timeout * 1000))
+        return bool(self._poller.poll(ms))
 
     def poll(self) -> int | None:
         """``None`` while the kernel runs, then its exit code (0; the server collects it)."""
-        if self.returncode is None and select.select([self._fd], [], [], 0)[0]:
+        if self.returncode is None and self._ending(0):
             self._ended()
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
         """Wait for the kernel to end."""
         if self.returncode is None:
-            if not select.select([self._fd], [], [], timeout)[0]:
+            if not self._ending(timeout):
                 raise subprocess.TimeoutExpired(_LAUNCHER, timeout)
             self._ended()
         return self.returncode
 
     def send_signal(self, signum: int) -> None:
-        """Signal the kernel, unless it has ended."""
-        if self.poll() is None:
-            try:
-                signal.pidfd_send_signal(self._fd, signum)
-            except ProcessLookupError:  # ended meanwhile
-                pass
-            except OSError:  # the call refused (a sandbox): the plain way
-                os.kill(self.pid, signum)
+        """Signal the kernel and its process group (what it runs), unless it has ended.
+
+        The kernel leads its group: while it runs, the group's id is its own and
+        names no other group; once it has ended, nothing is sent.
+        """
+        if self.poll() is not None:
+            return
+        with contextlib.suppress(OSError):  # not yet leading its session: the kernel alone
+            os.killpg(self.pid, signum)
+            return
+        try:
+            signal.pidfd_send_signal(self._fd, signum)
+        except ProcessLookupError:  # ended meanwhile
+            pass
+        except OSError:  # the call refused (a sandbox): the plain way
+            os.kill(self.pid, signum)
 
     def kill(self) -> None:
         """End the kernel at once (``SIGKILL``)."""
@@ -166,11 +189,16 @@ class ForkServer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._used = False
+        # It imports in an empty folder of its own, off sys.path, as a kernel imports in its
+        # new pack folder: not in the caller's, whose Python files or matplotlibrc every
+        # kernel would else read.
+        self._folder = tempfile.TemporaryDirectory(prefix="sendreport-forkserver-")
         self._process = subprocess.Popen(
-            [sys.executable, "-c", "from sendreport.report.forkserver import serve; serve()"],
+            [sys.executable, "-c", _SERVE],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            cwd=self._folder.name,
             # not in the terminal's process group: Ctrl-C reaches the runs, which shut their
             # kernels down; the server ends when this process closes the pipe.
             start_new_session=True,
@@ -190,12 +218,15 @@ class ForkServer:
             try:
                 self._process.stdin.write(request + "\n")
                 self._process.stdin.flush()
-                reply = self._process.stdout.readline()
-            except OSError:
+                pid = int(json.loads(self._process.stdout.readline())["pid"])
+            except (OSError, ValueError, KeyError, TypeError):  # gone, or not answering right
+                self._process.kill()
                 return None
-        if not reply:
-            return None
-        pid = json.loads(reply)["pid"]
+            except BaseException:
+                # interrupted (Ctrl-C) between question and answer: a later request would
+                # read this one's answer, so the server is ended and never asked again
+                self._process.kill()
+                raise
         try:
             return ForkedKernel(pid)
         except ProcessLookupError:  # ended already: a kernel that failed at once
@@ -217,6 +248,7 @@ class ForkServer:
             self._process.kill()
             self._process.wait()
         self._process.stdout.close()
+        self._folder.cleanup()
 
 
 _SERVER: ForkServer | None = None
@@ -231,7 +263,10 @@ def start() -> ForkServer | None:
     global _SERVER
     with _STARTING:  # a dask worker runs tasks in several threads
         if _SERVER is None and available():
-            _SERVER = ForkServer()
+            try:
+                _SERVER = ForkServer()
+            except OSError:  # no process to be had (limits, memory): kernels start anew
+                return None
             atexit.register(_SERVER.close)
     return _SERVER
 
@@ -252,7 +287,11 @@ def for_run() -> Iterator[ForkServer | None]:
     if _SERVER is not None or not available():
         yield _SERVER
         return
-    server = ForkServer()
+    try:
+        server = ForkServer()
+    except OSError:  # no process to be had (limits, memory): the kernel starts anew
+        yield None
+        return
     try:
         yield server
     finally:
@@ -301,10 +340,14 @@ def serve() -> None:
         children.add(pid)
         sys.stdout.write(json.dumps({"pid": pid}) + "\n")
         sys.stdout.flush()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     for pid in list(children):
-        with contextlib.suppress(OSError):
-            os.killpg(pid, signal.SIGKILL)
-    reap()
+        for kill in (os.killpg, os.kill):  # its group, and itself if it had none yet
+            with contextlib.suppress(OSError):
+                kill(pid, signal.SIGKILL)
+    for pid in list(children):
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
 
 
 def _become_kernel(request: dict) -> None:
@@ -331,7 +374,13 @@ def _become_kernel(request: dict) -> None:
         # and the kernel puts it back
         if sys.path and sys.path[0] in ("", str(Path.cwd())):
             del sys.path[0]
-        sys.argv = [_LAUNCHER, *request["args"]]
+        # as jupyter_client tells the kernels it starts: end if the parent goes (here the
+        # server, which ends with its run or worker)
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())
+        sys.argv = [_LAUNCHER, *request["args"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        # folders the server's imports made for themselves (matplotlib's, where its config
+        # folder cannot be written) are the server's to remove, not each kernel's
+        atexit.unregister(shutil.rmtree)
         from ipykernel.kernelapp import launch_new_instance
 
         launch_new_instance()

@@ -343,7 +343,10 @@ def _kernel_manager(env: dict[str, str], server=None):
                 if kernel is not None:
                     provisioner = self.provisioner
                     provisioner.process = kernel
-                    provisioner.pid = provisioner.pgid = kernel.pid  # its own session
+                    provisioner.pid = kernel.pid
+                    # no group id: signals go through the kernel's pidfd, never to a group id
+                    # a later process may take once the kernel has ended
+                    provisioner.pgid = None
                     provisioner.cwd = cwd
                     self._reconcile_connection_info(provisioner.connection_info)
                     return None

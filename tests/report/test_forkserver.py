@@ -254,3 +254,50 @@ def test_another_environments_kernel_is_not_forked_even_if_its_python_links_here
         "-f",
         "k",
     ]
+
+
+def test_the_callers_folder_does_not_reach_the_kernels(monkeypatch, params_dir, tmp_path):
+    # A matplotlibrc where sendreport is started is not read by a kernel started as a new
+    # process, which imports in its own new folder; nor by a forked one.
+    caller = tmp_path / "caller"
+    caller.mkdir()
+    (caller / "matplotlibrc").write_text("lines.linewidth: 9\n")
+    monkeypatch.chdir(caller)
+    started = forkserver.ForkServer()
+    monkeypatch.setattr(forkserver, "_SERVER", started)
+    seen = tmp_path / "seen.txt"
+    params = notebook_params(
+        params_dir,
+        "import matplotlib\n"
+        f"open({str(seen)!r}, 'w').write(str(matplotlib.rcParams['lines.linewidth']))",
+    )
+    try:
+        result = run_one(params, tmp_path / "out", pdf=False)
+    finally:
+        started.close()
+    assert result.exit_code == 0, result.message
+    assert started._used and started._process.returncode is not None  # forked, then ended
+    assert seen.read_text() == "1.5"
+
+
+def test_a_kernel_whose_server_is_killed_ends_instead_of_lingering(server, params_dir, tmp_path):
+    import threading
+
+    started, launches = server
+    pids = tmp_path / "pids.txt"
+    params = notebook_params(
+        params_dir,
+        f"import os, time\nopen({str(pids)!r}, 'w').write(str(os.getpid()))\ntime.sleep(120)",
+    )
+    results = []
+    runner = threading.Thread(target=lambda: results.append(run_one(params, tmp_path / "out")))
+    runner.start()
+    deadline = time.monotonic() + 120
+    while not pids.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert pids.exists()
+    kernel = launches[0]
+    started._process.kill()  # the server gone (killed for memory, say)
+    assert kernel.wait(timeout=30) is not None, "the kernel watches its parent, as a fresh one"
+    runner.join(timeout=120)
+    assert results and results[0].exit_code == 1
