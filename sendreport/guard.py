@@ -349,7 +349,6 @@ class _Builder:
         # Most identifiers are ASCII letters and digits in one or two runs (``P000123``,
         # ``REQ-000001``): their key and run end are read from one match, as ``_key``
         # would find them; anything else goes through ``add``.
-        patterns, boundaries, every_value = self.patterns, self.boundaries, self.every_value
         for value in values:
             m = _PLAIN_ID.fullmatch(value) if value.isascii() else None
             if m is None:
@@ -357,25 +356,18 @@ class _Builder:
                 continue
             first, second = m.group(1), m.group(2)
             key = (first + second if second else first).lower()
-            every_value.setdefault(key, kind)
-            if _too_generic(key):
-                if (kind, key) not in self.seen_unscanned:
-                    self.seen_unscanned.add((kind, key))
-                    self.unscanned[kind] += 1
-                continue
-            if second is None:
-                cuts: frozenset[int] = frozenset()
-            else:
-                cuts = frozenset((len(first),))
-                boundaries.add(key[: len(first)])
-            patterns.setdefault(key, {}).setdefault(cuts, kind)
+            self._index(kind, key, (len(first),) if second else (), _too_generic(key))
 
     def add(self, kind: str, value: str, *, name: bool = False) -> None:
         key, seps, cuts = _key(value)
         if not key:
             return
+        self._index(kind, key, cuts, _too_generic_name(key, seps) if name else _too_generic(key))
+
+    def _index(self, kind: str, key: str, cuts: Sequence[int], generic: bool) -> None:
+        """Index ``key`` (with its run ends ``cuts``) to look for, or count it as unscanned."""
         self.every_value.setdefault(key, kind)
-        if (_too_generic_name(key, seps) if name else _too_generic(key)):
+        if generic:
             if (kind, key) not in self.seen_unscanned:
                 self.seen_unscanned.add((kind, key))
                 self.unscanned[kind] += 1

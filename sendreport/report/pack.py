@@ -220,12 +220,14 @@ class Pack:
             periods["baseline"] = (p.baseline_period_start, p.baseline_period_end)
         start, end = pd.Timestamp(p.period_start), pd.Timestamp(p.period_end)
         # the milestones' periods: as long as the stocktake's, ending on each milestone
-        for day in self.milestone_dates():
-            first = previous_start(start, end, pd.Timestamp(day))
-            periods[f"ending {day.isoformat()}"] = (first, day)
+        milestones = {
+            f"ending {day.isoformat()}": (previous_start(start, end, pd.Timestamp(day)), day)
+            for day in self.milestone_dates()
+        }
         # each period's KPIs as compute_kpis gives them, the tables prepared once
-        frames = dict(zip(periods, compute_kpis_for_periods(
-            self.tables, list(periods.values()), plan=self.plan, data_from=p.data_from
+        every = {**periods, **milestones}
+        frames = dict(zip(every, compute_kpis_for_periods(
+            self.tables, list(every.values()), plan=self.plan, data_from=p.data_from
         ), strict=True))
         calendar = [
             y for y in self.benchmark_years()
@@ -238,7 +240,7 @@ class Pack:
                 [(f"{y}-01-01", f"{y}-12-31") for y in calendar],
                 data_from=p.data_from,
             ), strict=True))
-        years.update({name: f for name, f in frames.items() if name.startswith("ending ")})
+        years.update({name: frames[name] for name in milestones})
         release = disclose_release(
             kpis,
             series,
