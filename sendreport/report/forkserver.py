@@ -1,9 +1,10 @@
-"""Kernels forked from a warm process, for batches: each run's kernel starts with its imports done.
+"""Kernels forked from a warm process: each run's kernel starts with its imports done.
 
 A fresh kernel spends most of its start importing IPython, pandas, matplotlib
-and sendreport. In a batch, each worker process starts one *fork server*: a
-process of its own that imports those modules once, holds no data, and forks
-a new kernel process for each run. The kernel is then an ordinary ipykernel
+and sendreport. A *fork server* is a process of its own that imports those
+modules once, holds no data, and forks a new kernel process for each run: one
+per batch worker (:func:`start`), or one per single run, started as soon as
+its params are read (:func:`for_run`). The kernel is then an ordinary ipykernel
 process (its own session, the run's working folder and environment, started
 with the same arguments) that exits when the run ends, as a fresh one would;
 only the imports are shared. Nothing of one run reaches another: the server
@@ -370,10 +371,8 @@ def _become_kernel(request: dict) -> None:
         numpy = sys.modules.get("numpy")
         if numpy is not None:
             numpy.random.seed()
-        # as ipykernel_launcher: the working folder leaves sys.path while the kernel loads,
-        # and the kernel puts it back
-        if sys.path and sys.path[0] in ("", str(Path.cwd())):
-            del sys.path[0]
+        # sys.path holds no working folder (the server's program took its own off, as
+        # ipykernel_launcher does); the kernel puts its own back as it starts
         # as jupyter_client tells the kernels it starts: end if the parent goes (here the
         # server, which ends with its run or worker)
         os.environ["JPY_PARENT_PID"] = str(os.getppid())

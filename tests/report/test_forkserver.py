@@ -215,7 +215,7 @@ def test_a_forked_kernel_is_hooked_up_as_a_fresh_one(server, params_dir, tmp_pat
         "printers = sorted(t.__name__ for t in ip.display_formatter.formatters['text/html']"
         ".type_printers)\n"
         f"open({str(seen)!r}, 'w').write(json.dumps({{'hooks': hooks, 'printers': printers,\n"
-        "    'backend': matplotlib.get_backend()}))\n"
+        "    'backend': matplotlib.get_backend(), 'path': sys.path[:1]}))\n"
         "plt.close('all')\n",
     )
     with fresh_kernels():
