@@ -33,6 +33,14 @@ from collections.abc import Collection, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from sendreport.disclosure.rule import (
+    AUDIENCES,
+    as_numbers,
+    blank,
+    check_audience,
+    check_threshold,
+    is_small,
+)
 from sendreport.errors import ParameterError, SendReportWarning
 from sendreport.metrics.compute import KPI_COLUMNS  # the columns suppress_kpis requires
 
@@ -44,11 +52,6 @@ NOT_APPLICABLE = "z"
 
 NOT_AVAILABLE = "x"
 """Symbol printed where a value is missing for a reason other than suppression."""
-
-AUDIENCES = ("shared", "internal", "families")
-"""Who a pack is for; only ``internal`` packs keep unsuppressed figures."""
-
-
 
 NOT_ABOUT_CHILDREN = frozenset(
     {"actions_complete", "actions_overdue", "actions_slipped", "actions_not_started"}
@@ -134,7 +137,7 @@ def suppress(
     """
     percentages = dict(percentages or {})
     numerators = dict(numerators or {})
-    _check_threshold(threshold)
+    check_threshold(threshold)
     counts = list(dict.fromkeys(counts))
     if row_total is not None and row_total not in counts:
         counts.append(row_total)
@@ -150,7 +153,7 @@ def suppress(
         )
 
     values = df[counts].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    flags = _is_small(values, threshold)
+    flags = is_small(values, threshold)
     lines = _lines(df, counts, row_total, column_total_row)
     _secondary(values, flags, lines)
 
@@ -158,17 +161,15 @@ def suppress(
     count_flag = dict(zip(counts, flags.T, strict=True))
     pct_flags = {}
     for pct, denominator in percentages.items():
-        denom = pd.to_numeric(df[denominator], errors="coerce").to_numpy(
-            dtype=float, na_value=np.nan
-        )
-        flag = _is_small(denom, threshold)
+        denom = as_numbers(df[denominator])
+        flag = is_small(denom, threshold)
         if denominator in count_flag:
             flag |= count_flag[denominator]
         if pct in numerators:
             flag |= count_flag[numerators[pct]]
         pct_flags[pct] = flag
     all_flags = {**count_flag, **pct_flags}
-    out = out.assign(**{col: _blank(out[col], flag) for col, flag in all_flags.items()})
+    out = out.assign(**{col: blank(out[col], flag) for col, flag in all_flags.items()})
     return out.assign(**{f"{col}{FLAG_SUFFIX}": flag for col, flag in all_flags.items()})
 
 
@@ -223,22 +224,22 @@ def suppress_kpis(
     0     ehcp_issued    NaN        True
     1  ehcp_20wk_excl    NaN        True
     """
-    _check_audience(audience)
-    _check_threshold(threshold)
+    check_audience(audience)
+    check_threshold(threshold)
     _require(kpis, KPI_COLUMNS, "suppress_kpis")
     out = kpis.reset_index(drop=True)
     is_count = (out["unit"] == "count").fillna(False).to_numpy(dtype=bool)
-    value = _numeric(out["value"])
-    denom = _numeric(out["denominator"])
-    suppressed = np.where(is_count, _is_small(value, threshold), _is_small(denom, threshold))
+    value = as_numbers(out["value"])
+    denom = as_numbers(out["denominator"])
+    suppressed = np.where(is_count, is_small(value, threshold), is_small(denom, threshold))
     is_exempt = out["kpi_id"].isin(list(exempt)).to_numpy(dtype=bool)
     suppressed = suppressed & ~is_exempt
     is_count = is_count & ~is_exempt
     if audience != "internal":
-        blank = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
-        out = out.assign(**{col: _blank(out[col], suppressed) for col in blank})
+        hidden = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
+        out = out.assign(**{col: blank(out[col], suppressed) for col in hidden})
         for col in ("baseline", "previous"):
-            out[col] = _blank(out[col], is_count & _is_small(_numeric(out[col]), threshold))
+            out[col] = blank(out[col], is_count & is_small(as_numbers(out[col]), threshold))
     return out.assign(suppressed=suppressed)
 
 
@@ -285,39 +286,24 @@ def suppress_series(
     0   50.0       False
     1    NaN        True
     """
-    _check_audience(audience)
-    _check_threshold(threshold)
+    check_audience(audience)
+    check_threshold(threshold)
     _require(series, SERIES_COLUMNS, "suppress_series")
     out = series.reset_index(drop=True)
-    suppressed = _is_small(_numeric(out["denominator"]), threshold)
+    suppressed = is_small(as_numbers(out["denominator"]), threshold)
     if "unit" in out.columns:
         is_count = (out["unit"] == "count").fillna(False).to_numpy(dtype=bool)
-        suppressed = np.where(is_count, _is_small(_numeric(out["value"]), threshold), suppressed)
+        suppressed = np.where(is_count, is_small(as_numbers(out["value"]), threshold), suppressed)
     if audience != "internal":
-        blank = ("value", "numerator", "denominator")
-        out = out.assign(**{col: _blank(out[col], suppressed) for col in blank})
+        hidden = ("value", "numerator", "denominator")
+        out = out.assign(**{col: blank(out[col], suppressed) for col in hidden})
     return out.assign(suppressed=suppressed)
 
 
-def _is_small(values: np.ndarray, threshold: int) -> np.ndarray:
-    """Flag counts from 1 to ``threshold - 1`` (missing values are not small)."""
-    with np.errstate(invalid="ignore"):
-        return (values >= 1) & (values < threshold)
 
 
-def _numeric(column: pd.Series) -> np.ndarray:
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _blank(column: pd.Series, flag: np.ndarray) -> pd.Series:
-    """Replace flagged values by missing ones, keeping integer columns integer."""
-    if pd.api.types.is_integer_dtype(column.dtype) and not isinstance(
-        column.dtype, pd.api.extensions.ExtensionDtype
-    ):
-        column = column.astype("Int64")
-    elif pd.api.types.is_bool_dtype(column.dtype):
-        column = column.astype("boolean")
-    return column.mask(flag)
 
 
 def _lines(
@@ -402,16 +388,8 @@ def _require(df: pd.DataFrame, columns: Sequence[str], func: str) -> None:
         )
 
 
-def _check_threshold(threshold: object) -> None:
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 1:
-        raise ParameterError(f"threshold must be a whole number of at least 1, not {threshold!r}")
 
 
-def _check_audience(audience: object) -> None:
-    if audience not in AUDIENCES:
-        raise ParameterError(
-            f"audience must be 'shared', 'internal' or 'families', not {audience!r}"
-        )
 
 
 __all__ = [

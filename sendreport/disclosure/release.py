@@ -43,14 +43,15 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import ThreadpoolController
 
-from sendreport.disclosure.cells import (
-    NOT_ABOUT_CHILDREN,
-    _blank,
-    _check_audience,
-    _check_threshold,
-    _numeric,
-)
+from sendreport.disclosure.cells import NOT_ABOUT_CHILDREN
 from sendreport.disclosure.links import LINKS, SNAPSHOT, link_for
+from sendreport.disclosure.rule import (
+    as_numbers,
+    blank,
+    check_audience,
+    check_threshold,
+    is_small,
+)
 from sendreport.metrics.compute import EMPTY_REASON
 
 __all__ = ["QUARTER_SHARE", "Release", "disclose_release", "suppress_quality"]
@@ -176,8 +177,8 @@ def disclose_release(
     >>> r.series["suppressed"].tolist(), bool(r.kpis["suppressed"].iloc[0])
     ([False, True, True], False)
     """
-    _check_audience(audience)
-    _check_threshold(threshold)
+    check_audience(audience)
+    check_threshold(threshold)
     not_people = frozenset(not_people)
     charted = frozenset(charted)
     frames = {"kpis": kpis.reset_index(drop=True)}
@@ -284,7 +285,7 @@ def _solve_matrix(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
     pinv = np.linalg.pinv(matrix)
     x = pinv @ values
     projector = pinv @ matrix
-    primary = np.array([any(1 <= v < threshold for v in it.shown) for it in items])
+    primary = np.array([bool(is_small(list(it.shown), threshold).any()) for it in items])
     open_ = ~primary
     order = sorted(range(len(items)), key=lambda i: (items[i].priority, items[i].size, i))
     rank = np.empty(len(items), dtype=int)
@@ -304,7 +305,7 @@ def _solve_matrix(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
         seen = (member.astype(np.int64) @ sig.any(axis=0)) > 0
         known = np.abs(member @ projector - member).max(axis=1) <= 1e-6
         counts = np.rint(member @ x).astype(int)
-        small = ~known | ((counts >= 1) & (counts < threshold))
+        small = ~known | is_small(counts, threshold)
         return [(member[k], int(counts[k])) for k in np.flatnonzero(seen & small)]
 
     while True:
@@ -406,8 +407,8 @@ def _series_at_grain(monthly: pd.DataFrame, quarterly: set[tuple[str, str]]) -> 
                 span_first=("span_first", "min"),
                 span_last=("span_last", "max"),
             )
-            num = _numeric(agg["numerator"])
-            den = _numeric(agg["denominator"])
+            num = as_numbers(agg["numerator"])
+            den = as_numbers(agg["denominator"])
             with np.errstate(divide="ignore", invalid="ignore"):
                 value = np.where(den > 0, 100 * num / den, np.nan)
             agg = agg.rename(columns={"q": "month"}).assign(
@@ -423,7 +424,7 @@ def _series_at_grain(monthly: pd.DataFrame, quarterly: set[tuple[str, str]]) -> 
             gone = (agg["reason"] != "").to_numpy()
             agg.loc[gone, ["value", "numerator", "denominator"]] = np.nan
             if kpi_id not in SNAPSHOT:
-                empty = ~gone & (_numeric(agg["denominator"]) == 0)
+                empty = ~gone & (as_numbers(agg["denominator"]) == 0)
                 agg.loc[empty, "reason"] = EMPTY_REASON
         agg["grain"] = "quarter"
         parts.append(agg[list(monthly.columns)])
@@ -455,7 +456,7 @@ def _families_to_coarsen(
         return set()
     monthly = (series["grain"] == "month").to_numpy()
     measure = np.array([_is_measure(k) for k in series["kpi_id"]])
-    den = _numeric(series["denominator"])
+    den = as_numbers(series["denominator"])
     has_data = monthly & ~measure & (den > 0)
     flags = np.array([("series", i) in withheld for i in range(len(series))])
     keys = _family_keys(series)
@@ -484,24 +485,22 @@ def _publish(frames, withheld, kpis, threshold, audience, not_people) -> Release
     out = frames["kpis"]
     flag = flagged("kpis")
     if hide:
-        out = out.assign(**{c: _blank(out[c], flag) for c in _BLANK if c in out})
+        out = out.assign(**{c: blank(out[c], flag) for c in _BLANK if c in out})
     out = out.assign(suppressed=flag)
     out = out.assign(previous_suppressed=_column_flag(frames, "previous", out, flagged))
     base = _column_flag(frames, "baseline", out, flagged)
     stated = ~_keys_in(out, frames.get("baseline"))
     people = ~out["kpi_id"].isin(list(not_people)).to_numpy(dtype=bool)
     small = (out["unit"] == "count").to_numpy(dtype=bool) & people & stated
-    v = _numeric(out["baseline"])
-    with np.errstate(invalid="ignore"):
-        base |= small & (v >= 1) & (v < threshold)
+    base |= small & is_small(as_numbers(out["baseline"]), threshold)
     out = out.assign(baseline_suppressed=base)
     if hide:
-        out = out.assign(previous=_blank(out["previous"], out["previous_suppressed"].to_numpy()),
-                         baseline=_blank(out["baseline"], base))
+        out = out.assign(previous=blank(out["previous"], out["previous_suppressed"].to_numpy()),
+                         baseline=blank(out["baseline"], base))
     series = frames["series"].drop(columns=["span_first", "span_last"])
     sflag = flagged("series")
     if hide:
-        series = series.assign(**{c: _blank(series[c], sflag) for c in _BLANK if c in series})
+        series = series.assign(**{c: blank(series[c], sflag) for c in _BLANK if c in series})
     series = series.assign(suppressed=sflag)
     extra = {}
     for name in frames:
@@ -509,7 +508,7 @@ def _publish(frames, withheld, kpis, threshold, audience, not_people) -> Release
             f = frames[name]
             ef = flagged(name)
             if hide:
-                f = f.assign(**{c: _blank(f[c], ef) for c in _BLANK if c in f})
+                f = f.assign(**{c: blank(f[c], ef) for c in _BLANK if c in f})
             extra[name.split(":", 1)[1]] = f.assign(suppressed=ef)
     return Release(out, series, extra)
 
@@ -570,12 +569,12 @@ def suppress_quality(
     >>> suppress_quality(q)["count"].tolist()
     [100, <NA>, 0, <NA>]
     """
-    _check_audience(audience)
-    _check_threshold(threshold)
+    check_audience(audience)
+    check_threshold(threshold)
     out = quality.reset_index(drop=True)
-    count = _numeric(out["count"])
+    count = as_numbers(out["count"])
     left = out["rule"].astype(str).str.startswith(LEFT_OUT).to_numpy(dtype=bool)
-    flag = left & (count >= 1) & (count < threshold)
+    flag = left & is_small(count, threshold)
     for _, rows in out.groupby(["table", "file"], sort=False):
         idx = rows.index.to_numpy()
         mine = idx[left[idx]]
@@ -584,13 +583,13 @@ def suppress_quality(
         hidden = mine[flag[mine]]
         total = count[hidden].sum()
         others = sorted((i for i in mine if not flag[i]), key=lambda i: (count[i], i))
-        while others and (len(hidden) < 2 or 1 <= total < threshold):
+        while others and (len(hidden) < 2 or is_small(total, threshold)):
             flag[others[0]] = True
             total += count[others[0]]
             hidden = np.append(hidden, others.pop(0))
-        if len(hidden) < 2 or 1 <= total < threshold:
+        if len(hidden) < 2 or is_small(total, threshold):
             used = idx[(out.loc[idx, "rule"] == "rows_used").to_numpy()]
             flag[used] = True
     if audience != "internal":
-        out = out.assign(count=_blank(out["count"], flag))
+        out = out.assign(count=blank(out["count"], flag))
     return out.assign(suppressed=flag)

@@ -1,0 +1,150 @@
+"""The disclosure rule of SPEC 7, in one place: which figures name too few children.
+
+Every part of sendreport that publishes a number asks this module, and only
+this module, whether the number is small: the release pass
+(:mod:`~sendreport.disclosure.release`), table suppression
+(:mod:`~sendreport.disclosure.cells`), the public API an analyst calls, the
+pack's tables and the privacy guard's check of analysts' charts.
+
+- A count of children or families from 1 to ``threshold - 1`` is small
+  (:func:`is_small`). A true zero names no child and is not; a missing value
+  is not a count and is not.
+- A percentage is withheld when its denominator, its numerator or its
+  complement (denominator minus numerator) is small
+  (:func:`percentage_is_small`): "1 of 34" and "30 of 34" both name a handful
+  of children. A mean, median or percentile over children is withheld when its
+  denominator is small.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sendreport.errors import ParameterError
+
+__all__ = [
+    "AUDIENCES",
+    "as_numbers",
+    "blank",
+    "check_audience",
+    "check_threshold",
+    "is_small",
+    "percentage_is_small",
+]
+
+AUDIENCES = ("shared", "internal", "families")
+"""Who a pack is for; only ``internal`` packs keep unsuppressed figures."""
+
+
+def is_small(values: Any, threshold: int) -> Any:
+    """Flag counts from 1 to ``threshold - 1``: the counts SPEC 7 withholds.
+
+    Parameters
+    ----------
+    values
+        A number, or an array of numbers (NaN for missing).
+    threshold
+        The smallest count that may be shown (params ``suppression_threshold``).
+
+    Returns
+    -------
+    bool or numpy.ndarray of bool
+        True where the value is at least 1 and below ``threshold``; missing
+        values and zeros are not small.
+
+    Examples
+    --------
+    >>> is_small(np.array([0, 1, 4, 5, np.nan]), 5).tolist()
+    [False, True, True, False, False]
+    >>> bool(is_small(3, 5))
+    True
+    """
+    values = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return (values >= 1) & (values < threshold)
+
+
+def percentage_is_small(numerator: Any, denominator: Any, threshold: int) -> Any:
+    """Flag percentages whose denominator, numerator or complement is a small count.
+
+    Parameters
+    ----------
+    numerator, denominator
+        Numbers or arrays of numbers (NaN for missing). A missing numerator
+        leaves only the denominator to judge (a mean or median over children).
+    threshold
+        As for :func:`is_small`.
+
+    Returns
+    -------
+    bool or numpy.ndarray of bool
+
+    Examples
+    --------
+    30 of 34 were seen on time, so 4 were not: withheld.
+
+    >>> percentage_is_small([30, 17, 1], [34, 34, 3], 5).tolist()
+    [True, False, True]
+    """
+    num = np.asarray(numerator, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    return is_small(den, threshold) | is_small(num, threshold) | is_small(den - num, threshold)
+
+
+def check_threshold(threshold: object) -> None:
+    """Refuse a threshold that is not a whole number of at least 1.
+
+    Examples
+    --------
+    >>> check_threshold(5)
+    >>> check_threshold(0)
+    Traceback (most recent call last):
+    ...
+    sendreport.errors.ParameterError: threshold must be a whole number of at least 1, not 0
+    """
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 1:
+        raise ParameterError(f"threshold must be a whole number of at least 1, not {threshold!r}")
+
+
+def check_audience(audience: object) -> None:
+    """Refuse an audience other than those of :data:`AUDIENCES`.
+
+    Examples
+    --------
+    >>> check_audience("families")
+    """
+    if audience not in AUDIENCES:
+        raise ParameterError(
+            f"audience must be 'shared', 'internal' or 'families', not {audience!r}"
+        )
+
+
+def as_numbers(column: pd.Series) -> np.ndarray:
+    """A column as floats, NaN for anything missing or not a number.
+
+    Examples
+    --------
+    >>> as_numbers(pd.Series([1, None, "x"])).tolist()
+    [1.0, nan, nan]
+    """
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def blank(column: pd.Series, flag: np.ndarray) -> pd.Series:
+    """Replace flagged values by missing ones, keeping integer columns integer.
+
+    Examples
+    --------
+    >>> blank(pd.Series([3, 8]), np.array([True, False])).tolist()
+    [<NA>, 8]
+    """
+    if pd.api.types.is_integer_dtype(column.dtype) and not isinstance(
+        column.dtype, pd.api.extensions.ExtensionDtype
+    ):
+        column = column.astype("Int64")
+    elif pd.api.types.is_bool_dtype(column.dtype):
+        column = column.astype("boolean")
+    return column.mask(flag)
