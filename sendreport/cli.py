@@ -51,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
         "--params",
         type=Path,
         metavar="PARAMS.yaml",
-        help="the params file, when it is no longer where the manifest says",
+        help="the params file to rerun (default: the one the manifest records, if it lies "
+        "inside the current folder's project)",
     )
 
     validate = sub.add_parser("validate", help="check params and data; run nothing")
@@ -140,7 +141,7 @@ def _progress(total: int):
 def _verify(args: argparse.Namespace) -> int:
     from sendreport.report.verify import verify_outputs
 
-    result = verify_outputs(args.output, params=args.params)
+    result = verify_outputs(args.output, params=args.params, say=print)
     width = max(len(name) for name, _ in result.lines)
     for name, verdict in result.lines:
         print(f"{name.ljust(width)}  {verdict}")

@@ -294,8 +294,9 @@ def test_two_runs_give_identical_hashes_and_verify_passes_then_names_a_changed_i
     )
     assert not any(p.name.startswith(".tmp-") for p in out.iterdir())
 
-    ok = cli("verify", str(folder))
+    ok = cli("verify", str(folder), cwd=tmp_path)  # from the project the params file is in
     assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert f"params file (recorded in the manifest): {folder}/../../../params.yaml" in ok.stdout
     rerun_lines = [line for line in ok.stdout.splitlines() if " rerun " in line]
     assert len(rerun_lines) == len(manifest["outputs"])
     assert all(line.split()[-1] == "matches" for line in rerun_lines), ok.stdout
@@ -304,7 +305,7 @@ def test_two_runs_give_identical_hashes_and_verify_passes_then_names_a_changed_i
     requests.write_text(
         requests.read_text().replace("2024-05-01,2024-05-01", "2024-06-01,2024-06-01")
     )
-    changed = cli("verify", str(folder))
+    changed = cli("verify", str(folder), cwd=tmp_path)
     assert changed.returncode == 1
     assert "input data.requests (requests.csv)  changed since the run" in changed.stdout
     assert any(
