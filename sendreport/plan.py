@@ -140,11 +140,16 @@ class Evidence(_Model):
 
 
 class Intervention(_Model):
-    """A dated change drawn as a marker on the charts of its KPIs."""
+    """A dated change drawn as a marker on the charts of its KPIs.
+
+    ``kpis`` entries are a plan KPI's id (every service of it) or a
+    :class:`KPILink` (that service only); an entry that names no plan KPI is a
+    plan error (SPEC 4.4).
+    """
 
     date: dt.date
     label: str
-    kpis: tuple[str, ...] = ()
+    kpis: tuple[str | KPILink, ...] = ()
     rebase: bool = False
     """With ``rebase: true`` the SPC mean and limits of its KPIs restart at ``date``."""
 
@@ -338,11 +343,45 @@ def resolve_kpi_link(
     return None, f"KPI {kpi_id!r} names no KPI of the plan{hint} (plan KPIs: {listed})"
 
 
+def intervention_kpi_problem(
+    kpi_id: str, service: str | None, whole: Sequence[tuple[str, str | None]]
+) -> str | None:
+    """Why an intervention's ``kpis`` entry names no plan KPI (``None`` when it names one).
+
+    An intervention is drawn on the charts of the KPIs it names (SPEC 4.4): a
+    bare id names every service of that plan KPI, ``{id, service}`` that
+    service only. An entry that names none would be drawn nowhere, so it is a
+    plan error.
+
+    Parameters
+    ----------
+    kpi_id, service
+        The entry: a bare id has ``service`` ``None``.
+    whole
+        ``(id, service)`` of every KPI of the plan.
+
+    Examples
+    --------
+    >>> whole = [("ehcp_20wk_excl", None), ("wait_list", "audiology"),
+    ...          ("wait_list", "autism_assessment")]
+    >>> intervention_kpi_problem("wait_list", None, whole) is None
+    True
+    >>> print(intervention_kpi_problem("ehcp_20wk_exc", None, whole))  # doctest: +ELLIPSIS
+    KPI 'ehcp_20wk_exc' names no KPI of the plan; did you mean 'ehcp_20wk_excl'? (plan KPIs: ...)
+    >>> print(intervention_kpi_problem("wait_list", "speech", whole))  # doctest: +ELLIPSIS
+    KPI 'wait_list' with service 'speech' is not a KPI of the plan (the plan has it for audio...)
+    """
+    if service is None and any(key[0] == kpi_id for key in whole):
+        return None
+    return resolve_kpi_link(kpi_id, service, whole, whole)[1]
+
+
 def reference_problems(plan: Mapping[str, Any]) -> list[str]:
     """List cross-reference problems in a plan: reused ids, unknown statuses, missing evidence.
 
     Action ``kpis`` entries that name no plan KPI, or several (SPEC 4.4), are
-    problems too.
+    problems too, and so are intervention ``kpis`` entries that name no plan
+    KPI (:func:`intervention_kpi_problem`).
 
     Works on a validated plan's ``model_dump()`` and on the raw YAML mapping
     alike (parts of the wrong shape are skipped, the model reports those), so
@@ -408,6 +447,17 @@ def reference_problems(plan: Mapping[str, Any]) -> list[str]:
                 _, problem = resolve_kpi_link(kpi_id, service, kpi_keys(area), whole)
                 if problem:
                     problems.append(f"{where}: {problem}")
+    for intervention in items(get(plan, "interventions")):
+        label, date = get(intervention, "label"), get(intervention, "date")
+        where = f"intervention {label!r}" + (f" dated {date}" if date is not None else "")
+        for entry in items(get(intervention, "kpis")):
+            kpi_id, service = (entry, None) if isinstance(entry, str) else (
+                get(entry, "id"), get(entry, "service"))
+            if not isinstance(kpi_id, str) or not isinstance(service, (str, type(None))):
+                continue  # the model reports entries of the wrong shape
+            problem = intervention_kpi_problem(kpi_id, service, whole)
+            if problem:
+                problems.append(f"{where}: {problem}")
     return problems
 
 

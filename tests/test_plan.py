@@ -525,3 +525,59 @@ def test_the_plan_guides_example_loads_with_every_documented_key(tmp_path):
     assert plan.governance.risks[0].rating == 16
     shown = plan_as_at(plan, pd.Timestamp("2024-09-30").date())
     assert shown.plan.action_status(shown.plan.priority_areas[0].actions[0]) == "on_track"
+
+
+def plan_with_interventions(*kpis_lists) -> dict:
+    raw = minimal_plan()
+    raw["priority_areas"][0]["kpis"] = [
+        {"id": "ehcp_20wk_excl"},
+        {"id": "wait_list", "service": "audiology"},
+        {"id": "wait_list", "service": "autism_assessment"},
+    ]
+    raw["interventions"] = [
+        {"date": f"2024-0{i + 1}-01", "label": f"Change {i + 1}", "kpis": kpis}
+        for i, kpis in enumerate(kpis_lists)
+    ]
+    return raw
+
+
+def test_an_intervention_naming_an_unknown_kpi_is_a_plan_error(tmp_path):
+    raw = plan_with_interventions(["ehcp_20wk_exc", "ehcp_20wk_excl", "no_such_kpi"])
+    with pytest.raises(ParameterError) as info:
+        load_plan(write_plan(tmp_path, raw))
+    assert info.value.exit_code == 2
+    assert info.value.problems == [
+        "plan.yaml: intervention 'Change 1' dated 2024-01-01: KPI 'ehcp_20wk_exc' names no KPI "
+        "of the plan; did you mean 'ehcp_20wk_excl'? (plan KPIs: ehcp_20wk_excl, wait_list)",
+        "plan.yaml: intervention 'Change 1' dated 2024-01-01: KPI 'no_such_kpi' names no KPI "
+        "of the plan (plan KPIs: ehcp_20wk_excl, wait_list)",
+    ]
+
+
+def test_an_intervention_naming_a_service_the_plan_lacks_is_a_plan_error(tmp_path):
+    raw = plan_with_interventions([{"id": "wait_list", "service": "speech_and_language_therapy"}])
+    with pytest.raises(ParameterError, match=re.escape(
+        "plan.yaml: intervention 'Change 1' dated 2024-01-01: KPI 'wait_list' with service "
+        "'speech_and_language_therapy' is not a KPI of the plan (the plan has it for "
+        "audiology, autism_assessment)"
+    )):
+        load_plan(write_plan(tmp_path, raw))
+
+
+def test_an_intervention_names_plan_kpis_by_id_or_by_id_and_service(tmp_path):
+    raw = plan_with_interventions(
+        ["ehcp_20wk_excl", "wait_list"], [{"id": "wait_list", "service": "audiology"}]
+    )
+    plan = load_plan(write_plan(tmp_path, raw))
+    first, second = plan.interventions
+    assert first.kpis == ("ehcp_20wk_excl", "wait_list")  # a bare id: every service of it
+    assert [(k.id, k.service) for k in second.kpis] == [("wait_list", "audiology")]
+
+
+def test_an_unknown_intervention_kpi_is_reported_beside_field_errors(tmp_path):
+    raw = plan_with_interventions(["ehcp_20wk_exc"])
+    del raw["title"]
+    with pytest.raises(ParameterError) as info:
+        load_plan(write_plan(tmp_path, raw))
+    assert info.value.problems[0] == "plan.yaml: title: Field required"
+    assert "KPI 'ehcp_20wk_exc' names no KPI of the plan" in info.value.problems[1]
