@@ -15,6 +15,16 @@ where it came from) and the new one renamed in; a run killed between the two
 renames leaves its workspace behind, and the next run puts the old folder
 back. Every run first removes the workspaces of runs that are no longer alive
 (their lock is free), so killed runs leave nothing for long.
+
+An output folder may be shared, so a ``.tmp-*`` folder in it is not trusted
+for being there (SPEC 7): recovery reads and removes only workspaces this
+library made for this user (the name ``tempfile.mkdtemp`` gives, a real
+folder, not a symlink, owned by the user running, mode 0700), and puts back
+only the workspace's own ``old-<name>`` folder, at ``<area-slug>/<name>``
+directly under the output folder, where ``<name>`` is a pack or annex
+folder's name (``2024-12-31``, ``2024-12-31-internal``,
+``2024-12-31-confidential``), with no symlink on the way. Anything else is
+left alone: never followed, never moved.
 """
 
 from __future__ import annotations
@@ -24,7 +34,9 @@ import ctypes
 import errno
 import fcntl
 import os
+import re
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -35,6 +47,11 @@ WORKSPACE_PREFIX = ".tmp-"
 _RESTORE = "restore-to"
 _STALE_SECONDS = 3600
 """A workspace without a lock file (killed as it was made) is removed after this long."""
+_WORKSPACE_NAME = re.compile(r"\.tmp-[a-z0-9_]{8}")
+"""The names ``tempfile.mkdtemp(prefix=WORKSPACE_PREFIX)`` gives."""
+_AREA_FOLDER_NAME = re.compile(r"\d{4}-\d{2}-\d{2}(-[a-z]+)?(-confidential)?")
+"""A pack's folder (``<period_end>[-<audience>]``) or its annex's (``...-confidential``)."""
+_RESTORE_MAX_BYTES = 8192
 
 
 class Workspace:
@@ -67,6 +84,7 @@ class Workspace:
             raise OutputError(f"{self.root}: a file is where the output folder should be")
         clean_leftovers(self.root)
         self.path = Path(tempfile.mkdtemp(prefix=WORKSPACE_PREFIX, dir=self.root))
+        self.path.chmod(0o700)  # private whatever the umask: recovery trusts nothing else
         self._lock = (self.path / ".lock").open("w")
         fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         for name in ("pack", "annex"):
@@ -164,6 +182,9 @@ def clean_leftovers(root: Path) -> list[Path]:
 
     A workspace whose lock is held belongs to a live run and is left alone. An
     old folder that a killed run had moved aside and not replaced is put back.
+    Only this user's own workspaces are touched (:func:`own_workspace`), and
+    only into one of the area folders directly under ``root``; a ``.tmp-*``
+    folder that is not one, or a record naming anywhere else, is left alone.
 
     Returns
     -------
@@ -172,16 +193,121 @@ def clean_leftovers(root: Path) -> list[Path]:
     """
     removed = []
     for folder in sorted(root.glob(f"{WORKSPACE_PREFIX}*")):
-        if not folder.is_dir() or folder.is_symlink() or _alive(folder):
+        fd = own_workspace(folder)
+        if fd is None:
             continue
-        restore = folder / _RESTORE
-        if restore.exists():
-            destination, old = (Path(p) for p in restore.read_text("utf-8").splitlines()[:2])
-            if old.is_dir() and not destination.exists():
-                old.rename(destination)
+        try:
+            if _alive(folder) or not _restore(root, fd):
+                continue
+        finally:
+            os.close(fd)
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
+
+
+def own_workspace(folder: Path) -> int | None:
+    """Open ``folder`` if it is a workspace this library made for this user.
+
+    That is: named as ``tempfile.mkdtemp`` names a workspace, a folder and not
+    a symlink, owned by the user running (effective uid) and of mode 0700, so
+    nobody else can have put anything in it.
+
+    Returns
+    -------
+    int or None
+        A file descriptor of the folder (the caller closes it), or ``None``
+        when the folder is not one to trust.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp(prefix=WORKSPACE_PREFIX))
+    >>> fd = own_workspace(folder); fd is not None
+    True
+    >>> os.close(fd)
+    >>> folder.chmod(0o755)
+    >>> own_workspace(folder) is None
+    True
+    """
+    if not _WORKSPACE_NAME.fullmatch(folder.name):
+        return None
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    info = os.fstat(fd)
+    if info.st_uid != os.geteuid() or stat.S_IMODE(info.st_mode) != 0o700:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _restore(root: Path, workspace: int) -> bool:
+    """Put back the old folder a killed run had moved into its workspace, if any.
+
+    Returns ``True`` when the workspace may go: nothing to put back, put back,
+    or the new folder is already in place. ``False`` leaves the workspace (and
+    what it holds) alone: its record names no area folder of ``root``.
+    """
+    try:
+        fd = os.open(_RESTORE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=workspace)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # a symlink or worse: not a record this library wrote
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+            return False
+        try:
+            lines = fh.read(_RESTORE_MAX_BYTES).decode("utf-8").splitlines()
+        except UnicodeDecodeError:
+            return False
+    if not lines:
+        return False
+    destination = Path(lines[0])
+    area, name = destination.parent, destination.name
+    if (
+        not _AREA_FOLDER_NAME.fullmatch(name)
+        or area.name in ("", ".", "..")
+        or area.name.startswith(".")
+        or os.path.realpath(area.parent) != os.path.realpath(root)
+    ):
+        return False
+    old = f"old-{name}"
+    try:
+        if not stat.S_ISDIR(os.lstat(old, dir_fd=workspace).st_mode):
+            return False
+    except FileNotFoundError:
+        return True  # the old folder was never moved aside
+    try:
+        root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            area_fd = os.open(area.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
+                              dir_fd=root_fd)
+        finally:
+            os.close(root_fd)
+    except OSError:
+        return False  # the area folder is gone, or is a symlink
+    try:
+        if _exists_in(area_fd, name):
+            return True  # the new folder is in place: the old one goes with the workspace
+        os.rename(old, name, src_dir_fd=workspace, dst_dir_fd=area_fd)
+    except OSError:
+        return False  # could not put it back: keep the workspace and what it holds
+    finally:
+        os.close(area_fd)
+    return True
+
+
+def _exists_in(folder_fd: int, name: str) -> bool:
+    """Whether ``name`` exists (as anything, a symlink too) in the folder open as ``folder_fd``."""
+    try:
+        os.lstat(name, dir_fd=folder_fd)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _alive(folder: Path) -> bool:
@@ -248,4 +374,11 @@ def _missing_ancestors(path: Path) -> list[Path]:
     return list(reversed(missing))
 
 
-__all__ = ["Workspace", "clean_leftovers", "exchange", "refuse_inputs_inside", "umask"]
+__all__ = [
+    "Workspace",
+    "clean_leftovers",
+    "exchange",
+    "own_workspace",
+    "refuse_inputs_inside",
+    "umask",
+]

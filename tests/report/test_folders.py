@@ -75,9 +75,10 @@ def test_the_two_rename_fallback_is_repaired_by_the_next_run(tmp_path, monkeypat
 
 
 def test_leftovers_of_dead_runs_are_removed_and_live_runs_kept(tmp_path):
-    dead, live, unlocked_new = (tmp_path / f".tmp-{n}" for n in ("dead", "live", "new"))
+    names = ("dead0001", "live0001", "new00001")  # as tempfile.mkdtemp names workspaces
+    dead, live, unlocked_new = (tmp_path / f".tmp-{n}" for n in names)
     for folder in (dead, live, unlocked_new):
-        folder.mkdir()
+        folder.mkdir(mode=0o700)
         (folder / "kpis.csv").write_text("unchecked\n")
     (dead / ".lock").write_text("")
     with (live / ".lock").open("w") as lock:

@@ -278,7 +278,7 @@ def test_two_runs_give_identical_hashes_and_verify_passes_then_names_a_changed_i
     out = tmp_path / "out"
     # A killed earlier run left its workspace behind: the next run removes it.
     leftover = out / ".tmp-killed01"
-    leftover.mkdir(parents=True)
+    leftover.mkdir(parents=True, mode=0o700)  # private, as the library makes it
     (leftover / ".lock").write_text("")
     (leftover / "kpis.csv").write_text("unchecked\n")
     first = cli("run", str(params), "--no-pdf", "--output-dir", str(out))
