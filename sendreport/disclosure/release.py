@@ -54,7 +54,14 @@ from sendreport.disclosure.rule import (
 )
 from sendreport.metrics.compute import EMPTY_REASON
 
-__all__ = ["QUARTER_SHARE", "Release", "disclose_release", "suppress_quality"]
+__all__ = [
+    "OTHER_REASONS",
+    "QUARTER_SHARE",
+    "Release",
+    "disclose_release",
+    "quality_counts_people",
+    "suppress_quality",
+]
 
 _THREADPOOLS = ThreadpoolController()
 # The process's BLAS libraries, found once, as this module is imported. Finding them walks
@@ -534,19 +541,49 @@ def _column_flag(frames, name, kpis, flagged) -> np.ndarray:
 LEFT_OUT = "left_out: "
 """Prefix of the ``data_quality.csv`` rules that count the analyst's exclusions by reason."""
 
+OTHER_REASONS = LEFT_OUT + "other reasons"
+"""The one row that replaces, in a shared or families pack, every withheld exclusion reason."""
+
+NOT_PEOPLE_TABLES = frozenset({"measures"})
+"""Input tables whose rows are not records of children (a measure's row is a published figure)."""
+
+NOT_PEOPLE_RULES = frozenset({"blank_row"})
+"""``data_quality.csv`` rules that count no record of a child (an empty line carries none)."""
+
+SAME_AS_ROWS_READ = frozenset({"encoding_windows_1252"})
+"""Rules whose count is the file's ``rows_read`` again: withheld with it."""
+
+_NOT_EXCLUDING = frozenset({
+    "rows_read", "rows_excluded", "rows_used", "blank_row", "duplicate_row", "value_normalised",
+    "value_recoded", "left_out_id_not_found", "unrecognised_tag", *SAME_AS_ROWS_READ,
+    # a SEN2 return's notes that keep the record (sendreport.sen2.tables)
+    "historical_chain", "refusal_overturned", "plan_not_yet_issued", "exported_to_another_la",
+    "withdrawn_without_date", "repeated_element",
+})
+"""Rules that are not part of ``rows_excluded`` (the others are, or are treated as if)."""
+
 
 def suppress_quality(
     quality: pd.DataFrame, *, threshold: int = 5, audience: str = "shared"
 ) -> pd.DataFrame:
-    """Suppress small counts of records left out by the analyst's reasons in ``data_quality.csv``.
+    """Apply the disclosure rule to every count of ``data_quality.csv`` (and Appendix B).
 
-    A format rule (an unreadable date) says nothing about a child, so its
-    count is published. A reason an analyst gives in an ``exclude`` file is
-    free text and may be a characteristic ("moved out of area"): its count
-    from 1 to ``threshold - 1`` is suppressed, and since rows read minus
-    rows excluded minus rows used gives the reasons' total, the next smallest
-    reason is suppressed with it, or (with one reason) the table's
-    ``rows_used``.
+    A count of records in a table of children's records (``requests``,
+    ``reviews``, ``referrals``) counts children: an unreadable date, a
+    duplicate, a record to query, a reason an analyst left a record out, rows
+    read, excluded and used. Each from 1 to ``threshold - 1`` is withheld
+    (:func:`~sendreport.disclosure.rule.is_small`). Only the rows of the
+    ``measures`` table (each a published figure, not a child) and blank lines
+    (:data:`NOT_PEOPLE_RULES`) count no child.
+
+    Complementary suppression: a file's counts add up (rows read = blank
+    lines + records left out + rows excluded + exact copies + rows used, and
+    rows excluded = the records of each excluding rule), so while one of those
+    sums has a single withheld member, or withheld members adding up to 1 to
+    ``threshold - 1`` beside a published total, the next smallest member is
+    withheld too (or the total). For the ``shared`` and ``families`` audiences
+    the withheld exclusion reasons are not named: they become one row,
+    :data:`OTHER_REASONS`, itself withheld.
 
     Parameters
     ----------
@@ -559,37 +596,113 @@ def suppress_quality(
     -------
     pandas.DataFrame
         ``quality`` with a boolean ``suppressed`` column; for the ``shared`` and
-        ``families`` audiences suppressed counts are missing.
+        ``families`` audiences suppressed counts are missing and withheld
+        reasons grouped. Appendix B prints this frame as it is.
 
     Examples
     --------
     >>> q = pd.DataFrame({"table": "requests", "file": "r.csv", "column": "",
     ...     "rule": ["rows_read", "left_out: moved away", "rows_excluded", "rows_used"],
     ...     "count": [100, 2, 0, 98]})
-    >>> suppress_quality(q)["count"].tolist()
+    >>> out = suppress_quality(q)
+    >>> out["rule"].tolist()
+    ['rows_read', 'left_out: other reasons', 'rows_excluded', 'rows_used']
+    >>> out["count"].tolist()
     [100, <NA>, 0, <NA>]
     """
     check_audience(audience)
     check_threshold(threshold)
     out = quality.reset_index(drop=True)
     count = as_numbers(out["count"])
-    left = out["rule"].astype(str).str.startswith(LEFT_OUT).to_numpy(dtype=bool)
-    flag = left & is_small(count, threshold)
+    rule = out["rule"].astype(str)
+    flag = quality_counts_people(out) & is_small(count, threshold)
+    lines = []
     for _, rows in out.groupby(["table", "file"], sort=False):
-        idx = rows.index.to_numpy()
-        mine = idx[left[idx]]
-        if not flag[mine].any():
-            continue
-        hidden = mine[flag[mine]]
-        total = count[hidden].sum()
-        others = sorted((i for i in mine if not flag[i]), key=lambda i: (count[i], i))
-        while others and (len(hidden) < 2 or is_small(total, threshold)):
-            flag[others[0]] = True
-            total += count[others[0]]
-            hidden = np.append(hidden, others.pop(0))
-        if len(hidden) < 2 or is_small(total, threshold):
-            used = idx[(out.loc[idx, "rule"] == "rows_used").to_numpy()]
-            flag[used] = True
-    if audience != "internal":
-        out = out.assign(count=blank(out["count"], flag))
-    return out.assign(suppressed=flag)
+        lines += _quality_lines(rows.index.to_numpy(), rule.to_numpy())
+    _protect(count, flag, lines, threshold)
+    if audience == "internal":
+        return out.assign(suppressed=flag)
+    out = out.assign(count=blank(out["count"], flag), suppressed=flag)
+    return _group_withheld_reasons(out)
+
+
+def quality_counts_people(quality: pd.DataFrame) -> np.ndarray:
+    """True for the rows of ``data_quality.csv`` that count records of children.
+
+    Examples
+    --------
+    >>> q = pd.DataFrame({"table": ["requests", "requests", "measures"],
+    ...                   "rule": ["invalid_date", "blank_row", "rows_read"]})
+    >>> quality_counts_people(q).tolist()
+    [True, False, False]
+    """
+    rule = quality["rule"].astype(str)
+    return ~(quality["table"].isin(list(NOT_PEOPLE_TABLES)) | rule.isin(list(NOT_PEOPLE_RULES))
+             ).to_numpy(dtype=bool)
+
+
+def _quality_lines(idx: np.ndarray, rule: np.ndarray) -> list[tuple[list[int], int]]:
+    """The sums one file's counts make, as (members, total) positions."""
+    mine = {r: [int(i) for i in idx if rule[i] == r] for r in ("rows_read", "rows_excluded")}
+    if len(mine["rows_read"]) != 1:
+        return []
+    read = mine["rows_read"][0]
+    excluded = mine["rows_excluded"][:1]
+    left = [int(i) for i in idx if rule[i].startswith(LEFT_OUT)]
+    parts = [int(i) for i in idx if rule[i] in ("blank_row", "duplicate_row", "rows_used")]
+    failing = [int(i) for i in idx if rule[i] not in _NOT_EXCLUDING
+               and not rule[i].startswith((LEFT_OUT, "query_", "non_canonical_"))]
+    lines = [([int(i) for i in idx if rule[i] in SAME_AS_ROWS_READ], read)] if any(
+        rule[i] in SAME_AS_ROWS_READ for i in idx) else []
+    lines.append((left + excluded + parts, read))
+    if excluded and failing:
+        # rows excluded is the records of the excluding rules (exactly, unless a record
+        # broke two), and so is rows read less everything else
+        lines.append((failing, excluded[0]))
+        lines.append((left + failing + parts, read))
+    return [(m, t) for m, t in lines if m]
+
+
+def _protect(count: np.ndarray, flag: np.ndarray, lines: list[tuple[list[int], int]],
+             threshold: int) -> None:
+    """Withhold more counts, in place, until no sum gives back a withheld count.
+
+    In a line (members adding up to a total), a single withheld figure is its
+    sum's difference from the others, and withheld members beside a published
+    total add up to that total less the published members: both must not
+    happen, the second unless the withheld members add up to a count the
+    rule allows. The member withheld next is the smallest positive one, then
+    a zero, then the total.
+    """
+    changed = True
+    while changed:
+        changed = False
+        for members, total in lines:
+            if np.isnan(count[total]):
+                continue
+            hidden = [m for m in [*members, total] if flag[m]]
+            if not hidden:
+                continue
+            if len(hidden) > 1 and (flag[total] or not is_small(count[hidden].sum(), threshold)):
+                continue
+            open_ = [m for m in members if not flag[m] and not np.isnan(count[m])]
+            choice = [m for m in open_ if count[m] > 0] or open_
+            choice = choice or ([total] if not flag[total] else [])
+            if not choice:
+                continue
+            flag[min(choice, key=lambda m: (count[m], m))] = True
+            changed = True
+
+
+def _group_withheld_reasons(out: pd.DataFrame) -> pd.DataFrame:
+    """One withheld ``left_out: other reasons`` row per file in place of the withheld reasons."""
+    gone = out["rule"].astype(str).str.startswith(LEFT_OUT).to_numpy(dtype=bool) & out[
+        "suppressed"].to_numpy(dtype=bool)
+    if not gone.any():
+        return out
+    first = out[gone].groupby(["table", "file"], sort=False).head(1).index
+    out = out.copy()
+    out.loc[first, "rule"] = OTHER_REASONS
+    keep = ~gone
+    keep[first.to_numpy()] = True
+    return out[keep].reset_index(drop=True)

@@ -161,8 +161,16 @@ def test_data_quality_appendix_counts_excluded_rows_by_rule(data_dir, tmp_path):
     pack = build(tmp_path)
     html = sections.data_quality_html(pack)
     row = next(r for r in html.split("<tr>") if "Invalid date" in r)
-    assert "received_date" in row and '<td class="num">1</td>' in row
+    # one record of a child with an unreadable date: c in a shared pack (SPEC 7)
+    assert "received_date" in row and '<td class="num">c</td>' in row
     assert "DS-9999999" not in html and "not a date" not in html
+    # Appendix B prints the frame data_quality.csv is written from, row for row
+    printed = re.findall(r'<td class="num">([^<]*)</td>', html.split("<h2>")[0])
+    published = ["c" if pd.isna(n) else f"{int(n):,}" for n in pack.quality["count"]]
+    assert printed == published
+    internal = sections.data_quality_html(build(tmp_path, audience="internal"))
+    row = next(r for r in internal.split("<tr>") if "Invalid date" in r)
+    assert '<td class="num">1</td>' in row
 
 
 @pytest.mark.parametrize("missing", [None, float("nan"), pd.NA, pd.NaT])
