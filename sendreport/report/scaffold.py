@@ -5,18 +5,26 @@ that loads and validates the params file's tables, and one cell tagged
 ``report`` with a first chart; the params file points at the synthetic demo
 data (written to ``data/demo/`` when it is not there yet), so
 ``sendreport run params/NAME.yaml`` works before anything is changed.
+
+Nothing is ever overwritten (SPEC 7): every file ``new`` writes is created
+exclusively (``O_CREAT | O_EXCL | O_NOFOLLOW``), so neither an existing file
+nor a symlink (dangling or not) at its place is written to or through, and
+every place is checked before the first file is written, so a refused ``new``
+writes nothing.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import nbformat
 
 from sendreport.errors import ParameterError
 
-__all__ = ["PARAMETER_DEFAULTS", "new_analysis"]
+__all__ = ["PARAMETER_DEFAULTS", "create_exclusively", "new_analysis"]
 
 PARAMETER_DEFAULTS = {
     "notebook": '"analysis.ipynb"',
@@ -83,8 +91,12 @@ def new_analysis(name: str, root: str | Path = ".") -> tuple[Path, Path]:
     Raises
     ------
     ParameterError
-        If the name is not allowed or either file exists already (nothing is
-        overwritten).
+        If the name is not allowed, or anything (a symlink too) is already
+        where one of its files would go: the notebook, the params file, the
+        plan it writes when ``params/plans/demoshire-pap.yaml`` is not there,
+        or the demo tables it writes when ``data/demo/`` lacks
+        ``referrals.csv`` or ``requests.csv``. Nothing is written then; nothing
+        is ever overwritten (exit code 2).
 
     Examples
     --------
@@ -104,24 +116,88 @@ def new_analysis(name: str, root: str | Path = ".") -> tuple[Path, Path]:
     root = Path(root)
     notebook = root / "notebooks" / f"{name}.ipynb"
     params = root / "params" / f"{name}.yaml"
-    existing = [str(p) for p in (notebook, params) if p.exists()]
-    if existing:
-        raise ParameterError(f"new: {' and '.join(existing)} already exist; nothing written")
-    notebook.parent.mkdir(parents=True, exist_ok=True)
-    params.parent.mkdir(parents=True, exist_ok=True)
     plan = params.parent / "plans" / "demoshire-pap.yaml"
+    files = {notebook: nbformat.writes(_notebook(name)).encode("utf-8") + b"\n"}
     if not plan.exists():  # outside this repository: a plan of one area, so the run starts
         plan = params.parent / "plans" / f"{name}.yaml"
-        plan.parent.mkdir(parents=True, exist_ok=True)
-        plan.write_text(_MINIMAL_PLAN, encoding="utf-8")
-    nbformat.write(_notebook(name), notebook)
-    params.write_text(_params(name, plan.relative_to(params.parent).as_posix()), encoding="utf-8")
+        files[plan] = _MINIMAL_PLAN.encode("utf-8")
+    files[params] = _params(name, plan.relative_to(params.parent).as_posix()).encode("utf-8")
+    _refuse_existing(files)
     demo = root / "data" / "demo"
     if not (demo / "referrals.csv").exists() or not (demo / "requests.csv").exists():
-        from sendreport.synth import write_synthetic
-
-        write_synthetic(demo)
+        files.update(_demo_data(demo))
+        _refuse_existing(files)
+    create_exclusively(files)
     return notebook, params
+
+
+def _refuse_existing(files: dict[Path, bytes]) -> None:
+    """Refuse (exit code 2) if anything, a symlink too, is where a file would be written."""
+    existing = [
+        f"{path} (a symlink)" if path.is_symlink() else str(path)
+        for path in files
+        if os.path.lexists(path)
+    ]
+    if existing:
+        verb = "exists" if len(existing) == 1 else "exist"
+        raise ParameterError(
+            f"new: {' and '.join(existing)} already {verb}; nothing written "
+            "(new never overwrites)"
+        )
+
+
+def _demo_data(demo: Path) -> dict[Path, bytes]:
+    """The synthetic demo tables, as the files ``data/demo/`` would hold."""
+    from sendreport.synth import write_synthetic
+
+    with tempfile.TemporaryDirectory(prefix="sendreport-new-") as tmp:
+        return {demo / path.name: path.read_bytes() for path in write_synthetic(tmp).values()}
+
+
+def create_exclusively(files: dict[Path, bytes]) -> None:
+    """Create each file with its content; never overwrite, never follow a symlink.
+
+    Parameters
+    ----------
+    files
+        Path to content. The folders are made as needed.
+
+    Raises
+    ------
+    ParameterError
+        Something is already at one of the paths (it appeared since it was
+        checked): the files this call created are removed again (exit code 2).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "a" / "x.txt"
+    >>> create_exclusively({target: b"one"})
+    >>> create_exclusively({target.with_name("y.txt"): b"two", target: b"again"})
+    Traceback (most recent call last):
+    ...
+    sendreport.errors.ParameterError: new: .../a/x.txt already exists; nothing written (new never overwrites)
+    >>> sorted(p.name for p in target.parent.iterdir()), target.read_bytes()
+    (['x.txt'], b'one')
+    """  # noqa: E501
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    created: list[Path] = []
+    try:
+        for path, content in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, flags, 0o666)
+            except FileExistsError:
+                raise ParameterError(
+                    f"new: {path} already exists; nothing written (new never overwrites)"
+                ) from None
+            created.append(path)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
+    except BaseException:
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise
 
 
 def _notebook(name: str) -> nbformat.NotebookNode:
