@@ -10,10 +10,14 @@ embedded file at all), the CSVs and the manifest are scanned for
   ``_id``, except ``NON_PERSONAL_ID_COLUMNS`` such as ``measure_id``), and
   identifiers given by kind (``extra``: a SEN2 return's UPNs, ULNs and
   postcodes, an ``exclude`` file's ids);
-- people's names, when a table has a name column (``NAME_COLUMNS``) or names
-  are given (``names``): a name of two or more words as written, forename
-  and surname, and surname first, each word capitalised in the text (or in
-  capitals), so that ``to mark young people`` is not ``Mark Young``;
+- people's names, when a table has a name column (``NAME_COLUMNS``, also
+  with ``_id`` after it, as a SEN2 return's ``forename_id``) or names are
+  given (``names``): a name of two or more words as written, forename and
+  surname, and surname first, whatever their length (``Jo Li``). Joined by
+  ``_``, ``.`` or ``-`` alone (``ali_khan``, ``KHAN.Ali``) a name is found in
+  any case; written apart by spaces or a comma, or run together, each word
+  must be capitalised in the text (or in capitals), so that ``to mark young
+  people`` is not ``Mark Young`` nor ``sunday`` ``Sun Day``;
 - every date of birth, in the forms people write and reports print
   (``2015-03-01``, ``2015/03/01``, ``20150301``, ``01/03/2015``, ``1/3/2015``,
   ``01/03/15``, ``01-03-2015``, ``1.3.2015``, ``1 March 2015``, ``1 Mar 2015``,
@@ -59,7 +63,9 @@ How false positives are kept out
   of fewer than ``MIN_DIGITS`` digits (they would match counts and years),
   words of fewer than ``MIN_LETTERS`` letters, mixed codes of fewer than
   ``MIN_CHARACTERS`` letters and digits, placeholders such as ``unknown``, and
-  names of one word or fewer than ``MIN_NAME_LETTERS`` letters.
+  and names of one word: a forename or surname alone is too often an ordinary
+  word (``Hope``, ``May``, ``Mark``, ``Young``, ``Ali`` in ``Ali Baba``) to
+  refuse a pack for; the pair is what names a child.
 - Five pairs of digits count as an NHS number only when they stand alone, not
   inside a longer row of figures; long hexadecimal runs (sha256 digests in the
   provenance and manifest) are not read for NHS numbers, UPNs or dates.
@@ -180,8 +186,9 @@ NAME_COLUMNS = {
 }
 """Columns holding people's names, by part; a table with any of them is scanned for names."""
 
-MIN_NAME_LETTERS = 7
-"""Fewest letters a name of two or more words must have to be scanned (``Al Li`` is not)."""
+NAME_JOINERS = "_.-"
+"""Characters that join a name's words the way identifiers and file names do (``ali_khan``):
+a name so joined is found in any case."""
 
 NAME = "name"
 
@@ -236,6 +243,7 @@ class Identifiers:
     unscanned: Mapping[str, int] = field(default_factory=dict)
     every_value: Mapping[str, str] = field(default_factory=dict)
     codes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    name_kinds: frozenset[str] = frozenset({NAME})
 
     @property
     def n_identifiers(self) -> int:
@@ -312,14 +320,19 @@ def collect_identifiers(
         for column in table.columns:
             name = str(column)
             lower = name.casefold()
+            part = _name_part(lower)
             if lower in DATE_OF_BIRTH_COLUMNS:
                 builder.dobs |= _dates(table[column])
             elif (
                 lower in IDENTIFIER_COLUMNS or lower.endswith("_id")
             ) and name not in exclude and lower not in exclude:
-                builder.add_all(f"identifier ({name})", _distinct_strings(table[column]))
-            elif any(lower in columns for columns in NAME_COLUMNS.values()):
-                part = next(k for k, columns in NAME_COLUMNS.items() if lower in columns)
+                # a SEN2 return's forename_id: a long value is an identifier as it stands, and
+                # every forename is also looked for beside its surname (counted there if not)
+                kind = f"identifier ({name})"
+                builder.add_all(kind, _distinct_strings(table[column]), count_generic=part is None)
+                if part is not None:
+                    builder.name_kinds.add(kind)  # written as a name: "mark young" is words
+            if part is not None and lower not in DATE_OF_BIRTH_COLUMNS:
                 parts.setdefault(part, []).append(name)
             for code_table, code_columns in FREE_TEXT_CODES.items():
                 if table_name.startswith(code_table) and name in code_columns:
@@ -344,31 +357,36 @@ class _Builder:
         self.every_value: dict[str, str] = {}
         self.dobs: set[dt.date] = set()
         self.codes: dict[str, set[str]] = {}
+        self.name_kinds: set[str] = {NAME}
 
-    def add_all(self, kind: str, values: Iterable[str]) -> None:
+    def add_all(self, kind: str, values: Iterable[str], *, count_generic: bool = True) -> None:
         # Most identifiers are ASCII letters and digits in one or two runs (``P000123``,
         # ``REQ-000001``): their key and run end are read from one match, as ``_key``
         # would find them; anything else goes through ``add``.
         for value in values:
             m = _PLAIN_ID.fullmatch(value) if value.isascii() else None
             if m is None:
-                self.add(kind, value)
+                self.add(kind, value, count_generic=count_generic)
                 continue
             first, second = m.group(1), m.group(2)
             key = (first + second if second else first).lower()
-            self._index(kind, key, (len(first),) if second else (), _too_generic(key))
+            self._index(kind, key, (len(first),) if second else (), _too_generic(key),
+                        count_generic)
 
-    def add(self, kind: str, value: str, *, name: bool = False) -> None:
+    def add(self, kind: str, value: str, *, name: bool = False,
+            count_generic: bool = True) -> None:
         key, seps, cuts = _key(value)
         if not key:
             return
-        self._index(kind, key, cuts, _too_generic_name(key, seps) if name else _too_generic(key))
+        generic = _too_generic_name(key, seps) if name else _too_generic(key)
+        self._index(kind, key, cuts, generic, count_generic)
 
-    def _index(self, kind: str, key: str, cuts: Sequence[int], generic: bool) -> None:
+    def _index(self, kind: str, key: str, cuts: Sequence[int], generic: bool,
+               count_generic: bool = True) -> None:
         """Index ``key`` (with its run ends ``cuts``) to look for, or count it as unscanned."""
         self.every_value.setdefault(key, kind)
         if generic:
-            if (kind, key) not in self.seen_unscanned:
+            if count_generic and (kind, key) not in self.seen_unscanned:
                 self.seen_unscanned.add((kind, key))
                 self.unscanned[kind] += 1
             return
@@ -402,7 +420,27 @@ class _Builder:
             unscanned=dict(self.unscanned),
             every_value=self.every_value,
             codes={k: frozenset(v) for k, v in self.codes.items()},
+            name_kinds=frozenset(self.name_kinds),
         )
+
+
+def _name_part(column: str) -> str | None:
+    """Which part of a name a column holds (``forename``, ``surname``, ``full``), if any.
+
+    A SEN2 return's names come as ``forename_id``, ``surname_id`` and
+    ``full_name_id``: the ``_id`` marks them as values to look for, and they are
+    names all the same (forename and surname looked for together, either order).
+
+    Examples
+    --------
+    >>> _name_part("forename_id"), _name_part("child_name"), _name_part("person_id")
+    ('forename', 'full', None)
+    """
+    for candidate in (column, column.removesuffix("_id")):
+        for part, columns in NAME_COLUMNS.items():
+            if candidate in columns:
+                return part
+    return None
 
 
 def _name_words(entry: str | Sequence[str]) -> list[str]:
@@ -1050,6 +1088,7 @@ def _identifier_hits(text: str, identifiers: Identifiers, allowed: _Allowed) -> 
     """
     runs = [(m.start(), m.end(), m.group().casefold()) for m in _RUN.finditer(text)]
     prefixes, patterns = identifiers.prefixes, identifiers.patterns
+    name_kinds = identifiers.name_kinds
     n = len(runs)
     joined = [False] * n  # run i joins run i - 1 (by a separator or by nothing)
     separated = [False] * n
@@ -1076,12 +1115,41 @@ def _identifier_hits(text: str, identifiers: Identifiers, allowed: _Allowed) -> 
             entries = patterns.get(key)
             if entries is None or key in allowed.keys:
                 continue
-            kind = next((kind for id_seps, kind in entries if id_seps.issuperset(seps)), None)
-            if kind == NAME and not all(text[runs[t][0]].isupper() for t in range(i, j + 1)):
+            kind, cuts = next(((kind, id_seps) for id_seps, kind in entries
+                               if id_seps.issuperset(seps)), (None, frozenset()))
+            if kind in name_kinds and not _written_as_name(text, runs, i, j, cuts):
                 continue  # "mark young people" is not Mark Young
             if kind is not None:
                 yield kind
                 break
+
+
+def _written_as_name(
+    text: str, runs: Sequence[tuple[int, int, str]], i: int, j: int, cuts: Iterable[int]
+) -> bool:
+    """Whether runs ``i`` to ``j`` of ``text`` read as a name rather than ordinary words.
+
+    Words joined by ``_``, ``.`` or ``-`` alone (``ali_khan``, ``khan.ali``) are
+    how identifiers, user names and file names write a name: any case. Words
+    apart (spaces, a comma) or run together must each start with a capital, as
+    names do in prose and labels: ``mark young people``, ``Sunday`` and
+    ``Rainbow`` are words, ``AliKhan`` and ``ALIKHAN`` are not. ``cuts`` are the
+    places in the name's key where its words meet.
+    """
+    gaps = [text[runs[t - 1][1] : runs[t][0]] for t in range(i + 1, j + 1)]
+    if gaps and all(gap and not gap.strip(NAME_JOINERS) for gap in gaps):
+        return True
+    starts, offset = [], 0
+    for t in range(i, j + 1):
+        start, end, folded = runs[t]
+        starts.append((offset, start, end - start == len(folded)))
+        offset += len(folded)
+    letters = [start for _, start, _ in starts]
+    for cut in cuts:  # a word's first letter inside a run of the text (``AliKhan``)
+        o, s, same = [run for run in starts if run[0] <= cut][-1]
+        if o < cut and same:
+            letters.append(s + cut - o)
+    return all(text[p].isupper() for p in letters)
 
 
 def _dates_in_text(text: str) -> Iterable[tuple[dt.date, ...]]:
@@ -1151,7 +1219,8 @@ def _too_generic(key: str) -> bool:
 
 
 def _too_generic_name(key: str, seps: list[int]) -> bool:
-    return not seps or len(key) < MIN_NAME_LETTERS or key in PLACEHOLDERS
+    """A name of one word is not looked for; a forename and surname are, whatever their length."""
+    return not seps or key in PLACEHOLDERS
 
 
 def _distinct_strings(column: pd.Series) -> list[str]:
@@ -1244,8 +1313,8 @@ __all__ = [
     "MIN_CHARACTERS",
     "MIN_DIGITS",
     "MIN_LETTERS",
-    "MIN_NAME_LETTERS",
     "NAME_COLUMNS",
+    "NAME_JOINERS",
     "NON_PERSONAL_ID_COLUMNS",
     "Finding",
     "Identifiers",
