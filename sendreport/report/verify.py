@@ -208,7 +208,7 @@ def _recorded_params(folder: Path, recorded: dict, project: Path) -> Path:
         raise ParameterError(
             f"{folder}: the params file it was run from is not at {path}; give it with --params"
         )
-    return path
+    return Path(os.path.realpath(path))  # the path checked, through no folder of the pack's
 
 
 def _refuse_outside(
