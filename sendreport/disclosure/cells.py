@@ -9,10 +9,12 @@ The rules, as the Department for Education applies them to its own statistics:
   confidential data, ``z`` for not applicable and ``x`` for unavailable, and
   say to "only use 0 for true 0's"; a true zero names no child. (Their ``low``
   symbol is for rounding, which these packs do not do.)
-- A percentage (or a mean or median over children) is suppressed when its
-  denominator is from 1 to ``threshold - 1``. A denominator of 0 leaves the
-  percentage undefined, not confidential: it is left as it is (missing) and not
-  flagged.
+- A percentage is suppressed when its denominator, its numerator or its
+  complement (denominator minus numerator) is from 1 to ``threshold - 1``; a
+  mean or median over children when its denominator is
+  (:func:`sendreport.disclosure.rule.percentage_is_small`). A denominator of 0
+  leaves the percentage undefined, not confidential: it is left as it is
+  (missing) and not flagged.
 - Secondary suppression: when a table has a row total or a total row, a
   suppressed cell could be recovered by subtraction. In every line (a row
   with its row total, a column with its total row) that has exactly one
@@ -40,6 +42,7 @@ from sendreport.disclosure.rule import (
     check_audience,
     check_threshold,
     is_small,
+    percentage_is_small,
 )
 from sendreport.errors import ParameterError, SendReportWarning
 from sendreport.metrics.compute import KPI_COLUMNS  # the columns suppress_kpis requires
@@ -89,7 +92,8 @@ def suppress(
         Maps each percentage (or mean, median) column to the column holding its
         denominator. A percentage is suppressed when its denominator is from 1
         to ``threshold - 1``, or when the denominator is one of ``counts`` and
-        its cell was suppressed. The denominator column need not be printed.
+        its cell was suppressed (and, given its numerator, when the numerator
+        or the complement is). The denominator column need not be printed.
     threshold
         The smallest count that may be shown (params ``suppression_threshold``).
     row_total
@@ -100,8 +104,12 @@ def suppress(
         mapping of key column to value, for example ``{"service": "Total"}``.
     numerators
         Maps percentage columns to their numerator columns (which must be in
-        ``counts``): a percentage is also suppressed when its numerator cell is,
-        since numerator = percentage x denominator.
+        ``counts``): a percentage is also suppressed when its numerator or its
+        complement (denominator minus numerator) is from 1 to ``threshold - 1``,
+        or its numerator cell is suppressed, since numerator = percentage x
+        denominator. A numerator whose complement is small is suppressed too
+        (with the secondary suppression that follows), since the denominator
+        less the numerator would give the complement back.
 
     Returns
     -------
@@ -154,6 +162,10 @@ def suppress(
 
     values = df[counts].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     flags = is_small(values, threshold)
+    for pct, numerator in numerators.items():
+        # 30 of 34 shown as counts name the 4 others: the numerator is withheld with its %
+        complement = as_numbers(df[percentages[pct]]) - values[:, counts.index(numerator)]
+        flags[:, counts.index(numerator)] |= is_small(complement, threshold)
     lines = _lines(df, counts, row_total, column_total_row)
     _secondary(values, flags, lines)
 
@@ -162,7 +174,8 @@ def suppress(
     pct_flags = {}
     for pct, denominator in percentages.items():
         denom = as_numbers(df[denominator])
-        flag = is_small(denom, threshold)
+        num = as_numbers(df[numerators[pct]]) if pct in numerators else np.nan
+        flag = np.broadcast_to(percentage_is_small(num, denom, threshold), denom.shape).copy()
         if denominator in count_flag:
             flag |= count_flag[denominator]
         if pct in numerators:
@@ -202,8 +215,11 @@ def suppress_kpis(
     pandas.DataFrame
         ``kpis`` with a fresh index and a boolean ``suppressed`` column. A row
         is suppressed when its unit is ``count`` and its value is from 1 to
-        ``threshold - 1``, or its unit is anything else (``%``, ``weeks``,
-        ``days``) and its denominator is from 1 to ``threshold - 1``. For count
+        ``threshold - 1`` (:func:`~sendreport.disclosure.rule.is_small`), or
+        its unit is anything else (``%``, ``weeks``, ``days``) and its
+        denominator, numerator or complement is
+        (:func:`~sendreport.disclosure.rule.percentage_is_small`; a mean or
+        median has no numerator, so its denominator alone). For count
         KPIs in a shared pack, ``baseline`` and ``previous`` values from 1 to
         ``threshold - 1`` are blanked too (they count children in another
         period); ``suppressed`` describes ``value`` only.
@@ -230,8 +246,11 @@ def suppress_kpis(
     out = kpis.reset_index(drop=True)
     is_count = (out["unit"] == "count").fillna(False).to_numpy(dtype=bool)
     value = as_numbers(out["value"])
+    num = as_numbers(out["numerator"])
     denom = as_numbers(out["denominator"])
-    suppressed = np.where(is_count, is_small(value, threshold), is_small(denom, threshold))
+    suppressed = np.where(
+        is_count, is_small(value, threshold), percentage_is_small(num, denom, threshold)
+    )
     is_exempt = out["kpi_id"].isin(list(exempt)).to_numpy(dtype=bool)
     suppressed = suppressed & ~is_exempt
     is_count = is_count & ~is_exempt
@@ -249,7 +268,7 @@ def suppress_series(
     threshold: int = 5,
     audience: str = "shared",
 ) -> pd.DataFrame:
-    """Flag and, for shared packs, blank the months of a KPI series with small denominators.
+    """Flag and, for shared packs, blank the months of a KPI series that could identify a child.
 
     Parameters
     ----------
@@ -267,8 +286,9 @@ def suppress_series(
     -------
     pandas.DataFrame
         ``series`` with a fresh index and a boolean ``suppressed`` column: true
-        where the denominator is from 1 to ``threshold - 1`` (or, when a
-        ``unit`` column says ``count``, where the value is).
+        where the denominator, the numerator or the complement is from 1 to
+        ``threshold - 1`` (:func:`~sendreport.disclosure.rule.percentage_is_small`),
+        or, when a ``unit`` column says ``count``, where the value is.
 
     Raises
     ------
@@ -278,19 +298,24 @@ def suppress_series(
 
     Examples
     --------
-    >>> s = pd.DataFrame({"kpi_id": ["ar_decision_4wk"] * 2, "service": [None, None],
-    ...     "month": ["2024-01-01", "2024-02-01"], "value": [50.0, 25.0],
-    ...     "numerator": [5, 1], "denominator": [10, 4]})
+    The second month has 4 decisions; the third 30 of 34 on time, so 4 late:
+
+    >>> s = pd.DataFrame({"kpi_id": ["ar_decision_4wk"] * 3, "service": [None] * 3,
+    ...     "month": ["2024-01-01", "2024-02-01", "2024-03-01"], "value": [50.0, 25.0, 88.2],
+    ...     "numerator": [5, 1, 30], "denominator": [10, 4, 34]})
     >>> suppress_series(s)[["value", "suppressed"]]
        value  suppressed
     0   50.0       False
     1    NaN        True
+    2    NaN        True
     """
     check_audience(audience)
     check_threshold(threshold)
     _require(series, SERIES_COLUMNS, "suppress_series")
     out = series.reset_index(drop=True)
-    suppressed = is_small(as_numbers(out["denominator"]), threshold)
+    suppressed = percentage_is_small(
+        as_numbers(out["numerator"]), as_numbers(out["denominator"]), threshold
+    )
     if "unit" in out.columns:
         is_count = (out["unit"] == "count").fillna(False).to_numpy(dtype=bool)
         suppressed = np.where(is_count, is_small(as_numbers(out["value"]), threshold), suppressed)

@@ -220,3 +220,17 @@ def test_empty_table():
     out = suppress(t, counts=["n"], column_total_row=None, row_total=None)
     assert list(out.columns) == ["g", "n", "n_suppressed"]
     assert out.empty
+
+
+def test_a_percentage_whose_complement_is_small_is_withheld_with_its_numerator():
+    """30 of 34 on time names the 4 late children: SPEC 7's whole rule, not the denominator only."""
+    t = pd.DataFrame({"need": ["ASD", "SEMH"], "plans": [34, 40], "on_time": [30, 20],
+                      "pct": [88.2, 50.0]})
+    out = suppress(t, counts=["plans", "on_time"], percentages={"pct": "plans"},
+                   numerators={"pct": "on_time"})
+    assert out["pct_suppressed"].tolist() == [True, False]
+    assert out["on_time_suppressed"].tolist() == [True, False]
+    assert out["plans"].tolist() == [34, 40]
+    # without the numerator's column only the denominator can be judged
+    alone = suppress(t.drop(columns="on_time"), counts=["plans"], percentages={"pct": "plans"})
+    assert alone["pct_suppressed"].tolist() == [False, False]

@@ -45,7 +45,8 @@ def kpis() -> pd.DataFrame:
     return frame[list(KPI_COLUMNS)]
 
 
-EXPECTED_FLAGS = [True, False, False, True, False, False, True, False]
+EXPECTED_FLAGS = [True, False, False, True, True, False, True, False]
+# 2 of 5 (ehcp_20wk_incl) names 2 children on time and 3 late: withheld (SPEC 7)
 
 
 @pytest.mark.parametrize("audience", ["shared", "families"])
@@ -69,10 +70,13 @@ def test_internal_keeps_values_and_flags():
 def test_threshold_four_shows_a_count_of_four_and_denominator_of_four():
     frame = kpis()
     frame.loc[0, "value"] = 4.0
+    frame.loc[3, ["numerator", "denominator"]] = [2.0, 4.0]
+    frame.loc[4, ["numerator", "denominator"]] = [4.0, 8.0]
     out = suppress_kpis(frame, threshold=4)
-    assert out["suppressed"].tolist() == [False, False, False, False, False, False, True, False]
+    # 2 of 4 names 2 children either way; 4 of 8 does not
+    assert out["suppressed"].tolist() == [False, False, False, True, False, False, True, False]
     assert out.loc[0, "value"] == 4.0
-    assert out.loc[3, "value"] == 50.0
+    assert out.loc[4, "value"] == 40.0
 
 
 def test_zero_denominator_is_not_suppressed():
@@ -126,16 +130,17 @@ def series() -> pd.DataFrame:
 
 def test_series_months_with_small_denominators_become_gaps():
     out = suppress_series(series())
-    expected = series().assign(suppressed=[False, True, False, False])
-    expected["numerator"] = pd.array([5, None, 0, 3], dtype="Int64")
-    expected["denominator"] = pd.array([10, None, 0, 5], dtype="Int64")
-    expected.loc[1, "value"] = NA
+    # April is 3 of 5: 3 children, and 2 more, named either way
+    expected = series().assign(suppressed=[False, True, False, True])
+    expected["numerator"] = pd.array([5, None, 0, None], dtype="Int64")
+    expected["denominator"] = pd.array([10, None, 0, None], dtype="Int64")
+    expected.loc[[1, 3], "value"] = NA
     pd.testing.assert_frame_equal(out, expected)
 
 
 def test_series_internal_keeps_values():
     out = suppress_series(series(), audience="internal", threshold=6)
-    pd.testing.assert_frame_equal(out, series().assign(suppressed=[False, True, False, True]))
+    pd.testing.assert_frame_equal(out, series().assign(suppressed=[True, True, False, True]))
 
 
 def test_series_count_unit_uses_the_value():
@@ -174,3 +179,20 @@ def test_empty_kpis_and_series():
     assert out.empty
     assert list(out.columns) == [*KPI_COLUMNS, "suppressed"]
     assert suppress_series(series().head(0)).empty
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "withheld"),
+    [(1, 34, True), (30, 34, True), (17, 34, False), (0, 34, False), (34, 34, False),
+     (None, 3, True), (None, 34, False)],
+)
+def test_the_public_functions_apply_the_whole_rule(numerator, denominator, withheld):
+    """The numerator and the complement too, not the denominator only (SPEC 7, issue 21)."""
+    from sendreport.disclosure.rule import percentage_is_small
+
+    frame = kpis().iloc[[3]].assign(numerator=numerator, denominator=denominator)
+    assert bool(suppress_kpis(frame)["suppressed"].iloc[0]) is withheld
+    months = series().iloc[[0]].assign(numerator=numerator, denominator=denominator)
+    assert bool(suppress_series(months)["suppressed"].iloc[0]) is withheld
+    num = np.nan if numerator is None else numerator
+    assert bool(percentage_is_small(num, denominator, 5)) is withheld
