@@ -157,6 +157,7 @@ def _validate(args: argparse.Namespace) -> int:
     from sendreport.params import read_params
     from sendreport.plan import load_plan, plan_as_at
     from sendreport.validation import format_quality, load_data
+    from sendreport.validation.period import check_period
 
     params = read_params(args.params)
     shown = plan_as_at(load_plan(params.plan), params.period_end)
@@ -164,6 +165,7 @@ def _validate(args: argparse.Namespace) -> int:
         params.data,
         **params.load_options(),
     )
+    check_period(params.period_start, loaded.tables, source=Path(args.params).name)
     if params.benchmarks is not None:
         from sendreport.chs import read_chs
 

@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_serializer,
     model_validator,
 )
@@ -101,8 +102,9 @@ class Params(BaseModel):
     exclude: dict[str, Path] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _check_consistency(self) -> Params:
-        problems = consistency_problems(dict(self))
+    def _check_consistency(self, info: ValidationInfo) -> Params:
+        today = (info.context or {}).get("today") if isinstance(info.context, dict) else None
+        problems = consistency_problems(dict(self), today=today)
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -154,17 +156,20 @@ class Params(BaseModel):
         }
 
 
-def consistency_problems(values: dict[str, Any]) -> list[str]:
+def consistency_problems(values: dict[str, Any], *, today: dt.date | None = None) -> list[str]:
     """Problems between parameters: dates out of order, unknown tables, a low threshold, a bad name.
 
     A ``shared`` or ``families`` pack may not use a ``suppression_threshold``
-    below ``MIN_SHARED_THRESHOLD``.
+    below ``MIN_SHARED_THRESHOLD``. A period cannot end after the data's last
+    date (:func:`date_problems`).
 
     Parameters
     ----------
     values
         Parameter values; dates as ``datetime.date`` (others are skipped), so
         this also runs on a params file whose other fields failed.
+    today
+        The date the run happens (default: the computer's date today).
 
     Returns
     -------
@@ -175,6 +180,7 @@ def consistency_problems(values: dict[str, Any]) -> list[str]:
     start, end = values.get("period_start"), values.get("period_end")
     if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
         problems.append(f"period_end ({end}) is before period_start ({start})")
+    problems += date_problems(values, today=today)
     b0, b1 = values.get("baseline_period_start"), values.get("baseline_period_end")
     if (b0 is None) != (b1 is None):
         problems.append("baseline_period_start and baseline_period_end must be given together")
@@ -208,6 +214,62 @@ def consistency_problems(values: dict[str, Any]) -> list[str]:
     name = values.get("area_name")
     if isinstance(name, str) and name and not area_slug(name):
         problems.append(f"area_name {name!r} has no letters or digits to name a folder")
+    return problems
+
+
+def date_problems(values: dict[str, Any], *, today: dt.date | None = None) -> list[str]:
+    """Dates that no data can have yet: a period ending after the extract date or after today.
+
+    The data's last date is the day they were extracted, ``reference_date``
+    (SPEC 3): the tables cannot describe the days after it, and an extract
+    cannot be dated after today. So ``period_end``, ``baseline_period_end``
+    and ``reference_date`` must be on or before today, and ``period_end`` on or
+    before ``reference_date`` when it is given (without it, the extract date
+    is taken to be ``period_end``, and :func:`sendreport.validation.period.period_problems`
+    checks the period against the dates in the tables).
+
+    Parameters
+    ----------
+    values
+        Parameter values; dates as ``datetime.date`` (others are skipped).
+    today
+        The date the run happens (default: the computer's date today).
+
+    Returns
+    -------
+    list of str
+        One line per problem, naming the parameter, its date and why it is refused.
+
+    Examples
+    --------
+    >>> for line in date_problems({"period_end": dt.date(9999, 12, 31)},
+    ...                           today=dt.date(2026, 12, 6)):
+    ...     print(line)
+    period_end (9999-12-31) is after today (2026-12-06): a stocktake reports a period that has ended
+    >>> for line in date_problems({"period_end": dt.date(2025, 3, 31),
+    ...                            "reference_date": dt.date(2025, 1, 31)},
+    ...                           today=dt.date(2026, 12, 6)):
+    ...     print(line)  # doctest: +NORMALIZE_WHITESPACE
+    period_end (2025-03-31) is after reference_date (2025-01-31), the date the data were
+    extracted: the data cannot show the days after it
+    """
+    today = today if today is not None else dt.date.today()
+    problems = []
+    why = {
+        "period_end": "a stocktake reports a period that has ended",
+        "baseline_period_end": "a baseline is a period that has ended",
+        "reference_date": "it is the date the data were extracted",
+    }
+    for key, reason in why.items():
+        value = values.get(key)
+        if isinstance(value, dt.date) and value > today:
+            problems.append(f"{key} ({value}) is after today ({today}): {reason}")
+    end, extract = values.get("period_end"), values.get("reference_date")
+    if isinstance(end, dt.date) and isinstance(extract, dt.date) and end > extract:
+        problems.append(
+            f"period_end ({end}) is after reference_date ({extract}), the date the data were "
+            "extracted: the data cannot show the days after it"
+        )
     return problems
 
 
@@ -267,7 +329,9 @@ def _resolve(raw: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     return out
 
 
-def parse_params(raw: Any, *, base_dir: Path | str = ".", source: str = "params") -> Params:
+def parse_params(
+    raw: Any, *, base_dir: Path | str = ".", source: str = "params", today: dt.date | None = None
+) -> Params:
     """Validate a params mapping, listing every problem at once.
 
     Parameters
@@ -278,6 +342,9 @@ def parse_params(raw: Any, *, base_dir: Path | str = ".", source: str = "params"
         Folder that relative paths resolve against.
     source
         Name used at the start of each problem line.
+    today
+        The date the run happens, for the dates no data can have yet
+        (:func:`date_problems`; default: the computer's date today).
 
     Returns
     -------
@@ -288,7 +355,7 @@ def parse_params(raw: Any, *, base_dir: Path | str = ".", source: str = "params"
     ------
     ParameterError
         With one line per problem: unknown keys, wrong types, missing files,
-        dates out of order.
+        dates out of order, a period ending after today or after ``reference_date``.
     """
     if not isinstance(raw, dict):
         raise ParameterError(f"{source}: must be a YAML mapping of parameter names to values")
@@ -296,13 +363,18 @@ def parse_params(raw: Any, *, base_dir: Path | str = ".", source: str = "params"
     problems: list[str] = []
     params = None
     try:
-        params = Params.model_validate(resolved)
+        params = Params.model_validate(resolved, context={"today": today})
     except ValidationError as err:
-        problems.extend(format_validation_error(err, source))
+        # the consistency check's own error (no location) is listed below, one line a problem
+        problems.extend(
+            line
+            for e, line in zip(err.errors(), format_validation_error(err, source), strict=True)
+            if e["loc"]
+        )
         reported = "\n".join(problems)
         problems.extend(
             f"{source}: {line}"
-            for line in consistency_problems(_parsed_dates(resolved))
+            for line in consistency_problems(_parsed_dates(resolved), today=today)
             if line not in reported
         )
     for label, path in _paths_to_check(resolved).items():
@@ -330,13 +402,15 @@ def _paths_to_check(resolved: dict[str, Any]) -> dict[str, str]:
     return paths
 
 
-def read_params(path: str | Path) -> Params:
+def read_params(path: str | Path, *, today: dt.date | None = None) -> Params:
     r"""Read and validate a params YAML file (SPEC section 3).
 
     Parameters
     ----------
     path
         The params file; relative paths inside it resolve against its folder.
+    today
+        The date the run happens (default: the computer's date today).
 
     Returns
     -------
@@ -365,4 +439,4 @@ def read_params(path: str | Path) -> Params:
     if not path.exists():
         raise ParameterError(f"params file not found: {path}")
     raw = load_yaml(path, what="params file")
-    return parse_params(raw, base_dir=path.resolve().parent, source=path.name)
+    return parse_params(raw, base_dir=path.resolve().parent, source=path.name, today=today)

@@ -10,6 +10,8 @@ from pathlib import Path
 import papermill
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sendreport.errors import ParameterError
 from sendreport.params import Params, area_slug, read_params
@@ -296,3 +298,93 @@ def test_low_threshold_is_allowed_for_internal_packs(params_dir):
     path = write_params(params_dir, suppression_threshold=2, audience="internal")
     assert read_params(path).suppression_threshold == 2
     assert read_params(write_params(params_dir, suppression_threshold=5, audience="shared"))
+
+
+# ----- dates no data can have yet: after today, after the extract date ------------------
+
+TODAY = dt.date(2026, 12, 6)
+
+
+def test_a_period_ending_after_today_is_refused(params_dir):
+    path = write_params(params_dir, period_end="9999-12-31")
+    with pytest.raises(ParameterError) as info:
+        read_params(path, today=TODAY)
+    assert info.value.exit_code == 2
+    assert info.value.problems == [
+        "params.yaml: period_end (9999-12-31) is after today (2026-12-06): a stocktake reports "
+        "a period that has ended"
+    ]
+
+
+def test_the_period_may_end_today_but_not_tomorrow(params_dir):
+    path = params_dir / "params.yaml"
+    end = dt.date(2024, 6, 30)
+    assert read_params(path, today=end).period_end == end
+    with pytest.raises(ParameterError, match=r"period_end \(2024-06-30\) is after today "
+                                             r"\(2024-06-29\)"):
+        read_params(path, today=end - dt.timedelta(days=1))
+
+
+def test_without_today_the_computer_date_is_used(params_dir):
+    # far enough in the future to hold whenever the test runs
+    path = write_params(params_dir, period_end="2999-06-30")
+    with pytest.raises(ParameterError, match=r"period_end \(2999-06-30\) is after today"):
+        read_params(path)
+
+
+def test_a_period_ending_after_the_extract_date_is_refused(params_dir):
+    path = write_params(params_dir, reference_date="2024-05-31")
+    with pytest.raises(ParameterError) as info:
+        read_params(path, today=TODAY)
+    assert info.value.problems == [
+        "params.yaml: period_end (2024-06-30) is after reference_date (2024-05-31), the date "
+        "the data were extracted: the data cannot show the days after it"
+    ]
+    later = write_params(params_dir, reference_date="2024-07-15")
+    assert read_params(later, today=TODAY).effective_reference_date == dt.date(2024, 7, 15)
+
+
+def test_an_extract_or_baseline_dated_after_today_is_refused(params_dir):
+    path = write_params(params_dir, reference_date="2027-01-31",
+                        baseline_period_start="2026-01-01", baseline_period_end="2027-03-31")
+    with pytest.raises(ParameterError) as info:
+        read_params(path, today=TODAY)
+    assert info.value.problems == [
+        "params.yaml: baseline_period_end (2027-03-31) is after today (2026-12-06): a baseline "
+        "is a period that has ended",
+        "params.yaml: reference_date (2027-01-31) is after today (2026-12-06): it is the date "
+        "the data were extracted",
+    ]
+
+
+def test_a_future_period_is_listed_beside_other_problems(params_dir):
+    path = write_params(params_dir, colour="blue", period_end="9999-12-31")
+    with pytest.raises(ParameterError) as info:
+        read_params(path, today=TODAY)
+    assert info.value.problems == [
+        "params.yaml: colour: unknown key",
+        "params.yaml: period_end (9999-12-31) is after today (2026-12-06): a stocktake reports "
+        "a period that has ended",
+    ]
+
+
+@pytest.mark.parametrize("path", PARAMS_FILES, ids=lambda p: p.name)
+def test_the_shipped_params_files_have_no_date_after_their_extract_or_today(path):
+    from sendreport.params import date_problems
+
+    raw = yaml.safe_load(path.read_text())
+    assert date_problems(raw, today=TODAY) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    end=st.dates(dt.date(2000, 1, 1), dt.date(9999, 12, 31)),
+    today=st.dates(dt.date(2000, 1, 1), dt.date(2100, 12, 31)),
+    extract=st.one_of(st.none(), st.dates(dt.date(2000, 1, 1), dt.date(2100, 12, 31))),
+)
+def test_a_period_is_refused_exactly_when_it_ends_after_today_or_the_extract(end, today, extract):
+    from sendreport.params import date_problems
+
+    values = {"period_end": end, "reference_date": extract}
+    refused = bool(date_problems(values, today=today))
+    assert refused == (end > today or (extract is not None and (extract > today or end > extract)))

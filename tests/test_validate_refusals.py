@@ -56,3 +56,42 @@ def test_an_intervention_naming_an_unknown_kpi_exits_2(params_dir, command):
         "sendreport: error: plan.yaml: intervention 'Coordinators recruited' dated 2024-02-01: "
         "KPI 'ehcp_wait' names no KPI of the plan (plan KPIs: ehcp_20wk_excl)",
     ]
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_period_ending_in_the_far_future_exits_2(params_dir, command):
+    edit_yaml(params_dir / "params.yaml", lambda p: p.update(period_end="9999-12-31"))
+    (line,) = refused(params_dir, command)
+    # today is the computer's date: only the start of the line is fixed
+    assert line.startswith(
+        "sendreport: error: params.yaml: period_end (9999-12-31) is after today ("
+    ), line
+    assert line.endswith("): a stocktake reports a period that has ended"), line
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_period_ending_after_the_extract_date_exits_2(params_dir, command):
+    edit_yaml(params_dir / "params.yaml", lambda p: p.update(reference_date="2024-06-15"))
+    assert refused(params_dir, command) == [
+        "sendreport: error: params.yaml: period_end (2024-06-30) is after reference_date "
+        "(2024-06-15), the date the data were extracted: the data cannot show the days after it"
+    ]
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_period_after_the_data_exits_2(params_dir, command):
+    # the fixture's requests run to May 2024
+    edit_yaml(params_dir / "params.yaml",
+              lambda p: p.update(period_start="2025-01-01", period_end="2025-06-30"))
+    assert refused(params_dir, command) == [
+        "sendreport: error: params.yaml: period_start (2025-01-01) is after the data's last "
+        "date: the latest dated record (in requests) is from May 2024, so the period has no "
+        "data; choose a period the data cover, or give the tables of a later extract"
+    ]
+
+
+def test_the_fixture_and_an_extract_after_the_period_are_fit_to_run(params_dir):
+    edit_yaml(params_dir / "params.yaml", lambda p: p.update(reference_date="2024-07-31"))
+    result = run_cli("validate", str(params_dir / "params.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert "params, plan and data are fit to run" in result.stdout
