@@ -18,8 +18,10 @@ The rules, as the Department for Education applies them to its own statistics:
 - Secondary suppression: when a table has a row total or a total row, a
   suppressed cell could be recovered by subtraction. In every line (a row
   with its row total, a column with its total row) that has exactly one
-  suppressed member, the next smallest cell is suppressed as well, and this
-  repeats until no line has a single suppressed member.
+  suppressed member, or suppressed members adding up to 1 to
+  ``threshold - 1`` beside a shown total, the next smallest cell is
+  suppressed as well, and this repeats until no line has either
+  (:func:`~sendreport.disclosure.rule.protect_lines`).
 
 Suppressed values are replaced by missing values *and* flagged in a boolean
 column ``<column>_suppressed``, so a table printer shows ``c`` where the flag is
@@ -43,6 +45,7 @@ from sendreport.disclosure.rule import (
     check_threshold,
     is_small,
     percentage_is_small,
+    protect_lines,
 )
 from sendreport.errors import ParameterError, SendReportWarning
 from sendreport.metrics.compute import KPI_COLUMNS  # the columns suppress_kpis requires
@@ -167,7 +170,7 @@ def suppress(
         complement = as_numbers(df[percentages[pct]]) - values[:, counts.index(numerator)]
         flags[:, counts.index(numerator)] |= is_small(complement, threshold)
     lines = _lines(df, counts, row_total, column_total_row)
-    _secondary(values, flags, lines)
+    _secondary(values, flags, lines, threshold)
 
     out = df.reset_index(drop=True)
     count_flag = dict(zip(counts, flags.T, strict=True))
@@ -365,38 +368,17 @@ def _secondary(
     values: np.ndarray,
     flags: np.ndarray,
     lines: list[tuple[list[tuple[int, int]], tuple[int, int]]],
+    threshold: int,
 ) -> None:
-    """Suppress more cells, in place, until no line has a single suppressed member.
-
-    A line whose total is missing is no equation and is skipped; missing cells
-    are treated as printed values (they may be known zeros), so they neither
-    hide a suppressed cell nor are chosen to. The cell chosen is the smallest
-    positive cell of the line, then a zero cell, then the total, ties broken
-    by position.
-    """
-    changed = True
-    while changed:
-        changed = False
-        for cells, total in lines:
-            if np.isnan(values[total]):
-                continue
-            members = [*cells, total]
-            if sum(bool(flags[m]) for m in members) != 1:
-                continue
-            open_cells = [m for m in cells if not flags[m] and not np.isnan(values[m])]
-            choice = [m for m in open_cells if values[m] > 0]
-            choice = choice or open_cells or ([total] if not flags[total] else [])
-            if not choice:
-                warnings.warn(
-                    f"the suppressed cell in table row {_flagged_row(members, flags)} cannot be "
-                    "protected from its total: every other cell of its line is missing",
-                    SendReportWarning,
-                    stacklevel=4,
-                )
-                continue
-            pick = min(choice, key=lambda m: (values[m], m))
-            flags[pick] = True
-            changed = True
+    """Suppress more cells, in place, as :func:`~sendreport.disclosure.rule.protect_lines` says."""
+    for cells, total in protect_lines(values, flags, lines, threshold):
+        members = [*cells, total]
+        warnings.warn(
+            f"the suppressed cell in table row {_flagged_row(members, flags)} cannot be "
+            "protected from its total: every other cell of its line is missing",
+            SendReportWarning,
+            stacklevel=4,
+        )
 
 
 def _flagged_row(members: list[tuple[int, int]], flags: np.ndarray) -> int:

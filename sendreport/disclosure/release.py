@@ -51,6 +51,7 @@ from sendreport.disclosure.rule import (
     check_audience,
     check_threshold,
     is_small,
+    protect_lines,
 )
 from sendreport.metrics.compute import EMPTY_REASON
 
@@ -619,7 +620,7 @@ def suppress_quality(
     lines = []
     for _, rows in out.groupby(["table", "file"], sort=False):
         lines += _quality_lines(rows.index.to_numpy(), rule.to_numpy())
-    _protect(count, flag, lines, threshold)
+    protect_lines(count, flag, lines, threshold)
     if audience == "internal":
         return out.assign(suppressed=flag)
     out = out.assign(count=blank(out["count"], flag), suppressed=flag)
@@ -661,37 +662,6 @@ def _quality_lines(idx: np.ndarray, rule: np.ndarray) -> list[tuple[list[int], i
         lines.append((failing, excluded[0]))
         lines.append((left + failing + parts, read))
     return [(m, t) for m, t in lines if m]
-
-
-def _protect(count: np.ndarray, flag: np.ndarray, lines: list[tuple[list[int], int]],
-             threshold: int) -> None:
-    """Withhold more counts, in place, until no sum gives back a withheld count.
-
-    In a line (members adding up to a total), a single withheld figure is its
-    sum's difference from the others, and withheld members beside a published
-    total add up to that total less the published members: both must not
-    happen, the second unless the withheld members add up to a count the
-    rule allows. The member withheld next is the smallest positive one, then
-    a zero, then the total.
-    """
-    changed = True
-    while changed:
-        changed = False
-        for members, total in lines:
-            if np.isnan(count[total]):
-                continue
-            hidden = [m for m in [*members, total] if flag[m]]
-            if not hidden:
-                continue
-            if len(hidden) > 1 and (flag[total] or not is_small(count[hidden].sum(), threshold)):
-                continue
-            open_ = [m for m in members if not flag[m] and not np.isnan(count[m])]
-            choice = [m for m in open_ if count[m] > 0] or open_
-            choice = choice or ([total] if not flag[total] else [])
-            if not choice:
-                continue
-            flag[min(choice, key=lambda m: (count[m], m))] = True
-            changed = True
 
 
 def _group_withheld_reasons(out: pd.DataFrame) -> pd.DataFrame:

@@ -14,6 +14,10 @@ pack's tables and the privacy guard's check of analysts' charts.
   (:func:`percentage_is_small`): "1 of 34" and "30 of 34" both name a handful
   of children. A mean, median or percentile over children is withheld when its
   denominator is small.
+- Where published figures add up (a table's total, a file's rows read), no
+  withheld figure may come back by subtraction (:func:`protect_lines`): a
+  line never has a single withheld member, and withheld members beside a
+  published total never add up to a small count.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ __all__ = [
     "check_threshold",
     "is_small",
     "percentage_is_small",
+    "protect_lines",
 ]
 
 AUDIENCES = ("shared", "internal", "families")
@@ -92,6 +97,79 @@ def percentage_is_small(numerator: Any, denominator: Any, threshold: int) -> Any
     num = np.asarray(numerator, dtype=float)
     den = np.asarray(denominator, dtype=float)
     return is_small(den, threshold) | is_small(num, threshold) | is_small(den - num, threshold)
+
+
+def protect_lines(values: np.ndarray, flags: np.ndarray, lines: list, threshold: int) -> list:
+    """Withhold more figures, in place, until no sum gives a withheld figure back.
+
+    Parameters
+    ----------
+    values
+        The published figures (NaN for missing), indexed by the positions in ``lines``.
+    flags
+        True where a figure is withheld; updated in place.
+    lines
+        ``(members, total)`` pairs of positions: the members add up to the total.
+    threshold
+        As for :func:`is_small`.
+
+    Returns
+    -------
+    list
+        The lines that could not be protected (every other figure of the line
+        is missing or withheld already).
+
+    Notes
+    -----
+    A line whose total is missing is no equation and is skipped; missing
+    members count as published (they may be known zeros) and are never
+    chosen. A single withheld figure of a line is the total less (or the sum
+    of) the others; withheld members beside a published total add up to the
+    total less the published members, which must be 0 or not small. While
+    either happens, the smallest positive published member is withheld, then a
+    zero member, then the total; ties by position.
+
+    Examples
+    --------
+    3 + 8 + 20 = 31: the 3 alone would come back, and so would 1 + 2 = 3.
+
+    >>> values = np.array([3.0, 8.0, 20.0, 31.0])
+    >>> flags = is_small(values, 5)
+    >>> protect_lines(values, flags, [([0, 1, 2], 3)], 5)
+    []
+    >>> flags.tolist()
+    [True, True, False, False]
+    >>> values = np.array([1.0, 2.0, 20.0, 23.0])
+    >>> flags = is_small(values, 5)
+    >>> _ = protect_lines(values, flags, [([0, 1, 2], 3)], 5)
+    >>> flags.tolist()
+    [True, True, True, False]
+    """
+    unprotected: list = []
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            cells, total = line
+            if np.isnan(values[total]):
+                continue
+            hidden = [m for m in [*cells, total] if flags[m]]
+            if not hidden:
+                continue
+            if len(hidden) > 1 and (
+                flags[total] or not is_small(sum(values[m] for m in hidden), threshold)
+            ):
+                continue
+            open_cells = [m for m in cells if not flags[m] and not np.isnan(values[m])]
+            choice = [m for m in open_cells if values[m] > 0] or open_cells
+            choice = choice or ([total] if not flags[total] else [])
+            if not choice:
+                if line not in unprotected:
+                    unprotected.append(line)
+                continue
+            flags[min(choice, key=lambda m: (values[m], m))] = True
+            changed = True
+    return unprotected
 
 
 def check_threshold(threshold: object) -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "alt_text",
     "figure_alt",
     "load_ipython_extension",
+    "build_report_table",
     "report_cell_problems",
     "show_table",
 ]
@@ -160,6 +161,8 @@ def show_table(
     *,
     caption: str,
     counts: Sequence[str] = (),
+    not_people: Sequence[str] = (),
+    people: bool = True,
     units: Mapping[str, str] | None = None,
     denominators: Mapping[str, str] | None = None,
     total: str | None = None,
@@ -169,74 +172,177 @@ def show_table(
 ) -> None:
     """Print a table in the pack, suppressed and formatted as the pack's own tables are.
 
+    Every number is taken for a count of children or families unless the call
+    says otherwise (SPEC 7): in a ``shared`` or ``families`` pack a count from
+    1 to ``threshold - 1`` is shown as ``c``, with a second cell suppressed
+    where a total would give it back (:func:`sendreport.disclosure.suppress`,
+    which asks :mod:`sendreport.disclosure.rule`).
+
     Parameters
     ----------
     frame
-        One row per table row; the first column is the row header. Counts of
-        children (``counts``) from 1 to ``threshold - 1`` are shown as ``c``,
-        with a second cell suppressed where a total would give them back
-        (:func:`sendreport.disclosure.suppress`), unless ``audience`` is
-        ``internal``.
+        One row per table row; the first column is the row header. Every other
+        column of numbers (or of text that reads as numbers) is a count of
+        people, unless it is named in ``not_people`` or ``units`` gives it a
+        unit other than ``count``.
     caption
         The table's caption.
     counts
-        Columns that count children or families.
+        Columns that count children or families (every numeric column does
+        already; name here a count column held as another type).
+    not_people
+        Columns of numbers that count no child or family (staff, money, plan
+        actions): printed as they are.
+    people
+        ``False`` when no number of the table is about children or families:
+        nothing is suppressed.
     units
-        Column to unit (``%``, ``count``, ``weeks``, ``days``) for number formats;
-        ``counts`` columns are ``count``.
+        Column to unit (``%``, ``count``, ``weeks``, ``days``) for number formats.
+        A column with a unit other than ``count`` (a percentage, a mean or median
+        over children) needs its denominator in ``denominators`` unless it is in
+        ``not_people``: without it the call is refused, since whether it names
+        a handful of children cannot be told.
     denominators
         Percentage, mean or median column to the count column of its group
-        size: suppressed with it.
+        size: suppressed with it (and when any count of its row is).
     total
         The first-column label of a row holding the other rows' totals
         (e.g. ``"Total"``): another cell is suppressed so that no suppressed
         count can be worked out by subtraction.
     row_total
-        The count column that is the sum of the row's other ``counts`` (e.g.
+        The count column that is the sum of the row's other counts (e.g.
         ``"EHC plans"`` beside ``"Within 20 weeks"`` and ``"Later"``): likewise
         along each row. A percentage, mean or median is shown only when every
         count of its row is shown.
     threshold, audience
         As the params keys of the same names.
 
+    Raises
+    ------
+    ParameterError
+        A named column is not in the frame, or a percentage, mean or median of
+        people has no denominator.
+
     Examples
     --------
     >>> frame = pd.DataFrame({"Primary need": ["ASD", "SEMH", "MLD", "All"],
     ...                       "EHC plans": [12, 3, 9, 24]})
-    >>> show_table(frame, caption="EHC plans issued by need", counts=["EHC plans"], total="All")
+    >>> show_table(frame, caption="EHC plans issued by need", total="All")
     <IPython.core.display.HTML object>
     """
-    from sendreport.disclosure import suppress
     from sendreport.report.display import show
     from sendreport.report.templating import render
+
+    table = build_report_table(
+        frame, caption=caption, counts=counts, not_people=not_people, people=people,
+        units=units, denominators=denominators, total=total, row_total=row_total,
+        threshold=threshold, audience=audience,
+    )
+    show(render("table.html.j2", t=table), role="table")
+
+
+def build_report_table(
+    frame: pd.DataFrame,
+    *,
+    caption: str,
+    counts: Sequence[str] = (),
+    not_people: Sequence[str] = (),
+    people: bool = True,
+    units: Mapping[str, str] | None = None,
+    denominators: Mapping[str, str] | None = None,
+    total: str | None = None,
+    row_total: str | None = None,
+    threshold: int = 5,
+    audience: str = "shared",
+) -> Any:
+    """The :class:`sendreport.tables.Table` :func:`show_table` prints (same parameters).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"Service": ["SALT", "OT"], "Children": [12, 3]})
+    >>> [[c.text for c in row.cells] for row in build_report_table(frame, caption="x").rows]
+    [['SALT', '12'], ['OT', 'c']]
+    >>> build_report_table(frame.assign(Share=[80.0, 20.0]), caption="Waits", units={"Share": "%"})
+    Traceback (most recent call last):
+    ...
+    sendreport.errors.ParameterError: show_table 'Waits': column 'Share' has unit '%' ...
+    """
+    from sendreport.disclosure import suppress
+    from sendreport.disclosure.rule import check_audience, check_threshold
+    from sendreport.errors import ParameterError
     from sendreport.tables import build_table, format_value
 
-    units = {**{c: "count" for c in counts}, **dict(units or {})}
+    check_audience(audience)
+    check_threshold(threshold)
     shown = frame.reset_index(drop=True)
+    units = dict(units or {})
+    denominators = dict(denominators or {})
+    columns = [str(c) for c in shown.columns]
+    named = [*counts, *not_people, *units, *denominators, *denominators.values()]
+    named += [row_total] if row_total is not None else []
+    unknown = [c for c in dict.fromkeys(named) if c not in shown.columns]
+    if unknown:
+        raise ParameterError(
+            f"show_table {caption!r}: no column {', '.join(map(repr, unknown))}; "
+            f"the table has {', '.join(columns)}"
+        )
+    body = list(shown.columns[1:])
+    numeric = [c for c in body if c in counts or c in units or _numbers(shown[c])]
+    free = set(not_people) if people else set(numeric)
+    for c in numeric:
+        units.setdefault(c, "count")
+    people_counts = [c for c in numeric if units[c] == "count" and c not in free]
+    rates = [c for c in numeric if units[c] != "count" and c not in free]
+    missing = [c for c in rates if c not in denominators]
+    if missing:
+        raise ParameterError(
+            f"show_table {caption!r}: column {missing[0]!r} has unit {units[missing[0]]!r} "
+            "but no denominator: give the count of children or families it is over "
+            f"(denominators={{{missing[0]!r}: '<count column>'}}), or list it in not_people "
+            "if it is not about people (SPEC 7)"
+        )
     flags = pd.DataFrame(False, index=shown.index, columns=shown.columns)
-    if counts and audience != "internal":
+    if audience != "internal" and (people_counts or rates):
         key = shown.columns[0]
+        over = {c: d for c, d in denominators.items() if c in rates}
+        counted = list(dict.fromkeys([*people_counts, *(d for d in over.values()
+                                                         if d not in free)]))
         suppressed = suppress(
-            shown, counts=list(counts), percentages=dict(denominators or {}), threshold=threshold,
+            shown, counts=counted, percentages=over, threshold=threshold,
             column_total_row={key: total} if total is not None else None,
             row_total=row_total,
         )
-        for column in [*counts, *(denominators or {})]:
+        for column in [*counted, *over]:
             flags[column] = suppressed[f"{column}_suppressed"].to_numpy(dtype=bool)
-        any_count = flags[list(counts)].any(axis=1)
-        for column in denominators or {}:
+        any_count = flags[counted].any(axis=1) if counted else False
+        for column in over:
             flags[column] |= any_count
     rows = []
     for i, row in shown.iterrows():
         rows.append([
-            format_value(row[c], units[c], suppressed=bool(flags.loc[i, c])) if c in units
+            format_value(row[c], units[c], suppressed=bool(flags.loc[i, c])) if c in numeric
             else ("" if pd.isna(row[c]) else str(row[c]))
             for c in shown.columns
         ])
-    numeric = [i for i, c in enumerate(shown.columns) if c in units]
-    table = build_table([str(c) for c in shown.columns], rows, caption=caption,
-                        numeric_columns=numeric, threshold=threshold)
-    show(render("table.html.j2", t=table), role="table")
+    positions = [i for i, c in enumerate(shown.columns) if c in numeric]
+    return build_table(columns, rows, caption=caption, numeric_columns=positions,
+                       threshold=threshold)
+
+
+def _numbers(column: pd.Series) -> bool:
+    """True for a column of numbers, or of text that reads as numbers (not of booleans)."""
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return False
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return True
+    values = column.dropna()
+    if values.empty or not (pd.api.types.is_object_dtype(column.dtype)
+                            or pd.api.types.is_string_dtype(column.dtype)):
+        return False
+    if values.map(lambda v: isinstance(v, bool)).any():
+        return False
+    return bool(pd.to_numeric(values.astype(str).str.replace(",", ""), errors="coerce")
+                .notna().all())
 
 
 def report_cell_problems(nb: Any) -> list[str]:
