@@ -24,7 +24,7 @@ from sendreport.errors import DataValidationError, SendReportWarning
 from sendreport.io import WINDOWS_1252, RawTable, read_table
 from sendreport.validation.codes import boolean_keys, fold, unmatched_message, value_counts
 from sendreport.validation.convert import clean, convert, is_blank, to_text
-from sendreport.validation.exclude import read_exclude
+from sendreport.validation.exclude import PERSON, ExcludeList, read_exclude
 from sendreport.validation.schemas import RULE_SEPARATOR, TABLES, ColumnSpec, TableSpec, schema
 from sendreport.validation.suspects import query_checks
 
@@ -222,7 +222,7 @@ def load_data(
     examples: list[dict] = []
     codes: list[dict] = []
     left_out: dict[str, pd.DataFrame] = {}
-    drops: dict[str, dict[str, str]] = {}
+    drops: dict[str, ExcludeList] = {}
     for name, path in (exclude or {}).items():
         drops[name], found = read_exclude(path, name)
         problems += found
@@ -279,7 +279,7 @@ def _unmatched(table: str, column: str, codes: list[tuple[str, str, int, str]]) 
 
 
 def _results(data: Mapping, options: dict, unusable: set, extra: dict,
-             drops: Mapping[str, Mapping[str, str]],
+             drops: Mapping[str, ExcludeList],
              data_from: Mapping) -> Iterator[tuple[str, object, _Result]]:
     """Load each table given, in order; a SEN2 return gives ``requests`` and ``reviews``."""
     for name, path in data.items():
@@ -296,13 +296,13 @@ def _results(data: Mapping, options: dict, unusable: set, extra: dict,
             date_format=options["date_format"].get(name),
             header_row=options["header_row"].get(name, 1),
             sheet=options["sheet"].get(name),
-            drop=drops.get(name) or {},
+            drop=drops.get(name),
             data_from=data_from.get(name),
         )
 
 
 def _load_sen2(paths: object, *, reviews_given: bool, extra: dict,
-               drops: Mapping[str, Mapping[str, str]],
+               drops: Mapping[str, ExcludeList],
                data_from: Mapping) -> Iterator[tuple[str, object, _Result]]:
     """Read SEN2 returns and validate their canonical tables like any other input table."""
     from sendreport.sen2.read import read_returns, release_memory
@@ -335,7 +335,7 @@ def _load_sen2(paths: object, *, reviews_given: bool, extra: dict,
         result = _Result()
         raw = RawTable(frame=frame, row_numbers=np.asarray(lines, dtype="int64"), path=label)
         _validate(raw, spec, {c: c for c in spec.columns}, {}, None, result,
-                  drop=drops.get(name) or {}, data_from=data_from.get(name))
+                  drop=drops.get(name), data_from=data_from.get(name))
         if name == "requests":
             _sen2_rules(sen2, result)
         del raw
@@ -452,7 +452,7 @@ def _check_option(key: str, spec: TableSpec, value: object, problem) -> None:
 
 def _load_table(name: str, path: Path, *, rename: Mapping, recode: Mapping,
                 date_format: str | None, header_row: int, sheet: str | None,
-                drop: Mapping[str, str], data_from: object) -> _Result:
+                drop: ExcludeList | None, data_from: object) -> _Result:
     result = _Result()
     spec = TABLES[name]
     if not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 1:
@@ -503,7 +503,7 @@ def _select_columns(raw: RawTable, spec: TableSpec, rename: Mapping,
 
 
 def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: Mapping,
-              date_format: str | None, result: _Result, *, drop: Mapping[str, str],
+              date_format: str | None, result: _Result, *, drop: ExcludeList | None,
               data_from: object) -> None:
     n_read = len(raw.frame)
     cleaned: dict[str, pd.Series] = {}
@@ -519,7 +519,7 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
         rows = rows[keep]
         cleaned = {c: s[keep].reset_index(drop=True) for c, s in cleaned.items()}
         spaces = {c: m[keep] for c, m in spaces.items()}
-    left_out: list[tuple[str, np.ndarray]] = []
+    left_out: list[tuple[str, str, np.ndarray]] = []
     if drop:
         cleaned, spaces, rows, left_out = _leave_out(cleaned, spaces, rows, spec, drop, result)
     n = len(rows)
@@ -580,8 +580,8 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
     for (_, column, rule), positions in by_rule.items():
         _count(result, column, rule, positions, rows)
         result.exclusions.add(rule)
-    for reason, positions in left_out:
-        result.quality.append((spec.key[0], f"left_out: {reason}", len(positions)))
+    for column, reason, positions in left_out:
+        result.quality.append((column, f"left_out: {reason}", len(positions)))
     for column, rule, positions in queries:
         _count(result, column, rule, positions, kept)
     result.read = len(excluded) - int(copies.sum())
@@ -592,18 +592,39 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
 
 
 def _leave_out(cleaned: dict[str, pd.Series], spaces: dict[str, np.ndarray], rows: np.ndarray,
-               spec: TableSpec, drop: Mapping[str, str], result: _Result):
-    """Drop the records of the exclude list, keeping their cells for the privacy guard."""
+               spec: TableSpec, drop: ExcludeList, result: _Result):
+    """Drop the records of the exclude list, keeping their cells for the privacy guard.
+
+    A record is left out when its id is listed, or its ``person_id`` is; it is
+    counted once, under the reason given for its id if there is one, else the
+    reason given for its person (column ``person_id``).
+    """
     key = spec.key[0]
-    ids = to_text(cleaned[key]) if key in cleaned else pd.Series(dtype="str")
-    hit = ids.isin(list(drop)).to_numpy(dtype=bool)
-    reasons = ids[hit].map(drop)
-    left_out = [(str(r), np.flatnonzero(hit)[reasons.to_numpy() == r])
-                for r in dict.fromkeys(reasons)]
+    hits: list[tuple[str, pd.Series | None, dict[str, str]]] = []
+    for column, listed in ((key, drop.ids), (PERSON, drop.persons)):
+        cells = to_text(cleaned[column]) if column in cleaned else None
+        hits.append((column, cells, listed))
+    n = len(rows)
+    hit = np.zeros(n, dtype=bool)
+    left_out: list[tuple[str, str, np.ndarray]] = []
+    unmatched = 0
+    for column, cells, listed in hits:
+        if not listed:
+            continue
+        if column not in cleaned:
+            unmatched += len(listed)
+            continue
+        mine = cells.isin(list(listed)).to_numpy(dtype=bool)
+        unmatched += len(set(listed) - set(cells[mine]))
+        mine = mine & ~hit
+        reasons = cells[mine].map(listed)
+        left_out += [(column, str(r), np.flatnonzero(mine)[reasons.to_numpy() == r])
+                     for r in dict.fromkeys(reasons)]
+        hit |= mine
     gone = pd.DataFrame({c: to_text(s[hit]) for c, s in cleaned.items()})
-    listed = pd.DataFrame({key: pd.Series(list(drop), dtype="str")})
-    result.left_out = pd.concat([gone, listed], ignore_index=True)
-    unmatched = len(set(drop) - set(ids[hit]))
+    listed_ids = pd.DataFrame({key: pd.Series(list(drop.ids), dtype="str")})
+    listed_persons = pd.DataFrame({PERSON: pd.Series(list(drop.persons), dtype="str")})
+    result.left_out = pd.concat([gone, listed_ids, listed_persons], ignore_index=True)
     if unmatched:
         result.quality.append((key, "left_out_id_not_found", unmatched))
     keep = ~hit

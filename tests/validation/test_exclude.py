@@ -77,9 +77,48 @@ def test_an_exclude_list_without_reasons_stops_the_run_naming_rows_not_ids(tmp_p
         load_data({"requests": requests}, exclude={"requests": bad})
     assert "REQ0003" not in str(err.value)
     bad.write_text("request_id,why\nREQ0003,test\n", encoding="utf-8")
-    with pytest.raises(DataValidationError, match=r"needs columns id and reason; missing id, "
-                       r"reason; found columns: request_id, why"):
+    with pytest.raises(DataValidationError, match=r"needs columns id \(or person_id\) and reason; "
+                       r"missing id \(or person_id\), reason; found columns: request_id, why"):
         load_data({"requests": requests}, exclude={"requests": bad})
+
+
+def test_a_child_listed_by_person_id_loses_every_record_of_that_table(tmp_path):
+    # one child with 80 open referrals, another with 3: two lines, not 83 ids
+    lines = [f"REF{i:05d},CHILD1,2024-01-{1 + i % 28:02d}" for i in range(80)]
+    lines += [f"G{i},CHILD2,2024-02-0{i + 1}" for i in range(3)]
+    lines += [f"H{i:02d},KID{i:02d},2024-03-01" for i in range(20)]
+    referrals = tmp_path / "referrals.csv"
+    referrals.write_text("referral_id,person_id,referral_date,service\n"
+                         + "\n".join(f"{ln},audiology" for ln in lines) + "\n")
+    exclude = tmp_path / "exclude-referrals.csv"
+    exclude.write_text("person_id,reason\nCHILD1,moved away\nCHILD2,moved away\n"
+                       "CHILD9999,test record\n", encoding="utf-8")
+
+    loaded = load_data({"referrals": referrals}, exclude={"referrals": exclude})
+
+    assert sorted(loaded["referrals"]["person_id"].unique()) == [f"KID{i:02d}" for i in range(20)]
+    q = loaded.quality.set_index(["column", "rule"])["count"]
+    assert q[("person_id", "left_out: moved away")] == 83
+    assert q[("referral_id", "left_out_id_not_found")] == 1
+    assert q[("", "rows_read")] == 103 and q[("", "rows_used")] == 20
+    assert q[("", "rows_excluded")] == 0
+    # the persons listed, found or not, are identifiers to the guard, never printed
+    identifiers = collect_identifiers(_with_excluded_rows(loaded))
+    for leak in ("CHILD1", "CHILD9999", "REF00017"):
+        assert scan_text(f"<p>{leak}</p>", identifiers, where="report.html"), leak
+    assert "CHILD1" not in format_quality(loaded)
+
+
+def test_ids_and_persons_in_one_list_count_each_record_once(requests_and_list, tmp_path):
+    requests, _ = requests_and_list
+    both = tmp_path / "both.csv"
+    both.write_text("id,person_id,reason\nREQ0003,,test record\n,CHILD0003,moved away\n"
+                    ",CHILD0005,moved away\n", encoding="utf-8")
+    loaded = load_data({"requests": requests}, exclude={"requests": both})
+    q = loaded.quality.set_index(["column", "rule"])["count"]
+    assert q[("request_id", "left_out: test record")] == 1  # its id's reason, not its child's
+    assert q[("person_id", "left_out: moved away")] == 1
+    assert q[("", "rows_used")] == 8
 
 
 def test_the_params_key_resolves_checks_and_lists_the_file(params_dir, requests_and_list):
