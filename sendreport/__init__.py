@@ -45,6 +45,8 @@ _EXPORTS = {
     "suppress": "sendreport.disclosure",
     "suppress_kpis": "sendreport.disclosure",
     "suppress_series": "sendreport.disclosure",
+    "is_small": "sendreport.disclosure.rule",
+    "percentage_is_small": "sendreport.disclosure.rule",
     "check_outputs": "sendreport.guard",
     "scrub_notebook": "sendreport.guard",
     "generate": "sendreport.synth",

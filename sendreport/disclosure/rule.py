@@ -35,6 +35,7 @@ __all__ = [
     "blank",
     "check_audience",
     "check_threshold",
+    "figure_is_small",
     "is_small",
     "percentage_is_small",
     "protect_lines",
@@ -97,6 +98,36 @@ def percentage_is_small(numerator: Any, denominator: Any, threshold: int) -> Any
     num = np.asarray(numerator, dtype=float)
     den = np.asarray(denominator, dtype=float)
     return is_small(den, threshold) | is_small(num, threshold) | is_small(den - num, threshold)
+
+
+def figure_is_small(unit: str, value: Any, numerator: Any, denominator: Any,
+                    threshold: int) -> bool:
+    """Whether one published figure about people (a KPI, a measure) is withheld.
+
+    A figure with a numerator and a denominator is a percentage
+    (:func:`percentage_is_small`); a ``count`` is its value
+    (:func:`is_small`); anything else with a denominator (a mean, a median)
+    is its denominator. A figure with neither (a rate typed in as a value)
+    counts no child that can be seen, as the release pass reads it
+    (:func:`sendreport.disclosure.links.link_for`).
+
+    Examples
+    --------
+    >>> figure_is_small("%", 88.2, 30, 34, 5), figure_is_small("count", 3, None, None, 5)
+    (True, True)
+    >>> figure_is_small("weeks", 21.0, None, 40, 5), figure_is_small("%", 60.0, None, None, 5)
+    (False, False)
+    """
+    def known(x: Any) -> bool:
+        return x is not None and not bool(pd.isna(x))
+
+    if known(numerator) and known(denominator):
+        return bool(percentage_is_small(float(numerator), float(denominator), threshold))
+    if unit == "count":
+        return known(value) and bool(is_small(float(value), threshold))
+    if known(denominator):
+        return bool(is_small(float(denominator), threshold))
+    return False
 
 
 def protect_lines(values: np.ndarray, flags: np.ndarray, lines: list, threshold: int) -> list:

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from sendreport.disclosure.rule import is_small
 from sendreport.report.facts import KPIFacts, PackFacts
 from sendreport.tables import format_value, is_missing
 
@@ -166,7 +167,7 @@ def list_growth(pack: PackFacts, named: set[str]) -> list[News]:
         now, before = row["value"], row["previous"]
         if is_missing(now) or is_missing(before) or float(before) <= 0:
             continue
-        if float(before) < pack.params.suppression_threshold:
+        if is_small(float(before), pack.params.suppression_threshold):
             continue  # a small previous count is not shown
         growth = float(now) / float(before) - 1
         if growth < LIST_GROWTH:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sendreport.disclosure.rule import figure_is_small, is_small
 from sendreport.params import FILE_KEYS
 from sendreport.plan import PriorityArea
 from sendreport.report.facts import KPIFacts, PackFacts
@@ -480,8 +481,8 @@ def _kpi_cell(pack: PackFacts, kpi_id: str, service: str, column: str = "value")
     value = row[column]
     unit = "count" if column == "numerator" else str(row["unit"])
     if column == "numerator" and not internal and not is_missing(value):
-        # a count of children waiting: shown only at or above the threshold (or a true 0)
-        suppressed |= 0 < float(value) < pack.params.suppression_threshold
+        # a count of children waiting: the rule of SPEC 7 as for any count
+        suppressed |= bool(is_small(float(value), pack.params.suppression_threshold))
     return Cell(format_value(value, unit, suppressed=suppressed), numeric=True)
 
 
@@ -940,10 +941,8 @@ def workforce_table(pack: PackFacts) -> Table | None:
             if is_missing(value) and not is_missing(r.get("denominator")):
                 value = 100 * r["numerator"] / r["denominator"] if r["denominator"] else None
             counts_people = "people" not in r.index or bool(r["people"]) is not False
-            small = any(
-                not is_missing(n) and 0 < n < threshold
-                for n in (r.get("numerator"), r.get("denominator"))
-            )
+            small = figure_is_small(unit, value, r.get("numerator"), r.get("denominator"),
+                                    threshold)
             hidden = counts_people and small and p.audience != "internal"
             return format_value(value, "%" if unit == "%" else unit, suppressed=hidden)
 

@@ -237,3 +237,38 @@ def test_area_yearly_figures_in_the_dfe_table_follow_suppression(tmp_path):
 
     assert own_2023() == "c"
     assert own_2023(audience="internal") == "100.0%"
+
+
+def test_workforce_table_withholds_small_counts_of_people_by_the_rule(data_dir, tmp_path):
+    """A workforce measure about people goes through the rule (issue 21): a count of 3
+    children, and 30 of 34 (4 are not), were shown before; staff in post still are."""
+    import shutil
+
+    for name in ("requests", "reviews", "referrals", "measures"):
+        shutil.copy(data_dir / f"{name}.csv", tmp_path / f"{name}.csv")
+    with (tmp_path / "measures.csv").open("a") as fh:
+        fh.write("children_with_key_worker,Children with a key worker,workforce return,"
+                 "2024-12-31,,,3,count,workforce,true,\n")
+        fh.write("caseload_in_limit,Caseloads within the limit,workforce return,"
+                 "2024-12-31,30,34,,%,workforce,true,\n")
+        fh.write("ep_in_post,Educational psychologists in post,workforce return,"
+                 "2024-12-31,,,3,count,workforce,false,\n")
+    for audience, expected in (("shared", ["c", "c", "3"]), ("internal", ["3", "88.2%", "3"])):
+        table = sections.workforce_table(build(tmp_path, audience=audience))
+        latest = {row.cells[0].text: row.cells[1].text for row in table.rows}
+        assert [latest["Children with a key worker"], latest["Caseloads within the limit"],
+                latest["Educational psychologists in post"]] == expected, latest
+
+
+def test_health_waits_withhold_a_small_count_over_52_weeks_by_the_rule(shared):
+    """The count over 52 weeks is a count of children: c from 1 to 4, as is_small says."""
+    from sendreport.disclosure.rule import is_small
+
+    data = sections.health_waits(shared)
+    for row, service in zip(data["waits"].rows, shared.wait_services(), strict=True):
+        over_52 = shared.kpi_row("wait_over_52wk", service)
+        value = None if over_52 is None else over_52["numerator"]
+        text = row.cells[2].text
+        if value is not None and not pd.isna(value) and is_small(float(value), 5):
+            assert text == "c"
+        assert text not in {"1", "2", "3", "4"}
