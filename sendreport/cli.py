@@ -153,23 +153,49 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """Check the params file, then the plan, every table and the benchmarks, all in one go.
+
+    Every table is summarised, failed or not, before the errors of every part
+    are printed; exit 2 when any part failed.
+    """
     from sendreport.csvsafe import free_text_problems
+    from sendreport.errors import DataValidationError
     from sendreport.params import read_params
     from sendreport.plan import load_plan, plan_as_at
     from sendreport.validation import format_quality, load_data
     from sendreport.validation.period import check_period
 
     params = read_params(args.params)
-    shown = plan_as_at(load_plan(params.plan), params.period_end)
-    loaded = load_data(
-        params.data,
-        **params.load_options(),
-    )
-    check_period(params.period_start, loaded.tables, source=Path(args.params).name)
+    errors: list[SendReportError] = []
+    shown = loaded = None
+    try:
+        shown = plan_as_at(load_plan(params.plan), params.period_end)
+    except SendReportError as err:
+        errors.append(err)
+    try:
+        loaded = load_data(params.data, **params.load_options())
+    except DataValidationError as err:
+        errors.append(err)
+        partial = getattr(err, "loaded", None)
+        if partial is not None and not partial.quality.empty:
+            print(format_quality(partial))
+    else:
+        try:
+            check_period(params.period_start, loaded.tables, source=Path(args.params).name)
+        except SendReportError as err:
+            errors.append(err)
     if params.benchmarks is not None:
         from sendreport.chs import read_chs
 
-        read_chs(params.benchmarks)
+        try:
+            read_chs(params.benchmarks)
+        except SendReportError as err:
+            errors.append(err)
+    if errors:
+        lines = [line for err in errors
+                 for line in (getattr(err, "problems", None) or str(err).splitlines())]
+        raise DataValidationError("\n".join(lines)) if len(errors) > 1 else errors[0]
+    assert shown is not None and loaded is not None
     print(format_quality(loaded))
     if shown.later:
         entries = "entry" if len(shown.later) == 1 else "entries"

@@ -37,6 +37,7 @@ from sendreport.params import Params, read_params
 from sendreport.plan import Plan, load_plan, plan_as_at
 from sendreport.validation import load_data
 from sendreport.validation.period import check_period
+from sendreport.validation.quality import unused_lines
 
 EXIT_BY_ERROR_NAME = {
     "ParameterError": 2,
@@ -158,6 +159,8 @@ def run_report(
             )
         plan = plan_as_at(load_plan(params.plan), params.period_end).plan
         loaded = load_data(params.data, **params.load_options())
+        for line in unused_lines(loaded):  # names only: a misspelt mapping is seen
+            warnings.warn(line, SendReportWarning, stacklevel=2)
         check_period(params.period_start, loaded.tables, source=params_path.name)
         if params.benchmarks is not None:
             from sendreport.chs import read_chs

@@ -25,7 +25,9 @@ Decisions an analyst may need to know
 - A header-only file is a table with no rows (not an error). A 0-byte or blank
   file, a directory, an unknown extension or an unreadable file stops the run.
 - Column names match whatever their surrounding whitespace and case; columns we
-  do not use are dropped straight after reading, never validated or passed on.
+  do not use are dropped straight after reading, never validated or passed on,
+  and named (names only) in ``LoadedData.unused``, with ``columns:`` keys that
+  match no column of the file: ``validate`` lists them by table and a run warns.
   Optional columns missing from the file are added empty (``exception_20wk``
   false).
 - Blank rows (no value in any column we use) are dropped and counted as

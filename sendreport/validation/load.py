@@ -35,6 +35,7 @@ that fills ``requests`` and ``reviews``."""
 QUALITY_COLUMNS = ("table", "file", "column", "rule", "count")
 FAILURE_COLUMNS = ("table", "file", "column", "rule", "count", "example_rows")
 CODE_COLUMNS = ("table", "column", "value", "rows", "status")
+UNUSED_COLUMNS = ("table", "column", "status")
 EXAMPLES = 5
 """How many example row numbers a summary or error message shows per rule."""
 
@@ -83,6 +84,12 @@ class LoadedData:
         Names, birth dates, postcodes, UPNs and ULNs read from a SEN2 return
         only to build identifiers: never in a table, but the privacy guard
         looks for every one of them (``*_id`` columns and ``date_of_birth``).
+    unused
+        Table name to the names of the file's columns that no canonical column
+        takes (dropped straight after reading), and ``columns:`` keys that
+        name no column of the file (a misspelt mapping): ``table, column,
+        status`` with status ``not_used`` or ``not_found``. Names only:
+        column names are not personal data.
 
     Examples
     --------
@@ -103,6 +110,8 @@ class LoadedData:
     left_out: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     sen2: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     personal: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    unused: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNUSED_COLUMNS),
+                                 repr=False)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         """Return the validated table ``name``."""
@@ -122,6 +131,7 @@ class _Result:
     excluded_rows: pd.DataFrame | None = None
     codes: list[tuple[str, str, int, str]] = field(default_factory=list)
     left_out: pd.DataFrame | None = None
+    unused: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _rows(n: int) -> str:
@@ -188,7 +198,9 @@ def load_data(
     DataValidationError
         Listing every structural problem (unknown table, file missing, empty or
         unreadable, required column missing) and every table whose excluded share
-        is above ``max_excluded_share``; ``.failures`` has one row per problem.
+        is above ``max_excluded_share``; ``.failures`` has one row per problem,
+        and ``.loaded`` the :class:`LoadedData` of what could be read (every
+        table's counts, for a summary of every table beside the errors).
 
     Examples
     --------
@@ -228,9 +240,11 @@ def load_data(
         problems += found
         failures += [_failure(name, path, "", "exclude_file") for _ in found]
     extra: dict = {}
+    unused: list[dict] = []
     for name, path, result in _results(data, options, unusable, extra, drops, data_from or {}):
         problems += result.problems
         failures += result.failures
+        unused += [dict(zip(UNUSED_COLUMNS, (name, *row), strict=True)) for row in result.unused]
         if result.frame is None:
             continue
         file = Path(path).name
@@ -260,17 +274,21 @@ def load_data(
                         line += "; " + _unmatched(name, c, result.codes)
                     problems.append(line)
                     failures.append(_failure(name, path, c, r, n, rows))
-    if problems:
-        raise DataValidationError("\n".join(problems), pd.DataFrame(failures,
-                                                                   columns=FAILURE_COLUMNS))
     quality_frame = pd.DataFrame(quality, columns=QUALITY_COLUMNS).astype(
         {"table": "str", "file": "str", "column": "str", "rule": "str", "count": "int64"}
     )
     example_frame = pd.DataFrame(examples, columns=["table", "column", "rule", "example_rows"])
     code_frame = pd.DataFrame(codes, columns=CODE_COLUMNS).astype(
         {"table": "str", "column": "str", "value": "str", "rows": "int64", "status": "str"})
-    return LoadedData(tables, quality_frame, example_frame.astype("str"), excluded, code_frame,
-                      left_out, sen2=extra.get("sen2", {}), personal=extra.get("personal", {}))
+    loaded = LoadedData(tables, quality_frame, example_frame.astype("str"), excluded, code_frame,
+                        left_out, sen2=extra.get("sen2", {}), personal=extra.get("personal", {}),
+                        unused=pd.DataFrame(unused, columns=UNUSED_COLUMNS).astype("str"))
+    if problems:
+        err = DataValidationError("\n".join(problems),
+                                  pd.DataFrame(failures, columns=FAILURE_COLUMNS))
+        err.loaded = loaded  # what could be read, for validate's summary of every table
+        raise err
+    return loaded
 
 
 def _unmatched(table: str, column: str, codes: list[tuple[str, str, int, str]]) -> str:
@@ -499,6 +517,11 @@ def _select_columns(raw: RawTable, spec: TableSpec, rename: Mapping,
                 f"{raw.path}: required column {column} is missing{via}; found columns: "
                 f"{found} (rule: required_column)")
             result.failures.append(_failure(spec.name, raw.path, column, "required_column"))
+    taken = set(selected.values())
+    result.unused += [(str(c), "not_used") for c in raw.frame.columns if c not in taken]
+    held = {str(c).strip().casefold() for c in raw.frame.columns}
+    result.unused += [(str(k), "not_found") for k, v in rename.items()
+                      if v in spec.columns and str(k).strip().casefold() not in held]
     return selected
 
 

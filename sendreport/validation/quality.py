@@ -53,7 +53,7 @@ def format_quality(loaded: LoadedData) -> str:
         lines.append(f"{table} ({file}): {read:,} rows read, {excluded:,} excluded "
                      f"({share:.1%}), {used:,} used")
         detail = rows[~rows["rule"].isin(_TOTALS)]
-        notes = _code_lines(loaded, str(table))
+        notes = _code_lines(loaded, str(table)) + _unused_lines(loaded, str(table))
         if detail.empty:
             lines.append("  no problems found")
             lines += notes
@@ -89,4 +89,52 @@ def _code_lines(loaded: LoadedData, table: str) -> list[str]:
         else:
             keys = ", ".join(repr(v) for v, _ in counts)
             lines.append(f"  values.{table}.{column}: {keys} matched no value in the column")
+    return lines
+
+
+def _unused_lines(loaded: LoadedData, table: str) -> list[str]:
+    return [f"  {line}" for line in unused_lines(loaded, table)]
+
+
+def unused_lines(loaded: LoadedData, table: str | None = None) -> list[str]:
+    r"""Name the file columns no canonical column takes, and ``columns:`` keys found nowhere.
+
+    Names only (column names are not personal data), so that a column meant to
+    be mapped under a misspelt name is seen.
+
+    Parameters
+    ----------
+    loaded
+        The result of :func:`~sendreport.validation.load_data`.
+    table
+        One table; every table, each line starting with its name, when ``None``.
+
+    Returns
+    -------
+    list of str
+        At most two lines a table.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sendreport.validation import load_data
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "reviews.csv"
+    >>> _ = path.write_text("review_id,Child,review_due_date,Note\nV1,P1,2024-05-01,x\n")
+    >>> mapping = {"reviews": {"child": "person_id", "Due": "review_meeting_date"}}
+    >>> loaded = load_data({"reviews": path}, columns=mapping)
+    >>> print("\n".join(unused_lines(loaded)))
+    reviews: columns not used: Note
+    columns.reviews: 'Due' matched no column of the file (check the spelling)
+    """
+    unused = loaded.unused if table is None else loaded.unused[loaded.unused["table"] == table]
+    lines = []
+    for name, part in unused.groupby("table", sort=False):
+        prefix = "" if table is not None else f"{name}: "
+        dropped = part.loc[part["status"] == "not_used", "column"].tolist()
+        if dropped:
+            lines.append(f"{prefix}columns not used: {', '.join(dropped)}")
+        lost = part.loc[part["status"] == "not_found", "column"].tolist()
+        if lost:
+            lines.append(f"columns.{name}: {', '.join(map(repr, lost))} matched no column of "
+                         "the file (check the spelling)")
     return lines

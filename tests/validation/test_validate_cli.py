@@ -82,7 +82,8 @@ def test_too_many_bad_rows_exit_2_with_one_line_per_rule(tmp_path, corpus):
     result = _validate(tmp_path, {"requests": path})
 
     assert result.returncode == 2
-    assert result.stdout == ""
+    # the table's counts are printed all the same, the errors after them
+    assert result.stdout.startswith("requests (requests.csv): 12 rows read, 2 excluded (16.7%)")
     lines = result.stderr.splitlines()
     assert lines[0].startswith("sendreport: error: ")
     assert lines[0].endswith("requests.csv: 2 of 12 rows (16.7%) break a rule, more than the "
@@ -114,3 +115,32 @@ def test_structural_problems_exit_2(tmp_path, corpus):
         "(rule: required_column)",
         f"{tmp_path / 'requests.csv'}: is empty (0 bytes) (rule: empty_file)",
     ]
+
+
+def test_every_table_is_checked_and_printed_in_one_run(tmp_path, corpus):
+    # requests and reviews both lose too many rows; referrals pass with a note column the
+    # tool does not use and a mapping whose local name is misspelt
+    requests = corpus.table_file(tmp_path, "requests", [{"received_date": "soon"}] * 3, n=10)
+    reviews = corpus.table_file(tmp_path, "reviews", [{"review_due_date": "later"}] * 4, n=10)
+    records = [{**r, "Caseworker note": "call back", "First seen": r.pop("first_contact_date")}
+               for r in corpus.rows("referrals", 12)]
+    referrals = corpus.write_csv(tmp_path / "referrals.csv", records)
+
+    result = _validate(tmp_path, {"requests": requests, "reviews": reviews,
+                                  "referrals": referrals},
+                       columns={"referrals": {"First sen": "first_contact_date"}})
+
+    assert result.returncode == 2
+    out = result.stdout.splitlines()
+    assert "requests (requests.csv): 13 rows read, 3 excluded (23.1%), 10 used" in out
+    assert "reviews (reviews.csv): 14 rows read, 4 excluded (28.6%), 10 used" in out
+    assert "referrals (referrals.csv): 12 rows read, 0 excluded (0.0%), 12 used" in out
+    # column names, not personal data, are named; a misspelt mapping shows
+    assert "  columns not used: Caseworker note, First seen" in out
+    assert ("  columns.referrals: 'First sen' matched no column of the file (check the "
+            "spelling)") in out
+    errors = result.stderr.splitlines()
+    shares = [ln for ln in errors if ln.endswith("(rule: max_excluded_share)")]
+    assert [ln.split(": ")[2].rsplit("/", 1)[-1] for ln in shares] == ["requests.csv",
+                                                                       "reviews.csv"]
+    assert "call back" not in result.stdout + result.stderr
