@@ -14,6 +14,7 @@ outside the output directory.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -49,6 +50,11 @@ EXIT_BY_ERROR_NAME = {
 
 OS_ERRORS_IN_CELLS = re.compile(r"^\[Errno (28|30|13|122)\]")
 """Disk full, read-only file system, permission denied, quota: exit 2 even from a cell."""
+
+OUTPUT_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+"""Disk full, quota exceeded, read-only file system: the outputs cannot be written (exit 2),
+whichever stage meets it (the kernel's cells, papermill saving the executed notebook,
+rendering, publishing)."""
 
 CELL_MESSAGE_LIMIT = 300
 """A failed cell's message is cut to this many characters on the terminal."""
@@ -238,6 +244,32 @@ def _os_error_line(err: OSError) -> str:
     return f"cannot write the outputs: {where}{err.strerror or err}"
 
 
+def _output_write_error(err: BaseException) -> OSError | None:
+    """The disk-full, quota or read-only error behind ``err``: itself, its cause or its context.
+
+    Examples
+    --------
+    >>> try:
+    ...     try:
+    ...         raise OSError(errno.ENOSPC, "No space left on device")
+    ...     except OSError as disk:
+    ...         raise RuntimeError("could not save") from disk
+    ... except RuntimeError as err:
+    ...     _output_write_error(err).strerror
+    'No space left on device'
+    >>> _output_write_error(OSError(errno.ENOENT, "No such file or directory")) is None
+    True
+    """
+    seen: set[int] = set()
+    found: BaseException | None = err
+    while found is not None and id(found) not in seen:
+        seen.add(id(found))
+        if isinstance(found, OSError) and found.errno in OUTPUT_WRITE_ERRNOS:
+            return found
+        found = found.__cause__ or found.__context__
+    return None
+
+
 def _remove_handoff(ws) -> None:
     """The validated tables leave the workspace as soon as the kernel is done with them."""
     import shutil
@@ -277,19 +309,29 @@ def _execute(
         )
     except PapermillExecutionError as err:
         code = EXIT_BY_ERROR_NAME.get(err.ename, 1)
-        if OS_ERRORS_IN_CELLS.match(str(err.evalue)):
-            code = 2
         cell = _source_cell(params.notebook, err.cell_index)
         if _quotes_data(cell, loaded):  # the cell's first line can hold an id typed into it
             cell = cell.split(" (", 1)[0]
         where = f"notebook {params.notebook.name}, {cell}, params {params_path}"
         message = f"{err.ename}: {_safe_message(err.evalue, loaded)}".strip()
+        os_error = OS_ERRORS_IN_CELLS.match(str(err.evalue))
+        if os_error and int(os_error.group(1)) in OUTPUT_WRITE_ERRNOS:
+            raise OutputError(f"cannot write the outputs: {message} (raised in {where})") from None
+        if os_error:
+            code = 2
         if code == 2:
             raise ParameterError([message, f"raised in {where}"]) from None
         if code == 3:
             raise DisclosureError(f"{message}\nraised in {where}") from None
         raise NotebookExecutionError(f"{where}: cell failed with {message}") from None
     except Exception as err:  # kernel could not start, notebook unreadable, ...
+        full = _output_write_error(err)
+        if full is not None:  # papermill could not save the executed notebook: disk full
+            raise OutputError(
+                f"cannot write the outputs in {ws.path.parent}: {full.strerror or full} "
+                f"(saving the executed notebook {params.notebook.name}); the earlier outputs "
+                "are untouched"
+            ) from None
         raise NotebookExecutionError(
             f"notebook {params.notebook.name} could not be executed with params {params_path}: "
             f"{err.__class__.__name__}: {err}"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -9,6 +10,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import papermill
 import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
@@ -516,3 +518,104 @@ def test_kernel_reads_the_validated_tables_from_a_private_folder_removed_after(
     assert record["files"] and set(record["files"].values()) == {"0o600"}
     assert Path(record["folder"]).is_relative_to(tmp_path / "out")
     assert not Path(record["folder"]).exists()
+
+
+# ----- a full disk while the notebook runs: exit 2, one line, the earlier pack untouched --
+
+
+def assert_earlier_pack_untouched(out: Path, old: Path) -> None:
+    assert (old / "report.pdf").read_bytes() == b"earlier pack"
+    assert sorted(p.name for p in out.iterdir()) == ["testshire"], "no temporary folder left"
+    assert sorted(p.name for p in old.parent.iterdir()) == ["2024-06-30"]
+
+
+@pytest.mark.parametrize(
+    "code", [errno.ENOSPC, errno.EDQUOT, errno.EROFS], ids=["ENOSPC", "EDQUOT", "EROFS"]
+)
+def test_a_full_disk_while_the_executed_notebook_is_saved_exits_2(
+    params_dir, tmp_path, monkeypatch, code
+):
+    from sendreport.errors import OutputError
+
+    out = tmp_path / "out"
+    old = earlier_outputs(out)
+    params = params_dir / "params.yaml"
+
+    def disk_full(notebook, output, **kwargs):
+        Path(output).write_text('{"cells": [')  # half written, as when the disk fills
+        raise OSError(code, os.strerror(code))  # a write() error names no file
+
+    monkeypatch.setattr(papermill, "execute_notebook", disk_full)
+    with pytest.raises(OutputError) as info:
+        run_report(params, output_dir=out, pdf=False)
+    message = str(info.value)
+    assert info.value.exit_code == 2
+    assert message.count("\n") == 0
+    assert message == (
+        f"cannot write the outputs in {out}: {os.strerror(code)} (saving the executed notebook "
+        "stocktake.ipynb); the earlier outputs are untouched"
+    )
+    assert_earlier_pack_untouched(out, old)
+
+
+def test_a_full_disk_in_a_cell_exits_2_with_one_line(params_dir, tmp_path):
+    nb = small_notebook(
+        params_dir, "raise OSError(28, 'No space left on device', 'kpis.csv')"
+    )
+    params = point_params_at(params_dir, nb)
+    out = tmp_path / "out"
+    old = earlier_outputs(out)
+    result = cli("run", str(params), "--no-pdf", "--output-dir", str(out))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(
+        "sendreport: error: cannot write the outputs: OSError: [Errno 28] No space left on "
+        "device: 'kpis.csv' (raised in notebook small.ipynb, cell 3"
+    ), line
+    assert_earlier_pack_untouched(out, old)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 3 MiB file system of its own (tmpfs): only for root, where mount is allowed."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)],
+                             capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip("tmpfs cannot be mounted here")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_disk_that_fills_while_the_kernel_runs_exits_2_and_keeps_the_earlier_pack(
+    params_dir, small_disk
+):
+    # the cell fills the disk (as another program could) and carries on; papermill then
+    # cannot save the executed notebook
+    nb = small_notebook(
+        params_dir,
+        "try:\n"
+        "    with open('filler', 'wb') as fh:\n"
+        "        while True:\n"
+        "            fh.write(b'0' * 65536)\n"
+        "except OSError:\n"
+        "    pass\n"
+        "show('<p>done</p>')",
+    )
+    params = point_params_at(params_dir, nb)
+    out = small_disk / "out"
+    old = earlier_outputs(out)
+    result = cli("run", str(params), "--no-pdf", "--output-dir", str(out))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"sendreport: error: cannot write the outputs in {out}: No space left on device "
+        "(saving the executed notebook small.ipynb); the earlier outputs are untouched"
+    ]
+    assert_earlier_pack_untouched(out, old)
