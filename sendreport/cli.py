@@ -8,6 +8,7 @@ never as a traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import warnings
@@ -40,8 +41,20 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="send the runs to this dask.distributed scheduler (needs the distributed extra)",
+        help="send the runs to this dask.distributed scheduler, tls://HOST:PORT "
+        "(needs the distributed extra)",
     )
+    batch.add_argument("--tls-ca-file", type=Path, metavar="PEM",
+                       help="the cluster's CA certificate (as for dask scheduler)")
+    batch.add_argument("--tls-cert", type=Path, metavar="PEM",
+                       help="this client's certificate, signed by that CA")
+    batch.add_argument("--tls-key", type=Path, metavar="PEM",
+                       help="its private key, unless --tls-cert holds it")
+    batch.add_argument("--insecure", action="store_true",
+                       help="accept a plain tcp:// scheduler (unauthenticated, unencrypted)")
+    batch.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help="with --scheduler: the longest wait for the next run to end "
+                       "(default 1800); the runs still out then fail")
 
     verify = sub.add_parser(
         "verify", help="rerun from manifest.json; say whether every hash matches"
@@ -100,15 +113,41 @@ def _say_annex(result) -> None:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from sendreport.report.batch import run_batch, summary_table
+    from sendreport.report.batch import (
+        DASK_TIMEOUT,
+        INSECURE_WARNING,
+        ClusterTLS,
+        check_scheduler,
+        run_batch,
+        summary_table,
+    )
 
     if args.jobs < 1:
         raise ParameterError("--jobs must be 1 or more")
+    tls = None
+    if args.tls_ca_file or args.tls_cert or args.tls_key:
+        if not (args.tls_ca_file and args.tls_cert):
+            raise ParameterError("--tls-ca-file and --tls-cert go together (with --tls-key "
+                                 "unless the certificate file holds the key)")
+        tls = ClusterTLS(args.tls_ca_file, args.tls_cert, args.tls_key)
+    if not args.scheduler and (tls or args.insecure or args.timeout is not None):
+        raise ParameterError("--tls-*, --insecure and --timeout go with --scheduler")
+    if args.scheduler:
+        check_scheduler(args.scheduler, tls=tls, insecure=args.insecure)
+        if args.insecure:
+            print(f"warning: --insecure: {INSECURE_WARNING}", file=sys.stderr)
+        _quiet_dask()
     given = {Path(p).absolute(): p for p in args.params}
     results = []
     with _progress(len(args.params)) as bar:
         for result in run_batch(
-            args.params, output_dir=args.output_dir, jobs=args.jobs, scheduler=args.scheduler
+            args.params,
+            output_dir=args.output_dir,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            tls=tls,
+            insecure=args.insecure,
+            timeout=DASK_TIMEOUT if args.timeout is None else args.timeout,
         ):
             results.append(result)
             name = given.get(result.params, result.params)
@@ -129,6 +168,15 @@ def _batch(args: argparse.Namespace) -> int:
         + (f", {failed} failed" if failed else "")
     )
     return max((r.exit_code for r in results), default=0)
+
+
+def _quiet_dask() -> None:
+    """Silence dask's client logs, tracebacks included: each area's line says what happened."""
+    try:
+        import distributed  # noqa: F401  (its import sets its loggers' levels; ours comes after)
+    except ImportError:
+        return  # run_batch says what to install
+    logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
 
 
 def _progress(total: int):

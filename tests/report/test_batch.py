@@ -144,6 +144,7 @@ def test_batch_through_a_local_dask_scheduler_writes_every_pack(params_dir, tmp_
             *map(str, paths),
             "--scheduler",
             cluster.scheduler_address,
+            "--insecure",
             "--output-dir",
             str(out),
             cwd=tmp_path,
@@ -154,3 +155,7 @@ def test_batch_through_a_local_dask_scheduler_writes_every_pack(params_dir, tmp_
         assert manifest["area_name"].lower() == slug
         assert (out / slug / "2024-06-30" / "report.pdf").exists()
     assert "2 of 2 packs written" in result.stdout
+    assert result.stderr.splitlines()[0] == (
+        "warning: --insecure: a tcp:// cluster is neither authenticated nor encrypted: anyone "
+        "who can reach its port can run code on the workers and read the children's data they load"
+    )
