@@ -211,7 +211,7 @@ def _validate(args: argparse.Namespace) -> int:
     from sendreport.params import read_params
     from sendreport.plan import load_plan, plan_as_at
     from sendreport.validation import format_quality, load_data
-    from sendreport.validation.period import check_period
+    from sendreport.validation.period import period_problems
 
     params = read_params(args.params)
     errors: list[SendReportError] = []
@@ -227,11 +227,6 @@ def _validate(args: argparse.Namespace) -> int:
         partial = getattr(err, "loaded", None)
         if partial is not None and not partial.quality.empty:
             print(format_quality(partial))
-    else:
-        try:
-            check_period(params.period_start, loaded.tables, source=Path(args.params).name)
-        except SendReportError as err:
-            errors.append(err)
     if params.benchmarks is not None:
         from sendreport.chs import read_chs
 
@@ -252,6 +247,8 @@ def _validate(args: argparse.Namespace) -> int:
         print("\n".join(f"  {line}" for line in shown.later))
     for line in free_text_problems(loaded.tables):
         print(f"warning: {line}")
+    for line in period_problems(params.period_start, loaded.tables):
+        print(f"warning: {Path(args.params).name}: {line}")
     print(f"{args.params}: params, plan and data are fit to run.")
     return 0
 

@@ -106,7 +106,7 @@ class Params(BaseModel):
         today = (info.context or {}).get("today") if isinstance(info.context, dict) else None
         problems = consistency_problems(dict(self), today=today)
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))  # parse_params lists them one a line
         return self
 
     @property
@@ -225,8 +225,8 @@ def date_problems(values: dict[str, Any], *, today: dt.date | None = None) -> li
     cannot be dated after today. So ``period_end``, ``baseline_period_end``
     and ``reference_date`` must be on or before today, and ``period_end`` on or
     before ``reference_date`` when it is given (without it, the extract date
-    is taken to be ``period_end``, and :func:`sendreport.validation.period.period_problems`
-    checks the period against the dates in the tables).
+    is taken to be ``period_end``, and ``validate`` warns when the period starts
+    after the tables' latest records: :func:`sendreport.validation.period.period_problems`).
 
     Parameters
     ----------
@@ -365,12 +365,12 @@ def parse_params(
     try:
         params = Params.model_validate(resolved, context={"today": today})
     except ValidationError as err:
-        # the consistency check's own error (no location) is listed below, one line a problem
-        problems.extend(
-            line
-            for e, line in zip(err.errors(), format_validation_error(err, source), strict=True)
-            if e["loc"]
-        )
+        for e, line in zip(err.errors(), format_validation_error(err, source), strict=True):
+            if e["loc"]:
+                problems.append(line)
+            else:  # the consistency check's own error: one line a problem
+                message = e["msg"].removeprefix("Value error, ")
+                problems += [f"{source}: {part}" for part in message.splitlines()]
         reported = "\n".join(problems)
         problems.extend(
             f"{source}: {line}"

@@ -388,3 +388,16 @@ def test_a_period_is_refused_exactly_when_it_ends_after_today_or_the_extract(end
     values = {"period_end": end, "reference_date": extract}
     refused = bool(date_problems(values, today=today))
     assert refused == (end > today or (extract is not None and (extract > today or end > extract)))
+
+
+def test_problems_between_parameters_are_listed_one_a_line(params_dir):
+    # "4" is read as the number 4; the threshold and the extract date are both wrong
+    path = write_params(params_dir, suppression_threshold="4", reference_date="2024-05-31")
+    with pytest.raises(ParameterError) as info:
+        read_params(path, today=TODAY)
+    assert info.value.problems == [
+        "params.yaml: period_end (2024-06-30) is after reference_date (2024-05-31), the date "
+        "the data were extracted: the data cannot show the days after it",
+        "params.yaml: suppression_threshold 4 is below 5, the least a shared pack may use; use "
+        "audience: internal for unsuppressed figures",
+    ]

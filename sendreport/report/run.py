@@ -37,7 +37,6 @@ from sendreport.errors import (
 from sendreport.params import Params, read_params
 from sendreport.plan import Plan, load_plan, plan_as_at
 from sendreport.validation import load_data
-from sendreport.validation.period import check_period
 from sendreport.validation.quality import unused_lines
 
 EXIT_BY_ERROR_NAME = {
@@ -167,7 +166,6 @@ def run_report(
         loaded = load_data(params.data, **params.load_options())
         for line in unused_lines(loaded):  # names only: a misspelt mapping is seen
             warnings.warn(line, SendReportWarning, stacklevel=2)
-        check_period(params.period_start, loaded.tables, source=params_path.name)
         if params.benchmarks is not None:
             from sendreport.chs import read_chs
 

@@ -1,14 +1,13 @@
-"""The stocktake period against the data: a period that starts after the data's last date.
+"""The stocktake period against the data: a period that starts after the data's last records.
 
-The params file alone refuses a period ending after today or after the
-extract date, ``reference_date`` (:func:`sendreport.params.date_problems`).
-Without ``reference_date`` the extract date is taken to be ``period_end``, so
-the tables themselves are the only sign of where the data stop: a period that
-starts after the month of the latest dated record of every table has no data
-at all, and is refused before any kernel starts. A period that ends some
-weeks after the tables' latest record is not refused: a small table can be
-quiet in the last weeks of a period, and the extract date, when given,
-already bounds it.
+The data's last date is the extract date, ``reference_date``: the params file
+alone refuses a period ending after it or after today
+(:func:`sendreport.params.date_problems`). Without ``reference_date`` the
+extract date is taken to be ``period_end``, and the tables are the only sign
+of where the data stop. They are a sign, not a proof (a table can be quiet for
+months, a plan-only pack may run on old tables), so ``sendreport validate``
+prints a warning, and refuses nothing, when the period starts after the month
+of the latest dated record of every table.
 """
 
 from __future__ import annotations
@@ -18,10 +17,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from sendreport.errors import ParameterError
 from sendreport.metrics.coverage import EVENT_DATES
 
-__all__ = ["DATED_COLUMNS", "check_period", "last_record_month", "period_problems"]
+__all__ = ["DATED_COLUMNS", "last_record_month", "period_problems"]
 
 DATED_COLUMNS = {**EVENT_DATES, "measures": ("date",)}
 """The date columns of each table that say when something happened (never ``date_of_birth``)."""
@@ -64,7 +62,7 @@ def last_record_month(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.Period, li
 
 
 def period_problems(period_start: dt.date, tables: Mapping[str, pd.DataFrame]) -> list[str]:
-    """Why the period cannot be reported from these tables (empty when it can).
+    """Whether the period starts after the data's last records (empty when it does not).
 
     Parameters
     ----------
@@ -86,9 +84,9 @@ def period_problems(period_start: dt.date, tables: Mapping[str, pd.DataFrame]) -
     []
     >>> print(period_problems(dt.date(2026, 1, 1), {"requests": requests})[0])
     ... # doctest: +NORMALIZE_WHITESPACE
-    period_start (2026-01-01) is after the data's last date: the latest dated record (in
-    requests) is from May 2024, so the period has no data; choose a period the data
-    cover, or give the tables of a later extract
+    period_start (2026-01-01) is after the data's last records: the latest dated record (in
+    requests) is from May 2024, so the tables may not cover the period; check that the extract
+    is the latest, and give its date as reference_date
     """
     last = last_record_month(tables)
     if last is None:
@@ -97,25 +95,9 @@ def period_problems(period_start: dt.date, tables: Mapping[str, pd.DataFrame]) -
     if pd.Timestamp(period_start) <= month.end_time:
         return []
     return [
-        f"period_start ({period_start}) is after the data's last date: the latest dated record "
-        f"(in {', '.join(names)}) is from {month.strftime('%B %Y')}, so the period has no data; "
-        "choose a period the data cover, or give the tables of a later extract"
+        f"period_start ({period_start}) is after the data's last records: the latest dated "
+        f"record (in {', '.join(names)}) is from {month.strftime('%B %Y')}, so the tables may "
+        "not cover the period; check that the extract is the latest, and give its date as "
+        "reference_date"
     ]
 
-
-def check_period(period_start: dt.date, tables: Mapping[str, pd.DataFrame], *,
-                 source: str) -> None:
-    """Raise :class:`~sendreport.errors.ParameterError` (exit 2) for :func:`period_problems`.
-
-    Parameters
-    ----------
-    period_start
-        The first day of the stocktake period.
-    tables
-        Validated tables by name.
-    source
-        The params file's name, at the start of each line.
-    """
-    problems = period_problems(period_start, tables)
-    if problems:
-        raise ParameterError([f"{source}: {line}" for line in problems])
