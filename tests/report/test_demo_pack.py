@@ -209,8 +209,22 @@ def test_pap_pack_content(pdfs, demo_runs):
 def test_same_inputs_give_identical_outputs(demo_runs, tmp_path):
     again = run_report(DEMOS["demo"], output_dir=tmp_path)
     first = demo_runs["demo"].output_folder
-    for name in ("kpis.csv", "kpi_series.csv", "report.pdf"):
+    for name in ("kpis.csv", "kpi_series.csv", "data_quality.csv", "report.pdf"):
         assert (again.output_folder / name).read_bytes() == (first / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_data_quality_csv_passes_the_rule(demo_runs, name):
+    """Every published count of children's records is 0 or at least 5 (issue 21: the demo
+    itself published query_long_duration 4); only counts that are no people's are exempt."""
+    from sendreport.disclosure.release import quality_counts_people
+    from sendreport.disclosure.rule import is_small
+
+    quality = pd.read_csv(demo_runs[name].output_folder / "data_quality.csv")
+    small = quality_counts_people(quality) & is_small(quality["count"], 5)
+    assert not small.any(), quality[small]
+    query = quality[quality["rule"] == "query_long_duration"]
+    assert query["suppressed"].any() and query.loc[query["suppressed"], "count"].isna().all()
 
 
 @pytest.mark.parametrize("name", DEMOS)
