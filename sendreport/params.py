@@ -36,7 +36,8 @@ MIN_SHARED_THRESHOLD = 5
 FILE_KEYS = ("notebook", "plan", "population", "benchmarks")
 """Params keys that name one file (``data`` names one per table)."""
 MAPPING_KEYS = (
-    "data", "columns", "values", "date_format", "header_row", "sheet", "exclude", "data_from",
+    "data", "columns", "values", "split", "date_format", "header_row", "sheet", "exclude",
+    "data_from",
 )
 """Params keys whose keys are table names."""
 Code = str | bool | int | float
@@ -92,9 +93,13 @@ class Params(BaseModel):
     benchmarks: Path | None = None
     title: str | None = None
     author: str | None = None
-    columns: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # a list is refused by consistency_problems, pointing to split:
+    columns: dict[str, dict[str, str | list[str]]] = Field(default_factory=dict)
     # YAML reads unquoted yes/no/1 as booleans and numbers: local codes may be any of them.
     values: dict[str, dict[str, dict[Code, Code]]] = Field(default_factory=dict)
+    # one local column filling several canonical ones: {table: {local column: {local value:
+    # {column: value}}}} (docs/input-data.md)
+    split: dict[str, dict[str, dict[Code, dict[str, Code]]]] = Field(default_factory=dict)
     date_format: dict[str, str] = Field(default_factory=dict)
     header_row: dict[str, int] = Field(default_factory=dict)
     sheet: dict[str, str] = Field(default_factory=dict)
@@ -147,6 +152,7 @@ class Params(BaseModel):
         return {
             "columns": self.columns,
             "values": self.values,
+            "split": self.split,
             "date_format": self.date_format,
             "header_row": self.header_row,
             "sheet": self.sheet,
@@ -208,6 +214,7 @@ def consistency_problems(values: dict[str, Any], *, today: dt.date | None = None
             f"suppression_threshold {threshold} is below {MIN_SHARED_THRESHOLD}, the least a "
             f"{audience} pack may use; use audience: internal for unsuppressed figures"
         )
+    problems += _listed_columns(values.get("columns"))
     data = values.get("data")
     if isinstance(data, dict) and SEN2 in data and "requests" in data:
         problems.append("data: give requests or sen2, not both: a SEN2 return fills requests")
@@ -270,6 +277,21 @@ def date_problems(values: dict[str, Any], *, today: dt.date | None = None) -> li
             f"period_end ({end}) is after reference_date ({extract}), the date the data were "
             "extracted: the data cannot show the days after it"
         )
+    return problems
+
+
+def _listed_columns(columns: Any) -> list[str]:
+    """A list under ``columns:``: one local column gives one column; ``split:`` gives several."""
+    problems = []
+    for table, mapping in columns.items() if isinstance(columns, dict) else ():
+        for local, target in mapping.items() if isinstance(mapping, dict) else ():
+            if isinstance(target, list):
+                problems.append(
+                    f"columns.{table}: {local!r} is given several columns "
+                    f"({', '.join(map(str, target))}); under columns: a local column gives one. "
+                    f"To fill several from one local column, say what each of its values gives "
+                    f"under split: {{{table}: {{{local}: "
+                    "{LOCAL VALUE: {COLUMN: VALUE, ...}}}} (docs/input-data.md)")
     return problems
 
 

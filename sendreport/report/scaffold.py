@@ -47,6 +47,7 @@ PARAMETER_DEFAULTS = {
     "author": "None",
     "columns": "{}",
     "values": "{}",
+    "split": "{}",
     "date_format": "{}",
     "header_row": "{}",
     "sheet": "{}",

@@ -11,6 +11,7 @@ handful of codes cost little more than a factorisation.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -28,12 +29,18 @@ FALSE_WORDS = frozenset({"false", "no", "n", "0"})
 
 @dataclass(frozen=True)
 class Converted:
-    """A converted column and the masks of rows to exclude and to count."""
+    """A converted column, the masks of rows to exclude and to count, and its recodes.
+
+    ``recodes`` holds ``(local, canonical, rows)``: each ``values:`` key (as
+    the params file writes it) that matched, the value it gave, and how many
+    rows it recoded.
+    """
 
     values: pd.Series
     invalid: np.ndarray
     normalised: np.ndarray
     recoded: np.ndarray
+    recodes: tuple[tuple[str, str, int], ...] = ()
 
 
 def clean(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -146,6 +153,7 @@ def _none(column: pd.Series) -> np.ndarray:
 
 def _to_code(text: pd.Series, spec: ColumnSpec, recode: Mapping) -> Converted:
     keys = {fold(k): v for k, v in recode.items()}
+    written = {fold(k): str(k) for k in recode}
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
     known = {c.casefold(): c for c in (spec.codes or ())}
     finals: list[object] = []
@@ -171,16 +179,29 @@ def _to_code(text: pd.Series, spec: ColumnSpec, recode: Mapping) -> Converted:
         finals.append(value)
     codes = np.where(codes < 0, len(uniques), codes)
     state = status[codes]
+    rows = np.bincount(codes, minlength=len(uniques) + 1)
+    tally: dict[tuple[str, str], int] = {}
+    for i, raw in enumerate(uniques):
+        if status[i] == 2:
+            pair = (written[fold(raw)], _written(finals[i]))
+            tally[pair] = tally.get(pair, 0) + int(rows[i])
+    recodes = tuple((local, canonical, n) for (local, canonical), n in tally.items())
     if spec.kind == "bool":
         truth = np.array([v is True for v in finals] + [spec.default], dtype=bool)
         bad = np.array([v is _INVALID for v in finals] + [False], dtype=bool)
         values = pd.Series(truth[codes], index=text.index, dtype="bool")
-        return Converted(values, bad[codes], _none(text), state == 2)
+        return Converted(values, bad[codes], _none(text), state == 2, recodes)
     if not status.any():
         return Converted(text, _none(text), _none(text), _none(text))
     picked = pa.array(finals + [None], type=pa.string()).take(pa.array(codes))
     values = pd.Series(picked, index=text.index, dtype=_STR)
-    return Converted(values, _none(text), state == 1, state == 2)
+    return Converted(values, _none(text), state == 1, state == 2, recodes)
+
+
+def _written(value: object) -> str:
+    if value is _INVALID:
+        return "(not a boolean)"
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)
@@ -199,7 +220,19 @@ def _boolean(value: object) -> object:
 
 
 def to_date(column: pd.Series, date_format: str | None) -> tuple[pd.Series, np.ndarray]:
-    """Return dates (``datetime64[us]``, midnight) and the mask of unreadable cells."""
+    """Return dates (``datetime64[us]``, midnight) and the mask of unreadable cells.
+
+    A date-time keeps its date: ISO 8601 text and Excel cells as they are, and
+    text in a ``date_format`` without a time (``%d/%m/%Y``) with the time after
+    the date dropped, so one format serves a table's date and date-time columns.
+
+    Examples
+    --------
+    >>> dates, bad = to_date(pd.Series(["31/01/2024 14:05", "01/02/2024 9:30:00 PM", "2024"]),
+    ...                      "%d/%m/%Y")
+    >>> dates.dt.strftime("%Y-%m-%d").fillna("").tolist(), bad.tolist()
+    (['2024-01-31', '2024-02-01', ''], [False, False, True])
+    """
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
         values = column.dt.tz_localize(None) if column.dt.tz is not None else column
         return values.astype("datetime64[us]").dt.normalize(), _none(column)
@@ -215,6 +248,9 @@ def to_date(column: pd.Series, date_format: str | None) -> tuple[pd.Series, np.n
                 column.notna().to_numpy(dtype=bool))
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     text = pd.Index(uniques, dtype=object)
+    if date_format is not None and not _TIME_DIRECTIVE.search(date_format):
+        # a date-time column read as its date: the time after the date is dropped
+        text = text.str.replace(_TRAILING_TIME, "", regex=True)
     try:
         parsed = pd.to_datetime(text, format=date_format or "ISO8601", errors="coerce")
         if parsed.tz is not None:  # one offset throughout: keep the local date
@@ -226,6 +262,11 @@ def to_date(column: pd.Series, date_format: str | None) -> tuple[pd.Series, np.n
     bad = np.append(parsed.isna(), False)
     codes = np.where(codes < 0, len(uniques), codes)
     return pd.Series(lookup[codes], index=column.index), bad[codes]
+
+
+_TIME_DIRECTIVE = re.compile("%[HIMSfp]")
+_TRAILING_TIME = re.compile(
+    r"(?<=\d)(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?$")
 
 
 def _one_date(text: str, date_format: str | None) -> pd.Timestamp:
@@ -254,3 +295,79 @@ def to_number(column: pd.Series, *, whole: bool) -> tuple[pd.Series, np.ndarray]
     fractional = (numbers.notna() & (numbers != np.floor(numbers))).to_numpy(dtype=bool)
     invalid = invalid | fractional
     return numbers.mask(fractional).astype("Int64"), invalid
+
+
+@dataclass(frozen=True)
+class Split:
+    """The fields one combined local column gives (``split:``), and what it did.
+
+    ``fields`` maps each canonical column the split fills to its cells as text
+    (missing where the local value gives that field nothing); ``unlisted``
+    masks the rows whose non-empty value the mapping does not list;
+    ``recodes`` holds ``(local, "field: value, ...", rows)`` per listed key
+    that matched, and ``produced`` ``(field, value, rows)``.
+    """
+
+    fields: dict[str, pd.Series]
+    unlisted: np.ndarray
+    recodes: tuple[tuple[str, str, int], ...]
+    produced: tuple[tuple[str, str, int], ...]
+
+
+def split_column(column: pd.Series, mapping: Mapping) -> Split:
+    """Fill several canonical fields from one cleaned local column (``split:``).
+
+    Parameters
+    ----------
+    column
+        The local column after :func:`clean`.
+    mapping
+        Local value to ``{field: value}``; keys match whatever their
+        surrounding whitespace, case and dashes
+        (:func:`~sendreport.validation.codes.fold`). A field a value does not
+        name is left empty for its rows.
+
+    Returns
+    -------
+    Split
+
+    Examples
+    --------
+    >>> col = pd.Series(["Assess - Issue plan", "Refused", "assess \u2013 issue plan", "Lost"])
+    >>> out = split_column(col, {
+    ...     "Assess - Issue plan": {"request_outcome": "assess",
+    ...                             "assessment_outcome": "issue_plan"},
+    ...     "Refused": {"request_outcome": "not_assess"}})
+    >>> out.fields["request_outcome"].tolist(), out.fields["assessment_outcome"].tolist()
+    (['assess', 'not_assess', 'assess', None], ['issue_plan', None, 'issue_plan', None])
+    >>> out.unlisted.tolist(), out.produced[0]
+    ([False, False, False, True], ('request_outcome', 'assess', 2))
+    """
+    keys = {fold(k): targets for k, targets in mapping.items()}
+    written = {fold(k): str(k) for k in mapping}
+    fields = list(dict.fromkeys(f for targets in mapping.values() for f in targets))
+    text = to_text(column)
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    rows = np.bincount(np.where(codes < 0, len(uniques), codes), minlength=len(uniques) + 1)
+    found = [keys.get(fold(raw)) for raw in uniques]
+    unlisted = np.array([t is None for t in found] + [False], dtype=bool)
+    codes = np.where(codes < 0, len(uniques), codes)
+    out: dict[str, pd.Series] = {}
+    produced: list[tuple[str, str, int]] = []
+    for name in fields:
+        cells = [None if t is None or t.get(name) is None else _written(t[name]) for t in found]
+        picked = np.array([*cells, None], dtype=object)[codes]
+        out[name] = pd.Series(picked, index=column.index, dtype=object)
+        tally: dict[str, int] = {}
+        for value, n in zip(cells, rows, strict=False):
+            if value is not None:
+                tally[value] = tally.get(value, 0) + int(n)
+        produced += sorted(((name, v, n) for v, n in tally.items()), key=lambda t: (-t[2], t[1]))
+    recodes: dict[str, int] = {}
+    for raw, targets, n in zip(uniques, found, rows, strict=False):
+        if targets is not None:
+            recodes[written[fold(raw)]] = recodes.get(written[fold(raw)], 0) + int(n)
+    described = tuple(
+        (local, ", ".join(f"{f}: {_written(v)}" for f, v in keys[fold(local)].items()), n)
+        for local, n in recodes.items())
+    return Split(out, unlisted[codes], described, tuple(produced))

@@ -22,8 +22,14 @@ import pandera.pandas as pa
 
 from sendreport.errors import DataValidationError, SendReportWarning
 from sendreport.io import WINDOWS_1252, RawTable, read_table
-from sendreport.validation.codes import boolean_keys, fold, unmatched_message, value_counts
-from sendreport.validation.convert import clean, convert, is_blank, to_text
+from sendreport.validation.codes import (
+    boolean_keys,
+    describe_values,
+    fold,
+    unmatched_message,
+    value_counts,
+)
+from sendreport.validation.convert import Split, clean, convert, is_blank, split_column, to_text
 from sendreport.validation.exclude import PERSON, ExcludeList, read_exclude
 from sendreport.validation.schemas import RULE_SEPARATOR, TABLES, ColumnSpec, TableSpec, schema
 from sendreport.validation.suspects import query_checks
@@ -36,6 +42,11 @@ QUALITY_COLUMNS = ("table", "file", "column", "rule", "count")
 FAILURE_COLUMNS = ("table", "file", "column", "rule", "count", "example_rows")
 CODE_COLUMNS = ("table", "column", "value", "rows", "status")
 UNUSED_COLUMNS = ("table", "column", "status")
+RECODE_COLUMNS = ("table", "column", "value", "canonical", "rows")
+SPLIT_COLUMNS = ("table", "column", "field", "value", "rows")
+SPLIT = "split:"
+"""Prefix under which a ``split:`` column's cells travel until it is split."""
+_NO_SPLIT: Mapping = {}
 EXAMPLES = 5
 """How many example row numbers a summary or error message shows per rule."""
 
@@ -90,6 +101,13 @@ class LoadedData:
         name no column of the file (a misspelt mapping): ``table, column,
         status`` with status ``not_used`` or ``not_found``. Names only:
         column names are not personal data.
+    recodes
+        ``table, column, value, canonical, rows``: each ``values:`` key (and
+        ``split:`` key, under its local column, ``canonical`` naming every
+        field it gives) that matched, what it gave, and how many records.
+    splits
+        ``table, column, field, value, rows``: per ``split:`` column, the
+        records it gave each value of each field.
 
     Examples
     --------
@@ -112,6 +130,10 @@ class LoadedData:
     personal: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     unused: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNUSED_COLUMNS),
                                  repr=False)
+    recodes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=RECODE_COLUMNS), repr=False)
+    splits: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=SPLIT_COLUMNS), repr=False)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         """Return the validated table ``name``."""
@@ -132,6 +154,8 @@ class _Result:
     codes: list[tuple[str, str, int, str]] = field(default_factory=list)
     left_out: pd.DataFrame | None = None
     unused: list[tuple[str, str]] = field(default_factory=list)
+    recodes: list[tuple[str, str, str, int]] = field(default_factory=list)
+    splits: list[tuple[str, str, str, int]] = field(default_factory=list)
 
 
 def _rows(n: int) -> str:
@@ -146,6 +170,7 @@ def load_data(
     date_format: Mapping | None = None,
     header_row: Mapping | None = None,
     sheet: Mapping | None = None,
+    split: Mapping | None = None,
     max_excluded_share: float = 0.05,
     exclude: Mapping | None = None,
     data_from: Mapping | None = None,
@@ -176,6 +201,13 @@ def load_data(
         e.g. ``{"requests": 3}`` for a header under two title rows. Default 1.
     sheet
         Per table, the worksheet name of an Excel workbook; default the first sheet.
+    split
+        Per table, a local column that fills several canonical columns: local
+        column name to ``{local value: {canonical column: value, ...}}``, e.g.
+        ``{"requests": {"Outcome": {"Assess - Issue plan": {"request_outcome":
+        "assess", "assessment_outcome": "issue_plan"}}}}``. Its values match
+        like ``values:`` keys; a row whose value is not listed is excluded
+        (rule ``unlisted_split_value``). ``values:`` still applies to what it gives.
     max_excluded_share
         The run stops when a table loses more than this share of its rows
         (blank rows and exact duplicates aside) to row-level rules.
@@ -225,7 +257,7 @@ def load_data(
     """
     options = {"columns": columns or {}, "values": values or {},
                "date_format": date_format or {}, "header_row": header_row or {},
-               "sheet": sheet or {}}
+               "sheet": sheet or {}, "split": split or {}}
     problems, failures = _check_options(data, options, max_excluded_share)
     unusable = {row["table"] for row in failures}
     tables: dict[str, pd.DataFrame] = {}
@@ -241,10 +273,14 @@ def load_data(
         failures += [_failure(name, path, "", "exclude_file") for _ in found]
     extra: dict = {}
     unused: list[dict] = []
+    recodes: list[dict] = []
+    splits: list[dict] = []
     for name, path, result in _results(data, options, unusable, extra, drops, data_from or {}):
         problems += result.problems
         failures += result.failures
         unused += [dict(zip(UNUSED_COLUMNS, (name, *row), strict=True)) for row in result.unused]
+        recodes += [dict(zip(RECODE_COLUMNS, (name, *row), strict=True)) for row in result.recodes]
+        splits += [dict(zip(SPLIT_COLUMNS, (name, *row), strict=True)) for row in result.splits]
         if result.frame is None:
             continue
         file = Path(path).name
@@ -272,6 +308,10 @@ def load_data(
                     line = f"{path}: column {c}, rule {r}: {_rows(n)} (rows {rows})"
                     if r == "unknown_code":
                         line += "; " + _unmatched(name, c, result.codes)
+                    elif r == "unlisted_split_value":
+                        line += "; " + "; ".join(
+                            f"split.{name}.{local}: values not listed: {describe_values(counts)}"
+                            for local, counts in _unlisted(result.codes).items())
                     problems.append(line)
                     failures.append(_failure(name, path, c, r, n, rows))
     quality_frame = pd.DataFrame(quality, columns=QUALITY_COLUMNS).astype(
@@ -282,13 +322,29 @@ def load_data(
         {"table": "str", "column": "str", "value": "str", "rows": "int64", "status": "str"})
     loaded = LoadedData(tables, quality_frame, example_frame.astype("str"), excluded, code_frame,
                         left_out, sen2=extra.get("sen2", {}), personal=extra.get("personal", {}),
-                        unused=pd.DataFrame(unused, columns=UNUSED_COLUMNS).astype("str"))
+                        unused=pd.DataFrame(unused, columns=UNUSED_COLUMNS).astype("str"),
+                        recodes=_recode_frame(recodes), splits=pd.DataFrame(
+                            splits, columns=SPLIT_COLUMNS).astype({"rows": "int64"}))
     if problems:
         err = DataValidationError("\n".join(problems),
                                   pd.DataFrame(failures, columns=FAILURE_COLUMNS))
         err.loaded = loaded  # what could be read, for validate's summary of every table
         raise err
     return loaded
+
+
+def _recode_frame(recodes: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(recodes, columns=RECODE_COLUMNS)
+    return (frame.groupby(list(RECODE_COLUMNS[:4]), sort=False, as_index=False)["rows"].sum()
+            .astype({"rows": "int64"}))
+
+
+def _unlisted(codes: list[tuple[str, str, int, str]]) -> dict[str, list[tuple[str, int]]]:
+    out: dict[str, list[tuple[str, int]]] = {}
+    for local, value, n, status in codes:
+        if status == "unlisted_split":
+            out.setdefault(local, []).append((value, n))
+    return out
 
 
 def _unmatched(table: str, column: str, codes: list[tuple[str, str, int, str]]) -> str:
@@ -314,6 +370,7 @@ def _results(data: Mapping, options: dict, unusable: set, extra: dict,
             date_format=options["date_format"].get(name),
             header_row=options["header_row"].get(name, 1),
             sheet=options["sheet"].get(name),
+            split=options["split"].get(name) or {},
             drop=drops.get(name),
             data_from=data_from.get(name),
         )
@@ -451,6 +508,21 @@ def _check_option(key: str, spec: TableSpec, value: object, problem) -> None:
             elif not isinstance(recode, Mapping):
                 problem(f"{where}.{column}", "must map local values to canonical ones",
                         "not_a_mapping", spec.name, column)
+    elif key == "split":
+        if not isinstance(value, Mapping):
+            problem(where, "must map local column names to {local value: {column: value}} "
+                    "mappings", "not_a_mapping", spec.name)
+            return
+        for local, values in value.items():
+            if not isinstance(values, Mapping) or not all(
+                    isinstance(t, Mapping) for t in values.values()):
+                problem(f"{where}.{local}", "must map each local value to the columns it "
+                        "fills, as {column: value, ...}", "not_a_mapping", spec.name)
+                continue
+            unknown = sorted({str(f) for t in values.values() for f in t} - set(spec.columns))
+            if unknown:
+                problem(f"{where}.{local}", f"{', '.join(map(repr, unknown))} is not a column of "
+                        f"{spec.name}; expected one of {canonical}", "unknown_column", spec.name)
     elif key == "date_format":
         if not isinstance(value, str) or "%" not in value:
             problem(where, f"must be a strptime format such as '%d/%m/%Y', not {value!r}",
@@ -469,7 +541,7 @@ def _check_option(key: str, spec: TableSpec, value: object, problem) -> None:
 
 
 def _load_table(name: str, path: Path, *, rename: Mapping, recode: Mapping,
-                date_format: str | None, header_row: int, sheet: str | None,
+                date_format: str | None, header_row: int, sheet: str | None, split: Mapping,
                 drop: ExcludeList | None, data_from: object) -> _Result:
     result = _Result()
     spec = TABLES[name]
@@ -484,22 +556,42 @@ def _load_table(name: str, path: Path, *, rename: Mapping, recode: Mapping,
         result.problems.append(str(err))
         result.failures += [{**row, "table": name} for row in err.failures.to_dict("records")]
         return result
-    selected = _select_columns(raw, spec, rename, result)
+    if not isinstance(split, Mapping) or not all(isinstance(v, Mapping) for v in split.values()):
+        return result  # reported by _check_options
+    selected = _select_columns(raw, spec, rename, result, split)
     if result.problems:
         return result
-    _validate(raw, spec, selected, recode, date_format, result, drop=drop, data_from=data_from)
+    _validate(raw, spec, selected, recode, date_format, result, drop=drop, data_from=data_from,
+              split=split)
     return result
 
 
-def _select_columns(raw: RawTable, spec: TableSpec, rename: Mapping,
-                    result: _Result) -> dict[str, str]:
-    """Return canonical name -> file column, reporting missing and clashing columns."""
+def _select_columns(raw: RawTable, spec: TableSpec, rename: Mapping, result: _Result,
+                    split: Mapping = _NO_SPLIT) -> dict[str, str]:
+    """Return canonical name -> file column, reporting missing and clashing columns.
+
+    A ``split:`` column is returned under ``split:<its name>``; the columns it
+    fills count as found.
+    """
     lookup = {c: c for c in spec.columns}
     lookup.update({str(k).strip().casefold(): v for k, v in rename.items() if v in spec.columns})
+    sources = {str(k).strip().casefold(): f"{SPLIT}{k}" for k in split}
+    given = {f: f"split: {k!r}" for k, values in split.items() for t in values.values()
+             if isinstance(t, Mapping) for f in t}
     selected: dict[str, str] = {}
     for column in raw.frame.columns:
-        target = lookup.get(str(column).strip().casefold())
+        folded = str(column).strip().casefold()
+        if folded in sources:
+            selected[sources[folded]] = column
+            continue
+        target = lookup.get(folded)
         if target is None:
+            continue
+        if target in given:
+            result.problems.append(
+                f"{raw.path}: column {column!r} and {given[target]} both give column {target} "
+                "(rule: duplicate_column)")
+            result.failures.append(_failure(spec.name, raw.path, target, "duplicate_column"))
             continue
         if target in selected:
             result.problems.append(
@@ -509,8 +601,14 @@ def _select_columns(raw: RawTable, spec: TableSpec, rename: Mapping,
             continue
         selected[target] = column
     found = ", ".join(map(str, raw.frame.columns)) or "none"
+    for source in sources.values():
+        if source not in selected:
+            result.problems.append(
+                f"{raw.path}: column {source.removeprefix(SPLIT)!r}, given under split.{spec.name}"
+                f", is missing; found columns: {found} (rule: required_column)")
+            result.failures.append(_failure(spec.name, raw.path, "", "required_column"))
     for column in spec.required:
-        if column not in selected:
+        if column not in selected and column not in given:
             local = [k for k, v in rename.items() if v == column]
             via = f" (looked for {local[0]!r}, given under columns:)" if local else ""
             result.problems.append(
@@ -527,7 +625,7 @@ def _select_columns(raw: RawTable, spec: TableSpec, rename: Mapping,
 
 def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: Mapping,
               date_format: str | None, result: _Result, *, drop: ExcludeList | None,
-              data_from: object) -> None:
+              data_from: object, split: Mapping = _NO_SPLIT) -> None:
     n_read = len(raw.frame)
     cleaned: dict[str, pd.Series] = {}
     spaces: dict[str, np.ndarray] = {}
@@ -549,6 +647,13 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
     typed: dict[str, pd.Series] = {}
     flags: list[tuple[str, str, np.ndarray]] = []  # (column, rule, mask)
     counts: list[tuple[str, str, np.ndarray]] = []
+    for local, mapping in split.items():
+        fields = _split(cleaned.pop(f"{SPLIT}{local}"), local, mapping, spec, raw.path, result)
+        for field_name, cells in fields.fields.items():
+            cleaned[field_name], spaces[field_name] = cells, np.zeros(n, dtype=bool)
+        if fields.unlisted.any():
+            first = next((f for f in spec.columns if f in fields.fields), spec.key[0])
+            flags.append((first, "unlisted_split_value", fields.unlisted))
     for column, col in spec.columns.items():
         if column not in cleaned:
             typed[column] = _empty(col.dtype, n)
@@ -574,6 +679,7 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
         counts.append((column, "value_normalised", (spaces[column] | conv.normalised)
                        & ~conv.recoded))
         counts.append((column, "value_recoded", conv.recoded))
+        result.recodes += [(column, *r) for r in conv.recodes]
     frame = pd.DataFrame(typed)
     failed = _failures(frame, spec, flags)
     copies = _exact_copies(frame, failed, spec)
@@ -644,7 +750,8 @@ def _leave_out(cleaned: dict[str, pd.Series], spaces: dict[str, np.ndarray], row
         left_out += [(column, str(r), np.flatnonzero(mine)[reasons.to_numpy() == r])
                      for r in dict.fromkeys(reasons)]
         hit |= mine
-    gone = pd.DataFrame({c: to_text(s[hit]) for c, s in cleaned.items()})
+    gone = pd.DataFrame({c: to_text(s[hit]) for c, s in cleaned.items()
+                         if not c.startswith(SPLIT)})
     listed_ids = pd.DataFrame({key: pd.Series(list(drop.ids), dtype="str")})
     listed_persons = pd.DataFrame({PERSON: pd.Series(list(drop.persons), dtype="str")})
     result.left_out = pd.concat([gone, listed_ids, listed_persons], ignore_index=True)
@@ -654,6 +761,26 @@ def _leave_out(cleaned: dict[str, pd.Series], spaces: dict[str, np.ndarray], row
     cleaned = {c: s[keep].reset_index(drop=True) for c, s in cleaned.items()}
     spaces = {c: m[keep] for c, m in spaces.items()}
     return cleaned, spaces, rows[keep], left_out
+
+
+def _split(cells: pd.Series, local: str, mapping: Mapping, spec: TableSpec, path: object,
+           result: _Result) -> Split:
+    """Fill the columns a ``split:`` column gives, noting its unlisted values and counts."""
+    where = f"split.{spec.name}.{local}"
+    if any(isinstance(k, bool) for k in mapping):
+        mapping, problems = boolean_keys(mapping, to_text(cells), where)
+        result.problems += problems
+        result.failures += [_failure(spec.name, path, "", "boolean_key") for _ in problems]
+    out = split_column(cells, mapping)
+    text = to_text(cells)
+    result.codes += [(str(local), v, n, "unlisted_split")
+                     for v, n in value_counts(text[out.unlisted])]
+    held = {fold(v) for v in pd.unique(text.dropna())}
+    result.codes += [(str(local), str(k), 0, "unused_split_key") for k in mapping
+                     if fold(k) not in held]
+    result.recodes += [(str(local), *r) for r in out.recodes]
+    result.splits += [(str(local), *r) for r in out.produced]
+    return out
 
 
 def _code_notes(column: str, cells: pd.Series, values: pd.Series, col: ColumnSpec,

@@ -53,7 +53,8 @@ def format_quality(loaded: LoadedData) -> str:
         lines.append(f"{table} ({file}): {read:,} rows read, {excluded:,} excluded "
                      f"({share:.1%}), {used:,} used")
         detail = rows[~rows["rule"].isin(_TOTALS)]
-        notes = _code_lines(loaded, str(table)) + _unused_lines(loaded, str(table))
+        notes = (_split_lines(loaded, str(table)) + _code_lines(loaded, str(table))
+                 + _unused_lines(loaded, str(table)))
         if detail.empty:
             lines.append("  no problems found")
             lines += notes
@@ -76,6 +77,16 @@ def _code_lines(loaded: LoadedData, table: str) -> list[str]:
     lines = []
     for (column, status), part in codes.groupby(["column", "status"], sort=False):
         counts = list(zip(part["value"], part["rows"], strict=True))
+        if status == "unlisted_split":
+            lines.append(
+                f"  split.{table}.{column}: values not listed: {describe_values(counts)}; their "
+                f"rows are excluded; say what each gives under split: {{{table}: {{{column}: "
+                "{LOCAL VALUE: {COLUMN: VALUE, ...}}}}")
+            continue
+        if status == "unused_split_key":
+            keys = ", ".join(repr(v) for v, _ in counts)
+            lines.append(f"  split.{table}.{column}: {keys} matched no value in the column")
+            continue
         codes_of = TABLES[table].columns[column].codes or ()
         canonical = ", ".join(codes_of)
         if status == "unmatched":
@@ -89,6 +100,19 @@ def _code_lines(loaded: LoadedData, table: str) -> list[str]:
         else:
             keys = ", ".join(repr(v) for v, _ in counts)
             lines.append(f"  values.{table}.{column}: {keys} matched no value in the column")
+    return lines
+
+
+def _split_lines(loaded: LoadedData, table: str) -> list[str]:
+    """What each ``split:`` column gave: records per value of each column it fills."""
+    splits = loaded.splits[loaded.splits["table"] == table]
+    lines = []
+    for local, part in splits.groupby("column", sort=False):
+        lines.append(f"  split {local}:")
+        for name, rows in part.groupby("field", sort=False):
+            given = ", ".join(f"{v} {n:,}" for v, n in zip(rows["value"], rows["rows"],
+                                                            strict=True))
+            lines.append(f"    {name}: {given}")
     return lines
 
 
