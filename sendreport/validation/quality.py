@@ -109,7 +109,10 @@ def _split_lines(loaded: LoadedData, table: str) -> list[str]:
     lines = []
     for local, part in splits.groupby("column", sort=False):
         lines.append(f"  split {local}:")
-        for name, rows in part.groupby("field", sort=False):
+        order = {c: i for i, c in enumerate(TABLES[table].columns)}
+        fields = sorted(part["field"].unique(), key=lambda f: order.get(f, len(order)))
+        for name in fields:
+            rows = part[part["field"] == name]
             given = ", ".join(f"{v} {n:,}" for v, n in zip(rows["value"], rows["rows"],
                                                             strict=True))
             lines.append(f"    {name}: {given}")
