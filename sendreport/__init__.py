@@ -58,6 +58,7 @@ _EXPORTS = {
     "Pack": "sendreport.report",
     "Analysis": "sendreport.report.analysis",
     "alt_text": "sendreport.report.cells",
+    "not_people": "sendreport.charts.render",
     "show_table": "sendreport.report.cells",
     "new_analysis": "sendreport.report.scaffold",
     "run_report": "sendreport.report.run",

@@ -79,6 +79,30 @@ How false positives are kept out
   identifier, name, NHS number or UPN equal to one is not reported.
 - Base64 data (embedded images) is skipped; image alt text is scanned.
 
+Charts and images
+-----------------
+An image's pixels cannot be read, so the guard reads the figure instead:
+every chart the pack prints is drawn by ``sendreport.charts.render.figure_png``,
+which records what the drawn figure shows (its text artists: titles, tick
+labels, legend, annotations, table cells; and its bar, point and number-label
+values), and the printers carry that record in the output's metadata
+(``figures``). ``check_outputs`` then
+
+- scans each record's texts like any other text (``notebook cell N output``);
+- refuses, in a ``shared`` or ``families`` run, a record of a chart whose
+  values include a count of 1 to ``threshold - 1``
+  (``sendreport.disclosure.rule.is_small``) unless the figure said its values
+  are not counts of people (``check_charts``);
+- refuses every ``data:`` URI of ``report.html`` it cannot read: an image
+  (PNG, JPEG, ...) is allowed only when its digest is that of a recorded chart,
+  whatever the output's metadata says otherwise; an SVG is decoded and scanned
+  as text (and its own ``data:`` URIs checked the same way); anything else
+  (a data link, a URL-encoded image) is refused (``check_images``). So a figure
+  saved to a buffer and shown with ``display(Image(...))``, or as a markdown
+  image, or in HTML with forged ``{"sendreport": ...}`` metadata, cannot reach
+  the pack. A record can only be forged on purpose, by writing the digest of
+  another image into an output's metadata.
+
 ``scrub_notebook`` then keeps only the report's own display outputs in the
 ``report.ipynb`` written to the output folder.
 """
@@ -136,6 +160,13 @@ _PLAIN_ID = re.compile(r"([A-Za-z]+|[0-9]+)(?:[^A-Za-z0-9]*([A-Za-z]+|[0-9]+))?"
 _SPACE = re.compile(r"\s+")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]*")
+_ANY_DATA_URI = re.compile(
+    r"(?<![\w.-])data:(?P<mime>[a-z]+/[\w.+-]+)?(?P<params>(?:;[\w.+-]+(?:=[^;,\s\"'<>]*)?)*),"
+    r"(?P<payload>[^\s\"'<>)]*)",
+    re.IGNORECASE,
+)
+_RASTER = ("image/png", "image/jpeg", "image/jpg", "image/gif", "image/webp", "image/bmp",
+           "image/tiff", "image/avif", "image/x-icon", "image/vnd.microsoft.icon")
 _HEX_DIGEST = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{32,}(?![0-9A-Za-z])")
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u00ad"
 _TO_ASCII = {ord(c): "-" for c in _DASHES} | {ord(c): "'" for c in "\u2018\u2019\u02bc"}
@@ -679,6 +710,8 @@ def check_outputs(
     allowed: Iterable[object] = (),
     files: Mapping[str, str] | None = None,
     pdfs: Mapping[str, bytes] | None = None,
+    threshold: int | None = None,
+    audience: str = "shared",
 ) -> None:
     """Refuse the outputs of a run if any holds personal data.
 
@@ -701,6 +734,14 @@ def check_outputs(
     pdfs
         PDF files by name (``report.pdf``, ``annex-confidential.pdf``), checked
         whole by ``check_pdf``: page text, metadata, and no embedded file.
+    threshold, audience
+        The run's params ``suppression_threshold`` and ``audience``: charts
+        whose values include small counts are refused (``check_charts``);
+        ``None`` leaves charts' values unchecked.
+
+    Also checked: every ``data:`` URI of ``html`` (``check_images``; an image
+    must be a chart the notebook's printers recorded), and the texts of every
+    recorded chart.
 
     Also checked: every free-text code of the input tables (``Identifiers.codes``),
     which must not equal an identifier, however short, nor hold personal data.
@@ -734,8 +775,17 @@ def check_outputs(
     findings = []
     if notebook is not None:
         findings += scan_notebook(notebook, identifiers, allowed=ok)
+        if threshold is not None:
+            findings += check_charts(notebook, threshold=threshold, audience=audience)
     if html:
         findings += _scan(html, identifiers, "report.html", ok)
+        declared = {
+            str(r.get("png")) for cell in (notebook.cells if notebook is not None else [])
+            for output in cell.get("outputs", []) for r in _chart_records(output)
+        }
+        image_findings, svg_texts = _check_images(html, declared, "report.html")
+        findings += image_findings
+        findings += _scan("\n".join(svg_texts), identifiers, "report.html (SVG image)", ok)
     if isinstance(pdf_text, str):
         findings += _scan(pdf_text, identifiers, "report.pdf", ok)
     elif pdf_text:
@@ -749,13 +799,149 @@ def check_outputs(
     _warn_unscanned(identifiers, ok)
     if findings:
         lines = "\n".join(f"- {finding}" for finding in findings)
+        advice = "Remove the cell output, label or text that shows it and run again."
+        if any(f.kind.startswith(SMALL_COUNT_IN_CHART) for f in findings):
+            advice += (
+                " A chart whose values are not counts of people (weeks, percentages) says so "
+                "with sendreport.alt_text(fig, '...', people=False)."
+            )
+        if any(f.kind == UNREAD_IMAGE for f in findings):
+            advice += (
+                " Print a chart by showing its figure in a cell tagged report, not as an image."
+            )
         err = DisclosureError(
             "the privacy guard refused the outputs: personal data found (values not shown)\n"
-            f"{lines}\n"
-            "Remove the cell output, label or text that shows it and run again."
+            f"{lines}\n{advice}"
         )
         err.findings = findings
         raise err
+
+
+SMALL_COUNT_IN_CHART = "count of 1 to"
+"""Start of the kind of finding for a chart showing a small count."""
+
+UNREAD_IMAGE = "image or data the guard cannot read"
+"""Kind of finding for a ``data:`` URI that is not a recorded chart or a readable SVG."""
+
+
+def check_charts(
+    nb: nbformat.NotebookNode, *, threshold: int, audience: str = "shared"
+) -> list[Finding]:
+    """Refuse charts whose bars, points or number labels show a small count of people.
+
+    Each chart record an output carries (``figures`` in its metadata, see the
+    module docstring) lists the whole numbers the chart shows. In a
+    ``shared`` or ``families`` run, one of them that is a small count
+    (:func:`sendreport.disclosure.rule.is_small`) is a finding, unless the
+    figure said its values are not counts of people (``"people": false``).
+    An ``internal`` run is not checked.
+
+    Parameters
+    ----------
+    nb
+        The executed notebook.
+    threshold, audience
+        The params ``suppression_threshold`` and ``audience``.
+
+    Returns
+    -------
+    list of Finding
+        One per output with such a chart (``notebook cell N output``), its
+        count the number of small values; the values are not shown.
+
+    Examples
+    --------
+    >>> out = nbformat.v4.new_output("display_data", {"text/html": "<img>"}, metadata={
+    ...     "text/html": {"sendreport": {"figures": [{"values": [1, 2, 40], "people": True}]}}})
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[out])])
+    >>> [str(f) for f in check_charts(nb, threshold=5)]
+    ['count of 1 to 4 in a chart in notebook cell 1 output (2 times)']
+    >>> check_charts(nb, threshold=5, audience="internal")
+    []
+    """
+    from sendreport.disclosure.rule import is_small
+
+    if audience == "internal":
+        return []
+    findings = []
+    kind = f"{SMALL_COUNT_IN_CHART} {threshold - 1} in a chart"
+    for number, cell in enumerate(nb.cells, start=1):
+        small = 0
+        for output in cell.get("outputs", []):
+            for record in _chart_records(output):
+                if record.get("people") is False:
+                    continue
+                values = [v for v in record.get("values", []) if isinstance(v, (int, float))]
+                small += int(is_small(values, threshold).sum()) if values else 0
+        if small:
+            findings.append(Finding(kind, f"notebook cell {number} output", small))
+    return findings
+
+
+def check_images(
+    html: str, declared: Iterable[str], *, where: str = "report.html"
+) -> list[Finding]:
+    """Refuse every ``data:`` URI of ``html`` the guard cannot read.
+
+    An image (PNG, JPEG, GIF, ...) is allowed only when the SHA-256 digest of
+    its bytes is in ``declared``: the charts whose contents the guard read. An
+    SVG is text: the caller scans it (``check_outputs`` does), and its own
+    ``data:`` URIs are checked here too. Anything else (a URL-encoded image, a
+    data link) is a finding.
+
+    Parameters
+    ----------
+    html
+        The report's HTML.
+    declared
+        Hex SHA-256 digests of the recorded charts' PNGs.
+    where
+        The place to name in findings.
+
+    Returns
+    -------
+    list of Finding
+
+    Examples
+    --------
+    >>> import base64, hashlib
+    >>> png = b"PNG chart"
+    >>> uri = "data:image/png;base64," + base64.b64encode(png).decode()
+    >>> check_images(f'<img src="{uri}">', {hashlib.sha256(png).hexdigest()})
+    []
+    >>> [str(f) for f in check_images(f'<img src="{uri}">', set())]
+    ['image or data the guard cannot read in report.html']
+    """
+    return _check_images(html, set(declared), where)[0]
+
+
+def _check_images(html: str, declared: set[str], where: str) -> tuple[list[Finding], list[str]]:
+    """Findings for unreadable ``data:`` URIs, and the decoded SVG texts to scan."""
+    import base64
+    import binascii
+    import hashlib
+
+    unread = 0
+    svgs: list[str] = []
+    stack = [html]
+    while stack:
+        text = stack.pop()
+        for m in _ANY_DATA_URI.finditer(text):
+            mime = (m.group("mime") or "").lower()
+            encoded = ";base64" in m.group("params").lower()
+            payload = "".join(m.group("payload").split())
+            try:
+                data = base64.b64decode(payload + "=" * (-len(payload) % 4))
+            except (binascii.Error, ValueError):
+                data = None
+            if encoded and data is not None and mime == "image/svg+xml":
+                svg = data.decode("utf-8", "replace")
+                svgs.append(svg)
+                stack.append(svg)
+            elif not (encoded and data is not None and mime in _RASTER
+                      and hashlib.sha256(data).hexdigest() in declared):
+                unread += 1
+    return ([Finding(UNREAD_IMAGE, where, unread)] if unread else []), svgs
 
 
 EMBEDDED_FILE = "embedded file"
@@ -925,7 +1111,11 @@ def scrub_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     ``sendreport.report`` display helpers set it), and in a cell tagged
     ``report`` a figure's HTML (its PNG dropped) and markdown; every other output
     (DataFrame reprs, printed text, warnings, errors, plain plots) is dropped,
-    as are execution counts and widget state. The input is not modified.
+    as are execution counts and widget state. A kept output keeps only what
+    the pack prints of it (its HTML, or a report cell's markdown) and its
+    role: the chart records the guard read (``figures``) and any other data
+    (an image without HTML) are dropped, and so are markdown cells' attachments.
+    The input is not modified.
 
     Parameters
     ----------
@@ -951,13 +1141,14 @@ def scrub_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     clean.get("metadata", {}).pop("widgets", None)
     for cell in clean.cells:
         if cell.cell_type != "code":
+            cell.pop("attachments", None)  # not printed; they would leave in report.ipynb
             continue
         cell.execution_count = None
         report_cell = "report" in cell.get("metadata", {}).get("tags", [])
         kept = []
         for output in cell.get("outputs", []):
             if "sendreport" in output.get("metadata", {}):
-                kept.append(output)
+                kept.append(_pack_output(output))
             elif report_cell and _report_cell_output(output):
                 kept.append(_report_cell_output(output))
         for output in kept:
@@ -967,12 +1158,29 @@ def scrub_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return clean
 
 
+def _pack_output(output: Mapping) -> Mapping:
+    """A display helper's output as the pack prints it: its HTML and its metadata, no records."""
+    kept = copy.deepcopy(output)
+    if "data" in kept:
+        kept["data"] = {k: v for k, v in kept["data"].items() if k == "text/html"}
+    kept["metadata"] = _without_records(kept.get("metadata", {}))
+    return kept
+
+
+def _without_records(metadata: Mapping) -> dict:
+    return {
+        key: _without_records(value) if isinstance(value, Mapping) else value
+        for key, value in metadata.items()
+        if key != "figures"
+    }
+
+
 def _report_cell_output(output: Mapping) -> Mapping | None:
     """What a ``report`` cell's output prints in the pack: a figure's HTML or markdown."""
     data, metadata = output.get("data", {}), output.get("metadata", {})
     if "text/html" in data and metadata.get("text/html", {}).get("sendreport"):
         keep = {"text/html": data["text/html"]}
-        meta = {"text/html": metadata["text/html"]}
+        meta = {"text/html": _without_records(metadata["text/html"])}
     elif "text/markdown" in data:
         keep, meta = {"text/markdown": data["text/markdown"]}, {}
     else:
@@ -1283,8 +1491,46 @@ def _output_texts(output: Mapping) -> list[str]:
         if mime.startswith("image/") and mime != "image/svg+xml":
             continue
         texts.extend(_strings(data))
-    texts.extend(_strings(output.get("metadata", {})))
+    texts.extend(_strings(_records_as_texts(output.get("metadata", {}))))
     return texts
+
+
+def _records_as_texts(obj: object) -> object:
+    """Metadata with each chart record (a ``figures`` list) reduced to the texts it shows.
+
+    A record's PNG digest and values are not text of the report: a digest is
+    not scanned for identifiers it holds by chance.
+    """
+    if isinstance(obj, Mapping):
+        return {
+            key: [_texts_of(r) for r in value] if key == "figures" and isinstance(value, list)
+            else _records_as_texts(value)
+            for key, value in obj.items()
+        }
+    if isinstance(obj, list):
+        return [_records_as_texts(item) for item in obj]
+    return obj
+
+
+def _texts_of(record: object) -> object:
+    return record.get("texts", []) if isinstance(record, Mapping) else record
+
+
+def _chart_records(output: Mapping) -> list[Mapping]:
+    """The chart records an output's metadata carries (``figures``, at any depth)."""
+    records: list[Mapping] = []
+    stack: list[object] = [output.get("metadata", {})]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            for key, value in item.items():
+                if key == "figures" and isinstance(value, list):
+                    records += [r for r in value if isinstance(r, Mapping)]
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return records
 
 
 def _warn_unscanned(identifiers: Identifiers, allowed: _Allowed) -> None:
@@ -1327,6 +1573,10 @@ __all__ = [
     "is_nhs_number",
     "pdf_text_pages",
     "is_upn",
+    "SMALL_COUNT_IN_CHART",
+    "UNREAD_IMAGE",
+    "check_charts",
+    "check_images",
     "scan_codes",
     "scan_notebook",
     "scan_text",

@@ -6,7 +6,15 @@ notebook does it with Jupyter's cell tags: in a code cell tagged ``report``,
 
 - every matplotlib or seaborn figure is printed with alt text, from
   :func:`alt_text` or else from the figure's titles and axis labels (the run
-  stops, naming the cell, when a figure has neither);
+  stops, naming the cell, when a figure has neither). What the drawn figure
+  shows goes with it for the privacy guard
+  (:func:`sendreport.charts.render.figure_contents`): every text artist is
+  scanned like report text, and in a ``shared`` or ``families`` pack a bar,
+  point or number label that is a whole number from 1 to
+  ``suppression_threshold - 1`` refuses the run, unless the figure says its
+  values are not counts of people (``alt_text(fig, "...", people=False)``).
+  An image that did not come from this printer (``display(Image(...))``)
+  never reaches the pack;
 - :func:`show_table` prints a frame through the pack's suppression, number
   formats and accessible table markup;
 - ``IPython.display.Markdown`` output is printed as narrative.
@@ -43,7 +51,7 @@ FIGURE_ROLE = "figure"
 _ALT = "sendreport_alt"
 
 
-def alt_text(fig: Any, text: str) -> Any:
+def alt_text(fig: Any, text: str, *, people: bool = True) -> Any:
     """Give a figure the alt text the pack prints with it.
 
     Parameters
@@ -52,6 +60,11 @@ def alt_text(fig: Any, text: str) -> Any:
         A matplotlib ``Figure`` or ``Axes`` (seaborn's plots return one of them).
     text
         What the chart shows, in a sentence or two, for a reader who cannot see it.
+    people
+        ``False`` for a chart whose bars and points are not counts of people
+        (weeks, percentages, rates): the privacy guard then does not read its
+        whole-number values as small counts of children
+        (:func:`sendreport.charts.render.not_people`). Its texts are still scanned.
 
     Returns
     -------
@@ -64,12 +77,17 @@ def alt_text(fig: Any, text: str) -> Any:
     >>> _ = alt_text(ax, "Autism assessment waits rose from 20 to 31 weeks in 2024.")
     >>> figure_alt(fig)
     'Autism assessment waits rose from 20 to 31 weeks in 2024.'
+    >>> _ = alt_text(fig, "Median weeks by need: ASD 3, SEMH 12.", people=False)
     >>> plt.close(fig)
     """
+    from sendreport.charts.render import not_people
+
     if not str(text).strip():
         raise ValueError("alt text must say what the chart shows")
     figure = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
     setattr(figure, _ALT, str(text).strip())
+    if not people:
+        not_people(figure)
     return fig
 
 
@@ -120,7 +138,12 @@ def figure_alt(fig: Any) -> str | None:
 
 
 def _figure_output(fig: Any) -> tuple[str, dict] | None:
-    """IPython ``text/html`` formatter for figures: the pack's figure markup, or nothing."""
+    """IPython ``text/html`` formatter for figures: the pack's figure markup, or nothing.
+
+    The metadata carries what the drawn figure shows
+    (:func:`sendreport.charts.render.figures_in`), which the privacy guard reads.
+    """
+    from sendreport.charts.render import figures_in
     from sendreport.report.sections import figure
     from sendreport.report.templating import render
 
@@ -128,7 +151,7 @@ def _figure_output(fig: Any) -> tuple[str, dict] | None:
     if alt is None:
         return None  # report_cell_problems names the cell
     html = render("figure.html.j2", f=figure(fig, alt=alt))
-    return html, {"sendreport": {"role": FIGURE_ROLE}}
+    return html, {"sendreport": {"role": FIGURE_ROLE, "figures": figures_in(html)}}
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -346,7 +369,11 @@ def _numbers(column: pd.Series) -> bool:
 
 
 def report_cell_problems(nb: Any) -> list[str]:
-    """Figures in ``report`` cells that would reach the pack without alt text.
+    """Figures in ``report`` cells that would reach the pack without alt text, and images.
+
+    An image that is not a figure drawn by the printer (``display(Image(...))``
+    of a saved figure, say) is never printed: the privacy guard cannot read
+    what it shows, so the run stops, naming the cell.
 
     Parameters
     ----------
@@ -366,13 +393,24 @@ def report_cell_problems(nb: Any) -> list[str]:
             continue
         bare = [
             o for o in cell.get("outputs", [])
-            if "image/png" in o.get("data", {})
+            if any(m.startswith("image/") for m in o.get("data", {}))
             and not o.get("metadata", {}).get("text/html", {}).get("sendreport")
         ]
-        if bare:
-            first = (cell.source.strip().splitlines() or [""])[0][:60]
+        first = (cell.source.strip().splitlines() or [""])[0][:60]
+        if any(_is_figure(o) for o in bare):
             problems.append(
                 f"cell {number} ({first!r}): a figure has no alt text; give it a title and "
                 "axis labels, or call sendreport.alt_text(fig, '...')"
             )
+        if not all(_is_figure(o) for o in bare):
+            problems.append(
+                f"cell {number} ({first!r}): an image the privacy guard cannot read is not "
+                "printed; show the matplotlib figure itself (plt.show() or display(fig))"
+            )
     return problems
+
+
+def _is_figure(output: Any) -> bool:
+    """Whether an image output is a matplotlib figure's (the inline backend's ``<Figure ...>``)."""
+    plain = output.get("data", {}).get("text/plain", "")
+    return "".join(plain).startswith("<Figure")

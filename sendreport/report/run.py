@@ -214,7 +214,7 @@ def run_report(
                     destination=destination,
                     annex=(ws.annex / "annex-confidential.pdf") if annex else None,
                 )
-                _guard(ws, executed, identifiers, allowed)
+                _guard(ws, executed, identifiers, allowed, params)
                 if annex:
                     ws.publish(ws.annex, annex_destination)
                 elif pdf:
@@ -485,8 +485,11 @@ def _lookout(params: Params, plan: Plan, loaded):
     return identifiers, allowed
 
 
-def _guard(ws, nb, identifiers, allowed) -> None:
-    """The privacy guard on everything the run publishes, manifest and annex included."""
+def _guard(ws, nb, identifiers, allowed, params: Params) -> None:
+    """The privacy guard on everything the run publishes, manifest and annex included.
+
+    Charts are checked for small counts at the params' threshold and audience.
+    """
     from sendreport.guard import check_outputs
 
     special = {"report.html", "report.ipynb", "report.pdf"}
@@ -509,6 +512,8 @@ def _guard(ws, nb, identifiers, allowed) -> None:
         allowed=allowed,
         files=files,
         pdfs=pdfs,
+        threshold=params.suppression_threshold,
+        audience=params.audience,
     )
 
 

@@ -96,7 +96,7 @@ def test_the_scaffold_runs_unchanged_and_prints_its_seaborn_chart_with_alt_text(
     assert not any("image/png" in o.get("data", {}) for o in outputs)
 
 
-def edited_copy(scaffold: Path, name: str, report_source: str) -> Path:
+def edited_copy(scaffold: Path, name: str, report_source: str, **params_changes) -> Path:
     """A copy of the scaffold whose report cell holds ``report_source``."""
     nb = nbformat.read(scaffold / "notebooks" / "waits-by-need.ipynb", as_version=4)
     cell = next(c for c in nb.cells if "report" in c.metadata.get("tags", []))
@@ -105,6 +105,7 @@ def edited_copy(scaffold: Path, name: str, report_source: str) -> Path:
     nbformat.write(nb, notebook)
     params = yaml.safe_load((scaffold / "params" / "waits-by-need.yaml").read_text())
     params["notebook"] = f"../notebooks/{name}.ipynb"
+    params.update(params_changes)
     path = scaffold / "params" / f"{name}.yaml"
     path.write_text(yaml.safe_dump(params), encoding="utf-8")
     return path
@@ -130,6 +131,99 @@ def test_raw_rows_of_input_in_a_report_cell_are_refused(scaffold):
     out = scaffold / "outputs-rows"
     done = run(params, out)
     assert done.returncode == 3, done.stderr
+    assert not (out / "demoshire" / "2024-12-31").exists()
+
+
+CHILD = (
+    "import io\n"
+    "from IPython.display import HTML, Image, Markdown, display\n"
+    "child = analysis.tables['requests'].dropna(subset=['date_of_birth']).iloc[0]\n"
+    "born = f\"{child['date_of_birth']:%d/%m/%Y}\"\n"
+)
+
+
+def refused(done, out: Path) -> str:
+    assert done.returncode == 3, done.stderr
+    assert not (out / "demoshire" / "2024-12-31").exists()
+    assert "Traceback" not in done.stderr
+    return done.stderr
+
+
+def test_case_ids_and_dates_of_birth_drawn_in_a_report_chart_refuse_the_run(scaffold):
+    """The alt text is clean; the tick labels, annotation and title are not."""
+    params = edited_copy(scaffold, "drawn-ids", CHILD + (
+        "fig, ax = plt.subplots()\n"
+        "ax.bar([child['person_id'], 'Everyone else'], [31, 18])\n"
+        "ax.annotate(f'born {born}', (0, 31))\n"
+        "ax.set_title(f\"Request {child['request_id']}\")\n"
+        "sr.alt_text(fig, 'Weeks waited: one child against the rest.')\n"
+        "plt.show()\n"
+    ))
+    out = scaffold / "outputs-drawn-ids"
+    message = refused(run(params, out), out)
+    for kind in ("identifier (person_id)", "identifier (request_id)", "date of birth"):
+        assert f"- {kind} in notebook cell 6 output" in message
+    data = scaffold / "data" / "demo" / "requests.csv"
+    first = next(r for r in data.read_text().splitlines()[1:])
+    assert not any(value in message for value in first.split(",")[:2])
+
+
+def test_bar_labels_of_1_1_2_refuse_a_shared_run_but_not_an_internal_one(scaffold):
+    source = (
+        "fig, ax = plt.subplots()\n"
+        "bars = ax.bar(['Audiology', 'Dietetics', 'Podiatry'], [1, 1, 2])\n"
+        "ax.bar_label(bars)\n"
+        "ax.set(title='Children waiting over 52 weeks', ylabel='Children')\n"
+        "plt.show()\n"
+    )
+    out = scaffold / "outputs-small-bars"
+    message = refused(run(edited_copy(scaffold, "small-bars", source), out), out)
+    assert "- count of 1 to 4 in a chart in notebook cell 6 output (2 times)" in message
+    assert "people=False" in message
+    internal = edited_copy(scaffold, "small-bars-internal", source, audience="internal")
+    done = run(internal, scaffold / "outputs-small-bars-internal")
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(("name", "source", "code", "expected"), [
+    ("saved-image", (
+        "fig, ax = plt.subplots()\n"
+        "ax.bar([child['person_id'], 'Everyone else'], [31, 18])\n"
+        "ax.set(title='Weeks waited')\n"
+        "buf = io.BytesIO()\n"
+        "fig.savefig(buf, format='png')\n"
+        "plt.close(fig)\n"
+        "display(Image(buf.getvalue()))\n"
+    ), 1, "an image the privacy guard cannot read"),
+    ("markdown-image", (
+        "import base64\n"
+        "fig, ax = plt.subplots()\n"
+        "ax.bar([child['person_id'], 'Everyone else'], [31, 18])\n"
+        "buf = io.BytesIO()\n"
+        "fig.savefig(buf, format='png')\n"
+        "plt.close(fig)\n"
+        "display(Markdown('![Weeks waited](data:image/png;base64,'\n"
+        "                 + base64.b64encode(buf.getvalue()).decode() + ')'))\n"
+    ), 3, "- image or data the guard cannot read in report.html"),
+    ("forged-metadata", (
+        "import base64\n"
+        "fig, ax = plt.subplots()\n"
+        "ax.bar([child['person_id'], 'Everyone else'], [31, 18])\n"
+        "buf = io.BytesIO()\n"
+        "fig.savefig(buf, format='png')\n"
+        "plt.close(fig)\n"
+        "uri = 'data:image/png;base64,' + base64.b64encode(buf.getvalue()).decode()\n"
+        "display(HTML(f'<img src=\"{uri}\" alt=\"Weeks waited\">'),\n"
+        "        metadata={'sendreport': {'role': 'figure', 'figures': []}})\n"
+    ), 3, "- image or data the guard cannot read in report.html"),
+])
+def test_an_image_not_drawn_by_the_figure_printer_never_reaches_the_pack(
+    scaffold, name, source, code, expected
+):
+    out = scaffold / f"outputs-{name}"
+    done = run(edited_copy(scaffold, name, CHILD + source), out)
+    assert done.returncode == code, done.stderr
+    assert expected in done.stderr and "Traceback" not in done.stderr
     assert not (out / "demoshire" / "2024-12-31").exists()
 
 
