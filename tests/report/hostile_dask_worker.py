@@ -4,7 +4,8 @@ It wraps the batch's task on this worker only; the area's params file name choos
 the attack (any other area runs for real):
 
 - ``gift``: the result is an object whose unpickling opens (creates) the file
-  ``UNPICKLED`` beside the params file;
+  ``UNPICKLED`` beside the params file, and so is the result's type, which dask
+  sends the client pickled;
 - ``raise``: the run raises an exception of a class only this worker has, and the
   error sent to the client is crafted the same way (its exception and traceback,
   once unpickled, create ``UNPICKLED`` and are not exceptions at all);
@@ -16,6 +17,7 @@ Nothing here runs in the client; the tests check that the client unpickled nothi
 
 from __future__ import annotations
 
+import copyreg
 import os
 import pickle
 import signal
@@ -35,14 +37,23 @@ _real_error_message = getattr(distributed.worker, "_honest_error_message", None)
 distributed.worker._honest_error_message = _real_error_message
 
 
-class Gift:
+class GiftType(type):
+    """The class of :class:`Gift`: dask sends a result's type pickled, and so it is a gift too."""
+
+
+class Gift(metaclass=GiftType):
     """Unpickled, it creates ``marker``: proof that the receiver ran code it was sent."""
+
+    marker = ""
 
     def __init__(self, marker: str):
         self.marker = marker
 
     def __reduce__(self):
         return (open, (self.marker, "w"))
+
+
+copyreg.pickle(GiftType, lambda cls: (open, (cls.marker, "w")))
 
 
 class HostileError(Exception):
@@ -55,6 +66,7 @@ def hostile(params, out, pdf):
     name = Path(params).stem
     marker = str(Path(params).parent / "UNPICKLED")
     if name == "gift":
+        Gift.marker = marker
         return Gift(marker)
     if name == "raise":
         err = HostileError("from a module only the worker has")
