@@ -36,6 +36,7 @@ import math
 import multiprocessing
 import os
 import signal
+import ssl
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -227,13 +228,37 @@ class ClusterTLS:
     key: Path | None = None
 
     def problems(self) -> list[str]:
-        """One line per file that is not a readable regular file.
+        """One line per file that is not a readable regular file, or not what it should be.
+
+        The CA file must hold a PEM certificate, and the certificate and key must
+        load together, unencrypted (dask's ``Security`` asks for no passphrase).
 
         Examples
         --------
         >>> ClusterTLS(Path("/no/ca.pem"), Path("/no/cert.pem")).problems()
         ['--tls-ca-file /no/ca.pem: no such file', '--tls-cert /no/cert.pem: no such file']
         """
+        found = self._unreadable()
+        if found:
+            return found
+        try:
+            ssl.create_default_context(cafile=str(self.ca_file))
+        except (ssl.SSLError, ValueError):
+            found.append(f"--tls-ca-file {self.ca_file}: holds no PEM certificate")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        try:
+            context.load_cert_chain(
+                str(self.cert), None if self.key is None else str(self.key), password=""
+            )
+        except (ssl.SSLError, ValueError):
+            key = f"--tls-key {self.key}" if self.key is not None else "a key in the same file"
+            found.append(
+                f"--tls-cert {self.cert}: not a PEM certificate that loads with {key} "
+                "(unencrypted, and the certificate's own)"
+            )
+        return found
+
+    def _unreadable(self) -> list[str]:
         found = []
         for option, path in (
             ("--tls-ca-file", self.ca_file),

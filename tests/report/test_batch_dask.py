@@ -87,6 +87,23 @@ def test_a_tls_scheduler_needs_the_certificates_and_they_must_exist(params_dir):
     )
     assert missing.returncode == 2
     assert missing.stderr.splitlines() == ["sendreport: error: --tls-ca-file ca.pem: no such file"]
+    not_pem = cli(
+        "batch",
+        "params.yaml",
+        "--scheduler",
+        "tls://127.0.0.1:8786",
+        "--tls-ca-file",
+        "plan.yaml",
+        "--tls-cert",
+        "plan.yaml",
+        cwd=params_dir,
+    )
+    assert not_pem.returncode == 2
+    assert not_pem.stderr.splitlines() == [
+        "sendreport: error: --tls-ca-file plan.yaml: holds no PEM certificate",
+        "sendreport: error: --tls-cert plan.yaml: not a PEM certificate that loads with "
+        "a key in the same file (unencrypted, and the certificate's own)",
+    ]
     mixed = cli(
         "batch",
         "params.yaml",
