@@ -4,8 +4,8 @@ It wraps the batch's task on this worker only; the area's params file name choos
 the attack (any other area runs for real):
 
 - ``gift``: the result is an object whose unpickling opens (creates) the file
-  ``UNPICKLED`` beside the params file, and so is the result's type, which dask
-  sends the client pickled;
+  ``UNPICKLED`` beside the params file, and so are the result's type, which dask
+  sends the client pickled, and the ``warn`` event the worker sends first;
 - ``raise``: the run raises an exception of a class only this worker has, and the
   error sent to the client is crafted the same way (its exception and traceback,
   once unpickled, create ``UNPICKLED`` and are not exceptions at all);
@@ -24,6 +24,7 @@ import signal
 import time
 from pathlib import Path
 
+import distributed
 import distributed.worker
 from distributed.protocol import to_serialize
 
@@ -67,6 +68,9 @@ def hostile(params, out, pdf):
     marker = str(Path(params).parent / "UNPICKLED")
     if name == "gift":
         Gift.marker = marker
+        # a "warn" event, which dask's client unpickles for every subscriber
+        payload = pickle.dumps(Gift(marker))
+        distributed.get_worker().log_event("warn", {"message": payload, "category": payload})
         return Gift(marker)
     if name == "raise":
         err = HostileError("from a module only the worker has")
