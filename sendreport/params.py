@@ -132,7 +132,7 @@ class Params(BaseModel):
             for i, path in enumerate(paths, start=1):
                 label = f"data.{key}" if len(paths) == 1 else f"data.{key}[{i}]"
                 if path.is_dir():  # a SEN2 Blade export: one CSV per module
-                    files.update({f"{label}/{p.name}": p for p in sorted(path.glob("*.csv"))})
+                    files.update({f"{label}/{p.name}": p for p in blade_csv_files(path)})
                 else:
                     files[label] = path
         files.update({f"exclude.{k}": v for k, v in self.exclude.items()})
@@ -159,7 +159,23 @@ class Params(BaseModel):
             "max_excluded_share": self.max_excluded_share,
             "exclude": self.exclude,
             "data_from": self.data_from,
+            "la_code": self.la_code,
         }
+
+
+def blade_csv_files(folder: Path) -> list[Path]:
+    """The ``.csv`` entries of a SEN2 Blade folder (any letter case), sorted; none opened.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ("b_person.CSV", "a_sen2.csv", "notes.txt"):
+    ...     _ = (folder / name).write_text("x")
+    >>> [p.name for p in blade_csv_files(folder)]
+    ['a_sen2.csv', 'b_person.CSV']
+    """
+    return sorted(p for p in folder.iterdir() if p.name.lower().endswith(".csv"))
 
 
 def consistency_problems(values: dict[str, Any], *, today: dt.date | None = None) -> list[str]:
@@ -401,7 +417,10 @@ def parse_params(
         )
     for label, path in _paths_to_check(resolved).items():
         if label.startswith(f"data.{SEN2}") and Path(path).is_dir():
-            continue  # a SEN2 Blade export: a folder of CSV files, one per module
+            # a SEN2 Blade export: a folder of CSV files, one per module, each a regular file
+            problems.extend(f"{source}: {problem}" for csv in blade_csv_files(Path(path))
+                            if (problem := check_regular_file(csv, what=f"{label}/{csv.name}")))
+            continue
         # a folder, FIFO or device is refused here: reading a FIFO would hang the run
         problem = check_regular_file(path, what=label)
         if problem is not None:

@@ -17,8 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 from sendreport.errors import DataValidationError
+from sendreport.io import MEMORY_FACTOR
 from sendreport.sen2.codes import ALIASES, HEADER_FIELDS, TREE
 from sendreport.sen2.stream import Notes, Record
+from sendreport.yamlfile import check_regular_file
 
 MODULES = ("sen2", "person", "requests", "assessment", "namedplan", "plandetail",
            "activeplans", "placementdetail", "senneed")
@@ -32,13 +34,46 @@ _BLADE_DATE = re.compile(r"^\d{4}-[A-Za-z]{3}-\d{1,2}(?: \d{2}:\d{2}(?::\d{2})?)
 _BOOKKEEPING = ("nativeid", "sourceid")
 
 
+BLADE_MEMORY_FACTOR = MEMORY_FACTOR["csv"]
+"""Memory needed to read a Blade export, as a multiple of its CSV files' total size."""
+
+
 def blade_files(folder: Path) -> dict[str, Path]:
-    """Return the Blade CSV of each module found in ``folder`` (by its ``_<table>.csv`` end)."""
+    r"""Return the Blade CSV of each module found in ``folder`` (by its ``_<table>.csv`` end).
+
+    Every ``.csv`` entry of the folder must be a regular file (a symbolic link
+    to one is followed), as for every other input: a FIFO would hang the run
+    and a device such as ``/dev/zero`` never ends. It is checked without
+    opening it.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the first entry that is not a regular file (rule
+        ``not_a_regular_file``, exit code 2).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "Blade-Export_07-03-2025_person.csv").write_text("persontableid\n1\n")
+    >>> sorted(blade_files(folder))
+    ['person']
+    >>> os.mkfifo(folder / "Blade-Export_07-03-2025_requests.csv")
+    >>> try:
+    ...     blade_files(folder)
+    ... except DataValidationError as err:
+    ...     print(str(err).replace(str(folder), "FOLDER"))
+    SEN2 Blade file: is a FIFO (named pipe), not a regular file: FOLDER/Blade-Export_07-03-2025_requests.csv (rule: not_a_regular_file)
+    """  # noqa: E501
     found: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         name = path.name.lower()
         if not name.endswith(".csv"):
             continue
+        problem = check_regular_file(path, what="SEN2 Blade file")
+        if problem is not None:
+            raise DataValidationError(f"{problem} (rule: not_a_regular_file)")
         table = name[: -len(".csv")].rsplit("_", 1)[-1]
         if table in MODULES:
             found[table] = path

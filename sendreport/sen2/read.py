@@ -6,6 +6,14 @@ the same request when it is the same person's and was received on the same
 day (a historical ``H`` chain: the same plan start date). The latest return's
 version of a request is kept, under the identifier it got in the earliest
 return that holds it, so the same request reported in two years counts once.
+
+Before combining, the returns are checked to be one area's: each header's
+``LEA`` must be the params' ``la_code`` (a DfE 3-digit code, or a 9-character
+ONS code that DfE's published figures tie to one), and every return of a list
+must have the same ``LEA``. Two Person records that share a UPN (or ULN) but
+not the child's birth date or forename (or, in one return, surname) are
+refused too: they would be merged into one child. Messages name the files,
+the codes and the Person lines, never a UPN, name or birth date.
 """
 
 from __future__ import annotations
@@ -18,13 +26,15 @@ from pathlib import Path
 import pandas as pd
 
 from sendreport.errors import DataValidationError
-from sendreport.sen2.blade import read_blade
-from sendreport.sen2.stream import Notes, read_xml
+from sendreport.sen2.blade import BLADE_MEMORY_FACTOR, blade_files, read_blade
+from sendreport.sen2.stream import MEMORY_FACTOR, Notes, check_size, read_xml
 from sendreport.sen2.tables import (
     Note,
     ReturnBuilder,
+    differ,
     typed,
 )
+from sendreport.yamlfile import check_regular_file
 
 CANONICAL_REQUESTS = (
     "request_id", "person_id", "received_date", "request_outcome", "request_outcome_date",
@@ -86,8 +96,10 @@ def read_return(path: str | Path) -> tuple[ReturnBuilder, Notes]:
     Raises
     ------
     DataValidationError
-        If the file is missing, not well-formed, not SEN2, of an unknown year
-        or shaped like another year's return (exit code 2).
+        If the file is missing, not a regular file (a FIFO, a device), too
+        large for the memory available, not well-formed, not SEN2, of an
+        unknown year, shaped like another year's return, or holds no
+        ``Person`` (exit code 2).
     """
     path = Path(path)
     if not path.exists():
@@ -95,20 +107,35 @@ def read_return(path: str | Path) -> tuple[ReturnBuilder, Notes]:
     builder = ReturnBuilder(path.name)
     notes = Notes()
     if path.is_dir():
+        files = blade_files(path)  # regular files only, checked before any is opened
+        check_size(path, sum(p.stat().st_size for p in files.values()), BLADE_MEMORY_FACTOR)
         read_blade(path, builder.on_header, builder.on_person, notes)
     else:
+        problem = check_regular_file(path, what="SEN2 return")
+        if problem is not None:
+            raise DataValidationError(f"{problem} (rule: not_a_regular_file)")
+        check_size(path, path.stat().st_size, MEMORY_FACTOR)
         read_xml(path, builder.on_header, builder.on_person, notes)
     builder.check_shape(notes.tag_lines)
+    if not builder.people:
+        raise DataValidationError(
+            f"{path}: the return holds no Person, so it reports no request at all; a "
+            "council's return lists every child with a request or a plan: refused rather "
+            "than publish zeros (rule: no_persons)")
     return builder, notes
 
 
-def read_returns(paths: str | Path | Sequence[str | Path]) -> Sen2Data:
+def read_returns(paths: str | Path | Sequence[str | Path], *,
+                 la_code: str | None = None) -> Sen2Data:
     """Read and combine SEN2 returns.
 
     Parameters
     ----------
     paths
         One return or a list of them: XML files or Blade CSV folders.
+    la_code
+        The area's code (params ``la_code``): every return's header ``LEA`` must
+        be it. Without it, the returns of a list must still share one ``LEA``.
 
     Returns
     -------
@@ -117,7 +144,10 @@ def read_returns(paths: str | Path | Sequence[str | Path]) -> Sen2Data:
     Raises
     ------
     DataValidationError
-        Listing every return that cannot be read (exit code 2).
+        Listing every return that cannot be read, another area's return
+        (rule ``lea_mismatch``; ``lea_missing`` for a header without ``LEA``
+        that has something to agree with), or a UPN shared by two children
+        (``shared_upn``) (exit code 2).
 
     Examples
     --------
@@ -148,7 +178,116 @@ def read_returns(paths: str | Path | Sequence[str | Path]) -> Sen2Data:
             problems.append(str(err))
     if problems:
         raise DataValidationError("\n".join(problems))
+    files = [Path(p) for p in paths]
+    problems = check_areas([b.header.lea for b, _ in built], files, la_code)
+    problems += check_shared([b for b, _ in built], files)
+    if problems:
+        raise DataValidationError("\n".join(problems))
     return combine([b for b, _ in built], [n for _, n in built], [Path(p) for p in paths])
+
+
+def lea_codes(la_code: str) -> frozenset[str]:
+    """The SEN2 ``LEA`` codes (DfE's 3-digit codes) that a params ``la_code`` stands for.
+
+    A 3-digit code stands for itself; a 9-character ONS code for the DfE codes
+    DfE's published figures give it (empty when they do not know it).
+
+    Examples
+    --------
+    >>> sorted(lea_codes(" 999 ")), sorted(lea_codes("E06000032")), sorted(lea_codes("E1"))
+    (['999'], ['821'], [])
+    """
+    code = str(la_code).strip()
+    if len(code) == 3 and code.isdigit():
+        return frozenset({code})
+    from sendreport.benchmarks import load_dfe_timeliness
+
+    dfe = load_dfe_timeliness()
+    return frozenset(dfe.loc[dfe["la_code"].eq(code).fillna(False), "old_la_code"].dropna())
+
+
+def check_areas(leas: list[str | None], files: list[Path], la_code: str | None) -> list[str]:
+    r"""Problems that show returns are not all the area's own: one line per problem.
+
+    Each ``LEA`` must be one of :func:`lea_codes` of ``la_code``; without
+    ``la_code``, all must be equal. A return without ``LEA`` is refused when
+    there is ``la_code`` or another return to agree with.
+
+    Examples
+    --------
+    >>> check_areas(["999", "999"], [Path("a.xml"), Path("b.xml")], "999")
+    []
+    >>> print("\n".join(check_areas(["999", "886"], [Path("a.xml"), Path("b.xml")], None)))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    b.xml: Header LEA is '886' but a.xml's is '999': returns of different local authorities
+    cannot be combined; give only the area's own returns (rule: lea_mismatch)
+    """
+    problems = []
+    if la_code is not None and str(la_code).strip():
+        expected = lea_codes(la_code)
+        shown = str(la_code).strip()
+        if not expected:
+            return [f"la_code {shown!r} is neither a 3-digit DfE LA code nor an LA code in "
+                    "DfE's published figures, so the SEN2 returns' LEA cannot be checked "
+                    "against it: give la_code as the area's 3-digit code, as in the "
+                    "returns' Header LEA (rule: lea_mismatch)"]
+        stands = "" if shown in expected else f" (DfE code {', '.join(sorted(expected))})"
+        for lea, path in zip(leas, files, strict=True):
+            if lea is None:
+                problems.append(
+                    f"{path}: the Header has no LEA, so the return cannot be checked to be "
+                    f"la_code {shown!r}'s own (rule: lea_missing)")
+            elif lea not in expected:
+                problems.append(
+                    f"{path}: Header LEA is {lea!r} but la_code is {shown!r}{stands}: a "
+                    "return of another local authority is refused (rule: lea_mismatch)")
+        return problems
+    if len(leas) < 2:
+        return problems
+    first = next(((lea, path) for lea, path in zip(leas, files, strict=True) if lea), None)
+    for lea, path in zip(leas, files, strict=True):
+        if lea is None:
+            problems.append(
+                f"{path}: the Header has no LEA, so the return cannot be checked to be the "
+                "same area's as the others (rule: lea_missing)")
+        elif first is not None and lea != first[0]:
+            problems.append(
+                f"{path}: Header LEA is {lea!r} but {first[1]}'s is {first[0]!r}: returns of "
+                "different local authorities cannot be combined; give only the area's own "
+                "returns (rule: lea_mismatch)")
+    return problems
+
+
+def check_shared(builders: list[ReturnBuilder], files: list[Path]) -> list[str]:
+    """Problems of UPNs (or ULNs) shared by Person records that cannot be one child.
+
+    Within a return, see :func:`~sendreport.sen2.tables.differ`; across returns,
+    each return's first record of a UPN is compared with the first return's.
+    One line per file (and pair of files), with how many identifiers and the
+    Person lines, never the identifier, name or birth date.
+    """
+    pairs: dict[tuple[Path, Path, str], list[tuple[int, int]]] = {}
+    seen: dict[str, tuple[tuple, Path]] = {}
+    for builder, path in zip(builders, files, strict=True):
+        for kind, first_line, line in builder.shared:
+            pairs.setdefault((path, path, kind), []).append((first_line, line))
+        for link, who in builder.identities.items():
+            first = seen.setdefault(link, (who, path))
+            if first[1] != path and differ(first[0], who, same_return=False):
+                pairs.setdefault((first[1], path, who[0]), []).append((first[0][4], who[4]))
+    problems = []
+    for (a, b, kind), lines in pairs.items():
+        shown = "; ".join(f"lines {x} and {y}" if a == b
+                          else f"{a.name} line {x} and {b.name} line {y}"
+                          for x, y in sorted(lines)[:10])
+        more = f" and {len(lines) - 10:,} more" if len(lines) > 10 else ""
+        where = f"{a}" if a == b else f"{a} and {b}"
+        problems.append(
+            f"{where}: {len(lines):,} {kind}{'s' if len(lines) > 1 else ''} shared by Person "
+            f"records whose names or birth dates differ (Person at {shown}{more}): two "
+            f"children cannot share a {kind}, and their requests would be merged; correct "
+            "the return (rule: shared_upn)")
+    return problems
 
 
 def combine(builders: list[ReturnBuilder], notes: list[Notes], files: list[Path]) -> Sen2Data:

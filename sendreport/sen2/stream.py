@@ -1,16 +1,25 @@
 """Read a SEN2 XML return one ``Person`` at a time, safely.
 
 The file is never held whole in memory: lxml's ``iterparse`` hands over each
-``Person`` element when it ends, the element is turned into plain records
-(:data:`~sendreport.sen2.codes.TREE`) and then freed. Entities are never
-resolved and nothing is fetched from the network; a return with a
-``DOCTYPE`` declaration (the only way to declare entities, as in the
-"billion laughs" attack) is refused before parsing starts.
+element when it ends; a ``Person`` is turned into plain records
+(:data:`~sendreport.sen2.codes.TREE`) and then freed, and an element the
+reader does not use (a tag it does not know, or one in the wrong place) is
+counted as unrecognised and freed at once, with everything inside it, so
+junk anywhere in a file costs no memory. A ``Person`` or ``Header`` of more
+than :data:`MAX_ELEMENTS` elements is refused, which bounds the work and the
+memory one record can take. The format (the spelling of ``Person`` and the
+year's tags) is found from this one streaming pass, wherever the first
+person starts.
+
+Entities are never resolved and nothing is fetched from the network. The
+parser itself (which detects the file's encoding, whatever it is) reports a
+``DOCTYPE`` declaration, the only way to declare entities as in the "billion
+laughs" attack; a return that has one is refused before any element of it is
+read.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,8 +28,13 @@ from pathlib import Path
 from sendreport.errors import DataValidationError
 from sendreport.sen2.codes import ALIASES, HEADER_FIELDS, HEADER_GROUPS, TREE
 
-PROLOG_LIMIT = 1 << 20
-"""Bytes read before the root element to look for a DOCTYPE declaration."""
+MAX_ELEMENTS = 500_000
+"""Elements one ``Person`` (or the ``Header``) may hold: a real person has fewer than a
+hundred; 500,000 leave room for tens of thousands of requests."""
+
+MEMORY_FACTOR = 5
+"""Memory needed to read a return, as a multiple of its XML file's size (measured: 0.95 GB
+for a 230 MB return of 200,000 persons, ``bench/bench_sen2.py``)."""
 
 Record = dict
 """One element as a dict: leaf tag (lower case) to text, child tag to a list of records,
@@ -61,64 +75,108 @@ def local_name(tag: str) -> str:
     return key
 
 
-_SPELLING = re.compile(r"<((?:[\w.-]+:)?(?:person|header))[\s/>]", re.IGNORECASE)
 _CACHE: dict[str, str] = {}
 _TEXT: dict[str, str] = {}
 _PERSONAL = frozenset({"surname", "forename", "personbirthdate", "postcode", "upn",
                        "uniquelearnernumber"})
 
 
-def spellings(path: Path) -> list[str]:
-    """The spellings of ``Person`` and ``Header`` in the file's first MiB (namespace aside).
+_SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False,
+         "remove_comments": True, "remove_pis": True}
+"""lxml parser options: no entity resolved, no DTD or network fetch, libxml2's size limits."""
+
+_USES: dict[str, frozenset[str]] = {
+    **{kind: fields | children for kind, (fields, children) in TREE.items()},
+    "message": frozenset({"header", "persons"}),
+    "persons": frozenset({"person"}),
+    **dict.fromkeys(("header", *HEADER_GROUPS), HEADER_FIELDS | HEADER_GROUPS),
+}
+"""Each element the reader reads, and the children of it that it uses (lower case)."""
+
+_LEAVES = frozenset().union(HEADER_FIELDS, *(fields for fields, _ in TREE.values()))
+"""Tags that hold a value: kept as they end, freed with their Person or Header."""
+
+
+def check_size(path: Path, size: int, factor: int) -> None:
+    """Refuse a return too large to read in the memory available, before reading it.
+
+    Parameters
+    ----------
+    path
+        The file or folder, for the message.
+    size
+        Its size in bytes.
+    factor
+        Memory needed as a multiple of the size (:data:`MEMORY_FACTOR` for XML).
+
+    Raises
+    ------
+    DataValidationError
+        With rule ``too_large_for_memory`` (exit code 2).
+
+    Examples
+    --------
+    >>> check_size(Path("sen2.xml"), 1_000, MEMORY_FACTOR)  # a kilobyte always fits
+    """
+    from sendreport.io import available_memory
+
+    needed = size * factor
+    available = available_memory()
+    if available is not None and needed > available:
+        raise DataValidationError(
+            f"{path}: is {size / 1e6:,.1f} MB; reading it needs about {needed / 1e6:,.0f} MB "
+            f"of memory but only {available / 1e6:,.0f} MB is available; run on a machine "
+            "with more memory (rule: too_large_for_memory)")
+
+
+def root_element(path: Path) -> str:
+    """Return the root element's tag; refuse a DOCTYPE, whatever the file's encoding.
+
+    The XML parser reads the prolog (it finds the encoding from the bytes, with
+    or without a byte-order mark or declaration) and stops at the root element.
+
+    Raises
+    ------
+    DataValidationError
+        If the file declares a DOCTYPE (rule ``xml_doctype``), is not
+        well-formed (``malformed_xml``) or has no element (``not_sen2``).
 
     Examples
     --------
     >>> import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "r.xml"
-    >>> _ = p.write_text("<Message><HEADER/><Persons><person></person></Persons></Message>")
-    >>> spellings(p)
-    ['HEADER', 'person']
+    >>> _ = p.write_bytes('<!-- a note --><Message><Header/></Message>'.encode("utf-16"))
+    >>> root_element(p)
+    'Message'
+    >>> _ = p.write_bytes('<?xml version="1.0" encoding="UTF-16BE"?><!DOCTYPE Message>'
+    ...                   '<Message/>'.encode("utf-16-be"))  # no byte-order mark
+    >>> try:
+    ...     root_element(p)
+    ... except DataValidationError as err:
+    ...     print(str(err).rpartition("(")[2])
+    rule: xml_doctype)
     """
+    from lxml import etree
+
+    if path.stat().st_size == 0:
+        raise DataValidationError(
+            f"{path}: not an XML file: it is empty, no element found (rule: not_sen2)")
     with path.open("rb") as fh:
-        head = fh.read(PROLOG_LIMIT).decode("utf-8", errors="replace")
-    return sorted({m.group(1).rpartition(":")[2] for m in _SPELLING.finditer(head)})
-
-
-def refuse_doctype(path: Path) -> str:
-    """Return the root element's name; refuse a file with a DOCTYPE (exit code 2).
-
-    Raises
-    ------
-    DataValidationError
-        If the prolog declares a DOCTYPE, or no element starts in the first
-        :data:`PROLOG_LIMIT` bytes.
-    """
-    with path.open("rb") as fh:
-        head = fh.read(PROLOG_LIMIT)
-    text = head.decode("utf-8", errors="replace")
-    if "\x00" in text[:200]:  # UTF-16
-        text = head.decode("utf-16", errors="replace")
-    pos = 0
-    while True:
-        start = text.find("<", pos)
-        if start < 0:
+        try:
+            for _, elem in etree.iterparse(fh, events=("start",), **_SAFE):
+                info = elem.getroottree().docinfo
+                if info.doctype or info.internalDTD is not None:
+                    raise DataValidationError(
+                        f"{path}: the file declares a DOCTYPE; a SEN2 return never does, and "
+                        "declarations can expand entities to attack the reader: refused "
+                        "(rule: xml_doctype)")
+                return elem.tag
+        except etree.XMLSyntaxError as err:
             raise DataValidationError(
-                f"{path}: not an XML file: no element found in its first "
-                f"{PROLOG_LIMIT // 1024} KiB (rule: not_sen2)")
-        if text.startswith("<?", start) or text.startswith("<!--", start):
-            close = "?>" if text[start + 1] == "?" else "-->"
-            end = text.find(close, start)
-            if end < 0:
-                raise DataValidationError(f"{path}: not well-formed XML (rule: malformed_xml)")
-            pos = end + len(close)
-        elif text[start + 1 : start + 2] == "!":
-            raise DataValidationError(
-                f"{path}: the file declares a DOCTYPE; a SEN2 return never does, and "
-                "declarations can expand entities to attack the reader: refused "
-                "(rule: xml_doctype)")
-        else:
-            match = re.match(r"<([^\s/>]+)", text[start:])
-            return match.group(1) if match else ""
+                f"{path}: not well-formed XML: {err.msg} (line {err.lineno}) "
+                "(rule: malformed_xml)") from None
+    raise DataValidationError(
+        f"{path}: not an XML file: no element found (rule: not_sen2)")
 
 
 def read_xml(path: Path, on_header: Callable[[dict, int], None],
@@ -140,60 +198,74 @@ def read_xml(path: Path, on_header: Callable[[dict, int], None],
     Raises
     ------
     DataValidationError
-        If the file is not well-formed XML, declares a DOCTYPE, or is not a
-        SEN2 return (root ``Message`` with a ``Header``).
+        If the file is not well-formed XML, declares a DOCTYPE, is not a SEN2
+        return (root ``Message`` with a ``Header``), or a ``Person`` or the
+        ``Header`` holds more than :data:`MAX_ELEMENTS` elements.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "r.xml"
+    >>> _ = p.write_text("<Message><!-- " + "x" * (2 << 20) + " --><Header><Year>2025</Year>"
+    ...                  "</Header><Junk><a/><a/></Junk><Persons><person><UPN>A1</UPN>"
+    ...                  "</person></Persons></Message>")
+    >>> people, notes = [], Notes()
+    >>> read_xml(p, lambda fields, line: None, people.append, notes)
+    >>> people, dict(notes.unrecognised)
+    ([{'_line': 1, 'upn': 'A1'}], {('message', 'Junk'): 1})
     """
     from lxml import etree
 
-    root_name = refuse_doctype(path)
-    if local_name(root_name.split(":")[-1]) != "message":
+    root = root_element(path)
+    if local_name(root) != "message":
         raise DataValidationError(
-            f"{path}: not a SEN2 return: its root element is {root_name!r}, not 'Message' "
-            "(rule: not_sen2)")
+            f"{path}: not a SEN2 return: its root element is {root.rpartition('}')[2]!r}, "
+            "not 'Message' (rule: not_sen2)")
     header_seen = False
-    found = spellings(path)
-    # Only the elements handled here come back to Python: much faster on large files.
-    # A Person spelled otherwise later in the file is reported as unrecognised.
-    tags = [f"{{*}}{t}" for t in {*found, root_name.rpartition(":")[2]}] if found else None
-    context = etree.iterparse(
-        str(path), events=("end",), tag=tags, resolve_entities=False, no_network=True,
-        load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
-    )
+    held = 0  # elements kept since the last Person or Header ended
+    uses, leaves, cache, unrecognised = _USES, _LEAVES, _CACHE, notes.unrecognised
     try:
-        for _, elem in context:
+        for _, elem in etree.iterparse(str(path), events=("end",), **_SAFE):
             tag = elem.tag
-            if not isinstance(tag, str):
-                raise DataValidationError(
-                    f"{path}: line {elem.sourceline}: an entity reference; a SEN2 return "
-                    "never uses one: refused (rule: xml_entity)")
-            kind = local_name(tag)
-            if kind == "person":
-                parent = elem.getparent()
+            kind = cache.get(tag)
+            if kind is None:
+                if not isinstance(tag, str):
+                    raise DataValidationError(
+                        f"{path}: line {elem.sourceline}: an entity reference; a SEN2 return "
+                        "never uses one: refused (rule: xml_entity)")
+                kind = local_name(tag)
+            if kind in leaves:  # most elements: kept, counted, no look at the parent
+                held += 1
+                if held > MAX_ELEMENTS:
+                    _too_many(path, elem)
+                continue
+            parent = elem.getparent()
+            if parent is None:
+                break  # the end of Message
+            within = cache.get(parent.tag) or local_name(parent.tag)
+            used = uses.get(within)
+            if used is None:  # inside an element not read: freed with it
+                parent.remove(elem)
+            elif kind not in used:
+                unrecognised[("header" if within in HEADER_GROUPS else within, tag)] += 1
+                parent.remove(elem)
+            elif kind == "person":
                 if not header_seen:
                     raise DataValidationError(
                         f"{path}: not a SEN2 return: no Header before the first Person "
                         "(rule: not_sen2)")
                 on_person(_record(elem, "person", notes))
-                elem.clear(keep_tail=False)
-                while parent is not None and parent[0] is not elem:
-                    first = parent[0]
-                    other = first.tag
-                    if isinstance(other, str) and local_name(other) != "person":
-                        notes.unrecognised[("persons", other)] += 1
-                    del parent[0]
+                parent.remove(elem)
+                held = 0
             elif kind == "header":
                 on_header(_header(elem, notes), elem.sourceline or 0)
                 header_seen = True
-                elem.clear(keep_tail=False)
-            elif kind == "message":
-                for child in elem:
-                    name = local_name(child.tag) if isinstance(child.tag, str) else ""
-                    if name not in ("header", "persons", ""):
-                        notes.unrecognised[("message", child.tag)] += 1
-                    elif name == "persons":
-                        for rest in child:
-                            if isinstance(rest.tag, str) and local_name(rest.tag) != "person":
-                                notes.unrecognised[("persons", rest.tag)] += 1
+                parent.remove(elem)
+                held = 0
+            else:
+                held += 1
+                if held > MAX_ELEMENTS:
+                    _too_many(path, elem)
     except etree.XMLSyntaxError as err:
         raise DataValidationError(
             f"{path}: not well-formed XML: {err.msg} (line {err.lineno}) "
@@ -201,6 +273,12 @@ def read_xml(path: Path, on_header: Callable[[dict, int], None],
     if not header_seen:
         raise DataValidationError(
             f"{path}: not a SEN2 return: it has no Header (rule: not_sen2)")
+
+def _too_many(path: Path, elem) -> None:
+    raise DataValidationError(
+        f"{path}: line {elem.sourceline}: more than {MAX_ELEMENTS:,} elements in one Person "
+        "(or the Header, or between two persons); a child's record holds fewer than a "
+        "hundred: refused (rule: too_many_elements)")
 
 
 def _header(elem, notes: Notes) -> dict:

@@ -96,11 +96,16 @@ class Note:
 
 @dataclass
 class Header:
-    """A return's header: collection year, LA code and census date."""
+    """A return's header: collection year, LA code (for identifiers) and census date.
+
+    ``lea`` is the header's ``LEA`` as written, ``None`` when the header has none
+    (``la_code`` is then ``"LA"``).
+    """
 
     year: int
     la_code: str
     reference_date: str | None
+    lea: str | None = None
 
 
 class ReturnBuilder:
@@ -124,7 +129,10 @@ class ReturnBuilder:
         self._line = 0  # of the request being read
         self.notes: dict[tuple[str, str], Note] = {}
         self.excluded: dict[int, str] = {}  # request row position -> rule
-        self._people = 0
+        self.people = 0
+        # link -> (identifier kind, folded surname, forename, birth date, line) of its first Person
+        self.identities: dict[str, tuple] = {}
+        self.shared: list[tuple[str, int, int]] = []  # (kind, first line, line) within the return
 
     # ----------------------------------------------------------------- header
     def on_header(self, fields: dict, line: int) -> None:
@@ -145,8 +153,8 @@ class ReturnBuilder:
             raise DataValidationError(
                 f"{where}: Header Year {year}: only the {codes.FIRST_YEAR} to "
                 f"{codes.LAST_YEAR} person-level returns can be read (rule: wrong_year_shape)")
-        la = (fields.get("lea") or "").strip() or "LA"
-        self.header = Header(year, la, fields.get("referencedate"))
+        lea = (fields.get("lea") or "").strip() or None
+        self.header = Header(year, lea or "LA", fields.get("referencedate"), lea)
 
     def check_shape(self, tag_lines: dict[str, int]) -> None:
         """Refuse tags that do not belong to the header's year (exit code 2)."""
@@ -168,11 +176,17 @@ class ReturnBuilder:
         """Add one ``Person`` and its requests to the tables."""
         header = self.header
         assert header is not None
-        self._people += 1
-        person_id = f"{header.la_code}-{header.year}-{person.get('_id') or self._people}"
+        self.people += 1
+        person_id = f"{header.la_code}-{header.year}-{person.get('_id') or self.people}"
         g = person.get
         link = _link(g("upn"), g("uniquelearnernumber"), g("surname"), g("forename"),
                      g("personbirthdate"))
+        if link is not None and (g("upn") or g("uniquelearnernumber")):
+            who = ("UPN" if g("upn") else "ULN", _fold(g("surname")), _fold(g("forename")),
+                   (g("personbirthdate") or "").strip()[:10] or None, person.get("_line") or 0)
+            first = self.identities.setdefault(link, who)
+            if first is not who and differ(first, who, same_return=True):
+                self.shared.append((who[0], first[4], who[4]))
         self.personal.append((g("upn"), g("uniquelearnernumber"), g("postcode"), g("surname"),
                               g("forename"), g("personbirthdate")))
         if len(self.personal) >= CHUNK:
@@ -353,16 +367,65 @@ class ReturnBuilder:
         return items[0] if items else {}
 
     def _check_plans(self, plans: list[tuple[int, str, str, int]]) -> None:
-        """Exclude the plans of a person that are in force at the same time."""
-        clash = {}
-        for i, (a, start_a, end_a, line_a) in enumerate(plans):
-            for b, start_b, end_b, line_b in plans[i + 1:]:
-                if start_a <= end_b and start_b <= end_a:
-                    clash.update({a: line_a, b: line_b})
-        for position, line in sorted(clash.items()):
+        """Exclude the plans of a person that are in force at the same time (n log n)."""
+        for position, line in sorted(overlapping(plans).items()):
             if position not in self.excluded:
                 self.excluded[position] = "two_plans_at_once"
                 self._note("named_plan_start_date", "two_plans_at_once", line, excludes=True)
+
+
+def overlapping(plans: list[tuple[int, str, str, int]]) -> dict[int, int]:
+    """The plans in force at the same time as another: position to line.
+
+    ``plans`` holds ``(position, start, end, line)`` with ISO dates (both days
+    in force). Sorted by start, a plan overlaps an earlier one exactly when it
+    starts on or before the latest end so far, and then it overlaps the plan
+    with that end; a plan that overlaps only later ones is the one with the
+    latest end when the first of them comes. One sort and one sweep.
+
+    Examples
+    --------
+    >>> overlapping([(0, "2020-01-01", "2020-12-31", 3), (1, "2021-01-01", "2021-06-30", 9),
+    ...              (2, "2021-06-30", "9999-12-31", 15), (3, "2019-01-01", "2019-02-01", 20)])
+    {1: 9, 2: 15}
+    """
+    clash: dict[int, int] = {}
+    latest: tuple[int, str, str, int] | None = None  # the plan with the latest end so far
+    for plan in sorted(plans, key=lambda p: (p[1], p[0])):
+        if latest is not None and plan[1] <= latest[2]:
+            clash[latest[0]] = latest[3]
+            clash[plan[0]] = plan[3]
+        if latest is None or plan[2] > latest[2]:
+            latest = plan
+    return clash
+
+
+def _fold(name: str | None) -> str | None:
+    return " ".join(name.split()).casefold() or None if name else None
+
+
+def differ(first: tuple, other: tuple, *, same_return: bool) -> bool:
+    """Whether two Person records sharing a UPN (or ULN) cannot be the same child.
+
+    Each record is ``(kind, surname, forename, birth date, line)``, names folded;
+    a value missing from either record is not compared. Their birth dates or
+    forenames differ, or (in one return) their surnames: a surname may change
+    between two years' returns.
+
+    Examples
+    --------
+    >>> a = ("UPN", "example", "sam", "2016-03-09", 4)
+    >>> differ(a, ("UPN", "example", "sam", "2016-03-09", 9), same_return=True)
+    False
+    >>> differ(a, ("UPN", "other", "sam", "2016-03-09", 9), same_return=False)
+    False
+    >>> differ(a, ("UPN", "other", "sam", "2016-03-09", 9), same_return=True)
+    True
+    >>> differ(a, ("UPN", "example", "sam", "2017-01-01", 9), same_return=False)
+    True
+    """
+    compared = (1, 2, 3) if same_return else (2, 3)
+    return any(first[i] and other[i] and first[i] != other[i] for i in compared)
 
 
 def _link(upn: str | None, uln: str | None, surname: str | None, forename: str | None,

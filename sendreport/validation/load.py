@@ -174,6 +174,7 @@ def load_data(
     max_excluded_share: float = 0.05,
     exclude: Mapping | None = None,
     data_from: Mapping | None = None,
+    la_code: str | None = None,
 ) -> LoadedData:
     r"""Read and validate the input tables of SPEC section 4.
 
@@ -218,6 +219,9 @@ def load_data(
     data_from
         Per table, the first date the export covers; only the
         ``query_before_coverage`` check uses it (:mod:`~sendreport.validation.suspects`).
+    la_code
+        The area's code (params ``la_code``): a SEN2 return's header ``LEA``
+        must be it (:func:`sendreport.sen2.read.read_returns`).
 
     Returns
     -------
@@ -275,7 +279,8 @@ def load_data(
     unused: list[dict] = []
     recodes: list[dict] = []
     splits: list[dict] = []
-    for name, path, result in _results(data, options, unusable, extra, drops, data_from or {}):
+    for name, path, result in _results(data, options, unusable, extra, drops, data_from or {},
+                                       la_code):
         problems += result.problems
         failures += result.failures
         unused += [dict(zip(UNUSED_COLUMNS, (name, *row), strict=True)) for row in result.unused]
@@ -353,15 +358,15 @@ def _unmatched(table: str, column: str, codes: list[tuple[str, str, int, str]]) 
 
 
 def _results(data: Mapping, options: dict, unusable: set, extra: dict,
-             drops: Mapping[str, ExcludeList],
-             data_from: Mapping) -> Iterator[tuple[str, object, _Result]]:
+             drops: Mapping[str, ExcludeList], data_from: Mapping,
+             la_code: str | None = None) -> Iterator[tuple[str, object, _Result]]:
     """Load each table given, in order; a SEN2 return gives ``requests`` and ``reviews``."""
     for name, path in data.items():
         if name not in DATA_TABLES or name in unusable:
             continue
         if name == "sen2":
             yield from _load_sen2(path, reviews_given="reviews" in data, extra=extra,
-                                  drops=drops, data_from=data_from)
+                                  drops=drops, data_from=data_from, la_code=la_code)
             continue
         yield name, path, _load_table(
             name, Path(path),
@@ -377,8 +382,8 @@ def _results(data: Mapping, options: dict, unusable: set, extra: dict,
 
 
 def _load_sen2(paths: object, *, reviews_given: bool, extra: dict,
-               drops: Mapping[str, ExcludeList],
-               data_from: Mapping) -> Iterator[tuple[str, object, _Result]]:
+               drops: Mapping[str, ExcludeList], data_from: Mapping,
+               la_code: str | None = None) -> Iterator[tuple[str, object, _Result]]:
     """Read SEN2 returns and validate their canonical tables like any other input table."""
     from sendreport.sen2.read import read_returns, release_memory
 
@@ -386,7 +391,7 @@ def _load_sen2(paths: object, *, reviews_given: bool, extra: dict,
     label = Path(listed[0]) if len(listed) == 1 else Path(
         ", ".join(Path(p).name for p in listed))
     try:
-        sen2 = read_returns([Path(p) for p in listed])
+        sen2 = read_returns([Path(p) for p in listed], la_code=la_code)
     except DataValidationError as err:
         result = _Result(problems=str(err).splitlines())
         result.failures.append(_failure("sen2", label, "", "unreadable_return"))
