@@ -87,7 +87,7 @@ _SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge
 
 _USES: dict[str, frozenset[str]] = {
     **{kind: fields | children for kind, (fields, children) in TREE.items()},
-    "message": frozenset({"header", "persons"}),
+    "message": frozenset({"header", "persons", "person"}),  # Person without Persons: read
     "persons": frozenset({"person"}),
     **dict.fromkeys(("header", *HEADER_GROUPS), HEADER_FIELDS | HEADER_GROUPS),
 }

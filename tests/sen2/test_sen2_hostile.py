@@ -122,6 +122,11 @@ def test_a_long_comment_in_the_prolog(write_xml):
     assert len(read_returns(write_xml(text)).requests) == 4
 
 
+def test_persons_without_their_persons_wrapper_are_still_read(write_xml):
+    text = sen2_xml(2024, people(3)).replace("<Persons>", "").replace("</Persons>", "")
+    assert len(read_returns(write_xml(text)).requests) == 3
+
+
 def test_a_return_without_any_person_is_refused(write_xml):
     path = write_xml(sen2_xml(2024, ""))
     with pytest.raises(DataValidationError, match="holds no Person.*no_persons") as err:
