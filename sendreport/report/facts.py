@@ -58,6 +58,7 @@ class PackFacts(Protocol):
     plan: Plan
     tables: dict[str, pd.DataFrame]
     quality: pd.DataFrame
+    recodes: pd.DataFrame | None
     kpis: pd.DataFrame
     series: pd.DataFrame
     chs: pd.DataFrame | None

@@ -67,6 +67,7 @@ def write_validated(loaded, folder: str | Path) -> Path:
         names[name] = f"table-{number}.parquet"
         _write_private(frame, folder / names[name])
     _write_private(loaded.quality, folder / "quality.parquet")
+    _write_private(loaded.recodes, folder / "recodes.parquet")
     index = folder / _INDEX
     with os.fdopen(os.open(index, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as fh:
         json.dump(names, fh)
@@ -84,7 +85,7 @@ def read_validated(folder: str | Path):
     Returns
     -------
     sendreport.validation.LoadedData
-        ``tables`` and ``quality`` as validated by the runner (``examples`` and
+        ``tables``, ``quality`` and ``recodes`` as validated by the runner (``examples`` and
         ``excluded`` are empty: the notebook never prints them).
     """
     from sendreport.validation import LoadedData
@@ -93,7 +94,8 @@ def read_validated(folder: str | Path):
     names = json.loads((folder / _INDEX).read_text(encoding="utf-8"))
     tables = {name: pd.read_parquet(folder / file) for name, file in names.items()}
     quality = pd.read_parquet(folder / "quality.parquet")
-    return LoadedData(tables=tables, quality=quality, examples=pd.DataFrame())
+    recodes = pd.read_parquet(folder / "recodes.parquet")
+    return LoadedData(tables=tables, quality=quality, examples=pd.DataFrame(), recodes=recodes)
 
 
 def handed_over():

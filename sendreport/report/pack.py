@@ -126,6 +126,8 @@ class Pack:
     """The ``benchmarks`` file: NHS England's CHS waiting lists (``None``: not given)."""
     years: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Further periods the pack prints (calendar years, milestone periods), suppressed."""
+    recodes: pd.DataFrame | None = None
+    """Records each ``values:``/``split:`` key recoded (``LoadedData.recodes``), suppressed."""
 
     @classmethod
     def from_parameters(cls, namespace: Mapping[str, Any], *, base_dir: str | Path = ".") -> Pack:
@@ -190,6 +192,7 @@ class Pack:
             plan=plan,
             tables=loaded.tables,
             quality=loaded.quality,
+            recodes=loaded.recodes,
             kpis=kpis,
             series=series,
         )
@@ -253,6 +256,12 @@ class Pack:
             charted={(k.id, k.service or "") for _, k in self.plan.kpis},
         )
         self.kpis, self.series, self.years = release.kpis, release.series, release.extra
+        if self.recodes is not None:
+            from sendreport.disclosure.recodes import suppress_recodes
+
+            self.recodes = suppress_recodes(self.recodes, self.quality,
+                                            threshold=p.suppression_threshold,
+                                            audience=p.audience)
         self.quality = suppress_quality(
             self.quality, threshold=p.suppression_threshold, audience=p.audience
         )

@@ -158,19 +158,33 @@ def test_data_quality_appendix_counts_excluded_rows_by_rule(data_dir, tmp_path):
         shutil.copy(data_dir / f"{name}.csv", tmp_path / f"{name}.csv")
     with (tmp_path / "requests.csv").open("a") as fh:
         fh.write("BAD-1,DS-9999999,not a date,ongoing,,,,,false,,\n")
+        fh.write("BAD-2,DS-9999998,2024-08-01, Ongoing ,,,,,false,,\n")  # tidied: information
     pack = build(tmp_path)
     html = sections.data_quality_html(pack)
     row = next(r for r in html.split("<tr>") if "Invalid date" in r)
     # one record of a child with an unreadable date: c in a shared pack (SPEC 7)
     assert "received_date" in row and '<td class="num">c</td>' in row
     assert "DS-9999999" not in html and "not a date" not in html
-    # Appendix B prints the frame data_quality.csv is written from, row for row
-    printed = re.findall(r'<td class="num">([^<]*)</td>', html.split("<h2>")[0])
-    published = ["c" if pd.isna(n) else f"{int(n):,}" for n in pack.quality["count"]]
+    # Appendix B prints the frame data_quality.csv is written from, row for row: the
+    # problems first, then the rows that are information (values tidied or recoded)
+    printed = [re.findall(r'<td class="num">([^<]*)</td>', _table(html, caption))
+               for caption in ("Rows read, left out, excluded and to query",
+                               "Values tidied or recoded (information, not problems)")]
+    information = pack.quality["rule"].map(sections.is_information)
+    published = [["c" if pd.isna(n) else f"{int(n):,}" for n in pack.quality.loc[rows, "count"]]
+                 for rows in (~information, information)]
     assert printed == published
+    assert published[0]
     internal = sections.data_quality_html(build(tmp_path, audience="internal"))
     row = next(r for r in internal.split("<tr>") if "Invalid date" in r)
     assert '<td class="num">1</td>' in row
+
+
+def _table(html: str, caption: str) -> str:
+    """The table of ``html`` with that caption (``""`` when there is none)."""
+    tables = [t for t in html.split("<table")[1:] if f"{caption}</caption>" in t]
+    assert len(tables) <= 1
+    return tables[0].split("</table>")[0] if tables else ""
 
 
 @pytest.mark.parametrize("missing", [None, float("nan"), pd.NA, pd.NaT])

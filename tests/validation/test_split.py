@@ -136,3 +136,56 @@ def test_a_list_under_columns_points_to_split(params_dir):
                        r"columns \(request_outcome, assessment_outcome\); .* under split: "
                        r"\{requests: \{Outcome: \{LOCAL VALUE"):
         read_params(path)
+
+
+def _table(html: str, caption: str) -> list[list[str]]:
+    """The cells of the one table of ``html`` with that caption, row by row."""
+    import re
+
+    [table] = [t for t in html.split("<table")[1:] if f"{caption}</caption>" in t]
+    body = table.split("</table>")[0].split("<tbody>")[-1]
+    return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>",
+                                                                    row, flags=re.DOTALL)]
+            for row in body.split("<tr>")[1:]]
+
+
+def test_appendix_b_prints_recodes_apart_withheld_by_the_rule_and_d_prints_mappings(extracts):
+    from sendreport.report import sections
+
+    requests = pd.read_csv(extracts / "warehouse.csv", dtype=str, keep_default_na=False)
+    appeal = requests.index[requests["Outcome"] == "Refused"][:2]
+    requests.loc[appeal, "Outcome"] = "Refused (appeal)"
+    requests.to_csv(extracts / "warehouse-appeal.csv", index=False)
+    split = {"requests": {"Outcome": {**SPLIT["requests"]["Outcome"],
+                                      "Refused (appeal)": {"request_outcome": "not_assess"}}}}
+    values = {"referrals": {"service": {"Audiology": "audiology"}}}
+    pack = Pack.from_params(read_params(_params(
+        extracts, "appeal.yaml", extracts / "warehouse-appeal.csv", split=split, values=values)))
+    html = sections.data_quality_html(pack)
+
+    recoded = {(r[1], r[2]): (r[3], r[4]) for r in _table(
+        html, "Local values recoded by the params file")}
+    assert recoded[("Outcome", "Refused")] == ("request_outcome: not_assess", "1,321")
+    assert recoded[("Outcome", "Assess - No plan")] == (
+        "request_outcome: assess, assessment_outcome: not_issue_plan", "134")
+    # 2 records: withheld, and one more beside it so that the split's total gives neither back
+    assert recoded[("Outcome", "Refused (appeal)")] == ("request_outcome: not_assess", "c")
+    assert sum(n == "c" for _, n in recoded.values()) == 2
+    assert pack.recodes["suppressed"].sum() == 2
+    # the problems table holds no recode: recodes are information
+    problems = _table(html, "Rows read, left out, excluded and to query")
+    assert not any("recoded" in " ".join(r).lower() for r in problems)
+    internal = Pack.from_params(read_params(_params(
+        extracts, "appeal-internal.yaml", extracts / "warehouse-appeal.csv", split=split,
+        audience="internal")))
+    recoded = {r[2]: r[4] for r in _table(sections.data_quality_html(internal),
+                                          "Local values recoded by the params file")}
+    assert recoded["Refused (appeal)"] == "2"
+
+    provenance = sections.provenance_html(pack)
+    assert "{" not in provenance and "&#x27;" not in provenance.split("Parameters")[1]
+    rows = _table(provenance, "One column into several (split:)")
+    assert ["requests", "Outcome", "Assess - Issue plan",
+            "request_outcome: assess; assessment_outcome: issue_plan"] in rows
+    assert _table(provenance, "Values mapped (values:)") == [
+        ["referrals", "service", "Audiology", "audiology"]]
