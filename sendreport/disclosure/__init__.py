@@ -1,5 +1,7 @@
 """Disclosure control (SPEC 7): small-number suppression of tables, and of a run's release.
 
+:mod:`~sendreport.disclosure.rule` holds the rule itself (which figure is
+small, and which sums would give a withheld one back); everything else asks it.
 :mod:`~sendreport.disclosure.cells` suppresses one table at a time (primary
 and secondary suppression against its totals);
 :mod:`~sendreport.disclosure.release` runs one pass over everything a run
