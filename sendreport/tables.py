@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 SYMBOLS = {
-    "c": "c = suppressed to protect confidentiality (fewer than {threshold})",
+    "c": "c = {withheld}",
     "z": "z = not applicable",
     "x": "x = not available",
 }
@@ -195,8 +195,10 @@ def build_table(
     (Cell(text='2023', numeric=False, header=True, link=None, icon=None, css_class=''), \
 Cell(text='c', numeric=True, header=False, link=None, icon=None, css_class=''))
     >>> t.key
-    'c = suppressed to protect confidentiality (fewer than 5)'
+    'c = withheld: small (1 to 4 children) or protecting another withheld figure'
     """
+    from sendreport.disclosure.rule import withheld_key
+
     num = set(numeric_columns)
     head = tuple(Cell(h, numeric=i in num, header=True) for i, h in enumerate(header))
     group_at = dict(groups)
@@ -214,5 +216,6 @@ Cell(text='c', numeric=True, header=False, link=None, icon=None, css_class=''))
         body.append(Row(tuple(cells), group=group_at.get(r)))
     key = None
     if used:
-        key = "; ".join(SYMBOLS[s].format(threshold=threshold) for s in SYMBOLS if s in used)
+        key = "; ".join(SYMBOLS[s].format(withheld=withheld_key(threshold))
+                        for s in SYMBOLS if s in used)
     return Table(caption=caption, header=head, rows=tuple(body), key=key, css_class=css_class)

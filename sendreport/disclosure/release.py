@@ -26,9 +26,15 @@ The method (the user guide, ``docs/disclosure.md``, gives the reasoning):
    derived alone (a half year's total against a quarterly series); only one
    that no published count holds is left out. While a class holds 1 to
    ``threshold - 1``, one more item is withheld, chosen to merge that class
-   with a neighbour: months before calendar years, years before the previous
-   period and the baseline, those before the period itself; the smallest
-   first.
+   with a neighbour: the one that costs readers least
+   (:func:`~sendreport.disclosure.rule.withholding_cost`: secondary figures
+   and months before the headline counts and the plan's KPIs of the period),
+   the smallest first among equal costs.
+   Then every item withheld this way is offered back, the costliest first,
+   and published if no class is small without it: no complementary item is
+   withheld that could be published on its own.
+   Each withheld item says why (:class:`~sendreport.disclosure.rule.WithheldReason`):
+   small itself, or the small figure (KPI and time) or group it protects.
 4. Coarser periods: when more than a quarter of a family's months with data
    would be withheld, its series is published by calendar quarter instead,
    and the pass runs again.
@@ -46,12 +52,14 @@ from threadpoolctl import ThreadpoolController
 from sendreport.disclosure.cells import NOT_ABOUT_CHILDREN
 from sendreport.disclosure.links import LINKS, SNAPSHOT, link_for
 from sendreport.disclosure.rule import (
+    WithheldReason,
     as_numbers,
     blank,
     check_audience,
     check_threshold,
     is_small,
     protect_lines,
+    withholding_cost,
 )
 from sendreport.metrics.compute import EMPTY_REASON
 
@@ -72,7 +80,8 @@ _THREADPOOLS = ThreadpoolController()
 QUARTER_SHARE = 0.25
 """A family's series goes by quarter when more than this share of its months is withheld."""
 
-_PRIORITY = {"series": 1, "extra": 2, "previous": 3, "baseline": 3, "kpis": 4}
+_TIME = {"series": "month", "extra": "year", "previous": "previous", "baseline": "baseline",
+         "kpis": "period"}
 _BLANK = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
 
 
@@ -86,14 +95,16 @@ class Release:
         The ``kpis.csv`` frame: ``suppressed`` says the period's figure is
         withheld, ``previous_suppressed`` and ``baseline_suppressed`` the same
         for those columns. For the ``shared`` and ``families`` audiences the
-        withheld values are missing.
+        withheld values are missing. A withheld figure's ``reason`` (and
+        ``previous_reason``, ``baseline_reason``) says why, in the words of
+        :class:`~sendreport.disclosure.rule.WithheldReason`.
     series
         The ``kpi_series.csv`` frame (before SPC): one row per KPI, service and
         month, or quarter where a family's series goes by quarter (``grain``);
-        ``suppressed`` flags withheld points.
+        ``suppressed`` flags withheld points, ``reason`` says why.
     extra
         Each further period the pack prints (by name), as a KPI frame with
-        ``suppressed``.
+        ``suppressed`` and ``reason``.
     """
 
     kpis: pd.DataFrame
@@ -105,12 +116,14 @@ class Release:
 class _Item:
     frame: str
     row: int
-    priority: float
+    cost: int
     family: tuple[str, str]
     time: tuple
     figures: list[tuple[frozenset[str], float]]
     shown: list[float]
     size: float
+    name: str
+    when: str
 
 
 def disclose_release(
@@ -156,10 +169,12 @@ def disclose_release(
         KPI and measure ids that count no children (plan actions, measures
         with ``people: false``): never suppressed.
     charted
-        ``(kpi_id, service)`` of the series the pack charts: their months are
-        withheld after those of other series of the same family, and a
-        family's series goes by quarter when too many of their months would be
-        withheld (by default, or when the family has none, all its series count).
+        ``(kpi_id, service)`` of the KPIs the plan tracks, whose series the pack
+        charts: withholding any of their figures costs as much as a
+        headline's (:func:`~sendreport.disclosure.rule.withholding_cost`), and
+        a family's series goes by quarter when too many of their months would
+        be withheld (by default, or when the family has none, all its series
+        count).
     quarter_share
         See :data:`QUARTER_SHARE`.
 
@@ -242,10 +257,23 @@ def _items(
             shown = [v for _, v in figures]
             if "numerator" in parts and "denominator" in parts:
                 shown.append(parts["denominator"][1] - parts["numerator"][1])
-            priority = _PRIORITY[kind] + (0.5 if (r.kpi_id, r.service) in charted else 0)
-            out.append(_Item(name, i, priority, family, _time(r, name, kind, series), figures,
-                             shown, max(v for _, v in figures)))
+            cost = withholding_cost(r.kpi_id, _TIME[kind],
+                                    plan_kpi=(r.kpi_id, r.service) in charted)
+            time = _time(r, name, kind, series)
+            label = f"{r.kpi_id} ({r.service})" if r.service else str(r.kpi_id)
+            out.append(_Item(name, i, cost, family, time, figures, shown,
+                             max(v for _, v in figures), label, _when(r, kind)))
     return out
+
+
+def _when(r, kind: str) -> str:
+    """The time an item covers, as a reason names it: ``2024-07-01 to 2024-12-31``."""
+    first, last = (r.span_first, r.span_last) if kind == "series" else (r.period_start,
+                                                                         r.period_end)
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    if r.kpi_id in SNAPSHOT:
+        return f"as at {last:%Y-%m-%d}"
+    return f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
 
 
 def _time(r, name: str, kind: str, series: pd.DataFrame) -> tuple:
@@ -274,28 +302,28 @@ def _is_measure(kpi_id: str) -> bool:
 def _solve(
     frames: Mapping[str, pd.DataFrame], threshold: int, not_people: frozenset[str],
     charted: frozenset,
-) -> set[tuple[str, int]]:
-    """Return the (frame, row) of every withheld item."""
+) -> dict[tuple[str, int], str]:
+    """Return the (frame, row) of every withheld item, with the reason it is withheld."""
     items = _items(frames, not_people, charted)
-    withheld: set[tuple[str, int]] = set()
+    withheld: dict[tuple[str, int], str] = {}
     groups: dict[tuple[str, str], list[_Item]] = {}
     for item in items:
         groups.setdefault(item.family, []).append(item)
     # Small matrices: one BLAS thread is many times faster than a contended pool.
     with _THREADPOOLS.limit(limits=1, user_api="blas"):
         for group in groups.values():
-            withheld |= _solve_matrix(group, threshold)
+            withheld.update(_solve_matrix(group, threshold))
     return withheld
 
 
-def _solve_matrix(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
+def _solve_matrix(items: list[_Item], threshold: int) -> dict[tuple[str, int], str]:
     _, fig_item, matrix, values = _matrix(items)
     pinv = np.linalg.pinv(matrix)
     x = pinv @ values
     projector = pinv @ matrix
     primary = np.array([bool(is_small(list(it.shown), threshold).any()) for it in items])
     open_ = ~primary
-    order = sorted(range(len(items)), key=lambda i: (items[i].priority, items[i].size, i))
+    order = sorted(range(len(items)), key=lambda i: (items[i].cost, items[i].size, i))
     rank = np.empty(len(items), dtype=int)
     rank[order] = np.arange(len(items))
 
@@ -325,9 +353,9 @@ def _solve_matrix(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
         touching = np.unique(fig_item[(matrix[:, members].any(axis=1)) & open_[fig_item]])
         candidates = _neighbours(open_, fig_item, matrix, members)
         candidates = sorted(set(candidates) | set(touching.tolist()), key=lambda i: rank[i])
-        # Only the least important items are tried: the one whose loss alone mends the
-        # class if there is one, else the least of them (the next round goes on).
-        lowest = [i for i in candidates if items[i].priority == items[candidates[0]].priority]
+        # Only the cheapest items are tried: the one whose loss alone mends the class if
+        # there is one, else the least of them (the next round goes on).
+        lowest = [i for i in candidates if items[i].cost == items[candidates[0]].cost]
         choice = lowest[0]
         for i in lowest:
             trial = open_.copy()
@@ -336,13 +364,57 @@ def _solve_matrix(items: list[_Item], threshold: int) -> set[tuple[str, int]]:
                 choice = i
                 break
         open_[choice] = False
-    # Greedy choices made early can prove needless once later ones are made: give back
-    # every withheld item, the most important first, that leaves no class small.
+    # Greedy choices made early can prove needless once later ones are made: offer back
+    # every withheld item, the costliest first, and publish it if it leaves no class small.
+    # What stays withheld is minimal: publishing any one complementary item alone would
+    # leave a class small.
     for i in sorted(np.flatnonzero(~open_ & ~primary), key=lambda i: -rank[i]):
         open_[i] = True
         if bad(open_):
             open_[i] = False
-    return {(items[i].frame, items[i].row) for i in range(len(items)) if not open_[i]}
+    reasons = {(items[i].frame, items[i].row): WithheldReason.SMALL.describe(threshold)
+               for i in np.flatnonzero(primary)}
+    small_sets = _small_sets(items, primary, fig_item, matrix, values, threshold)
+    for i in np.flatnonzero(~open_ & ~primary):
+        trial = open_.copy()
+        trial[i] = True
+        members, _ = bad(trial)[0]
+        reasons[(items[i].frame, items[i].row)] = _protects(
+            members, small_sets, items, trial, fig_item, matrix, threshold
+        )
+    return reasons
+
+
+def _small_sets(items, primary, fig_item, matrix, values,
+                threshold) -> list[tuple[int, np.ndarray]]:
+    """Each small count a withheld item shows, as (item, its atoms)."""
+    out = []
+    for i in np.flatnonzero(primary):
+        rows = np.flatnonzero(fig_item == i)
+        for r in rows:
+            if is_small(values[r], threshold):
+                out.append((int(i), matrix[r] > 0))
+        if len(items[i].shown) > len(items[i].figures):  # numerator, denominator, complement
+            numerator, denominator = rows[0], rows[1]
+            if is_small(values[denominator] - values[numerator], threshold):
+                out.append((int(i), (matrix[denominator] > 0) & ~(matrix[numerator] > 0)))
+    return out
+
+
+def _protects(members, small_sets, items, open_, fig_item, matrix, threshold) -> str:
+    """The reason of an item that, published, would leave the class ``members`` small."""
+    members = members.astype(bool)
+    inside = [(int(s.sum()), i) for i, s in small_sets if not (members & ~s).any()]
+    meeting = [(-int((members & s).sum()), int(s.sum()), i) for i, s in small_sets
+               if (members & s).any()]
+    if inside or meeting:
+        i = min(inside)[1] if inside else min(meeting)[2]
+        return WithheldReason.PROTECTS.describe(threshold, items[i].name, items[i].when)
+    # A group no withheld figure shows: name the smallest published figure that holds it
+    # (there is one: only classes a published count holds are checked).
+    rows = np.flatnonzero(open_[fig_item] & ~(members & ~(matrix > 0)).any(axis=1))
+    item = items[fig_item[min(rows, key=lambda r: (matrix[r].sum(), r))]]
+    return WithheldReason.PROTECTS_GROUP.describe(threshold, item.name, item.when)
 
 
 def _neighbours(open_: np.ndarray, fig_item: np.ndarray, matrix: np.ndarray,
@@ -490,18 +562,34 @@ def _publish(frames, withheld, kpis, threshold, audience, not_people) -> Release
         frame = frames[name]
         return np.array([(name, i) in withheld for i in range(len(frame))], dtype=bool)
 
+    def why(name: str, frame: pd.DataFrame, column: str = "reason") -> pd.Series:
+        """``column`` of ``frame`` with the reason of each withheld row of frame ``name``."""
+        old = frame[column] if column in frame else pd.Series("", index=frame.index)
+        new = [withheld.get((name, i)) for i in range(len(frame))]
+        return pd.Series([n if n is not None else o for n, o in zip(new, old, strict=True)],
+                         index=frame.index, dtype="object")
+
     out = frames["kpis"]
     flag = flagged("kpis")
     if hide:
         out = out.assign(**{c: blank(out[c], flag) for c in _BLANK if c in out})
-    out = out.assign(suppressed=flag)
-    out = out.assign(previous_suppressed=_column_flag(frames, "previous", out, flagged))
-    base = _column_flag(frames, "baseline", out, flagged)
+    out = out.assign(suppressed=flag, reason=why("kpis", out))
+    previous_flag, previous_reason = _column_flag(frames, "previous", out, withheld)
+    out = out.assign(previous_suppressed=previous_flag)
+    base, base_reason = _column_flag(frames, "baseline", out, withheld)
     stated = ~_keys_in(out, frames.get("baseline"))
     people = ~out["kpi_id"].isin(list(not_people)).to_numpy(dtype=bool)
     small = (out["unit"] == "count").to_numpy(dtype=bool) & people & stated
-    base |= small & is_small(as_numbers(out["baseline"]), threshold)
+    small &= is_small(as_numbers(out["baseline"]), threshold)
+    base_reason[small & ~base] = WithheldReason.SMALL.describe(threshold)
+    base |= small
     out = out.assign(baseline_suppressed=base)
+    out = out.assign(**{
+        column: [r if r is not None else o for r, o in zip(
+            reasons, out[column] if column in out else [""] * len(out), strict=True)]
+        for column, reasons in (("previous_reason", previous_reason),
+                                ("baseline_reason", base_reason))
+    })
     if hide:
         out = out.assign(previous=blank(out["previous"], out["previous_suppressed"].to_numpy()),
                          baseline=blank(out["baseline"], base))
@@ -509,7 +597,7 @@ def _publish(frames, withheld, kpis, threshold, audience, not_people) -> Release
     sflag = flagged("series")
     if hide:
         series = series.assign(**{c: blank(series[c], sflag) for c in _BLANK if c in series})
-    series = series.assign(suppressed=sflag)
+    series = series.assign(suppressed=sflag, reason=why("series", series))
     extra = {}
     for name in frames:
         if name.startswith("extra:"):
@@ -517,7 +605,7 @@ def _publish(frames, withheld, kpis, threshold, audience, not_people) -> Release
             ef = flagged(name)
             if hide:
                 f = f.assign(**{c: blank(f[c], ef) for c in _BLANK if c in f})
-            extra[name.split(":", 1)[1]] = f.assign(suppressed=ef)
+            extra[name.split(":", 1)[1]] = f.assign(suppressed=ef, reason=why(name, f))
     return Release(out, series, extra)
 
 
@@ -528,15 +616,19 @@ def _keys_in(kpis: pd.DataFrame, other: pd.DataFrame | None) -> np.ndarray:
     return np.array([k in keys for k in zip(kpis["kpi_id"], kpis["service"], strict=True)])
 
 
-def _column_flag(frames, name, kpis, flagged) -> np.ndarray:
-    """True for the rows of ``kpis`` whose figure in frame ``name`` is withheld."""
+def _column_flag(frames, name, kpis, withheld) -> tuple[np.ndarray, np.ndarray]:
+    """For the rows of ``kpis``: their figure in frame ``name`` is withheld, and why."""
+    flag = np.zeros(len(kpis), dtype=bool)
+    reasons = np.full(len(kpis), None, dtype=object)
     if name not in frames:
-        return np.zeros(len(kpis), dtype=bool)
+        return flag, reasons
     other = frames[name]
-    hidden = flagged(name)
-    keys = {k for k, h in zip(zip(other["kpi_id"], other["service"], strict=True), hidden,
-                              strict=True) if h}
-    return np.array([k in keys for k in zip(kpis["kpi_id"], kpis["service"], strict=True)])
+    why = {k: withheld[(name, i)] for i, k in enumerate(zip(other["kpi_id"], other["service"],
+                                                             strict=True)) if (name, i) in withheld}
+    for j, k in enumerate(zip(kpis["kpi_id"], kpis["service"], strict=True)):
+        if k in why:
+            flag[j], reasons[j] = True, why[k]
+    return flag, reasons
 
 
 LEFT_OUT = "left_out: "

@@ -18,10 +18,18 @@ pack's tables and the privacy guard's check of analysts' charts.
   withheld figure may come back by subtraction (:func:`protect_lines`): a
   line never has a single withheld member, and withheld members beside a
   published total never add up to a small count.
+- Withholding has a cost (:func:`withholding_cost`): when more figures must be
+  withheld so that a small one cannot be worked out from the rest, the pass
+  picks the cheapest set. The headline counts and the plan's own KPIs cost
+  most; secondary figures (rates including exceptions, time bands, months,
+  calendar years) least.
+- A withheld figure says why (:class:`WithheldReason`): it is small itself,
+  or it protects another figure (or group) that is.
 """
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 import numpy as np
@@ -31,6 +39,10 @@ from sendreport.errors import ParameterError
 
 __all__ = [
     "AUDIENCES",
+    "HEADLINE_KPIS",
+    "ROLE_COST",
+    "TIME_COST",
+    "WithheldReason",
     "as_numbers",
     "blank",
     "check_audience",
@@ -39,6 +51,8 @@ __all__ = [
     "is_small",
     "percentage_is_small",
     "protect_lines",
+    "withheld_key",
+    "withholding_cost",
 ]
 
 AUDIENCES = ("shared", "internal", "families")
@@ -201,6 +215,89 @@ def protect_lines(values: np.ndarray, flags: np.ndarray, lines: list, threshold:
             flags[min(choice, key=lambda m: (values[m], m))] = True
             changed = True
     return unprotected
+HEADLINE_KPIS = frozenset(
+    {"ehcp_issued", "ehcp_requests", "ehcp_20wk_excl", "ehcp_open_over_20wk", "ar_overdue",
+     "wait_list"}
+)
+"""The headline figures of SPEC 5: how many plans, requests and children waiting, and DfE's
+20-week rate (excluding exceptions). With the plan's own KPIs they cost most to withhold."""
+
+ROLE_COST = {"headline": 3, "secondary": 1}
+"""What withholding a figure costs by its KPI's role: ``headline`` for :data:`HEADLINE_KPIS`
+and the KPIs the plan tracks, ``secondary`` for the rest (rates including exceptions, bands)."""
+
+TIME_COST = {"period": 8, "previous": 4, "baseline": 4, "year": 2, "month": 1}
+"""What withholding a figure costs by the time it covers: the stocktake's period most, then
+the previous period and the baseline, calendar years and milestone periods, a month (or a
+quarter of a series) least."""
+
+
+def withholding_cost(kpi_id: str, time: str, *, plan_kpi: bool = False) -> int:
+    """What it costs readers when the figure of ``kpi_id`` for ``time`` is withheld.
+
+    The cost is :data:`ROLE_COST` times :data:`TIME_COST`: a headline figure
+    of a month (3) costs less than a secondary figure of the period (8), and
+    every headline figure of the period (24) more than anything else.
+
+    Parameters
+    ----------
+    kpi_id
+        The KPI or measure id.
+    time
+        A key of :data:`TIME_COST`.
+    plan_kpi
+        The plan tracks this KPI (for this service): it costs as a headline.
+
+    Examples
+    --------
+    >>> withholding_cost("ehcp_issued", "period"), withholding_cost("ehcp_20wk_incl", "period")
+    (24, 8)
+    >>> withholding_cost("ehcp_20wk_incl", "month", plan_kpi=True)
+    3
+    """
+    role = "headline" if plan_kpi or kpi_id in HEADLINE_KPIS else "secondary"
+    return ROLE_COST[role] * TIME_COST[time]
+
+
+class WithheldReason(Enum):
+    """Why a figure is withheld: the words ``kpis.csv`` and ``kpi_series.csv`` give in ``reason``.
+
+    Examples
+    --------
+    >>> WithheldReason.SMALL.describe(5)
+    'small: from 1 to 4'
+    >>> WithheldReason.PROTECTS.describe(5, "ehcp_20wk_incl", "2024-07-01 to 2024-12-31")
+    'protects ehcp_20wk_incl for 2024-07-01 to 2024-12-31'
+    >>> WithheldReason.PROTECTS_GROUP.describe(5, "ehcp_20wk_incl", "2024-07-01 to 2024-12-31")
+    'protects a group of 1 to 4 within ehcp_20wk_incl for 2024-07-01 to 2024-12-31'
+    """
+
+    SMALL = "small: from 1 to {top}"
+    """A count the figure shows (or a percentage's complement) is small."""
+    PROTECTS = "protects {figure} for {when}"
+    """Published, it would give back the small figure named (by KPI and time, never value)."""
+    PROTECTS_GROUP = "protects a group of 1 to {top} within {figure} for {when}"
+    """Published, it would give back by difference a small group no single figure shows:
+    the plans with an exception issued within 20 weeks are the rate including exceptions'
+    numerator minus the rate excluding them."""
+
+    def describe(self, threshold: int, figure: str = "", when: str = "") -> str:
+        """The reason as ``kpis.csv`` gives it."""
+        return self.value.format(top=threshold - 1, figure=figure, when=when)
+
+
+def withheld_key(threshold: int) -> str:
+    """What ``c`` means, as the key of every table that prints it says.
+
+    The two kinds of :class:`WithheldReason` in short.
+
+    Examples
+    --------
+    >>> withheld_key(5)
+    'withheld: small (1 to 4 children) or protecting another withheld figure'
+    """
+    return (f"withheld: small (1 to {threshold - 1} children) "
+            "or protecting another withheld figure")
 
 
 def check_threshold(threshold: object) -> None:

@@ -155,7 +155,7 @@ def plain_english_summary(pack: PackFacts) -> list[str]:
         out.append(f"{v.name}: {word} than when the plan started. {v.headline}")
     out.append(actions_finding(pack))
     out.append(
-        "Figures about fewer than "
-        f"{pack.params.suppression_threshold} children are hidden (shown as c) to protect privacy."
+        f"Figures about 1 to {pack.params.suppression_threshold - 1} children, and figures that "
+        "would give them away, are hidden (shown as c) to protect privacy."
     )
     return out

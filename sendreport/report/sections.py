@@ -365,6 +365,8 @@ def planned_against_actual(pack: PackFacts, area: PriorityArea) -> dict[str, Any
     Also lists the KPIs with a target but no trajectory (a gap in the plan).
     ``None`` when the area has neither. Printed by ``planned_vs_actual.html.j2``.
     """
+    from sendreport.disclosure.rule import withheld_key
+
     kpis, uses_c, uses_x = [], False, False
     for view, checks in pack.planned_against_actual(area):
         rows = []
@@ -394,6 +396,7 @@ def planned_against_actual(pack: PackFacts, area: PriorityArea) -> dict[str, Any
         "gaps": gaps,
         "uses_c": uses_c,
         "uses_x": uses_x,
+        "withheld": withheld_key(pack.params.suppression_threshold),
     }
 
 

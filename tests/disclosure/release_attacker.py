@@ -74,7 +74,8 @@ def figures(frame: pd.DataFrame, months, *, scope: str, span=None) -> list[dict]
             out.append({"scope": scope, "kpi_id": r.kpi_id, "column": column, "first": first,
                         "vector": vector(months, first, last, groups),
                         "value": None if pd.isna(value) else float(value),
-                        "withheld": bool(getattr(r, "suppressed", False))})
+                        "withheld": bool(getattr(r, "suppressed", False)),
+                        "reason": str(getattr(r, "reason", "") or "")})
     return out
 
 
@@ -190,3 +191,32 @@ def waiting_figures(frame: pd.DataFrame, dates: list[pd.Timestamp], *, scope: st
                         "value": None if pd.isna(value) else float(value),
                         "withheld": bool(getattr(r, "suppressed", False))})
     return out
+
+
+def small_classes(published: list[dict], hidden: np.ndarray, threshold: int) -> list[str]:
+    """Groups of plans the published counts tell apart that hold 1 to ``threshold - 1``.
+
+    Whatever an attacker derives from the published counts is a sum of such
+    groups (the (month, group) cells every published count either holds or
+    not), so while one holds 1 to ``threshold - 1`` a small figure may come
+    back from some combination, even when no sum or difference :func:`attack`
+    tries gives it. This is the exposure the release pass removes; publishing
+    one more count that opens one is what the pass may not do.
+
+    Returns
+    -------
+    list of str
+        One line per such group, naming the published counts that hold it.
+    """
+    shown = [f for f in published if f["value"] is not None and not f["withheld"]]
+    if not shown:
+        return []
+    sig = np.array([f["vector"] for f in shown]) > 0
+    found = []
+    for pattern in {tuple(col) for col in sig.T if col.any()}:
+        cells = (sig == np.array(pattern)[:, None]).all(axis=0)
+        n = hidden[cells].sum()
+        if 1 <= n < threshold:
+            holders = [_name(f) for f, on in zip(shown, pattern, strict=True) if on]
+            found.append(f"{int(n)} plans held by {', '.join(holders[:3])}")
+    return found

@@ -6,10 +6,18 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from release_attacker import attack, figures, truth, waiting_figures, waiting_truth
+from release_attacker import (
+    attack,
+    figures,
+    small_classes,
+    truth,
+    waiting_figures,
+    waiting_truth,
+)
 from threadpoolctl import threadpool_limits
 
 from sendreport.disclosure import disclose_release, suppress_kpis, suppress_series
+from sendreport.disclosure.rule import WithheldReason
 from sendreport.metrics import compute_kpis, kpi_series
 
 PERIOD = ("2024-07-01", "2024-12-31")
@@ -58,8 +66,12 @@ def published_counts(release, previous: pd.DataFrame, baseline: pd.DataFrame) ->
                               ("baseline", baseline, "baseline_suppressed")):
         # kpis.csv shows the value of the previous period and of the baseline; a
         # percentage there with its period's denominator gives the numerator too.
-        shown = frame.merge(k[["kpi_id", "service", flag]], on=["kpi_id", "service"])
-        out += figures(shown.assign(suppressed=shown[flag]), MONTHS, scope=name)
+        why = f"{name}_reason"
+        own = frame.drop(columns=["reason", "previous_reason", "baseline_reason"])
+        shown = own.merge(k[["kpi_id", "service", flag, why]],
+                                                   on=["kpi_id", "service"])
+        out += figures(shown.assign(suppressed=shown[flag], reason=shown[why]), MONTHS,
+                       scope=name)
     return out
 
 
@@ -85,6 +97,39 @@ def test_no_sum_or_difference_of_published_figures_gives_back_a_small_group(plan
     with threadpool_limits(limits=1, user_api="blas"):
         found = attack(published_counts(release, previous, baseline), truth(requests, MONTHS), 5)
     assert found == []
+
+
+def complementary(counts: list[dict]) -> dict[tuple, list[dict]]:
+    """The withheld figures that protect another (not small themselves), by item."""
+    out: dict[tuple, list[dict]] = {}
+    for f in counts:
+        if f["withheld"] and f["reason"].startswith("protects"):
+            out.setdefault((f["scope"], f["kpi_id"], str(f["first"])), []).append(f)
+    return out
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          derandomize=True)
+@given(small_area())
+def test_each_figure_withheld_to_protect_another_is_needed(plans):
+    # Minimality and the guarantee together: nothing withheld comes back, and publishing
+    # any one figure withheld to protect another would give back a small group again.
+    requests = requests_table(plans)
+    release, previous, baseline = run(requests, audience="internal")  # values kept, flagged
+    counts = published_counts(release, previous, baseline)
+    hidden = truth(requests, MONTHS)
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert attack(counts, hidden, 5) == []
+        for key, item in complementary(counts).items():
+            alone = [dict(f, withheld=False) if any(f is g for g in item) else f
+                     for f in counts]
+            exposed = attack(alone, hidden, 5) + small_classes(alone, hidden, 5)
+            assert exposed != [], f"{key} could be published"
+    shown = release.kpis
+    for flag, why in (("suppressed", "reason"), ("previous_suppressed", "previous_reason"),
+                      ("baseline_suppressed", "baseline_reason")):
+        assert (shown.loc[shown[flag], why] != "").all()
+    assert (release.series.loc[release.series["suppressed"], "reason"] != "").all()
 
 
 # A small area that once leaked: the baseline (January to June) is published for the half
@@ -180,6 +225,7 @@ def test_previous_period_of_one_in_three_is_no_longer_published():
     release, _, _ = run(requests)
     new = release.kpis.set_index("kpi_id").loc["ehcp_20wk_excl"]
     assert pd.isna(new["previous"]) and new["previous_suppressed"]
+    assert new["previous_reason"] == WithheldReason.SMALL.describe(5) == "small: from 1 to 4"
     internal, _, _ = run(requests, audience="internal")
     kept = internal.kpis.set_index("kpi_id").loc["ehcp_20wk_excl"]
     assert round(kept["previous"], 1) == 33.3 and kept["previous_suppressed"]
@@ -193,6 +239,76 @@ def test_a_numerator_or_complement_below_the_threshold_is_suppressed():
     assert k.loc["ehcp_20wk_excl", "suppressed"]  # 33 of 34: a complement of 1
     assert not k.loc["ehcp_issued", "suppressed"]
     assert np.isnan(k.loc["ehcp_over_52wk_excl", "value"])
+
+
+# Withhold as little as protects: costs, and the reason of each withheld figure ---------
+
+
+def area_with_two_exceptions_on_time() -> pd.DataFrame:
+    """189 plans from July to December, 170 without an exception (36 within 20 weeks),
+    19 with one (2 within 20 weeks): 38 of 189 within 20 weeks including exceptions."""
+    kinds = ([(100, False)] * 36 + [(200, False)] * 134 + [(100, True)] * 2
+             + [(200, True)] * 17)
+    months = pd.date_range(PERIOD[0], PERIOD[1], freq="MS")
+    day0 = pd.Timestamp(SERIES_START)
+    return requests_table([((months[i % 6] - day0).days + 9, taken, exc)
+                           for i, (taken, exc) in enumerate(kinds)])
+
+
+def test_plans_issued_stays_published_and_only_the_rate_including_exceptions_is_withheld():
+    requests = area_with_two_exceptions_on_time()
+    tables = {"requests": requests}
+    kpis = compute_kpis(tables, period_start=PERIOD[0], period_end=PERIOD[1])
+    series = kpi_series(tables, start=SERIES_START, end=PERIOD[1])
+    counts = kpis.set_index("kpi_id")
+    assert counts.loc["ehcp_issued", "value"] == 189
+    assert (counts.loc["ehcp_20wk_incl", "numerator"], counts.loc["ehcp_20wk_excl",
+                                                                  "numerator"]) == (38, 36)
+    # With or without the plan's own KPI charted, the DfE headline (36 of 170) and plans
+    # issued are published; the rate including exceptions, which with it would give back
+    # the 2 plans with an exception issued within 20 weeks, is withheld.
+    for charted in (set(), {("ehcp_20wk_excl", "")}):
+        release = disclose_release(kpis, series, charted=charted)
+        k = release.kpis.set_index("kpi_id")
+        assert k.index[k["suppressed"]].tolist() == ["ehcp_20wk_incl"], charted
+        assert k.loc["ehcp_issued", "value"] == 189
+        assert k.loc["ehcp_20wk_incl", "reason"] == WithheldReason.PROTECTS_GROUP.describe(
+            5, "ehcp_20wk_incl", "2024-07-01 to 2024-12-31"
+        )
+        assert (k.loc[~k["suppressed"], "reason"] == kpis.set_index("kpi_id").loc[
+            ~k["suppressed"], "reason"]).all()  # figures shown keep their reasons
+        withheld = release.series[release.series["suppressed"]]
+        assert set(withheld["kpi_id"]) == {"ehcp_20wk_incl"}, charted
+        assert withheld["reason"].str.startswith("protects").all()
+    with threadpool_limits(limits=1, user_api="blas"):
+        months = pd.date_range(SERIES_START, PERIOD[1], freq="MS")
+        published = (figures(release.kpis, months, scope="period")
+                     + figures(release.series, months, scope="series"))
+        assert attack(published, truth(requests, months), 5) == []
+    # The period's figures alone, built by hand: the rate including exceptions costs less
+    # to withhold than DfE's headline rate, whichever is the smaller.
+    period = kpis[kpis["kpi_id"].isin(["ehcp_20wk_excl", "ehcp_20wk_incl", "ehcp_issued"])]
+    no_series = series.iloc[:0]
+    k = disclose_release(period, no_series).kpis.set_index("kpi_id")
+    assert k.index[k["suppressed"]].tolist() == ["ehcp_20wk_incl"]
+
+
+def test_a_withheld_figure_says_whether_it_is_small_or_which_figure_it_protects():
+    # The example of disclose_release: August holds 3 plans; July is withheld with it.
+    k = pd.DataFrame({"kpi_id": ["ehcp_20wk_incl"], "service": [""],
+                      "period_start": pd.Timestamp("2024-07-01"),
+                      "period_end": pd.Timestamp("2024-08-31"), "value": [50.0],
+                      "numerator": [7], "denominator": [14], "unit": ["%"],
+                      "lower_ci": [None], "upper_ci": [None], "baseline": [None],
+                      "target": [None], "previous": [None]})
+    s = pd.DataFrame({"kpi_id": ["ehcp_20wk_incl"] * 3, "service": [""] * 3,
+                      "month": pd.to_datetime(["2024-06-01", "2024-07-01", "2024-08-01"]),
+                      "value": [50.0, 54.5, 33.3], "numerator": [5, 6, 1],
+                      "denominator": [10, 11, 3], "lower_ci": None, "upper_ci": None})
+    series = disclose_release(k, s, quarter_share=1.0).series
+    assert series["reason"].tolist() == [
+        "", "protects ehcp_20wk_incl for 2024-08-01 to 2024-08-31", "small: from 1 to 4"
+    ]
 
 
 # Waiting lists: snapshots by band, per date -------------------------------------------

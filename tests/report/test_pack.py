@@ -78,7 +78,7 @@ def test_high_threshold_suppresses_small_counts_everywhere_in_a_shared_pack(data
             row = next(r for r in html.split("<tr>") if f'href="#{view.anchor}"' in r)
             cells = re.findall(r'<td class="num">([^<]*)</td>', row)
             assert cells[0] == "c", view.name
-    assert "c = suppressed to protect confidentiality (fewer than 100)" in html
+    assert "c = withheld: small (1 to 99 children) or protecting another withheld figure" in html
 
 
 def test_internal_pack_shows_unsuppressed_values(data_dir, shared):
