@@ -144,3 +144,23 @@ def test_every_table_is_checked_and_printed_in_one_run(tmp_path, corpus):
     assert [ln.split(": ")[2].rsplit("/", 1)[-1] for ln in shares] == ["requests.csv",
                                                                        "reviews.csv"]
     assert "call back" not in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_a_run_names_the_columns_it_does_not_use(params_dir, tmp_path):
+    path = params_dir / "requests.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0] + ",Caseworker note"]
+                              + [ln + ",call the school" for ln in lines[1:]]) + "\n")
+    raw = yaml.safe_load((params_dir / "params.yaml").read_text())
+    raw["columns"] = {"requests": {"Recieved": "received_date"}}  # misspelt, and not needed
+    (params_dir / "params.yaml").write_text(yaml.safe_dump(raw))
+    result = subprocess.run([str(SENDREPORT), "run", str(params_dir / "params.yaml"),
+                             "--output-dir", str(tmp_path / "out"), "--no-pdf"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    warned = result.stderr.splitlines()
+    assert "sendreport: warning: requests: columns not used: Caseworker note" in warned
+    assert ("sendreport: warning: columns.requests: 'Recieved' matched no column of the file "
+            "(check the spelling)") in warned
+    assert "call the school" not in result.stdout + result.stderr
