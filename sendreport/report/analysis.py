@@ -94,8 +94,11 @@ class Analysis:
         <IPython.core.display.HTML object>
         >>> sorted(a.tables)
         ['referrals']
+        >>> from sendreport.report.cells import declare_run
+        >>> declare_run(threshold=None, audience=None)  # this process serves no run
         """
         from sendreport.inputs import load_inputs
+        from sendreport.report.cells import declare_run
         from sendreport.report.handoff import handed_over
 
         raw = {k: namespace[k] for k in Params.model_fields if k in namespace}
@@ -105,6 +108,8 @@ class Analysis:
         if loaded is None:
             loaded = load_inputs(params)
         analysis = cls(params=params, tables=dict(loaded.tables), quality=loaded.quality)
+        # show_table prints with the run's rule, whatever a call passes (SPEC 7)
+        declare_run(threshold=params.suppression_threshold, audience=params.audience)
         analysis._show_title(params.title or title)
         return analysis
 

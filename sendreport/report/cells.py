@@ -40,6 +40,7 @@ __all__ = [
     "figure_alt",
     "load_ipython_extension",
     "build_report_table",
+    "declare_run",
     "report_cell_problems",
     "show_table",
 ]
@@ -190,8 +191,8 @@ def show_table(
     denominators: Mapping[str, str] | None = None,
     total: str | None = None,
     row_total: str | None = None,
-    threshold: int = 5,
-    audience: str = "shared",
+    threshold: int | None = None,
+    audience: str | None = None,
 ) -> None:
     """Print a table in the pack, suppressed and formatted as the pack's own tables are.
 
@@ -238,7 +239,11 @@ def show_table(
         along each row. A percentage, mean or median is shown only when every
         count of its row is shown.
     threshold, audience
-        As the params keys of the same names.
+        As the params keys of the same names. In a run (after
+        :meth:`~sendreport.report.analysis.Analysis.from_parameters`) the run's
+        own are used: a call cannot lower the run's threshold or show a shared
+        or families run's figures as internal ones. Outside a run, 5 and
+        ``"shared"`` unless given.
 
     Raises
     ------
@@ -275,8 +280,8 @@ def build_report_table(
     denominators: Mapping[str, str] | None = None,
     total: str | None = None,
     row_total: str | None = None,
-    threshold: int = 5,
-    audience: str = "shared",
+    threshold: int | None = None,
+    audience: str | None = None,
 ) -> Any:
     """The :class:`sendreport.tables.Table` :func:`show_table` prints (same parameters).
 
@@ -291,12 +296,10 @@ def build_report_table(
     sendreport.errors.ParameterError: show_table 'Waits': column 'Share' has unit '%' ...
     """
     from sendreport.disclosure import suppress
-    from sendreport.disclosure.rule import check_audience, check_threshold
     from sendreport.errors import ParameterError
     from sendreport.tables import build_table, format_value
 
-    check_audience(audience)
-    check_threshold(threshold)
+    threshold, audience = _run_rule(threshold, audience)
     shown = frame.reset_index(drop=True)
     units = dict(units or {})
     denominators = dict(denominators or {})
@@ -350,6 +353,52 @@ def build_report_table(
     positions = [i for i, c in enumerate(shown.columns) if c in numeric]
     return build_table(columns, rows, caption=caption, numeric_columns=positions,
                        threshold=threshold)
+
+
+_RUN: dict[str, Any] = {}
+"""The disclosure settings of the run this kernel serves (:func:`declare_run`)."""
+
+
+def declare_run(*, threshold: int | None, audience: str | None) -> None:
+    """Record the run's ``suppression_threshold`` and ``audience`` for :func:`show_table`.
+
+    :meth:`~sendreport.report.analysis.Analysis.from_parameters` calls it with
+    the params; ``None`` for both forgets them.
+
+    Examples
+    --------
+    >>> declare_run(threshold=10, audience="shared")
+    >>> frame = pd.DataFrame({"Service": ["SALT"], "Children": [7]})
+    >>> table = build_report_table(frame, caption="x", threshold=5, audience="internal")
+    >>> table.rows[0].cells[1].text
+    'c'
+    >>> declare_run(threshold=None, audience=None)
+    """
+    from sendreport.disclosure.rule import check_audience, check_threshold
+
+    if threshold is None and audience is None:
+        _RUN.clear()
+        return
+    check_threshold(threshold)
+    check_audience(audience)
+    _RUN.update(threshold=threshold, audience=audience)
+
+
+def _run_rule(threshold: int | None, audience: str | None) -> tuple[int, str]:
+    """The threshold and audience a table is printed with: never weaker than the run's."""
+    from sendreport.disclosure.rule import check_audience, check_threshold
+
+    if threshold is not None:
+        check_threshold(threshold)
+    if audience is not None:
+        check_audience(audience)
+    if not _RUN:
+        return (5 if threshold is None else threshold), (audience or "shared")
+    run_threshold, run_audience = _RUN["threshold"], _RUN["audience"]
+    threshold = run_threshold if threshold is None else max(threshold, run_threshold)
+    if run_audience != "internal" or audience is None:
+        audience = run_audience
+    return threshold, audience
 
 
 def _numbers(column: pd.Series) -> bool:

@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 
 from sendreport.disclosure.rule import is_small
 from sendreport.errors import ParameterError
-from sendreport.report.cells import build_report_table
+from sendreport.report.cells import build_report_table, declare_run
+
+
+@pytest.fixture(autouse=True)
+def no_run():
+    """These tests serve no run: the threshold and audience are the calls' own."""
+    declare_run(threshold=None, audience=None)
+    yield
+    declare_run(threshold=None, audience=None)
 
 
 def texts(table) -> list[list[str]]:
@@ -102,3 +110,16 @@ def test_small_counts_in_analysts_tables_are_never_printed(case):
                 # the total less the shown cells is the withheld cells' sum
                 withheld = frame.iloc[hidden, j].sum()
                 assert len(hidden) >= 2 and not is_small(withheld, threshold), (column, frame)
+
+
+def test_a_call_cannot_print_with_a_weaker_rule_than_its_run():
+    """A run with threshold 10: a call that passes 5, or "internal", still withholds 7."""
+    frame = pd.DataFrame({"Service": ["SALT", "OT"], "Children": [7, 12]})
+    declare_run(threshold=10, audience="families")
+    for kwargs in ({}, {"threshold": 5}, {"audience": "internal"}):
+        assert texts(build_report_table(frame, caption="t", **kwargs)) == [
+            ["SALT", "c"], ["OT", "12"]]
+    declare_run(threshold=5, audience="internal")
+    assert texts(build_report_table(frame, caption="t"))[0] == ["SALT", "7"]
+    assert texts(build_report_table(frame, caption="t", threshold=8, audience="shared"))[0] == [
+        "SALT", "c"]
