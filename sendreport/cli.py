@@ -17,9 +17,8 @@ from pathlib import Path
 
 from sendreport.errors import ParameterError, SendReportError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEMO_PARAMS = PROJECT_ROOT / "params" / "demo.yaml"
-DEMO_DATA = PROJECT_ROOT / "data" / "demo"
+DEMO_INPUTS = "demo-inputs"
+"""The folder, under ``demo --output-dir``, of the demo's params, plan, notebook and data."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,7 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check params and data; run nothing")
     validate.add_argument("params", type=Path, metavar="PARAMS.yaml")
 
-    demo = sub.add_parser("demo", help="synthetic data + params/demo.yaml -> PDF")
+    demo = sub.add_parser(
+        "demo",
+        help="synthetic data + the demo params -> PDF, all written under --output-dir "
+        f"(inputs in DIR/{DEMO_INPUTS})",
+    )
     demo.add_argument("--output-dir", type=Path, default=Path("outputs"), metavar="DIR")
 
     synth = sub.add_parser("synth", help="write seeded synthetic input tables")
@@ -254,13 +257,15 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    """The bundled demo: its inputs, then its pack, all under --output-dir."""
     from sendreport.report.run import run_report
-    from sendreport.synth import write_synthetic
+    from sendreport.synth.demo import write_demo_inputs
 
-    if not DEMO_PARAMS.exists():
-        raise SendReportError(f"the demo params file is missing: {DEMO_PARAMS}")
-    write_synthetic(DEMO_DATA)
-    result = run_report(DEMO_PARAMS, output_dir=args.output_dir)
+    if args.output_dir.exists() and not args.output_dir.is_dir():
+        raise ParameterError(f"demo: --output-dir {args.output_dir} is a file, not a folder")
+    params = write_demo_inputs(args.output_dir / DEMO_INPUTS)
+    print(f"Demo params file, plan, notebook and data written to {_show(params.parent.parent)}")
+    result = run_report(params, output_dir=args.output_dir)
     print(f"Demo pack written to {_show(result.output_folder)}")
     _say_annex(result)
     print(_show(result.pdf))  # last: the file to open

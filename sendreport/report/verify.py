@@ -27,13 +27,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sendreport.bundled import NOTEBOOKS
 from sendreport.errors import ParameterError, SendReportError
 
 MANIFEST_MAX_BYTES = 1 << 20
 """A manifest is a few kilobytes; a larger file is refused unread."""
 
-PACKAGE_NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
-"""The notebooks shipped beside the package (the stocktake pack and the worked analyses)."""
+PACKAGE_NOTEBOOKS = NOTEBOOKS.resolve()
+"""The notebooks shipped with the package (the stocktake pack and the worked analyses)."""
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")

@@ -16,11 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from sendreport.bundled import DEMO_PLAN, STOCKTAKE
 from sendreport.errors import ParameterError
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
-NOTEBOOK = PROJECT_ROOT / "notebooks" / "stocktake.ipynb"
-PLAN = PROJECT_ROOT / "params" / "plans" / "demoshire-pap.yaml"
 
 AREA_PARAMS = {
     "period_start": "2024-07-01",
@@ -87,14 +84,14 @@ def write_areas(out_dir: str | Path, areas: int, *, seed: int = 2026) -> list[Pa
     if out.exists() and not out.is_dir():
         raise ParameterError(f"--out must be a folder, not the file {out}")
     (out / "params").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(PLAN, out / "plan.yaml")
+    shutil.copyfile(DEMO_PLAN, out / "plan.yaml")
     width = len(str(areas))
     written = []
     for number in range(1, areas + 1):
         label = area_label(number, width)
         tables = write_synthetic(out / "areas" / label, seed=seed + number - 1)
         params = {
-            "notebook": str(NOTEBOOK),
+            "notebook": str(STOCKTAKE),
             "area_name": f"Synthetic area {number:0{width}d}",
             **AREA_PARAMS,
             "plan": "../plan.yaml",

@@ -206,8 +206,9 @@ def test_pap_pack_content(pdfs, demo_runs):
                 )
 
 
-def test_same_inputs_give_identical_outputs(demo_runs, tmp_path):
-    again = run_report(DEMOS["demo"], output_dir=tmp_path)
+def test_same_inputs_give_identical_outputs(demo_command, demo_runs, tmp_path):
+    again = run_report(demo_command["out"] / "demo-inputs" / "params" / "demo.yaml",
+                       output_dir=tmp_path)
     first = demo_runs["demo"].output_folder
     for name in ("kpis.csv", "kpi_series.csv", "data_quality.csv", "report.pdf"):
         assert (again.output_folder / name).read_bytes() == (first / name).read_bytes(), name
