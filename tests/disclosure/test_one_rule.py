@@ -16,7 +16,7 @@ RULE = ROOT / "sendreport" / "disclosure" / "rule.py"
 
 COPIES = [
     # n < threshold, 0 < float(v) < pack.params.suppression_threshold, n >= threshold
-    re.compile(r"[<>]=?\s*[\w.()\[\]\"']*threshold\b"),
+    re.compile(r"(?<![<>=-])[<>]=?\s*[\w.()\[\]\"']*threshold\b"),
     # threshold > n (the params check against the least allowed threshold is no copy)
     re.compile(r"\b\w*threshold\s*[<>]=?\s*(?!MIN_SHARED_THRESHOLD\b)[\w.(]"),
     # the shape of is_small itself: (values >= 1) & ...
@@ -59,7 +59,9 @@ def test_the_check_finds_the_copies_issue_21_removed():
     ]
     assert len(copies_of_the_rule(old)) == len(old)
     allowed = [("params.py:204", "        and threshold < MIN_SHARED_THRESHOLD"),
-               ("cells.py", "    check_threshold(threshold)")]
+               ("cells.py", "    check_threshold(threshold)"),
+               ("cells.py", "    >>> declare_run(threshold=10, audience='shared')"),
+               ("cells.py", "def f(threshold: int) -> threshold_type:")]
     assert copies_of_the_rule(allowed) == []
 
 
