@@ -528,7 +528,11 @@ def _on_dask(
                     )
                 return
             for future in done:
-                yield _collect(future, futures[future], out, timeout)
+                result = _collect(future, futures[future], out, timeout)
+                # else the result stays in its worker's memory, and dask would run the
+                # area again if that worker died later in the batch
+                future.release()
+                yield result
 
 
 def _collect(future, params: Path, out: Path, timeout: float) -> BatchResult:

@@ -1,7 +1,7 @@
 """A hostile dask worker, loaded with ``--preload``: what an attacker on the cluster can send.
 
 It wraps the batch's task on this worker only; the area's params file name chooses
-the attack (any other area runs for real):
+the attack:
 
 - ``gift``: the result is an object whose unpickling opens (creates) the file
   ``UNPICKLED`` beside the params file, and so are the result's type, which dask
@@ -9,10 +9,12 @@ the attack (any other area runs for real):
 - ``raise``: the run raises an exception of a class only this worker has, and the
   error sent to the client is crafted the same way (its exception and traceback,
   once unpickled, create ``UNPICKLED`` and are not exceptions at all);
-- ``die``: the worker process is killed mid-run, every time it runs the area;
+- ``die``: the worker process is killed mid-run (once it holds no other area's
+  task or result);
 - ``hang``: the run never ends (for as long as the cluster lives).
 
-Nothing here runs in the client; the tests check that the client unpickled nothing.
+Any other area runs for real. Every run adds its area's name to ``runs.log`` beside
+its params file. Nothing here runs in the client; the tests check that the client unpickled nothing.
 """
 
 from __future__ import annotations
@@ -29,13 +31,6 @@ import distributed.worker
 from distributed.protocol import to_serialize
 
 import sendreport.report.batch as batch
-
-_real = getattr(batch, "_honest_run_on_cluster", batch._run_on_cluster)
-batch._honest_run_on_cluster = _real  # the preload may run twice in one process
-_real_error_message = getattr(distributed.worker, "_honest_error_message", None) or (
-    distributed.worker.error_message
-)
-distributed.worker._honest_error_message = _real_error_message
 
 
 class GiftType(type):
@@ -65,6 +60,8 @@ class HostileError(Exception):
 
 def hostile(params, out, pdf):
     name = Path(params).stem
+    with (Path(params).parent / "runs.log").open("a", encoding="utf-8") as log:
+        log.write(f"{name}\n")
     marker = str(Path(params).parent / "UNPICKLED")
     if name == "gift":
         Gift.marker = marker
@@ -77,14 +74,20 @@ def hostile(params, out, pdf):
         err.marker = marker
         raise err
     if name == "die":
+        # once no other area's task or result is on this worker (the client releases
+        # each result it has read), so that dask blames no other area for the death
+        worker, waited = distributed.get_worker(), 0.0
+        while len(worker.state.tasks) > 1 and waited < 60:
+            time.sleep(0.1)
+            waited += 0.1
         os.kill(os.getpid(), signal.SIGKILL)
     if name == "hang":
         time.sleep(3600)
-    return _real(params, out, pdf)
+    return batch._honest_run_on_cluster(params, out, pdf)
 
 
 def crafted_error_message(e, status="error"):
-    msg = _real_error_message(e, status)
+    msg = distributed.worker._honest_error_message(e, status)
     if isinstance(e, HostileError):
         payload = pickle.dumps(Gift(e.marker))
         msg["exception"] = to_serialize(payload)
@@ -92,5 +95,10 @@ def crafted_error_message(e, status="error"):
     return msg
 
 
-batch._run_on_cluster = hostile
-distributed.worker.error_message = crafted_error_message
+def dask_setup(worker) -> None:
+    """Called by dask in each worker that preloads this file (importing it changes nothing)."""
+    if not hasattr(batch, "_honest_run_on_cluster"):  # dask may call this twice
+        batch._honest_run_on_cluster = batch._run_on_cluster
+        distributed.worker._honest_error_message = distributed.worker.error_message
+    batch._run_on_cluster = hostile
+    distributed.worker.error_message = crafted_error_message

@@ -187,9 +187,9 @@ def make_certificates(folder: Path, name: str = "node") -> dict[str, Path]:
 def hostile_batches(tmp_path_factory):
     """Two batches on a TLS cluster whose workers are hostile.
 
-    The first: one honest area, then three attacks (``die`` last: dask starts a
-    worker's tasks in the order they were submitted, so when that worker is killed
-    no other area's task is on it, and none is blamed for the death). The second:
+    The first: one honest area, then three attacks (``die`` kills its worker once
+    no other area's task or result is on it, so that dask blames no other area for
+    the death). The second:
     a run that never ends, given up after ``--timeout``. Then a client whose
     certificate another CA signed.
 
@@ -349,3 +349,13 @@ def test_a_client_with_another_cas_certificate_is_refused(hostile_batches):
     assert line.startswith("sendreport: error: --scheduler tls://127.0.0.1:")
     assert ": cannot reach it (TLS certificate does not match." in line
     assert not (folder / "outputs").exists(), "nothing ran"
+
+
+@pytest.mark.slow
+def test_a_finished_area_is_not_run_again_when_its_worker_dies_later(hostile_batches):
+    folder, runs = hostile_batches
+    result, _ = runs["attacks"]
+    assert result is not None, "the batch hung"
+    # the client releases each result once read: none is left on a worker to be rerun
+    ran = (folder / "runs.log").read_text(encoding="utf-8").splitlines()
+    assert sorted(ran) == ["ashire", "die", "gift", "hang", "raise"]
