@@ -28,7 +28,11 @@ embedded file at all), the CSVs and the manifest are scanned for
   also into letters as in ``NHS9434765919``, or spaced 3-3-4 or 2-2-2-2-2 with
   one kind of separator) and UPNs (a check letter, 11 digits and a digit or
   letter, with a valid DfE check letter; run together or in groups of three
-  or more).
+  or more);
+- input records written out, found by what they hold whatever the markup or
+  the output's metadata: three values of one input row (its dates and codes)
+  in one table row, CSV line or short stretch of text (``scan_records``,
+  ``Records``).
 
 Before matching, text is made plain: HTML entities decoded, Unicode
 normalised (NFKC: no-break and other spaces become spaces, full-width digits
@@ -109,6 +113,7 @@ values), and the printers carry that record in the output's metadata
 
 from __future__ import annotations
 
+import bisect
 import copy
 import datetime as dt
 import html as html_lib
@@ -121,6 +126,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import nbformat
+import numpy as np
 import pandas as pd
 
 from sendreport.errors import DisclosureError, OutputError, SendReportWarning
@@ -275,6 +281,7 @@ class Identifiers:
     every_value: Mapping[str, str] = field(default_factory=dict)
     codes: Mapping[str, frozenset[str]] = field(default_factory=dict)
     name_kinds: frozenset[str] = frozenset({NAME})
+    records: Records | None = None
 
     @property
     def n_identifiers(self) -> int:
@@ -287,6 +294,315 @@ class Identifiers:
             f"{len(self.dates_of_birth)} dates of birth, "
             f"{sum(self.unscanned.values())} identifiers too short or generic to scan)"
         )
+
+
+RECORDLESS_TABLES = ("measures",)
+"""Input tables whose rows are aggregate figures, not records of children (by name prefix)."""
+
+RECORD_WINDOW = 200
+"""Characters of plain text (tags dropped, spaces run together) within which values count as
+written together: a record row printed as a line, a table row or a list item is shorter."""
+
+RECORD_VALUES = 3
+"""Values of one input row written together that make a record (at least one a date)."""
+
+RECORD_PAIRS = 3
+"""Pairs of dates written together in one output, each two dates of an input row, that make
+a table of records, when no row shows ``RECORD_VALUES`` values."""
+
+MAX_CODES = 200
+"""Columns with more distinct values than this are not codes (free text, numbers)."""
+
+RECORD = "record of the input"
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Records:
+    """The input rows' dates and codes, indexed to find a row written out in an output.
+
+    Built by ``collect_identifiers`` from every input table but ``measures``
+    (aggregate figures): each row's dates (date columns, also text columns
+    named ``*_date``) and codes (text columns of at most ``MAX_CODES`` distinct
+    values that are not identifiers or names: outcomes, needs, services).
+    ``check_outputs`` reads each output as plain text and finds, around every
+    date of an input row, the values written within ``RECORD_WINDOW``
+    characters: ``RECORD_VALUES`` values of one row there (two of its dates and
+    its outcome, or a date, a need and an outcome) are a record, and so are
+    ``RECORD_PAIRS`` different pairs of dates in one output that are each two
+    dates of a row (a table of dates alone). One pair of dates is not enough:
+    with thousands of rows, most pairs of dates a few weeks apart are some
+    row's two dates (often several rows').
+    Dates the report prints on purpose (``allowed``) are not looked for.
+    """
+
+    days: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    tables: tuple[tuple[str, int, np.ndarray, np.ndarray], ...] = ()
+    code_pattern: re.Pattern[str] | None = None
+    code_ids: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of input rows indexed (rows with at least one date)."""
+        return sum(len(dates) for _, _, dates, _ in self.tables)
+
+    def rows_on(self, day: int) -> np.ndarray:
+        """Row numbers of the rows holding the date ``day`` (days since 1970-01-01)."""
+        lo, hi = np.searchsorted(self.days, [day, day + 1])
+        return self.rows[lo:hi]
+
+    def row(self, number: int) -> tuple[str, set[int], set[int]]:
+        """A row's table name, dates (as days) and code ids."""
+        for name, first, dates, codes in self.tables:
+            if first <= number < first + len(dates):
+                local = number - first
+                return (name, {int(d) for d in dates[local] if d != _NO_DAY},
+                        {int(c) for c in codes[local] if c >= 0})
+        raise IndexError(number)
+
+    def __repr__(self) -> str:
+        return f"Records({self.n_rows} rows, {len(np.unique(self.days))} dates)"
+
+
+_NO_DAY = np.iinfo(np.int64).min
+_EPOCH = dt.date(1970, 1, 1)
+
+
+class _RecordsBuilder:
+    def __init__(self) -> None:
+        self.tables: list[tuple[str, int, np.ndarray, np.ndarray]] = []
+        self.code_ids: dict[str, int] = {}
+        self.n = 0
+
+    def add(self, table_name: str, table: pd.DataFrame, exclude: set[str]) -> None:
+        dates: list[np.ndarray] = []
+        codes: list[np.ndarray] = []
+        for column in table.columns:
+            name = str(column)
+            lower = name.casefold()
+            series = table[column]
+            if pd.api.types.is_datetime64_any_dtype(series.dtype):
+                dates.append(_days(series))
+            elif lower.endswith("_date") or lower in DATE_OF_BIRTH_COLUMNS:
+                uniques = {v: _one_date(v) for v in series.dropna().unique()}
+                dates.append(_days(pd.to_datetime(series.map(uniques), errors="coerce")))
+            elif (
+                (lower in IDENTIFIER_COLUMNS or lower.endswith("_id")) and name not in exclude
+            ) or _name_part(lower) is not None or pd.api.types.is_bool_dtype(series.dtype):
+                continue
+            elif (pd.api.types.is_object_dtype(series.dtype)
+                  or pd.api.types.is_string_dtype(series.dtype)
+                  or isinstance(series.dtype, pd.CategoricalDtype)):
+                positions, uniques = pd.factorize(series)
+                if len(uniques) > MAX_CODES:
+                    continue
+                ids = np.array([self._code_id(v) for v in uniques] + [-1], dtype=np.int64)
+                codes.append(ids[positions])  # position -1 (missing) reads the last: -1
+        if not dates:
+            return
+        date_matrix = np.column_stack(dates)
+        keep = (date_matrix != _NO_DAY).any(axis=1)
+        date_matrix = date_matrix[keep]
+        code_matrix = (np.column_stack(codes)[keep] if codes
+                       else np.full((len(date_matrix), 0), -1, dtype=np.int64))
+        self.tables.append((table_name, self.n, date_matrix, code_matrix))
+        self.n += len(date_matrix)
+
+    def _code_id(self, value: object) -> int:
+        key = _code_key(value)
+        if key is None:
+            return -1
+        return self.code_ids.setdefault(key, len(self.code_ids))
+
+    def build(self) -> Records:
+        days, rows = [], []
+        for _, first, dates, _ in self.tables:
+            numbers = np.repeat(np.arange(first, first + len(dates)), dates.shape[1])
+            flat = dates.ravel()
+            valid = flat != _NO_DAY
+            days.append(flat[valid])
+            rows.append(numbers[valid])
+        all_days = np.concatenate(days) if days else np.empty(0, np.int64)
+        all_rows = np.concatenate(rows) if rows else np.empty(0, np.int64)
+        order = np.argsort(all_days, kind="stable")
+        pattern = None
+        if self.code_ids:
+            words = sorted(self.code_ids, key=len, reverse=True)
+            pattern = re.compile(
+                r"(?<![a-z0-9])(?:" + "|".join(re.escape(w).replace(r"\ ", " +") for w in words)
+                + r")(?![a-z0-9])"
+            )
+        return Records(days=all_days[order], rows=all_rows[order], tables=tuple(self.tables),
+                       code_pattern=pattern, code_ids=dict(self.code_ids))
+
+
+def _days(series: pd.Series) -> np.ndarray:
+    """A date column as days since 1970-01-01, ``_NO_DAY`` where missing."""
+    values = pd.to_datetime(series, errors="coerce").to_numpy(dtype="datetime64[ns]")
+    days = values.astype("datetime64[D]").astype(np.int64)
+    days[np.isnat(values)] = _NO_DAY
+    return days
+
+
+def _code_key(value: object) -> str | None:
+    """A code as the record check compares it: lower case, ``_`` and ``-`` read as spaces.
+
+    None for what cannot tell one row from another: fewer than two characters,
+    no letter, a placeholder.
+    """
+    key = " ".join(re.split(r"[\s_\-]+", _normalise(str(value)).lower())).strip()
+    if len(key) < 2 or not re.search(r"[^\W\d_]", key) or key.replace(" ", "") in PLACEHOLDERS:
+        return None
+    return key
+
+
+def _one_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, dt.date):
+        return value
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    dates = next(iter(_dates_in_text(_normalise(str(value)).strip())), ())
+    return dates[0] if dates else None
+
+
+_TAG = re.compile(r"<(style|script)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
+
+
+def scan_records(
+    text: str,
+    identifiers: Identifiers,
+    *,
+    where: str,
+    allowed: Iterable[object] = (),
+    lines: bool = False,
+) -> list[Finding]:
+    """Find input records written out in ``text`` (HTML or plain): see :class:`Records`.
+
+    Values count as written together when they are in one table row of HTML
+    (``<tr>``, whatever its cells hold), in one line when ``lines`` (a CSV
+    file), and elsewhere within ``RECORD_WINDOW`` characters of plain text
+    (tags dropped, spaces run together), whatever the markup between them.
+
+    Parameters
+    ----------
+    text
+        An output: HTML (tags are dropped), CSV or page text.
+    identifiers
+        From ``collect_identifiers``, whose ``records`` index the input rows.
+    where
+        The place to name in findings.
+    allowed
+        As for ``scan_text``: dates the report prints on purpose are not looked for.
+    lines
+        Read each line as one row (CSV files).
+
+    Returns
+    -------
+    list of Finding
+        ``record of the input (<table>)``, counted in rows found; never a value.
+
+    Examples
+    --------
+    >>> requests = pd.DataFrame({
+    ...     "received_date": pd.to_datetime(["2023-01-05", "2023-02-11"]),
+    ...     "plan_issued_date": pd.to_datetime(["2023-05-30", None]),
+    ...     "primary_need": ["ASD", "SEMH"], "request_outcome": ["assess", "refuse"]})
+    >>> ids = collect_identifiers({"requests": requests})
+    >>> [str(f) for f in scan_records("<p>5 Jan 2023, ASD, plan 30/05/2023</p>", ids, where="p")]
+    ['record of the input (requests) in p']
+    >>> scan_records("<p>ASD: 2 plans; period to 30 May 2023</p>", ids, where="p")
+    []
+    """
+    records = identifiers.records
+    if records is None or not len(records.days) or not text:
+        return []
+    ok = _Allowed.of(allowed)
+    if lines:
+        segments = [(line, False) for line in text.splitlines()]
+    else:
+        text = _DATA_URI.sub(" ", text)
+        rows_html = _TABLE_ROW.findall(text)
+        segments = [(row, False) for row in rows_html]
+        segments += [(part, True) for part in _TABLE_ROW.split(text)]
+    rows: set[int] = set()
+    pairs: dict[frozenset[int], set[int]] = {}
+    for segment, windowed in segments:
+        _record_rows(_plain_text(segment), records, ok, windowed, rows, pairs)
+    if len(pairs) >= RECORD_PAIRS:
+        rows = rows.union(*pairs.values())
+    by_table = Counter(records.row(row)[0] for row in rows)
+    return [Finding(f"{RECORD} ({table})", where, n) for table, n in sorted(by_table.items())]
+
+
+_TABLE_ROW = re.compile(r"<tr\b.*?</tr\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _plain_text(html: str) -> str:
+    return _normalise(_SPACE.sub(" ", html_lib.unescape(_TAG.sub(" ", html))))
+
+
+def _record_rows(
+    plain: str,
+    records: Records,
+    ok: _Allowed,
+    windowed: bool,
+    rows: set[int],
+    pairs: dict[frozenset[int], set[int]],
+) -> None:
+    """Add the input rows written in ``plain`` to ``rows``, or to ``pairs`` (by dates).
+
+    A row with two dates written and nothing else goes to ``pairs`` under
+    those two dates.
+    """
+    found: list[tuple[int, str, frozenset[int]]] = []  # where, kind, days or code ids
+    for start, dates in _dated(plain):
+        days = frozenset((d - _EPOCH).days for d in dates if d not in ok.dates)
+        if any(len(records.rows_on(day)) for day in days):
+            found.append((start, "date", days))
+    if not found:
+        return
+    lowered = plain.lower().translate(_CODE_SEPARATORS)
+    if records.code_pattern is not None and len(lowered) == len(plain):
+        for m in records.code_pattern.finditer(lowered):
+            code = records.code_ids[" ".join(m.group().split())]
+            found.append((m.start(), "code", frozenset([code])))
+    found.sort(key=lambda item: item[0])
+    positions = [item[0] for item in found]
+    for start, kind, days in found:
+        if kind != "date":
+            continue
+        lo, hi = 0, len(found)
+        if windowed:
+            lo = bisect.bisect_left(positions, start - RECORD_WINDOW)
+            hi = bisect.bisect_right(positions, start + RECORD_WINDOW)
+        near: dict[str, set[int]] = {"date": set(), "code": set()}
+        for _, k, values in found[lo:hi]:
+            near[k] |= values
+        for day in days:
+            for row in records.rows_on(day).tolist():
+                if row in rows:
+                    continue
+                _, row_days, row_codes = records.row(row)
+                n_dates = len(row_days & near["date"])
+                if n_dates + len(row_codes & near["code"]) >= RECORD_VALUES:
+                    rows.add(row)
+                elif n_dates >= 2:
+                    pairs.setdefault(frozenset(row_days & near["date"]), set()).add(row)
+
+
+_CODE_SEPARATORS = {ord("_"): " ", ord("-"): " "}
+
+
+def _dated(text: str) -> Iterable[tuple[int, tuple[dt.date, ...]]]:
+    """Each date in text, with where it starts (as ``_dates_in_text`` reads them)."""
+    position = 0
+    while (m := _DATE.search(text, position)) is not None:
+        position = m.start() + 1
+        dates = next(iter(_dates_in_text(m.group())), ())
+        if dates:
+            yield m.start(), dates
 
 
 FREE_TEXT_CODES = {"referrals": ("service",), "measures": ("source", "unit")}
@@ -372,6 +688,8 @@ def collect_identifiers(
                     )
         if parts:
             builder.add_names(_names_of(table, parts))
+        if not table_name.startswith(RECORDLESS_TABLES):
+            builder.records.add(table_name.split(" (")[0], table, exclude)
     for kind, values in (extra or {}).items():
         builder.add_all(f"identifier ({kind})", _distinct_strings(pd.Series(list(values))))
     builder.add_names(names)
@@ -389,6 +707,7 @@ class _Builder:
         self.dobs: set[dt.date] = set()
         self.codes: dict[str, set[str]] = {}
         self.name_kinds: set[str] = {NAME}
+        self.records = _RecordsBuilder()
 
     def add_all(self, kind: str, values: Iterable[str], *, count_generic: bool = True) -> None:
         # Most identifiers are ASCII letters and digits in one or two runs (``P000123``,
@@ -452,6 +771,7 @@ class _Builder:
             every_value=self.every_value,
             codes={k: frozenset(v) for k, v in self.codes.items()},
             name_kinds=frozenset(self.name_kinds),
+            records=self.records.build(),
         )
 
 
@@ -793,6 +1113,16 @@ def check_outputs(
             findings += _scan(text, identifiers, f"report.pdf page {page}", ok)
     for name, text in (files or {}).items():
         findings += _scan(text, identifiers, name, ok)
+        findings += scan_records(text, identifiers, where=name, allowed=ok,
+                                 lines=name.endswith(".csv"))
+    if html:
+        findings += scan_records(html, identifiers, where="report.html", allowed=ok)
+    if isinstance(pdf_text, str):
+        findings += scan_records(pdf_text, identifiers, where="report.pdf", allowed=ok)
+    elif pdf_text:
+        for page, text in enumerate(pdf_text, start=1):
+            findings += scan_records(text, identifiers, where=f"report.pdf page {page}",
+                                     allowed=ok)
     for name, data in (pdfs or {}).items():
         findings += check_pdf(data, identifiers, name=name, allowed=ok)
     findings += scan_codes(identifiers, allowed=ok)
@@ -1575,8 +1905,10 @@ __all__ = [
     "is_upn",
     "SMALL_COUNT_IN_CHART",
     "UNREAD_IMAGE",
+    "Records",
     "check_charts",
     "check_images",
+    "scan_records",
     "scan_codes",
     "scan_notebook",
     "scan_text",

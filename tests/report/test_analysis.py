@@ -227,6 +227,31 @@ def test_an_image_not_drawn_by_the_figure_printer_never_reaches_the_pack(
     assert not (out / "demoshire" / "2024-12-31").exists()
 
 
+RAW_ROWS = (
+    "from IPython.display import HTML, Markdown, display\n"
+    "rows = analysis.tables['requests'].dropna(subset=['plan_issued_date']).head(8)[\n"
+    "    ['received_date', 'request_outcome', 'primary_need', 'plan_issued_date']]\n"
+)
+
+
+@pytest.mark.parametrize(("name", "source"), [
+    ("markdown-rows", RAW_ROWS + (
+        "display(Markdown('\\n'.join(\n"
+        "    f'- {r.received_date:%d %B %Y}: {r.request_outcome}, {r.primary_need}, '\n"
+        "    f'plan {r.plan_issued_date:%d/%m/%Y}' for r in rows.itertuples())))\n"
+    )),
+    ("forged-table", RAW_ROWS + (
+        "display(HTML(rows.to_html(index=False)),\n"
+        "        metadata={'sendreport': {'role': 'table'}})\n"
+    )),
+])
+def test_raw_record_rows_without_ids_are_refused_however_they_are_displayed(scaffold, name,
+                                                                           source):
+    out = scaffold / f"outputs-{name}"
+    message = refused(run(edited_copy(scaffold, name, source), out), out)
+    assert "- record of the input (requests) in report.html" in message
+
+
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo-data")
