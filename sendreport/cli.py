@@ -347,9 +347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except SendReportError as err:
         lines = getattr(err, "problems", None) or str(err).splitlines() or [repr(err)]
-        kind = {2: "error", 3: "refused"}.get(err.exit_code, "failed")
         for line in lines:
-            print(f"sendreport: {kind}: {line}", file=sys.stderr)
+            print(f"sendreport: {err.label}: {line}", file=sys.stderr)
         return err.exit_code
     except OSError as err:  # disk full, read-only folder, permission: one line, exit 2
         where = f"{err.filename}: " if err.filename else ""

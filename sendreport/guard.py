@@ -1139,12 +1139,11 @@ def check_outputs(
             advice += (
                 " Print a chart by showing its figure in a cell tagged report, not as an image."
             )
-        err = DisclosureError(
+        raise DisclosureError(
             "the privacy guard refused the outputs: personal data found (values not shown)\n"
-            f"{lines}\n{advice}"
+            f"{lines}\n{advice}",
+            findings,
         )
-        err.findings = findings
-        raise err
 
 
 SMALL_COUNT_IN_CHART = "count of 1 to"

@@ -33,19 +33,12 @@ from sendreport.errors import (
     OutputError,
     ParameterError,
     SendReportWarning,
+    error_class,
 )
 from sendreport.params import Params, read_params
 from sendreport.plan import Plan, load_plan, plan_as_at
 from sendreport.validation import load_data
 from sendreport.validation.quality import unused_lines
-
-EXIT_BY_ERROR_NAME = {
-    "ParameterError": 2,
-    "DataValidationError": 2,
-    "OutputError": 2,
-    "DisclosureError": 3,
-}
-"""Exceptions raised inside the notebook that keep their command-line meaning."""
 
 OS_ERRORS_IN_CELLS = re.compile(r"^\[Errno (28|30|13|122)\]")
 """Disk full, read-only file system, permission denied, quota: exit 2 even from a cell."""
@@ -306,7 +299,9 @@ def _execute(
             ],
         )
     except PapermillExecutionError as err:
-        code = EXIT_BY_ERROR_NAME.get(err.ename, 1)
+        # a sendreport error raised in a cell keeps its exit code, read from its class
+        raised = error_class(err.ename)
+        code = raised.exit_code if raised is not None else 1
         cell = _source_cell(params.notebook, err.cell_index)
         if _quotes_data(cell, loaded):  # the cell's first line can hold an id typed into it
             cell = cell.split(" (", 1)[0]
@@ -321,7 +316,16 @@ def _execute(
             raise ParameterError([message, f"raised in {where}"]) from None
         if code == 3:
             raise DisclosureError(f"{message}\nraised in {where}") from None
-        raise NotebookExecutionError(f"{where}: cell failed with {message}") from None
+        raise NotebookExecutionError(
+            f"{where}: cell failed with {message}",
+            cell_index=(
+                None
+                if err.cell_index is None
+                else _source_index(nbformat.read(params.notebook, as_version=4), err.cell_index)
+            ),
+            ename=err.ename,
+            evalue=_safe_message(err.evalue, loaded),
+        ) from None
     except Exception as err:  # kernel could not start, notebook unreadable, ...
         full = _output_write_error(err)
         if full is not None:  # papermill could not save the executed notebook: disk full
@@ -409,13 +413,18 @@ def _source_cell(notebook: Path, executed_index: int | None) -> str:
     if executed_index is None:
         return "an unknown cell"
     source = nbformat.read(notebook, as_version=4)
-    tagged = [i for i, c in enumerate(source.cells) if "parameters" in c.metadata.get("tags", [])]
-    index = executed_index - 1 if tagged and executed_index > tagged[0] else executed_index
+    index = _source_index(source, executed_index)
     if not 0 <= index < len(source.cells):
         return f"cell {index + 1}"
     first = next((ln.strip() for ln in source.cells[index].source.splitlines() if ln.strip()), "")
     first = first if len(first) <= 60 else first[:57] + "..."
     return f"cell {index + 1} ({first!r})" if first else f"cell {index + 1}"
+
+
+def _source_index(source: nbformat.NotebookNode, executed_index: int) -> int:
+    """Index (from 0) in the source notebook of the executed cell ``executed_index``."""
+    tagged = [i for i, c in enumerate(source.cells) if "parameters" in c.metadata.get("tags", [])]
+    return executed_index - 1 if tagged and executed_index > tagged[0] else executed_index
 
 
 def _pack_for_kernel(params: Params, loaded, folder: Path) -> None:

@@ -103,6 +103,9 @@ def test_failed_cell_names_notebook_cell_and_params_and_keeps_earlier_outputs(pa
     assert "notebook small.ipynb, cell 3" in message
     assert str(params) in message
     assert "RuntimeError: the third cell broke" in message
+    # the facts are fields: the third cell of the author's notebook, its exception
+    assert (info.value.cell_index, info.value.ename) == (2, "RuntimeError")
+    assert info.value.evalue == "the third cell broke"
     assert (old / "report.pdf").read_bytes() == b"earlier pack"
     assert sorted(p.name for p in old.parent.iterdir()) == ["2024-06-30"]
 
