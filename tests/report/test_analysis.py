@@ -276,5 +276,5 @@ def test_analysis_notebooks_run_to_tagged_pdfs_with_their_charts(name, demo_data
         assert doc.Root.MarkInfo.Marked and str(doc.Root.Lang) == "en-GB"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                           text=True, check=True).stdout
-    assert "Key: c = suppressed" in text or " c " not in text
+    assert "Key: c = withheld" in text or " c " not in text
     assert "Traceback" not in text and "DataFrame" not in text
