@@ -89,18 +89,18 @@ class _Family(NamedTuple):
 
 
 _FAMILIES = (
-    _Family("requests", ehcp.TIMELINESS_REQUIRED, ehcp._timeliness_by_period),
-    _Family("requests", ehcp.REQUESTS_REQUIRED, ehcp._requests_by_period, monthly=False),
-    _Family("requests", ehcp.DECISIONS_REQUIRED, ehcp._decisions_by_period),
-    _Family("requests", ehcp.OPEN_REQUIRED, ehcp._open_by_period, monthly=False),
-    _Family("reviews", reviews.DECISION_REQUIRED, reviews._decision_by_period),
-    _Family("reviews", reviews.MEETING_REQUIRED, reviews._meeting_by_period),
-    _Family("reviews", reviews.OVERDUE_REQUIRED, reviews._overdue_by_period, monthly=False),
-    _Family("referrals", waits.LIST_REQUIRED, waits._list_by_period, per_service=True),
+    _Family("requests", ehcp.TIMELINESS_REQUIRED, ehcp.timeliness_by_period),
+    _Family("requests", ehcp.REQUESTS_REQUIRED, ehcp.requests_by_period, monthly=False),
+    _Family("requests", ehcp.DECISIONS_REQUIRED, ehcp.decisions_by_period),
+    _Family("requests", ehcp.OPEN_REQUIRED, ehcp.open_by_period, monthly=False),
+    _Family("reviews", reviews.DECISION_REQUIRED, reviews.decision_by_period),
+    _Family("reviews", reviews.MEETING_REQUIRED, reviews.meeting_by_period),
+    _Family("reviews", reviews.OVERDUE_REQUIRED, reviews.overdue_by_period, monthly=False),
+    _Family("referrals", waits.LIST_REQUIRED, waits.list_by_period, per_service=True),
     _Family(
-        "referrals", waits.SEEN_REQUIRED, waits._seen_by_period, per_service=True, monthly=False
+        "referrals", waits.SEEN_REQUIRED, waits.seen_by_period, per_service=True, monthly=False
     ),
-    _Family("referrals", waits.AUTISM_REQUIRED, waits._autism_by_period),
+    _Family("referrals", waits.AUTISM_REQUIRED, waits.autism_by_period),
 )
 _ORDER = {kpi_id: i for i, kpi_id in enumerate(KPI_DEFINITIONS)}
 _THREADS_FROM = 200_000
@@ -137,7 +137,7 @@ def _family_rows(
         table = tables[name]
         out = []
         for i, family in by_table[name]:
-            if family.compute is waits._list_by_period:
+            if family.compute is waits.list_by_period:
                 rows = family.compute(table, periods, services, medians=not monthly_only)
             elif family.per_service:
                 rows = family.compute(table, periods, services)

@@ -40,7 +40,7 @@ WEEKS_52 = 364
 WEEKS_6 = 42
 
 
-def _timeliness_by_period(requests: Columns, periods: Periods) -> list[pd.DataFrame]:
+def timeliness_by_period(requests: Columns, periods: Periods) -> list[pd.DataFrame]:
     received = requests.days("received_date")
     issued = requests.days("plan_issued_date")
     period = periods.locate(issued)
@@ -69,13 +69,13 @@ def _timeliness_by_period(requests: Columns, periods: Periods) -> list[pd.DataFr
     ]
 
 
-def _requests_by_period(requests: Columns, periods: Periods) -> list[pd.DataFrame]:
+def requests_by_period(requests: Columns, periods: Periods) -> list[pd.DataFrame]:
     period = periods.locate(requests.days("received_date"))
     zero = np.zeros(len(requests), dtype="int64")
     return [count_rows("ehcp_requests", count_by(zero, period, 1, len(periods)))]
 
 
-def _decisions_by_period(requests: Columns, periods: Periods) -> list[pd.DataFrame]:
+def decisions_by_period(requests: Columns, periods: Periods) -> list[pd.DataFrame]:
     decided = requests.days("request_outcome_date")
     decision = requests.isin("request_outcome", ("assess", "not_assess"))
     period = np.where(decision, periods.locate(decided), -1)
@@ -125,7 +125,7 @@ def _closed_date(requests: Columns) -> np.ndarray:
     )
 
 
-def _open_by_period(requests: Columns, periods: Periods) -> list[pd.DataFrame]:
+def open_by_period(requests: Columns, periods: Periods) -> list[pd.DataFrame]:
     since = requests.days("received_date") + WEEKS_20 + 1
     span = periods.open_at_ends(since, closed_date(requests))
     zero = np.zeros(len(requests), dtype="int64")
@@ -181,7 +181,7 @@ def ehcp_timeliness(
     """
     check_columns(requests, TIMELINESS_REQUIRED, "ehcp_timeliness")
     return finish(
-        _timeliness_by_period(as_columns(requests), single_period(period_start, period_end))
+        timeliness_by_period(as_columns(requests), single_period(period_start, period_end))
     )
 
 
@@ -210,7 +210,7 @@ def ehcp_requests(
     """
     check_columns(requests, REQUESTS_REQUIRED, "ehcp_requests")
     return finish(
-        _requests_by_period(as_columns(requests), single_period(period_start, period_end))
+        requests_by_period(as_columns(requests), single_period(period_start, period_end))
     )
 
 
@@ -250,7 +250,7 @@ def ehcp_decisions(
     """
     check_columns(requests, DECISIONS_REQUIRED, "ehcp_decisions")
     return finish(
-        _decisions_by_period(as_columns(requests), single_period(period_start, period_end))
+        decisions_by_period(as_columns(requests), single_period(period_start, period_end))
     )
 
 
@@ -289,4 +289,4 @@ def ehcp_open_over_20wk(requests: pd.DataFrame, *, at: DateLike) -> pd.DataFrame
     """
     check_columns(requests, OPEN_REQUIRED, "ehcp_open_over_20wk")
     when = as_timestamp(at, "at")
-    return finish(_open_by_period(as_columns(requests), Periods.single(when, when)))
+    return finish(open_by_period(as_columns(requests), Periods.single(when, when)))

@@ -29,7 +29,7 @@ OVERDUE_REQUIRED = ("review_due_date", "review_meeting_date")
 WEEKS_4 = 28
 
 
-def _decision_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame]:
+def decision_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame]:
     meeting = reviews.days("review_meeting_date")
     decided = reviews.days("review_decision_date")
     period = np.where(np.isnan(meeting), -1, periods.locate(decided))
@@ -38,7 +38,7 @@ def _decision_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame
     return [percentage_rows("ar_decision_4wk", timely[None], (late + timely)[None])]
 
 
-def _meeting_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame]:
+def meeting_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame]:
     due = reviews.days("review_due_date")
     meeting = reviews.days("review_meeting_date")
     period = periods.locate(due)
@@ -46,7 +46,7 @@ def _meeting_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame]
     return [percentage_rows("ar_meeting_on_time", timely[None], (late + timely)[None])]
 
 
-def _overdue_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame]:
+def overdue_by_period(reviews: Columns, periods: Periods) -> list[pd.DataFrame]:
     span = periods.open_at_ends(
         reviews.days("review_due_date"), reviews.days("review_meeting_date")
     )
@@ -101,8 +101,8 @@ def review_timeliness(
     check_columns(reviews, MEETING_REQUIRED, "review_timeliness")
     periods = single_period(period_start, period_end)
     table = as_columns(reviews)
-    rows = _decision_by_period(table, periods) if "review_decision_date" in reviews else []
-    return finish([*rows, *_meeting_by_period(table, periods)])
+    rows = decision_by_period(table, periods) if "review_decision_date" in reviews else []
+    return finish([*rows, *meeting_by_period(table, periods)])
 
 
 def reviews_overdue(reviews: pd.DataFrame, *, at: DateLike) -> pd.DataFrame:
@@ -131,4 +131,4 @@ def reviews_overdue(reviews: pd.DataFrame, *, at: DateLike) -> pd.DataFrame:
     """
     check_columns(reviews, OVERDUE_REQUIRED, "reviews_overdue")
     when = as_timestamp(at, "at")
-    return finish(_overdue_by_period(as_columns(reviews), Periods.single(when, when)))
+    return finish(overdue_by_period(as_columns(reviews), Periods.single(when, when)))

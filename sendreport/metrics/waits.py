@@ -50,7 +50,7 @@ def _stop(referrals: Columns) -> np.ndarray:
     return referrals.memo("stop", compute)  # type: ignore[return-value]
 
 
-def _list_by_period(
+def list_by_period(
     referrals: Columns, periods: Periods, services: Sequence[str] = (), *, medians: bool = True
 ) -> list[pd.DataFrame]:
     group, names = referrals.groups("service", services)
@@ -81,7 +81,7 @@ def _list_by_period(
     return rows
 
 
-def _seen_by_period(
+def seen_by_period(
     referrals: Columns, periods: Periods, services: Sequence[str] = ()
 ) -> list[pd.DataFrame]:
     group, names = referrals.groups("service", services)
@@ -108,7 +108,7 @@ def _seen_by_period(
     ]
 
 
-def _autism_by_period(referrals: Columns, periods: Periods) -> list[pd.DataFrame]:
+def autism_by_period(referrals: Columns, periods: Periods) -> list[pd.DataFrame]:
     seen = referrals.days("first_contact_date")
     autism = referrals.isin("service", (AUTISM_SERVICE,))
     period = np.where(autism, periods.locate(seen), -1)
@@ -163,7 +163,7 @@ def waiting_list(
     """
     check_columns(referrals, LIST_REQUIRED, "waiting_list")
     when = as_timestamp(at, "at")
-    return finish(_list_by_period(as_columns(referrals), Periods.single(when, when), services))
+    return finish(list_by_period(as_columns(referrals), Periods.single(when, when), services))
 
 
 def waits_seen(
@@ -209,7 +209,7 @@ def waits_seen(
     """
     check_columns(referrals, SEEN_REQUIRED, "waits_seen")
     return finish(
-        _seen_by_period(as_columns(referrals), single_period(period_start, period_end), services)
+        seen_by_period(as_columns(referrals), single_period(period_start, period_end), services)
     )
 
 
@@ -246,4 +246,4 @@ def autism_13wk(
     0   50.0          1            2
     """
     check_columns(referrals, AUTISM_REQUIRED, "autism_13wk")
-    return finish(_autism_by_period(as_columns(referrals), single_period(period_start, period_end)))
+    return finish(autism_by_period(as_columns(referrals), single_period(period_start, period_end)))

@@ -386,12 +386,11 @@ def _become_kernel(request: dict) -> None:
         code = 0
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-    except BaseException:
-        code = 1
     finally:
         # what a process ending normally does (the kernel's own exit handlers), then end
-        # without returning into the server's loop
-        with contextlib.suppress(BaseException):
+        # without returning into the server's loop, whatever was raised (exit code 1);
+        # the handlers' own errors are printed by atexit, and a Ctrl-C does not stop the end
+        with contextlib.suppress(KeyboardInterrupt):
             atexit._run_exitfuncs()
         os._exit(code)
 

@@ -32,6 +32,7 @@ from sendreport.errors import (
     NotebookExecutionError,
     OutputError,
     ParameterError,
+    SendReportError,
     SendReportWarning,
     error_class,
 )
@@ -186,11 +187,12 @@ def run_report(
                 # libraries, prints the annex (which needs only the plan) and gathers what the
                 # privacy guard looks for.
                 with ThreadPoolExecutor(max_workers=1) as side:
-                    side.submit(_pack_for_kernel, params, loaded, ws.tables)
+                    pack_left = side.submit(_pack_for_kernel, params, loaded, ws.tables)
                     annex_pdf = side.submit(_annex_pdf, params, plan, pdf)
                     lookout = side.submit(_lookout, params, plan, loaded)
                     try:
                         executed = _execute(params, params_path, ws, kernel_name, loaded, server)
+                        pack_left.result()  # a bug in building the pack is not hidden
                     finally:
                         annex_bytes = annex_pdf.result()
                         identifiers, allowed = lookout.result()
@@ -430,20 +432,23 @@ def _source_index(source: nbformat.NotebookNode, executed_index: int) -> int:
 def _pack_for_kernel(params: Params, loaded, folder: Path) -> None:
     """Build the stocktake's pack while the kernel starts, and leave it for the kernel.
 
-    Only for a notebook that builds one (``Pack.from_parameters``). Whatever
-    goes wrong here, the kernel is told there is no pack and builds its own,
-    so the notebook reports the problem as it would without the runner.
+    Only for a notebook that builds one (``Pack.from_parameters``). When the
+    inputs or params cannot make a pack (a sendreport error, a file that cannot
+    be read), the kernel is told there is no pack and builds its own, so the
+    notebook reports the problem as it would without the runner. Anything else
+    is a bug: the kernel is still told, and the error is raised.
     """
     from sendreport.report.handoff import write_pack
     from sendreport.report.pack import Pack
 
+    pack = None
     try:
         if "Pack.from_parameters" in params.notebook.read_text(encoding="utf-8"):
-            write_pack(Pack.from_params(params, loaded=loaded), folder)
-            return
-    except Exception:  # the kernel builds its own and fails in the notebook, as without us
-        pass
-    write_pack(None, folder)
+            pack = Pack.from_params(params, loaded=loaded)
+    except (SendReportError, OSError):  # the kernel builds its own and fails in the notebook
+        pack = None
+    finally:
+        write_pack(pack, folder)
 
 
 def _annex_pdf(params: Params, plan: Plan, pdf: bool) -> bytes | None:

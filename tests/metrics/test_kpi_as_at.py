@@ -13,7 +13,7 @@ from kpi_frames import REFERRAL_DATES, REQUEST_DATES, REVIEW_DATES, day, frame
 from sendreport.metrics import KPI_DEFINITIONS, compute_kpis, ehcp_timeliness, headline, kpi_series
 from sendreport.metrics._helpers import Columns, Periods
 from sendreport.metrics.coverage import default_data_from, resolve_data_from
-from sendreport.metrics.ehcp import _open_by_period
+from sendreport.metrics.ehcp import open_by_period
 from sendreport.metrics.headline import format_value
 from sendreport.plan import Plan
 
@@ -68,7 +68,7 @@ def test_decided_before_but_issued_after_is_open_at_a_month_end_of_a_series():
     # the same family function computes every month end at once, as kpi_series does
     requests = frame([decided_before_issued_after("2024-03-31")], REQUEST_DATES)
     periods = Periods.months(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-05-31"))
-    (rows,) = _open_by_period(Columns(requests), periods)
+    (rows,) = open_by_period(Columns(requests), periods)
     # received 2023-09-13: over 140 days from 2024-01-31; issued 2024-04-05
     assert rows["value"].tolist() == [0.0, 1.0, 1.0, 0.0, 0.0]
 
