@@ -1096,7 +1096,8 @@ def check_outputs(
     if notebook is not None:
         findings += scan_notebook(notebook, identifiers, allowed=ok)
         if threshold is not None:
-            findings += check_charts(notebook, threshold=threshold, audience=audience)
+            findings += check_charts(notebook, threshold=threshold, audience=audience,
+                                     published=_image_digests(html) if html else None)
     if html:
         findings += _scan(html, identifiers, "report.html", ok)
         declared = {
@@ -1154,7 +1155,11 @@ UNREAD_IMAGE = "image or data the guard cannot read"
 
 
 def check_charts(
-    nb: nbformat.NotebookNode, *, threshold: int, audience: str = "shared"
+    nb: nbformat.NotebookNode,
+    *,
+    threshold: int,
+    audience: str = "shared",
+    published: Iterable[str] | None = None,
 ) -> list[Finding]:
     """Refuse charts whose bars, points or number labels show a small count of people.
 
@@ -1171,6 +1176,11 @@ def check_charts(
         The executed notebook.
     threshold, audience
         The params ``suppression_threshold`` and ``audience``.
+    published
+        Digests of the PNGs the pack prints (``check_outputs`` reads them from
+        ``report.html``): only those charts are checked, so an exploratory
+        chart that stays in the notebook does not refuse the run. ``None``
+        checks every chart.
 
     Returns
     -------
@@ -1192,13 +1202,16 @@ def check_charts(
 
     if audience == "internal":
         return []
+    printed = None if published is None else set(published)
     findings = []
     kind = f"{SMALL_COUNT_IN_CHART} {threshold - 1} in a chart"
     for number, cell in enumerate(nb.cells, start=1):
         small = 0
         for output in cell.get("outputs", []):
             for record in _chart_records(output):
-                if record.get("people") is False:
+                if record.get("people") is False or (
+                    printed is not None and record.get("png") not in printed
+                ):
                     continue
                 values = [v for v in record.get("values", []) if isinstance(v, (int, float))]
                 small += int(is_small(values, threshold).sum()) if values else 0
@@ -1244,31 +1257,40 @@ def check_images(
     return _check_images(html, set(declared), where)[0]
 
 
-def _check_images(html: str, declared: set[str], where: str) -> tuple[list[Finding], list[str]]:
-    """Findings for unreadable ``data:`` URIs, and the decoded SVG texts to scan."""
+def _image_digests(html: str) -> set[str]:
+    """SHA-256 digests of the base64 images of ``html`` (the charts the pack prints)."""
+    return {digest for _, _, _, digest in _data_uris(html) if digest is not None}
+
+
+def _data_uris(text: str) -> Iterable[tuple[str, bool, bytes | None, str | None]]:
+    """Each ``data:`` URI of ``text``: its type, whether base64, its bytes and their digest."""
     import base64
     import binascii
     import hashlib
 
+    for m in _ANY_DATA_URI.finditer(text):
+        encoded = ";base64" in m.group("params").lower()
+        payload = "".join(m.group("payload").split())
+        try:
+            data = base64.b64decode(payload + "=" * (-len(payload) % 4)) if encoded else None
+        except (binascii.Error, ValueError):
+            data = None
+        digest = hashlib.sha256(data).hexdigest() if data is not None else None
+        yield (m.group("mime") or "").lower(), encoded, data, digest
+
+
+def _check_images(html: str, declared: set[str], where: str) -> tuple[list[Finding], list[str]]:
+    """Findings for unreadable ``data:`` URIs, and the decoded SVG texts to scan."""
     unread = 0
     svgs: list[str] = []
     stack = [html]
     while stack:
-        text = stack.pop()
-        for m in _ANY_DATA_URI.finditer(text):
-            mime = (m.group("mime") or "").lower()
-            encoded = ";base64" in m.group("params").lower()
-            payload = "".join(m.group("payload").split())
-            try:
-                data = base64.b64decode(payload + "=" * (-len(payload) % 4))
-            except (binascii.Error, ValueError):
-                data = None
-            if encoded and data is not None and mime == "image/svg+xml":
+        for mime, _, data, digest in _data_uris(stack.pop()):
+            if data is not None and mime == "image/svg+xml":
                 svg = data.decode("utf-8", "replace")
                 svgs.append(svg)
                 stack.append(svg)
-            elif not (encoded and data is not None and mime in _RASTER
-                      and hashlib.sha256(data).hexdigest() in declared):
+            elif not (mime in _RASTER and digest in declared):
                 unread += 1
     return ([Finding(UNREAD_IMAGE, where, unread)] if unread else []), svgs
 

@@ -186,6 +186,15 @@ def test_bar_labels_1_1_2_refuse_the_run_naming_the_cell(ids):
                   audience="internal")
 
 
+def test_an_exploratory_chart_that_stays_in_the_notebook_is_not_checked_for_counts(ids):
+    nb, html = printed(bars([1, 2, 3], "bar"))
+    nb.cells[0].metadata["tags"] = []  # not tagged report: the pack does not print it
+    check_outputs(notebook=nb, html="<p>43 plans</p>", pdf_text=None, identifiers=ids,
+                  threshold=5)
+    with pytest.raises(DisclosureError, match="count of 1 to 4 in a chart"):
+        check_outputs(notebook=nb, html=html, pdf_text=None, identifiers=ids, threshold=5)
+
+
 def test_reference_lines_category_positions_and_tick_labels_are_not_counts():
     fig, ax = plt.subplots()
     ax.plot([3.5, 7.25, 12.5], ["Audiology", "Autism", "Dietetics"], "o")  # y: positions 0-2
