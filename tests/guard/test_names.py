@@ -69,3 +69,68 @@ def test_short_pairs_need_capitals_where_they_read_as_words_and_single_names_pas
     # "Ali Baba" is a story's title and, here, a child's name: capitalised, it is refused
     assert [(f.kind, f.count) for f in scan_text(prose, ids, where="p")] == [(NAME, 1)]
     assert scan_text("Ali and Mark were seen by Dr Young on Sunday.", ids, where="p") == []
+
+
+SEN2_RETURN = """<?xml version="1.0" encoding="utf-8"?>
+<Message>
+<Header>
+  <CollectionDetails><Collection>SEN2</Collection><Year>2024</Year>
+    <ReferenceDate>2024-01-18</ReferenceDate></CollectionDetails>
+  <Source><SourceLevel>L</SourceLevel><LEA>999</LEA><DMO>Y</DMO><DCO>Y</DCO></Source>
+</Header>
+<Persons>
+<Person><Surname>Khan</Surname><Forename>Ali</Forename><PersonBirthDate>2013-09-09</PersonBirthDate>
+<Sex>M</Sex><Ethnicity>WBRI</Ethnicity><PostCode>ZZ99 9ZZ</PostCode><UPN>A999000012345</UPN>
+<Requests><ReceivedDate>2023-02-05</ReceivedDate><RequestOutcomeDate>2023-03-14</RequestOutcomeDate>
+<RequestOutcome>N</RequestOutcome></Requests></Person>
+</Persons>
+</Message>
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("written", ["Ali Khan", "ali_khan"])
+def test_sendreport_run_refuses_the_family_voice_quote_naming_a_child_of_the_return(
+    tmp_path, written
+):
+    """The attack of issue 21: a quote with a 7-letter name from the return was published."""
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    import nbformat
+
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / "return.xml").write_text(SEN2_RETURN, encoding="utf-8")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("area_name = 'Testshire'\nperiod_end = '2024-06-30'",
+                                  metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(textwrap.dedent(f"""\
+            from sendreport.report.display import declare_document, show
+            declare_document(title="Family voice", classification="OFFICIAL",
+                             running_head=area_name)
+            show("<blockquote>" + {QUOTE!r}.format(name={written!r}) + "</blockquote>")
+            """)),
+    ]
+    nbformat.write(nb, tmp_path / "voice.ipynb")
+    (tmp_path / "params.yaml").write_text(textwrap.dedent(f"""\
+        notebook: voice.ipynb
+        area_name: Testshire
+        period_start: 2024-01-01
+        period_end: 2024-06-30
+        plan: {root / "params" / "plans" / "demoshire-pap.yaml"}
+        data:
+          sen2: [return.xml]
+        """), encoding="utf-8")
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "sendreport"), "run", str(tmp_path / "params.yaml"),
+         "--output-dir", str(tmp_path / "out"), "--no-pdf"],
+        capture_output=True, text=True, timeout=600, check=False)
+    assert out.returncode == 3, out.stderr
+    assert "- name in report.html" in out.stderr
+    assert "Khan" not in out.stderr + out.stdout
+    assert not (tmp_path / "out" / "testshire" / "2024-06-30").exists()
