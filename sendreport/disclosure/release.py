@@ -62,6 +62,7 @@ from sendreport.disclosure.rule import (
     withholding_cost,
 )
 from sendreport.metrics.compute import EMPTY_REASON
+from sendreport.metrics.coverage import NotAvailable
 
 __all__ = [
     "OTHER_REASONS",
@@ -498,14 +499,25 @@ def _series_at_grain(monthly: pd.DataFrame, quarterly: set[tuple[str, str]]) -> 
             # A quarter with a month the data do not cover is not available as a whole; a
             # month with nothing to measure only adds nothing to its quarter.
             reason = rows["reason"].fillna("").astype(str)
-            missing = reason.where((reason != "") & (reason != EMPTY_REASON))
+            kind = (
+                rows["not_available"]
+                if "not_available" in rows
+                else pd.Series([None] * len(rows), index=rows.index, dtype=object)
+            )
+            uncovered = kind.map(NotAvailable.uncovered).astype(bool)
+            missing = reason.where(uncovered)
             first = missing.groupby(quarter.to_numpy()).first()
             agg["reason"] = agg["month"].map(first).fillna("")
+            first_kind = kind.where(uncovered).groupby(quarter.to_numpy()).first()
+            agg["not_available"] = agg["month"].map(first_kind)
             gone = (agg["reason"] != "").to_numpy()
             agg.loc[gone, ["value", "numerator", "denominator"]] = np.nan
             if kpi_id not in SNAPSHOT:
                 empty = ~gone & (as_numbers(agg["denominator"]) == 0)
                 agg.loc[empty, "reason"] = EMPTY_REASON
+                agg.loc[empty, "not_available"] = NotAvailable.NOTHING_TO_MEASURE
+            kinds = agg["not_available"].astype(object)
+            agg["not_available"] = kinds.where(kinds.notna(), None)
         agg["grain"] = "quarter"
         parts.append(agg[list(monthly.columns)])
     out = pd.concat(parts, ignore_index=True)

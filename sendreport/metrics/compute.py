@@ -28,6 +28,7 @@ from sendreport.metrics._helpers import (
 from sendreport.metrics.actions import action_kpis
 from sendreport.metrics.coverage import (
     KPI_TABLES,
+    NotAvailable,
     history_needed,
     history_reason,
     resolve_data_from,
@@ -76,8 +77,13 @@ SERIES_COLUMNS = (
     "lower_ci",
     "upper_ci",
     "reason",
+    "not_available",
 )
-"""Columns of :func:`kpi_series`, in order."""
+"""Columns of :func:`kpi_series`, in order.
+
+``reason`` is in words; ``not_available`` is its :class:`NotAvailable`
+member (``None`` when there is a figure), for code to test.
+"""
 
 
 class _Family(NamedTuple):
@@ -251,7 +257,7 @@ def previous_start(
 
 _FIGURES = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
 _PER_SERVICE = frozenset(k for k, d in KPI_DEFINITIONS.items() if d.per_service)
-EMPTY_REASON = "nothing to measure"
+EMPTY_REASON = NotAvailable.NOTHING_TO_MEASURE.describe()
 """Reason of a figure whose denominator is empty (no plan issued, nobody on the list)."""
 
 
@@ -274,7 +280,7 @@ def _with_reasons(
     for kpi_id, service in zip(out["kpi_id"], out["service"], strict=True):
         reason = unavailable_reason(kpi_id, start, end, coverage)
         if kpi_id in _PER_SERVICE and service and in_data is not None and service not in in_data:
-            reason = f"no {service} referral in the data"
+            reason = NotAvailable.NO_REFERRAL.describe(service=service)
         reasons.append(reason)
     out = out.assign(reason=reasons)
     blank = (out["reason"] != "").to_numpy()
@@ -300,11 +306,12 @@ def _plan_rows(
         if table is None or key in have:
             continue
         have.add(key)
-        reason = (
-            f"no {table} table given"
+        missed = (
+            NotAvailable.TABLE_NOT_GIVEN
             if tables.get(table) is None
-            else f"the {table} table lacks the columns this KPI needs"
+            else NotAvailable.COLUMNS_MISSING
         )
+        reason = missed.describe(table=table)
         missing.append({"kpi_id": k.id, "service": key[1], "reason": reason})
     if not missing:
         return out
@@ -609,8 +616,9 @@ def kpi_series(
     pandas.DataFrame
         :data:`SERIES_COLUMNS`; ``month`` is the first day of the month;
         sorted by KPI (definition order), service, month. A month whose
-        figure is not available has NaN figures and the reason in ``reason``
-        (``""`` when there is a figure).
+        figure is not available has NaN figures, the reason in ``reason``
+        (``""`` when there is a figure) and its :class:`NotAvailable` member
+        in ``not_available``.
 
     Raises
     ------
@@ -640,7 +648,12 @@ def kpi_series(
     if blank.any():
         for col in _FIGURES:
             out[col] = out[col].astype("float64").mask(blank)
-    out["reason"] = np.where(out["value"].isna().to_numpy() & ~blank, EMPTY_REASON, reason)
+    empty = out["value"].isna().to_numpy() & ~blank
+    out["reason"] = np.where(empty, EMPTY_REASON, reason)
+    kind = np.full(len(out), None, dtype=object)
+    kind[blank] = NotAvailable.HISTORY_NEEDED
+    kind[empty] = NotAvailable.NOTHING_TO_MEASURE
+    out["not_available"] = kind
     out.insert(
         2,
         "month",
@@ -658,6 +671,10 @@ def kpi_series(
     if "reason" not in out.columns:
         out["reason"] = ""
     out["reason"] = out["reason"].fillna("")
+    if "not_available" not in out.columns:
+        out["not_available"] = None
+    kinds = out["not_available"].astype(object)
+    out["not_available"] = kinds.where(kinds.notna(), None)
     for col in ("kpi_id", "service", "reason"):
         out[col] = out[col].astype("str")
     return _sort(out.loc[:, list(SERIES_COLUMNS)], "month")

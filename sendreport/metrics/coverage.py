@@ -22,6 +22,7 @@ must cover:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import Enum
 
 import numpy as np
 import pandas as pd
@@ -31,12 +32,80 @@ from sendreport.metrics._helpers import Columns, DateLike, as_timestamp
 __all__ = [
     "EVENT_DATES",
     "KPI_TABLES",
+    "NotAvailable",
     "default_data_from",
     "history_needed",
     "history_reason",
     "resolve_data_from",
     "unavailable_reason",
 ]
+
+class NotAvailable(Enum):
+    """Why a figure is not available: the words ``kpis.csv`` gives in ``reason``.
+
+    A figure *not available* has no value because the data cannot give one;
+    a figure *withheld* has one the disclosure rule keeps back
+    (:class:`sendreport.disclosure.rule.WithheldReason`). Code tests the
+    member (``kpi_series``' ``not_available`` column), never the words.
+
+    Examples
+    --------
+    >>> NotAvailable.TABLE_NOT_GIVEN.describe(table="referrals")
+    'no referrals table given'
+    >>> NotAvailable.NO_REFERRAL.describe(service="audiology")
+    'no audiology referral in the data'
+    >>> t = pd.Timestamp
+    >>> NotAvailable.HISTORY_NEEDED.describe(table="referrals", needed=t("2023-04-01"),
+    ...                                      first=t("2023-06-01"))
+    'needs referrals from April 2023; the data cover from June 2023'
+    >>> NotAvailable.NOTHING_TO_MEASURE.describe()
+    'nothing to measure'
+    """
+
+    TABLE_NOT_GIVEN = "no {table} table given"
+    """The KPI's table is not among the inputs."""
+    COLUMNS_MISSING = "the {table} table lacks the columns this KPI needs"
+    """The table is given without a column the KPI's definition needs."""
+    NO_REFERRAL = "no {service} referral in the data"
+    """The plan names a service the referrals table holds no referral for."""
+    HISTORY_NEEDED = "needs {table} from {needed:%B %Y}; the data cover from {first:%B %Y}"
+    """The definition needs records from before the table's ``data_from`` (SPEC 3)."""
+    NOTHING_TO_MEASURE = "nothing to measure"
+    """The denominator is empty: no plan issued, nobody on the list."""
+
+    @staticmethod
+    def uncovered(kind: NotAvailable | None) -> bool:
+        """Whether ``kind`` makes a month no point of a chart: any but nothing to measure.
+
+        Examples
+        --------
+        >>> NotAvailable.uncovered(NotAvailable.HISTORY_NEEDED), NotAvailable.uncovered(None)
+        (True, False)
+        >>> NotAvailable.uncovered(NotAvailable.NOTHING_TO_MEASURE)
+        False
+        """
+        return isinstance(kind, NotAvailable) and kind is not NotAvailable.NOTHING_TO_MEASURE
+
+    def describe(
+        self,
+        *,
+        table: str = "",
+        service: str = "",
+        needed: pd.Timestamp | None = None,
+        first: pd.Timestamp | None = None,
+    ) -> str:
+        """The reason as ``kpis.csv`` and ``kpi_series.csv`` give it.
+
+        Months, not days, for history: a day printed in an output could be
+        taken for (or be) a date of birth, and the privacy guard would refuse
+        it. When ``needed`` falls in the month the data start, the month is
+        named once.
+        """
+        if self is NotAvailable.HISTORY_NEEDED and needed is not None and first is not None:
+            if (needed.year, needed.month) == (first.year, first.month):
+                return f"needs {table} from earlier in {first:%B %Y} than the data cover"
+        return self.value.format(table=table, service=service, needed=needed, first=first)
+
 
 EVENT_DATES = {
     "requests": (
@@ -197,8 +266,7 @@ def unavailable_reason(
 def history_reason(table: str, needed: pd.Timestamp, first: pd.Timestamp) -> str:
     """The reason of a figure that needs ``table`` from ``needed`` when it covers from ``first``.
 
-    Months, not days: a day printed in an output could be taken for (or be)
-    a date of birth, and the privacy guard would refuse it.
+    :attr:`NotAvailable.HISTORY_NEEDED` in words: months, not days.
 
     Examples
     --------
@@ -208,6 +276,4 @@ def history_reason(table: str, needed: pd.Timestamp, first: pd.Timestamp) -> str
     >>> history_reason("requests", t("2023-06-05"), t("2023-06-10"))
     'needs requests from earlier in June 2023 than the data cover'
     """
-    if (needed.year, needed.month) == (first.year, first.month):
-        return f"needs {table} from earlier in {first:%B %Y} than the data cover"
-    return f"needs {table} from {needed:%B %Y}; the data cover from {first:%B %Y}"
+    return NotAvailable.HISTORY_NEEDED.describe(table=table, needed=needed, first=first)

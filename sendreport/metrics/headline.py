@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from sendreport.metrics.coverage import NotAvailable
 from sendreport.metrics.definitions import KPIDefinition
 from sendreport.plan import PlanKPI
 
@@ -172,7 +173,7 @@ def headline(
             subject += f" ({str(row.get('service')).replace('_', ' ')})"
         reason = row.get("reason")
         reason = "" if reason is None or pd.isna(reason) else str(reason)
-        if reason and reason != "nothing to measure":
+        if reason and reason != NotAvailable.NOTHING_TO_MEASURE.describe():
             sentence = f"{subject}: not available ({reason})"
         else:
             sentence = f"{subject}: no figure for this period, as there was nothing to measure"

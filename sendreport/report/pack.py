@@ -804,25 +804,26 @@ class Pack:
         return out
 
 
-COVERAGE_REASON = "needs "
-"""How a series row's ``reason`` starts when the data do not cover the history it needs."""
-
-
 def not_covered(series: pd.DataFrame) -> pd.Series:
     """Rows of a series whose month the data do not cover (``data_from``): not SPC points.
 
+    Read from ``not_available`` (:class:`~sendreport.metrics.coverage.NotAvailable`),
+    never from the words of ``reason``.
+
     Examples
     --------
+    >>> from sendreport.metrics.coverage import NotAvailable
     >>> s = pd.DataFrame({"value": [None, 1.0, None],
-    ...                   "reason": ["needs referrals from April 2021; the data cover from "
-    ...                              "June 2021", "", "nothing to measure"]})
+    ...                   "not_available": [NotAvailable.HISTORY_NEEDED, None,
+    ...                                     NotAvailable.NOTHING_TO_MEASURE]})
     >>> not_covered(s).tolist()
     [True, False, False]
     """
-    if "reason" not in series.columns:
+    from sendreport.metrics.coverage import NotAvailable
+
+    if "not_available" not in series.columns:
         return pd.Series(False, index=series.index)
-    reason = series["reason"].fillna("").astype(str)
-    return reason.str.startswith(COVERAGE_REASON) & series["value"].isna()
+    return series["not_available"].map(NotAvailable.uncovered).astype(bool) & series["value"].isna()
 
 
 def _number(value: Any) -> float | None:

@@ -329,16 +329,21 @@ def test_a_dollar_in_an_intervention_label_reaches_the_chart_as_text(data_dir, t
 
 
 def test_months_the_data_do_not_cover_are_not_points(pack):
+    from sendreport.metrics.coverage import NotAvailable
     from sendreport.report.pack import not_covered
 
     s = pack.series[pack.series["kpi_id"] == "ehcp_20wk_excl"][
         ["kpi_id", "service", "month", "value", "numerator", "denominator", "grain"]
     ].reset_index(drop=True)
     s["reason"] = ""
+    s["not_available"] = None
     n_early = 6 if (s["grain"] == "month").all() else 2  # 6 months or 2 quarters
     early = s.index < n_early
     s.loc[early, "value"] = np.nan
     s.loc[early, "reason"] = "needs requests from April 2021; the data cover from October 2022"
+    s.loc[early, "not_available"] = NotAvailable.HISTORY_NEEDED
+    # a month with nothing to measure, or withheld, is still a point (a gap), whatever its words
+    s.loc[n_early, "reason"] = "needs words that look like a coverage reason"
     out = pack._with_spc(s)
     assert len(out) == len(s)  # kept in kpi_series.csv, with their reason
     gone = out[not_covered(out)]
