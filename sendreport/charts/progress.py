@@ -16,7 +16,7 @@ LABEL_WRAP = 26
 
 
 def plot_progress(
-    values: Mapping[str, float | None],
+    values: Mapping[str, float | str | None],
     *,
     title: str,
     unit: str,
@@ -33,7 +33,9 @@ def plot_progress(
     ----------
     values
         Bar label to value; missing values are drawn as no bar, labelled ``x``
-        (or ``c`` when ``suppressed``: every missing bar after the baseline).
+        (or ``c`` when ``suppressed``: every missing bar after the baseline). A
+        text instead of a number (the symbol of a figure not shown) is drawn as
+        no bar, labelled with that text.
     title
         The chart title (left-aligned).
     unit
@@ -57,7 +59,7 @@ def plot_progress(
     ['12.5%', '41.4%']
     """
     labels = list(values)
-    nums = [0.0 if is_missing(v) else float(v) for v in values.values()]
+    nums = [0.0 if isinstance(v, str) or is_missing(v) else float(v) for v in values.values()]
     colour = af_palette("categorical")[0]
     n = len(labels)
     with chart_style():
@@ -68,7 +70,9 @@ def plot_progress(
         ax.set_yticks(positions, [textwrap.fill(label, LABEL_WRAP) for label in labels])
         value_labels = []
         for i, (bar, v) in enumerate(zip(bars, values.values(), strict=True)):
-            text = format_value(v, unit, suppressed=suppressed and i > 0 and is_missing(v))
+            text = v if isinstance(v, str) else format_value(
+                v, unit, suppressed=suppressed and i > 0 and is_missing(v)
+            )
             value_labels.append(
                 ax.annotate(
                     text,
@@ -127,7 +131,7 @@ def _clear_of_target(ax, labels, target: float) -> None:
 
 
 def progress_alt_text(
-    values: Mapping[str, float | None],
+    values: Mapping[str, float | str | None],
     *,
     name: str,
     unit: str,
@@ -144,9 +148,9 @@ def progress_alt_text(
     """
     parts = [
         f"{label[:1].lower() + label[1:]} "
-        + format_value(
+        + (v if isinstance(v, str) else format_value(
             v, unit, suppressed=suppressed and i > 0 and is_missing(v), missing="not available"
-        )
+        ))
         for i, (label, v) in enumerate(values.items())
     ]
     text = f"Bar chart of {name}: " + ", ".join(parts)

@@ -663,8 +663,13 @@ def spc_title(
     improvement: str,
     value: str = "value",
     date: str = "month",
+    variation: str | None = None,
 ) -> str:
     """Return a chart title that states the finding of the latest point.
+
+    ``variation`` is the reading the pack decided once (the point type of
+    the latest observed point, :func:`sendreport.spc.variation`); without it the
+    title reads it from ``result`` by the same rule.
 
     Examples
     --------
@@ -677,6 +682,8 @@ def spc_title(
     _check(result, improvement, value, date)
     data = result.sort_values(date, key=pd.to_datetime, kind="stable")
     kind, since = _runs_since(data, date)
+    if variation is not None and kind != variation:
+        raise ValueError(f"spc_title: the series' latest point is {kind}, not {variation}")
     if kind is None:
         return f"{name}: no data to show"
     if kind == "common_cause":

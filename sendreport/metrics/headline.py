@@ -125,8 +125,10 @@ def headline(
 ) -> str:
     """One sentence stating a KPI's latest value and its movement, for the report.
 
-    The value is compared with the baseline (the plan's, else the row's
-    ``baseline``), or failing that with ``previous`` (the last stocktake);
+    The value is compared with the baseline (the row's ``baseline``, which
+    :func:`compute_kpis` takes from the plan when it gives one and the release
+    pass blanks when withheld; the plan's when the row has no such column), or
+    failing that with ``previous`` (the last stocktake);
     "which is better" or "which is worse" follows the movement using the plan's direction
     or the KPI's. A target, with its date, ends the sentence.
 
@@ -180,8 +182,10 @@ def headline(
     else:
         now = format_value(raw, unit)
         sentence = _statement(row, definition, now, raw)
+        # a released row's baseline is the plan's unless the disclosure rule withheld it
         base = (
-            plan_kpi.baseline.value if plan_kpi and plan_kpi.baseline else _number(row, "baseline")
+            _number(row, "baseline") if "baseline" in row or not (plan_kpi and plan_kpi.baseline)
+            else plan_kpi.baseline.value
         )
         previous = _number(row, "previous")
         if not math.isnan(base):

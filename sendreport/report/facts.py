@@ -14,6 +14,7 @@ import pandas as pd
 
 from sendreport.params import Params
 from sendreport.plan import Action, Plan, PlanKPI, PriorityArea
+from sendreport.report.kpifacts import KPIFact
 
 
 class KPIFacts(Protocol):
@@ -30,6 +31,8 @@ class KPIFacts(Protocol):
     assurance: str | None
     england: tuple[float, int] | None
     headline: str
+    fact: KPIFact
+    """Every figure of the KPI, computed once: the one source of what the pack prints."""
 
     @property
     def anchor(self) -> str:
@@ -110,8 +113,8 @@ class PackFacts(Protocol):
         """The plan's interventions that name a KPI (drawn on its chart only)."""
         ...
 
-    def progress_values(self, view: Any) -> dict[str, float | None]:
-        """Baseline, last stocktake and latest value, each labelled with its date."""
+    def progress_values(self, view: Any) -> dict[str, Any]:
+        """Baseline, last stocktake and latest :class:`~.kpifacts.Figure`, labelled by date."""
         ...
 
     def planned_against_actual(self, area: PriorityArea) -> list[tuple[Any, list[Any]]]:

@@ -119,14 +119,11 @@ def news(pack: PackFacts, view: KPIFacts) -> News | None:
     Nothing is said about a measure that is suppressed, not available, has no
     baseline or no direction: only figures the pack can show are used.
     """
-    base = view.plan_kpi.baseline
-    value = view.value("value")
-    if view.suppressed or is_missing(value) or base is None or view.improvement == "neutral":
+    f = view.fact
+    if f.change is None:  # a figure withheld or not available, or no direction
         return None
-    now, then = format_value(value, view.unit), format_value(base.value, view.unit)
-    if now in ("x", "c") or then in ("x", "c"):
-        return None
-    change = float(value) - float(base.value)
+    now, then = f.latest.shown(), f.baseline.shown()
+    change = f.latest.value - f.baseline.value
     sign = 1 if view.improvement == "increase" else -1
     better = now != then and sign * change > 0
     subject = _subject(pack, view)
@@ -137,7 +134,7 @@ def news(pack: PackFacts, view: KPIFacts) -> News | None:
     else:
         verb = "has got worse"
     sentence = f"{subject} {verb}. It is now {now}. It was {then} when the plan started."
-    scale = max(abs(float(base.value)), 1.0)
+    scale = max(abs(f.baseline.value), 1.0)
     return News(
         sentence=sentence,
         better=better,

@@ -8,8 +8,10 @@ from sendreport.report.verdict import (
     change_phrase,
     forecast,
     forecast_phrase,
+    improved,
     movement,
     scaled_movement,
+    worse,
 )
 from sendreport.tables import format_value, is_missing
 
@@ -35,25 +37,26 @@ def headline_findings(pack: PackFacts) -> list[str]:
         Sentences in the order the summary prints them.
     """
     views = [v for v in pack.views if movement(v) is not None]
-    better = sorted((v for v in views if movement(v) > 0), key=scaled_movement, reverse=True)
-    worse = sorted((v for v in views if movement(v) < 0), key=scaled_movement)
+    better = sorted((v for v in views if improved(v)), key=scaled_movement, reverse=True)
+    worst = sorted((v for v in views if worse(v)), key=scaled_movement)
     findings = []
     if better:
         findings.append(
             "Most improved: " + "; ".join(f"{v.name}, {change_phrase(v)}" for v in better[:2]) + "."
         )
-    if worse:
+    if worst:
         findings.append(
-            "The worst news: " + "; ".join(f"{v.name}, {change_phrase(v)}" for v in worse[:2]) + "."
+            "The worst news: " + "; ".join(f"{v.name}, {change_phrase(v)}" for v in worst[:2]) + "."
         )
+    elif any(movement(v) < 0 for v in views):
+        findings.append("No measure shows a significant deterioration.")
     elif views:
         findings.append("No measure with a baseline is worse than it.")
     off = [v for v in pack.views if available(v) and pack.on_trajectory(v) == "off trajectory"]
     if off:
         end = pack.params.period_end
         parts = [
-            f"{v.name} ({format_value(v.value('value'), v.unit)} against "
-            f"{format_value(pack.trajectory_value(v), v.unit)} planned)"
+            f"{v.name} ({v.fact.latest.shown()} against {v.fact.trajectory.shown()} planned)"
             for v in off[:3]
         ]
         more = f", and {len(off) - 3} more" if len(off) > 3 else ""
@@ -61,7 +64,7 @@ def headline_findings(pack: PackFacts) -> list[str]:
             f"Off trajectory at {end.day} {end:%B %Y}: " + "; ".join(parts) + more + "."
         )
     misses = [f for f in (forecast(pack, v) for v in pack.views) if f and not f.meets]
-    named = [id(v) for v in off[:3] + worse[:2]]  # new information only
+    named = [id(v) for v in off[:3] + worst[:2]]  # new information only
     misses = [f for f in misses if id(f.view) not in named]
     if misses:
         misses.sort(key=lambda f: f.shortfall, reverse=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from sendreport.csvsafe import safe_for_spreadsheets
 from sendreport.metrics.compute import KPI_COLUMNS
 from sendreport.params import Params, parse_params
 from sendreport.plan import Action, Intervention, Plan, PlanKPI, PriorityArea, load_plan, plan_as_at
+from sendreport.report.kpifacts import Figure, KPIFact, Status, kpi_fact
 
 KPIS_COLUMNS = (
     *(c for c in KPI_COLUMNS if c not in ("lower_ci", "upper_ci")),
@@ -49,6 +50,8 @@ class KPIView:
     england: tuple[float, int] | None = None
     headline: str = ""
     internal: bool = False
+    fact: KPIFact | None = None
+    """Every figure of the KPI, computed once (:mod:`sendreport.report.kpifacts`)."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -480,7 +483,8 @@ class Pack:
         view = KPIView(
             area, kpi, name, unit, improvement, row, s, internal=self.params.audience == "internal"
         )
-        if s is not None and s["point_type"].notna().any():
+        # an SPC chart needs two points; with fewer there is no SPC reading to give
+        if s is not None and s["value"].notna().sum() >= 2 and s["point_type"].notna().any():
             view.variation = variation(s)
             if kpi.target is not None and improvement != "neutral":
                 view.assurance = assurance(s, kpi.target, improvement)
@@ -489,7 +493,41 @@ class Pack:
         definition = KPI_DEFINITIONS.get(kpi.id) or self.measure_definition(kpi.id, improvement)
         if row is not None and definition is not None:
             view.headline = headline(row, definition=definition, plan_kpi=kpi)
+        view.fact = kpi_fact(
+            row,
+            kpi_id=kpi.id,
+            service=service,
+            name=name,
+            unit=unit,
+            improvement=improvement,
+            periods=self.figure_periods(kpi),
+            target=kpi.target,
+            target_date=f"{kpi.target_date:%B %Y}" if kpi.target_date else "",
+            trajectory=self.trajectory_value(view),
+            has_trajectory=bool(kpi.trajectory),
+            england=view.england,
+            variation=view.variation,
+            assurance=view.assurance,
+            internal=view.internal,
+            plan_baseline=kpi.baseline.value if kpi.baseline is not None else None,
+        )
         return view
+
+    def figure_periods(self, kpi: PlanKPI) -> dict[str, str]:
+        """What the latest, previous and baseline figures of a KPI cover, in words."""
+        from sendreport.metrics.compute import previous_start
+
+        p = self.params
+        periods = {"latest": f"{p.period_start} to {p.period_end}"}
+        if p.previous_period_end is not None:
+            start = previous_start(pd.Timestamp(p.period_start), pd.Timestamp(p.period_end),
+                                   pd.Timestamp(p.previous_period_end))
+            periods["previous"] = f"{pd.Timestamp(start).date()} to {p.previous_period_end}"
+        if kpi.baseline is not None:
+            periods["baseline"] = kpi.baseline.period or "the plan's baseline"
+        elif p.baseline_period_start is not None and p.baseline_period_end is not None:
+            periods["baseline"] = f"{p.baseline_period_start} to {p.baseline_period_end}"
+        return periods
 
     def measure_definition(self, measure_id: str, improvement: str):
         """A KPI definition for a measure of the ``measures`` table (``None`` if unknown)."""
@@ -570,25 +608,25 @@ class Pack:
 
     # ----- trajectories ----------------------------------------------------------------
 
-    def progress_values(self, view: KPIView) -> dict[str, float | None]:
-        """Baseline, last stocktake and latest value, each labelled with its date.
+    def progress_values(self, view: KPIView) -> dict[str, Figure]:
+        """Baseline, last stocktake and latest figure of a KPI, each labelled with its date.
 
         The baseline carries the plan's own period label; the others the date
-        their period ends. Suppressed figures are None.
+        their period ends. The last stocktake's figure is withheld with the latest
+        (their difference would give the latest away).
         """
         p = self.params
+        f = view.fact
         base = view.plan_kpi.baseline
         label = "Baseline" + (f" ({base.period})" if base and base.period else "")
-        values: dict[str, float | None] = {label: base.value if base else None}
+        values = {label: f.baseline}
         if p.previous_period_end is not None:
-            values[f"Last stocktake (to {_short_date(p.previous_period_end)})"] = (
-                None
-                if view.suppressed or view.previous_suppressed
-                else _number(view.value("previous"))
-            )
-        values[f"Latest (to {_short_date(p.period_end)})"] = (
-            None if view.suppressed else _number(view.value("value"))
-        )
+            previous = f.previous
+            if f.latest.status is Status.WITHHELD and previous.published:
+                previous = replace(previous, value=None, status=Status.WITHHELD,
+                                   reason=f.latest.reason, reason_text=f.latest.reason_text)
+            values[f"Last stocktake (to {_short_date(p.previous_period_end)})"] = previous
+        values[f"Latest (to {_short_date(p.period_end)})"] = f.latest
         return values
 
     def _kpis_ending(self, end: dt.date) -> pd.DataFrame:

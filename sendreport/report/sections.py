@@ -16,7 +16,7 @@ from sendreport.params import FILE_KEYS
 from sendreport.plan import PriorityArea
 from sendreport.report.facts import KPIFacts, PackFacts
 from sendreport.report.templating import render, slug
-from sendreport.tables import Cell, Table, build_table, format_change, format_value, is_missing
+from sendreport.tables import Cell, Table, build_table, format_value, is_missing
 
 STATUS_WORDS = {
     "complete": ("\u25a0", "Complete"),
@@ -168,39 +168,26 @@ def scorecard(pack: PackFacts) -> Table | None:
             continue
         groups.append((len(rows), area_heading(pack, area)))
         for v in views:
-            base = v.plan_kpi.baseline
-            change = None
-            if not v.suppressed and not is_missing(v.value("previous")):
-                value = v.value("value")
-                change = None if is_missing(value) else value - v.value("previous")
-            target = "z"
-            if v.plan_kpi.target is not None:
-                target = format_value(v.plan_kpi.target, v.unit)
-                if v.plan_kpi.target_date:
-                    day = v.plan_kpi.target_date
-                    target += f" by {day:%b}\u00a0{day:%Y}"
-            england = (
-                "z" if v.england is None else f"{format_value(v.england[0], '%')} ({v.england[1]})"
-            )
+            f = v.fact
+            target = f.target.shown()
+            if f.target.published and v.plan_kpi.target_date:
+                day = v.plan_kpi.target_date
+                target += f" by {day:%b}\u00a0{day:%Y}"
+            england = f.england.shown()
+            if f.england.published:
+                england += f" ({f.england.period})"
             var_cell = ass_cell = Cell("z")
-            if v.variation:
-                var_words = VARIATION_SHORT.get(v.variation, v.variation)
-                ass_words = ASSURANCE_SHORT.get(v.assurance or "", "No target")
-                var_cell = Cell(var_words, icon=variation_icon(v.variation, v.improvement))
-                ass_cell = Cell(ass_words, icon=assurance_icon(v.assurance))
+            if f.variation:
+                var_words = VARIATION_SHORT.get(f.variation, f.variation)
+                ass_words = ASSURANCE_SHORT.get(f.assurance or "", "No target")
+                var_cell = Cell(var_words, icon=variation_icon(f.variation, f.improvement))
+                ass_cell = Cell(ass_words, icon=assurance_icon(f.assurance))
             rows.append(
                 [
                     Cell(v.name, header=True, link=v.anchor),
-                    Cell(
-                        format_value(v.value("value"), v.unit, suppressed=v.suppressed),
-                        numeric=True,
-                    ),
-                    Cell(format_value(base.value, v.unit) if base else "x", numeric=True),
-                    Cell(
-                        "c" if v.suppressed or v.previous_suppressed
-                        else format_change(change, v.unit),
-                        numeric=True,
-                    ),
+                    Cell(f.latest.shown(), numeric=True),
+                    Cell(f.baseline.shown(), numeric=True),
+                    Cell(f.since_last, numeric=True),
                     Cell(target),
                     Cell(TRAJECTORY_SHORT[pack.on_trajectory(v)]),
                     Cell(england, numeric=True),
@@ -277,10 +264,11 @@ def kpi_chart(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
         (i.date, i.label) for i in pack.interventions_for(plan_kpi.id, plan_kpi.service or "")
     ]
     chart: dict[str, Any] = {"id": view.anchor, "name": view.name, "figure": None}
-    if view.series is not None and view.series["value"].notna().sum() >= 2:
+    if view.series is not None and view.fact.variation is not None:  # the pack's SPC reading
         fig = plot_spc(
             view.series,
-            title=spc_title(view.series, name=view.name, improvement=view.improvement),
+            title=spc_title(view.series, name=view.name, improvement=view.improvement,
+                            variation=view.fact.variation),
             unit=view.unit,
             improvement=view.improvement,
             target=plan_kpi.target,
@@ -298,20 +286,18 @@ def kpi_chart(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
     elif view.row is None:
         return chart
     else:
-        values = pack.progress_values(view)
+        figures = pack.progress_values(view)
         fig = plot_progress(
-            values,
+            {k: f.value if f.published else f.shown() for k, f in figures.items()},
             title=view.name,
             unit=view.unit,
             target=plan_kpi.target,
-            suppressed=view.suppressed,
         )
         alt = progress_alt_text(
-            values,
+            {k: f.value if f.published else f.said() for k, f in figures.items()},
             name=view.name,
             unit=view.unit,
             target=plan_kpi.target,
-            suppressed=view.suppressed,
         )
     # drawn from the release pass's figures (percentages, and counts already suppressed): the
     # privacy guard's check of charts' small counts is for analysts' own charts

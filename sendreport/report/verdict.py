@@ -17,7 +17,8 @@ import pandas as pd
 
 from sendreport.plan import PriorityArea
 from sendreport.report.facts import KPIFacts, PackFacts
-from sendreport.tables import format_value, is_missing
+from sendreport.report.kpifacts import Movement
+from sendreport.tables import format_value
 
 TREND_MONTHS = 12
 """Months of the monthly series the forecast's straight line is fitted to."""
@@ -29,10 +30,20 @@ MIN_TREND_POINTS = 6
 """Fewest published months that make a monthly trend."""
 
 VERDICT_RULES = (
-    "Direction: a measure with a baseline in the plan is better or worse than it by its "
+    "Baseline: a measure's baseline is the plan's; when the plan gives none, it is the measure "
+    "over the baseline period. A baseline that is withheld (c) or not available (x) is shown "
+    "as such everywhere and never counted.",
+    "Direction: a measure with a baseline is better or worse than it by its "
     "latest value, in the measure's direction of improvement. A plan or area is improving when "
     "more of its measures are better than their baseline than worse, getting worse when more "
     "are worse, and mixed when as many are better as worse.",
+    "Improved and worse: a measure with an SPC chart is called improved only when its SPC "
+    "reading at the latest month is special cause improvement and it is better than its "
+    "baseline, and worse only when the reading is special cause concern and it is worse than "
+    "its baseline; otherwise it shows no significant change, as its chart title and the "
+    "scorecard say, however far it is from its baseline. A measure without an SPC chart is "
+    "improved or worse by its latest value against its baseline. Most improved, the worst news "
+    "and the worst items name only measures improved or worse by this rule.",
     "Forecast: for each measure with a target and a target date, a straight line is drawn "
     f"through the last {TREND_MONTHS} published months of its monthly series (least squares, "
     f"at least {MIN_TREND_POINTS} months) or, for a measure without one, through its values "
@@ -40,9 +51,9 @@ VERDICT_RULES = (
     "date; the target will be met on the current trend when that reading reaches it. When the "
     "target date has passed, the latest value is compared with the target. Readings stay "
     "within the possible range (0 to 100% for percentages, no negative counts or weeks).",
-    "Worst items: the measures furthest worse than their baseline, relative to the baseline's "
-    "size (for a baseline of zero, the change itself); when fewer than two are worse, the "
-    "measures forecast to miss their target by the "
+    "Worst items: the measures worse by the rule above, furthest from their baseline "
+    "relative to the baseline's size (for a baseline of zero, the change itself); when fewer "
+    "than two are worse, the measures forecast to miss their target by the "
     "largest share of it follow.",
     "Gap to England: the area's EHC plan 20-week timeliness this period beside the latest "
     "figure for England that DfE publishes (a calendar year), in percentage points.",
@@ -73,37 +84,41 @@ class Forecast:
 
 def available(view: KPIFacts) -> bool:
     """True when the KPI's latest value may be counted and printed (not ``c``, not ``x``)."""
-    return not view.suppressed and not is_missing(view.value("value"))
+    return view.fact.latest.published
 
 
 def movement(view: KPIFacts) -> float | None:
     """Signed movement from baseline, positive when better for the KPI's direction.
 
-    ``None`` when there is no baseline or direction, or the latest value is
-    suppressed or not available.
+    ``None`` when the baseline or the latest value is not published (withheld
+    or not available) or the KPI has no direction: the fact's
+    :attr:`~sendreport.report.kpifacts.KPIFact.change`.
 
     Examples
     --------
     >>> from types import SimpleNamespace as NS
-    >>> view = NS(plan_kpi=NS(baseline=NS(value=243.0)), improvement="decrease", unit="count",
-    ...           suppressed=False, value={"value": 306.0}.get)
-    >>> movement(view)
+    >>> movement(NS(fact=NS(change=-63.0)))
     -63.0
-    >>> movement(NS(**{**vars(view), "suppressed": True})) is None
-    True
     """
-    base = view.plan_kpi.baseline
-    if base is None or not available(view) or view.improvement == "neutral":
-        return None
-    diff = float(view.value("value")) - base.value
-    return diff if view.improvement == "increase" else -diff
+    return view.fact.change
+
+
+def improved(view: KPIFacts) -> bool:
+    """True when every page may call the KPI improved (:func:`~.kpifacts.movement_of`)."""
+    return view.fact.movement is Movement.IMPROVED
+
+
+def worse(view: KPIFacts) -> bool:
+    """True when every page may call the KPI worse (:func:`~.kpifacts.movement_of`)."""
+    return view.fact.movement is Movement.WORSE
 
 
 def scaled_movement(view: KPIFacts) -> float:
     """Movement relative to the baseline's size, so KPIs of different units can be ranked."""
     m = movement(view) or 0.0
-    base = abs(view.plan_kpi.baseline.value) if view.plan_kpi.baseline else 0.0
-    return m / base if base else m
+    base = view.fact.baseline
+    size = abs(base.value) if base.published else 0.0
+    return m / size if size else m
 
 
 def _clip(value: float, unit: str) -> float:
@@ -131,20 +146,19 @@ def forecast(pack: PackFacts, view: KPIFacts) -> Forecast | None:
     if not available(view):
         return None
     p = pack.params
-    latest = float(view.value("value"))
+    f = view.fact
+    latest = f.latest.value
     method = "latest"
     projected = latest
     if kpi.target_date > p.period_end:
         points = _monthly_points(pack, view)
-        previous = view.value("previous")
-        previous_hidden = bool(view.value("previous_suppressed")) and p.audience != "internal"
         if len(points) >= MIN_TREND_POINTS:
             projected, method = _line(points, kpi.target_date), "monthly trend"
-        elif p.previous_period_end and not is_missing(previous) and not previous_hidden:
-            pts = [(p.previous_period_end, float(previous)), (p.period_end, latest)]
+        elif p.previous_period_end and f.previous.published:
+            pts = [(p.previous_period_end, f.previous.value), (p.period_end, latest)]
             projected, method = _line(pts, kpi.target_date), "last two stocktakes"
-        elif kpi.baseline is not None and p.baseline_period_end:
-            pts = [(p.baseline_period_end, kpi.baseline.value), (p.period_end, latest)]
+        elif f.baseline.published and p.baseline_period_end:
+            pts = [(p.baseline_period_end, f.baseline.value), (p.period_end, latest)]
             projected, method = _line(pts, kpi.target_date), "baseline and latest"
         else:
             return None
@@ -174,14 +188,15 @@ def change_phrase(view: KPIFacts) -> str:
 
     Examples
     --------
+    >>> from sendreport.report.kpifacts import Figure, Status
     >>> from types import SimpleNamespace as NS
-    >>> view = NS(plan_kpi=NS(baseline=NS(value=243.0)), improvement="decrease", unit="count",
-    ...           suppressed=False, value={"value": 306.0}.get)
+    >>> view = NS(unit="count", fact=NS(baseline=Figure(243.0, "count", "", Status.PUBLISHED),
+    ...                                 latest=Figure(306.0, "count", "", Status.PUBLISHED)))
     >>> change_phrase(view)
     'up 63 or 25.9% since the baseline, to 306'
     """
-    base = view.plan_kpi.baseline.value
-    value = float(view.value("value"))
+    base = view.fact.baseline.value
+    value = view.fact.latest.value
     diff = value - base
     word = "up" if diff > 0 else "down"
     if view.unit == "%":
@@ -198,8 +213,8 @@ def change_phrase(view: KPIFacts) -> str:
 
 def worst_items(pack: PackFacts, views: list[KPIFacts], n: int = 3) -> list[tuple[KPIFacts, str]]:
     """The worst ``n`` items by the rule of :data:`VERDICT_RULES`, each with why in words."""
-    worse = sorted((v for v in views if (movement(v) or 0) < 0), key=scaled_movement)
-    out = [(v, change_phrase(v)) for v in worse[:n]]
+    named_worse = sorted((v for v in views if worse(v)), key=scaled_movement)
+    out = [(v, change_phrase(v)) for v in named_worse[:n]]
     if len(out) < 2:
         named = {id(v) for v, _ in out}
         misses = [f for f in (forecast(pack, v) for v in views) if f and not f.meets]
@@ -231,9 +246,7 @@ def direction(views: list[KPIFacts]) -> tuple[str, int, int, int]:
     Examples
     --------
     >>> from types import SimpleNamespace as NS
-    >>> view = NS(plan_kpi=NS(baseline=NS(value=243.0)), improvement="decrease", unit="count",
-    ...           suppressed=False, value={"value": 306.0}.get)
-    >>> direction([view])
+    >>> direction([NS(fact=NS(change=-63.0))])
     ('getting worse', 0, 1, 1)
     >>> direction([])[0]
     'not yet measurable against a baseline'
@@ -255,10 +268,10 @@ def direction(views: list[KPIFacts]) -> tuple[str, int, int, int]:
 def england_gap(views: list[KPIFacts]) -> str | None:
     """The gap to England on EHC plan 20-week timeliness, in a sentence (``None``: no figure)."""
     for v in views:
-        if v.england is None or not available(v):
+        f = v.fact
+        if not f.england.published or not f.latest.published:
             continue
-        value = float(v.value("value"))
-        england, year = v.england
+        value, england, year = f.latest.value, f.england.value, f.england.period
         gap = value - england
         side = "above" if gap > 0 else "below"
         words = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,6 +16,7 @@ from sendreport.params import parse_params
 from sendreport.plan import Baseline, PlanKPI
 from sendreport.report import Pack, sections
 from sendreport.report.findings import MAX_FINDINGS, headline_findings
+from sendreport.report.kpifacts import Figure, Status, kpi_fact, movement_of
 from sendreport.report.verdict import VERDICT_RULES, forecast, movement, verdict
 from sendreport.synth import write_synthetic
 
@@ -28,21 +30,30 @@ class View(SimpleNamespace):
         return self.row.get(column)
 
 
-def hand_view(series=None, *, value, previous=None, target, improvement="increase"):
+PERIODS = {"latest": "2024-07-01 to 2024-12-31", "previous": "2024-01-01 to 2024-06-30",
+           "baseline": "2022-23"}
+
+
+def hand_view(series=None, *, value, previous=None, target, improvement="increase",
+              suppressed=False):
     kpi = PlanKPI(
         id="ehcp_20wk_excl",
         target=target,
         target_date=dt.date(2025, 3, 31),
         baseline=Baseline(value=5.0, period="2022-23"),
     )
+    row = {"value": value, "previous": previous, "baseline": 5.0, "suppressed": suppressed,
+           "reason": "small: from 1 to 4" if suppressed else ""}
     return View(
         plan_kpi=kpi,
         unit="%",
         improvement=improvement,
         series=series,
-        suppressed=False,
-        row={"value": value, "previous": previous},
+        suppressed=suppressed,
+        row=row,
         name="EHC plans issued within 20 weeks",
+        fact=kpi_fact(row, kpi_id=kpi.id, service="", name="EHC plans issued within 20 weeks",
+                      unit="%", improvement=improvement, periods=PERIODS, target=target),
     )
 
 
@@ -81,8 +92,7 @@ def test_without_a_monthly_series_the_last_two_stocktakes_are_extended():
 
 def test_suppressed_or_missing_values_are_never_forecast():
     pack = SimpleNamespace(params=HAND_PARAMS)
-    view = hand_view(value=40.0, previous=30.0, target=44)
-    view.suppressed = True
+    view = hand_view(value=40.0, previous=30.0, target=44, suppressed=True)
     assert forecast(pack, view) is None and movement(view) is None
     assert forecast(pack, hand_view(value=float("nan"), previous=30.0, target=44)) is None
 
@@ -116,12 +126,18 @@ def pap(data_dir):
 
 
 def worst_by_hand(pack):
-    """The KPI furthest worse than its baseline, relative to it, from kpis.csv's own columns."""
+    """The KPI furthest worse than its baseline, relative to it, from kpis.csv's own columns.
+
+    A KPI with an SPC reading counts only when the reading is special cause concern
+    (Appendix A's rule: no significant change is not the worst news).
+    """
     worst, name = 0.0, None
     for v in pack.views:
         base = v.plan_kpi.baseline
         value = v.row["value"] if v.row is not None else None
         if base is None or value is None or pd.isna(value) or v.row["suppressed"]:
+            continue
+        if v.variation is not None and v.variation != "special_cause_concern":
             continue
         sign = {"increase": 1, "decrease": -1}.get(v.improvement)
         if sign is None or not base.value:
@@ -151,9 +167,9 @@ def test_suppressed_and_unavailable_figures_never_count(pap):
     secret = None
     for v in pap.views:
         v = copy.copy(v)
-        if v.name == worst:
-            v.row = v.row.copy()
-            v.row["suppressed"] = True  # as a shared pack would hold a small count
+        if v.name == worst:  # withheld, as a shared pack would hold a small count
+            v.fact = replace(v.fact, latest=Figure(None, v.unit, "", Status.WITHHELD))
+            v.fact = replace(v.fact, change=None, movement=movement_of(None, v.fact.variation))
             secret = v
         hidden.views.append(v)
     assert secret is not None
@@ -165,8 +181,7 @@ def test_suppressed_and_unavailable_figures_never_count(pap):
     # a value that is not available (NaN with a reason) counts no more than a suppressed one
     for v in hidden.views:
         if v is secret:
-            v.row["suppressed"] = False
-            v.row["value"] = float("nan")
+            v.fact = replace(v.fact, latest=Figure(None, v.unit, "", Status.NOT_AVAILABLE))
     text = " ".join(headline_findings(hidden) + verdict(hidden)["plan"])
     assert worst not in text
     assert "nan" not in text.lower()

@@ -286,10 +286,11 @@ def test_every_demo_chart_renders_without_overlaps_and_shows_every_milestone(dem
     pack = demo_pack
     charted = 0
     for view in pack.views:
-        if view.series is None or view.series["value"].notna().sum() < 2:
+        if view.series is None or view.fact.variation is None:  # as sections.kpi_chart draws
             if view.row is not None:
                 fig = plot_progress(
-                    pack.progress_values(view),
+                    {k: f.value if f.published else f.shown()
+                     for k, f in pack.progress_values(view).items()},
                     title=view.name,
                     unit=view.unit,
                     target=view.plan_kpi.target,
