@@ -52,7 +52,7 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 import sendreport.report.display as display
 from sendreport.params import read_params
 from sendreport.report import Pack
-from sendreport.report.exporter import SendReportHTMLExporter, html_to_pdf
+from sendreport.run.exporter import SendReportHTMLExporter, html_to_pdf
 
 shown = []
 display.show = lambda html, *, role="content", **meta: shown.append((html, role, meta))

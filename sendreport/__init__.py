@@ -61,7 +61,7 @@ _EXPORTS = {
     "not_people": "sendreport.charts.render",
     "show_table": "sendreport.report.cells",
     "new_analysis": "sendreport.report.scaffold",
-    "run_report": "sendreport.report.run",
+    "run_report": "sendreport.run",
 }
 
 __all__ = ["__version__", *_EXPORTS]

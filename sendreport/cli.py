@@ -100,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sendreport.report.run import run_report
+    from sendreport.run.pipeline import run_report
 
     result = run_report(args.params, output_dir=args.output_dir, pdf=not args.no_pdf)
     print(f"Outputs written to {_show(result.output_folder)}")
@@ -116,7 +116,7 @@ def _say_annex(result) -> None:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from sendreport.report.batch import (
+    from sendreport.run.batch import (
         DASK_TIMEOUT,
         INSECURE_WARNING,
         ClusterTLS,
@@ -190,7 +190,7 @@ def _progress(total: int):
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from sendreport.report.verify import verify_outputs
+    from sendreport.run.verify import verify_outputs
 
     result = verify_outputs(args.output, params=args.params, say=print)
     width = max(len(name) for name, _ in result.lines)
@@ -258,7 +258,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     """The bundled demo: its inputs, then its pack, all under --output-dir."""
-    from sendreport.report.run import run_report
+    from sendreport.run.pipeline import run_report
     from sendreport.synth.demo import write_demo_inputs
 
     if args.output_dir.exists() and not args.output_dir.is_dir():

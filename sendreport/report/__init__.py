@@ -1,5 +1,61 @@
-"""Report assembly: the pack the notebook shows, the exporter and the runner."""
+"""The pack a notebook shows: figures, sections and the tables beside them.
 
-from sendreport.report.pack import Pack
+Running a notebook (executing, printing, the guard, the manifest) is
+:mod:`sendreport.run`; this package imports nothing from it. A runner uses the
+pack only through the names here: :func:`build_for_run` (the pack it hands to
+the kernel), :func:`annex_html` (the confidential annex it prints),
+:func:`series_months` (the months the pack's series print, which the privacy
+guard lets through as dates) and :func:`report_cell_problems` (``report`` cells
+whose figures would be printed without alt text).
+"""
 
-__all__ = ["Pack"]
+from __future__ import annotations
+
+import datetime as dt
+
+from sendreport.params import Params
+from sendreport.report.annex import annex_html
+from sendreport.report.cells import report_cell_problems
+from sendreport.report.pack import Pack, series_start
+
+
+def build_for_run(params: Params, loaded) -> Pack:
+    """Build the pack a runner hands to its kernel, from the tables the runner validated.
+
+    Parameters
+    ----------
+    params
+        The run's params.
+    loaded
+        ``sendreport.validation.load_data``'s result for ``params.data``.
+
+    Returns
+    -------
+    Pack
+        What ``Pack.from_parameters`` returns in the kernel for the same params.
+
+    Raises
+    ------
+    SendReportError
+        A plan or data problem; the kernel meets it again and reports it in its cell.
+    """
+    return Pack.from_params(params, loaded=loaded)
+
+
+def series_months(params: Params) -> frozenset[dt.date]:
+    """First days of the months the pack's monthly series print (``kpi_series.csv``).
+
+    Examples
+    --------
+    >>> p = Params.model_construct(baseline_period_start=dt.date(2024, 1, 1),
+    ...                            period_end=dt.date(2024, 3, 31))
+    >>> sorted(series_months(p))
+    [datetime.date(2024, 1, 1), datetime.date(2024, 2, 1), datetime.date(2024, 3, 1)]
+    """
+    import pandas as pd
+
+    months = pd.date_range(series_start(params), params.period_end, freq="MS")
+    return frozenset(m.date() for m in months)
+
+
+__all__ = ["Pack", "annex_html", "build_for_run", "report_cell_problems", "series_months"]

@@ -97,9 +97,9 @@ class Analysis:
         >>> from sendreport.report.cells import declare_run
         >>> declare_run(threshold=None, audience=None)  # this process serves no run
         """
+        from sendreport.handoff import handed_over
         from sendreport.inputs import load_inputs
         from sendreport.report.cells import declare_run
-        from sendreport.report.handoff import handed_over
 
         raw = {k: namespace[k] for k in Params.model_fields if k in namespace}
         params = parse_params(raw, base_dir=Path(base_dir).resolve(), source="notebook parameters")

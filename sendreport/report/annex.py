@@ -36,12 +36,13 @@ def annex_html(params: Params, plan: Plan) -> str | None:
     Returns
     -------
     str or None
-        HTML for :func:`sendreport.report.exporter.html_to_pdf`, printed by
+        HTML for the runner to print as PDF, printed by
         ``templates/sections/annex.html.j2``.
     """
     from markupsafe import Markup
 
-    from sendreport.report.templating import TEMPLATE_DIR, render
+    from sendreport.outputs import style_sheet
+    from sendreport.report.templating import render
 
     items = confidential_items(plan)
     if not items:
@@ -51,7 +52,7 @@ def annex_html(params: Params, plan: Plan) -> str | None:
         if not areas or areas[-1]["title"] != area:
             areas.append({"title": area, "quotes": []})
         areas[-1]["quotes"].append({"text": text, "attribution": who})
-    css = (TEMPLATE_DIR / "sendreport" / "report.css").read_text(encoding="utf-8")
+    css = style_sheet()
     return render(
         "annex.html.j2",
         title=f"{params.area_name}: confidential annex to the stocktake evidence pack",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sendreport.report.exporter import DOCUMENT_ROLE
+from sendreport.outputs import DOCUMENT_ROLE
 
 
 def show(html: str, *, role: str = "content", **metadata: Any) -> None:

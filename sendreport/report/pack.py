@@ -158,10 +158,10 @@ class Pack:
 
         ``loaded`` gives tables already validated (``load_data``'s result). Run
         by ``sendreport run``, the runner has built the pack while the kernel
-        started, and the kernel takes it (:mod:`sendreport.report.handoff`).
+        started, and the kernel takes it (:mod:`sendreport.handoff`).
         """
+        from sendreport.handoff import handed_over, handed_over_pack
         from sendreport.metrics import compute_kpis, kpi_series
-        from sendreport.report.handoff import handed_over, handed_over_pack
         from sendreport.validation import load_data
 
         if loaded is None:

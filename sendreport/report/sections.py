@@ -820,7 +820,7 @@ def evidence_html(pack: PackFacts) -> str:
 
 def provenance_html(pack: PackFacts) -> str:
     """Appendix D: input hashes, params, software versions and how to verify."""
-    from sendreport.report.manifest import package_versions, sha256_file
+    from sendreport.outputs import package_versions, sha256_file
 
     p = pack.params
     files = [

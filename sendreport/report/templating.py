@@ -19,41 +19,11 @@ from typing import Any
 
 from markupsafe import Markup
 
+from sendreport.outputs import css_string
+
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-"""The package's templates: ``sendreport/`` (nbconvert) and ``sections/`` (the pack's parts)."""
+"""The pack's templates: ``sections/`` (the pack's parts)."""
 SECTION_TEMPLATES = TEMPLATE_DIR / "sections"
-
-_CSS_SAFE = frozenset(" -_.,:;()'&/!?+%#")
-
-
-def css_string(value: Any) -> Markup:
-    r"""Escape a value for use inside a double-quoted CSS string in a ``<style>`` block.
-
-    Letters, digits, spaces and a few punctuation marks stay as they are; quotes
-    and backslashes are backslash-escaped; line breaks become spaces; anything
-    else (``<`` and ``>`` among them) becomes a CSS hex escape, so the
-    value can neither end the string nor close the ``<style>`` element.
-
-    Examples
-    --------
-    >>> print(css_string('Say "hi"'))
-    Say \"hi\"
-    >>> print(css_string("OFFICIAL</style>") + "|")
-    OFFICIAL\3c /style\3e |
-    """
-    out = []
-    for ch in str(value or ""):
-        if ch in "\r\n\t\f":
-            out.append(" ")
-        elif ch in '"\\':
-            out.append("\\" + ch)
-        elif ch.isalnum() or ch in _CSS_SAFE:
-            out.append(ch)
-        elif unicodedata.category(ch).startswith("C"):
-            continue  # control and unassigned characters: nothing to print
-        else:
-            out.append(f"\\{ord(ch):x} ")  # the space ends the escape and is not printed
-    return Markup("".join(out))
 
 
 def slug(value: Any) -> str:

@@ -18,7 +18,7 @@ import yaml
 from sendreport.params import parse_params
 from sendreport.report import Pack, sections
 from sendreport.report.findings import voice_vs_data
-from sendreport.report.run import run_report
+from sendreport.run.pipeline import run_report
 from sendreport.synth import generate
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sendreport.report.run import RunResult, run_report
+from sendreport.run.pipeline import RunResult, run_report
 
 ROOT = Path(__file__).resolve().parents[2]
 SENDREPORT = str(Path(sys.executable).parent / "sendreport")

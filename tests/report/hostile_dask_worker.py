@@ -30,7 +30,7 @@ import distributed
 import distributed.worker
 from distributed.protocol import to_serialize
 
-import sendreport.report.batch as batch
+import sendreport.run.batch as batch
 
 
 class GiftType(type):

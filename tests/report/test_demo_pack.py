@@ -16,8 +16,8 @@ import pytest
 from pypdf import PdfReader
 
 from sendreport.plan import load_plan
-from sendreport.report.manifest import sha256_file
-from sendreport.report.run import run_report
+from sendreport.run.manifest import sha256_file
+from sendreport.run.pipeline import run_report
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG_END = "31 December 2024"

@@ -9,7 +9,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from pypdf import PdfReader
 
-from sendreport.report.exporter import SendReportHTMLExporter, SendReportPDFExporter, css_string
+from sendreport.run.exporter import SendReportHTMLExporter, SendReportPDFExporter, css_string
 
 CELLS = [
     new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
@@ -107,8 +107,8 @@ def test_nbconvert_finds_the_exporters_by_name():
 
 
 def test_table_header_cells_get_a_scope_and_reruns_are_identical():
-    from sendreport.report.exporter import html_to_pdf
     from sendreport.report.templating import render
+    from sendreport.run.exporter import html_to_pdf
     from sendreport.tables import Cell, build_table
 
     table = build_table(

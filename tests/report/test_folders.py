@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from sendreport.errors import OutputError
-from sendreport.report import folders
-from sendreport.report.folders import Workspace, clean_leftovers
+from sendreport.run import folders
+from sendreport.run.folders import Workspace, clean_leftovers
 
 
 def pack(folder, text):

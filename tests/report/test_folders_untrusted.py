@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sendreport.report.folders import WORKSPACE_PREFIX, Workspace, clean_leftovers
+from sendreport.run.folders import WORKSPACE_PREFIX, Workspace, clean_leftovers
 
 
 def pack(folder: Path, text: str) -> Path:

@@ -19,8 +19,8 @@ import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 from terminal import sendreport_from_a_terminal
 
-from sendreport.report import forkserver
-from sendreport.report.batch import run_one
+from sendreport.run import forkserver
+from sendreport.run.batch import run_one
 from sendreport.synth.areas import write_areas
 
 pytestmark = [
@@ -140,7 +140,7 @@ def test_the_kernel_has_the_runs_environment_and_folder_not_the_servers(
     params = notebook_params(
         params_dir,
         "import os\n"
-        "from sendreport.report.handoff import TABLES_ENV\n"
+        "from sendreport.handoff import TABLES_ENV\n"
         "assert os.environ.get(TABLES_ENV), 'the run names its private tables folder'\n"
         "assert 'ONLY_THE_SERVER_HAS_THIS' not in os.environ\n"
         "assert os.getsid(0) == os.getpid(), 'a session of its own'\n"

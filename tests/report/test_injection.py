@@ -15,7 +15,7 @@ import pikepdf
 import pytest
 import yaml
 
-from sendreport.report.run import run_report
+from sendreport.run.pipeline import run_report
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUESTS_CSV = textwrap.dedent(
@@ -219,7 +219,7 @@ def connections(server) -> int:
 
 
 def test_raw_markup_in_the_pdf_fetches_no_file_and_no_url(tmp_path, listener, caplog):
-    from sendreport.report.exporter import html_to_pdf
+    from sendreport.run.exporter import html_to_pdf
 
     port = listener.getsockname()[1]
     secret = tmp_path / "requests.csv"
@@ -255,15 +255,15 @@ def test_raw_markup_in_the_pdf_fetches_no_file_and_no_url(tmp_path, listener, ca
 
 
 def test_the_fetcher_serves_the_package_files_and_refuses_the_rest(tmp_path):
-    from sendreport.report.exporter import TEMPLATE_DIR, pack_url_fetcher
+    from sendreport.run.exporter import TEMPLATE_DIR, pack_url_fetcher
 
     fetcher = pack_url_fetcher()
-    css = TEMPLATE_DIR / "sendreport" / "report.css"
-    assert fetcher(css.as_uri()).read() == css.read_bytes()
+    own = TEMPLATE_DIR / "sendreport" / "conf.json"
+    assert fetcher(own.as_uri()).read() == own.read_bytes()
     (tmp_path / "x.css").write_text("body {}")
     outside = [
         (tmp_path / "x.css").as_uri(),
-        css.as_uri().replace("/sendreport/report.css", "/../../../params.py"),
+        own.as_uri().replace("/sendreport/conf.json", "/../../params.py"),
         "https://example.invalid/x.css",
         "ftp://127.0.0.1/x",
         "javascript:alert(1)",

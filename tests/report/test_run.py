@@ -18,14 +18,14 @@ from terminal import sendreport_from_a_terminal
 
 from sendreport.errors import DataValidationError, NotebookExecutionError
 from sendreport.params import Params
-from sendreport.report.manifest import sha256_file
-from sendreport.report.run import run_report
+from sendreport.run.manifest import sha256_file
+from sendreport.run.pipeline import run_report
 
 SENDREPORT = str(Path(sys.executable).parent / "sendreport")
 PARAMETERS_CELL = "\n".join(f"{name} = None" for name in Params.model_fields)
 
 
-def small_notebook(folder: Path, body: str) -> Path:
+def small_notebook(folder: Path, body: str, *, prebuilt_pack: bool = False) -> Path:
     nb = new_notebook(
         cells=[
             new_code_cell(PARAMETERS_CELL, metadata={"tags": ["parameters"]}),
@@ -37,7 +37,8 @@ def small_notebook(folder: Path, body: str) -> Path:
             new_code_cell(body),
         ],
         metadata={
-            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"},
+            "sendreport": {"prebuilt_pack": prebuilt_pack},
         },
     )
     path = folder / "small.ipynb"
@@ -420,8 +421,8 @@ def test_failed_cell_message_that_quotes_the_data_is_not_echoed(params_dir, tmp_
 
 
 def test_operating_system_errors_exit_2_with_one_line(params_dir, tmp_path, monkeypatch):
+    from sendreport import handoff
     from sendreport.errors import OutputError
-    from sendreport.report import handoff
 
     out = tmp_path / "out"
     old = earlier_outputs(out)
@@ -467,11 +468,14 @@ def test_ctrl_c_stops_the_run_cleanly(params_dir, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["testshire"]
 
 
-def kernel_record(params_dir: Path, tmp_path: Path, body: str) -> dict:
+def kernel_record(
+    params_dir: Path, tmp_path: Path, body: str, *, prebuilt_pack: bool = False
+) -> dict:
     """Run a one-cell notebook whose ``body`` sets ``record``; return that record."""
     seen = tmp_path / "seen.json"
     cell = f"import json\n{body}\nopen({str(seen)!r}, 'w').write(json.dumps(record))"
-    params = point_params_at(params_dir, small_notebook(params_dir, cell))
+    notebook = small_notebook(params_dir, cell, prebuilt_pack=prebuilt_pack)
+    params = point_params_at(params_dir, notebook)
     run_report(params, output_dir=tmp_path / "out", pdf=False)
     return json.loads(seen.read_text())
 
@@ -492,7 +496,7 @@ def test_kernel_takes_the_pack_the_runner_built_from_the_same_parameters(params_
         "other = Pack.from_parameters(globals())\n"
         "record = {'same': same, 'other': len(calls) - same, 'rows': len(pack.tables['requests']),"
         " 'kpis': len(pack.kpis), 'start': str(other.params.period_start)}"
-    ))
+    ), prebuilt_pack=True)
     assert record["same"] == 0 and record["rows"] == 2 and record["kpis"] > 0
     assert record["other"] > 0 and record["start"] == "2024-02-01"
 
@@ -503,7 +507,7 @@ def test_kernel_reads_the_validated_tables_from_a_private_folder_removed_after(
     record = kernel_record(params_dir, tmp_path, (
         "import os, stat\n"
         "import sendreport.validation\n"
-        "from sendreport.report.handoff import handed_over\n"
+        "from sendreport.handoff import handed_over\n"
         "def refuse(*a, **k):\n"
         "    raise AssertionError('the kernel loaded the inputs again')\n"
         "sendreport.validation.load_data = refuse\n"

@@ -20,7 +20,7 @@ import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 
 from sendreport.errors import ParameterError
-from sendreport.report.verify import MANIFEST_MAX_BYTES, read_manifest
+from sendreport.run.verify import MANIFEST_MAX_BYTES, read_manifest
 
 SENDREPORT = str(Path(sys.executable).parent / "sendreport")
 MARKER = "the-pack-folder-ran-code"

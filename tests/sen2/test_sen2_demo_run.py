@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from sendreport.metrics import compute_kpis
-from sendreport.report.run import run_report
+from sendreport.run.pipeline import run_report
 from sendreport.synth import write_synthetic
 from sendreport.validation import load_data
 

@@ -14,7 +14,7 @@ from sen2_returns import person, sen2_xml
 
 from sendreport.errors import DisclosureError
 from sendreport.guard import check_outputs, collect_identifiers
-from sendreport.report.run import _with_excluded_rows
+from sendreport.run.pipeline import _with_excluded_rows
 from sendreport.validation import load_data
 
 PEOPLE = [("Hawthornden", "Rowan", "2013-09-09", "A999000012345", "9876543210", "ZZ12 3ZZ"),

@@ -15,7 +15,7 @@ from sendreport.errors import DataValidationError, ParameterError
 from sendreport.guard import collect_identifiers, scan_text
 from sendreport.metrics import compute_kpis
 from sendreport.params import read_params
-from sendreport.report.run import _with_excluded_rows
+from sendreport.run.pipeline import _with_excluded_rows
 from sendreport.validation import format_quality, load_data
 
 HEADER = "request_id,person_id,received_date,request_outcome,request_outcome_date\n"
@@ -162,7 +162,7 @@ def test_a_run_counts_left_out_records_and_hashes_the_list(params_dir, tmp_path)
     used = quality[(quality["table"] == "requests") & (quality["rule"] == "rows_used")]
     assert used["count"].isna().all()
     manifest = json.loads((folder / "manifest.json").read_text())
-    from sendreport.report.manifest import sha256_file
+    from sendreport.run.manifest import sha256_file
 
     assert manifest["inputs"]["exclude.requests"]["sha256"] == sha256_file(
         params_dir / "exclude.csv")

@@ -33,6 +33,8 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from jupyter_client.provisioning import LocalProvisioner
+
 PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
@@ -59,7 +61,7 @@ INLINE = "module://matplotlib_inline.backend_inline"
 
 _LAUNCHER = "ipykernel_launcher"
 
-_SERVE = "import sys; del sys.path[0]; from sendreport.report.forkserver import serve; serve()"
+_SERVE = "import sys; del sys.path[0]; from sendreport.run.forkserver import serve; serve()"
 """The server's program: its working folder left off ``sys.path``, as ipykernel_launcher does."""
 
 
@@ -299,6 +301,35 @@ def for_run() -> Iterator[ForkServer | None]:
         server.close()
 
 
+class ForkProvisioner(LocalProvisioner):
+    """A jupyter_client kernel provisioner that forks the kernel from a :class:`ForkServer`.
+
+    jupyter_client's public extension point for how a kernel process starts: it
+    overrides :meth:`launch_kernel` and sets the attributes a ``LocalProvisioner``
+    documents (``process``, ``pid``, ``pgid``, ``cwd``); everything else (signals,
+    polling, shutdown) is the local provisioner's own, acting on the
+    :class:`ForkedKernel`. When the server cannot fork (gone, or a command it does
+    not serve) the kernel starts as a new process, as the local provisioner starts it.
+    """
+
+    def __init__(self, *, server: ForkServer, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.server = server
+
+    async def launch_kernel(self, cmd, **kwargs):  # noqa: D102 - jupyter_client's hook
+        cwd = str(kwargs.get("cwd") or Path.cwd())
+        kernel = self.server.launch(cmd, env=kwargs["env"], cwd=cwd)
+        if kernel is None:
+            return await super().launch_kernel(cmd, **kwargs)
+        self.process = kernel
+        self.pid = kernel.pid
+        # no group id: signals go through the kernel's pidfd, never to a group id a later
+        # process may take once the kernel has ended
+        self.pgid = None
+        self.cwd = cwd
+        return self.connection_info
+
+
 # ----- the server process ---------------------------------------------------------------
 
 
@@ -353,48 +384,47 @@ def serve() -> None:
 
 def _become_kernel(request: dict) -> None:
     """In the forked child: become the kernel a fresh ``ipykernel_launcher`` process would be."""
-    code = 1
-    try:
-        os.setsid()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(null, fd)
-        os.close(null)
-        os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
-        os.environ.setdefault("MPLBACKEND", INLINE)
-        # numpy's global generator, seeded when the server imported numpy, seeded afresh as a
-        # new process's would be (Python's own ``random`` reseeds itself after a fork)
-        numpy = sys.modules.get("numpy")
-        if numpy is not None:
-            numpy.random.seed()
-        # sys.path holds no working folder (the server's program took its own off, as
-        # ipykernel_launcher does); the kernel puts its own back as it starts
-        # as jupyter_client tells the kernels it starts: end if the parent goes (here the
-        # server, which ends with its run or worker)
-        os.environ["JPY_PARENT_PID"] = str(os.getppid())
-        sys.argv = [_LAUNCHER, *request["args"], f"--IPKernelApp.parent_handle={os.getppid()}"]
-        # folders the server's imports made for themselves (matplotlib's, where its config
-        # folder cannot be written) are the server's to remove, not each kernel's
-        atexit.unregister(shutil.rmtree)
-        from ipykernel.kernelapp import launch_new_instance
+    os.setsid()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.environ.setdefault("MPLBACKEND", INLINE)
+    # numpy's global generator, seeded when the server imported numpy, seeded afresh as a
+    # new process's would be (Python's own ``random`` reseeds itself after a fork)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+    # sys.path holds no working folder (the server's program took its own off, as
+    # ipykernel_launcher does); the kernel puts its own back as it starts
+    # as jupyter_client tells the kernels it starts: end if the parent goes (here the
+    # server, which ends with its run or worker)
+    os.environ["JPY_PARENT_PID"] = str(os.getppid())
+    sys.argv = [_LAUNCHER, *request["args"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+    # folders the server's imports made for themselves (matplotlib's, where its config
+    # folder cannot be written) are the server's to remove, not each kernel's
+    atexit.unregister(shutil.rmtree)
+    from ipykernel.kernelapp import launch_new_instance
 
-        launch_new_instance()
-        code = 0
-    except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-    finally:
-        # what a process ending normally does (the kernel's own exit handlers), then end
-        # without returning into the server's loop, whatever was raised (exit code 1);
-        # the handlers' own errors are printed by atexit, and a Ctrl-C does not stop the end
-        with contextlib.suppress(KeyboardInterrupt):
-            atexit._run_exitfuncs()
-        os._exit(code)
+    launch_new_instance()
+    # End as a process ends: SystemExit (the kernel's own, this one, or any other error)
+    # leaves the server's loop, the child having no caller to return to, and Python runs
+    # the kernel's exit handlers and sets the exit code (1 for an error) as it stops.
+    raise SystemExit(0)
 
 
 __all__ = [
-    "ForkServer", "ForkedKernel", "available", "current", "for_run", "kernel_arguments", "start"
+    "ForkProvisioner",
+    "ForkServer",
+    "ForkedKernel",
+    "available",
+    "current",
+    "for_run",
+    "kernel_arguments",
+    "start",
 ]

@@ -7,11 +7,17 @@ kernel in the environment variable ``SENDREPORT_VALIDATED_TABLES``, which only
 that kernel sees. Without the variable (plain ``papermill``), the notebook
 loads and validates the inputs itself, as before; the figures are the same.
 
-For the stocktake notebook the runner also builds the :class:`Pack` (KPIs,
-series, SPC, disclosure) while the kernel starts, and leaves it in the same
-folder (:func:`write_pack`); the notebook's ``Pack.from_parameters`` takes it
-when it was built from the same parameters (:func:`handed_over_pack`), and
-otherwise builds its own.
+A notebook that builds a :class:`~sendreport.report.Pack` declares it in its
+metadata, ``{"sendreport": {"prebuilt_pack": true}}`` (:data:`PREBUILT_PACK`,
+read by :func:`declares_prebuilt_pack`). For such a notebook the runner builds
+the pack (KPIs, series, SPC, disclosure) while the kernel starts, and leaves it
+in the same folder (:func:`write_pack`); the notebook's
+``Pack.from_parameters`` takes it when it was built from the same parameters
+(:func:`handed_over_pack`), and otherwise builds its own. For any other
+notebook the runner leaves word that there is none, so a kernel never waits.
+
+This module is the one both sides read: the runner (:mod:`sendreport.run`)
+writes, the pack (:mod:`sendreport.report`) reads, and neither imports the other.
 """
 
 from __future__ import annotations
@@ -20,9 +26,13 @@ import json
 import os
 import pickle
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+
+from sendreport.errors import ParameterError
 
 TABLES_ENV = "SENDREPORT_VALIDATED_TABLES"
 """Environment variable naming the folder of handed-over tables."""
@@ -32,6 +42,51 @@ _PACK = "pack.pickle"
 _NO_PACK = "pack.none"
 PACK_WAIT = 600.0
 """Seconds the kernel waits for the runner's pack before building its own."""
+
+PREBUILT_PACK = "prebuilt_pack"
+"""Key under the notebook metadata's ``sendreport`` entry: ``true`` asks the runner for its pack."""
+
+
+def declares_prebuilt_pack(metadata: Mapping[str, Any], *, notebook: str = "notebook") -> bool:
+    """Whether a notebook's metadata asks the runner to build its pack while the kernel starts.
+
+    The declaration is ``{"sendreport": {"prebuilt_pack": true}}`` in the
+    notebook's top-level metadata; without it the answer is ``False``.
+
+    Parameters
+    ----------
+    metadata
+        The notebook's metadata (``nbformat.read(path, 4).metadata``).
+    notebook
+        The notebook's name, for the error message.
+
+    Raises
+    ------
+    ParameterError
+        The entry is there but is not a mapping, or its value is not ``true`` or ``false``.
+
+    Examples
+    --------
+    >>> declares_prebuilt_pack({"sendreport": {"prebuilt_pack": True}})
+    True
+    >>> declares_prebuilt_pack({"kernelspec": {}})
+    False
+    >>> declares_prebuilt_pack({"sendreport": {"prebuilt_pack": "yes"}}, notebook="a.ipynb")
+    Traceback (most recent call last):
+    ...
+    sendreport.errors.ParameterError: a.ipynb: metadata sendreport.prebuilt_pack must be ...
+    """
+    entry = metadata.get("sendreport", {})
+    if not isinstance(entry, Mapping):
+        raise ParameterError(
+            f"{notebook}: metadata sendreport must be a mapping, not {type(entry).__name__}"
+        )
+    value = entry.get(PREBUILT_PACK, False)
+    if not isinstance(value, bool):
+        raise ParameterError(
+            f"{notebook}: metadata sendreport.{PREBUILT_PACK} must be true or false, not {value!r}"
+        )
+    return value
 
 
 def write_validated(loaded, folder: str | Path) -> Path:
@@ -170,7 +225,9 @@ def _write_private(frame: pd.DataFrame, path: Path) -> None:
 
 __all__ = [
     "PACK_WAIT",
+    "PREBUILT_PACK",
     "TABLES_ENV",
+    "declares_prebuilt_pack",
     "handed_over",
     "handed_over_pack",
     "read_validated",

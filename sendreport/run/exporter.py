@@ -1,7 +1,7 @@
 """nbconvert exporters: the stocktake notebook to accessible HTML and a tagged PDF/UA-1 PDF.
 
 Registered as nbconvert entry points, so ``jupyter nbconvert --to sendreport_pdf
-executed.ipynb`` works as well as :func:`sendreport.report.run.run_report`.
+executed.ipynb`` works as well as :func:`sendreport.run.pipeline.run_report`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from nbconvert.exporters import TemplateExporter
 from traitlets import default
 
 from sendreport import __version__
-from sendreport.report.templating import TEMPLATE_DIR, css_string
+from sendreport.outputs import DOCUMENT_ROLE, css_string, style_sheet
 
-DOCUMENT_ROLE = "document"
-"""Role of the display output that carries the document's title, area and marking."""
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+"""The exporter's nbconvert template, in ``sendreport/``."""
 
 __all__ = [
     "DOCUMENT_ROLE",
@@ -104,9 +104,7 @@ class SendReportHTMLExporter(TemplateExporter):
     def from_notebook_node(self, nb, resources=None, **kw):  # noqa: D102 - nbconvert hook
         resources = self._init_resources(resources)
         resources["sendreport_document"] = document_metadata(nb)
-        resources["sendreport_css"] = (TEMPLATE_DIR / "sendreport" / "report.css").read_text(
-            encoding="utf-8"
-        )
+        resources["sendreport_css"] = style_sheet()
         return super().from_notebook_node(nb, resources=resources, **kw)
 
 

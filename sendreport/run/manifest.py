@@ -2,51 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import platform
 import subprocess
-from importlib import metadata
 from pathlib import Path
 
+from sendreport.outputs import package_versions, sha256_file
 from sendreport.params import Params
-
-PACKAGES = (
-    "sendreport",
-    "pandas",
-    "numpy",
-    "pandera",
-    "pydantic",
-    "papermill",
-    "nbconvert",
-    "nbformat",
-    "ipykernel",
-    "matplotlib",
-    "seaborn",
-    "afcharts",
-    "weasyprint",
-)
-
-
-def sha256_file(path: str | Path) -> str:
-    """Return the hex sha256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def package_versions() -> dict[str, str]:
-    """Installed versions of the packages that shape the outputs."""
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
 
 
 def git_commit(folder: Path) -> str | None:

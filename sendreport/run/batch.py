@@ -118,7 +118,7 @@ def run_one(params: str | Path, output_dir: str | Path, pdf: bool = True) -> Bat
     BatchResult
         The outcome, with the exit code ``sendreport run`` would give.
     """
-    from sendreport.report.run import run_report
+    from sendreport.run.pipeline import run_report
 
     params = Path(params)
     started = time.monotonic()
@@ -375,7 +375,7 @@ def _worker_start() -> None:
 
 def _fork_kernels() -> None:
     """Kernels of this worker's runs come from a fork server: each starts with its imports done."""
-    from sendreport.report import forkserver
+    from sendreport.run import forkserver
 
     forkserver.start()
 

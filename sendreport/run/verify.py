@@ -121,8 +121,8 @@ def verify_outputs(
     sendreport.errors.ParameterError: ...manifest.json: params: must be a JSON object, not a list
     """
     from sendreport.params import read_params
-    from sendreport.report.manifest import sha256_file
-    from sendreport.report.run import run_report
+    from sendreport.run.manifest import sha256_file
+    from sendreport.run.pipeline import run_report
 
     folder = Path(folder)
     manifest = read_manifest(folder)

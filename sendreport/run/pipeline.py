@@ -1,12 +1,18 @@
 """Run a stocktake: papermill executes the notebook, nbconvert and WeasyPrint print it.
 
+:func:`run_report` reads as its stages, each a function of what the last gave:
+:func:`load_and_validate` (params, plan, data, the notebook's declaration, the
+folders) -> :func:`execute` (the kernel; beside it the pack, the annex and the
+guard's lookout) -> :func:`render` (HTML, notebook, PDF) -> ``write_manifest``
+-> :func:`check` (the privacy guard) -> :func:`publish` (the atomic swap).
+
 The inputs are loaded and validated once, before any kernel starts; the
 kernel receives the validated tables through the run's private workspace
-(see ``sendreport.report.handoff``). Everything is written inside that
+(see ``sendreport.handoff``). Everything is written inside that
 workspace, checked by the privacy guard, and only then swapped atomically into
 ``<output_dir>/<area-slug>/<period_end>/`` (``<period_end>-internal`` or
 ``<period_end>-families`` for the other audiences; the confidential annex in
-``...-confidential`` beside it); see ``sendreport.report.folders``. A failed
+``...-confidential`` beside it); see ``sendreport.run.folders``. A failed
 or refused run leaves the previous outputs untouched and no new folder. No
 run changes the working directory of its process, and nothing is written
 outside the output directory.
@@ -20,6 +26,7 @@ import os
 import re
 import subprocess
 import time
+import uuid
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -36,9 +43,12 @@ from sendreport.errors import (
     SendReportWarning,
     error_class,
 )
+from sendreport.handoff import TABLES_ENV, declares_prebuilt_pack
 from sendreport.params import Params, read_params
 from sendreport.plan import Plan, load_plan, plan_as_at
-from sendreport.validation import load_data
+from sendreport.run.folders import Workspace, refuse_inputs_inside, refuse_non_folder
+from sendreport.run.manifest import write_manifest
+from sendreport.validation import LoadedData, load_data
 from sendreport.validation.quality import unused_lines
 
 OS_ERRORS_IN_CELLS = re.compile(r"^\[Errno (28|30|13|122)\]")
@@ -139,8 +149,7 @@ def run_report(
     ...
     sendreport.errors.ParameterError: params file not found: no-such-params.yaml
     """
-    from sendreport.report import forkserver
-    from sendreport.report.folders import Workspace, refuse_inputs_inside, refuse_non_folder
+    from sendreport.run import forkserver
 
     started = time.monotonic()
     started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -149,80 +158,122 @@ def run_report(
     # the kernel's imports, done while the inputs are read and checked (a batch worker's
     # server is already warm)
     with forkserver.for_run() as server:
-        if params.population is not None:
-            warnings.warn(
-                "population: the file is checked and recorded in the manifest, but the stocktake "
-                "notebook does not use it yet",
-                SendReportWarning,
-                stacklevel=2,
-            )
-        plan = plan_as_at(load_plan(params.plan), params.period_end).plan
-        loaded = load_data(params.data, **params.load_options())
-        for line in unused_lines(loaded):  # names only: a misspelt mapping is seen
-            warnings.warn(line, SendReportWarning, stacklevel=2)
-        if params.benchmarks is not None:
-            from sendreport.chs import read_chs
-
-            read_chs(params.benchmarks)  # exit 2 on a bad file, before any kernel starts
-
-        destination = pack_folder(output_dir, params)
-        annex_destination = annex_folder(destination)
-        inputs = {"params": params_path, "plan": params.plan, **params.input_files()}
-        refuse_inputs_inside([destination, annex_destination], inputs)
-        refuse_non_folder(destination)
-        refuse_non_folder(annex_destination)
+        run = load_and_validate(params_path, params, output_dir)
         try:
-            with Workspace(destination.parent.parent) as ws:
-                from sendreport.report.handoff import write_validated
-
-                write_validated(loaded, ws.tables)
-                # What the side thread and the kernel's driver need, imported here first: an
-                # import of a compiled module in one thread while another walks the loaded
-                # libraries (the disclosure pass's BLAS limit) can deadlock the two.
-                import papermill  # noqa: F401
-
-                import sendreport.disclosure.release  # noqa: F401
-                import sendreport.report.pack  # noqa: F401
-                # While the kernel runs (another process), this process imports the printing
-                # libraries, prints the annex (which needs only the plan) and gathers what the
-                # privacy guard looks for.
-                with ThreadPoolExecutor(max_workers=1) as side:
-                    pack_left = side.submit(_pack_for_kernel, params, loaded, ws.tables)
-                    annex_pdf = side.submit(_annex_pdf, params, plan, pdf)
-                    lookout = side.submit(_lookout, params, plan, loaded)
-                    try:
-                        executed = _execute(params, params_path, ws, kernel_name, loaded, server)
-                        pack_left.result()  # a bug in building the pack is not hidden
-                    finally:
-                        annex_bytes = annex_pdf.result()
-                        identifiers, allowed = lookout.result()
-                _remove_handoff(ws)
-                annex = _render(executed, ws, annex_bytes, pdf=pdf)
-                from sendreport.report.manifest import write_manifest
-
+            with Workspace(run.destination.parent.parent) as ws:
+                executed, annex_bytes, lookout = execute(run, ws, kernel_name, server, pdf=pdf)
+                annex = render(executed, ws, annex_bytes, pdf=pdf)
                 write_manifest(
                     ws.pack,
                     params=params,
                     params_path=params_path,
                     started_at=started_at,
                     seconds=time.monotonic() - started,
-                    destination=destination,
+                    destination=run.destination,
                     annex=(ws.annex / "annex-confidential.pdf") if annex else None,
                 )
-                _guard(ws, executed, identifiers, allowed, params)
-                if annex:
-                    ws.publish(ws.annex, annex_destination)
-                elif pdf:
-                    ws.withdraw(annex_destination)  # the plan no longer has confidential items
-                ws.publish(ws.pack, destination)
+                check(ws, executed, lookout, params)
+                publish(ws, run, annex=annex, pdf=pdf)
         except OSError as err:
             raise OutputError(_os_error_line(err)) from None
     return RunResult(
-        output_folder=destination,
-        pdf=destination / "report.pdf" if pdf else None,
+        output_folder=run.destination,
+        pdf=run.destination / "report.pdf" if pdf else None,
         seconds=time.monotonic() - started,
-        annex_folder=annex_destination if annex else None,
+        annex_folder=run.annex_destination if annex else None,
     )
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """A run's checked inputs: what every later stage reads."""
+
+    params_path: Path
+    params: Params
+    plan: Plan
+    loaded: LoadedData
+    prebuilt_pack: bool
+    """The notebook declares it takes the runner's pack (:mod:`sendreport.handoff`)."""
+    destination: Path
+    annex_destination: Path
+
+
+def load_and_validate(params_path: Path, params: Params, output_dir: str | Path) -> RunInputs:
+    """Load: the plan, the data (validated once), the notebook's declaration, the folders.
+
+    Every problem here stops the run with exit code 2 before any kernel starts.
+    """
+    if params.population is not None:
+        warnings.warn(
+            "population: the file is checked and recorded in the manifest, but the stocktake "
+            "notebook does not use it yet",
+            SendReportWarning,
+            stacklevel=3,
+        )
+    plan = plan_as_at(load_plan(params.plan), params.period_end).plan
+    loaded = load_data(params.data, **params.load_options())
+    for line in unused_lines(loaded):  # names only: a misspelt mapping is seen
+        warnings.warn(line, SendReportWarning, stacklevel=3)
+    if params.benchmarks is not None:
+        from sendreport.chs import read_chs
+
+        read_chs(params.benchmarks)  # exit 2 on a bad file, before any kernel starts
+    prebuilt = declares_prebuilt_pack(
+        nbformat.read(params.notebook, as_version=4).metadata, notebook=params.notebook.name
+    )
+    destination = pack_folder(output_dir, params)
+    annex_destination = annex_folder(destination)
+    inputs = {"params": params_path, "plan": params.plan, **params.input_files()}
+    refuse_inputs_inside([destination, annex_destination], inputs)
+    refuse_non_folder(destination)
+    refuse_non_folder(annex_destination)
+    return RunInputs(params_path, params, plan, loaded, prebuilt, destination, annex_destination)
+
+
+def execute(run: RunInputs, ws: Workspace, kernel_name: str | None, server, *, pdf: bool):
+    """Execute the notebook in a kernel; beside it, the pack, the annex and the guard's lookout.
+
+    Returns
+    -------
+    tuple
+        The executed notebook, the annex as PDF bytes (or ``None``) and the guard's
+        lookout (identifiers, allowed dates).
+    """
+    from sendreport import handoff
+
+    handoff.write_validated(run.loaded, ws.tables)
+    # What the side thread and the kernel's driver need, imported here first: an
+    # import of a compiled module in one thread while another walks the loaded
+    # libraries (the disclosure pass's BLAS limit) can deadlock the two.
+    import papermill  # noqa: F401
+
+    import sendreport.disclosure.release  # noqa: F401
+    import sendreport.report  # noqa: F401
+
+    # While the kernel runs (another process), this process builds the pack the notebook
+    # declared, prints the annex (which needs only the plan) and gathers what the privacy
+    # guard looks for.
+    with ThreadPoolExecutor(max_workers=1) as side:
+        prebuilt = side.submit(_pack_for_kernel, run, ws.tables)
+        annex_pdf = side.submit(_annex_pdf, run.params, run.plan, pdf)
+        lookout = side.submit(_lookout, run.params, run.plan, run.loaded)
+        try:
+            executed = _execute(run.params, run.params_path, ws, kernel_name, run.loaded, server)
+        finally:
+            annex_bytes = annex_pdf.result()
+            found = lookout.result()
+        prebuilt.result()  # a fault building it is the run's fault too, not hidden
+    _remove_handoff(ws)
+    return executed, annex_bytes, found
+
+
+def publish(ws: Workspace, run: RunInputs, *, annex: bool, pdf: bool) -> None:
+    """Swap the checked folders into place (the annex first), or withdraw an old annex."""
+    if annex:
+        ws.publish(ws.annex, run.annex_destination)
+    elif pdf:
+        ws.withdraw(run.annex_destination)  # the plan no longer has confidential items
+    ws.publish(ws.pack, run.destination)
 
 
 def _os_error_line(err: OSError) -> str:
@@ -275,8 +326,6 @@ def _execute(
 ):
     import papermill
     from papermill.exceptions import PapermillExecutionError
-
-    from sendreport.report.handoff import TABLES_ENV
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
     executed_path = ws.path / "executed.ipynb"
@@ -342,7 +391,7 @@ def _execute(
         ) from err
     nb = nbformat.read(executed_path, as_version=4)
     executed_path.unlink()
-    from sendreport.report.cells import report_cell_problems
+    from sendreport.report import report_cell_problems
 
     problems = report_cell_problems(nb)
     if problems:
@@ -379,29 +428,27 @@ def _kernel_manager(env: dict[str, str], server=None):
 
     The kernel's own stdout and stderr (``KeyboardInterrupt caught in kernel``,
     shutdown notices) go nowhere: what the notebook prints is in its outputs.
-    With a fork server (:mod:`sendreport.report.forkserver`) the kernel is forked
-    from it, its imports done; else it starts as a new process.
+    With a fork server (:mod:`sendreport.run.forkserver`) the kernel is forked
+    from it, its imports done (:class:`~sendreport.run.forkserver.ForkProvisioner`);
+    else it starts as a new process. Only jupyter_client's public API is used:
+    ``start_kernel``'s keyword arguments (passed to the launch) and the
+    manager's ``provisioner``, which it keeps when one is set before the start.
     """
     from jupyter_client.manager import AsyncKernelManager
 
+    from sendreport.run.forkserver import ForkProvisioner
+
     class RunKernelManager(AsyncKernelManager):
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
+        async def start_kernel(self, **kw):
             kw["env"] = {**(kw.get("env") or os.environ), **env}
             kw["stdin"] = kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
-            if server is not None:
-                cwd = str(kw.get("cwd") or Path.cwd())
-                kernel = server.launch(kernel_cmd, env=kw["env"], cwd=cwd)
-                if kernel is not None:
-                    provisioner = self.provisioner
-                    provisioner.process = kernel
-                    provisioner.pid = kernel.pid
-                    # no group id: signals go through the kernel's pidfd, never to a group id
-                    # a later process may take once the kernel has ended
-                    provisioner.pgid = None
-                    provisioner.cwd = cwd
-                    self._reconcile_connection_info(provisioner.connection_info)
-                    return None
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
+            if server is not None and self.provisioner is None:
+                self.kernel_id = self.kernel_id or str(uuid.uuid4())
+                self.provisioner = ForkProvisioner(
+                    server=server, kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
+                    parent=self,
+                )
+            await super().start_kernel(**kw)
 
     return RunKernelManager
 
@@ -429,41 +476,42 @@ def _source_index(source: nbformat.NotebookNode, executed_index: int) -> int:
     return executed_index - 1 if tagged and executed_index > tagged[0] else executed_index
 
 
-def _pack_for_kernel(params: Params, loaded, folder: Path) -> None:
-    """Build the stocktake's pack while the kernel starts, and leave it for the kernel.
+def _pack_for_kernel(run: RunInputs, folder: Path) -> None:
+    """Build the pack the notebook declared while the kernel starts, and leave it for the kernel.
 
-    Only for a notebook that builds one (``Pack.from_parameters``). When the
-    inputs or params cannot make a pack (a sendreport error, a file that cannot
-    be read), the kernel is told there is no pack and builds its own, so the
-    notebook reports the problem as it would without the runner. Anything else
-    is a bug: the kernel is still told, and the error is raised.
+    Without the declaration (:func:`sendreport.handoff.declares_prebuilt_pack`) the
+    kernel is told at once there is none. A plan or data problem
+    (:class:`~sendreport.errors.SendReportError`) leaves no pack: the kernel builds its
+    own and reports the problem in its cell, as it would without the runner. Any other
+    fault is raised again once the kernel is done (:func:`execute`); the kernel is told
+    first, so it never waits for a pack that will not come.
     """
-    from sendreport.report.handoff import write_pack
-    from sendreport.report.pack import Pack
+    from sendreport.handoff import write_pack
+    from sendreport.report import build_for_run
 
     pack = None
     try:
-        if "Pack.from_parameters" in params.notebook.read_text(encoding="utf-8"):
-            pack = Pack.from_params(params, loaded=loaded)
-    except (SendReportError, OSError):  # the kernel builds its own and fails in the notebook
-        pack = None
+        if run.prebuilt_pack:
+            pack = build_for_run(run.params, run.loaded)
+    except (SendReportError, OSError):
+        return  # the kernel meets the same problem and reports it in its cell
     finally:
-        write_pack(pack, folder)
+        write_pack(pack, folder)  # the pack, or word that none will come
 
 
 def _annex_pdf(params: Params, plan: Plan, pdf: bool) -> bytes | None:
     """The confidential annex as PDF bytes (``None`` when nothing is confidential or no PDF)."""
-    from sendreport.report.annex import annex_html
-    from sendreport.report.exporter import SendReportHTMLExporter, html_to_pdf  # noqa: F401
+    from sendreport.report import annex_html
+    from sendreport.run.exporter import SendReportHTMLExporter, html_to_pdf  # noqa: F401
 
     annex = annex_html(params, plan) if pdf else None
     return html_to_pdf(annex) if annex else None
 
 
-def _render(nb, ws, annex_bytes: bytes | None, *, pdf: bool) -> bool:
+def render(nb, ws: Workspace, annex_bytes: bytes | None, *, pdf: bool) -> bool:
     """Write report.html, report.ipynb, report.pdf and the annex; return whether there is one."""
     from sendreport.guard import scrub_notebook
-    from sendreport.report.exporter import SendReportHTMLExporter, html_to_pdf
+    from sendreport.run.exporter import SendReportHTMLExporter, html_to_pdf
 
     scrubbed = _without_run_details(scrub_notebook(nb))
     html, _ = SendReportHTMLExporter().from_notebook_node(scrubbed)
@@ -499,13 +547,14 @@ def _lookout(params: Params, plan: Plan, loaded):
     return identifiers, allowed
 
 
-def _guard(ws, nb, identifiers, allowed, params: Params) -> None:
-    """The privacy guard on everything the run publishes, manifest and annex included.
+def check(ws: Workspace, nb, lookout, params: Params) -> None:
+    """Check: the privacy guard on everything the run publishes, manifest and annex included.
 
     Charts are checked for small counts at the params' threshold and audience.
     """
     from sendreport.guard import check_outputs
 
+    identifiers, allowed = lookout
     special = {"report.html", "report.ipynb", "report.pdf"}
     files = {
         p.name: p.read_text(encoding="utf-8", errors="replace")
@@ -550,12 +599,9 @@ def _aggregate_dates(tables) -> frozenset:
 
 def _series_months(params: Params) -> frozenset:
     """Month starts the monthly series print (in ``kpi_series.csv``)."""
-    import pandas as pd
+    from sendreport.report import series_months
 
-    from sendreport.report.pack import series_start
-
-    months = pd.date_range(series_start(params), params.period_end, freq="MS")
-    return frozenset(m.date() for m in months)
+    return series_months(params)
 
 
 __all__ = ["RunResult", "annex_folder", "pack_folder", "run_report"]
