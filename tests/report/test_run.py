@@ -501,6 +501,38 @@ def test_kernel_takes_the_pack_the_runner_built_from_the_same_parameters(params_
     assert record["other"] > 0 and record["start"] == "2024-02-01"
 
 
+def test_without_the_declaration_the_kernel_builds_its_own_pack(params_dir, tmp_path):
+    """The runner builds a pack only for a notebook whose metadata asks for it, not by its text."""
+    record = kernel_record(params_dir, tmp_path, (
+        "import sendreport.metrics\n"
+        "calls = []\n"
+        "real = sendreport.metrics.compute_kpis\n"
+        "def counted(*a, **k):\n"
+        "    calls.append(1)\n"
+        "    return real(*a, **k)\n"
+        "sendreport.metrics.compute_kpis = counted\n"
+        "from sendreport.report import Pack\n"
+        "pack = Pack.from_parameters(globals())\n"
+        "record = {'built': len(calls)}"
+    ))
+    assert record["built"] > 0
+
+
+def test_a_malformed_declaration_stops_the_run_before_any_kernel(params_dir, tmp_path):
+    nb = small_notebook(params_dir, "raise AssertionError('no kernel should run')")
+    notebook = nbformat.read(nb, as_version=4)
+    notebook.metadata["sendreport"] = {"prebuilt_pack": "yes"}
+    nbformat.write(notebook, nb)
+    result = cli("run", str(point_params_at(params_dir, nb)), "--no-pdf",
+                 "--output-dir", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "sendreport: error: small.ipynb: metadata sendreport.prebuilt_pack must be true or "
+        "false, not 'yes'"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_kernel_reads_the_validated_tables_from_a_private_folder_removed_after(
     params_dir, tmp_path
 ):
