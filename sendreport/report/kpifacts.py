@@ -27,6 +27,7 @@ from enum import Enum
 from typing import Any
 
 from sendreport.disclosure.rule import WithheldReason
+from sendreport.metrics.coverage import NotAvailable
 from sendreport.tables import format_change, format_value
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "Status",
     "kpi_fact",
     "movement_of",
+    "not_available_reason",
     "withheld_reason",
 ]
 
@@ -68,7 +70,8 @@ class Absent(Enum):
     """Why a figure is not applicable, or not available for want of a plan or params entry.
 
     Reasons that come from the data (a table's coverage, nothing to measure)
-    are those ``kpis.csv`` gives, kept as its words in :attr:`Figure.reason_text`.
+    are :class:`~sendreport.metrics.coverage.NotAvailable` members, with the
+    words ``kpis.csv`` gives in :attr:`Figure.reason_text`.
     """
 
     NO_TARGET = "the plan sets no target"
@@ -99,9 +102,11 @@ class Figure:
     period: str
     """What the figure covers, in words (``2024-07-01 to 2024-12-31``, the plan's label)."""
     status: Status
-    reason: WithheldReason | Absent | None = None
-    """Why it is not published: a :class:`WithheldReason` when withheld, an :class:`Absent`
-    when the plan or params leave it out, ``None`` when the data's own reason says why."""
+    reason: WithheldReason | NotAvailable | Absent | None = None
+    """Why it is not published: a :class:`WithheldReason` when withheld, a
+    :class:`~sendreport.metrics.coverage.NotAvailable` when the data cannot give it, an
+    :class:`Absent` when the plan or params leave it out; ``None`` only when
+    ``kpis.csv`` says in words of its own (a previous or baseline period not computed)."""
     reason_text: str = ""
     """The reason in words, as ``kpis.csv`` gives it (empty when published)."""
     numerator: float | None = None
@@ -228,19 +233,31 @@ def movement_of(change: float | None, variation: str | None) -> Movement:
     return Movement.NO_SIGNIFICANT_CHANGE
 
 
-def _pattern(member: WithheldReason) -> re.Pattern[str]:
-    parts = re.split(r"(\{top\}|\{figure\}|\{when\})", member.value)
+def _pattern(member: Enum) -> re.Pattern[str]:
+    """A member's words with each ``{field}`` (and ``{field:format}``) matching any text."""
+    parts = re.split(r"(\{[^}]*\})", member.value)
     return re.compile("".join(".+?" if p.startswith("{") else re.escape(p) for p in parts) + "$")
 
 
-_WITHHELD_PATTERNS = [(m, _pattern(m)) for m in WithheldReason]
+_PATTERNS = {
+    kind: sorted(((m, _pattern(m)) for m in kind), key=lambda mp: -len(mp[0].value))
+    for kind in (WithheldReason, NotAvailable)
+}
+
+
+def _member(kind: type[Enum], text: str) -> Any:
+    for member, pattern in _PATTERNS[kind]:
+        if pattern.match(text):
+            return member
+    return None
 
 
 def withheld_reason(text: str) -> WithheldReason | None:
     """The :class:`WithheldReason` whose words ``text`` is (its ``describe``), else ``None``.
 
     The release pass writes each reason with :meth:`WithheldReason.describe`;
-    this is its inverse, matched against the enum's own templates.
+    this is its inverse, matched against the enum's own templates, so the
+    pack's facts hold the member and no page reads the words back.
 
     Examples
     --------
@@ -251,10 +268,23 @@ def withheld_reason(text: str) -> WithheldReason | None:
     >>> withheld_reason("") is None
     True
     """
-    for member, pattern in sorted(_WITHHELD_PATTERNS, key=lambda mp: -len(mp[0].value)):
-        if pattern.match(text):
-            return member
-    return None
+    return _member(WithheldReason, text)
+
+
+def not_available_reason(text: str) -> NotAvailable | None:
+    """The :class:`~sendreport.metrics.coverage.NotAvailable` whose words ``text`` is.
+
+    ``None`` for the words ``kpis.csv`` gives a previous or baseline figure
+    that was not computed (``no baseline period given``).
+
+    Examples
+    --------
+    >>> not_available_reason("needs referrals from April 2021; the data cover from July 2021")
+    <NotAvailable.HISTORY_NEEDED: 'needs {table} from {needed:%B %Y}; the data cover from {first:%B %Y}'>
+    >>> not_available_reason("no baseline period given") is None
+    True
+    """  # noqa: E501
+    return _member(NotAvailable, text)
 
 
 def _number(value: Any) -> float | None:
@@ -296,7 +326,7 @@ def _data_figure(
     if number is None:
         if not why:
             return Figure(None, unit, period, Status.NOT_AVAILABLE, absent, absent.value)
-        return Figure(None, unit, period, Status.NOT_AVAILABLE, None, why)
+        return Figure(None, unit, period, Status.NOT_AVAILABLE, not_available_reason(why), why)
     return Figure(
         number,
         unit,

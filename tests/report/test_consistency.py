@@ -73,6 +73,8 @@ class Printed:
     findings: list[str] = field(default_factory=list)
     area_verdicts: dict[str, str] = field(default_factory=dict)
     kpis: pd.DataFrame | None = None
+    health: dict[str, list[str]] = field(default_factory=dict)
+    """service in words -> the health table's cells after the service."""
 
 
 def read_pack(pack: Pack, folder: Path) -> Printed:
@@ -91,6 +93,9 @@ def read_pack(pack: Pack, folder: Path) -> Printed:
         out.areas[group].append(anchor)
     for area in pack.plan.priority_areas:
         text = sections.area_html(pack, area)
+        for tr in lxml_html.fromstring(text).xpath("//table[@class='health']/tbody/tr"):
+            cells = [words(c) for c in tr.xpath("./th|./td")]
+            out.health[cells[0]] = cells[1:]
         drawn = {f["png"]: f["texts"] for f in figures_in(text)}
         doc = lxml_html.fromstring(text)
         for anchor in out.scorecard:
@@ -146,6 +151,35 @@ def csv_shown(row: pd.Series, column: str, flag: str, reason: str, shared: bool)
         assert row[reason], f"{row['kpi_id']} {row['service']}: {column} missing with no reason"
         return "x"
     return format_value(float(row[column]), row["unit"])
+
+
+HEALTH_COLUMNS = (("wait_list", "value"), ("wait_over_52wk", "numerator"),
+                  ("wait_over_18wk", "value"), ("wait_median_open_weeks", "value"),
+                  ("wait_median_seen_weeks", "value"), ("wait_p92_seen_weeks", "value"))
+"""The health table's columns after the service: the kpis.csv figure each prints."""
+
+
+def check_health(pack: Pack, printed: Printed) -> None:
+    """The health table prints each service's figures as kpis.csv gives them."""
+    k = printed.kpis
+    services = set(k.loc[k["kpi_id"] == "wait_list", "service"]) - {""}
+    by_words = {sections.service_words(s): s for s in services}
+    if printed.health:  # every service in the data, not only those the plan names
+        assert set(printed.health) == set(by_words), pack.params.area_name
+    for label, cells in printed.health.items():
+        service = by_words[label]
+        for (kpi_id, column), cell in zip(HEALTH_COLUMNS, cells, strict=True):
+            rows = k[(k["kpi_id"] == kpi_id) & (k["service"] == service)]
+            where = f"{pack.params.area_name}, health table, {label}, {kpi_id}"
+            if rows.empty:
+                assert cell == "x", where
+                continue
+            row = rows.iloc[0]
+            if column == "numerator":
+                row = row.copy()
+                row["unit"] = "count"
+                row["value"] = row["numerator"]
+            assert csv_shown(row, "value", "suppressed", "reason", True) == cell, (where, cell)
 
 
 def check_pack(pack: Pack, printed: Printed, families: str | None = None) -> None:
@@ -235,6 +269,7 @@ def check_pack(pack: Pack, printed: Printed, families: str | None = None) -> Non
             assert all(pack.improvement(*keys[a]) == "neutral" for a in both), (
                 heading, [names[a] for a in both])
     assert "nan" not in plan_text.lower()
+    check_health(pack, printed)
     if families is not None:
         pairs = {(s["latest"], s["baseline"]) for s in printed.scorecard.values()}
         for now, then in re.findall(rf"It is now ({NUMBER}|c|x)\. It was ({NUMBER}|c|x) when",
@@ -275,7 +310,12 @@ def demo_params(name: str, data: Path, **changes):
 def test_demo_packs_print_each_figure_once(name, demo_data, tmp_path):
     pack = Pack.from_params(demo_params(name, demo_data))
     families = Pack.from_params(demo_params(name, demo_data, audience="families"))
-    check_pack(pack, read_pack(pack, tmp_path), families=families_text(families))
+    printed = read_pack(pack, tmp_path)
+    # the test reads every page it checks: a scorecard row, a chart and health row each
+    assert len(printed.scorecard) == len(pack.plan.kpis)
+    assert printed.health and len(printed.charts) == len(printed.scorecard)
+    assert "It is now" in families_text(families)
+    check_pack(pack, printed, families=families_text(families))
 
 
 @pytest.fixture(scope="module")
