@@ -14,7 +14,7 @@ import pandas as pd
 
 from sendreport.params import Params
 from sendreport.plan import Action, Plan, PlanKPI, PriorityArea
-from sendreport.report.kpifacts import KPIFact
+from sendreport.report.kpifacts import Figure, KPIFact
 
 
 class KPIFacts(Protocol):
@@ -67,7 +67,7 @@ class PackFacts(Protocol):
     chs: pd.DataFrame | None
 
     @property
-    def views(self) -> list[Any]:
+    def views(self) -> list[KPIFacts]:
         """One :class:`KPIFacts` per plan KPI, in plan order."""
         ...
 
@@ -81,7 +81,7 @@ class PackFacts(Protocol):
         """Measures of kind ``family_voice``: the only ones that count as what families told us."""
         ...
 
-    def survey_note(self, view: Any) -> str:
+    def survey_note(self, view: KPIFacts) -> str:
         """Responses (and response rate) of a family survey measure, or ``""``."""
         ...
 
@@ -93,19 +93,19 @@ class PackFacts(Protocol):
         """``(value, withheld)`` of a KPI over a calendar year, as the pack publishes it."""
         ...
 
-    def views_for(self, area: PriorityArea) -> list[Any]:
+    def views_for(self, area: PriorityArea) -> list[KPIFacts]:
         """The plan KPIs of one priority area."""
         ...
 
-    def action_views(self, action: Action) -> list[Any]:
+    def action_views(self, action: Action) -> list[KPIFacts]:
         """The :class:`KPIFacts` an action's ``kpis`` entries name (SPEC 4.4)."""
         ...
 
-    def trajectory_value(self, view: Any) -> float | None:
+    def trajectory_value(self, view: KPIFacts) -> float | None:
         """The trajectory's planned value at ``period_end`` (``None``: no trajectory)."""
         ...
 
-    def on_trajectory(self, view: Any) -> str:
+    def on_trajectory(self, view: KPIFacts) -> str:
         """``"on trajectory"``, ``"off trajectory"`` or ``"no trajectory"``."""
         ...
 
@@ -113,11 +113,11 @@ class PackFacts(Protocol):
         """The plan's interventions that name a KPI (drawn on its chart only)."""
         ...
 
-    def progress_values(self, view: Any) -> dict[str, Any]:
+    def progress_values(self, view: KPIFacts) -> dict[str, Figure]:
         """Baseline, last stocktake and latest :class:`~.kpifacts.Figure`, labelled by date."""
         ...
 
-    def planned_against_actual(self, area: PriorityArea) -> list[tuple[Any, list[Any]]]:
+    def planned_against_actual(self, area: PriorityArea) -> list[tuple[KPIFacts, list[Any]]]:
         """``(view, milestone checks)`` for each KPI of the area with a trajectory."""
         ...
 
@@ -133,6 +133,6 @@ class PackFacts(Protocol):
         """NHS England CHS comparators (:class:`sendreport.chs.Comparator`) for a service."""
         ...
 
-    def missing_trajectories(self, area: PriorityArea) -> list[Any]:
+    def missing_trajectories(self, area: PriorityArea) -> list[KPIFacts]:
         """KPIs of the area with a target but no trajectory."""
         ...

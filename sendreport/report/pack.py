@@ -214,16 +214,7 @@ class Pack:
         from sendreport.metrics.compute import compute_kpis_for_periods, previous_start
 
         p = self.params
-        periods = {}
-        if p.previous_period_end is not None:
-            start = previous_start(
-                pd.Timestamp(p.period_start),
-                pd.Timestamp(p.period_end),
-                pd.Timestamp(p.previous_period_end),
-            )
-            periods["previous"] = (start, p.previous_period_end)
-        if p.baseline_period_start is not None and p.baseline_period_end is not None:
-            periods["baseline"] = (p.baseline_period_start, p.baseline_period_end)
+        periods = self.comparison_periods()
         start, end = pd.Timestamp(p.period_start), pd.Timestamp(p.period_end)
         # the milestones' periods: as long as the stocktake's, ending on each milestone
         milestones = {
@@ -513,20 +504,38 @@ class Pack:
         )
         return view
 
-    def figure_periods(self, kpi: PlanKPI) -> dict[str, str]:
-        """What the latest, previous and baseline figures of a KPI cover, in words."""
+    def comparison_periods(self) -> dict[str, tuple[dt.date, dt.date]]:
+        """``previous`` and ``baseline``: the periods the pack compares with, when given.
+
+        The last stocktake's period is as long as the reporting period and ends
+        on ``previous_period_end``.
+        """
         from sendreport.metrics.compute import previous_start
 
         p = self.params
-        periods = {"latest": f"{p.period_start} to {p.period_end}"}
+        periods = {}
         if p.previous_period_end is not None:
-            start = previous_start(pd.Timestamp(p.period_start), pd.Timestamp(p.period_end),
-                                   pd.Timestamp(p.previous_period_end))
-            periods["previous"] = f"{pd.Timestamp(start).date()} to {p.previous_period_end}"
+            start = previous_start(
+                pd.Timestamp(p.period_start),
+                pd.Timestamp(p.period_end),
+                pd.Timestamp(p.previous_period_end),
+            )
+            periods["previous"] = (pd.Timestamp(start).date(), p.previous_period_end)
+        if p.baseline_period_start is not None and p.baseline_period_end is not None:
+            periods["baseline"] = (p.baseline_period_start, p.baseline_period_end)
+        return periods
+
+    def figure_periods(self, kpi: PlanKPI) -> dict[str, str]:
+        """What the latest, previous and baseline figures of a KPI cover, in words."""
+        p = self.params
+        known = self.comparison_periods()
+        periods = {"latest": f"{p.period_start} to {p.period_end}"}
+        if "previous" in known:
+            periods["previous"] = "{} to {}".format(*known["previous"])
         if kpi.baseline is not None:
             periods["baseline"] = kpi.baseline.period or "the plan's baseline"
-        elif p.baseline_period_start is not None and p.baseline_period_end is not None:
-            periods["baseline"] = f"{p.baseline_period_start} to {p.baseline_period_end}"
+        elif "baseline" in known:
+            periods["baseline"] = "{} to {}".format(*known["baseline"])
         return periods
 
     def measure_definition(self, measure_id: str, improvement: str):
@@ -576,11 +585,11 @@ class Pack:
 
     def on_trajectory(self, view: KPIView) -> str:
         """``"on trajectory"``, ``"off trajectory"`` or ``"no trajectory"``."""
-        expected = self.trajectory_value(view)
-        value = view.value("value")
-        if expected is None or value is None or pd.isna(value) or view.improvement == "neutral":
+        f = view.fact
+        if not (f.trajectory.published and f.latest.published) or f.improvement == "neutral":
             return "no trajectory"
-        ok = value >= expected if view.improvement == "increase" else value <= expected
+        value, expected = f.latest.value, f.trajectory.value
+        ok = value >= expected if f.improvement == "increase" else value <= expected
         return "on trajectory" if ok else "off trajectory"
 
     # ----- children's health services ---------------------------------------------------
@@ -655,8 +664,9 @@ class Pack:
         out = []
         for m in sorted(view.plan_kpi.trajectory, key=lambda m: m.date):
             actual, suppressed = None, False
-            if m.date == p.period_end:
-                actual, suppressed = _number(view.value("value")), view.suppressed
+            if m.date == p.period_end:  # the pack's own figure
+                actual = view.fact.latest.value
+                suppressed = view.fact.latest.status is Status.WITHHELD
             elif m.date < p.period_end:
                 k = self._kpis_ending(m.date)
                 rows = k[(k["kpi_id"] == key[0]) & (k["service"] == key[1])]

@@ -605,9 +605,7 @@ def actions_table(pack: PackFacts, area: PriorityArea) -> Table | None:
         symbol, words = STATUS_WORDS[pack.plan.action_status(a)]
         impact = []
         for v in pack.action_views(a):
-            impact.append(
-                f"{v.name}: {format_value(v.value('value'), v.unit, suppressed=v.suppressed)}"
-            )
+            impact.append(f"{v.name}: {v.fact.latest.shown()}")
         rows.append(
             [
                 Cell(f"{a.id} {a.title}", header=True),
