@@ -89,22 +89,17 @@ class SendReportHTMLExporter(TemplateExporter):
     def _extra_template_basedirs_default(self) -> list[str]:
         return [str(TEMPLATE_DIR)]
 
-    def _create_environment(self):
-        # Every value the template prints is escaped unless marked safe: the report's own
-        # outputs (built from autoescaped templates) and the package's style sheet.
-        environment = super()._create_environment()
-        environment.autoescape = True
-        return environment
-
     def default_filters(self):  # noqa: D102 - nbconvert hook
         yield from super().default_filters()
         yield ("css_string", css_string)
         yield ("no_raw_html", no_raw_html)
 
     def from_notebook_node(self, nb, resources=None, **kw):  # noqa: D102 - nbconvert hook
-        resources = self._init_resources(resources)
-        resources["sendreport_document"] = document_metadata(nb)
-        resources["sendreport_css"] = style_sheet()
+        resources = {
+            **(resources or {}),
+            "sendreport_document": document_metadata(nb),
+            "sendreport_css": style_sheet(),
+        }
         return super().from_notebook_node(nb, resources=resources, **kw)
 
 

@@ -156,6 +156,24 @@ def test_the_kernel_has_the_runs_environment_and_folder_not_the_servers(
     assert (result.output / "kernel.txt").read_text() == "ran here"
 
 
+def test_a_forked_kernel_ends_as_a_process_ends_running_its_exit_handlers(
+    server, params_dir, tmp_path
+):
+    """The kernel's atexit handlers run when it ends (it ends by SystemExit, as a process)."""
+    started, launches = server
+    ended = tmp_path / "ended.txt"
+    params = notebook_params(
+        params_dir,
+        "import atexit\n"
+        f"atexit.register(lambda: open({str(ended)!r}, 'w').write('handlers ran'))\n",
+    )
+    result = run_one(params, tmp_path / "out", pdf=False)
+    assert result.exit_code == 0, result.message
+    assert launches and launches[0] is not None, "the kernel was forked"
+    launches[0].wait(timeout=60)
+    assert ended.read_text() == "handlers ran"
+
+
 def test_without_its_server_a_run_starts_its_kernel_as_a_new_process(server, tmp_path):
     started, launches = server
     started._process.kill()
