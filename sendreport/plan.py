@@ -24,13 +24,15 @@ from pydantic import (
 )
 
 from sendreport.errors import ParameterError
+from sendreport.vocabulary import Improvement
 from sendreport.yamlfile import load_yaml
 
 STATUSES = ("complete", "on_track", "at_risk", "off_track", "not_started")
 """Canonical action statuses, in the order the report lists them."""
 
 Status = Literal["complete", "on_track", "at_risk", "off_track", "not_started"]
-Direction = Literal["increase", "decrease", "neutral"]
+Direction = Improvement
+"""Which way a KPI improves (:data:`sendreport.vocabulary.Improvement`)."""
 
 
 class _Model(BaseModel):

@@ -49,12 +49,13 @@ Where SPEC is silent we chose what an analyst would expect:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sendreport.errors import DataValidationError, ParameterError
+from sendreport.vocabulary import IMPROVEMENTS, Improvement
 
 __all__ = [
     "CREATES",
@@ -74,7 +75,6 @@ SCREEN = 3.267
 TRIAL_POINTS = 12
 """Limits from fewer points than this are trial limits."""
 
-IMPROVEMENTS = ("increase", "decrease", "neutral")
 RUN_LENGTHS = (6, 7)
 RULES = ("outside_limits", "trend", "two_of_three", "shift")
 """Values of ``special_cause_rule``, in order of precedence."""
@@ -97,9 +97,6 @@ CREATES = (
     "point_type",
 )
 """Columns that :func:`xmr` adds to its input."""
-
-Improvement = Literal["increase", "decrease", "neutral"]
-
 
 def _check_option(name: str, value: Any, allowed: Sequence[Any]) -> None:
     if value not in allowed:

@@ -11,69 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import pandas as pd
+from sendreport.vocabulary import format_value, is_missing
 
 SYMBOLS = {
     "c": "c = {withheld}",
     "z": "z = not applicable",
     "x": "x = not available",
 }
-
-
-def is_missing(value: object) -> bool:
-    """Return True for ``None``, ``NaN``, ``NaT`` and ``pd.NA``.
-
-    Examples
-    --------
-    >>> [is_missing(v) for v in (None, float("nan"), pd.NA, pd.NaT, 0, "c")]
-    [True, True, True, True, False, False]
-    """
-    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
-
-
-def format_value(value: object, unit: str, *, suppressed: bool = False, missing: str = "x") -> str:
-    """Format a KPI value for the pack, with DfE's symbols for values not shown.
-
-    Numbers use :func:`sendreport.metrics.format_value` (one decimal place,
-    half away from zero as DfE rounds), so tables, charts and headline
-    sentences always agree.
-
-    Parameters
-    ----------
-    value
-        The number (percentages as 0-100).
-    unit
-        ``"%"``, ``"count"``, ``"weeks"``, ``"days"`` or other text.
-    suppressed
-        Show ``c`` instead of the value.
-    missing
-        Symbol for a missing value: ``"x"`` not available or ``"z"`` not applicable.
-
-    Returns
-    -------
-    str
-        The value as printed.
-
-    Examples
-    --------
-    >>> format_value(46.25, "%")
-    '46.3%'
-    >>> format_value(12345, "count")
-    '12,345'
-    >>> format_value(3, "count", suppressed=True)
-    'c'
-    >>> format_value(30.04, "weeks")
-    '30.0 weeks'
-    >>> format_value(None, "%")
-    'x'
-    """
-    from sendreport.metrics import format_value as number_text
-
-    if suppressed:
-        return "c"
-    if is_missing(value):
-        return missing
-    return number_text(float(value), unit)  # type: ignore[arg-type]
 
 
 def format_change(change: object, unit: str) -> str:

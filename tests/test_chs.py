@@ -29,6 +29,7 @@ from sendreport.report import sections
 from sendreport.report.pack import Pack
 from sendreport.synth import write_synthetic
 from sendreport.validation.schemas import SERVICES
+from sendreport.vocabulary import service_name
 
 ROOT = Path(__file__).resolve().parents[1]
 SENDREPORT = str(Path(sys.executable).parent / "sendreport")
@@ -183,7 +184,7 @@ def test_health_waits_show_every_service_in_the_data(data_dir):
     in_data = set(referrals["service"])
     shown = [row[0] for row in cells(data["waits"])]
     assert len(shown) == len(in_data) > 3
-    assert {sections.service_words(s) for s in in_data} == set(shown)
+    assert {service_name(s) for s in in_data} == set(shown)
 
 
 def test_over_52_week_counts_match_an_independent_count(data_dir):
@@ -199,7 +200,7 @@ def test_over_52_week_counts_match_an_independent_count(data_dir):
     for service in set(r["service"]):
         n = int(over.get(service, 0))
         expected = "c" if 0 < n < 5 else f"{n:,}"
-        assert table[sections.service_words(service)][2] == expected, service
+        assert table[service_name(service)][2] == expected, service
 
 
 def test_seen_waits_sit_beside_waits_of_children_still_waiting(data_dir):

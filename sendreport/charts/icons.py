@@ -15,7 +15,8 @@ import jinja2
 
 from sendreport.charts.theme import MDC_COLOURS
 from sendreport.errors import ParameterError
-from sendreport.spc import IMPROVEMENTS, POINT_TYPES
+from sendreport.spc import POINT_TYPES
+from sendreport.vocabulary import IMPROVEMENTS
 
 __all__ = ["ASSURANCES", "Icon", "assurance_icon", "variation_icon"]
 

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from sendreport.charts.labels import fit_width, pixels, renderer_of
 from sendreport.charts.theme import MDC_COLOURS, PRINT_DPI, af_palette, chart_style
-from sendreport.tables import format_value, is_missing
+from sendreport.vocabulary import format_value, is_missing
 
 LABEL_WRAP = 26
 """Characters per line of a bar's label."""

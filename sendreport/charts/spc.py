@@ -17,8 +17,8 @@ from matplotlib.transforms import Bbox
 from sendreport.charts.labels import fit_width, pixels, place, renderer_of
 from sendreport.charts.theme import MDC_COLOURS, PRINT_DPI, chart_style
 from sendreport.errors import ParameterError
-from sendreport.spc import IMPROVEMENTS, assurance
-from sendreport.tables import format_value
+from sendreport.spc import assurance
+from sendreport.vocabulary import IMPROVEMENTS, format_value
 
 __all__ = [
     "MARKERS",

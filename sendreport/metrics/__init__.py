@@ -16,10 +16,11 @@ from sendreport.metrics.ehcp import (
     ehcp_requests,
     ehcp_timeliness,
 )
-from sendreport.metrics.headline import format_value, headline
+from sendreport.metrics.headline import headline
 from sendreport.metrics.measures import measure_kpis, measure_series, measure_values
 from sendreport.metrics.reviews import review_timeliness, reviews_overdue
 from sendreport.metrics.waits import autism_13wk, waiting_list, waits_seen
+from sendreport.vocabulary import format_value
 
 __all__ = [
     "KPI_COLUMNS",

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sendreport.errors import DataValidationError, ParameterError
+from sendreport.vocabulary import TRUE_WORDS
 
 Z95 = 1.959963984540054
 """The 97.5th percentile of the standard normal distribution."""
@@ -26,7 +27,6 @@ ROW_COLUMNS = ("kpi_id", "service", "value", "numerator", "denominator", "lower_
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 
-_TRUE = ("true", "yes", "y", "1", "t")
 
 _TICKS_PER_DAY = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000}
 _TICKS_PER_DAY |= {"us": 86_400_000_000, "ns": 86_400_000_000_000}
@@ -200,7 +200,7 @@ class Columns:
             if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
                 return values.fillna(False).astype(bool).to_numpy()
             text = values.astype("string").str.strip().str.lower()
-            return text.isin(_TRUE).to_numpy(dtype=bool, na_value=False)
+            return text.isin(TRUE_WORDS).to_numpy(dtype=bool, na_value=False)
 
         return self.memo(("flags", column), compute)  # type: ignore[return-value]
 

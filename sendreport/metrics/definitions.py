@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from sendreport.vocabulary import Improvement
+
 __all__ = ["KPI_DEFINITIONS", "KPIDefinition", "SOURCES"]
 
 Unit = Literal["%", "count", "weeks"]
-Improvement = Literal["increase", "decrease", "neutral"]
 
 SOURCES = {
     "sen2": "DfE SEN2",

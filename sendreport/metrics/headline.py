@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
 from sendreport.metrics.coverage import NotAvailable
 from sendreport.metrics.definitions import KPIDefinition
 from sendreport.plan import PlanKPI
+from sendreport.vocabulary import format_value, service_in_sentence
 
-__all__ = ["format_value", "headline"]
+__all__ = ["headline"]
 
 # "{v}" is the formatted value, "{service}" the service in words; counts of one use the
 # singular form when there is one.
@@ -52,44 +52,6 @@ _PHRASES: dict[str, str | tuple[str, str]] = {
 }
 
 
-def _round(value: float, places: int) -> Decimal:
-    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
-def format_value(value: float | None, unit: str, *, exact: bool = False) -> str:
-    """Format a KPI value as the report prints it.
-
-    Percentages and weeks to 1 decimal place (half away from zero, as DfE
-    rounds), counts whole with thousands separators, other units as numbers
-    followed by the unit. ``exact`` keeps a plan's own figure as written
-    (``60`` stays ``60%``), for targets.
-
-    Examples
-    --------
-    >>> format_value(46.25, "%"), format_value(60, "%", exact=True), format_value(1234, "count")
-    ('46.3%', '60%', '1,234')
-    >>> format_value(18.0714, "weeks"), format_value(float("nan"), "%")
-    ('18.1 weeks', 'not available')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return "not available"
-    if exact and float(value) == int(value):
-        text = f"{int(value):,}"
-    elif exact:
-        text = f"{float(value):,.10g}"
-    elif unit == "count":
-        text = f"{_round(value, 0):,}"
-    else:
-        text = f"{_round(value, 1):,}"
-    if unit == "%":
-        return f"{text}%"
-    if unit == "count":
-        return text
-    if unit == "weeks":
-        return f"{text} week" if text == "1.0" else f"{text} weeks"
-    return f"{text} {unit}".rstrip()
-
-
 def _number(row: Mapping | pd.Series, key: str) -> float:
     value = row.get(key) if hasattr(row, "get") else None
     try:
@@ -102,7 +64,7 @@ def _statement(row: Mapping | pd.Series, definition: KPIDefinition, value: str, 
     phrase = _PHRASES.get(definition.id, f"{definition.title}: {{v}}")
     if isinstance(phrase, tuple):
         phrase = phrase[0] if raw == 1 else phrase[1]
-    service = str(row.get("service") or "").replace("_", " ") or "the service"
+    service = service_in_sentence(str(row.get("service") or "")) or "the service"
     text = phrase.format(v=value, service=service)
     return text[0].upper() + text[1:]
 
@@ -172,7 +134,7 @@ def headline(
     if math.isnan(raw):
         subject = definition.title
         if definition.per_service and row.get("service"):
-            subject += f" ({str(row.get('service')).replace('_', ' ')})"
+            subject += f" ({service_in_sentence(str(row.get('service')))})"
         reason = row.get("reason")
         reason = "" if reason is None or pd.isna(reason) else str(reason)
         if reason and reason != NotAvailable.NOTHING_TO_MEASURE.describe():

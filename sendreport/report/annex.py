@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sendreport.params import Params
 from sendreport.plan import Plan
+from sendreport.vocabulary import long_date
 
 ANNEX_MARKING = "OFFICIAL-SENSITIVE"
 
@@ -59,6 +60,6 @@ def annex_html(params: Params, plan: Plan) -> str | None:
         css=Markup(css),  # the package's own style sheet
         area_name=params.area_name,
         marking=ANNEX_MARKING,
-        period_end=f"{params.period_end:%d %B %Y}",
+        period_end=long_date(params.period_end),
         areas=areas,
     )

@@ -297,7 +297,8 @@ def build_report_table(
     """
     from sendreport.disclosure import suppress
     from sendreport.errors import ParameterError
-    from sendreport.tables import build_table, format_value
+    from sendreport.tables import build_table
+    from sendreport.vocabulary import format_value
 
     threshold, audience = _run_rule(threshold, audience)
     shown = frame.reset_index(drop=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from sendreport.disclosure.rule import is_small
 from sendreport.report.facts import KPIFacts, PackFacts
-from sendreport.tables import format_value, is_missing
+from sendreport.vocabulary import format_value, is_missing, service_in_sentence
 
 EHC_FIRST_USE = "education, health and care plan (EHC plan)"
 """How "EHC plan" is spelt out the first time the edition uses it."""
@@ -64,7 +64,7 @@ MEANS = {
     "ehcp": "If you ask for an EHC plan for your child, it may still take longer than it should.",
     "ar": "If your child has an EHC plan, their yearly review may be late. Changes after the "
     "review may also take a long time.",
-    "measure": "Some parents and carers still tell us that things are not good enough.",
+    "family_voice": "Some parents and carers still tell us that things are not good enough.",
 }
 """What bad news in each family of measures means for a family."""
 
@@ -92,7 +92,7 @@ def service_plain(service: str) -> str:
     """
     if service == "community_paediatrics":
         return "children's doctors (community paediatrics)"
-    return service.replace("_", " ").replace("adhd", "ADHD")
+    return service_in_sentence(service)
 
 
 def _subject(pack: PackFacts, view: KPIFacts) -> str:
@@ -110,7 +110,8 @@ def _kind(kpi_id: str, pack: PackFacts) -> str:
         return "ar"
     if kpi_id.startswith("ehcp_"):
         return "ehcp"
-    return "measure" if kpi_id in pack.measure_titles else "other"
+    # only what families told us (SPEC 4.5 kind: family_voice) is "parents and carers tell us"
+    return "family_voice" if kpi_id in pack.family_voice else "other"
 
 
 def news(pack: PackFacts, view: KPIFacts) -> News | None:

@@ -13,7 +13,7 @@ from sendreport.report.verdict import (
     scaled_movement,
     worse,
 )
-from sendreport.tables import format_value, is_missing
+from sendreport.vocabulary import format_value, is_missing, long_date
 
 MAX_FINDINGS = 6
 
@@ -61,7 +61,7 @@ def headline_findings(pack: PackFacts) -> list[str]:
         ]
         more = f", and {len(off) - 3} more" if len(off) > 3 else ""
         findings.append(
-            f"Off trajectory at {end.day} {end:%B %Y}: " + "; ".join(parts) + more + "."
+            f"Off trajectory at {long_date(end)}: " + "; ".join(parts) + more + "."
         )
     misses = [f for f in (forecast(pack, v) for v in pack.views) if f and not f.meets]
     named = [id(v) for v in off[:3] + worst[:2]]  # new information only
@@ -104,24 +104,9 @@ def actions_finding(pack: PackFacts) -> str:
     )
 
 
-def family_voice_measures(pack: PackFacts) -> set[str]:
-    """Ids of the measures that are family voice (SPEC 4.5 ``kind: family_voice``).
-
-    Data without a ``kind`` column name their surveys in ``source``.
-    """
-    m = pack.tables.get("measures")
-    if m is None or m.empty:
-        return set()
-    if "kind" in m:
-        mask = m["kind"].astype(str).str.lower() == "family_voice"
-    else:
-        mask = m["source"].astype(str).str.lower().str.contains("survey|forum|famil")
-    return set(m.loc[mask, "measure_id"].astype(str))
-
-
 def voice_vs_data(pack: PackFacts) -> str | None:
     """Say whether family survey measures and case data moved the same way since baseline."""
-    voice = family_voice_measures(pack)
+    voice = pack.family_voice  # SPEC 4.5: measures of kind family_voice, decided once
     survey = [v for v in pack.views if v.plan_kpi.id in voice and movement(v) is not None]
     case = [
         v

@@ -28,7 +28,8 @@ from typing import Any
 
 from sendreport.disclosure.rule import WithheldReason
 from sendreport.metrics.coverage import NotAvailable
-from sendreport.tables import format_change, format_value
+from sendreport.tables import format_change
+from sendreport.vocabulary import format_value
 
 __all__ = [
     "SYMBOL",

@@ -23,6 +23,7 @@ from sendreport.metrics.compute import KPI_COLUMNS
 from sendreport.params import Params, parse_params
 from sendreport.plan import Action, Intervention, Plan, PlanKPI, PriorityArea, load_plan, plan_as_at
 from sendreport.report.kpifacts import Figure, KPIFact, Status, kpi_fact
+from sendreport.vocabulary import service_name, short_date
 
 KPIS_COLUMNS = (
     *(c for c in KPI_COLUMNS if c not in ("lower_ci", "upper_ci")),
@@ -323,7 +324,7 @@ class Pack:
 
     def survey_note(self, view: KPIView) -> str:
         """Responses (and response rate when ``invited`` is given) of a family survey measure."""
-        from sendreport.tables import format_value, is_missing
+        from sendreport.vocabulary import format_value, is_missing
 
         responses = view.value("denominator")
         if view.suppressed or is_missing(responses):
@@ -353,7 +354,7 @@ class Pack:
         else:
             name, unit, improvement = kpi_id, "", "neutral"
         if service:
-            name = f"{name}: {service_label(service)}"
+            name = f"{name}: {service_name(service)}"
         return name, unit, improvement
 
     def improvement(self, kpi_id: str, service: str = "") -> str:
@@ -634,8 +635,8 @@ class Pack:
             if f.latest.status is Status.WITHHELD and previous.published:
                 previous = replace(previous, value=None, status=Status.WITHHELD,
                                    reason=f.latest.reason, reason_text=f.latest.reason_text)
-            values[f"Last stocktake (to {_short_date(p.previous_period_end)})"] = previous
-        values[f"Latest (to {_short_date(p.period_end)})"] = f.latest
+            values[f"Last stocktake (to {short_date(p.previous_period_end)})"] = previous
+        values[f"Latest (to {short_date(p.period_end)})"] = f.latest
         return values
 
     def _kpis_ending(self, end: dt.date) -> pd.DataFrame:
@@ -878,11 +879,6 @@ def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _short_date(day: dt.date) -> str:
-    """``30 Jun 2024``."""
-    return f"{day.day} {day:%b %Y}"
-
-
 def series_start(params: Params) -> dt.date:
     """First month of the charted series: the baseline's start, or 24 months before the period."""
     if params.baseline_period_start is not None:
@@ -906,13 +902,3 @@ def england_figure(kpi_id: str) -> tuple[float, int] | None:
     return float(latest[col]), int(latest["year"])
 
 
-def service_label(service: str) -> str:
-    """Put a service code in words.
-
-    Examples
-    --------
-    >>> service_label("speech_and_language_therapy")
-    'Speech and language therapy'
-    """
-    words = service.replace("_", " ").strip()
-    return (words[:1].upper() + words[1:]).replace("Adhd", "ADHD")

@@ -16,7 +16,8 @@ from sendreport.params import FILE_KEYS
 from sendreport.plan import PriorityArea
 from sendreport.report.facts import KPIFacts, PackFacts
 from sendreport.report.templating import render, slug
-from sendreport.tables import Cell, Table, build_table, format_value, is_missing
+from sendreport.tables import Cell, Table, build_table
+from sendreport.vocabulary import format_value, is_missing, long_date, service_name
 
 STATUS_WORDS = {
     "complete": ("\u25a0", "Complete"),
@@ -41,11 +42,6 @@ ASSURANCE_SHORT = {
 }
 TRAJECTORY_SHORT = {"on trajectory": "On", "off trajectory": "Off", "no trajectory": "Not set"}
 """Scorecard cells are short: the key says what each word means."""
-
-
-def long_date(day: dt.date | None) -> str:
-    """``2024-07-01`` -> ``1 July 2024``."""
-    return "" if day is None else f"{day.day} {day:%B %Y}"
 
 
 def period_label(start: dt.date, end: dt.date) -> str:
@@ -498,7 +494,7 @@ def health_waits(pack: PackFacts) -> dict[str, Any] | None:
     p = pack.params
     rows = [
         [
-            Cell(service_words(s), header=True),
+            Cell(service_name(s), header=True),
             _kpi_cell(pack, "wait_list", s),
             _kpi_cell(pack, "wait_over_52wk", s, "numerator"),
             _kpi_cell(pack, "wait_over_18wk", s),
@@ -533,9 +529,9 @@ def health_waits(pack: PackFacts) -> dict[str, Any] | None:
         for s in services:
             found = pack.health_comparators(s)
             if not found:
-                unmatched.append(service_words(s))
+                unmatched.append(service_name(s))
                 continue
-            groups.append((len(crows), service_words(s)))
+            groups.append((len(crows), service_name(s)))
             crows.append(
                 [
                     Cell(f"{p.area_name} (this pack's data), {p.period_end:%B %Y}", header=True),
@@ -573,18 +569,6 @@ def health_waits(pack: PackFacts) -> dict[str, Any] | None:
             CHS_SOURCE.format(month=f"{m:%B %Y}") for m in sorted(months)
         ).removeprefix("Source: "),
     }
-
-
-def service_words(service: str) -> str:
-    """A service code in words.
-
-    Examples
-    --------
-    >>> service_words("adhd_assessment")
-    'ADHD assessment'
-    """
-    words = service.replace("_", " ").strip()
-    return (words[:1].upper() + words[1:]).replace("Adhd", "ADHD").replace("adhd", "ADHD")
 
 
 def health_waits_html(pack: PackFacts) -> str:

@@ -18,7 +18,7 @@ import pandas as pd
 from sendreport.plan import PriorityArea
 from sendreport.report.facts import KPIFacts, PackFacts
 from sendreport.report.kpifacts import Movement
-from sendreport.tables import format_value
+from sendreport.vocabulary import format_value
 
 TREND_MONTHS = 12
 """Months of the monthly series the forecast's straight line is fitted to."""

@@ -100,9 +100,6 @@ CEASE_REASONS = {
 SEX_FROM_GENDER_CURRENT = {"1": "M", "2": "F"}
 """2023 ``GenderCurrent`` (0 not known, 1 male, 2 female, 9 not specified) to ``Sex``."""
 
-TRUE_FLAGS = frozenset({"1", "true", "y", "yes"})
-FALSE_FLAGS = frozenset({"0", "false", "n", "no"})
-
 YEAR_TAGS: dict[str, tuple[int, int]] = {
     # tag: (first year, last year) it belongs to
     "gendercurrent": (2022, 2023),

@@ -30,6 +30,7 @@ import pandas as pd
 from sendreport.errors import DataValidationError
 from sendreport.sen2 import codes
 from sendreport.sen2.stream import Record
+from sendreport.vocabulary import TRUE_WORDS
 
 REQUEST_COLUMNS = (
     "request_id", "person_id", "received_date", "request_outcome", "request_outcome_date",
@@ -491,7 +492,7 @@ def typed(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             values = frame[column]
             if values.dtype != bool:
                 text = values.astype("str").str.strip().str.casefold()
-                values = text.isin(codes.TRUE_FLAGS)
+                values = text.isin(TRUE_WORDS)
             frame[column] = values.astype(bool)
         out[name] = frame
     return out

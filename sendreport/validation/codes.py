@@ -25,9 +25,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-TRUE_WORDS = ("true", "yes", "y", "on")
-FALSE_WORDS = ("false", "no", "n", "off")
-"""The words YAML may have read as a boolean key."""
+from sendreport.vocabulary import YAML_FALSE_WORDS, YAML_TRUE_WORDS
 
 SHOWN = 10
 """How many unmatched values a message names (the most frequent)."""
@@ -90,7 +88,7 @@ def boolean_keys(recode: Mapping, values: pd.Series, where: str) -> tuple[dict, 
         if not isinstance(key, bool):
             out[key] = target
             continue
-        words = TRUE_WORDS if key else FALSE_WORDS
+        words = YAML_TRUE_WORDS if key else YAML_FALSE_WORDS
         found = [w for w in words if w in present and w not in folded]
         if len(found) == 1:
             out[found[0]] = target

@@ -22,9 +22,7 @@ import pyarrow.compute as pc
 
 from sendreport.validation.codes import fold
 from sendreport.validation.schemas import ColumnSpec
-
-TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
-FALSE_WORDS = frozenset({"false", "no", "n", "0"})
+from sendreport.vocabulary import FALSE_WORDS, TRUE_WORDS
 
 
 @dataclass(frozen=True)

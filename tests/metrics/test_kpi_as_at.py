@@ -14,8 +14,8 @@ from sendreport.metrics import KPI_DEFINITIONS, compute_kpis, ehcp_timeliness, h
 from sendreport.metrics._helpers import Columns, Periods
 from sendreport.metrics.coverage import default_data_from, resolve_data_from
 from sendreport.metrics.ehcp import open_by_period
-from sendreport.metrics.headline import format_value
 from sendreport.plan import Plan
+from sendreport.vocabulary import format_value
 
 PS, PE = "2024-07-01", "2024-12-31"
 PREV_END = "2024-06-30"

@@ -121,7 +121,7 @@ def test_unknown_kpi_uses_its_title():
         (1.0, "weeks", False, "1.0 week"),
         (18.0714, "weeks", False, "18.1 weeks"),
         (23.9, "FTE", False, "23.9 FTE"),
-        (None, "%", False, "not available"),
+        (None, "%", False, "x"),  # SPEC 7: x is not available
     ],
 )
 def test_format_value(value, unit, exact, text):

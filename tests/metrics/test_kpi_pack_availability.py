@@ -13,7 +13,7 @@ from sendreport.report import Pack, sections
 from sendreport.report.findings import headline_findings, movement
 from sendreport.report.verdict import verdict
 from sendreport.synth import write_synthetic
-from sendreport.tables import is_missing
+from sendreport.vocabulary import is_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 

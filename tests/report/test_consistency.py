@@ -29,7 +29,7 @@ from sendreport.report import Pack, sections
 from sendreport.report.templating import slug
 from sendreport.sen2.write import write_returns
 from sendreport.synth import generate, write_synthetic
-from sendreport.tables import format_value
+from sendreport.vocabulary import format_value, service_name
 
 ROOT = Path(__file__).resolve().parents[2]
 SYMBOLS = {"c", "x", "z"}
@@ -163,7 +163,7 @@ def check_health(pack: Pack, printed: Printed) -> None:
     """The health table prints each service's figures as kpis.csv gives them."""
     k = printed.kpis
     services = set(k.loc[k["kpi_id"] == "wait_list", "service"]) - {""}
-    by_words = {sections.service_words(s): s for s in services}
+    by_words = {service_name(s): s for s in services}
     if printed.health:  # every service in the data, not only those the plan names
         assert set(printed.health) == set(by_words), pack.params.area_name
     for label, cells in printed.health.items():

@@ -24,7 +24,7 @@ import yaml
 from sendreport.metrics import KPI_DEFINITIONS
 from sendreport.plan import load_plan
 from sendreport.synth import write_synthetic
-from sendreport.tables import format_value
+from sendreport.vocabulary import format_value
 
 ROOT = Path(__file__).resolve().parents[2]
 SENDREPORT = str(Path(sys.executable).parent / "sendreport")

@@ -189,7 +189,8 @@ def _table(html: str, caption: str) -> str:
 
 @pytest.mark.parametrize("missing", [None, float("nan"), pd.NA, pd.NaT])
 def test_missing_values_print_as_symbols_whatever_their_kind(missing):
-    from sendreport.tables import format_change, format_value
+    from sendreport.tables import format_change
+    from sendreport.vocabulary import format_value
 
     assert format_value(missing, "%") == "x"
     assert format_value(missing, "count", missing="z") == "z"

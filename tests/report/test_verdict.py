@@ -19,6 +19,7 @@ from sendreport.report.findings import MAX_FINDINGS, headline_findings
 from sendreport.report.kpifacts import Figure, Status, kpi_fact, movement_of
 from sendreport.report.verdict import VERDICT_RULES, forecast, movement, verdict
 from sendreport.synth import write_synthetic
+from sendreport.vocabulary import long_date
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -207,7 +208,7 @@ def test_governance_section_when_the_plan_holds_it(pap):
     for risk in pap.plan.governance.risks:
         assert risk.title in html
     for meeting in pap.plan.governance.meetings:
-        assert sections.long_date(meeting.date) in html
+        assert long_date(meeting.date) in html
     assert "Workforce" in html  # the synthetic measures hold a workforce return
     assert ("governance", "Governance and workforce") in sections.contents_entries(pap)
 
