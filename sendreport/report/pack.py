@@ -35,9 +35,13 @@ SERIES_MONTHS_BEFORE = 24
 """Months of history charted before the period when no baseline period is given."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class KPIView:
-    """What the pack says about one plan KPI: its numbers, series and SPC reading."""
+    """What the pack says about one plan KPI: its numbers, series and SPC reading.
+
+    Built once with the pack and never changed; every figure it prints is in
+    :attr:`fact`.
+    """
 
     area: PriorityArea
     plan_kpi: PlanKPI
@@ -472,20 +476,20 @@ class Pack:
         s = self.series[(self.series["kpi_id"] == kpi.id) & (self.series["service"] == service)]
         s = s[~not_covered(s)]  # SPEC 6: months the data do not cover are not points
         s = s.reset_index(drop=True) if len(s) else None
-        view = KPIView(
-            area, kpi, name, unit, improvement, row, s, internal=self.params.audience == "internal"
-        )
+        internal = self.params.audience == "internal"
+        spc_variation = spc_assurance = england = None
         # an SPC chart needs two points; with fewer there is no SPC reading to give
         if s is not None and s["value"].notna().sum() >= 2 and s["point_type"].notna().any():
-            view.variation = variation(s)
+            spc_variation = variation(s)
             if kpi.target is not None and improvement != "neutral":
-                view.assurance = assurance(s, kpi.target, improvement)
+                spc_assurance = assurance(s, kpi.target, improvement)
         if kpi.id in ("ehcp_20wk_excl", "ehcp_20wk_incl"):
-            view.england = england_figure(kpi.id)
+            england = england_figure(kpi.id)
         definition = KPI_DEFINITIONS.get(kpi.id) or self.measure_definition(kpi.id, improvement)
+        caption = ""
         if row is not None and definition is not None:
-            view.headline = headline(row, definition=definition, plan_kpi=kpi)
-        view.fact = kpi_fact(
+            caption = headline(row, definition=definition, plan_kpi=kpi)
+        fact = kpi_fact(
             row,
             kpi_id=kpi.id,
             service=service,
@@ -495,15 +499,17 @@ class Pack:
             periods=self.figure_periods(kpi),
             target=kpi.target,
             target_date=f"{kpi.target_date:%B %Y}" if kpi.target_date else "",
-            trajectory=self.trajectory_value(view),
+            trajectory=self.planned_at_end(kpi),
             has_trajectory=bool(kpi.trajectory),
-            england=view.england,
-            variation=view.variation,
-            assurance=view.assurance,
-            internal=view.internal,
+            england=england,
+            variation=spc_variation,
+            assurance=spc_assurance,
+            internal=internal,
             plan_baseline=kpi.baseline.value if kpi.baseline is not None else None,
         )
-        return view
+        return KPIView(area, kpi, name, unit, improvement, row, s, variation=spc_variation,
+                       assurance=spc_assurance, england=england, headline=caption,
+                       internal=internal, fact=fact)
 
     def comparison_periods(self) -> dict[str, tuple[dt.date, dt.date]]:
         """``previous`` and ``baseline``: the periods the pack compares with, when given.
@@ -570,10 +576,14 @@ class Pack:
         return [views[k] for k in keys if k in views]
 
     def trajectory_value(self, view: KPIView) -> float | None:
+        """The trajectory's expected value at ``period_end`` (``None``: no trajectory)."""
+        return view.fact.trajectory.value
+
+    def planned_at_end(self, kpi: PlanKPI) -> float | None:
         """The trajectory's expected value at ``period_end`` (linear between milestones)."""
-        points = sorted((m.date, m.value) for m in view.plan_kpi.trajectory)
-        if view.plan_kpi.baseline is not None and self.params.baseline_period_end and points:
-            points.insert(0, (self.params.baseline_period_end, view.plan_kpi.baseline.value))
+        points = sorted((m.date, m.value) for m in kpi.trajectory)
+        if kpi.baseline is not None and self.params.baseline_period_end and points:
+            points.insert(0, (self.params.baseline_period_end, kpi.baseline.value))
         if not points:
             return None
         t = self.params.period_end

@@ -169,8 +169,9 @@ def test_suppressed_and_unavailable_figures_never_count(pap):
     for v in pap.views:
         v = copy.copy(v)
         if v.name == worst:  # withheld, as a shared pack would hold a small count
-            v.fact = replace(v.fact, latest=Figure(None, v.unit, "", Status.WITHHELD))
-            v.fact = replace(v.fact, change=None, movement=movement_of(None, v.fact.variation))
+            withheld = Figure(None, v.unit, "", Status.WITHHELD)
+            v = replace(v, fact=replace(v.fact, latest=withheld, change=None,
+                                        movement=movement_of(None, v.fact.variation)))
             secret = v
         hidden.views.append(v)
     assert secret is not None
@@ -180,9 +181,9 @@ def test_suppressed_and_unavailable_figures_never_count(pap):
     counted = lambda s: int(re.search(r"(\d+) of (\d+) measures with a baseline", s).group(2))  # noqa: E731
     assert counted(verdict(hidden)["plan"][0]) == counted(before) - 1
     # a value that is not available (NaN with a reason) counts no more than a suppressed one
-    for v in hidden.views:
-        if v is secret:
-            v.fact = replace(v.fact, latest=Figure(None, v.unit, "", Status.NOT_AVAILABLE))
+    missing = Figure(None, secret.unit, "", Status.NOT_AVAILABLE)
+    hidden.views = [replace(v, fact=replace(v.fact, latest=missing)) if v is secret else v
+                    for v in hidden.views]
     text = " ".join(headline_findings(hidden) + verdict(hidden)["plan"])
     assert worst not in text
     assert "nan" not in text.lower()
