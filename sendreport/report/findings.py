@@ -119,31 +119,17 @@ def voice_vs_data(pack: PackFacts) -> str | None:
     case_better = sum(movement(v) > 0 for v in case)
     survey_better = movement(s) > 0
     majority_better = case_better * 2 >= len(case)
+    # "better than at baseline", not "improved": improved is Appendix A's rule, which also
+    # asks the SPC reading (kpifacts.movement_of); this sentence counts baseline comparisons
+    word = "better" if survey_better else "worse"
     if survey_better == majority_better:
-        word = "improved" if survey_better else "worsened"
         return (
-            f"Family voice and case data agree: “{s.name}” has {word} since baseline, "
-            f"as have {case_better if survey_better else len(case) - case_better} of {len(case)} "
+            f"Family voice and case data agree: “{s.name}” is {word} than at baseline, "
+            f"as are {case_better if survey_better else len(case) - case_better} of {len(case)} "
             "case-data measures."
         )
     return (
-        f"Family voice and case data disagree: “{s.name}” has "
-        f"{'improved' if survey_better else 'worsened'} since baseline while "
+        f"Family voice and case data disagree: “{s.name}” is {word} than at baseline while "
         f"{len(case) - case_better if survey_better else case_better} of {len(case)} case-data "
-        f"measures have {'worsened' if survey_better else 'improved'}."
+        f"measures are {'worse' if survey_better else 'better'}."
     )
-
-
-def plain_english_summary(pack: PackFacts) -> list[str]:
-    """Short plain-English sentences for families: the better, the worse, and what happens next."""
-    out = []
-    views = [v for v in pack.views if movement(v) is not None]
-    for v in sorted(views, key=scaled_movement, reverse=True)[:3]:
-        word = "better" if movement(v) > 0 else "worse"
-        out.append(f"{v.name}: {word} than when the plan started. {v.headline}")
-    out.append(actions_finding(pack))
-    out.append(
-        f"Figures about 1 to {pack.params.suppression_threshold - 1} children, and figures that "
-        "would give them away, are hidden (shown as c) to protect privacy."
-    )
-    return out

@@ -254,6 +254,10 @@ def check_pack(pack: Pack, printed: Printed, families: str | None = None) -> Non
                 assert card["variation"] in ("Improving", "z"), (where, finding)
             if finding.startswith("The worst news") and named:
                 assert card["variation"] in ("Concern", "z"), (where, finding)
+            if f"“{name}” has improved" in finding:  # improved is Appendix A's word
+                assert card["variation"] in ("Improving", "z"), (where, finding)
+            if f"“{name}” has worsened" in finding:
+                assert card["variation"] in ("Concern", "z"), (where, finding)
         for text in printed.plan_verdict + list(printed.area_verdicts.values()):
             worst = re.search(rf"The worst items? (?:is|are:) .*?{re.escape(name)}, (up|down)",
                               text)
