@@ -30,8 +30,9 @@ from sendreport.disclosure.rule import (
     is_small,
     protect_lines,
 )
+from sendreport.validation.rules import Rule
 
-RECODED = "value_recoded"
+RECODED = Rule.VALUE_RECODED
 """The ``data_quality.csv`` rule a column's recodes add up to."""
 
 

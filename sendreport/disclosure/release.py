@@ -63,6 +63,7 @@ from sendreport.disclosure.rule import (
 )
 from sendreport.metrics.compute import EMPTY_REASON
 from sendreport.metrics.coverage import NotAvailable
+from sendreport.validation.rules import Rule
 
 __all__ = [
     "OTHER_REASONS",
@@ -643,29 +644,33 @@ def _column_flag(frames, name, kpis, withheld) -> tuple[np.ndarray, np.ndarray]:
     return flag, reasons
 
 
-LEFT_OUT = "left_out: "
+LEFT_OUT = Rule.LEFT_OUT.value
 """Prefix of the ``data_quality.csv`` rules that count the analyst's exclusions by reason."""
 
-OTHER_REASONS = LEFT_OUT + "other reasons"
+OTHER_REASONS = Rule.LEFT_OUT.of("other reasons")
 """The one row that replaces, in a shared or families pack, every withheld exclusion reason."""
 
 NOT_PEOPLE_TABLES = frozenset({"measures"})
 """Input tables whose rows are not records of children (a measure's row is a published figure)."""
 
-NOT_PEOPLE_RULES = frozenset({"blank_row"})
+NOT_PEOPLE_RULES = frozenset({Rule.BLANK_ROW})
 """``data_quality.csv`` rules that count no record of a child (an empty line carries none)."""
 
-SAME_AS_ROWS_READ = frozenset({"encoding_windows_1252"})
+SAME_AS_ROWS_READ = frozenset({Rule.ENCODING_WINDOWS_1252})
 """Rules whose count is the file's ``rows_read`` again: withheld with it."""
 
 _NOT_EXCLUDING = frozenset({
-    "rows_read", "rows_excluded", "rows_used", "blank_row", "duplicate_row", "value_normalised",
-    "value_recoded", "left_out_id_not_found", "unrecognised_tag", *SAME_AS_ROWS_READ,
+    Rule.ROWS_READ, Rule.ROWS_EXCLUDED, Rule.ROWS_USED, Rule.BLANK_ROW, Rule.DUPLICATE_ROW,
+    Rule.VALUE_NORMALISED, Rule.VALUE_RECODED, Rule.LEFT_OUT_ID_NOT_FOUND, Rule.UNRECOGNISED_TAG,
+    *SAME_AS_ROWS_READ,
     # a SEN2 return's notes that keep the record (sendreport.sen2.tables)
-    "historical_chain", "refusal_overturned", "plan_not_yet_issued", "exported_to_another_la",
-    "withdrawn_without_date", "repeated_element",
+    Rule.HISTORICAL_CHAIN, Rule.REFUSAL_OVERTURNED, Rule.PLAN_NOT_YET_ISSUED,
+    Rule.EXPORTED_TO_ANOTHER_LA, Rule.WITHDRAWN_WITHOUT_DATE, Rule.REPEATED_ELEMENT,
 })
 """Rules that are not part of ``rows_excluded`` (the others are, or are treated as if)."""
+
+_NOT_COUNTED_FAMILIES = (Rule.LEFT_OUT, Rule.QUERY, Rule.NON_CANONICAL)
+"""Families of rules outside ``rows_excluded``: exclusions by reason, queries, codes mapped."""
 
 
 def suppress_quality(
@@ -748,15 +753,15 @@ def quality_counts_people(quality: pd.DataFrame) -> np.ndarray:
 
 def _quality_lines(idx: np.ndarray, rule: np.ndarray) -> list[tuple[list[int], int]]:
     """The sums one file's counts make, as (members, total) positions."""
-    mine = {r: [int(i) for i in idx if rule[i] == r] for r in ("rows_read", "rows_excluded")}
-    if len(mine["rows_read"]) != 1:
+    mine = {r: [int(i) for i in idx if rule[i] == r] for r in (Rule.ROWS_READ, Rule.ROWS_EXCLUDED)}
+    if len(mine[Rule.ROWS_READ]) != 1:
         return []
-    read = mine["rows_read"][0]
-    excluded = mine["rows_excluded"][:1]
-    left = [int(i) for i in idx if rule[i].startswith(LEFT_OUT)]
-    parts = [int(i) for i in idx if rule[i] in ("blank_row", "duplicate_row", "rows_used")]
+    read = mine[Rule.ROWS_READ][0]
+    excluded = mine[Rule.ROWS_EXCLUDED][:1]
+    left = [int(i) for i in idx if Rule.LEFT_OUT.holds(rule[i])]
+    parts = [int(i) for i in idx if rule[i] in (Rule.BLANK_ROW, Rule.DUPLICATE_ROW, Rule.ROWS_USED)]
     failing = [int(i) for i in idx if rule[i] not in _NOT_EXCLUDING
-               and not rule[i].startswith((LEFT_OUT, "query_", "non_canonical_"))]
+               and not any(f.holds(rule[i]) for f in _NOT_COUNTED_FAMILIES)]
     lines = [([int(i) for i in idx if rule[i] in SAME_AS_ROWS_READ], read)] if any(
         rule[i] in SAME_AS_ROWS_READ for i in idx) else []
     lines.append((left + excluded + parts, read))

@@ -17,6 +17,7 @@ from sendreport.plan import PriorityArea
 from sendreport.report.facts import KPIFacts, PackFacts
 from sendreport.report.templating import render, slug
 from sendreport.tables import Cell, Table, build_table
+from sendreport.validation.rules import Rule
 from sendreport.vocabulary import format_value, is_missing, long_date, service_name
 
 STATUS_WORDS = {
@@ -690,13 +691,15 @@ def definitions_html(pack: PackFacts) -> str:
     return render("definitions.html.j2", table=table, verdict_rules=VERDICT_RULES)
 
 
-INFORMATION_RULES = frozenset({"value_normalised", "value_recoded", "encoding_windows_1252"})
+INFORMATION_RULES = frozenset(
+    {Rule.VALUE_NORMALISED, Rule.VALUE_RECODED, Rule.ENCODING_WINDOWS_1252}
+)
 """``data_quality.csv`` rules that are information, not problems: Appendix B prints them apart."""
 
 
 def is_information(rule: str) -> bool:
     """True for a ``data_quality.csv`` rule Appendix B prints as information, not a problem."""
-    return rule in INFORMATION_RULES or rule.startswith("non_canonical_")
+    return rule in INFORMATION_RULES or Rule.NON_CANONICAL.holds(rule)
 
 
 def _quality_rows(pack: PackFacts, rows: list) -> list[list]:

@@ -30,6 +30,7 @@ import pandas as pd
 from sendreport.errors import DataValidationError
 from sendreport.sen2 import codes
 from sendreport.sen2.stream import Record
+from sendreport.validation.rules import Rule
 from sendreport.vocabulary import TRUE_WORDS
 
 REQUEST_COLUMNS = (
@@ -263,20 +264,20 @@ class ReturnBuilder:
             assessment_outcome = "historical" if assessment else None
             year_start, year_end = f"{header.year - 1}-01-01", f"{header.year - 1}-12-31"
             if any(d and year_start <= d[:10] <= year_end for d in (received, ro_date)):
-                self._note("received_date", "historical_with_activity_dates", line,
+                self._note("received_date", Rule.HISTORICAL_WITH_ACTIVITY_DATES, line,
                            excludes=True)
-                self.excluded[self.count["requests"]] = "historical_with_activity_dates"
+                self.excluded[self.count["requests"]] = Rule.HISTORICAL_WITH_ACTIVITY_DATES
             else:
-                self._note("", "historical_chain", line)
+                self._note("", Rule.HISTORICAL_CHAIN, line)
         else:
             if ro == "N" and assessment_outcome is not None:
                 request_outcome = "assess"
-                self._note("request_outcome", "refusal_overturned", line)
+                self._note("request_outcome", Rule.REFUSAL_OVERTURNED, line)
             if ao in ("Y", "S") and not ao_date:
                 assessment_outcome = "ongoing"
-                self._note("assessment_outcome", "plan_not_yet_issued", line)
+                self._note("assessment_outcome", Rule.PLAN_NOT_YET_ISSUED, line)
             if exported:
-                self._note("request_outcome", "exported_to_another_la", line)
+                self._note("request_outcome", Rule.EXPORTED_TO_ANOTHER_LA, line)
                 if request_outcome == "assess":
                     if assessment_outcome in (None, "ongoing"):
                         assessment_outcome, issued = "withdrawn", None
@@ -286,10 +287,10 @@ class ReturnBuilder:
                     ro_date = ro_date or received
             if request_outcome == "withdrawn" and not ro_date and received:
                 ro_date = received
-                self._note("request_outcome_date", "withdrawn_without_date", line)
+                self._note("request_outcome_date", Rule.WITHDRAWN_WITHOUT_DATE, line)
             if assessment_outcome == "withdrawn" and not ao_date and ro_date:
                 ao_date = ro_date
-                self._note("assessment_outcome_date", "withdrawn_without_date", line)
+                self._note("assessment_outcome_date", Rule.WITHDRAWN_WITHOUT_DATE, line)
 
         needs = sorted(
             ((n.get("sentyperank") or "1", (n.get("sentype") or "").upper() or None)
@@ -364,15 +365,15 @@ class ReturnBuilder:
     def _single(self, record: Record, child: str, parent: str, line: int) -> Record:
         items = record.get(child) or ()
         if len(items) > 1:
-            self._note(f"{parent}/{child}", "repeated_element", line)
+            self._note(f"{parent}/{child}", Rule.REPEATED_ELEMENT, line)
         return items[0] if items else {}
 
     def _check_plans(self, plans: list[tuple[int, str, str, int]]) -> None:
         """Exclude the plans of a person that are in force at the same time (n log n)."""
         for position, line in sorted(overlapping(plans).items()):
             if position not in self.excluded:
-                self.excluded[position] = "two_plans_at_once"
-                self._note("named_plan_start_date", "two_plans_at_once", line, excludes=True)
+                self.excluded[position] = Rule.TWO_PLANS_AT_ONCE
+                self._note("named_plan_start_date", Rule.TWO_PLANS_AT_ONCE, line, excludes=True)
 
 
 def overlapping(plans: list[tuple[int, str, str, int]]) -> dict[int, int]:

@@ -31,6 +31,7 @@ from sendreport.validation.codes import (
 )
 from sendreport.validation.convert import Split, clean, convert, is_blank, split_column, to_text
 from sendreport.validation.exclude import PERSON, ExcludeList, read_exclude
+from sendreport.validation.rules import Rule
 from sendreport.validation.schemas import RULE_SEPARATOR, TABLES, ColumnSpec, TableSpec, schema
 from sendreport.validation.suspects import query_checks
 
@@ -51,10 +52,10 @@ EXAMPLES = 5
 """How many example row numbers a summary or error message shows per rule."""
 
 _INVALID_RULE = {
-    "date": "invalid_date",
-    "bool": "invalid_boolean",
-    "int": "invalid_whole_number",
-    "number": "invalid_number",
+    "date": Rule.INVALID_DATE,
+    "bool": Rule.INVALID_BOOLEAN,
+    "int": Rule.INVALID_WHOLE_NUMBER,
+    "number": Rule.INVALID_NUMBER,
 }
 
 
@@ -311,7 +312,7 @@ def load_data(
                 if r in result.exclusions:
                     rows = result.examples[(c, r)]
                     line = f"{path}: column {c}, rule {r}: {_rows(n)} (rows {rows})"
-                    if r == "unknown_code":
+                    if r == Rule.UNKNOWN_CODE:
                         line += "; " + _unmatched(name, c, result.codes)
                     elif r == "unlisted_split_value":
                         line += "; " + "; ".join(
@@ -433,10 +434,10 @@ def _sen2_rules(sen2, result: _Result) -> None:
         if note.excludes:
             result.exclusions.add(note.rule)
     for (element, tag), n in sorted(sen2.unrecognised.items()):
-        result.quality.append((f"{element}/{tag}", "unrecognised_tag", n))
+        result.quality.append((f"{element}/{tag}", Rule.UNRECOGNISED_TAG, n))
     if extra_excluded:
         result.quality = [
-            (c, r, n + extra_excluded if r in ("rows_read", "rows_excluded") else n)
+            (c, r, n + extra_excluded if r in (Rule.ROWS_READ, Rule.ROWS_EXCLUDED) else n)
             for c, r, n in result.quality
         ]
         result.read += extra_excluded
@@ -677,13 +678,13 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
             result.codes += _code_notes(column, cleaned[column], conv.values, col, mapping or {})
         if col.codes is not None and col.case == "open":
             outside = (conv.values.notna() & ~conv.values.isin(col.codes)).to_numpy(dtype=bool)
-            counts.append((column, f"non_canonical_{column}", outside))
+            counts.append((column, Rule.NON_CANONICAL.of(column), outside))
         typed[column] = conv.values
         if conv.invalid.any():
             flags.append((column, _INVALID_RULE[col.kind], conv.invalid))
-        counts.append((column, "value_normalised", (spaces[column] | conv.normalised)
+        counts.append((column, Rule.VALUE_NORMALISED, (spaces[column] | conv.normalised)
                        & ~conv.recoded))
-        counts.append((column, "value_recoded", conv.recoded))
+        counts.append((column, Rule.VALUE_RECODED, conv.recoded))
         result.recodes += [(column, *r) for r in conv.recodes]
     frame = pd.DataFrame(typed)
     failed = _failures(frame, spec, flags)
@@ -701,13 +702,13 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
     queries = list(query_checks(frame, spec.name, spec.key[0], data_from=when))
 
     quality = result.quality
-    quality.append(("", "rows_read", n_read))
+    quality.append(("", Rule.ROWS_READ, n_read))
     if raw.encoding == WINDOWS_1252:
-        quality.append(("", "encoding_windows_1252", n_read))
-    _count(result, "", "blank_row", np.flatnonzero(blank), raw.row_numbers)
+        quality.append(("", Rule.ENCODING_WINDOWS_1252, n_read))
+    _count(result, "", Rule.BLANK_ROW, np.flatnonzero(blank), raw.row_numbers)
     for column, rule, mask in counts:
         _count(result, column, rule, np.flatnonzero(mask), rows)
-    _count(result, spec.key[0], "duplicate_row", np.flatnonzero(copies), rows)
+    _count(result, spec.key[0], Rule.DUPLICATE_ROW, np.flatnonzero(copies), rows)
     order = {c: i for i, c in enumerate(spec.columns)}
     by_rule = (failed.assign(o=failed["column"].map(order)).sort_values(["o", "rule", "row"])
                .groupby(["o", "column", "rule"], sort=True)["row"].unique())
@@ -715,13 +716,13 @@ def _validate(raw: RawTable, spec: TableSpec, selected: dict[str, str], recode: 
         _count(result, column, rule, positions, rows)
         result.exclusions.add(rule)
     for column, reason, positions in left_out:
-        result.quality.append((column, f"left_out: {reason}", len(positions)))
+        result.quality.append((column, Rule.LEFT_OUT.of(reason), len(positions)))
     for column, rule, positions in queries:
         _count(result, column, rule, positions, kept)
     result.read = len(excluded) - int(copies.sum())
     result.excluded = int(excluded.sum())
-    quality.append(("", "rows_excluded", result.excluded))
-    quality.append(("", "rows_used", len(frame)))
+    quality.append(("", Rule.ROWS_EXCLUDED, result.excluded))
+    quality.append(("", Rule.ROWS_USED, len(frame)))
     result.frame = frame
 
 
@@ -761,7 +762,7 @@ def _leave_out(cleaned: dict[str, pd.Series], spaces: dict[str, np.ndarray], row
     listed_persons = pd.DataFrame({PERSON: pd.Series(list(drop.persons), dtype="str")})
     result.left_out = pd.concat([gone, listed_ids, listed_persons], ignore_index=True)
     if unmatched:
-        result.quality.append((key, "left_out_id_not_found", unmatched))
+        result.quality.append((key, Rule.LEFT_OUT_ID_NOT_FOUND, unmatched))
     keep = ~hit
     cleaned = {c: s[keep].reset_index(drop=True) for c, s in cleaned.items()}
     spaces = {c: m[keep] for c, m in spaces.items()}
@@ -822,7 +823,7 @@ def _empty(dtype: str, n: int) -> pd.Series:
 def _exact_copies(frame: pd.DataFrame, failed: pd.DataFrame, spec: TableSpec) -> np.ndarray:
     """Return a mask of rows that repeat an earlier row exactly (its id included)."""
     copies = np.zeros(len(frame), dtype=bool)
-    shared = failed.loc[failed["rule"].eq("duplicate_id"), "row"].unique()
+    shared = failed.loc[failed["rule"].eq(Rule.DUPLICATE_ID), "row"].unique()
     if len(shared):
         shared.sort()
         copies[shared] = frame.iloc[shared].duplicated(keep="first").to_numpy()
@@ -833,7 +834,7 @@ def _drop_copies(frame: pd.DataFrame, failed: pd.DataFrame, copies: np.ndarray,
                  spec: TableSpec) -> pd.DataFrame:
     """Forget the failures of exact copies, and duplicate_id where only one row is left."""
     failed = failed[~copies[failed["row"].to_numpy()]]
-    dup = failed["rule"].eq("duplicate_id")
+    dup = failed["rule"].eq(Rule.DUPLICATE_ID)
     rows = failed.loc[dup, "row"].unique()
     still = frame.iloc[rows].duplicated(subset=list(spec.key), keep=False).to_numpy()
     lone = set(rows[~still].tolist())
@@ -856,7 +857,7 @@ def _failures(frame: pd.DataFrame, spec: TableSpec,
     if flags:  # a cell that could not be read is not also "missing"
         unreadable = pd.concat([pd.DataFrame({"row": np.flatnonzero(m), "column": c})
                                 for c, _, m in flags], ignore_index=True)
-        unreadable["rule"] = "missing_value"
+        unreadable["rule"] = Rule.MISSING_VALUE
         marked = failed.merge(unreadable.assign(drop=True), how="left",
                               on=["row", "column", "rule"])
         failed = failed[marked["drop"].isna().to_numpy()]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sendreport.validation.codes import describe_values, unmatched_message
 from sendreport.validation.load import LoadedData
+from sendreport.validation.rules import Rule
 from sendreport.validation.schemas import TABLES
 
-_TOTALS = ("rows_read", "rows_excluded", "rows_used")
+_TOTALS = (Rule.ROWS_READ, Rule.ROWS_EXCLUDED, Rule.ROWS_USED)
 
 
 def format_quality(loaded: LoadedData) -> str:

@@ -44,6 +44,8 @@ from typing import Literal
 import pandas as pd
 import pandera.pandas as pa
 
+from sendreport.validation.rules import Rule
+
 Kind = Literal["id", "text", "code", "date", "bool", "int", "number"]
 
 DTYPES: dict[str, str] = {
@@ -102,7 +104,7 @@ class ColumnSpec:
 
 
 @dataclass(frozen=True)
-class Rule:
+class RowRule:
     """A cross-column rule: ``passes(table)`` is True for rows that keep it."""
 
     name: str
@@ -117,7 +119,7 @@ class TableSpec:
     name: str
     columns: dict[str, ColumnSpec]
     key: tuple[str, ...]
-    rules: tuple[Rule, ...] = field(default=())
+    rules: tuple[RowRule, ...] = field(default=())
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -201,17 +203,17 @@ REQUESTS = TableSpec(
     },
     key=("request_id",),
     rules=(
-        Rule("missing_outcome_date", "request_outcome_date", _outcome_date_present),
-        Rule("before_received_date", "request_outcome_date",
-             _not_before("request_outcome_date", "received_date")),
-        Rule("assessment_outcome_without_assess", "assessment_outcome",
-             _assessment_only_when_assess),
-        Rule("missing_outcome_date", "assessment_outcome_date", _assessment_date_present),
-        Rule("before_request_outcome_date", "assessment_outcome_date",
-             _not_before("assessment_outcome_date", "request_outcome_date")),
-        Rule("plan_without_issue_decision", "plan_issued_date", _plan_only_when_issue),
-        Rule("before_received_date", "plan_issued_date",
-             _not_before("plan_issued_date", "received_date")),
+        RowRule(Rule.MISSING_OUTCOME_DATE, "request_outcome_date", _outcome_date_present),
+        RowRule(Rule.BEFORE.of("received_date"), "request_outcome_date",
+                _not_before("request_outcome_date", "received_date")),
+        RowRule(Rule.ASSESSMENT_OUTCOME_WITHOUT_ASSESS, "assessment_outcome",
+                _assessment_only_when_assess),
+        RowRule(Rule.MISSING_OUTCOME_DATE, "assessment_outcome_date", _assessment_date_present),
+        RowRule(Rule.BEFORE.of("request_outcome_date"), "assessment_outcome_date",
+                _not_before("assessment_outcome_date", "request_outcome_date")),
+        RowRule(Rule.PLAN_WITHOUT_ISSUE_DECISION, "plan_issued_date", _plan_only_when_issue),
+        RowRule(Rule.BEFORE.of("received_date"), "plan_issued_date",
+                _not_before("plan_issued_date", "received_date")),
     ),
 )
 
@@ -227,8 +229,8 @@ REVIEWS = TableSpec(
     },
     key=("review_id",),
     rules=(
-        Rule("before_meeting_date", "review_decision_date",
-             _not_before("review_decision_date", "review_meeting_date")),
+        RowRule(Rule.BEFORE.of("meeting_date"), "review_decision_date",
+                _not_before("review_decision_date", "review_meeting_date")),
     ),
 )
 
@@ -244,9 +246,10 @@ REFERRALS = TableSpec(
     },
     key=("referral_id",),
     rules=(
-        Rule("before_referral_date", "first_contact_date",
-             _not_before("first_contact_date", "referral_date")),
-        Rule("before_referral_date", "removed_date", _not_before("removed_date", "referral_date")),
+        RowRule(Rule.BEFORE.of("referral_date"), "first_contact_date",
+                _not_before("first_contact_date", "referral_date")),
+        RowRule(Rule.BEFORE.of("referral_date"), "removed_date",
+                _not_before("removed_date", "referral_date")),
     ),
 )
 
@@ -267,13 +270,13 @@ MEASURES = TableSpec(
     },
     key=("measure_id", "date"),
     rules=(
-        Rule("title_differs", "title", _title_consistent),
-        Rule("missing_value_and_numerator", "value", _value_or_fraction),
-        Rule("negative_number", "numerator", _not_negative("numerator")),
-        Rule("negative_number", "denominator", _not_negative("denominator")),
-        Rule("negative_number", "invited", _not_negative("invited")),
-        Rule("numerator_above_denominator", "numerator", _fraction_in_range),
-        Rule("zero_denominator", "denominator", _denominator_not_zero),
+        RowRule(Rule.TITLE_DIFFERS, "title", _title_consistent),
+        RowRule(Rule.MISSING_VALUE_AND_NUMERATOR, "value", _value_or_fraction),
+        RowRule(Rule.NEGATIVE_NUMBER, "numerator", _not_negative("numerator")),
+        RowRule(Rule.NEGATIVE_NUMBER, "denominator", _not_negative("denominator")),
+        RowRule(Rule.NEGATIVE_NUMBER, "invited", _not_negative("invited")),
+        RowRule(Rule.NUMERATOR_ABOVE_DENOMINATOR, "numerator", _fraction_in_range),
+        RowRule(Rule.ZERO_DENOMINATOR, "denominator", _denominator_not_zero),
     ),
 )
 
@@ -306,14 +309,14 @@ def schema(spec: TableSpec) -> pa.DataFrameSchema:
     for name, col in spec.columns.items():
         checks = []
         if col.required:
-            checks.append(pa.Check(_present, name="missing_value", ignore_na=False,
+            checks.append(pa.Check(_present, name=Rule.MISSING_VALUE, ignore_na=False,
                                    n_failure_cases=1))
         if col.codes is not None and col.case != "open":
-            checks.append(pa.Check.isin(col.codes, name="unknown_code", n_failure_cases=1))
+            checks.append(pa.Check.isin(col.codes, name=Rule.UNKNOWN_CODE, n_failure_cases=1))
         if spec.key == (name,):
-            checks.append(pa.Check(_unique, name="duplicate_id", n_failure_cases=1))
+            checks.append(pa.Check(_unique, name=Rule.DUPLICATE_ID, n_failure_cases=1))
         if col.kind == "date":
-            checks.append(pa.Check(_possible_date, name="impossible_date", n_failure_cases=1))
+            checks.append(pa.Check(_possible_date, name=Rule.IMPOSSIBLE_DATE, n_failure_cases=1))
         columns[name] = pa.Column(col.dtype, checks=checks, nullable=True)
     checks = [
         pa.Check(rule.passes, name=f"{rule.column}{RULE_SEPARATOR}{rule.name}",

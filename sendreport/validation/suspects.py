@@ -33,6 +33,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from sendreport.validation.rules import Rule
 from sendreport.validation.schemas import SERVICES
 
 MANY: dict[str, tuple[tuple[str, int, int], ...]] = {
@@ -96,7 +97,7 @@ def query_checks(frame: pd.DataFrame, table: str, key: str, *,
     ...                   "referral_date": pd.to_datetime(["2024-01-10"] * 3),
     ...                   "first_contact_date": pd.to_datetime([None] * 3),
     ...                   "removed_date": pd.to_datetime([None] * 3)})
-    >>> [(c, r, p.tolist()) for c, r, p in query_checks(f, "referrals", "referral_id")]
+    >>> [(c, str(r), p.tolist()) for c, r, p in query_checks(f, "referrals", "referral_id")]
     [('person_id', 'query_duplicate', [1])]
     """
     if table not in COVERAGE or frame.empty:
@@ -107,8 +108,8 @@ def query_checks(frame: pd.DataFrame, table: str, key: str, *,
     placed_by = dated[0]
     person = pd.factorize(frame["person_id"], use_na_sentinel=True)[0].astype("int64")
     checks = (
-        ("person_id", "query_duplicate", _duplicates(frame, key, person, placed_by)),
-        ("person_id", "query_many_records", _many(frame, table, person)),
+        ("person_id", Rule.QUERY_DUPLICATE, _duplicates(frame, key, person, placed_by)),
+        ("person_id", Rule.QUERY_MANY_RECORDS, _many(frame, table, person)),
     )
     for column, rule, mask in checks:
         if mask.any():
@@ -118,10 +119,10 @@ def query_checks(frame: pd.DataFrame, table: str, key: str, *,
             continue
         mask = _long(frame[start], frame[end])
         if mask.any():
-            yield end, "query_long_duration", np.flatnonzero(mask)
+            yield end, Rule.QUERY_LONG_DURATION, np.flatnonzero(mask)
     mask = _before_coverage(frame[placed_by], data_from)
     if mask.any():
-        yield placed_by, "query_before_coverage", np.flatnonzero(mask)
+        yield placed_by, Rule.QUERY_BEFORE_COVERAGE, np.flatnonzero(mask)
 
 
 def _duplicates(frame: pd.DataFrame, key: str, person: np.ndarray, date: str) -> np.ndarray:
