@@ -295,7 +295,11 @@ def _with_reasons(
 def _plan_rows(
     out: pd.DataFrame, plan: Plan | None, tables: Mapping[str, pd.DataFrame]
 ) -> pd.DataFrame:
-    """Rows for the plan's case-data KPIs the data do not give, with the reason."""
+    """Rows for the plan's KPIs the data do not give, with the reason.
+
+    A plan KPI that is no case-data KPI is a measure: without a ``measures``
+    table it has a row saying so.
+    """
     if plan is None:
         return out
     have = set(zip(out["kpi_id"], out["service"], strict=True))
@@ -303,6 +307,8 @@ def _plan_rows(
     for _, k in plan.kpis:
         key = (k.id, k.service or "")
         table = KPI_TABLES.get(k.id)
+        if table is None and k.id not in KPI_DEFINITIONS and tables.get("measures") is None:
+            table = "measures"
         if table is None or key in have:
             continue
         have.add(key)
@@ -315,8 +321,8 @@ def _plan_rows(
         missing.append({"kpi_id": k.id, "service": key[1], "reason": reason})
     if not missing:
         return out
-    extra = pd.DataFrame(missing).assign(
-        unit=lambda f: f["kpi_id"].map({k: d.unit for k, d in KPI_DEFINITIONS.items()})
+    extra = pd.DataFrame(missing).assign(  # a measure's unit is in the table not given
+        unit=lambda f: f["kpi_id"].map({k: d.unit for k, d in KPI_DEFINITIONS.items()}).fillna("")
     )
     return pd.concat([out, extra], ignore_index=True)
 

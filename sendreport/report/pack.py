@@ -465,7 +465,7 @@ class Pack:
         return months_covered(year, first, self.params.period_end)
 
     def _view(self, area: PriorityArea, kpi: PlanKPI) -> KPIView:
-        from sendreport.metrics import KPI_DEFINITIONS, headline
+        from sendreport.metrics import KPI_DEFINITIONS, KPIDefinition, headline
         from sendreport.spc import assurance, variation
 
         service = kpi.service or ""
@@ -486,6 +486,10 @@ class Pack:
         if kpi.id in ("ehcp_20wk_excl", "ehcp_20wk_incl"):
             england = england_figure(kpi.id)
         definition = KPI_DEFINITIONS.get(kpi.id) or self.measure_definition(kpi.id, improvement)
+        if definition is None and row is not None:  # a measure whose table is not given
+            definition = KPIDefinition(id=kpi.id, title=name, unit=unit, improvement=improvement,
+                                       per_service=False, monthly=False,
+                                       definition=str(row["reason"]), source="")
         caption = ""
         if row is not None and definition is not None:
             caption = headline(row, definition=definition, plan_kpi=kpi)

@@ -58,3 +58,21 @@ def test_series_gives_the_member_beside_the_words():
     assert timely.loc["2024-01-01", "not_available"] is NotAvailable.NOTHING_TO_MEASURE
     assert timely.loc["2024-01-01", "reason"] == "nothing to measure"
     assert np.isnan(timely.loc["2024-01-01", "value"])
+
+
+def test_a_plan_measure_without_a_measures_table_has_a_row_saying_so():
+    from sendreport.metrics import compute_kpis
+    from sendreport.plan import Plan
+
+    plan = Plan.model_validate({
+        "title": "P", "type": "priority_action_plan",
+        "priority_areas": [{
+            "id": "PA1", "title": "T", "what_we_will_do": "x", "what_will_be_different": "y",
+            "kpis": [{"id": "pcf_plan_reflects_needs",
+                      "baseline": {"value": 31.5, "period": "2023"}}],
+        }],
+    })
+    kpis = compute_kpis({}, period_start="2024-07-01", period_end="2024-12-31", plan=plan)
+    row = kpis[kpis["kpi_id"] == "pcf_plan_reflects_needs"].iloc[0]
+    assert pd.isna(row["value"]) and row["baseline"] == 31.5
+    assert row["reason"] == NotAvailable.TABLE_NOT_GIVEN.describe(table="measures")
