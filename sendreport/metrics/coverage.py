@@ -21,6 +21,7 @@ must cover:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import Enum
 
@@ -101,11 +102,47 @@ class NotAvailable(Enum):
         it. When ``needed`` falls in the month the data start, the month is
         named once.
         """
+        words = self.value
         if self is NotAvailable.HISTORY_NEEDED and needed is not None and first is not None:
             if (needed.year, needed.month) == (first.year, first.month):
-                return f"needs {table} from earlier in {first:%B %Y} than the data cover"
-        return self.value.format(table=table, service=service, needed=needed, first=first)
+                words = _HISTORY_IN_FIRST_MONTH
+        return words.format(table=table, service=service, needed=needed, first=first)
 
+    @classmethod
+    def from_words(cls, text: str) -> NotAvailable | None:
+        """The member whose words (:meth:`describe`) ``text`` is, else ``None``.
+
+        The inverse of :meth:`describe`, kept beside it, for a reason read from
+        a table that holds only the words (``kpis.csv``'s ``reason``).
+
+        Examples
+        --------
+        >>> NotAvailable.from_words("no reviews table given").name
+        'TABLE_NOT_GIVEN'
+        >>> NotAvailable.from_words("needs requests from earlier in June 2023 than the data cover")
+        <NotAvailable.HISTORY_NEEDED: 'needs {table} from {needed:%B %Y}; the data cover from {first:%B %Y}'>
+        >>> NotAvailable.from_words("no baseline period given") is None
+        True
+        """  # noqa: E501
+        return next((member for member, form in _FORMS if form.match(str(text))), None)
+
+
+_HISTORY_IN_FIRST_MONTH = "needs {table} from earlier in {first:%B %Y} than the data cover"
+""":attr:`NotAvailable.HISTORY_NEEDED` when the history needed starts in the data's first month."""
+
+
+def _form(words: str) -> re.Pattern[str]:
+    """A reason's words with each ``{field}`` (and ``{field:format}``) matching any text."""
+    parts = re.split(r"(\{[^}]*\})", words)
+    return re.compile("".join(".+?" if p.startswith("{") else re.escape(p) for p in parts) + "$")
+
+
+_FORMS = sorted(
+    [(m, _form(m.value)) for m in NotAvailable]
+    + [(NotAvailable.HISTORY_NEEDED, _form(_HISTORY_IN_FIRST_MONTH))],
+    key=lambda pair: -len(pair[1].pattern),
+)
+"""Every form of words a member can take, longest first, for :meth:`NotAvailable.from_words`."""
 
 EVENT_DATES = {
     "requests": (

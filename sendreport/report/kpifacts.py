@@ -285,7 +285,7 @@ def not_available_reason(text: str) -> NotAvailable | None:
     >>> not_available_reason("no baseline period given") is None
     True
     """  # noqa: E501
-    return _member(NotAvailable, text)
+    return NotAvailable.from_words(text)
 
 
 def _number(value: Any) -> float | None:

@@ -76,3 +76,21 @@ def test_a_plan_measure_without_a_measures_table_has_a_row_saying_so():
     row = kpis[kpis["kpi_id"] == "pcf_plan_reflects_needs"].iloc[0]
     assert pd.isna(row["value"]) and row["baseline"] == 31.5
     assert row["reason"] == NotAvailable.TABLE_NOT_GIVEN.describe(table="measures")
+
+
+def test_words_read_back_to_their_member_in_every_form():
+    """kpis.csv holds only the words: each form, the first month's included, finds its member."""
+    from sendreport.report.kpifacts import not_available_reason
+
+    t = pd.Timestamp
+    facts = {
+        "table": "requests",
+        "service": "audiology",
+        "needed": t("2023-06-05"),  # in the month the data start: the "earlier in" form
+        "first": t("2023-06-10"),
+    }
+    for member in NotAvailable:
+        words = member.describe(**facts)
+        assert NotAvailable.from_words(words) is member, words
+        assert not_available_reason(words) is member, words
+    assert NotAvailable.from_words("small: from 1 to 4") is None
