@@ -234,23 +234,14 @@ def movement_of(change: float | None, variation: str | None) -> Movement:
     return Movement.NO_SIGNIFICANT_CHANGE
 
 
-def _pattern(member: Enum) -> re.Pattern[str]:
+def _pattern(member: WithheldReason) -> re.Pattern[str]:
     """A member's words with each ``{field}`` (and ``{field:format}``) matching any text."""
     parts = re.split(r"(\{[^}]*\})", member.value)
     return re.compile("".join(".+?" if p.startswith("{") else re.escape(p) for p in parts) + "$")
 
 
-_PATTERNS = {
-    kind: sorted(((m, _pattern(m)) for m in kind), key=lambda mp: -len(mp[0].value))
-    for kind in (WithheldReason, NotAvailable)
-}
-
-
-def _member(kind: type[Enum], text: str) -> Any:
-    for member, pattern in _PATTERNS[kind]:
-        if pattern.match(text):
-            return member
-    return None
+_WITHHELD = sorted(((m, _pattern(m)) for m in WithheldReason), key=lambda mp: -len(mp[0].value))
+"""Each withheld reason's words as a pattern, longest first."""
 
 
 def withheld_reason(text: str) -> WithheldReason | None:
@@ -269,7 +260,7 @@ def withheld_reason(text: str) -> WithheldReason | None:
     >>> withheld_reason("") is None
     True
     """
-    return _member(WithheldReason, text)
+    return next((member for member, pattern in _WITHHELD if pattern.match(text)), None)
 
 
 def not_available_reason(text: str) -> NotAvailable | None:
