@@ -124,6 +124,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import nbformat
 import numpy as np
@@ -155,9 +156,51 @@ MIN_CHARACTERS = 5
 PLACEHOLDERS = frozenset({"unknown", "notknown", "notrecorded", "missing", "none", "null", "nan"})
 """Identifier values that are placeholders, not identifiers (compared without separators)."""
 
-DATE_OF_BIRTH = "date of birth"
-NHS_NUMBER = "NHS number"
-UPN = "UPN"
+class FindingKind(StrEnum):
+    """What the guard found: the words a finding gives, decided here once.
+
+    Four kinds name a detail (:meth:`describe`): the identifier's column, the
+    input table a record is from, the largest small count, the error that made
+    a PDF unreadable. A finding never holds the value found.
+
+    Examples
+    --------
+    >>> FindingKind.IDENTIFIER.describe("person_id"), FindingKind.NHS_NUMBER.describe()
+    ('identifier (person_id)', 'NHS number')
+    >>> FindingKind.SMALL_COUNT_IN_CHART.describe(4)
+    'count of 1 to 4 in a chart'
+    >>> FindingKind.SMALL_COUNT_IN_CHART.holds("count of 1 to 9 in a chart")
+    True
+    """
+
+    IDENTIFIER = "identifier"
+    DATE_OF_BIRTH = "date of birth"
+    NHS_NUMBER = "NHS number"
+    UPN = "UPN"
+    NAME = "name"
+    RECORD = "record of the input"
+    SMALL_COUNT_IN_CHART = "count of 1 to"
+    UNREAD_IMAGE = "image or data the guard cannot read"
+    EMBEDDED_FILE = "embedded file"
+    UNREADABLE_PDF = "unreadable PDF"
+
+    def describe(self, detail: object = "") -> str:
+        """The finding's words, with its detail where the kind names one."""
+        if self is FindingKind.SMALL_COUNT_IN_CHART:
+            return f"{self.value} {detail} in a chart"
+        if self in (FindingKind.IDENTIFIER, FindingKind.RECORD, FindingKind.UNREADABLE_PDF):
+            return f"{self.value} ({detail})"
+        return self.value
+
+    def holds(self, kind: str) -> bool:
+        """Whether a finding's words ``kind`` are of this kind."""
+        head = f"{self.value} " if self is FindingKind.SMALL_COUNT_IN_CHART else f"{self.value} ("
+        return kind == self.value or str(kind).startswith(head)
+
+
+DATE_OF_BIRTH = FindingKind.DATE_OF_BIRTH
+NHS_NUMBER = FindingKind.NHS_NUMBER
+UPN = FindingKind.UPN
 
 _RUN = re.compile(r"[^\W\d_]+|\d+")
 _PLAIN_ID = re.compile(r"([A-Za-z]+|[0-9]+)(?:[^A-Za-z0-9]*([A-Za-z]+|[0-9]+))?")
@@ -227,7 +270,7 @@ NAME_JOINERS = "_.-"
 """Characters that join a name's words the way identifiers and file names do (``ali_khan``):
 a name so joined is found in any case."""
 
-NAME = "name"
+NAME = FindingKind.NAME
 
 
 @dataclass(frozen=True)
@@ -237,7 +280,8 @@ class Finding:
     Attributes
     ----------
     kind
-        ``identifier (<column>)``, ``date of birth``, ``NHS number`` or ``UPN``.
+        The words of a :class:`FindingKind` (``identifier (<column>)``, ``date of
+        birth``, ``NHS number``, ``UPN``, ...), from :meth:`FindingKind.describe`.
     where
         ``notebook cell 12 output``, ``notebook cell 3 (markdown)``,
         ``injected parameters``, ``report.html``, ``report.pdf page 3``, ...
@@ -313,7 +357,7 @@ a table of records, when no row shows ``RECORD_VALUES`` values."""
 MAX_CODES = 200
 """Columns with more distinct values than this are not codes (free text, numbers)."""
 
-RECORD = "record of the input"
+RECORD = FindingKind.RECORD
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -533,7 +577,7 @@ def scan_records(
     if len(pairs) >= RECORD_PAIRS:
         rows = rows.union(*pairs.values())
     by_table = Counter(records.row(row)[0] for row in rows)
-    return [Finding(f"{RECORD} ({table})", where, n) for table, n in sorted(by_table.items())]
+    return [Finding(RECORD.describe(table), where, n) for table, n in sorted(by_table.items())]
 
 
 _TABLE_ROW = re.compile(r"<tr\b.*?</tr\s*>", re.IGNORECASE | re.DOTALL)
@@ -675,7 +719,7 @@ def collect_identifiers(
             ) and name not in exclude and lower not in exclude:
                 # a SEN2 return's forename_id: a long value is an identifier as it stands, and
                 # every forename is also looked for beside its surname (counted there if not)
-                kind = f"identifier ({name})"
+                kind = FindingKind.IDENTIFIER.describe(name)
                 builder.add_all(kind, _distinct_strings(table[column]), count_generic=part is None)
                 if part is not None:
                     builder.name_kinds.add(kind)  # written as a name: "mark young" is words
@@ -691,7 +735,8 @@ def collect_identifiers(
         if not table_name.startswith(RECORDLESS_TABLES):
             builder.records.add(table_name.split(" (")[0], table, exclude)
     for kind, values in (extra or {}).items():
-        builder.add_all(f"identifier ({kind})", _distinct_strings(pd.Series(list(values))))
+        kind_words = FindingKind.IDENTIFIER.describe(kind)
+        builder.add_all(kind_words, _distinct_strings(pd.Series(list(values))))
     builder.add_names(names)
     builder.dobs |= _dates(pd.Series(list(dates_of_birth), dtype=object))
     return builder.build()
@@ -1131,7 +1176,7 @@ def check_outputs(
     if findings:
         lines = "\n".join(f"- {finding}" for finding in findings)
         advice = "Remove the cell output, label or text that shows it and run again."
-        if any(f.kind.startswith(SMALL_COUNT_IN_CHART) for f in findings):
+        if any(SMALL_COUNT_IN_CHART.holds(f.kind) for f in findings):
             advice += (
                 " A chart whose values are not counts of people (weeks, percentages) says so "
                 "with sendreport.alt_text(fig, '...', people=False)."
@@ -1147,10 +1192,10 @@ def check_outputs(
         )
 
 
-SMALL_COUNT_IN_CHART = "count of 1 to"
-"""Start of the kind of finding for a chart showing a small count."""
+SMALL_COUNT_IN_CHART = FindingKind.SMALL_COUNT_IN_CHART
+"""The kind of finding for a chart showing a small count."""
 
-UNREAD_IMAGE = "image or data the guard cannot read"
+UNREAD_IMAGE = FindingKind.UNREAD_IMAGE
 """Kind of finding for a ``data:`` URI that is not a recorded chart or a readable SVG."""
 
 
@@ -1204,7 +1249,7 @@ def check_charts(
         return []
     printed = None if published is None else set(published)
     findings = []
-    kind = f"{SMALL_COUNT_IN_CHART} {threshold - 1} in a chart"
+    kind = SMALL_COUNT_IN_CHART.describe(threshold - 1)
     for number, cell in enumerate(nb.cells, start=1):
         small = 0
         for output in cell.get("outputs", []):
@@ -1295,7 +1340,7 @@ def _check_images(html: str, declared: set[str], where: str) -> tuple[list[Findi
     return ([Finding(UNREAD_IMAGE, where, unread)] if unread else []), svgs
 
 
-EMBEDDED_FILE = "embedded file"
+EMBEDDED_FILE = FindingKind.EMBEDDED_FILE
 
 
 def check_pdf(
@@ -1358,7 +1403,7 @@ def check_pdf(
         for number, text in enumerate(pdf_text_pages(data, name=name), start=1):
             findings += _scan(text, identifiers, f"{name} page {number}", ok)
     except (pikepdf.PdfError, ValueError, OSError) as err:  # never pass what cannot be read
-        findings.append(Finding(f"unreadable PDF ({type(err).__name__})", name))
+        findings.append(Finding(FindingKind.UNREADABLE_PDF.describe(type(err).__name__), name))
     return findings
 
 
@@ -1905,6 +1950,7 @@ def _warn_unscanned(identifiers: Identifiers, allowed: _Allowed) -> None:
 __all__ = [
     "DATE_OF_BIRTH_COLUMNS",
     "EMBEDDED_FILE",
+    "FindingKind",
     "FREE_TEXT_CODES",
     "IDENTIFIER_COLUMNS",
     "MIN_CHARACTERS",
