@@ -218,9 +218,7 @@ def load_and_validate(params_path: Path, params: Params, output_dir: str | Path)
         from sendreport.chs import read_chs
 
         read_chs(params.benchmarks)  # exit 2 on a bad file, before any kernel starts
-    prebuilt = declares_prebuilt_pack(
-        nbformat.read(params.notebook, as_version=4).metadata, notebook=params.notebook.name
-    )
+    prebuilt = _declares_prebuilt_pack(params, params_path)
     destination = pack_folder(output_dir, params)
     annex_destination = annex_folder(destination)
     inputs = {"params": params_path, "plan": params.plan, **params.input_files()}
@@ -228,6 +226,18 @@ def load_and_validate(params_path: Path, params: Params, output_dir: str | Path)
     refuse_non_folder(destination)
     refuse_non_folder(annex_destination)
     return RunInputs(params_path, params, plan, loaded, prebuilt, destination, annex_destination)
+
+
+def _declares_prebuilt_pack(params: Params, params_path: Path) -> bool:
+    """The notebook's ``prebuilt_pack`` declaration; a file that is no notebook cannot run."""
+    try:
+        metadata = nbformat.read(params.notebook, as_version=4).metadata
+    except (OSError, ValueError) as err:  # unreadable, or not a notebook (nbformat's errors)
+        raise NotebookExecutionError(
+            f"notebook {params.notebook.name} could not be executed with params {params_path}: "
+            f"{err.__class__.__name__}: {err}"
+        ) from err
+    return declares_prebuilt_pack(metadata, notebook=params.notebook.name)
 
 
 def execute(run: RunInputs, ws: Workspace, kernel_name: str | None, server, *, pdf: bool):

@@ -533,6 +533,19 @@ def test_a_malformed_declaration_stops_the_run_before_any_kernel(params_dir, tmp
     assert not (tmp_path / "out").exists()
 
 
+def test_a_file_that_is_no_notebook_fails_in_one_line_before_any_kernel(params_dir, tmp_path):
+    nb = params_dir / "small.ipynb"
+    nb.write_text("not a notebook")
+    result = cli("run", str(point_params_at(params_dir, nb)), "--no-pdf",
+                 "--output-dir", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "sendreport: failed: notebook small.ipynb could not be executed with params"
+    )
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_kernel_reads_the_validated_tables_from_a_private_folder_removed_after(
     params_dir, tmp_path
 ):
