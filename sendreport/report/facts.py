@@ -129,6 +129,10 @@ class PackFacts(Protocol):
         """The row of ``kpis.csv`` for a KPI and service (``None`` when absent)."""
         ...
 
+    def kpi_figure(self, kpi_id: str, service: str = "", *, count: bool = False) -> Figure:
+        """The latest :class:`~.kpifacts.Figure` of any KPI and service (``count``: its count)."""
+        ...
+
     def health_comparators(self, service: str) -> list[Any]:
         """NHS England CHS comparators (:class:`sendreport.chs.Comparator`) for a service."""
         ...

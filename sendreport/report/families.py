@@ -190,9 +190,9 @@ def _means(pack: PackFacts, bad: list[News]) -> list[str]:
     for service in services[:3]:
         words = service_plain(service)
         out.append(f"If your child is waiting for {words}, the wait may still be long.")
-        row = pack.kpi_row("wait_median_seen_weeks", service)
-        if row is not None and not bool(row.get("suppressed")) and not is_missing(row["value"]):
-            weeks = format_value(row["value"], "weeks")
+        seen = pack.kpi_figure("wait_median_seen_weeks", service)
+        if seen.published:
+            weeks = seen.shown()
             out.append(
                 f"Half of the children seen for {words} in this time had waited "
                 f"{weeks} or more."

@@ -42,6 +42,7 @@ __all__ = [
     "kpi_fact",
     "movement_of",
     "not_available_reason",
+    "row_figure",
     "withheld_reason",
 ]
 
@@ -327,6 +328,27 @@ def _data_figure(
         numerator=_number(row.get("numerator")) if numerator else None,
         denominator=_number(row.get("denominator")) if numerator else None,
     )
+
+
+def row_figure(row: Mapping | None, *, internal: bool = False, period: str = "",
+               count: bool = False) -> Figure:
+    """The latest figure of any ``kpis.csv`` row (a service the plan does not name too).
+
+    ``count`` gives the row's numerator as a count instead of its value.
+
+    Examples
+    --------
+    >>> row_figure({"value": 12.9, "numerator": 114, "unit": "%", "suppressed": False}).shown()
+    '12.9%'
+    >>> row_figure({"value": 12.9, "numerator": 114, "unit": "%"}, count=True).shown()
+    '114'
+    >>> row_figure(None).reason is Absent.NO_DATA
+    True
+    """
+    unit = "count" if count else str(row.get("unit", "")) if row is not None else ""
+    return _data_figure(row, value="numerator" if count else "value", flag="suppressed",
+                        reason="reason", unit=unit, period=period, internal=internal,
+                        absent=Absent.NO_DATA, numerator=not count)
 
 
 def kpi_fact(

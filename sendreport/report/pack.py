@@ -22,7 +22,7 @@ from sendreport.csvsafe import safe_for_spreadsheets
 from sendreport.metrics.compute import KPI_COLUMNS
 from sendreport.params import Params, parse_params
 from sendreport.plan import Action, Intervention, Plan, PlanKPI, PriorityArea, load_plan, plan_as_at
-from sendreport.report.kpifacts import Figure, KPIFact, Status, kpi_fact
+from sendreport.report.kpifacts import Figure, KPIFact, Status, kpi_fact, row_figure
 from sendreport.vocabulary import service_name, short_date
 
 KPIS_COLUMNS = (
@@ -621,6 +621,11 @@ class Pack:
         """The row of ``kpis.csv`` for a KPI and service (``None`` when absent)."""
         rows = self.kpis[(self.kpis["kpi_id"] == kpi_id) & (self.kpis["service"] == service)]
         return rows.iloc[0] if len(rows) else None
+
+    def kpi_figure(self, kpi_id: str, service: str = "", *, count: bool = False) -> Figure:
+        """The latest figure of a KPI and service as the pack prints it (``count``: its count)."""
+        internal = self.params.audience == "internal"
+        return row_figure(self.kpi_row(kpi_id, service), internal=internal, count=count)
 
     def health_comparators(self, service: str) -> list:
         """NHS England CHS comparators for a service at ``period_end`` (empty: none given)."""

@@ -463,17 +463,13 @@ def _shows_health(pack: PackFacts, area: PriorityArea) -> bool:
 
 
 def _kpi_cell(pack: PackFacts, kpi_id: str, service: str, column: str = "value") -> Cell:
-    row = pack.kpi_row(kpi_id, service)
-    if row is None:
-        return Cell("x", numeric=True)
-    internal = pack.params.audience == "internal"
-    suppressed = bool(row.get("suppressed")) and not internal
-    value = row[column]
-    unit = "count" if column == "numerator" else str(row["unit"])
-    if column == "numerator" and not internal and not is_missing(value):
+    figure = pack.kpi_figure(kpi_id, service, count=column == "numerator")
+    shown = figure.shown()
+    if figure.published and column == "numerator" and pack.params.audience != "internal":
         # a count of children waiting: the rule of SPEC 7 as for any count
-        suppressed |= bool(is_small(float(value), pack.params.suppression_threshold))
-    return Cell(format_value(value, unit, suppressed=suppressed), numeric=True)
+        if is_small(figure.value, pack.params.suppression_threshold):
+            shown = "c"
+    return Cell(shown, numeric=True)
 
 
 def health_waits(pack: PackFacts) -> dict[str, Any] | None:
