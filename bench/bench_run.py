@@ -49,9 +49,9 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-import sendreport.report.display as display
+import sendreport.pack.display as display
 from sendreport.params import read_params
-from sendreport.report import Pack
+from sendreport.pack import Pack
 from sendreport.run.exporter import SendReportHTMLExporter, html_to_pdf
 
 shown = []

@@ -55,12 +55,12 @@ _EXPORTS = {
     "plot_progress": "sendreport.charts.progress",
     "chart_style": "sendreport.charts.theme",
     "format_value": "sendreport.tables",
-    "Pack": "sendreport.report",
-    "Analysis": "sendreport.report.analysis",
-    "alt_text": "sendreport.report.cells",
+    "Pack": "sendreport.pack",
+    "Analysis": "sendreport.pack.analysis",
+    "alt_text": "sendreport.pack.cells",
     "not_people": "sendreport.charts.render",
-    "show_table": "sendreport.report.cells",
-    "new_analysis": "sendreport.report.scaffold",
+    "show_table": "sendreport.pack.cells",
+    "new_analysis": "sendreport.pack.scaffold",
     "run_report": "sendreport.run",
 }
 

@@ -294,7 +294,7 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from sendreport.report.scaffold import new_analysis
+    from sendreport.pack.scaffold import new_analysis
 
     notebook, params = new_analysis(args.name, args.root)
     print(_show(notebook))

@@ -1504,7 +1504,7 @@ def scrub_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return a copy of ``nb`` that keeps only the report's own display outputs.
 
     An output is kept when its metadata has a ``sendreport`` key (the
-    ``sendreport.report`` display helpers set it), and in a cell tagged
+    ``sendreport.pack`` display helpers set it), and in a cell tagged
     ``report`` a figure's HTML (its PNG dropped) and markdown; every other output
     (DataFrame reprs, printed text, warnings, errors, plain plots) is dropped,
     as are execution counts and widget state. A kept output keeps only what

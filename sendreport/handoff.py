@@ -7,7 +7,7 @@ kernel in the environment variable ``SENDREPORT_VALIDATED_TABLES``, which only
 that kernel sees. Without the variable (plain ``papermill``), the notebook
 loads and validates the inputs itself, as before; the figures are the same.
 
-A notebook that builds a :class:`~sendreport.report.Pack` declares it in its
+A notebook that builds a :class:`~sendreport.pack.Pack` declares it in its
 metadata, ``{"sendreport": {"prebuilt_pack": true}}`` (:data:`PREBUILT_PACK`,
 read by :func:`declares_prebuilt_pack`). For such a notebook the runner builds
 the pack (KPIs, series, SPC, disclosure) while the kernel starts, and leaves it
@@ -17,7 +17,7 @@ in the same folder (:func:`write_pack`); the notebook's
 notebook the runner leaves word that there is none, so a kernel never waits.
 
 This module is the one both sides read: the runner (:mod:`sendreport.run`)
-writes, the pack (:mod:`sendreport.report`) reads, and neither imports the other.
+writes, the pack (:mod:`sendreport.pack`) reads, and neither imports the other.
 """
 
 from __future__ import annotations

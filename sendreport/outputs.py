@@ -1,6 +1,6 @@
 """What a run and the pack it shows both need: the output role names, the style sheet, versions.
 
-The pack (``sendreport.report``) shows its parts in a notebook; the runner
+The pack (``sendreport.pack``) shows its parts in a notebook; the runner
 (``sendreport.run``) executes the notebook and prints it. Neither imports the
 other's modules: what both read lives here, and importing it imports neither
 nbconvert nor WeasyPrint, so a kernel that shows a pack never loads the printer.

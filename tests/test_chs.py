@@ -24,9 +24,9 @@ from sendreport.chs import (
     read_chs,
 )
 from sendreport.errors import DataValidationError
+from sendreport.pack import sections
+from sendreport.pack.pack import Pack
 from sendreport.params import parse_params
-from sendreport.report import sections
-from sendreport.report.pack import Pack
 from sendreport.synth import write_synthetic
 from sendreport.validation.schemas import SERVICES
 from sendreport.vocabulary import service_name

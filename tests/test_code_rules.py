@@ -98,10 +98,10 @@ def test_the_checks_find_what_they_look_for():
     assert list(swallowed(planted)) == [3, 7, 9]
     planted = ast.parse(
         "from sendreport.metrics import ehcp\n"
-        "from sendreport.report.run import _safe_message\n"
+        "from sendreport.pack.run import _safe_message\n"
         "ehcp._open_by_period\nehcp.open_by_period\n"
     )
     assert list(private_uses(planted, "sendreport.other")) == [
-        "from sendreport.report.run import _safe_message (line 2)",
+        "from sendreport.pack.run import _safe_message (line 2)",
         "ehcp._open_by_period (line 3)",
     ]

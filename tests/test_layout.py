@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-import sendreport.report
+import sendreport.pack
 
-PACKAGE = Path(sendreport.report.__file__).resolve().parents[1]
-PACK_SIDE = sorted((PACKAGE / "report").rglob("*.py"))
+PACKAGE = Path(sendreport.pack.__file__).resolve().parents[1]
+PACK_SIDE = sorted((PACKAGE / "pack").rglob("*.py"))
 RUN_SIDE = sorted((PACKAGE / "run").rglob("*.py"))
 
 
@@ -70,21 +70,21 @@ def test_the_runner_uses_the_pack_only_through_its_public_face(path):
     bad = [
         f"{path.name}:{line}: {module}{'.' + name if name else ''}"
         for module, name, line in imports(path)
-        if module.startswith("sendreport.report.")
-        or (module == "sendreport.report" and name is not None
-            and name not in sendreport.report.__all__)
+        if module.startswith("sendreport.pack.")
+        or (module == "sendreport.pack" and name is not None
+            and name not in sendreport.pack.__all__)
     ]
     assert not bad, bad
 
 
 def test_the_checker_sees_a_lazy_import_of_the_runner(tmp_path):
-    planted = tmp_path / "sendreport" / "report" / "planted.py"
+    planted = tmp_path / "sendreport" / "pack" / "planted.py"
     planted.parent.mkdir(parents=True)
     planted.write_text(
         "def f():\n    from sendreport.run.exporter import DOCUMENT_ROLE\n"
         "    from ..run import _private\n"
     )
-    found = imports(planted, package="sendreport.report")
+    found = imports(planted, package="sendreport.pack")
     assert ("sendreport.run.exporter", "DOCUMENT_ROLE", 2) in found
     assert ("sendreport.run", "_private", 3) in found
 
@@ -92,7 +92,7 @@ def test_the_checker_sees_a_lazy_import_of_the_runner(tmp_path):
 def test_showing_the_pack_imports_no_printer():
     """A kernel that shows a pack imports neither nbconvert, WeasyPrint nor papermill."""
     pack_side = ", ".join(
-        module_name(p) for p in PACK_SIDE if module_name(p) != "sendreport.report.scaffold"
+        module_name(p) for p in PACK_SIDE if module_name(p) != "sendreport.pack.scaffold"
     )
     code = (
         f"import {pack_side}, sendreport.handoff, sendreport.outputs\n"

@@ -482,8 +482,8 @@ def test_a_september_pack_shows_september_and_validate_lists_the_rest(params_dir
     import subprocess
     import sys
 
+    from sendreport.pack import Pack, sections
     from sendreport.params import read_params
-    from sendreport.report import Pack, sections
 
     (params_dir / "plan.yaml").write_text(yaml.safe_dump(updated_after_the_period()))
     params = params_dir / "params.yaml"

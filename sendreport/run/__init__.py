@@ -7,8 +7,8 @@ params file's notebook with papermill, prints it with nbconvert and WeasyPrint
 (:mod:`sendreport.run.folders`). ``batch`` runs many areas, ``verify`` checks a
 published pack, ``forkserver`` starts kernels with their imports done.
 
-The pack a notebook shows is :mod:`sendreport.report`; the runner uses it only
-through :func:`sendreport.report.build_for_run`, and the pack imports nothing
+The pack a notebook shows is :mod:`sendreport.pack`; the runner uses it only
+through :func:`sendreport.pack.build_for_run`, and the pack imports nothing
 from here. What both need is in :mod:`sendreport.outputs` and
 :mod:`sendreport.handoff`.
 """

@@ -39,9 +39,9 @@ PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "matplotlib.pyplot",
-    "sendreport.report",
-    "sendreport.report.cells",
-    "sendreport.report.sections",
+    "sendreport.pack",
+    "sendreport.pack.cells",
+    "sendreport.pack.sections",
     "sendreport.charts.spc",
     "sendreport.charts.progress",
 )

@@ -258,7 +258,7 @@ def execute(run: RunInputs, ws: Workspace, kernel_name: str | None, server, *, p
     import papermill  # noqa: F401
 
     import sendreport.disclosure.release  # noqa: F401
-    import sendreport.report  # noqa: F401
+    import sendreport.pack  # noqa: F401
 
     # While the kernel runs (another process), this process builds the pack the notebook
     # declared, prints the annex (which needs only the plan) and gathers what the privacy
@@ -356,7 +356,7 @@ def _execute(
             # prints the figures of cells tagged "report" with their alt text.
             extra_arguments=[
                 "--IPKernelApp.log_level=ERROR",
-                "--IPKernelApp.extensions=sendreport.report.cells",
+                "--IPKernelApp.extensions=sendreport.pack.cells",
             ],
         )
     except PapermillExecutionError as err:
@@ -401,7 +401,7 @@ def _execute(
         ) from err
     nb = nbformat.read(executed_path, as_version=4)
     executed_path.unlink()
-    from sendreport.report import report_cell_problems
+    from sendreport.pack import report_cell_problems
 
     problems = report_cell_problems(nb)
     if problems:
@@ -497,7 +497,7 @@ def _pack_for_kernel(run: RunInputs, folder: Path) -> None:
     first, so it never waits for a pack that will not come.
     """
     from sendreport.handoff import write_pack
-    from sendreport.report import build_for_run
+    from sendreport.pack import build_for_run
 
     pack = None
     try:
@@ -511,7 +511,7 @@ def _pack_for_kernel(run: RunInputs, folder: Path) -> None:
 
 def _annex_pdf(params: Params, plan: Plan, pdf: bool) -> bytes | None:
     """The confidential annex as PDF bytes (``None`` when nothing is confidential or no PDF)."""
-    from sendreport.report import annex_html
+    from sendreport.pack import annex_html
     from sendreport.run.exporter import SendReportHTMLExporter, html_to_pdf  # noqa: F401
 
     annex = annex_html(params, plan) if pdf else None
@@ -609,7 +609,7 @@ def _aggregate_dates(tables) -> frozenset:
 
 def _series_months(params: Params) -> frozenset:
     """Month starts the monthly series print (in ``kpi_series.csv``)."""
-    from sendreport.report import series_months
+    from sendreport.pack import series_months
 
     return series_months(params)
 

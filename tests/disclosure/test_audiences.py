@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from sendreport.pack import Pack, sections
+from sendreport.pack.findings import voice_vs_data
 from sendreport.params import parse_params
-from sendreport.report import Pack, sections
-from sendreport.report.findings import voice_vs_data
 from sendreport.run.pipeline import run_report
 from sendreport.synth import generate
 

@@ -1,7 +1,7 @@
 """Analysts' charts: the guard reads what a figure shows, not only its alt text (issue 21).
 
 A figure in a cell tagged ``report`` is printed by the kernel's figure printer
-(``sendreport.report.cells``), which draws it with ``figure_png`` and carries
+(``sendreport.pack.cells``), which draws it with ``figure_png`` and carries
 what the drawn figure shows in the output's metadata. These tests build the
 printer's real output from real matplotlib figures and give it to the guard as
 the runner does; tests/report/test_analysis.py runs the same through
@@ -40,7 +40,7 @@ from sendreport.guard import (  # noqa: E402
     collect_identifiers,
     scrub_notebook,
 )
-from sendreport.report.cells import _figure_output, alt_text  # noqa: E402
+from sendreport.pack.cells import _figure_output, alt_text  # noqa: E402
 
 PERSON = "P000123"
 DOB = pd.Timestamp("2015-03-01")

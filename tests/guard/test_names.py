@@ -110,7 +110,7 @@ def test_sendreport_run_refuses_the_family_voice_quote_naming_a_child_of_the_ret
         nbformat.v4.new_code_cell("area_name = 'Testshire'\nperiod_end = '2024-06-30'",
                                   metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell(textwrap.dedent(f"""\
-            from sendreport.report.display import declare_document, show
+            from sendreport.pack.display import declare_document, show
             declare_document(title="Family voice", classification="OFFICIAL",
                              running_head=area_name)
             show("<blockquote>" + {QUOTE!r}.format(name={written!r}) + "</blockquote>")

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sendreport.csvsafe import FORMULA_STARTS, neutralise, safe_for_spreadsheets, suspicious_codes
+from sendreport.pack import Pack
 from sendreport.params import parse_params
-from sendreport.report import Pack
 from sendreport.synth import write_synthetic
 
 ROOT = Path(__file__).resolve().parents[2]

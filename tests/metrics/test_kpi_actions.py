@@ -158,8 +158,8 @@ def _referrals_csv(path) -> None:
 def test_an_action_linked_to_the_autism_wait_shows_the_autism_figure(params_dir):
     import yaml
 
+    from sendreport.pack import Pack, sections
     from sendreport.params import read_params
-    from sendreport.report import Pack, sections
 
     links = [{"id": "wait_median_open_weeks", "service": "autism_assessment"}]
     (params_dir / "plan.yaml").write_text(yaml.safe_dump(_two_waits_plan(links)))

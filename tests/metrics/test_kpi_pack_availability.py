@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sendreport.pack import Pack, sections
+from sendreport.pack.findings import headline_findings, movement
+from sendreport.pack.verdict import verdict
 from sendreport.params import parse_params
-from sendreport.report import Pack, sections
-from sendreport.report.findings import headline_findings, movement
-from sendreport.report.verdict import verdict
 from sendreport.synth import write_synthetic
 from sendreport.vocabulary import is_missing
 

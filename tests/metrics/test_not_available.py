@@ -80,7 +80,7 @@ def test_a_plan_measure_without_a_measures_table_has_a_row_saying_so():
 
 def test_words_read_back_to_their_member_in_every_form():
     """kpis.csv holds only the words: each form, the first month's included, finds its member."""
-    from sendreport.report.kpifacts import not_available_reason
+    from sendreport.pack.kpifacts import not_available_reason
 
     t = pd.Timestamp
     facts = {

@@ -88,8 +88,8 @@ def small_areas(params_dir: Path, names: list[str]) -> list[Path]:
                 metadata={"tags": ["parameters"]},
             ),
             new_code_cell(
-                "from sendreport.report import Pack\n"
-                "from sendreport.report.display import declare_document, show\n"
+                "from sendreport.pack import Pack\n"
+                "from sendreport.pack.display import declare_document, show\n"
                 "declare_document(title=area_name, classification='OFFICIAL', "
                 "running_head=area_name)\n"
                 "Pack.from_parameters(globals()).write_tables()\n"

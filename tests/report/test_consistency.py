@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from sendreport.charts.render import figures_in
+from sendreport.pack import Pack, sections
+from sendreport.pack.templating import slug
 from sendreport.params import parse_params
-from sendreport.report import Pack, sections
-from sendreport.report.templating import slug
 from sendreport.sen2.write import write_returns
 from sendreport.synth import generate, write_synthetic
 from sendreport.vocabulary import format_value, service_name

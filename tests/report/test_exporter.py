@@ -14,7 +14,7 @@ from sendreport.run.exporter import SendReportHTMLExporter, SendReportPDFExporte
 CELLS = [
     new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
     new_code_cell(
-        "from sendreport.report.display import declare_document, show\n"
+        "from sendreport.pack.display import declare_document, show\n"
         "declare_document(title='Testshire pack', classification='OFFICIAL-SENSITIVE', "
         "running_head='Testshire')\n"
         "show('<section><h1>First section</h1><p>Visible paragraph.</p></section>', role='s')"
@@ -107,7 +107,7 @@ def test_nbconvert_finds_the_exporters_by_name():
 
 
 def test_table_header_cells_get_a_scope_and_reruns_are_identical():
-    from sendreport.report.templating import render
+    from sendreport.pack.templating import render
     from sendreport.run.exporter import html_to_pdf
     from sendreport.tables import Cell, build_table
 

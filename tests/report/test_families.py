@@ -216,8 +216,8 @@ def test_reading_grade(families):
 
 def test_outputs_are_suppressed_as_the_shared_pack(families, tmp_path):
     """kpis.csv and kpi_series.csv are byte for byte the shared pack's."""
+    from sendreport.pack.pack import Pack
     from sendreport.params import parse_params
-    from sendreport.report.pack import Pack
 
     shared = dict(families["params"], audience="shared")
     pack = Pack.from_params(parse_params(shared, base_dir=tmp_path))
@@ -265,9 +265,9 @@ def test_the_technical_pack_shows_every_health_service(demo_runs):
 @pytest.mark.parametrize("threshold", [5, 30, 100])
 def test_no_suppressed_or_missing_figure_is_ever_said(tmp_path, threshold):
     """Whatever the threshold, every figure the edition says is shown in kpis.csv."""
+    from sendreport.pack.families import families_edition
+    from sendreport.pack.pack import Pack
     from sendreport.params import parse_params
-    from sendreport.report.families import families_edition
-    from sendreport.report.pack import Pack
 
     write_synthetic(tmp_path / "data")
     raw = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))

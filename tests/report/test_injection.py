@@ -275,7 +275,7 @@ def test_the_fetcher_serves_the_package_files_and_refuses_the_rest(tmp_path):
 
 
 def test_css_values_cannot_close_the_style_block():
-    from sendreport.report.templating import css_string
+    from sendreport.pack.templating import css_string
 
     hostile = 'OFFICIAL"; } </style><script>x</script>\n@page { content: "'
     escaped = str(css_string(hostile))

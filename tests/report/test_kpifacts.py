@@ -8,7 +8,7 @@ import pytest
 
 from sendreport.disclosure.rule import WithheldReason
 from sendreport.metrics.coverage import NotAvailable
-from sendreport.report.kpifacts import SYMBOL, Absent, Movement, Status, kpi_fact, movement_of
+from sendreport.pack.kpifacts import SYMBOL, Absent, Movement, Status, kpi_fact, movement_of
 
 PERIODS = {"latest": "2024-07-01 to 2024-12-31", "previous": "2024-01-01 to 2024-06-30",
            "baseline": "2022-04-01 to 2023-03-31"}

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from sendreport.errors import ParameterError
-from sendreport.report.scaffold import create_exclusively, new_analysis
+from sendreport.pack.scaffold import create_exclusively, new_analysis
 
 SENDREPORT = str(Path(sys.executable).parent / "sendreport")
 PRECIOUS = "an analyst's own work\n"

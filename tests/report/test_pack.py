@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from sendreport.metrics import KPI_DEFINITIONS
+from sendreport.pack import Pack, sections
 from sendreport.params import parse_params
-from sendreport.report import Pack, sections
 from sendreport.synth import write_synthetic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,7 +125,7 @@ def test_trajectory_is_interpolated_between_milestones(shared):
 
 
 def test_headline_findings_are_three_to_six_sentences(shared):
-    from sendreport.report.findings import headline_findings
+    from sendreport.pack.findings import headline_findings
 
     findings = headline_findings(shared)
     assert 3 <= len(findings) <= 6

@@ -30,7 +30,7 @@ def small_notebook(folder: Path, body: str, *, prebuilt_pack: bool = False) -> P
         cells=[
             new_code_cell(PARAMETERS_CELL, metadata={"tags": ["parameters"]}),
             new_code_cell(
-                "from sendreport.report.display import declare_document, show\n"
+                "from sendreport.pack.display import declare_document, show\n"
                 "declare_document(title=f'{area_name} pack', classification='OFFICIAL', "
                 "running_head=area_name)"
             ),
@@ -263,7 +263,7 @@ def test_broken_plan_exits_2_before_any_kernel(params_dir, tmp_path):
 # --- Output folders, verify and failure handling ------------------------------------------
 
 PACK_BODY = (
-    "from sendreport.report import Pack\n"
+    "from sendreport.pack import Pack\n"
     "pack = Pack.from_parameters(globals())\n"
     "pack.write_tables()\n"
     "show('<section><h1>Figures</h1></section>')"
@@ -489,7 +489,7 @@ def test_kernel_takes_the_pack_the_runner_built_from_the_same_parameters(params_
         "    calls.append(1)\n"
         "    return real(*a, **k)\n"
         "sendreport.metrics.compute_kpis = counted\n"
-        "from sendreport.report import Pack\n"
+        "from sendreport.pack import Pack\n"
         "pack = Pack.from_parameters(globals())\n"
         "same = len(calls)\n"
         "period_start = '2024-02-01'  # a notebook that changes a parameter first\n"
@@ -511,7 +511,7 @@ def test_without_the_declaration_the_kernel_builds_its_own_pack(params_dir, tmp_
         "    calls.append(1)\n"
         "    return real(*a, **k)\n"
         "sendreport.metrics.compute_kpis = counted\n"
-        "from sendreport.report import Pack\n"
+        "from sendreport.pack import Pack\n"
         "pack = Pack.from_parameters(globals())\n"
         "record = {'built': len(calls)}"
     ))
@@ -556,7 +556,7 @@ def test_kernel_reads_the_validated_tables_from_a_private_folder_removed_after(
         "def refuse(*a, **k):\n"
         "    raise AssertionError('the kernel loaded the inputs again')\n"
         "sendreport.validation.load_data = refuse\n"
-        "from sendreport.report import Pack\n"
+        "from sendreport.pack import Pack\n"
         "pack = Pack.from_parameters(globals())\n"
         "folder = os.environ['SENDREPORT_VALIDATED_TABLES']\n"
         "modes = {p: oct(stat.S_IMODE(os.stat(os.path.join(folder, p)).st_mode))"

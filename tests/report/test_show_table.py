@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from sendreport.disclosure.rule import is_small
 from sendreport.errors import ParameterError
-from sendreport.report.cells import build_report_table, declare_run
+from sendreport.pack.cells import build_report_table, declare_run
 
 
 @pytest.fixture(autouse=True)

@@ -12,12 +12,12 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from sendreport.pack import Pack, sections
+from sendreport.pack.findings import MAX_FINDINGS, headline_findings
+from sendreport.pack.kpifacts import Figure, Status, kpi_fact, movement_of
+from sendreport.pack.verdict import VERDICT_RULES, forecast, movement, verdict
 from sendreport.params import parse_params
 from sendreport.plan import Baseline, PlanKPI
-from sendreport.report import Pack, sections
-from sendreport.report.findings import MAX_FINDINGS, headline_findings
-from sendreport.report.kpifacts import Figure, Status, kpi_fact, movement_of
-from sendreport.report.verdict import VERDICT_RULES, forecast, movement, verdict
 from sendreport.synth import write_synthetic
 from sendreport.vocabulary import long_date
 

@@ -86,7 +86,7 @@ def test_sendreport_run_refuses_a_name_from_the_return(loaded, tmp_path, write_x
                                   "data = {}", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell(textwrap.dedent("""\
             from lxml import etree
-            from sendreport.report.display import declare_document, show
+            from sendreport.pack.display import declare_document, show
             declare_document(title="Guard test", classification="OFFICIAL",
                              running_head=area_name)
             path = data["sen2"][0] if isinstance(data["sen2"], list) else data["sen2"]

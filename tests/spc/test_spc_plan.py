@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from sendreport.charts.spc import plot_spc
+from sendreport.pack import Pack, sections
 from sendreport.params import parse_params
-from sendreport.report import Pack, sections
 from sendreport.synth import write_synthetic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -331,7 +331,7 @@ def test_a_dollar_in_an_intervention_label_reaches_the_chart_as_text(data_dir, t
 
 def test_months_the_data_do_not_cover_are_not_points(pack):
     from sendreport.metrics.coverage import NotAvailable
-    from sendreport.report.pack import not_covered
+    from sendreport.pack.pack import not_covered
 
     s = pack.series[pack.series["kpi_id"] == "ehcp_20wk_excl"][
         ["kpi_id", "service", "month", "value", "numerator", "denominator", "grain"]

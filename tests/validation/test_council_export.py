@@ -86,8 +86,8 @@ def test_validate_names_the_service_that_is_not_canonical(validated, export):
 
 def test_the_pack_shows_the_plan_as_at_september_with_each_actions_own_figure(export):
     from sendreport.inputs import load_inputs
+    from sendreport.pack import Pack
     from sendreport.params import read_params
-    from sendreport.report import Pack
 
     params = read_params(export)
     pack = Pack.from_params(params)

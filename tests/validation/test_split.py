@@ -10,8 +10,8 @@ import yaml
 
 from sendreport.errors import DataValidationError, ParameterError
 from sendreport.inputs import load_inputs
+from sendreport.pack import Pack
 from sendreport.params import read_params
-from sendreport.report import Pack
 from sendreport.synth import write_synthetic
 from sendreport.validation import format_quality, load_data
 
@@ -150,7 +150,7 @@ def _table(html: str, caption: str) -> list[list[str]]:
 
 
 def test_appendix_b_prints_recodes_apart_withheld_by_the_rule_and_d_prints_mappings(extracts):
-    from sendreport.report import sections
+    from sendreport.pack import sections
 
     requests = pd.read_csv(extracts / "warehouse.csv", dtype=str, keep_default_na=False)
     appeal = requests.index[requests["Outcome"] == "Refused"][:2]

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sendreport.pack.facts import KPIFacts, PackFacts
+from sendreport.pack.kpifacts import Movement
 from sendreport.plan import PriorityArea
-from sendreport.report.facts import KPIFacts, PackFacts
-from sendreport.report.kpifacts import Movement
 from sendreport.vocabulary import format_value
 
 TREND_MONTHS = 12
@@ -92,7 +92,7 @@ def movement(view: KPIFacts) -> float | None:
 
     ``None`` when the baseline or the latest value is not published (withheld
     or not available) or the KPI has no direction: the fact's
-    :attr:`~sendreport.report.kpifacts.KPIFact.change`.
+    :attr:`~sendreport.pack.kpifacts.KPIFact.change`.
 
     Examples
     --------
@@ -188,7 +188,7 @@ def change_phrase(view: KPIFacts) -> str:
 
     Examples
     --------
-    >>> from sendreport.report.kpifacts import Figure, Status
+    >>> from sendreport.pack.kpifacts import Figure, Status
     >>> from types import SimpleNamespace as NS
     >>> view = NS(unit="count", fact=NS(baseline=Figure(243.0, "count", "", Status.PUBLISHED),
     ...                                 latest=Figure(306.0, "count", "", Status.PUBLISHED)))

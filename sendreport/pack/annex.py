@@ -43,7 +43,7 @@ def annex_html(params: Params, plan: Plan) -> str | None:
     from markupsafe import Markup
 
     from sendreport.outputs import style_sheet
-    from sendreport.report.templating import render
+    from sendreport.pack.templating import render
 
     items = confidential_items(plan)
     if not items:

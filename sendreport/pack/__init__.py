@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sendreport.pack.annex import annex_html
+from sendreport.pack.cells import report_cell_problems
+from sendreport.pack.pack import Pack, series_start
 from sendreport.params import Params
-from sendreport.report.annex import annex_html
-from sendreport.report.cells import report_cell_problems
-from sendreport.report.pack import Pack, series_start
 
 
 def build_for_run(params: Params, loaded) -> Pack:

@@ -23,7 +23,7 @@ Everything else in the notebook (plain DataFrame reprs, printed text, code)
 stays out of the PDF, the HTML and the saved notebook, and the privacy guard
 checks every output as for the pack. The kernel learns the convention from
 the IPython extension in this module, which the runner loads
-(``--IPKernelApp.extensions``); ``%load_ext sendreport.report.cells`` does the
+(``--IPKernelApp.extensions``); ``%load_ext sendreport.pack.cells`` does the
 same in Jupyter.
 """
 
@@ -145,8 +145,8 @@ def _figure_output(fig: Any) -> tuple[str, dict] | None:
     (:func:`sendreport.charts.render.figures_in`), which the privacy guard reads.
     """
     from sendreport.charts.render import figures_in
-    from sendreport.report.sections import figure
-    from sendreport.report.templating import render
+    from sendreport.pack.sections import figure
+    from sendreport.pack.templating import render
 
     alt = figure_alt(fig)
     if alt is None:
@@ -240,7 +240,7 @@ def show_table(
         count of its row is shown.
     threshold, audience
         As the params keys of the same names. In a run (after
-        :meth:`~sendreport.report.analysis.Analysis.from_parameters`) the run's
+        :meth:`~sendreport.pack.analysis.Analysis.from_parameters`) the run's
         own are used: a call cannot lower the run's threshold or show a shared
         or families run's figures as internal ones. Outside a run, 5 and
         ``"shared"`` unless given.
@@ -258,8 +258,8 @@ def show_table(
     >>> show_table(frame, caption="EHC plans issued by need", total="All")
     <IPython.core.display.HTML object>
     """
-    from sendreport.report.display import show
-    from sendreport.report.templating import render
+    from sendreport.pack.display import show
+    from sendreport.pack.templating import render
 
     table = build_report_table(
         frame, caption=caption, counts=counts, not_people=not_people, people=people,
@@ -363,7 +363,7 @@ _RUN: dict[str, Any] = {}
 def declare_run(*, threshold: int | None, audience: str | None) -> None:
     """Record the run's ``suppression_threshold`` and ``audience`` for :func:`show_table`.
 
-    :meth:`~sendreport.report.analysis.Analysis.from_parameters` calls it with
+    :meth:`~sendreport.pack.analysis.Analysis.from_parameters` calls it with
     the params; ``None`` for both forgets them.
 
     Examples

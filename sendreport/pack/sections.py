@@ -3,7 +3,7 @@
 For each section, a function computes the data (``cover(pack)`` ...) and a
 ``*_html`` function prints it with the section's template in
 ``templates/sections/`` (autoescaped: text is never markup). Sections read the
-pack through :mod:`sendreport.report.facts`; they never import ``pack.py``.
+pack through :mod:`sendreport.pack.facts`; they never import ``pack.py``.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import datetime as dt
 from typing import Any
 
 from sendreport.disclosure.rule import figure_is_small, is_small
+from sendreport.pack.facts import KPIFacts, PackFacts
+from sendreport.pack.templating import render, slug
 from sendreport.params import FILE_KEYS
 from sendreport.plan import PriorityArea
-from sendreport.report.facts import KPIFacts, PackFacts
-from sendreport.report.templating import render, slug
 from sendreport.tables import Cell, Table, build_table
 from sendreport.validation.rules import Rule
 from sendreport.vocabulary import format_value, is_missing, long_date, service_name
@@ -237,7 +237,7 @@ def summary_html(pack: PackFacts) -> str:
 
 def families_html(pack: PackFacts) -> str:
     """The families edition (audience ``families``): the whole document, in plain English."""
-    from sendreport.report.families import families_edition
+    from sendreport.pack.families import families_edition
 
     return render("families.html.j2", **families_edition(pack))
 
@@ -682,7 +682,7 @@ def definitions_html(pack: PackFacts) -> str:
         caption="KPI definitions",
         threshold=pack.params.suppression_threshold,
     )
-    from sendreport.report.verdict import VERDICT_RULES
+    from sendreport.pack.verdict import VERDICT_RULES
 
     return render("definitions.html.j2", table=table, verdict_rules=VERDICT_RULES)
 
@@ -906,8 +906,8 @@ def appendices_html(pack: PackFacts) -> str:
 
 def verdict(pack: PackFacts) -> dict[str, Any]:
     """The verdict page: each verdict beside the plan's own commentary, and the findings."""
-    from sendreport.report.findings import headline_findings
-    from sendreport.report.verdict import verdict as verdict_data
+    from sendreport.pack.findings import headline_findings
+    from sendreport.pack.verdict import verdict as verdict_data
 
     data = verdict_data(pack)
     return {
@@ -939,7 +939,7 @@ def area_summary(pack: PackFacts) -> Table | None:
     area's first KPI, latest value), assurance and progress in a word.
     ``None`` for other plan types.
     """
-    from sendreport.report.verdict import area_word
+    from sendreport.pack.verdict import area_word
 
     if pack.plan.type != "written_statement_of_action":
         return None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sendreport.disclosure.rule import is_small
-from sendreport.report.facts import KPIFacts, PackFacts
+from sendreport.pack.facts import KPIFacts, PackFacts
 from sendreport.vocabulary import format_value, is_missing, service_in_sentence
 
 EHC_FIRST_USE = "education, health and care plan (EHC plan)"

@@ -1,6 +1,6 @@
 """What the report's sections and findings read from a built pack.
 
-:class:`sendreport.report.pack.Pack` and its :class:`~sendreport.report.pack.KPIView`
+:class:`sendreport.pack.pack.Pack` and its :class:`~sendreport.pack.pack.KPIView`
 satisfy these protocols. ``sections.py`` and ``findings.py`` are written against
 them, so they never import ``pack.py``: the pack calls the sections, never the
 other way round.
@@ -12,9 +12,9 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from sendreport.pack.kpifacts import Figure, KPIFact
 from sendreport.params import Params
 from sendreport.plan import Action, Plan, PlanKPI, PriorityArea
-from sendreport.report.kpifacts import Figure, KPIFact
 
 
 class KPIFacts(Protocol):

@@ -226,7 +226,7 @@ def _notebook(name: str) -> nbformat.NotebookNode:
             "import matplotlib.pyplot as plt\nimport pandas as pd\nimport seaborn as sns\n\n"
             "import sendreport as sr\n"
             "from sendreport.disclosure.rule import is_small\n"
-            "from sendreport.report.analysis import Analysis\n\n"
+            "from sendreport.pack.analysis import Analysis\n\n"
             f"analysis = Analysis.from_parameters(globals(), title={title!r})"
         ),
         v4.new_markdown_cell("## How long children wait to be seen"),

@@ -20,9 +20,9 @@ import pandas as pd
 
 from sendreport.csvsafe import safe_for_spreadsheets
 from sendreport.metrics.compute import KPI_COLUMNS
+from sendreport.pack.kpifacts import Figure, KPIFact, Status, kpi_fact, row_figure
 from sendreport.params import Params, parse_params
 from sendreport.plan import Action, Intervention, Plan, PlanKPI, PriorityArea, load_plan, plan_as_at
-from sendreport.report.kpifacts import Figure, KPIFact, Status, kpi_fact, row_figure
 from sendreport.vocabulary import service_name, short_date
 
 KPIS_COLUMNS = (
@@ -56,7 +56,7 @@ class KPIView:
     headline: str = ""
     internal: bool = False
     fact: KPIFact | None = None
-    """Every figure of the KPI, computed once (:mod:`sendreport.report.kpifacts`)."""
+    """Every figure of the KPI, computed once (:mod:`sendreport.pack.kpifacts`)."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -727,12 +727,12 @@ class Pack:
 
     def show_document(self) -> None:
         """Declare the PDF's title, language and classification marking."""
-        from sendreport.report.display import declare_document
-        from sendreport.report.sections import period_label
+        from sendreport.pack.display import declare_document
+        from sendreport.pack.sections import period_label
 
         p = self.params
         if self.families:
-            from sendreport.report.families import title as families_title
+            from sendreport.pack.families import title as families_title
 
             declare_document(
                 title=families_title(self),
@@ -768,8 +768,8 @@ class Pack:
     def show_families(self) -> None:
         """Show the families edition (audience ``families`` only; nothing otherwise)."""
         if self.families:
-            from sendreport.report import sections
-            from sendreport.report.display import show
+            from sendreport.pack import sections
+            from sendreport.pack.display import show
 
             show(sections.families_html(self), role="families")
 
@@ -799,8 +799,8 @@ class Pack:
 
     def show_priority_areas(self) -> None:
         """Show one section per priority area, each starting on a new page."""
-        from sendreport.report.display import show
-        from sendreport.report.sections import area_html
+        from sendreport.pack.display import show
+        from sendreport.pack.sections import area_html
 
         if self.families:
             return
@@ -812,8 +812,8 @@ class Pack:
         self._show("appendices_html", "appendices")
 
     def _show(self, builder: str, role: str) -> None:
-        from sendreport.report import sections
-        from sendreport.report.display import show
+        from sendreport.pack import sections
+        from sendreport.pack.display import show
 
         if self.families:
             return  # the families edition is its own document (show_families)

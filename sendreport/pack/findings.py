@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sendreport.report.facts import PackFacts
-from sendreport.report.verdict import (
+from sendreport.pack.facts import PackFacts
+from sendreport.pack.verdict import (
     available,
     change_phrase,
     forecast,
@@ -24,7 +24,7 @@ def headline_findings(pack: PackFacts) -> list[str]:
     What improved most, the worst news, what is off trajectory, which targets
     the current trend misses, whether family voice and case data agree, and how
     the actions stand. Suppressed and not-available figures never count
-    (:func:`sendreport.report.verdict.movement`).
+    (:func:`sendreport.pack.verdict.movement`).
 
     Parameters
     ----------

@@ -1,8 +1,8 @@
 """An analyst's own notebook: its params, its validated tables and a title page.
 
-The stocktake pack has :class:`~sendreport.report.pack.Pack`; an analysis
+The stocktake pack has :class:`~sendreport.pack.pack.Pack`; an analysis
 notebook starts with :meth:`Analysis.from_parameters` and then prints what it
-finds from cells tagged ``report`` (:mod:`sendreport.report.cells`).
+finds from cells tagged ``report`` (:mod:`sendreport.pack.cells`).
 """
 
 from __future__ import annotations
@@ -94,12 +94,12 @@ class Analysis:
         <IPython.core.display.HTML object>
         >>> sorted(a.tables)
         ['referrals']
-        >>> from sendreport.report.cells import declare_run
+        >>> from sendreport.pack.cells import declare_run
         >>> declare_run(threshold=None, audience=None)  # this process serves no run
         """
         from sendreport.handoff import handed_over
         from sendreport.inputs import load_inputs
-        from sendreport.report.cells import declare_run
+        from sendreport.pack.cells import declare_run
 
         raw = {k: namespace[k] for k in Params.model_fields if k in namespace}
         params = parse_params(raw, base_dir=Path(base_dir).resolve(), source="notebook parameters")
@@ -136,9 +136,9 @@ class Analysis:
                              data_from=p.data_from)
 
     def _show_title(self, title: str) -> None:
-        from sendreport.report.display import declare_document, show
-        from sendreport.report.sections import long_date, period_label
-        from sendreport.report.templating import render
+        from sendreport.pack.display import declare_document, show
+        from sendreport.pack.sections import long_date, period_label
+        from sendreport.pack.templating import render
 
         p = self.params
         declare_document(
