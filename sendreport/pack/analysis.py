@@ -137,8 +137,9 @@ class Analysis:
 
     def _show_title(self, title: str) -> None:
         from sendreport.pack.display import declare_document, show
-        from sendreport.pack.sections import long_date, period_label
+        from sendreport.pack.sections import period_label
         from sendreport.pack.templating import render
+        from sendreport.vocabulary import long_date
 
         p = self.params
         declare_document(

@@ -1,7 +1,7 @@
 """What the report's sections and findings read from a built pack.
 
 :class:`sendreport.pack.pack.Pack` and its :class:`~sendreport.pack.pack.KPIView`
-satisfy these protocols. ``sections.py`` and ``findings.py`` are written against
+satisfy these protocols. ``sections/`` and ``findings.py`` are written against
 them, so they never import ``pack.py``: the pack calls the sections, never the
 other way round.
 """

@@ -1,0 +1,122 @@
+"""The KPI scorecard and the summary page that holds it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sendreport.pack.facts import PackFacts
+from sendreport.pack.sections.headings import area_heading, period_label
+from sendreport.pack.templating import render
+from sendreport.tables import Cell, Table, build_table
+
+VARIATION_SHORT = {
+    "special_cause_improvement": "Improving",
+    "special_cause_concern": "Concern",
+    "special_cause_neutral_high": "Unusually high",
+    "special_cause_neutral_low": "Unusually low",
+    "common_cause": "No significant change",
+}
+
+
+ASSURANCE_SHORT = {
+    "consistent_pass": "Will meet target",
+    "consistent_fail": "Will not meet target",
+    "inconsistent": "Hit and miss",
+}
+
+
+TRAJECTORY_SHORT = {"on trajectory": "On", "off trajectory": "Off", "no trajectory": "Not set"}
+"""Scorecard cells are short: the key says what each word means."""
+
+
+def scorecard(pack: PackFacts) -> Table | None:
+    """The KPI scorecard: one row per plan KPI, grouped by priority area (``None``: no KPIs)."""
+    from sendreport.charts.icons import assurance_icon, variation_icon
+
+    p = pack.params
+    header = [
+        "Measure",
+        "Latest",
+        "Baseline",
+        "Change since last stocktake",
+        "Target",
+        "Trajectory",
+        "England",
+        "Variation",
+        "Assurance",
+    ]
+    rows, groups = [], []
+    for area in pack.plan.priority_areas:
+        views = pack.views_for(area)
+        if not views:
+            continue
+        groups.append((len(rows), area_heading(pack, area)))
+        for v in views:
+            f = v.fact
+            target = f.target.shown()
+            if f.target.published and v.plan_kpi.target_date:
+                day = v.plan_kpi.target_date
+                target += f" by {day:%b}\u00a0{day:%Y}"
+            england = f.england.shown()
+            if f.england.published:
+                england += f" ({f.england.period})"
+            var_cell = ass_cell = Cell("z")
+            if f.variation:
+                var_words = VARIATION_SHORT.get(f.variation, f.variation)
+                ass_words = ASSURANCE_SHORT.get(f.assurance or "", "No target")
+                var_cell = Cell(var_words, icon=variation_icon(f.variation, f.improvement))
+                ass_cell = Cell(ass_words, icon=assurance_icon(f.assurance))
+            rows.append(
+                [
+                    Cell(v.name, header=True, link=v.anchor),
+                    Cell(f.latest.shown(), numeric=True),
+                    Cell(f.baseline.shown(), numeric=True),
+                    Cell(f.since_last, numeric=True),
+                    Cell(target),
+                    Cell(TRAJECTORY_SHORT[pack.on_trajectory(v)]),
+                    Cell(england, numeric=True),
+                    var_cell,
+                    ass_cell,
+                ]
+            )
+    if not rows:
+        return None
+    return build_table(
+        header,
+        rows,
+        caption=(
+            f"Latest values for {period_label(p.period_start, p.period_end)}, by priority area"
+        ),
+        numeric_columns=(1, 2, 3, 6),
+        groups=groups,
+        threshold=p.suppression_threshold,
+        css_class="scorecard",
+    )
+
+
+def _scorecard_data(pack: PackFacts) -> dict[str, Any]:
+    return {
+        "scorecard": scorecard(pack),
+        "england_source": _dfe_credit().removeprefix("Source: "),
+    }
+
+
+def scorecard_html(pack: PackFacts) -> str:
+    """The KPI scorecard with its key."""
+    return render("scorecard.html.j2", **_scorecard_data(pack))
+
+
+def _dfe_credit() -> str:
+    from sendreport.benchmarks import dfe_credit, load_dfe_timeliness
+
+    return dfe_credit(int(load_dfe_timeliness()["year"].max()))
+
+
+def summary(pack: PackFacts) -> dict[str, Any]:
+    """What the summary says: the KPI scorecard (the findings are on the verdict page)."""
+    return _scorecard_data(pack)
+
+
+def summary_html(pack: PackFacts) -> str:
+    """The summary: the KPI scorecard."""
+    return render("summary.html.j2", **summary(pack))

@@ -1,0 +1,99 @@
+"""The verdict page and a Written Statement of Action's summary by area of concern."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sendreport.pack.facts import PackFacts
+from sendreport.pack.sections.headings import area_anchor, area_heading, paragraphs
+from sendreport.pack.sections.scorecard import ASSURANCE_SHORT
+from sendreport.pack.templating import render
+from sendreport.tables import Cell, Table, build_table
+from sendreport.vocabulary import format_value, long_date
+
+
+def verdict(pack: PackFacts) -> dict[str, Any]:
+    """The verdict page: each verdict beside the plan's own commentary, and the findings."""
+    from sendreport.pack.findings import headline_findings
+    from sendreport.pack.verdict import verdict as verdict_data
+
+    data = verdict_data(pack)
+    return {
+        "plan": data["plan"],
+        "commentary": paragraphs(data["commentary"]),
+        "areas": [
+            {
+                "anchor": area_anchor(a["area"]),
+                "heading": area_heading(pack, a["area"]),
+                "sentences": a["sentences"],
+                "commentary": paragraphs(a["commentary"]),
+            }
+            for a in data["areas"]
+        ],
+        "findings": headline_findings(pack),
+        "as_at": long_date(pack.params.period_end),
+    }
+
+
+def verdict_html(pack: PackFacts) -> str:
+    """The verdict and headline findings, on the page after the cover."""
+    return render("verdict.html.j2", **verdict(pack))
+
+
+def area_summary(pack: PackFacts) -> Table | None:
+    """A Written Statement of Action's one-page summary by area of concern.
+
+    One short row per area: actions done and moved, its key measure (the
+    area's first KPI, latest value), assurance and progress in a word.
+    ``None`` for other plan types.
+    """
+    from sendreport.pack.verdict import area_word
+
+    if pack.plan.type != "written_statement_of_action":
+        return None
+    rows = []
+    for area in pack.plan.priority_areas:
+        statuses = [pack.plan.action_status(a) for a in area.actions]
+        moved = sum(
+            1 for a in area.actions if a.original_due_date and a.original_due_date != a.due_date
+        )
+        views = pack.views_for(area)
+        key, assurance = "z", "z"
+        if views:
+            v = views[0]
+            key = f"{v.name}: {format_value(v.value('value'), v.unit, suppressed=v.suppressed)}"
+            if v.assurance:
+                assurance = ASSURANCE_SHORT.get(v.assurance, v.assurance)
+            else:
+                assurance = pack.on_trajectory(v).capitalize()
+        rows.append(
+            [
+                Cell(f"{area.id} {area.title}", header=True, link=area_anchor(area)),
+                Cell(f"{statuses.count('complete')} of {len(statuses)}", numeric=True),
+                Cell(format_value(moved, "count"), numeric=True),
+                key,
+                assurance,
+                area_word(pack, area),
+            ]
+        )
+    return build_table(
+        [
+            "Area of concern",
+            "Actions done",
+            "Moved",
+            "Key measure (latest)",
+            "Assurance",
+            "Progress",
+        ],
+        rows,
+        caption="Summary by area of concern",
+        numeric_columns=(1, 2),
+        threshold=pack.params.suppression_threshold,
+        css_class="area-summary",
+    )
+
+
+def area_summary_html(pack: PackFacts) -> str:
+    """The one-page summary by area of concern (empty unless the plan is a WSoA)."""
+    table = area_summary(pack)
+    return "" if table is None else render("area_summary.html.j2", summary=table)
