@@ -98,9 +98,15 @@ class MilestoneCheck:
     ``not available`` or ``no direction``."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Pack:
     r"""A stocktake pack's data: params, plan, validated tables, KPIs and SPC series.
+
+    Built once by :meth:`from_params` (every figure disclosed, every KPI's facts
+    frozen in its view) and never changed after: sections, the verdict, the
+    findings and the CSVs read the same figures. Assigning to a built pack
+    raises ``dataclasses.FrozenInstanceError``; :func:`dataclasses.replace`
+    makes a new one.
 
     Examples
     --------
@@ -121,6 +127,9 @@ class Pack:
     ['ehcp_20wk_excl']
     >>> "ehcp_20wk_excl" in set(pack.kpis["kpi_id"])
     True
+    >>> pack.kpis = None
+    Traceback (most recent call last):
+    dataclasses.FrozenInstanceError: cannot assign to field 'kpis'
     """
 
     params: Params
@@ -129,7 +138,7 @@ class Pack:
     quality: pd.DataFrame
     kpis: pd.DataFrame
     series: pd.DataFrame
-    views: list[KPIView] = field(default_factory=list)
+    views: tuple[KPIView, ...] = ()
     chs: pd.DataFrame | None = None
     """The ``benchmarks`` file: NHS England's CHS waiting lists (``None``: not given)."""
     years: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -195,7 +204,14 @@ class Pack:
             end=params.period_end,
             data_from=params.data_from,
         )
-        pack = cls(
+        chs = None
+        if params.benchmarks is not None:
+            from sendreport.chs import read_chs
+
+            chs = read_chs(params.benchmarks)
+        # The inputs with the figures as computed: only asked for the periods and
+        # measures the disclosure pass needs, never returned.
+        unreleased = cls(
             params=params,
             plan=plan,
             tables=loaded.tables,
@@ -203,18 +219,19 @@ class Pack:
             recodes=loaded.recodes,
             kpis=kpis,
             series=series,
+            chs=chs,
         )
-        if params.benchmarks is not None:
-            from sendreport.chs import read_chs
+        released = unreleased._disclosed(kpis, series)
+        released["series"] = unreleased._with_spc(released["series"])
+        disclosed = replace(unreleased, **released)
+        return replace(disclosed, views=tuple(disclosed._view(a, k) for a, k in plan.kpis))
 
-            pack.chs = read_chs(params.benchmarks)
-        pack._disclose(kpis, series)
-        pack.series = pack._with_spc(pack.series)
-        pack.views = [pack._view(area, kpi) for area, kpi in plan.kpis]
-        return pack
+    def _disclosed(self, kpis: pd.DataFrame, series: pd.DataFrame) -> dict[str, Any]:
+        """One disclosure pass over every figure the pack publishes (SPEC 7).
 
-    def _disclose(self, kpis: pd.DataFrame, series: pd.DataFrame) -> None:
-        """One disclosure pass over every figure the pack publishes (SPEC 7)."""
+        Returns the released ``kpis``, ``series``, ``years``, ``recodes`` and
+        ``quality``, for :meth:`from_params` to build the pack from.
+        """
         from sendreport.disclosure import NOT_ABOUT_CHILDREN, disclose_release, suppress_quality
         from sendreport.metrics.compute import compute_kpis_for_periods, previous_start
 
@@ -254,16 +271,21 @@ class Pack:
             not_people=NOT_ABOUT_CHILDREN | self.not_people,
             charted={(k.id, k.service or "") for _, k in self.plan.kpis},
         )
-        self.kpis, self.series, self.years = release.kpis, release.series, release.extra
-        if self.recodes is not None:
+        recodes = self.recodes
+        if recodes is not None:
             from sendreport.disclosure.recodes import suppress_recodes
 
-            self.recodes = suppress_recodes(self.recodes, self.quality,
-                                            threshold=p.suppression_threshold,
-                                            audience=p.audience)
-        self.quality = suppress_quality(
-            self.quality, threshold=p.suppression_threshold, audience=p.audience
-        )
+            recodes = suppress_recodes(recodes, self.quality,
+                                       threshold=p.suppression_threshold, audience=p.audience)
+        return {
+            "kpis": release.kpis,
+            "series": release.series,
+            "years": release.extra,
+            "recodes": recodes,
+            "quality": suppress_quality(
+                self.quality, threshold=p.suppression_threshold, audience=p.audience
+            ),
+        }
 
     def benchmark_years(self) -> list[int]:
         """Calendar years the data reach, for the area's own DfE-style figures.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import pickle
 import re
 from pathlib import Path
 
@@ -45,6 +47,20 @@ def build(data_dir: Path, **changes) -> Pack:
 @pytest.fixture(scope="module")
 def shared(data_dir):
     return build(data_dir)
+
+
+def test_a_built_pack_cannot_be_changed(shared):
+    """Every figure is computed once in from_params: no section, method or caller reassigns one."""
+    for name in [f.name for f in dataclasses.fields(Pack)]:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(shared, name, None)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        shared.extra = 1  # nor a new attribute
+    assert isinstance(shared.views, tuple) and shared.views
+    handed = pickle.loads(pickle.dumps(shared))  # as the runner hands a built pack to the kernel
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        handed.kpis = handed.kpis.iloc[:0]
+    pd.testing.assert_frame_equal(handed.kpis, shared.kpis)
 
 
 def test_every_monthly_plan_kpi_gets_both_icons_with_words(shared):
