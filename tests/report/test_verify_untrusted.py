@@ -215,7 +215,7 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize(("content", "says"), MALFORMED)
+@pytest.mark.parametrize(("content", "says"), MALFORMED, ids=[says for _, says in MALFORMED])
 def test_a_malformed_manifest_is_refused_naming_the_file_and_the_fault(tmp_path, content, says):
     (tmp_path / "manifest.json").write_bytes(content)
     with pytest.raises(ParameterError) as caught:
@@ -227,6 +227,9 @@ def test_a_malformed_manifest_is_refused_naming_the_file_and_the_fault(tmp_path,
 @pytest.mark.parametrize(
     ("content", "says"),
     [MALFORMED[0], MALFORMED[2], MALFORMED[3], MALFORMED[7], MALFORMED[11], MALFORMED[14]],
+    # named by what is wrong: an id holding the content would reach the command's environment
+    # (PYTEST_CURRENT_TEST) and pass the system's limit on one variable
+    ids=lambda value: value if isinstance(value, str) else "content",
 )
 def test_verify_on_a_malformed_manifest_exits_2_in_one_line(tmp_path, content, says):
     (tmp_path / "manifest.json").write_bytes(content)
