@@ -28,6 +28,7 @@ from sendreport.metrics._helpers import (
 from sendreport.metrics.actions import action_kpis
 from sendreport.metrics.coverage import (
     KPI_TABLES,
+    SNAPSHOTS,
     NotAvailable,
     history_needed,
     history_reason,
@@ -39,11 +40,14 @@ from sendreport.plan import Plan
 
 __all__ = [
     "KPI_COLUMNS",
+    "PERIOD_COUNTS",
     "REASON_COLUMNS",
     "SERIES_COLUMNS",
     "compute_kpis",
     "compute_kpis_for_periods",
     "kpi_series",
+    "length_ratio",
+    "period_months",
     "previous_start",
 ]
 
@@ -255,7 +259,60 @@ def previous_start(
     return previous_end - (end - start)
 
 
+def period_months(start: pd.Timestamp, end: pd.Timestamp) -> float:
+    """The length of ``start..end`` (both days included) in months.
+
+    Whole calendar months (from the 1st of a month to a month end) count as
+    they are; any other period as its days over the mean month (365.25 / 12).
+
+    Examples
+    --------
+    >>> t = pd.Timestamp
+    >>> period_months(t("2022-04-01"), t("2023-03-31")), period_months(t("2024-07-01"),
+    ...                                                                t("2024-12-31"))
+    (12.0, 6.0)
+    >>> round(period_months(t("2024-07-01"), t("2024-07-31") - pd.Timedelta(days=15)), 3)
+    0.526
+    """
+    if start.day == 1 and _is_month_end(end):
+        return float((end.year - start.year) * 12 + end.month - start.month + 1)
+    return ((end - start).days + 1) / (365.25 / 12)
+
+
+def length_ratio(
+    start: pd.Timestamp, end: pd.Timestamp, other_start: pd.Timestamp, other_end: pd.Timestamp
+) -> float:
+    """The period's months over the other period's: what a count over the other is scaled by.
+
+    SPEC 5: a count over a period is compared only with a count over the
+    same number of months, so a baseline or previous period of another length
+    is scaled to the period's length (count x period months / its months).
+
+    Two periods of whole calendar months compare their months; any other pair
+    their days (a previous period of the same days is not scaled).
+
+    Examples
+    --------
+    Six months against a baseline year: the baseline's 1,096 requests become 548.
+
+    >>> t = pd.Timestamp
+    >>> 1096 * length_ratio(t("2024-07-01"), t("2024-12-31"), t("2022-04-01"), t("2023-03-31"))
+    548.0
+    >>> length_ratio(t("2024-02-01"), t("2024-04-30"), t("2023-11-02"), t("2024-01-30"))
+    1.0
+    """
+    whole = start.day == 1 and _is_month_end(end)
+    if whole and other_start.day == 1 and _is_month_end(other_end):
+        return period_months(start, end) / period_months(other_start, other_end)
+    return ((end - start).days + 1) / ((other_end - other_start).days + 1)
+
+
 _FIGURES = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
+PERIOD_COUNTS = frozenset(
+    k for k in KPI_TABLES
+    if k not in SNAPSHOTS and k in KPI_DEFINITIONS and KPI_DEFINITIONS[k].unit == "count"
+)
+"""Counts over a period (not as at a date): scaled when compared with another length."""
 _PER_SERVICE = frozenset(k for k, d in KPI_DEFINITIONS.items() if d.per_service)
 EMPTY_REASON = NotAvailable.NOTHING_TO_MEASURE.describe()
 """Reason of a figure whose denominator is empty (no plan issued, nobody on the list)."""
@@ -447,6 +504,11 @@ def compute_kpis(
         b_end = as_timestamp(baseline_period_end, "baseline_period_end")
         windows.append((b_start, b_end, True))
     figures = _figures(tables, prepared, windows, plan, coverage)
+    scale = {"previous": 1.0, "baseline": 1.0}
+    if previous_period_end is not None:
+        scale["previous"] = length_ratio(start, end, *windows[1][:2])
+    if has_baseline:
+        scale["baseline"] = length_ratio(start, end, *windows[-1][:2])
     return _assemble(
         figures[0],
         start,
@@ -454,6 +516,7 @@ def compute_kpis(
         plan,
         previous=figures[1] if previous_period_end is not None else None,
         baseline=figures[-1] if has_baseline else None,
+        scale=scale,
     )
 
 
@@ -508,17 +571,25 @@ def _assemble(
     *,
     previous: pd.DataFrame | None,
     baseline: pd.DataFrame | None,
+    scale: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """The ``kpis.csv`` frame of a period from its figures.
 
     With those of the previous period and of the baseline period (each ``None``
-    when not asked for).
+    when not asked for). ``scale`` gives, for ``previous`` and ``baseline``, the
+    period's length over theirs (:func:`length_ratio`): a count over a period
+    (:data:`PERIOD_COUNTS`) computed over either is multiplied by it; a
+    baseline the plan states is its own figure and kept as it is.
     """
+    scale = scale or {}
+    counts = out["kpi_id"].isin(list(PERIOD_COUNTS)).to_numpy(dtype=bool)
     out["previous"] = np.nan
     out["previous_reason"] = ""
     if previous is not None:
         prev = previous
-        out["previous"] = _lookup(out, prev, "value")
+        values = pd.to_numeric(pd.Series(_lookup(out, prev, "value"), dtype="object"),
+                               errors="coerce").to_numpy(dtype="float64")
+        out["previous"] = np.where(counts, values * scale.get("previous", 1.0), values)
         out["previous_reason"] = [
             "not computed for the previous period" if r is None else r
             for r in _lookup(out, prev, "reason")
@@ -538,13 +609,14 @@ def _assemble(
             targets.setdefault((k.id, k.service or ""), k)
     pairs = list(zip(out["kpi_id"], out["service"], strict=True))
     baseline, baseline_reason = [], []
-    for p in pairs:
+    for p, count in zip(pairs, counts, strict=True):
         t = targets.get(p)
         if t is not None and t.baseline is not None:
             baseline.append(t.baseline.value)
             baseline_reason.append("")
         elif p in computed:
-            baseline.append(computed[p][0])
+            value = computed[p][0]
+            baseline.append(value * scale.get("baseline", 1.0) if count else value)
             baseline_reason.append(computed[p][1])
         else:
             baseline.append(np.nan)

@@ -33,6 +33,7 @@ from sendreport.metrics._helpers import Columns, DateLike, as_timestamp
 __all__ = [
     "EVENT_DATES",
     "KPI_TABLES",
+    "SNAPSHOTS",
     "NotAvailable",
     "default_data_from",
     "history_needed",
@@ -181,6 +182,9 @@ _NEEDS: dict[str, tuple[str, str, int]] = {
 
 KPI_TABLES = {kpi_id: need[0] for kpi_id, need in _NEEDS.items()}
 """The input table each case-data KPI is computed from."""
+
+SNAPSHOTS = frozenset(kpi_id for kpi_id, need in _NEEDS.items() if need[1] == "snapshot")
+"""The case-data KPIs taken as at a date (the others count events over a period)."""
 
 
 def default_data_from(table: str, frame: pd.DataFrame) -> pd.Timestamp | None:

@@ -191,7 +191,9 @@ def test_computed_baseline_when_the_plan_gives_none_and_the_plans_when_it_does()
     )
     assert value(out, "ehcp_20wk_incl", "baseline") == 25.0  # computed: 1 of 4
     assert value(out, "ehcp_20wk_excl", "baseline") == 31.0  # the plan's
-    assert value(out, "ehcp_issued", "baseline") == 4.0  # not in the plan: computed too
+    # not in the plan: computed too, and as a count over a year scaled to the six-month
+    # period (SPEC 5: 4 plans x 6 / 12)
+    assert value(out, "ehcp_issued", "baseline") == 2.0
     assert value(out, "ehcp_20wk_incl", "value") == 100.0
     assert value(out, "ehcp_20wk_incl", "baseline_reason") == ""
 
