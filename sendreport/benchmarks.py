@@ -11,6 +11,9 @@ wherever they appear (:func:`dfe_credit`).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -20,11 +23,19 @@ from sendreport.errors import DataValidationError, ParameterError
 
 __all__ = [
     "DFE_COLUMNS",
+    "DFE_PUBLICATION_RULE",
     "DFE_SOURCE",
+    "Comparator",
+    "area_code_problems",
+    "authority",
+    "dfe_comparators",
     "dfe_benchmark",
     "dfe_credit",
     "load_dfe_timeliness",
     "months_covered",
+    "published_on",
+    "published_years",
+    "comparators_not_used",
     "tidy_dfe_timeliness",
 ]
 
@@ -319,3 +330,273 @@ def months_covered(year: int, data_from: object, data_to: object) -> int:
     starts = pd.date_range(f"{year}-01-01", periods=12, freq="MS")
     ends = starts + pd.offsets.MonthEnd(0)
     return int(((starts >= first) & (ends <= last)).sum())
+
+
+# ----- comparators like for like (SPEC 5) ------------------------------------------------
+
+DFE_PUBLICATION_RULE = (
+    "DfE publishes each calendar year's figures in June of the following year; "
+    "a year's figures are used only when 30 June of the following year is on or "
+    "before the data extract date"
+)
+"""How the pack decides which DfE years were published by ``reference_date`` (in words)."""
+
+_MEASURE = {
+    "ehcp_20wk_excl": ("within_20wk_excl", "plans_issued_excl", "pct_excl"),
+    "ehcp_20wk_incl": ("within_20wk", "plans_issued", "pct_incl"),
+}
+"""Numerator, denominator and published percentage of each KPI DfE publishes."""
+
+
+def published_on(year: int) -> dt.date:
+    """The date from which DfE's figures for calendar ``year`` count as published.
+
+    DfE's "Education, health and care plans" release comes out in June of the
+    year after the one it reports (2024's figures on 26 June 2025); the pack
+    takes the last day of that June.
+
+    Examples
+    --------
+    >>> published_on(2023)
+    datetime.date(2024, 6, 30)
+    """
+    return dt.date(year + 1, 6, 30)
+
+
+def published_years(reference_date: dt.date) -> list[int]:
+    """The calendar years of the bundled DfE figures published on or before ``reference_date``.
+
+    Examples
+    --------
+    >>> published_years(dt.date(2025, 1, 31))[-1], published_years(dt.date(2025, 6, 30))[-1]
+    (2023, 2024)
+    >>> published_years(dt.date(2015, 1, 1))
+    []
+    """
+    years = sorted(set(_load()["year"].tolist()))
+    return [y for y in years if published_on(y) <= reference_date]
+
+
+def authority(code: object) -> dict[str, str] | None:
+    """The local authority a code names in DfE's figures (``None``: no authority has it).
+
+    A dict of ``la_code``, ``old_la_code``, ``la_name`` and ``region_name``
+    (its latest year). The code is either DfE's 3-digit code or the 9-character
+    ONS code; surrounding spaces are ignored.
+
+    Examples
+    --------
+    >>> authority("821")["la_name"], authority(" E06000032 ")["region_name"]
+    ('Luton', 'East of England')
+    >>> authority("E10000099") is None, authority("NOTACODE") is None
+    (True, True)
+    """
+    text = str(code).strip()
+    dfe = _load()
+    rows = dfe[(dfe["geographic_level"] == "Local authority")
+               & ((dfe["la_code"] == text) | (dfe["old_la_code"] == text)).fillna(False)]
+    if not text or rows.empty:
+        return None
+    last = rows.sort_values("year").iloc[-1]
+    return {k: str(last[k]) for k in ("la_code", "old_la_code", "la_name", "region_name")}
+
+
+def area_code_problems(values: dict) -> list[str]:
+    """Problems with ``la_code``, ``neighbours`` and ``synthetic`` in params (SPEC 3).
+
+    ``la_code`` must name a local authority in the bundled DfE file
+    (``sendreport/data/dfe_ehcp_timeliness.csv``) unless ``synthetic`` is
+    true; each of ``neighbours`` must name one always, another than the area.
+
+    Parameters
+    ----------
+    values
+        Parameter values (others than these keys are ignored; values of a
+        wrong type are left to the type check).
+
+    Returns
+    -------
+    list of str
+        One line per problem, naming the key and the offending code.
+
+    Examples
+    --------
+    >>> area_code_problems({"la_code": "821", "neighbours": ["E06000055"]})
+    []
+    >>> area_code_problems({"la_code": "E10000099", "synthetic": True})
+    []
+    >>> for line in area_code_problems({"la_code": "NOTACODE", "neighbours": ["E1", "821"]}):
+    ...     print(line)  # doctest: +NORMALIZE_WHITESPACE
+    la_code 'NOTACODE' is not a local authority in DfE's published figures
+    (sendreport/data/dfe_ehcp_timeliness.csv: a 9-character code such as 'E06000032' or
+    DfE's 3-digit code such as '821'); give the area's own code, or synthetic: true for a
+    made-up area
+    neighbours: 'E1' is not a local authority in DfE's published figures (a 9-character
+    code such as 'E06000032' or DfE's 3-digit code such as '821')
+    """
+    problems = []
+    code = values.get("la_code")
+    own = None
+    if isinstance(code, str) and not values.get("synthetic"):
+        own = authority(code)
+        if own is None:
+            problems.append(
+                f"la_code {code!r} is not a local authority in DfE's published figures "
+                "(sendreport/data/dfe_ehcp_timeliness.csv: a 9-character code such as "
+                "'E06000032' or DfE's 3-digit code such as '821'); give the area's own code, "
+                "or synthetic: true for a made-up area"
+            )
+    neighbours = values.get("neighbours")
+    seen: set[str] = set()
+    for item in neighbours if isinstance(neighbours, list) else []:
+        if not isinstance(item, str):
+            continue
+        found = authority(item)
+        if found is None:
+            problems.append(
+                f"neighbours: {item!r} is not a local authority in DfE's published figures "
+                "(a 9-character code such as 'E06000032' or DfE's 3-digit code such as '821')"
+            )
+        elif own is not None and found["la_code"] == own["la_code"]:
+            problems.append(f"neighbours: {item!r} is the area itself (la_code {code!r})")
+        elif found["la_code"] in seen:
+            problems.append(f"neighbours: {item!r} ({found['la_name']}) is listed twice")
+        else:
+            seen.add(found["la_code"])
+    return problems
+
+
+@dataclass(frozen=True)
+class Comparator:
+    """One published comparator of a DfE timeliness KPI for one calendar year."""
+
+    label: str
+    """How the pack names it: ``England``, ``East of England (region)``, ``Luton (DfE)``,
+    ``Statistical neighbours (10, pooled)``."""
+    kind: str
+    """``england``, ``region``, ``authority`` or ``neighbours``."""
+    year: int
+    numerator: int | None
+    denominator: int | None
+    value: float | None
+    """The percentage: as published for one area, the pooled numerator over the pooled
+    denominator for neighbours (``None``: DfE published ``x``)."""
+    note: str = ""
+    """What the figure is made of, when more than one area (which neighbours, which left out)."""
+
+
+def _one(row: pd.Series, label: str, kind: str, kpi_id: str) -> Comparator:
+    num, den, pct = _MEASURE[kpi_id]
+    as_int = lambda v: None if pd.isna(v) else int(v)  # noqa: E731
+    return Comparator(label, kind, int(row["year"]), as_int(row[num]), as_int(row[den]),
+                      None if pd.isna(row[pct]) else float(row[pct]))
+
+
+def dfe_comparators(
+    kpi_id: str,
+    year: int,
+    *,
+    la_code: str | None = None,
+    synthetic: bool = False,
+    neighbours: Sequence[str] = (),
+) -> list[Comparator]:
+    """England, the area's region, the area itself and its statistical neighbours, for one year.
+
+    The region and the area's own published figure need a real ``la_code``
+    (not ``synthetic``); the neighbours' figure pools their numerators and
+    denominators (plans issued within 20 weeks over plans issued), leaving out
+    any neighbour DfE published no figure for that year (named in ``note``).
+
+    Parameters
+    ----------
+    kpi_id
+        ``ehcp_20wk_excl`` or ``ehcp_20wk_incl``.
+    year
+        The calendar year.
+    la_code, synthetic, neighbours
+        As in params.
+
+    Returns
+    -------
+    list of Comparator
+        In the order England, region, the area (DfE's figure), neighbours; an
+        area the figures do not hold for ``year`` is left out.
+
+    Examples
+    --------
+    >>> found = dfe_comparators("ehcp_20wk_excl", 2024, la_code="821",
+    ...                         neighbours=["E06000055", "E06000056"])
+    >>> [(c.label, c.numerator, c.denominator, round(c.value, 1)) for c in found]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('England', 39407, 84866, 46.4), ('East of England (region)', 3688, 9315, 39.6),
+     ('Luton (DfE)', 96, 354, 27.1), ('Statistical neighbours (2, pooled)', 530, 904, 58.6)]
+    >>> [c.label for c in dfe_comparators("ehcp_20wk_excl", 2023, la_code="E10000099",
+    ...                                  synthetic=True)]
+    ['England']
+    """
+    if kpi_id not in _MEASURE:
+        return []
+    dfe = _load()
+    dfe = dfe[dfe["year"] == year]
+    out = [_one(r, "England", "england", kpi_id)
+           for _, r in dfe[dfe["geographic_level"] == "National"].iterrows()]
+    own = None if synthetic or not la_code else authority(la_code)
+    if own is not None:
+        region = dfe[(dfe["geographic_level"] == "Regional")
+                     & (dfe["region_name"] == own["region_name"])]
+        out += [_one(r, f"{own['region_name']} (region)", "region", kpi_id)
+                for _, r in region.iterrows()]
+        mine = dfe[(dfe["geographic_level"] == "Local authority")
+                   & (dfe["la_code"] == own["la_code"])]
+        out += [_one(r, f"{own['la_name']} (DfE)", "authority", kpi_id)
+                for _, r in mine.iterrows()]
+    found = [a for a in map(authority, neighbours) if a is not None]
+    if found:
+        num, den, _ = _MEASURE[kpi_id]
+        las = dfe[dfe["geographic_level"] == "Local authority"].set_index("la_code")
+        used, missing = [], []
+        total_num = total_den = 0
+        for a in found:
+            row = las.loc[a["la_code"]] if a["la_code"] in las.index else None
+            if row is None or pd.isna(row[num]) or pd.isna(row[den]) or int(row[den]) == 0:
+                missing.append(a["la_name"])
+                continue
+            used.append(a["la_name"])
+            total_num += int(row[num])
+            total_den += int(row[den])
+        note = (f"pooled: the plans issued within 20 weeks of {', '.join(used)} "
+                "over their plans issued")
+        if missing:
+            note += f"; no figure for {year} from {', '.join(missing)}"
+        out.append(Comparator(
+            f"Statistical neighbours ({len(used)}, pooled)", "neighbours", year,
+            total_num if used else None, total_den if used else None,
+            100 * total_num / total_den if total_den else None, note,
+        ))
+    return out
+
+
+def comparators_not_used(*, la_code: str | None, synthetic: bool,
+                         neighbours: Sequence[str]) -> list[str]:
+    """Why the pack leaves out a comparator it could have used, one sentence each.
+
+    Examples
+    --------
+    >>> comparators_not_used(la_code=None, synthetic=False, neighbours=[])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['Region: not supplied (no la_code in params).',
+     'Statistical neighbours: not supplied (no neighbours in params).']
+    >>> comparators_not_used(la_code="E10000099", synthetic=True, neighbours=["821"])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ["Region and the area's own published figure: not used (a synthetic area, whose code
+     is not a real authority's)."]
+    """
+    out = []
+    if synthetic:
+        out.append("Region and the area's own published figure: not used (a synthetic area, "
+                   "whose code is not a real authority's).")
+    elif not la_code:
+        out.append("Region: not supplied (no la_code in params).")
+    if not neighbours:
+        out.append("Statistical neighbours: not supplied (no neighbours in params).")
+    return out

@@ -16,6 +16,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_serializer,
+    field_validator,
     model_validator,
 )
 
@@ -80,6 +81,10 @@ class Params(BaseModel):
     plan: Path
     data: dict[str, Path | list[Path]] = Field(default_factory=dict)
     la_code: str | None = None
+    # a made-up area (the demo): la_code is not checked and the pack says so (SPEC 3)
+    synthetic: bool = False
+    # the area's statistical neighbours, by LA code: comparators for DfE's figures
+    neighbours: list[str] = Field(default_factory=list)
     reference_date: dt.date | None = None
     baseline_period_start: dt.date | None = None
     baseline_period_end: dt.date | None = None
@@ -105,6 +110,17 @@ class Params(BaseModel):
     sheet: dict[str, str] = Field(default_factory=dict)
     max_excluded_share: float = Field(default=0.05, ge=0, le=1)
     exclude: dict[str, Path] = Field(default_factory=dict)
+
+    @field_validator("la_code", mode="before")
+    @classmethod
+    def _code_as_text(cls, value: Any) -> Any:
+        # YAML reads an unquoted 3-digit code (la_code: 821) as a number
+        return _la_code_text(value)
+
+    @field_validator("neighbours", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value: Any) -> Any:
+        return [_la_code_text(v) for v in value] if isinstance(value, list) else value
 
     @model_validator(mode="after")
     def _check_consistency(self, info: ValidationInfo) -> Params:
@@ -161,6 +177,13 @@ class Params(BaseModel):
             "data_from": self.data_from,
             "la_code": self.la_code,
         }
+
+
+def _la_code_text(value: Any) -> Any:
+    """An LA code YAML read as a whole number, as the 3-digit text it was (821 -> '821')."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1000:
+        return f"{value:03d}"
+    return value
 
 
 def blade_csv_files(folder: Path) -> list[Path]:
@@ -234,6 +257,9 @@ def consistency_problems(values: dict[str, Any], *, today: dt.date | None = None
     data = values.get("data")
     if isinstance(data, dict) and SEN2 in data and "requests" in data:
         problems.append("data: give requests or sen2, not both: a SEN2 return fills requests")
+    from sendreport.benchmarks import area_code_problems
+
+    problems += area_code_problems(values)
     name = values.get("area_name")
     if isinstance(name, str) and name and not area_slug(name):
         problems.append(f"area_name {name!r} has no letters or digits to name a folder")

@@ -29,8 +29,10 @@ AREA_PARAMS = {
     "classification": "OFFICIAL",
     "suppression_threshold": 5,
     "audience": "shared",
+    "synthetic": True,
 }
-"""The keys every synthetic area shares (the demo's reporting period)."""
+"""The keys every synthetic area shares (the demo's reporting period; made up, so
+``synthetic``: the pack says so and uses no regional comparator)."""
 
 
 def area_label(number: int, width: int) -> str:

@@ -43,7 +43,8 @@ def params_file(tmp_path: Path, sen2: str, la_code: str | None = None) -> Path:
     plan = ROOT / "params" / "plans" / "demoshire-pap.yaml"
     (tmp_path / "plan.yaml").write_text(plan.read_text(encoding="utf-8"), encoding="utf-8")
     params = tmp_path / "params.yaml"
-    code = f'la_code: "{la_code}"\n' if la_code else ""
+    # 999 is no real authority's code: a made-up area says so
+    code = f'la_code: "{la_code}"\nsynthetic: true\n' if la_code else ""
     params.write_text(f"notebook: {ROOT / 'notebooks' / 'stocktake.ipynb'}\narea_name: T\n"
                       f"period_start: 2023-01-01\nperiod_end: 2023-12-31\nplan: plan.yaml\n"
                       f"{code}data:\n  sen2: {sen2}\n", encoding="utf-8")

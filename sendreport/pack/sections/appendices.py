@@ -166,7 +166,7 @@ def provenance_html(pack: PackFacts) -> str:
     shown = {
         k: v
         for k, v in p.to_notebook().items()
-        if k not in (*FILE_KEYS, "data", "exclude", *MAPPING_TABLES) and v not in (None, {}, "")
+        if k not in (*FILE_KEYS, "data", "exclude", *MAPPING_TABLES) and v not in (None, {}, "", [])
     }
     params_rows = [[Cell(k, header=True), _parameter_text(v)] for k, v in shown.items()]
     versions = package_versions()

@@ -15,6 +15,8 @@ def cover(pack: PackFacts) -> dict[str, Any]:
     """What the cover page says."""
     p, plan = pack.params, pack.plan
     rows = [
+        *([("Area", "Synthetic: a made-up area, whose figures describe no real children")]
+          if p.synthetic else []),
         ("Reporting period", period_label(p.period_start, p.period_end)),
         ("Data extract", long_date(p.effective_reference_date)),
         ("Plan", plan.title + (f", version {plan.version}" if plan.version else "")),
