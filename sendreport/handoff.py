@@ -37,6 +37,11 @@ from sendreport.errors import ParameterError
 TABLES_ENV = "SENDREPORT_VALIDATED_TABLES"
 """Environment variable naming the folder of handed-over tables."""
 
+PARAMS_FOLDER_ENV = "SENDREPORT_PARAMS_FOLDER"
+"""Environment variable naming the params file's folder, which the runner's kernel resolves
+the injected parameters' relative paths against (the folder that may be sent names no
+absolute path, SPEC 7)."""
+
 _INDEX = "tables.json"
 _PACK = "pack.pickle"
 _NO_PACK = "pack.none"
@@ -166,6 +171,25 @@ def handed_over():
     return read_validated(folder) if folder else None
 
 
+def params_folder() -> Path:
+    """The folder a notebook's relative paths resolve against.
+
+    In a runner's kernel, the params file's folder (named in
+    ``SENDREPORT_PARAMS_FOLDER``): the runner injects every input path relative
+    to it, so the executed notebook holds no absolute path of the machine, and
+    the kernel itself works in the new pack's folder. Without the variable (plain
+    ``papermill NOTEBOOK OUT -f PARAMS.yaml`` run from the params file's folder),
+    the working folder.
+
+    Examples
+    --------
+    >>> os.environ.pop(PARAMS_FOLDER_ENV, None) and None
+    >>> params_folder() == Path(".").resolve()
+    True
+    """
+    return Path(os.environ.get(PARAMS_FOLDER_ENV) or ".").resolve()
+
+
 def write_pack(pack, folder: str | Path) -> None:
     """Leave the runner's pack for the kernel: ``None`` says there will be none.
 
@@ -225,11 +249,13 @@ def _write_private(frame: pd.DataFrame, path: Path) -> None:
 
 __all__ = [
     "PACK_WAIT",
+    "PARAMS_FOLDER_ENV",
     "PREBUILT_PACK",
     "TABLES_ENV",
     "declares_prebuilt_pack",
     "handed_over",
     "handed_over_pack",
+    "params_folder",
     "read_validated",
     "write_pack",
     "write_validated",

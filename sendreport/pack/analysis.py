@@ -58,7 +58,7 @@ class Analysis:
 
     @classmethod
     def from_parameters(
-        cls, namespace: Mapping[str, Any], *, title: str, base_dir: str | Path = "."
+        cls, namespace: Mapping[str, Any], *, title: str, base_dir: str | Path | None = None
     ) -> Analysis:
         r"""Load the analysis from a notebook's parameters and print its title page.
 
@@ -69,7 +69,9 @@ class Analysis:
         title
             What the analysis is about; the params file's ``title`` wins when given.
         base_dir
-            Folder relative paths resolve against.
+            Folder relative paths resolve against; by default the params file's folder
+            in a ``sendreport run`` kernel, else the working folder
+            (:func:`sendreport.handoff.params_folder`).
 
         Returns
         -------
@@ -97,12 +99,13 @@ class Analysis:
         >>> from sendreport.pack.cells import declare_run
         >>> declare_run(threshold=None, audience=None)  # this process serves no run
         """
-        from sendreport.handoff import handed_over
+        from sendreport.handoff import handed_over, params_folder
         from sendreport.inputs import load_inputs
         from sendreport.pack.cells import declare_run
 
         raw = {k: namespace[k] for k in Params.model_fields if k in namespace}
-        params = parse_params(raw, base_dir=Path(base_dir).resolve(), source="notebook parameters")
+        base = params_folder() if base_dir is None else Path(base_dir).resolve()
+        params = parse_params(raw, base_dir=base, source="notebook parameters")
         # Run by ``sendreport run``: the runner has validated the tables already.
         loaded = handed_over()
         if loaded is None:

@@ -147,7 +147,9 @@ class Pack:
     """Records each ``values:``/``split:`` key recoded (``LoadedData.recodes``), suppressed."""
 
     @classmethod
-    def from_parameters(cls, namespace: Mapping[str, Any], *, base_dir: str | Path = ".") -> Pack:
+    def from_parameters(
+        cls, namespace: Mapping[str, Any], *, base_dir: str | Path | None = None
+    ) -> Pack:
         """Build the pack from a notebook's parameters (its ``globals()``).
 
         Parameters
@@ -155,15 +157,20 @@ class Pack:
         namespace
             A mapping holding the params keys (other names are ignored).
         base_dir
-            Folder relative paths resolve against (the working folder).
+            Folder relative paths resolve against; by default the params file's folder
+            in a ``sendreport run`` kernel, else the working folder
+            (:func:`sendreport.handoff.params_folder`).
 
         Returns
         -------
         Pack
             Validated inputs with KPIs, series, SPC and suppression applied.
         """
+        from sendreport.handoff import params_folder
+
         raw = {k: namespace[k] for k in Params.model_fields if k in namespace}
-        params = parse_params(raw, base_dir=Path(base_dir).resolve(), source="notebook parameters")
+        base = params_folder() if base_dir is None else Path(base_dir).resolve()
+        params = parse_params(raw, base_dir=base, source="notebook parameters")
         return cls.from_params(params)
 
     @classmethod

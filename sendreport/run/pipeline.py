@@ -31,6 +31,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -43,8 +44,8 @@ from sendreport.errors import (
     SendReportWarning,
     error_class,
 )
-from sendreport.handoff import TABLES_ENV, declares_prebuilt_pack
-from sendreport.params import Params, read_params
+from sendreport.handoff import PARAMS_FOLDER_ENV, TABLES_ENV, declares_prebuilt_pack
+from sendreport.params import FILE_KEYS, Params, read_params
 from sendreport.plan import Plan, load_plan, plan_as_at
 from sendreport.run.folders import Workspace, refuse_inputs_inside, refuse_non_folder
 from sendreport.run.manifest import write_manifest
@@ -339,11 +340,12 @@ def _execute(
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
     executed_path = ws.path / "executed.ipynb"
+    folder = params_path.resolve().parent
     try:
         papermill.execute_notebook(
             str(params.notebook),
             str(executed_path),
-            parameters=params.to_notebook(),
+            parameters=notebook_parameters(params, folder),
             kernel_name=kernel_name,
             progress_bar=False,
             log_output=False,
@@ -351,7 +353,10 @@ def _execute(
             # The kernel starts in the new pack's folder; papermill's ``cwd=`` would instead
             # change the working directory of this whole process (and of every thread in it).
             resources={"metadata": {"path": str(ws.pack)}},
-            kernel_manager_class=_kernel_manager({TABLES_ENV: str(ws.tables)}, server),
+            # the injected paths are relative to the params file's folder, named here
+            kernel_manager_class=_kernel_manager(
+                {TABLES_ENV: str(ws.tables), PARAMS_FOLDER_ENV: str(folder)}, server
+            ),
             # The kernel's own start-up notices are not the user's business; the extension
             # prints the figures of cells tagged "report" with their alt text.
             extra_arguments=[
@@ -401,6 +406,7 @@ def _execute(
         ) from err
     nb = nbformat.read(executed_path, as_version=4)
     executed_path.unlink()
+    _name_notebook_relatively(nb, params.notebook, folder)
     from sendreport.pack import report_cell_problems
 
     problems = report_cell_problems(nb)
@@ -409,6 +415,56 @@ def _execute(
             f"notebook {params.notebook.name}, params {params_path}: " + "; ".join(problems)
         )
     return nb
+
+
+def notebook_parameters(params: Params, folder: Path) -> dict:
+    """The parameters papermill injects: every path relative to the params file's folder.
+
+    The executed notebook goes into the folder that may be sent as it is, which
+    names no absolute path of this machine (SPEC 7); the runner's kernel resolves
+    these paths against ``folder`` (:func:`sendreport.handoff.params_folder`), as
+    plain ``papermill`` run from the params file's folder does.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> p = Params.model_construct(
+    ...     notebook=Path("/p/notebooks/s.ipynb"), plan=Path("/p/params/plans/x.yaml"),
+    ...     area_name="A", period_start=dt.date(2024, 7, 1), period_end=dt.date(2024, 12, 31),
+    ...     data={"sen2": [Path("/p/data/a.xml")], "referrals": Path("/p/data/r.csv")},
+    ...     exclude={"referrals": Path("/p/params/drop.csv")}, population=None)
+    >>> got = notebook_parameters(p, Path("/p/params"))
+    >>> got["notebook"], got["plan"], got["data"], got["exclude"], got["population"]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ('../notebooks/s.ipynb', 'plans/x.yaml',
+     {'sen2': ['../data/a.xml'], 'referrals': '../data/r.csv'},
+     {'referrals': 'drop.csv'}, None)
+    """
+
+    def relative(path: Any) -> Any:
+        if path is None:
+            return None
+        return Path(os.path.relpath(Path(path), folder)).as_posix()
+
+    values = {k: getattr(params, k, None) for k in Params.model_fields}
+    out = {}
+    for key, value in values.items():
+        if key in FILE_KEYS:
+            out[key] = relative(value)
+        elif key == "data":
+            out[key] = {t: [relative(p) for p in v] if isinstance(v, list) else relative(v)
+                        for t, v in (value or {}).items()}
+        elif key == "exclude":
+            out[key] = {t: relative(p) for t, p in (value or {}).items()}
+    plain = params.to_notebook()
+    return {k: out.get(k, plain.get(k)) for k in plain}
+
+
+def _name_notebook_relatively(nb, notebook: Path, folder: Path) -> None:
+    """Papermill's record of the notebook run: its path relative to the params file's folder."""
+    record = nb.metadata.get("papermill")
+    if record is not None and "input_path" in record:
+        record["input_path"] = Path(os.path.relpath(notebook, folder)).as_posix()
 
 
 def _safe_message(evalue: str, loaded) -> str:
