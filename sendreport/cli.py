@@ -211,7 +211,7 @@ def _validate(args: argparse.Namespace) -> int:
     """
     from sendreport.csvsafe import free_text_problems
     from sendreport.errors import DataValidationError
-    from sendreport.params import read_params
+    from sendreport.params import read_params, unused_mapping_lines
     from sendreport.plan import load_plan, plan_as_at
     from sendreport.validation import format_quality, load_data
     from sendreport.validation.period import period_problems
@@ -250,6 +250,8 @@ def _validate(args: argparse.Namespace) -> int:
         print("\n".join(f"  {line}" for line in shown.later))
     for line in free_text_problems(loaded.tables):
         print(f"warning: {line}")
+    for line in unused_mapping_lines(params):
+        print(f"warning: {Path(args.params).name}: {line}")
     for line in period_problems(params.period_start, loaded.tables):
         print(f"warning: {Path(args.params).name}: {line}")
     print(f"{args.params}: params, plan and data are fit to run.")

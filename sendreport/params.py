@@ -41,6 +41,8 @@ MAPPING_KEYS = (
     "data_from",
 )
 """Params keys whose keys are table names."""
+READ_MAPPING_KEYS = ("columns", "values", "split", "sheet", "header_row", "date_format")
+"""Mapping keys that say how to read a table's own file: used only for a table read from one."""
 Code = str | bool | int | float
 DATE_KEYS = (
     "period_start",
@@ -184,6 +186,59 @@ def _la_code_text(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1000:
         return f"{value:03d}"
     return value
+
+
+def applied_mapping(params: Any, key: str) -> dict[str, Any]:
+    """The tables of a mapping key (``columns``, ``sheet``, ...) that are read from their own file.
+
+    A table given under ``data:`` is read from its file with these mappings;
+    any other (``requests`` and ``reviews`` filled by a SEN2 return, or a table
+    not given at all) has no file to apply them to (SPEC 3).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> p = SimpleNamespace(data={"sen2": "r.xml", "referrals": "w.csv"},
+    ...                     sheet={"requests": "Cases", "referrals": "Waits"})
+    >>> applied_mapping(p, "sheet")
+    {'referrals': 'Waits'}
+    """
+    mapping = getattr(params, key, None) or {}
+    return {table: value for table, value in mapping.items() if table in (params.data or {})}
+
+
+def unused_mapping_lines(params: Any) -> list[str]:
+    """One warning line per table whose mapping keys are given but not used (SPEC 3).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> p = SimpleNamespace(data={"sen2": "r.xml"}, columns={"requests": {"Ref": "request_id"}},
+    ...                     values={}, split={}, sheet={"requests": "Cases", "reviews": "R"},
+    ...                     header_row={"measures": 3}, date_format={})
+    >>> for line in unused_mapping_lines(p):
+    ...     print(line)  # doctest: +NORMALIZE_WHITESPACE
+    columns.requests, sheet.requests: not used: requests is read from the SEN2 return
+    (data: sen2), not from a file of its own; remove them
+    sheet.reviews: not used: reviews is read from the SEN2 return (data: sen2), not from a
+    file of its own; remove it
+    header_row.measures: not used: no measures file is given under data:; remove it
+    """
+    unused: dict[str, list[str]] = {}
+    for key in READ_MAPPING_KEYS:
+        for table in getattr(params, key, None) or {}:
+            if table not in (params.data or {}):
+                unused.setdefault(table, []).append(f"{key}.{table}")
+    lines = []
+    for table, keys in unused.items():
+        if SEN2 in (params.data or {}) and table in ("requests", "reviews"):
+            why = (f"{table} is read from the SEN2 return (data: {SEN2}), "
+                   "not from a file of its own")
+        else:
+            why = f"no {table} file is given under data:"
+        them = "them" if len(keys) > 1 else "it"
+        lines.append(f"{', '.join(keys)}: not used: {why}; remove {them}")
+    return lines
 
 
 def blade_csv_files(folder: Path) -> list[Path]:

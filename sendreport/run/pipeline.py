@@ -45,7 +45,7 @@ from sendreport.errors import (
     error_class,
 )
 from sendreport.handoff import PARAMS_FOLDER_ENV, TABLES_ENV, declares_prebuilt_pack
-from sendreport.params import FILE_KEYS, Params, read_params
+from sendreport.params import FILE_KEYS, Params, read_params, unused_mapping_lines
 from sendreport.plan import Plan, load_plan, plan_as_at
 from sendreport.run.folders import Workspace, refuse_inputs_inside, refuse_non_folder
 from sendreport.run.manifest import write_manifest
@@ -215,6 +215,8 @@ def load_and_validate(params_path: Path, params: Params, output_dir: str | Path)
     loaded = load_data(params.data, **params.load_options())
     for line in unused_lines(loaded):  # names only: a misspelt mapping is seen
         warnings.warn(line, SendReportWarning, stacklevel=3)
+    for line in unused_mapping_lines(params):  # e.g. casework mappings left beside sen2
+        warnings.warn(f"{params_path.name}: {line}", SendReportWarning, stacklevel=3)
     if params.benchmarks is not None:
         from sendreport.chs import read_chs
 

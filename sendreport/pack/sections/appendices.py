@@ -6,7 +6,7 @@ from typing import Any
 
 from sendreport.pack.facts import PackFacts
 from sendreport.pack.templating import render
-from sendreport.params import FILE_KEYS
+from sendreport.params import FILE_KEYS, READ_MAPPING_KEYS, applied_mapping
 from sendreport.tables import Cell, Table, build_table
 from sendreport.validation.rules import Rule
 from sendreport.vocabulary import format_value, long_date
@@ -163,9 +163,12 @@ def provenance_html(pack: PackFacts) -> str:
         [Cell(label, header=True), path.name, sha256_file(path)]
         for label, path in p.input_files().items()
     ]
+    # a mapping key prints only the tables it was applied to: those read from their own file
+    given = {k: applied_mapping(p, k) if k in READ_MAPPING_KEYS else v
+             for k, v in p.to_notebook().items()}
     shown = {
         k: v
-        for k, v in p.to_notebook().items()
+        for k, v in given.items()
         if k not in (*FILE_KEYS, "data", "exclude", *MAPPING_TABLES) and v not in (None, {}, "", [])
     }
     params_rows = [[Cell(k, header=True), _parameter_text(v)] for k, v in shown.items()]
@@ -204,16 +207,20 @@ def _parameter_text(value: Any) -> str:
 def mapping_table(params: Any, key: str) -> Table | None:
     """Appendix D's table of one mapping key (``columns``, ``values`` or ``split``).
 
+    Only the tables the mapping was applied to, those read from their own file
+    (:func:`sendreport.params.applied_mapping`), are printed.
+
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> p = SimpleNamespace(suppression_threshold=5, values={"requests": {"request_outcome": {
-    ...     "Refused": "not_assess", True: "assess"}}})
+    >>> p = SimpleNamespace(suppression_threshold=5, data={"requests": "r.csv"}, values={
+    ...     "requests": {"request_outcome": {"Refused": "not_assess", True: "assess"}},
+    ...     "reviews": {"review_outcome": {"Held": "held"}}})
     >>> [[c.text for c in row.cells] for row in mapping_table(p, "values").rows]
     [['requests', 'request_outcome', 'Refused', 'not_assess'], \
 ['requests', 'request_outcome', 'true (YAML read Yes, On or Y as true)', 'assess']]
     """
-    mapping = getattr(params, key) or {}
+    mapping = applied_mapping(params, key)
     rows: list[list[Cell | str]] = []
     for table, entries in mapping.items():
         for local, target in entries.items():
