@@ -436,7 +436,10 @@ def reference_problems(plan: Mapping[str, Any]) -> list[str]:
                 if isinstance(status, str) and status not in known_status:
                     problems.append(
                         f"{where}: status must be one of {', '.join(sorted(known_status))}, "
-                        f"not {status!r}"
+                        f"not {status!r}; to use the plan's own word, declare it at the top "
+                        "of the plan, mapped onto the status it counts as, e.g. "
+                        f"status_vocabulary: {{{status!r}: on_track}}; the pack prints your "
+                        "word beside it (docs/plan.md)"
                     )
             for ev in items(get(action, "evidence")):
                 if isinstance(ev, str) and ev not in evidence_ids:

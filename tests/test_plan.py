@@ -311,6 +311,20 @@ def test_plan_rejects_a_bad_status(tmp_path):
         load_plan(write_plan(tmp_path, raw))
 
 
+def test_an_unknown_status_says_how_to_declare_the_plans_own_words(tmp_path):
+    raw = minimal_plan()
+    raw["priority_areas"][0]["actions"][0]["status"] = "In progress"
+    with pytest.raises(ParameterError) as err:
+        load_plan(write_plan(tmp_path, raw))
+    assert err.value.exit_code == 2
+    line = str(err.value)
+    assert "not 'In progress'" in line and "docs/plan.md" in line
+    assert "status_vocabulary: {'In progress': on_track}" in line
+    raw["status_vocabulary"] = {"In progress": "on_track"}  # as the message says
+    plan = load_plan(write_plan(tmp_path, raw))
+    assert plan.action_status(plan.actions[0][1]) == "on_track"
+
+
 def test_plan_accepts_its_own_status_vocabulary(tmp_path):
     raw = minimal_plan()
     raw["status_vocabulary"] = {"Amber": "at_risk"}
@@ -374,7 +388,10 @@ def test_plan_lists_reference_problems_with_field_errors_one_per_line(tmp_path):
     assert err.value.problems == [
         "plan.yaml: priority_areas[0].actions[0].owner: Field required",
         "plan.yaml: action 'A1' of priority area 'A': status must be one of at_risk, "
-        "complete, not_started, off_track, on_track, not 'nearly_done'",
+        "complete, not_started, off_track, on_track, not 'nearly_done'; to use the plan's own "
+        "word, declare it at the top of the plan, mapped onto the status it counts as, e.g. "
+        "status_vocabulary: {'nearly_done': on_track}; the pack prints your word beside it "
+        "(docs/plan.md)",
         "plan.yaml: action 'A1' of priority area 'A': evidence 'E9' is not in the evidence list",
     ]
 

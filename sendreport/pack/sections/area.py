@@ -26,7 +26,12 @@ STATUS_WORDS = {
 
 
 def actions_table(pack: PackFacts, area: PriorityArea) -> Table | None:
-    """The area's actions: owner, due date (and original), status, impact KPI."""
+    """The area's actions: owner, due date (and original), status, impact KPI.
+
+    A status in the plan's own words (``status_vocabulary``) is printed as the
+    plan says it, with the status the rules count it as: "In progress (counted
+    as on track)", never a bare "On track" nobody wrote.
+    """
     if not area.actions:
         return None
     rows = []
@@ -35,6 +40,8 @@ def actions_table(pack: PackFacts, area: PriorityArea) -> Table | None:
         if a.original_due_date and a.original_due_date != a.due_date:
             due += f" (originally {long_date(a.original_due_date)})"
         symbol, words = STATUS_WORDS[pack.plan.action_status(a)]
+        if a.status not in STATUS_WORDS:  # the plan's own word, and what the rules count it as
+            words = f"{a.status} (counted as {words.lower()})"
         impact = []
         for v in pack.action_views(a):
             impact.append(f"{v.name}: {v.fact.latest.shown()}")
