@@ -133,6 +133,10 @@ class PackFacts(Protocol):
         """The latest :class:`~.kpifacts.Figure` of any KPI and service (``count``: its count)."""
         ...
 
+    def any_fact(self, kpi_id: str, service: str = "") -> KPIFact:
+        """The :class:`~.kpifacts.KPIFact` of any KPI and service, named by the plan or not."""
+        ...
+
     def health_comparators(self, service: str) -> list[Any]:
         """NHS England CHS comparators (:class:`sendreport.chs.Comparator`) for a service."""
         ...

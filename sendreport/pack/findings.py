@@ -57,14 +57,13 @@ def headline_findings(pack: PackFacts) -> list[str]:
         end = pack.params.period_end
         parts = [
             f"{v.name} ({v.fact.latest.shown()} against {v.fact.trajectory.shown()} planned)"
-            for v in off[:3]
-        ]
-        more = f", and {len(off) - 3} more" if len(off) > 3 else ""
+            for v in off
+        ]  # every measure off trajectory is named, never "and 2 more"
         findings.append(
-            f"Off trajectory at {long_date(end)}: " + "; ".join(parts) + more + "."
+            f"Off trajectory at {long_date(end)}: " + "; ".join(parts) + "."
         )
     misses = [f for f in (forecast(pack, v) for v in pack.views) if f and not f.meets]
-    named = [id(v) for v in off[:3] + worst[:2]]  # new information only
+    named = [id(v) for v in off + worst[:2]]  # new information only
     misses = [f for f in misses if id(f.view) not in named]
     if misses:
         misses.sort(key=lambda f: f.shortfall, reverse=True)

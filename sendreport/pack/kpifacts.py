@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Any
 
@@ -40,6 +41,7 @@ __all__ = [
     "Movement",
     "Status",
     "kpi_fact",
+    "meets",
     "movement_of",
     "not_available_reason",
     "row_figure",
@@ -233,6 +235,34 @@ def movement_of(change: float | None, variation: str | None) -> Movement:
     if change < 0:
         return Movement.WORSE
     return Movement.NO_SIGNIFICANT_CHANGE
+
+
+def _as_shown(value: float, unit: str) -> Decimal:
+    """The number as :func:`~sendreport.vocabulary.format_value` prints it.
+
+    Counts whole, everything else to one decimal place, half away from zero.
+    """
+    places = 0 if unit == "count" else 1
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places),
+                                                rounding=ROUND_HALF_UP)
+
+
+def meets(value: float, target: float, improvement: str, unit: str) -> bool:
+    """True when ``value`` reaches ``target`` in the measure's direction, as both are printed.
+
+    A value equal to its target meets it: the comparison is of the figures
+    the page shows, so ``30`` against a target of ``30`` is met however the
+    unrounded value falls. The one rule for targets, trajectories and forecasts.
+
+    Examples
+    --------
+    >>> meets(30.4, 30, "decrease", "count"), meets(30.5, 30, "decrease", "count")
+    (True, False)
+    >>> meets(59.96, 60, "increase", "%"), meets(59.94, 60, "increase", "%")
+    (True, False)
+    """
+    shown, goal = _as_shown(value, unit), _as_shown(target, unit)
+    return shown >= goal if improvement == "increase" else shown <= goal
 
 
 def _pattern(member: WithheldReason) -> re.Pattern[str]:

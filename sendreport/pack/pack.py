@@ -20,7 +20,7 @@ import pandas as pd
 
 from sendreport.csvsafe import safe_for_spreadsheets
 from sendreport.metrics.compute import KPI_COLUMNS
-from sendreport.pack.kpifacts import Figure, KPIFact, Status, kpi_fact, row_figure
+from sendreport.pack.kpifacts import Figure, KPIFact, Status, kpi_fact, meets, row_figure
 from sendreport.params import Params, parse_params
 from sendreport.plan import Action, Intervention, Plan, PlanKPI, PriorityArea, load_plan, plan_as_at
 from sendreport.vocabulary import service_name, short_date
@@ -633,7 +633,7 @@ class Pack:
         if not (f.trajectory.published and f.latest.published) or f.improvement == "neutral":
             return "no trajectory"
         value, expected = f.latest.value, f.trajectory.value
-        ok = value >= expected if f.improvement == "increase" else value <= expected
+        ok = meets(value, expected, f.improvement, f.unit)
         return "on trajectory" if ok else "off trajectory"
 
     # ----- children's health services ---------------------------------------------------
@@ -655,6 +655,32 @@ class Pack:
         """The latest figure of a KPI and service as the pack prints it (``count``: its count)."""
         internal = self.params.audience == "internal"
         return row_figure(self.kpi_row(kpi_id, service), internal=internal, count=count)
+
+    def any_fact(self, kpi_id: str, service: str = "") -> KPIFact:
+        """The :class:`KPIFact` of any KPI and service of ``kpis.csv``, named by the plan or not.
+
+        Latest, last stocktake and baseline as released, the measure's
+        direction, and the SPC reading of its monthly series read as a plan
+        KPI's is (no target: no assurance, no trajectory).
+        """
+        from sendreport.spc import variation
+
+        row = self.kpi_row(kpi_id, service)
+        name, unit, _ = self.kpi_name(kpi_id, service)
+        if row is not None and str(row.get("unit", "")):
+            unit = str(row["unit"])
+        s = self.series[(self.series["kpi_id"] == kpi_id) & (self.series["service"] == service)]
+        s = s[~not_covered(s)]
+        reading = None
+        if len(s) and s["value"].notna().sum() >= 2 and s["point_type"].notna().any():
+            reading = variation(s)
+        p = self.params
+        periods = {"latest": f"{p.period_start} to {p.period_end}"}
+        periods.update({k: "{} to {}".format(*v) for k, v in self.comparison_periods().items()})
+        return kpi_fact(row, kpi_id=kpi_id, service=service, name=name, unit=unit,
+                        improvement=self.improvement(kpi_id, service), periods=periods,
+                        target=None, variation=reading,
+                        internal=p.audience == "internal")
 
     def health_comparators(self, service: str) -> list:
         """NHS England CHS comparators for a service at ``period_end`` (empty: none given)."""
@@ -733,7 +759,7 @@ class Pack:
             elif view.improvement == "neutral":
                 status = "no direction"
             else:
-                ok = actual >= m.value if view.improvement == "increase" else actual <= m.value
+                ok = meets(actual, m.value, view.improvement, view.unit)
                 status = "on trajectory" if ok else "off trajectory"
             out.append(MilestoneCheck(m.date, m.value, actual, suppressed, status))
         return out

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sendreport.pack.change import MATERIAL_RULE, Side, material_change, material_changes
 from sendreport.pack.facts import KPIFacts, PackFacts
-from sendreport.pack.kpifacts import Movement
+from sendreport.pack.kpifacts import Movement, meets
 from sendreport.plan import PriorityArea
 from sendreport.vocabulary import format_value
 
@@ -35,8 +36,9 @@ VERDICT_RULES = (
     "as such everywhere and never counted.",
     "Direction: a measure with a baseline is better or worse than it by its "
     "latest value, in the measure's direction of improvement. A plan or area is improving when "
-    "more of its measures are better than their baseline than worse, getting worse when more "
-    "are worse, and mixed when as many are better as worse.",
+    "more of its measures are better than their baseline than worse and none of them "
+    "deteriorated materially (the rule below), getting worse when more are worse, and mixed "
+    "otherwise.",
     "Improved and worse: a measure with an SPC chart is called improved only when its SPC "
     "reading at the latest month is special cause improvement and it is better than its "
     "baseline, and worse only when the reading is special cause concern and it is worse than "
@@ -57,6 +59,7 @@ VERDICT_RULES = (
     "largest share of it follow.",
     "Gap to England: the area's EHC plan 20-week timeliness this period beside the latest "
     "figure for England that DfE publishes (a calendar year), in percentage points.",
+    MATERIAL_RULE,
     "Figures that are suppressed (c) or not available (x) are never counted, never used in a "
     "trend and never printed.",
 )
@@ -163,8 +166,8 @@ def forecast(pack: PackFacts, view: KPIFacts) -> Forecast | None:
         else:
             return None
         projected = _clip(projected, view.unit)
-    meets = projected >= kpi.target if view.improvement == "increase" else projected <= kpi.target
-    return Forecast(view, kpi.target, kpi.target_date, projected, bool(meets), method)
+    met = meets(projected, kpi.target, view.improvement, view.unit)
+    return Forecast(view, kpi.target, kpi.target_date, projected, met, method)
 
 
 def _monthly_points(pack: PackFacts, view: KPIFacts) -> list[tuple[dt.date, float]]:
@@ -240,14 +243,30 @@ def forecast_phrase(f: Forecast) -> str:
     )
 
 
-def direction(views: list[KPIFacts]) -> tuple[str, int, int, int]:
+def deteriorated(views: list[KPIFacts]) -> list[KPIFacts]:
+    """The KPIs that deteriorated materially (:func:`~sendreport.pack.change.material_change`)."""
+    out = []
+    for v in views:
+        change = material_change(v.fact, in_plan=True)
+        if change is not None and change.side is Side.DETERIORATION:
+            out.append(v)
+    return out
+
+
+def direction(views: list[KPIFacts], *, falling: int = 0) -> tuple[str, int, int, int]:
     """``(word, better, worse, counted)`` for a set of KPIs by the direction rule.
+
+    ``falling`` measures among them deteriorated materially: then none is
+    called improving (the word is ``mixed``).
 
     Examples
     --------
     >>> from types import SimpleNamespace as NS
     >>> direction([NS(fact=NS(change=-63.0))])
     ('getting worse', 0, 1, 1)
+    >>> direction([NS(fact=NS(change=5.0)), NS(fact=NS(change=-1.0)), NS(fact=NS(change=2.0))],
+    ...           falling=1)[0]
+    'mixed'
     >>> direction([])[0]
     'not yet measurable against a baseline'
     """
@@ -256,6 +275,8 @@ def direction(views: list[KPIFacts]) -> tuple[str, int, int, int]:
     worse = sum(m < 0 for m in moves)
     if not moves:
         word = "not yet measurable against a baseline"
+    elif better > worse and falling:
+        word = "mixed"
     elif better > worse:
         word = "improving"
     elif worse > better:
@@ -286,6 +307,21 @@ def england_gap(views: list[KPIFacts]) -> str | None:
     return None
 
 
+def names(items) -> str:
+    """Names in a list a sentence reads: ``A``, ``A and B``, ``A, B and C``.
+
+    Every name is given: a forecast or a count names each measure it counts.
+
+    Examples
+    --------
+    >>> names(["A", "B", "C"]), names(["A"]), names([])
+    ('A, B and C', 'A', '')
+    """
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if (
+        items) else ""
+
+
 def verdict_text(
     pack: PackFacts, views: list[KPIFacts], *, whole_plan: bool, worst: int = 2, gap: bool = True
 ) -> list[str]:
@@ -295,12 +331,16 @@ def verdict_text(
     says whether the gap to England is repeated.
     """
     subject = "The plan" if whole_plan else "This area"
-    word, better, worse, counted = direction(views)
+    falling = deteriorated(views)
+    word, better, worse, counted = direction(views, falling=len(falling))
     out = []
     if counted:
+        but = ""
+        if falling and better > worse:
+            but = f", but {names(v.name for v in falling)} deteriorated materially"
         out.append(
             f"{subject} is {word}: {better} of {counted} measures with a baseline are better "
-            f"than it and {worse} worse."
+            f"than it and {worse} worse{but}."
         )
     else:
         out.append(f"{subject} is {word}.")
@@ -312,18 +352,20 @@ def verdict_text(
         if not missed:
             out.append(
                 f"On the current trend it will meet all {len(forecasts)} of its targets "
-                f"due by {end:%B %Y}."
+                f"due by {end:%B %Y}: {names(f.view.name for f in met)}."
             )
         elif not met:
             out.append(
                 f"It will not meet its targets due by {end:%B %Y} without change: on the "
-                f"current trend none of the {len(forecasts)} is met."
+                f"current trend none of the {len(forecasts)} is met: "
+                f"{names(f.view.name for f in missed)}."
             )
         else:
             out.append(
                 f"It will not meet its targets due by {end:%B %Y} without change: on the "
-                f"current trend {len(met)} of {len(forecasts)} will be met and {len(missed)} "
-                f"will not."
+                f"current trend {len(met)} of {len(forecasts)} will be met: "
+                f"{names(f.view.name for f in met)}; {len(missed)} will not: "
+                f"{names(f.view.name for f in missed)}."
             )
     else:
         out.append("No measure here has a target and date to forecast against.")
@@ -357,15 +399,39 @@ def verdict(pack: PackFacts) -> dict[str, Any]:
             }
         )
     return {
-        "plan": verdict_text(pack, list(pack.views), whole_plan=True),
+        "plan": verdict_text(pack, list(pack.views), whole_plan=True) + material_sentences(pack),
         "commentary": getattr(pack.plan, "progress", None) or "",
         "areas": areas,
     }
 
 
+def material_sentences(pack: PackFacts) -> list[str]:
+    """How many measures changed materially, in the plan or not (the tables follow).
+
+    Examples of the rule are in :mod:`sendreport.pack.change`.
+    """
+    changes = material_changes(pack)
+    worse = [c for c in changes if c.side is Side.DETERIORATION]
+    better = len(changes) - len(worse)
+    if not worse:
+        return [f"No measure or service has deteriorated materially; {better} improved materially."]
+    outside = [c for c in worse if not c.in_plan]
+    named = "; ".join(
+        f"{c.name}, {c.figures()['baseline']} at baseline, {c.figures()['last stocktake']} at "
+        "the last stocktake and " + c.figures()["now"] + " now"
+        for c in worse[:2]
+    )
+    count = f"{len(worse)} measure{'s' if len(worse) != 1 else ''}"
+    return [
+        f"{count} deteriorated materially ({len(outside)} not named by the plan) and {better} "
+        f"improved materially, as listed below; the largest: {named}."
+    ]
+
+
 def area_word(pack: PackFacts, area: PriorityArea) -> str:
     """Progress in a word for one area: Improving, Worse, Mixed or Too early."""
-    word = direction(pack.views_for(area))[0]
+    views = pack.views_for(area)
+    word = direction(views, falling=len(deteriorated(views)))[0]
     return {
         "improving": "Improving",
         "getting worse": "Worse",

@@ -8,6 +8,7 @@ from sendreport.pack.facts import PackFacts
 from sendreport.pack.sections.headings import area_heading, period_label
 from sendreport.pack.templating import render
 from sendreport.tables import Cell, Table, build_table
+from sendreport.vocabulary import long_date, short_date
 
 VARIATION_SHORT = {
     "special_cause_improvement": "Improving",
@@ -36,14 +37,14 @@ def scorecard(pack: PackFacts) -> Table | None:
     p = pack.params
     header = [
         "Measure",
-        "Latest",
-        "Baseline",
-        "Change since last stocktake",
-        "Target",
-        "Trajectory",
-        "England",
-        "Variation",
-        "Assurance",
+        f"Latest ({short_date(p.period_start)} to {short_date(p.period_end)}; %, weeks or count)",
+        "Baseline (%, weeks or count)",
+        "Change since last stocktake (pp, weeks or count)",
+        "Target and date",
+        "On or off trajectory",
+        "England (%, year)",
+        "Variation (SPC)",
+        "Assurance (SPC)",
     ]
     rows, groups = [], []
     for area in pack.plan.priority_areas:
@@ -94,10 +95,46 @@ def scorecard(pack: PackFacts) -> Table | None:
     )
 
 
+def equal_lengths_note(pack: PackFacts) -> str:
+    """The pack's one note on counts over a period compared over equal lengths (SPEC 5).
+
+    ``""`` when no baseline or previous period of another length is given.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from types import SimpleNamespace as NS
+    >>> p = NS(period_start=dt.date(2024, 7, 1), period_end=dt.date(2024, 12, 31),
+    ...        baseline_period_start=dt.date(2022, 4, 1), baseline_period_end=dt.date(2023, 3, 31))
+    >>> equal_lengths_note(NS(params=p))[:90]
+    'Counts over a period (requests, plans issued) are compared over the same length: the basel'
+    """
+    import pandas as pd
+
+    from sendreport.metrics.compute import period_months
+
+    p = pack.params
+    start, end = pd.Timestamp(p.period_start), pd.Timestamp(p.period_end)
+    if p.baseline_period_start is None or p.baseline_period_end is None:
+        return ""
+    b_start, b_end = pd.Timestamp(p.baseline_period_start), pd.Timestamp(p.baseline_period_end)
+    if (b_end - b_start) == (end - start):
+        return ""
+    months, theirs = period_months(start, end), period_months(b_start, b_end)
+    return (
+        "Counts over a period (requests, plans issued) are compared over the same "
+        f"length: the baseline period ({long_date(p.baseline_period_start)} to "
+        f"{long_date(p.baseline_period_end)}, {theirs:g} months) is scaled to this period's "
+        f"{months:g} months (count x {months:g} / {theirs:g}), in kpis.csv and on every page. "
+        "Counts at a date (waiting lists, overdue reviews) are not scaled."
+    )
+
+
 def _scorecard_data(pack: PackFacts) -> dict[str, Any]:
     return {
         "scorecard": scorecard(pack),
         "england_source": _dfe_credit().removeprefix("Source: "),
+        "equal_lengths": equal_lengths_note(pack),
     }
 
 

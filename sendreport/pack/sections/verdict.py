@@ -12,6 +12,45 @@ from sendreport.tables import Cell, Table, build_table
 from sendreport.vocabulary import format_value, long_date
 
 
+def change_tables(pack: PackFacts) -> dict[str, Table | None]:
+    """Material deteriorations and improvements (:mod:`sendreport.pack.change`) as tables.
+
+    One row per measure and service, whether or not the plan names it: its
+    figures at the baseline, the last stocktake and now, as ``kpis.csv`` has
+    them, and what made the change material. ``None`` for a side with none.
+    """
+    from sendreport.pack.change import Side, material_changes
+
+    changes = material_changes(pack)
+    out: dict[str, Table | None] = {}
+    for side, key, caption in (
+        (Side.DETERIORATION, "deteriorations", "Material deteriorations"),
+        (Side.IMPROVEMENT, "improvements", "Material improvements"),
+    ):
+        rows = []
+        for c in (c for c in changes if c.side is side):
+            figures = c.figures()
+            why = list(c.reasons)
+            if c.special_cause:
+                kind = "concern" if side is Side.DETERIORATION else "improvement"
+                why.append(f"special cause {kind} in its SPC chart")
+            rows.append([
+                Cell(c.name, header=True),
+                Cell(figures["baseline"], numeric=True),
+                Cell(figures["last stocktake"], numeric=True),
+                Cell(figures["now"], numeric=True),
+                "; ".join(why).capitalize(),
+                "Yes" if c.in_plan else "No",
+            ])
+        out[key] = build_table(
+            ["Measure and service", "Baseline", "Last stocktake", "Now", "Why material",
+             "In the plan"],
+            rows, caption=f"{caption}, by the rule of Appendix A", numeric_columns=(1, 2, 3),
+            threshold=pack.params.suppression_threshold, css_class="material-changes",
+        ) if rows else None
+    return out
+
+
 def verdict(pack: PackFacts) -> dict[str, Any]:
     """The verdict page: each verdict beside the plan's own commentary, and the findings."""
     from sendreport.pack.findings import headline_findings
@@ -19,6 +58,7 @@ def verdict(pack: PackFacts) -> dict[str, Any]:
 
     data = verdict_data(pack)
     return {
+        **change_tables(pack),
         "plan": data["plan"],
         "commentary": paragraphs(data["commentary"]),
         "areas": [

@@ -1,0 +1,190 @@
+"""Material change (SPEC 5): every KPI and service, named by the plan or not, on page 2."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sendreport.pack import Pack
+from sendreport.pack.change import POINTS, SHARE, Side, judge, material_changes
+from sendreport.pack.kpifacts import meets
+from sendreport.pack.sections.verdict import verdict as verdict_page
+from sendreport.pack.sections.verdict import verdict_html
+from sendreport.pack.verdict import deteriorated, forecast, verdict, verdict_text
+from sendreport.params import parse_params
+from sendreport.synth import write_synthetic
+from sendreport.vocabulary import format_value
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PLAN = """\
+title: Small area plan
+type: priority_action_plan
+priority_areas:
+  - id: PA1
+    title: Timely plans
+    what_we_will_do: Recruit
+    what_will_be_different: Plans on time
+    kpis:
+      - {id: ehcp_20wk_excl, target: 60, target_date: 2025-03-31}
+"""
+
+
+def _referrals() -> pd.DataFrame:
+    """Physiotherapy, which the plan never names: 10 waiting at the baseline's end
+    (31 March 2023), 12 at the last stocktake (30 June 2024), 40 now (31 December 2024)."""
+    rows = []
+    for n, referred, seen in ((10, "2023-01-10", "2024-06-01"), (12, "2024-05-01", "2024-09-01"),
+                              (40, "2024-10-01", "")):
+        for _ in range(n):
+            rows.append({"referral_id": f"R{len(rows)}", "person_id": f"P{len(rows)}",
+                         "service": "physiotherapy", "referral_date": referred,
+                         "first_contact_date": seen, "removed_date": ""})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def small_area(tmp_path_factory) -> Pack:
+    folder = tmp_path_factory.mktemp("small-area")
+    write_synthetic(folder)
+    _referrals().to_csv(folder / "referrals.csv", index=False)
+    (folder / "plan.yaml").write_text(PLAN, encoding="utf-8")
+    return Pack.from_params(parse_params({
+        "notebook": str(ROOT / "notebooks" / "stocktake.ipynb"),
+        "area_name": "Smallshire",
+        "period_start": "2024-07-01",
+        "period_end": "2024-12-31",
+        "baseline_period_start": "2022-04-01",
+        "baseline_period_end": "2023-03-31",
+        "previous_period_end": "2024-06-30",
+        "plan": str(folder / "plan.yaml"),
+        "data": {"requests": str(folder / "requests.csv"),
+                 "referrals": str(folder / "referrals.csv")},
+        "data_from": {"referrals": "2020-01-01"},
+    }))
+
+
+def test_a_service_the_plan_does_not_name_that_deteriorates_is_listed_first(small_area):
+    changes = material_changes(small_area)
+    physio = [c for c in changes if c.fact.kpi_id == "wait_list"
+              and c.fact.service == "physiotherapy"]
+    assert len(physio) == 1
+    c = physio[0]
+    assert c.side is Side.DETERIORATION and not c.in_plan
+    assert c.figures() == {"baseline": "10", "last stocktake": "12", "now": "40"}
+    # 10 -> 40: up 300% on the baseline; 12 -> 40: up 233.3% since the last stocktake
+    assert c.reasons == ("up 300.0% on the baseline", "up 233.3% since the last stocktake")
+    sides = [ch.side for ch in changes]
+    assert sides == sorted(sides, key=lambda s: s is Side.IMPROVEMENT), "deteriorations first"
+    page = verdict_page(small_area)
+    rows = [[cell.text for cell in row.cells] for row in page["deteriorations"].rows]
+    assert ["Children waiting: Physiotherapy", "10", "12", "40"] in [r[:4] for r in rows]
+
+
+def test_page_two_prints_the_deterioration_before_the_findings(small_area):
+    text = html.unescape(re.sub(r"<[^>]+>", " ", verdict_html(small_area)))
+    text = re.sub(r"\s+", " ", text)
+    at = text.index("Children waiting: Physiotherapy 10 12 40")
+    assert at < text.index("Headline findings")
+    assert "not named by the plan" in " ".join(verdict(small_area)["plan"])
+
+
+def test_forecasts_name_every_kpi_they_count(small_area):
+    sentences = verdict_text(small_area, list(small_area.views), whole_plan=True)
+    counted = [f for f in (forecast(small_area, v) for v in small_area.views) if f is not None]
+    assert counted
+    line = next(s for s in sentences if "current trend" in s or "No measure" in s)
+    for f in counted:
+        assert f.view.name in line
+    assert "more" not in line
+
+
+def test_a_value_equal_to_its_target_as_printed_meets_it():
+    assert meets(30.0, 30, "decrease", "count") and meets(30.4, 30, "decrease", "count")
+    assert not meets(30.5, 30, "decrease", "count")
+    assert meets(59.96, 60, "increase", "%")  # printed 60.0%: the target is met
+    assert not meets(59.94, 60, "increase", "%")
+
+
+def test_a_latest_value_at_its_target_after_the_target_date_is_met(small_area):
+    view = small_area.views[0]
+    value = view.fact.latest.value
+    plan_kpi = view.plan_kpi.model_copy(update={"target": round(value, 1) + 0.04,
+                                                "target_date": dt.date(2024, 9, 30)})
+    f = forecast(small_area, SimpleNamespace(**{**vars(view), "plan_kpi": plan_kpi}))
+    assert f.method == "latest" and f.meets  # 0.04 above the value: the same as printed
+
+
+def test_improving_only_when_no_measure_deteriorated_materially(small_area):
+    for area in small_area.plan.priority_areas:
+        views = small_area.views_for(area)
+        sentences = verdict_text(small_area, views, whole_plan=False) if views else []
+        if any("is improving" in s for s in sentences):
+            assert not deteriorated(views)
+
+
+def test_the_demo_page_two_names_adhd_with_the_figures_of_kpis_csv(demo_runs):
+    folder = demo_runs["demo"].output_folder
+    kpis = pd.read_csv(folder / "kpis.csv", keep_default_na=False, na_values=[""])
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    verdict_section = page[page.index('id="verdict"'):]
+    verdict_section = verdict_section[:verdict_section.index("Headline findings")]
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", verdict_section)))
+    adhd = kpis[(kpis["service"] == "adhd_assessment") & (kpis["kpi_id"] == "wait_list")].iloc[0]
+    figures = [format_value(adhd[c], "count") for c in ("baseline", "previous", "value")]
+    assert f"Children waiting: ADHD assessment {' '.join(figures)}" in text
+    # every row of the tables: baseline, last stocktake and now as kpis.csv has them
+    rows = re.findall(r"<tr>(.*?)</tr>", verdict_section, flags=re.S)
+    checked = 0
+    by_name = {}
+    for row in rows:
+        cells = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+                 for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)]
+        if len(cells) == 6 and cells[0] != "Measure and service":
+            by_name[cells[0]] = cells[1:4]
+    assert by_name
+    for name, shown in by_name.items():
+        matches = []
+        for r in kpis.itertuples():
+            figures = [format_value(getattr(r, c), r.unit) for c in ("baseline", "previous",
+                                                                      "value")]
+            if figures == shown or figures == [s if s != "c" else "x" for s in shown]:
+                matches.append(r.kpi_id)
+        assert matches, f"{name}: {shown} is no row of kpis.csv"
+        checked += 1
+    assert checked == len(by_name)
+
+
+@given(
+    then=st.floats(0, 1000, allow_nan=False),
+    now=st.floats(0, 1000, allow_nan=False),
+    unit=st.sampled_from(["%", "count", "weeks"]),
+    improvement=st.sampled_from(["increase", "decrease"]),
+)
+def test_the_rule_is_the_stated_size_in_the_measures_direction(then, now, unit, improvement):
+    side = judge(now, {"baseline": then}, unit, improvement)
+    size = POINTS if unit == "%" else SHARE * abs(then)
+    beyond = abs(now - then) > size if (unit == "%" or then) else now != then
+    assert (side is not None) == beyond
+    if side is not None:
+        worse = (now > then) == (improvement == "decrease")
+        assert side is (Side.DETERIORATION if worse else Side.IMPROVEMENT)
+    # the other direction reads the same move the other way; no direction is never material
+    other = judge(now, {"baseline": then}, unit,
+                  "decrease" if improvement == "increase" else "increase")
+    assert (other is None) == (side is None) and (side is None or other is not side)
+    assert judge(now, {"baseline": then}, unit, "neutral", "special_cause_concern") is None
+
+
+@given(now=st.floats(0, 100, allow_nan=False), then=st.floats(0, 100, allow_nan=False))
+def test_special_cause_concern_is_a_deterioration_whatever_the_size(now, then):
+    assert judge(now, {"baseline": then}, "%", "increase",
+                 "special_cause_concern") is Side.DETERIORATION
