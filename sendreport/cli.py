@@ -90,6 +90,13 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--sen2", action="store_true",
                        help="also write the EHC records as SEN2 returns (sen2-<year>.xml)")
 
+    compare = sub.add_parser(
+        "compare", help="comparison edition across authorities from DfE's published figures"
+    )
+    compare.add_argument("params", type=Path, metavar="PARAMS.yaml")
+    compare.add_argument("--output-dir", type=Path, default=Path("outputs"), metavar="DIR")
+    compare.add_argument("--no-pdf", action="store_true", help="write HTML and data files only")
+
     new = sub.add_parser(
         "new", help="scaffold notebooks/NAME.ipynb and params/NAME.yaml, ready to run"
     )
@@ -107,6 +114,16 @@ def _run(args: argparse.Namespace) -> int:
     _say_annex(result)
     if result.pdf is not None:
         print(_show(result.pdf))  # last: the file to open
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from sendreport.compare.publish import run_comparison
+
+    folder = run_comparison(args.params, args.output_dir, pdf=not args.no_pdf)
+    print(f"Outputs written to {_show(folder)}")
+    if not args.no_pdf:
+        print(_show(folder / "report.pdf"))  # last: the file to open
     return 0
 
 
@@ -327,6 +344,7 @@ COMMANDS = {
     "demo": _demo,
     "synth": _synth,
     "new": _new,
+    "compare": _compare,
 }
 
 

@@ -72,8 +72,12 @@ def join_lines(source: str) -> str:
 
 
 @cache
-def environment():
-    """The Jinja2 environment of the section templates (autoescape on, strict undefined)."""
+def environment(folder: str | None = None):
+    """The Jinja2 environment of the section templates (autoescape on, strict undefined).
+
+    ``folder`` puts another edition's templates first (the comparison edition's),
+    with the section templates and their macros behind them.
+    """
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     class Loader(FileSystemLoader):
@@ -82,7 +86,7 @@ def environment():
             return join_lines(source), filename, uptodate
 
     env = Environment(
-        loader=Loader(str(SECTION_TEMPLATES)),
+        loader=Loader([folder, str(SECTION_TEMPLATES)] if folder else str(SECTION_TEMPLATES)),
         autoescape=True,
         finalize=_as_text,
         undefined=StrictUndefined,

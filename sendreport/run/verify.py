@@ -127,6 +127,8 @@ def verify_outputs(
     folder = Path(folder)
     manifest = read_manifest(folder)
     project = Path(project if project is not None else Path.cwd())
+    if manifest.get("edition") == "compare":
+        return _verify_comparison(folder, manifest, params, project, say)
     outputs = manifest["outputs"]
     published = {name: _published_file(folder, name) for name in outputs}
     recorded = manifest["params"]
@@ -192,6 +194,54 @@ def verify_outputs(
                 "matches",
                 "differs",
             )
+    return result
+
+
+def _verify_comparison(folder: Path, manifest: dict, params: str | Path | None, project: Path,
+                       say: Callable[[str], object] | None) -> Verification:
+    """Verify a comparison edition's folder (``"edition": "compare"``) by rerunning it."""
+    from sendreport.compare.params import read_compare_params
+    from sendreport.compare.publish import run_comparison
+    from sendreport.run.manifest import sha256_file
+
+    if params is not None:
+        params_path, how = Path(params), "given with --params"
+        if not params_path.is_file():
+            raise ParameterError(f"--params: {params_path}: no such params file")
+    else:
+        params_path = _recorded_params(folder, manifest["params"], project)
+        how = "recorded in the manifest"
+    settings = read_compare_params(params_path)
+    if say is not None:
+        say(f"params file ({how}): {params_path}")
+    result = Verification()
+    result.check(f"params {params_path.name}",
+                 sha256_file(params_path) == manifest["params"]["sha256"],
+                 "unchanged", "changed since the run")
+    current = settings.input_files()
+    for label, entry in manifest["inputs"].items():
+        path = current.get(label)
+        ok = path is not None and path.is_file()
+        result.check(f"input {label} ({entry['file']})",
+                     ok and sha256_file(path) == entry["sha256"], "unchanged",
+                     "changed since the run" if ok else "missing")
+    outputs = manifest["outputs"]
+    for name, digest in outputs.items():
+        here = _published_file(folder, name)
+        result.check(f"{name} in {folder.name}", here is not None and sha256_file(here) == digest,
+                     "as published", "changed since published" if here is not None else "missing")
+    with tempfile.TemporaryDirectory(prefix="sendreport-verify-") as tmp:
+        try:
+            again_folder = run_comparison(params_path, tmp, pdf="report.pdf" in outputs)
+        except SendReportError as err:
+            result.check("rerun", False, "", f"failed: {str(err).splitlines()[0]}")
+            return result
+        again = json.loads((again_folder / "manifest.json").read_text("utf-8"))["outputs"]
+        for name, digest in outputs.items():
+            result.check(f"{name} rerun", again.get(name) == digest, "matches",
+                         "differs" if name in again else "not made by the rerun")
+        for name in sorted(set(again) - set(outputs)):
+            result.check(f"{name} rerun", False, "", "made by the rerun but not recorded")
     return result
 
 
@@ -388,6 +438,8 @@ def _check_manifest(path: Path, manifest: dict) -> None:
                 f"{name!r} is not a plain file name in the pack's folder (absolute, .. or a "
                 "folder); refused",
             )
+    if manifest.get("edition", "pack") not in ("pack", "compare"):
+        raise wrong("edition", "must be \"pack\" or \"compare\"")
     annex = manifest.setdefault("confidential_annex", None)
     if annex is not None:
         annex = mapping(annex, "confidential_annex")
