@@ -284,6 +284,8 @@ def _demo(args: argparse.Namespace) -> int:
         raise ParameterError(f"demo: --output-dir {args.output_dir} is a file, not a folder")
     params = write_demo_inputs(args.output_dir / DEMO_INPUTS)
     print(f"Demo params file, plan, notebook and data written to {_show(params.parent.parent)}")
+    print("The same area from its SEN2 returns: sendreport run "
+          f"{_show(params.parent / 'demo-sen2.yaml')}")
     result = run_report(params, output_dir=args.output_dir)
     print(f"Demo pack written to {_show(result.output_folder)}")
     _say_annex(result)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from sendreport.bundled import DEMO_PARAMS, DEMO_PLAN, NOTEBOOKS, STOCKTAKE
+from sendreport.bundled import DEMO_PARAMS, DEMO_PLAN, DEMO_SEN2_PARAMS, NOTEBOOKS, STOCKTAKE
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "sendreport" / "bundled"
@@ -25,7 +25,7 @@ def test_the_package_data_names_every_bundled_file_the_product_reads():
     listed = config["tool"]["setuptools"]["package-data"]["sendreport.bundled"]
     missing = [name for name in listed if not (BUNDLE / name).is_file()]
     assert missing == []
-    read = {STOCKTAKE, DEMO_PARAMS, DEMO_PLAN, *NOTEBOOKS.glob("*.ipynb")}
+    read = {STOCKTAKE, DEMO_PARAMS, DEMO_PLAN, DEMO_SEN2_PARAMS, *NOTEBOOKS.glob("*.ipynb")}
     shipped = {(BUNDLE / name).resolve() for name in listed}
     assert sorted(str(p) for p in read - shipped) == []
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["DEMO_PARAMS", "DEMO_PLAN", "NOTEBOOKS", "STOCKTAKE", "bundled_file"]
+__all__ = [
+    "DEMO_PARAMS", "DEMO_PLAN", "DEMO_SEN2_PARAMS", "NOTEBOOKS", "STOCKTAKE", "bundled_file",
+]
 
 
 def bundled_file(relative: str) -> Path:
@@ -64,3 +66,6 @@ DEMO_PARAMS = bundled_file("params/demo.yaml")
 
 DEMO_PLAN = bundled_file("params/plans/demoshire-pap.yaml")
 """Demoshire's Priority Action Plan."""
+
+DEMO_SEN2_PARAMS = bundled_file("params/demo-sen2.yaml")
+"""Demoshire from its SEN2 returns: ``sendreport demo`` writes it beside the demo's params."""

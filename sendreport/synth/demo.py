@@ -3,29 +3,33 @@
 ``write_demo_inputs(folder)`` writes a small project::
 
     folder/params/demo.yaml                 the bundled demo params file, as it is
+    folder/params/demo-sen2.yaml            the SEN2 demo's params file, as it is
     folder/params/plans/demoshire-pap.yaml  the bundled Priority Action Plan
     folder/notebooks/stocktake.ipynb        the bundled stocktake notebook
     folder/data/demo/*.csv                  the synthetic Demoshire tables
+    folder/data/demo/sen2-*.xml             the same EHC records as SEN2 returns
 
 laid out as the repository is, so the params file's relative paths
 (``../notebooks/``, ``plans/``, ``../data/demo/``) lead to the copies beside it:
 the demo needs nothing from a checkout, writes nothing outside ``folder``, and
 its params file has the same bytes (and hash) wherever it runs.
-``sendreport run folder/params/demo.yaml`` builds the same pack again.
+``sendreport run folder/params/demo.yaml`` builds the same pack again, and
+``sendreport run folder/params/demo-sen2.yaml`` the pack from the SEN2 returns,
+with no data to write by hand.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sendreport.bundled import DEMO_PARAMS, DEMO_PLAN, STOCKTAKE
+from sendreport.bundled import DEMO_PARAMS, DEMO_PLAN, DEMO_SEN2_PARAMS, STOCKTAKE
 from sendreport.errors import ParameterError
 
 __all__ = ["write_demo_inputs"]
 
 
 def write_demo_inputs(folder: str | Path) -> Path:
-    """Write the demo's params file, plan, notebook and data under ``folder``.
+    """Write the demo's params files, plan, notebook and data under ``folder``.
 
     Parameters
     ----------
@@ -55,7 +59,8 @@ def write_demo_inputs(folder: str | Path) -> Path:
     ['data/demo/measures.csv', 'data/demo/referrals.csv', 'data/demo/requests.csv',
      'data/demo/reviews.csv']
     """
-    from sendreport.synth import write_synthetic
+    from sendreport.sen2.write import write_returns
+    from sendreport.synth import generate, write_synthetic
 
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -63,6 +68,7 @@ def write_demo_inputs(folder: str | Path) -> Path:
     params = folder / "params" / DEMO_PARAMS.name
     copies = {
         params: DEMO_PARAMS,
+        params.parent / DEMO_SEN2_PARAMS.name: DEMO_SEN2_PARAMS,
         params.parent / "plans" / DEMO_PLAN.name: DEMO_PLAN,
         folder / "notebooks" / STOCKTAKE.name: STOCKTAKE,
     }
@@ -70,4 +76,6 @@ def write_demo_inputs(folder: str | Path) -> Path:
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.write_bytes(bundled.read_bytes())
     write_synthetic(folder / "data" / "demo")
+    # the SEN2 demo's returns: the same records (the same seed) in the returns' shape
+    write_returns(generate(), folder / "data" / "demo")
     return params

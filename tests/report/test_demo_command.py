@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sendreport.bundled import DEMO_PARAMS, DEMO_PLAN, STOCKTAKE
+from sendreport.bundled import DEMO_PARAMS, DEMO_PLAN, DEMO_SEN2_PARAMS, STOCKTAKE
 from sendreport.params import read_params
 
 pytestmark = pytest.mark.slow
@@ -26,7 +26,11 @@ def test_demo_writes_only_under_its_output_dir(demo_command):
         "data/demo/referrals.csv",
         "data/demo/requests.csv",
         "data/demo/reviews.csv",
+        "data/demo/sen2-2023.xml",
+        "data/demo/sen2-2024.xml",
+        "data/demo/sen2-2025.xml",
         "notebooks/stocktake.ipynb",
+        "params/demo-sen2.yaml",
         "params/demo.yaml",
         "params/plans/demoshire-pap.yaml",
     ]
@@ -37,6 +41,7 @@ def test_the_demo_params_file_is_the_bundled_one_and_reads_only_files_beside_it(
     inputs = (demo_command["out"] / "demo-inputs").resolve()
     for copy, bundled in (
         ("params/demo.yaml", DEMO_PARAMS),
+        ("params/demo-sen2.yaml", DEMO_SEN2_PARAMS),
         ("params/plans/demoshire-pap.yaml", DEMO_PLAN),
         ("notebooks/stocktake.ipynb", STOCKTAKE),
     ):
@@ -57,3 +62,21 @@ def test_demo_refuses_an_output_dir_that_is_a_file(tmp_path, capsys):
     )
     assert target.read_text(encoding="utf-8") == "not a folder"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_the_sen2_demo_runs_on_what_the_demo_wrote_with_no_hand_step(demo_command):
+    """params/demo-sen2.yaml beside the demo's: its returns are written by `sendreport demo`."""
+    import subprocess
+    import sys
+
+    demo = demo_command["process"]
+    assert demo.returncode == 0, demo.stderr
+    params = demo_command["out"] / "demo-inputs" / "params" / "demo-sen2.yaml"
+    assert "sendreport run " in demo.stdout and "params/demo-sen2.yaml" in demo.stdout
+    checked = subprocess.run(
+        [str(Path(sys.executable).parent / "sendreport"), "validate", str(params)],
+        capture_output=True, text=True, check=False, timeout=300, cwd=demo_command["cwd"],
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "fit to run" in checked.stdout
+    assert "not found" not in checked.stdout + checked.stderr
