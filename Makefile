@@ -3,36 +3,42 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test test-min docs install system-deps axe lint bench clean
+.PHONY: demo test test-min docs install system-deps test-deps axe lint bench clean
 
 demo: install
 	$(BIN)/sendreport demo
 
-test: install axe
+test: install test-deps axe $(TEST_STAMP)
 	$(BIN)/pytest
 
 install: system-deps $(STAMP)
 
-# Python environment: the package, its test tools and a Jupyter kernel inside .venv,
-# so papermill runs notebooks with this environment's own Python.
+# Python environment: the package and a Jupyter kernel inside .venv, so papermill runs
+# notebooks with this environment's own Python. All `make demo` installs.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sendreport)" >/dev/null
 	touch $(STAMP)
 
+# The test tools (the `test` extra: pytest, hypothesis, DuckDB, ...), for `make test` and `make bench`.
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(TEST_STAMP)
+
 # axe-core (npm) for the accessibility test of the HTML edition (tests/report/test_axe.py).
 AXE := tests/axe/node_modules/axe-core/axe.min.js
-axe: system-deps $(AXE)
+axe: test-deps $(AXE)
 
 $(AXE): tests/axe/package.json tests/axe/package-lock.json
 	cd tests/axe && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $(AXE)
 
-# Debian packages: fonts (Liberation Sans), Pango and HarfBuzz for WeasyPrint, poppler-utils for
-# the tests, Chromium and npm for the axe-core check of the HTML edition.
+# Debian packages a pack needs (`make demo`): fonts (Liberation Sans), Pango and HarfBuzz for
+# WeasyPrint, poppler-utils (the privacy guard reads each PDF's text with pdftotext).
 system-deps:
 	@missing=""; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
@@ -41,9 +47,18 @@ system-deps:
 	ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || missing="$$missing libpango-1.0-0"; \
 	ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || missing="$$missing libpangoft2-1.0-0"; \
 	ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so" || missing="$$missing libharfbuzz-subset0"; \
+	$(APT_INSTALL)
+
+# Debian packages only the tests need (`make test`): Chromium and npm for the axe-core check of
+# the HTML edition.
+test-deps: system-deps
+	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
-	if [ -n "$$missing" ]; then \
+	$(APT_INSTALL)
+
+# Installs the Debian packages named in the shell variable `missing`, if any.
+APT_INSTALL = if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
@@ -69,7 +84,7 @@ $(MIN_VENV)/.installed: pyproject.toml constraints-min.txt
 	$(MIN_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sendreport, oldest versions)" >/dev/null
 	touch $@
 
-bench: install
+bench: install $(TEST_STAMP)
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_kpis.py
 	$(BIN)/python bench/bench_spc.py

@@ -35,7 +35,7 @@ FLAGS = [
 
 
 def missing(what: str) -> None:
-    message = f"{what} is not installed: run `make system-deps axe` (make test does)"
+    message = f"{what} is not installed: run `make axe` (make test does)"
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
