@@ -155,7 +155,16 @@ def test_previous_and_baseline_equal_the_kpis_of_their_own_periods(demo, previou
     base = compute_kpis(tables, period_start=baseline[0], period_end=baseline[1])
     pd.testing.assert_series_equal(out["previous"], prev["value"], check_names=False)
     pd.testing.assert_series_equal(out["previous_reason"], prev["reason"], check_names=False)
-    pd.testing.assert_series_equal(out["baseline"], base["value"], check_names=False)
+    # a count over a period is compared over the same length (SPEC 5): the baseline's
+    # scaled to the period's months, the previous period's as long as the period already
+    from sendreport.metrics.compute import PERIOD_COUNTS, length_ratio
+
+    t = pd.Timestamp
+    ratio = length_ratio(t("2024-07-01"), t("2024-12-31"), t(baseline[0]), t(baseline[1]))
+    counts = base["kpi_id"].isin(list(PERIOD_COUNTS))
+    assert counts.any()
+    scaled = base["value"].where(~counts, base["value"] * ratio)
+    pd.testing.assert_series_equal(out["baseline"], scaled, check_names=False)
     assert np.isfinite(out["previous"]).sum() > 10
 
 
