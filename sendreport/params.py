@@ -51,7 +51,22 @@ DATE_KEYS = (
     "baseline_period_start",
     "baseline_period_end",
     "previous_period_end",
+    "next_update",
 )
+
+
+FAMILIES_MARKING = "OFFICIAL"
+"""The only marking a families edition carries: it is a public document (SPEC 3, 7)."""
+
+
+class Contact(BaseModel):
+    """Someone families can reach about the plan, printed in the families edition."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    contact: str = Field(min_length=1)
+    """How to reach them: a phone number, an email or web address, in the words to print."""
 
 
 class Params(BaseModel):
@@ -112,6 +127,9 @@ class Params(BaseModel):
     sheet: dict[str, str] = Field(default_factory=dict)
     max_excluded_share: float = Field(default=0.05, ge=0, le=1)
     exclude: dict[str, Path] = Field(default_factory=dict)
+    # the families edition's contacts and the date of its next update (SPEC 3)
+    contacts: list[Contact] = Field(default_factory=list)
+    next_update: dt.date | None = None
 
     @field_validator("la_code", mode="before")
     @classmethod
@@ -308,6 +326,7 @@ def consistency_problems(values: dict[str, Any], *, today: dt.date | None = None
             f"suppression_threshold {threshold} is below {MIN_SHARED_THRESHOLD}, the least a "
             f"{audience} pack may use; use audience: internal for unsuppressed figures"
         )
+    problems += families_problems(values)
     problems += _listed_columns(values.get("columns"))
     data = values.get("data")
     if isinstance(data, dict) and SEN2 in data and "requests" in data:
@@ -318,6 +337,49 @@ def consistency_problems(values: dict[str, Any], *, today: dt.date | None = None
     name = values.get("area_name")
     if isinstance(name, str) and name and not area_slug(name):
         problems.append(f"area_name {name!r} has no letters or digits to name a folder")
+    return problems
+
+
+def families_problems(values: dict[str, Any]) -> list[str]:
+    """A families edition's marking other than :data:`FAMILIES_MARKING`, a next update already past.
+
+    A families edition is written for the public: it carries the marking a
+    public document carries, ``OFFICIAL`` (any letter case), never a caveat
+    such as OFFICIAL-SENSITIVE; anything else is refused rather than printed
+    or silently replaced. ``next_update`` comes after the period reported.
+
+    Examples
+    --------
+    >>> families_problems({"audience": "families", "classification": "OFFICIAL-SENSITIVE"})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['classification OFFICIAL-SENSITIVE: a families edition is a public document and is marked
+    OFFICIAL; set classification: OFFICIAL, or use audience: shared for a pack that needs
+    another marking']
+    >>> families_problems({"audience": "shared", "classification": "OFFICIAL-SENSITIVE"})
+    []
+    >>> families_problems({"period_end": dt.date(2024, 12, 31),
+    ...                    "next_update": dt.date(2024, 6, 30)})  # doctest: +NORMALIZE_WHITESPACE
+    ['next_update (2024-06-30) is not after period_end (2024-12-31): the next update comes
+    after the period this one reports']
+    """
+    problems = []
+    marking = values.get("classification", FAMILIES_MARKING)
+    if (
+        values.get("audience") == "families"
+        and isinstance(marking, str)
+        and marking.strip().upper() != FAMILIES_MARKING
+    ):
+        problems.append(
+            f"classification {marking}: a families edition is a public document and is marked "
+            f"{FAMILIES_MARKING}; set classification: {FAMILIES_MARKING}, or use audience: "
+            "shared for a pack that needs another marking"
+        )
+    end, after = values.get("period_end"), values.get("next_update")
+    if isinstance(end, dt.date) and isinstance(after, dt.date) and after <= end:
+        problems.append(
+            f"next_update ({after}) is not after period_end ({end}): the next update comes "
+            "after the period this one reports"
+        )
     return problems
 
 

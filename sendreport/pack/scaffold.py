@@ -45,6 +45,8 @@ PARAMETER_DEFAULTS = {
     "benchmarks": "None",
     "title": "None",
     "author": "None",
+    "contacts": "[]",
+    "next_update": "None",
     "columns": "{}",
     "values": "{}",
     "split": "{}",

@@ -211,6 +211,15 @@ def load_and_validate(params_path: Path, params: Params, output_dir: str | Path)
             SendReportWarning,
             stacklevel=3,
         )
+    missing = [k for k in ("contacts", "next_update") if params.audience == "families"
+               and not getattr(params, k)]
+    if missing:
+        warnings.warn(
+            f"audience families: no {' and no '.join(missing)} in the params: the families "
+            "edition cannot say who to contact or when the next update comes (docs/params.md)",
+            SendReportWarning,
+            stacklevel=3,
+        )
     plan = plan_as_at(load_plan(params.plan), params.period_end).plan
     loaded = load_data(params.data, **params.load_options())
     for line in unused_lines(loaded):  # names only: a misspelt mapping is seen
@@ -568,11 +577,15 @@ def _pack_for_kernel(run: RunInputs, folder: Path) -> None:
 
 
 def _annex_pdf(params: Params, plan: Plan, pdf: bool) -> bytes | None:
-    """The confidential annex as PDF bytes (``None`` when nothing is confidential or no PDF)."""
+    """The confidential annex as PDF bytes (``None`` when nothing is confidential or no PDF).
+
+    A families run writes none: the families edition is a public document, and its
+    audience is not the board that reads an OFFICIAL-SENSITIVE annex (SPEC 7).
+    """
     from sendreport.pack import annex_html
     from sendreport.run.exporter import SendReportHTMLExporter, html_to_pdf  # noqa: F401
 
-    annex = annex_html(params, plan) if pdf else None
+    annex = annex_html(params, plan) if pdf and params.audience != "families" else None
     return html_to_pdf(annex) if annex else None
 
 

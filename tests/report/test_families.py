@@ -1,14 +1,19 @@
 """The families edition: the demo params with ``audience: families``, run once per session.
 
 It must be its own short document: 2 to 4 pages of plain English (a reading
-grade measured with textstat), good and bad news for every priority area tied
-to figures in ``kpis.csv``, no SPC, scorecard, hashes or codes, "EHC plan"
-spelt out at first use, marked with its classification, accessible (pdfua,
-axe), and with the same suppressed outputs as the shared pack.
+grade measured with textstat, and the plain-English list of
+``sendreport.pack.plain_words``: no jargon, no acronym without its words, whole
+numbers), good and bad news for every priority area tied to figures in
+``kpis.csv``, a sentence on every target, one wait measure per service, no
+SPC, scorecard, hashes or codes, "EHC plan" spelt out at first use, marked
+OFFICIAL, contacts and the next update's date, no annex, accessible (pdfua,
+axe), and with the same suppressed outputs as the shared pack. Both demo
+plans are run once each per session.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -21,14 +26,19 @@ import pytest
 import textstat
 import yaml
 
+from sendreport.errors import ParameterError
 from sendreport.metrics import KPI_DEFINITIONS
-from sendreport.plan import load_plan
+from sendreport.pack.families import whole
+from sendreport.pack.plain_words import heading_problems, plain_english_problems
+from sendreport.params import parse_params
+from sendreport.plan import load_plan, plan_as_at
 from sendreport.synth import write_synthetic
 from sendreport.vocabulary import format_value
 
 ROOT = Path(__file__).resolve().parents[2]
 SENDREPORT = str(Path(sys.executable).parent / "sendreport")
 PLAN = ROOT / "params" / "plans" / "demoshire-pap.yaml"
+PLANS = {"demo.yaml": PLAN, "demo-wsoa.yaml": ROOT / "params" / "plans" / "demoshire-wsoa.yaml"}
 
 MAX_GRADE = 6.0
 """Flesch-Kincaid grade: US school grade 6 is a reading age of about 11 to 12."""
@@ -79,13 +89,25 @@ def run_families(folder: Path, demo: str) -> dict:
         text=True,
         check=True,
     ).stdout
-    return {"out": out, "text": text, "params": params}
+    return {"out": out, "text": text, "params": params, "plan": PLANS[demo], "demo": demo}
 
 
 @pytest.fixture(scope="session")
 def families(tmp_path_factory):
     """The Priority Action Plan demo (params/demo.yaml) as the families edition."""
     return run_families(tmp_path_factory.mktemp("families"), "demo.yaml")
+
+
+@pytest.fixture(scope="session")
+def families_wsoa(tmp_path_factory):
+    """The WSoA demo (params/demo-wsoa.yaml, twelve areas of concern) as the families edition."""
+    return run_families(tmp_path_factory.mktemp("families-wsoa"), "demo-wsoa.yaml")
+
+
+@pytest.fixture(params=["demo.yaml", "demo-wsoa.yaml"])
+def either(request):
+    """Each demo plan's families edition in turn."""
+    return request.getfixturevalue("families" if request.param == "demo.yaml" else "families_wsoa")
 
 
 def body(text: str) -> str:
@@ -157,8 +179,8 @@ def test_sections_a_family_needs(families):
 def news_sentences(text: str) -> list[tuple[str, str, str, str]]:
     """``(subject, better/worse, now, then)`` of every "has got better/worse" sentence."""
     pattern = (
-        r"(?:• )?(The [^.•]+?) has got (better|worse)\. It is now ([\d,.]+(?:%| weeks)?)\. "
-        r"It was ([\d,.]+(?:%| weeks)?) when the plan started\."
+        r"(?:• )?(The [^.•]+?) has got (better|worse)\. It is now ([\d,]+(?:%| weeks?)?)\. "
+        r"It was ([\d,]+(?:%| weeks?)?) when the plan started\."
     )
     return re.findall(pattern, text)
 
@@ -168,14 +190,14 @@ def test_good_and_bad_news_for_every_priority_area_from_the_figures(families):
     plan = load_plan(PLAN)
     k = kpis(families)
     shown = k[~k["suppressed"].astype(str).str.lower().eq("true") & k["value"].notna()]
-    printed = {format_value(v, u) for v, u in zip(shown["value"], shown["unit"], strict=True)}
+    printed = {whole(v, u) for v, u in zip(shown["value"], shown["unit"], strict=True)}
     parts = re.split(r"Part \d+ of the plan: ", text)[1:]
     assert len(parts) == len(plan.priority_areas)
     for area, part in zip(plan.priority_areas, parts, strict=True):
         found = news_sentences(part)
         assert {w for _, w, _, _ in found} == {"better", "worse"}, area.id
         baselines = {
-            format_value(kpi.baseline.value, unit)
+            whole(kpi.baseline.value, unit)
             for kpi in area.kpis
             if kpi.baseline
             for unit in ("%", "weeks", "count")
@@ -196,14 +218,15 @@ def test_the_worst_and_best_demo_news_are_there(families):
     k = kpis(families).set_index(["kpi_id"])
     text = body(families["text"])
     overdue = format_value(k.loc["ar_overdue", "value"], "count")
-    timely = format_value(k.loc["ehcp_20wk_excl", "value"], "%")
+    timely = k.loc["ehcp_20wk_excl", "value"]
     assert (
         f"The number of yearly reviews that are late has got worse. It is now {overdue}." in text
     )
-    assert f"ready within 20 weeks has got better. It is now {timely}." in text
+    assert f"ready within 20 weeks has got better. It is now {whole(timely, '%')}." in text
     # the plan's December 2024 milestone is 45%: below it, the edition says so
-    assert float(timely.rstrip("%")) < 45
-    assert "ready within 20 weeks to be 60.0%. We are behind where we planned to be" in text
+    assert timely < 45
+    assert ("It was 5% when the plan started. We want it to be 60% by March 2025. "
+            "We are behind where we planned to be by now.") in text
 
 
 def test_reading_grade(families):
@@ -281,22 +304,151 @@ def test_no_suppressed_or_missing_figure_is_ever_said(tmp_path, threshold):
     pack = Pack.from_params(parse_params(raw, base_dir=tmp_path))
     k = pack.kpis
     shown = k[~k["suppressed"] & k["value"].notna()]
-    printed = {format_value(v, u) for v, u in zip(shown["value"], shown["unit"], strict=True)}
+    printed = {whole(v, u) for v, u in zip(shown["value"], shown["unit"], strict=True)}
     printed |= {format_value(v, "count") for v in shown.loc[shown["unit"] == "count", "previous"]}
     edition = families_edition(pack)
     said = " ".join(s for a in edition["areas"] for s in a["better"] + a["worse"] + a["means"])
-    for figure in re.findall(r"(?:now|waited) (\d[\d,]*(?:\.\d+)?(?:%| weeks)?)", said):
+    figures = re.findall(r"(?:now|longer than) (\d[\d,]*(?:\.\d+)?(?:%| weeks?)?)", said)
+    assert figures
+    for figure in figures:
         assert figure in printed, figure
     if threshold == 100:
         assert k["suppressed"].any()
 
 
-def test_twelve_areas_of_concern_still_fit_in_four_pages(tmp_path):
+def test_twelve_areas_of_concern_still_fit_in_four_pages(families_wsoa):
     """The WSoA demo (12 areas of concern): one short block each, good and bad news alike."""
-    run = run_families(tmp_path, "demo-wsoa.yaml")
-    with pikepdf.open(run["out"] / "report.pdf") as pdf:
+    with pikepdf.open(families_wsoa["out"] / "report.pdf") as pdf:
         assert 2 <= len(pdf.pages) <= 4
-    text = body(run["text"])
+    text = body(families_wsoa["text"])
     assert {w for _, w, _, _ in news_sentences(text)} == {"better", "worse"}
     assert "What this means for families" in text
     assert textstat.flesch_kincaid_grade(text) <= MAX_GRADE
+    assert textstat.flesch_reading_ease(text) >= MIN_EASE
+
+
+def targets(plan_path: Path) -> list:
+    """Every KPI of the plan (as shown at the demo's period end) with a target and its date."""
+    plan = plan_as_at(load_plan(plan_path), dt.date(2024, 12, 31)).plan
+    return [k for a in plan.priority_areas for k in a.kpis
+            if k.target is not None and k.target_date is not None]
+
+
+AIM = re.compile(
+    r"We want(?:ed)? it to be ([\d,]+(?:%| weeks?)?) by (\w+ \d{4})\. "
+    r"(We have reached it|So far we are where we planned to be|We are a long way behind"
+    r"|We are behind|If things go on as they are, we should reach it|We did not reach it"
+    r"|We cannot)"
+)
+
+
+def test_every_target_gets_a_sentence_on_where_it_stands(either):
+    """Each KPI with a target says it and where it stands, with or without a trajectory."""
+    text = body(either["text"])
+    said = AIM.findall(text)
+    wanted = targets(either["plan"])
+    assert len(said) == len(wanted), (len(said), len(wanted))
+    units = {k: u for k, u in zip(kpis(either)["kpi_id"], kpis(either)["unit"], strict=False)}
+    for kpi in wanted:
+        unit = units.get(kpi.id, "%")
+        aim = (whole(kpi.target, unit), f"{kpi.target_date:%B %Y}")
+        assert aim in {(t, d) for t, d, _ in said}, (kpi.id, aim)
+
+
+def test_autism_far_behind_its_target_is_said_without_a_trajectory(either):
+    """Autism assessments within 13 weeks: 2.4% against a target of 30% and worse than at the
+    start, with no trajectory in the WSoA plan: "a long way behind" (hand-checked on kpis.csv)."""
+    k = kpis(either).set_index("kpi_id")
+    now, then = k.loc["autism_13wk", "value"], k.loc["autism_13wk", "baseline"]
+    assert now < then < 30
+    assert (
+        f"The share of autism assessments started within 13 weeks has got worse. "
+        f"It is now {whole(now, '%')}. It was {whole(then, '%')} when the plan started. "
+        "We want it to be 30% by March 2025. We are a long way behind."
+    ) in body(either["text"])
+
+
+def test_one_wait_measure_per_service_explained(either):
+    """A service's wait is said one way, with what it means; never a second figure beside it."""
+    text = body(either["text"])
+    k = kpis(either)
+    services = [s for s in k.loc[k["kpi_id"] == "wait_list", "service"].dropna() if s]
+    for service in services:
+        words = "ADHD assessment" if service == "adhd_assessment" else (
+            service.replace("_", " "))
+        said = len(re.findall(rf"The wait for {re.escape(words)} ", text)) + len(
+            re.findall(rf"Half of the children seen for {re.escape(words)} ", text))
+        assert said <= 1, service
+    # the autism wait the plan measures (children still waiting), explained; not the seen wait
+    assert re.search(r"The wait for autism assessment has got better\. It is now \d+ weeks\. "
+                     r"It was \d+ weeks when the plan started\. Half of the children still "
+                     r"waiting have waited longer than this so far\.", text)
+    seen = k[(k["kpi_id"] == "wait_median_seen_weeks") & (k["service"] == "autism_assessment")]
+    assert f"{whole(seen['value'].iloc[0], 'weeks')}" not in text
+    assert "typical wait" not in text
+
+
+def test_plain_english_list(either):
+    """No jargon, no acronym without its words, whole numbers, no heading with two colons."""
+    text = body(either["text"])
+    start = text.index("What the plan is for")  # after the title, which names the edition
+    problems = plain_english_problems(text[start:], names=(either["params"]["area_name"],))
+    assert problems == []
+    assert not re.search(r"\d\.\d", text), "a decimal"
+    for jargon in ("Integrated Care Board", "requests still open", "annual review"):
+        assert jargon not in text
+    html = (either["out"] / "report.html").read_text(encoding="utf-8")
+    headings = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h[1-6][^>]*>.*?</h[1-6]>", html)]
+    assert headings and heading_problems(headings) == []
+
+
+def test_contacts_and_next_update_from_params(either):
+    text = body(either["text"])
+    assert either["params"]["contacts"]
+    for contact in either["params"]["contacts"]:
+        assert f"{contact['name']}: {contact['contact']}" in text, contact
+    assert "Our next update will come out by 31 July 2025." in text
+    assert "Who to contact" in text
+
+
+def test_a_families_run_writes_no_annex_and_is_marked_official(either):
+    """The demo plans have confidential quotes: the shared run writes an annex, this one none."""
+    assert any(q.confidential for a in load_plan(either["plan"]).priority_areas
+               for q in a.family_voice)
+    area = either["out"].parent
+    assert [p.name for p in area.iterdir()] == [either["out"].name]
+    assert not list(area.rglob("annex*"))
+    assert "SENSITIVE" not in either["text"]
+    manifest = json.loads((either["out"] / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["confidential_annex"] is None
+
+
+def params_for(tmp_path: Path, **changes) -> dict:
+    for name in ("stocktake.ipynb", "plan.yaml", "requests.csv"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    return {"notebook": "stocktake.ipynb", "area_name": "Demoshire", "plan": "plan.yaml",
+            "period_start": "2024-07-01", "period_end": "2024-12-31",
+            "data": {"requests": "requests.csv"}, **changes}
+
+
+@pytest.mark.parametrize("marking", ["OFFICIAL-SENSITIVE", "SECRET", "OFFICIAL SENSITIVE"])
+def test_a_families_edition_refuses_a_marking_a_public_document_cannot_carry(tmp_path, marking):
+    raw = params_for(tmp_path, audience="families", classification=marking)
+    with pytest.raises(ParameterError) as err:
+        parse_params(raw, base_dir=tmp_path)
+    assert err.value.exit_code == 2
+    assert f"classification {marking}: a families edition is a public document" in str(err.value)
+    shared = parse_params({**raw, "audience": "shared"}, base_dir=tmp_path)
+    assert shared.classification == marking  # other audiences print what they are given
+    assert parse_params({**raw, "classification": "official"}, base_dir=tmp_path)
+
+
+def test_contacts_and_next_update_are_checked(tmp_path):
+    raw = params_for(tmp_path, contacts=[{"name": "SEND team", "contact": "01632 960002"}],
+                     next_update="2025-07-31")
+    p = parse_params(raw, base_dir=tmp_path)
+    assert p.contacts[0].name == "SEND team" and p.next_update == dt.date(2025, 7, 31)
+    with pytest.raises(ParameterError, match=r"next_update \(2024-06-30\) is not after"):
+        parse_params({**raw, "next_update": "2024-06-30"}, base_dir=tmp_path)
+    with pytest.raises(ParameterError, match="contacts"):
+        parse_params({**raw, "contacts": [{"name": "SEND team"}]}, base_dir=tmp_path)
