@@ -22,7 +22,7 @@ from typing import Any
 
 from sendreport.disclosure.rule import is_small
 from sendreport.pack.facts import KPIFacts, PackFacts
-from sendreport.pack.kpifacts import Status
+from sendreport.pack.kpifacts import Status, meets
 from sendreport.pack.plain_words import plain, spell_out
 from sendreport.pack.verdict import forecast
 from sendreport.vocabulary import format_value, is_missing, service_in_sentence
@@ -245,11 +245,9 @@ def aim(pack: PackFacts, view: KPIFacts) -> str:
         if f.latest.status is Status.WITHHELD:
             return f"{want} We cannot give the figure now, because it is about very few children."
         return f"{want} We cannot give a figure for it yet."
-    if view.improvement == "neutral":
-        return want
-    latest = f.latest.value
-    reached = latest >= k.target if view.improvement == "increase" else latest <= k.target
-    if reached:
+    if view.improvement == "neutral":  # no better or worse: where it stands is its figure
+        return f"{want} It is now {whole(f.latest.value, view.unit)}."
+    if meets(f.latest.value, k.target, view.improvement, view.unit):  # the pack's one rule
         return f"{want} We have reached it."
     if ended:
         return f"{want} We did not reach it in time."
@@ -520,8 +518,8 @@ def families_edition(pack: PackFacts) -> dict[str, Any]:
             "Your local parent carer forum is a group of parents and carers. They work with "
             "the council and the NHS to make services better. You can join them and tell "
             "them what you think.",
-            "The SEND Information, Advice and Support Service (SENDIASS) gives free advice "
-            "to children, young people and families. It does not take sides.",
+            "The SENDIASS gives free advice to children, young people and families. It does "
+            "not take sides.",
             "You can also talk to your child's school, nursery or college, or to the person "
             "who looks after your child's EHC plan.",
         ],

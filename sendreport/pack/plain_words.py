@@ -53,8 +53,9 @@ ACRONYMS: dict[str, str] = {
     "SaLT": "speech and language therapy",
     "SALT": "speech and language therapy",
     "NHS": "National Health Service",
-    "SENDIASS": "SEND Information, Advice and Support Service",
-    "SENCO": "the teacher who leads on SEND at school",
+    "SENDIASS": "Special Educational Needs and Disabilities Information, Advice and Support "
+    "Service",
+    "SENCO": "the teacher who leads on special educational needs at school",
     "CAMHS": "children and young people's mental health services",
     "EP": "educational psychologist",
     "OT": "occupational therapy",
@@ -62,7 +63,9 @@ ACRONYMS: dict[str, str] = {
     "WSoA": "Written Statement of Action",
     "PAP": "Priority Action Plan",
 }
-"""Every acronym the edition may use, with its words (the key is what follows them in brackets)."""
+"""Every acronym the edition may use, with its words (the key is what follows them in brackets).
+
+No acronym's words hold another acronym, so spelling one out never brings in a new one."""
 
 ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b")
 """A word with two or more capital letters: an acronym (``ADHD``, ``WSoA``)."""
@@ -153,20 +156,24 @@ def spell_out(texts: MutableSequence[str], names: Iterable[str] = ()) -> None:
     """
     said = " "
     for i, text in enumerate(texts):
-        masked = _mask(text, names)
-        out, shift = text, 0
-        for m in ACRONYM.finditer(masked):
-            key = _key_of(m.group(0), masked, m.start())
-            if key is None or _spelt(said + out, key) >= 0:
-                continue
-            where = m.start() + shift
-            if _spelt(out[where:], key) == 0:  # already "KEY means ..." here
-                continue
-            expanded = f"{ACRONYMS[key]} ({key})"
-            out = out[:where] + expanded + out[where + len(key):]
-            shift += len(expanded) - len(key)
+        out = text
+        while (first := _first_unspelt(said, _mask(out, names))) is not None:
+            at, key = first
+            out = f"{out[:at]}{ACRONYMS[key]} ({key}){out[at + len(key):]}"
         texts[i] = out
         said += " " + out
+
+
+def _first_unspelt(said: str, text: str) -> tuple[int, str] | None:
+    """Where in ``text`` an acronym is first used before its words (``None``: nowhere)."""
+    for m in ACRONYM.finditer(text):
+        key = _key_of(m.group(0), text, m.start())
+        if key is None:
+            continue
+        end = text.find(".", m.end())
+        if _spelt(f"{said} {text[: end if end >= 0 else len(text)]}", key) < 0:
+            return m.start(), key
+    return None
 
 
 def _mask(text: str, names: Iterable[str]) -> str:

@@ -25,6 +25,8 @@ import pikepdf
 import pytest
 import textstat
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sendreport.errors import ParameterError
 from sendreport.metrics import KPI_DEFINITIONS
@@ -452,3 +454,84 @@ def test_contacts_and_next_update_are_checked(tmp_path):
         parse_params({**raw, "next_update": "2024-06-30"}, base_dir=tmp_path)
     with pytest.raises(ParameterError, match="contacts"):
         parse_params({**raw, "contacts": [{"name": "SEND team"}]}, base_dir=tmp_path)
+
+
+STANDS = (
+    "We have reached it.", "So far we are where we planned to be.",
+    "We are behind where we planned to be by now.",
+    "We are a long way behind where we planned to be by now.",
+    "If things go on as they are, we should reach it.", "We are a long way behind.",
+    "We are behind. If things go on as they are, we will not reach it in time.",
+    "We cannot yet say if we will reach it.", "We did not reach it in time.",
+    "We cannot give a figure for it yet.",
+    "We cannot give the figure now, because it is about very few children.",
+)
+
+
+def _figure(value, unit, status):
+    from sendreport.pack.kpifacts import Figure
+
+    return Figure(value if status.name == "PUBLISHED" else None, unit, "", status)
+
+
+@given(
+    unit=st.sampled_from(["%", "count", "weeks"]),
+    improvement=st.sampled_from(["increase", "decrease", "neutral"]),
+    baseline=st.floats(0, 100, allow_nan=False),
+    latest=st.floats(0, 100, allow_nan=False),
+    target=st.floats(0, 100, allow_nan=False),
+    latest_status=st.sampled_from(["PUBLISHED", "PUBLISHED", "WITHHELD", "NOT_AVAILABLE"]),
+    trajectory=st.sampled_from(["on trajectory", "off trajectory", "no trajectory"]),
+    months_left=st.integers(-6, 24),
+)
+def test_every_target_says_where_it_stands_whatever_the_figures(
+    unit, improvement, baseline, latest, target, latest_status, trajectory, months_left
+):
+    """One sentence of what the plan wants, then exactly one of where it stands; whole numbers."""
+    from types import SimpleNamespace as NS
+
+    from sendreport.pack.families import aim
+    from sendreport.pack.kpifacts import Status
+
+    end = dt.date(2024, 12, 31)
+    due = dt.date(2025 + (months_left - 1) // 12, (months_left - 1) % 12 + 1, 28)
+    fact = NS(
+        latest=_figure(latest, unit, Status[latest_status]),
+        baseline=_figure(baseline, unit, Status.PUBLISHED),
+        previous=_figure(None, unit, Status.NOT_AVAILABLE),
+    )
+    view = NS(plan_kpi=NS(id="k", service=None, target=target, target_date=due), fact=fact,
+              improvement=improvement, unit=unit, series=None)
+    pack = NS(params=NS(period_end=end, previous_period_end=None, audience="shared",
+                        baseline_period_end=dt.date(2023, 3, 31)),
+              on_trajectory=lambda v: trajectory)
+    said = aim(pack, view)
+    assert re.match(rf"We want(ed)? it to be {re.escape(whole(target, unit))} by \w+ \d{{4}}\. ",
+                    said), said
+    rest = said.split(". ", 1)[1]
+    if improvement == "neutral" and latest_status == "PUBLISHED":
+        assert rest == f"It is now {whole(latest, unit)}."
+    else:
+        assert rest in STANDS, said
+    assert not re.search(r"\d\.\d", said)
+    if latest_status != "PUBLISHED":
+        assert "cannot give" in rest
+
+
+@given(st.permutations(["ADHD assessment waits are long.", "The NHS in our area helps.",
+                        "EHC plans are late.", "SEND is our word.", "SLT waits are long.",
+                        "Speak to SENDIASS or the NHS."]))
+def test_spelt_out_acronyms_pass_the_list_in_any_order(sentences):
+    """Whatever order the sentences come in, spelling out leaves no acronym without its words."""
+    from sendreport.pack.plain_words import spell_out
+
+    texts = list(sentences)
+    spell_out(texts)
+    assert plain_english_problems(" ".join(texts)) == []
+    assert plain_english_problems(" ".join(sentences)) != []  # the list finds them unspelt
+
+
+def test_no_acronym_is_spelt_out_with_another():
+    from sendreport.pack.plain_words import ACRONYM, ACRONYMS
+
+    assert {key: words for key, words in ACRONYMS.items() if ACRONYM.search(words)} == {}
