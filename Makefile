@@ -1,5 +1,8 @@
 # sendreport: set-up and everyday commands. `make demo` and `make test` work from a fresh clone.
 PYTHON ?= python3
+# setuptools tells every editable install to mind folders named like the package ("Editable
+# installation", information only, nothing to act on); set-up prints only what asks for action.
+PIP_INSTALL = PYTHONWARNINGS="ignore:Editable installation" $(1)/python -m pip install --quiet
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -20,13 +23,13 @@ install: system-deps $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	$(call PIP_INSTALL,$(BIN)) -c constraints.txt -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sendreport)" >/dev/null
 	touch $(STAMP)
 
 # The test tools (the `test` extra: pytest, hypothesis, DuckDB, ...), for `make test` and `make bench`.
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	$(call PIP_INSTALL,$(BIN)) -c constraints.txt -e ".[test]"
 	touch $(TEST_STAMP)
 
 # axe-core (npm) for the accessibility test of the HTML edition (tests/report/test_axe.py).
@@ -80,7 +83,7 @@ test-min: system-deps $(MIN_VENV)/.installed
 $(MIN_VENV)/.installed: pyproject.toml constraints-min.txt
 	$(PYTHON) -m venv $(MIN_VENV)
 	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(MIN_VENV)/bin/python -m pip install --quiet -c constraints-min.txt -e ".[test]"
+	$(call PIP_INSTALL,$(MIN_VENV)/bin) -c constraints-min.txt -e ".[test]"
 	$(MIN_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sendreport, oldest versions)" >/dev/null
 	touch $@
 
