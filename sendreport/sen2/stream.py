@@ -221,11 +221,22 @@ def read_xml(path: Path, on_header: Callable[[dict, int], None],
         raise DataValidationError(
             f"{path}: not a SEN2 return: its root element is {root.rpartition('}')[2]!r}, "
             "not 'Message' (rule: not_sen2)")
+    # the file is opened here, not by lxml, so it is closed when the read stops early
+    # (the end of Message, or a refusal) as well as at its end
+    with path.open("rb") as fh:
+        _read_elements(path, etree.iterparse(fh, events=("end",), **_SAFE), on_header,
+                       on_person, notes)
+
+
+def _read_elements(path: Path, events, on_header: Callable[[dict, int], None],
+                   on_person: Callable[[Record], None], notes: Notes) -> None:
+    from lxml import etree
+
     header_seen = False
     held = 0  # elements kept since the last Person or Header ended
     uses, leaves, cache, unrecognised = _USES, _LEAVES, _CACHE, notes.unrecognised
     try:
-        for _, elem in etree.iterparse(str(path), events=("end",), **_SAFE):
+        for _, elem in events:
             tag = elem.tag
             kind = cache.get(tag)
             if kind is None:
