@@ -153,13 +153,20 @@ def spell_out(texts: MutableSequence[str], names: Iterable[str] = ()) -> None:
     >>> texts
     ['More children wait for attention deficit hyperactivity disorder (ADHD) assessment.', \
 'ADHD waits are long.']
+    >>> texts = ["Part 10 of the plan: ADHD assessment"]
+    >>> spell_out(texts)
+    >>> texts
+    ['Part 10 of the plan: Attention deficit hyperactivity disorder (ADHD) assessment']
     """
     said = " "
     for i, text in enumerate(texts):
         out = text
         while (first := _first_unspelt(said, _mask(out, names))) is not None:
             at, key = first
-            out = f"{out[:at]}{ACRONYMS[key]} ({key}){out[at + len(key):]}"
+            words = ACRONYMS[key]
+            if not out[:at].strip() or out[:at].rstrip().endswith((":", ".")):
+                words = words[:1].upper() + words[1:]  # it starts a sentence or a title
+            out = f"{out[:at]}{words} ({key}){out[at + len(key):]}"
         texts[i] = out
         said += " " + out
 

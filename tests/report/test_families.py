@@ -535,3 +535,26 @@ def test_no_acronym_is_spelt_out_with_another():
     from sendreport.pack.plain_words import ACRONYM, ACRONYMS
 
     assert {key: words for key, words in ACRONYMS.items() if ACRONYM.search(words)} == {}
+
+
+def test_a_families_run_without_contacts_or_next_update_warns(tmp_path):
+    """Before any kernel starts: the edition would not say who to contact, nor when it returns."""
+    from sendreport.errors import SendReportWarning
+    from sendreport.params import read_params
+    from sendreport.run.pipeline import load_and_validate
+
+    write_synthetic(tmp_path / "data")
+    raw = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    for key in ("contacts", "next_update"):
+        raw.pop(key)
+    raw.update(
+        audience="families",
+        notebook=str(ROOT / "notebooks" / "stocktake.ipynb"),
+        plan=str(PLAN),
+        data={t: str(tmp_path / "data" / f"{t}.csv") for t in raw["data"]},
+    )
+    path = tmp_path / "families.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.warns(SendReportWarning, match="audience families: no contacts and no "
+                      "next_update in the params"):
+        load_and_validate(path, read_params(path), tmp_path / "out")
