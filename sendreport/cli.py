@@ -231,6 +231,7 @@ def _validate(args: argparse.Namespace) -> int:
     from sendreport.params import read_params, unused_mapping_lines
     from sendreport.plan import load_plan, plan_as_at
     from sendreport.validation import format_quality, load_data
+    from sendreport.validation.narrative import narrative_problems
     from sendreport.validation.period import period_problems
 
     params = read_params(args.params)
@@ -265,6 +266,8 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{params.plan.name}: {len(shown.later)} plan {entries} dated after the period end "
               f"({params.period_end}), left out of the pack:")
         print("\n".join(f"  {line}" for line in shown.later))
+    for line in narrative_problems(shown.plan):
+        print(f"warning: {params.plan.name}: {line}")
     for line in free_text_problems(loaded.tables):
         print(f"warning: {line}")
     for line in unused_mapping_lines(params):

@@ -58,10 +58,15 @@ class YouSaidWeDid(_Model):
 
 
 class StatusChange(_Model):
-    """A dated status of an action."""
+    """A dated status of an action, and optionally its due date on that date.
+
+    ``due_date`` records the due date as it stood then, so that a due date
+    moved since the last stocktake shows as slipped.
+    """
 
     date: dt.date
     status: str
+    due_date: dt.date | None = None
 
 
 class KPILink(_Model):
@@ -118,6 +123,109 @@ class PlanKPI(_Model):
     trajectory: tuple[Milestone, ...] = ()
 
 
+class Escalation(_Model):
+    """An issue escalated beyond the board: to whom, by whom, and what came of it.
+
+    An escalation with no ``outcome`` whose ``due_date`` is before the period
+    end is overdue, and the pack flags it.
+    """
+
+    date: dt.date
+    issue: str
+    to: str
+    owner: str
+    outcome: str | None = None
+    outcome_date: dt.date | None = None
+    due_date: dt.date | None = None
+
+    def overdue(self, at: dt.date) -> bool:
+        """True when it has no outcome and its ``due_date`` is before ``at``.
+
+        Examples
+        --------
+        >>> e = Escalation(date="2024-09-17", issue="ADHD capacity", to="ICB executive",
+        ...                owner="ICB Director of Commissioning", due_date="2024-11-30")
+        >>> e.overdue(dt.date(2024, 12, 31)), e.overdue(dt.date(2024, 11, 30))
+        (True, False)
+        """
+        return self.outcome is None and self.due_date is not None and self.due_date < at
+
+
+class RiskScale(_Model):
+    """How the plan rates risks: ``levels`` (words, lowest first) or ``lowest`` to ``highest``.
+
+    A higher rating is a worse risk. ``description`` says how a rating is
+    worked out (for example likelihood times impact).
+
+    Examples
+    --------
+    >>> RiskScale(lowest=1, highest=25).allows(16), RiskScale(levels=["Low", "High"]).allows(3)
+    (True, False)
+    >>> RiskScale(levels=["Low", "Medium", "High"]).rank("High")
+    2
+    """
+
+    description: str | None = None
+    levels: tuple[str, ...] = ()
+    lowest: int | None = None
+    highest: int | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> RiskScale:
+        numeric = self.lowest is not None or self.highest is not None
+        if bool(self.levels) == numeric or (numeric and None in (self.lowest, self.highest)):
+            raise ValueError("risk_scale needs either levels (words, lowest first) or both "
+                             "lowest and highest")
+        if numeric and self.lowest >= self.highest:  # type: ignore[operator]
+            raise ValueError("risk_scale: lowest must be below highest")
+        return self
+
+    def allows(self, rating: str | int) -> bool:
+        """True when ``rating`` is on the scale."""
+        return self.rank(rating) is not None
+
+    def rank(self, rating: str | int | None) -> int | None:
+        """The rating's place on the scale, 0 the lowest (``None`` when not on it)."""
+        if rating is None or isinstance(rating, bool):
+            return None
+        if self.levels:
+            return self.levels.index(rating) if rating in self.levels else None
+        if isinstance(rating, int) and self.lowest <= rating <= self.highest:  # type: ignore[operator]
+            return rating - self.lowest  # type: ignore[operator]
+        return None
+
+    @property
+    def words(self) -> str:
+        """The scale in words, for the pack."""
+        span = (f"{self.levels[0]} (lowest) to {self.levels[-1]} (highest)" if self.levels
+                else f"{self.lowest} (lowest) to {self.highest} (highest)")
+        return f"{span}: {self.description}" if self.description else span
+
+
+class Risk(_Model):
+    """A risk on the register: its rating now, at the last stocktake and the target.
+
+    Ratings are on the plan's ``risk_scale``; with a scale declared, a rating
+    not on it is a plan error.
+    """
+
+    id: str
+    title: str
+    rating: str | int | None = None
+    mitigation: str | None = None
+    owner: str | None = None
+    rating_at_last_stocktake: str | int | None = None
+    target_rating: str | int | None = None
+
+
+class Decision(_Model):
+    """A decision the stocktake is asked to take: what, who owns it, and by when."""
+
+    decision: str
+    owner: str
+    by: dt.date | None = None
+
+
 class PriorityArea(_Model):
     """A priority area (PAP) or area of concern (WSoA)."""
 
@@ -130,6 +238,9 @@ class PriorityArea(_Model):
     progress: str | None = None
     actions: tuple[Action, ...] = ()
     kpis: tuple[PlanKPI, ...] = ()
+    escalations: tuple[Escalation, ...] = ()
+    risks: tuple[Risk, ...] = ()
+    decisions: tuple[Decision, ...] = ()
 
 
 class Evidence(_Model):
@@ -169,16 +280,6 @@ class Meeting(_Model):
         return [value] if isinstance(value, str) else value
 
 
-class Risk(_Model):
-    """A risk on the board's register."""
-
-    id: str
-    title: str
-    rating: str | int | None = None
-    mitigation: str | None = None
-    owner: str | None = None
-
-
 class Governance(_Model):
     """The improvement board, its meetings and its risk register."""
 
@@ -215,6 +316,10 @@ class Plan(_Model):
     evidence: tuple[Evidence, ...] = ()
     interventions: tuple[Intervention, ...] = ()
     governance: Governance | None = None
+    risk_scale: RiskScale | None = None
+    escalations: tuple[Escalation, ...] = ()
+    risks: tuple[Risk, ...] = ()
+    decisions: tuple[Decision, ...] = ()
     progress: str | None = None
     """The partnership's own commentary on the whole plan for this stocktake."""
 
@@ -452,6 +557,7 @@ def reference_problems(plan: Mapping[str, Any]) -> list[str]:
                 _, problem = resolve_kpi_link(kpi_id, service, kpi_keys(area), whole)
                 if problem:
                     problems.append(f"{where}: {problem}")
+    problems += risk_problems(plan)
     for intervention in items(get(plan, "interventions")):
         label, date = get(intervention, "label"), get(intervention, "date")
         where = f"intervention {label!r}" + (f" dated {date}" if date is not None else "")
@@ -463,6 +569,57 @@ def reference_problems(plan: Mapping[str, Any]) -> list[str]:
             problem = intervention_kpi_problem(kpi_id, service, whole)
             if problem:
                 problems.append(f"{where}: {problem}")
+    return problems
+
+
+def risk_problems(plan: Mapping[str, Any]) -> list[str]:
+    """List risks whose ratings are not on the plan's ``risk_scale`` (SPEC 4.4).
+
+    Every risk is checked (top level, per priority area and the
+    ``governance`` register): its ``rating``, ``rating_at_last_stocktake``
+    and ``target_rating``. Risks of the top level or a priority area need a
+    declared scale once they carry a rating; the ``governance`` register may
+    go without one. Works on the raw mapping, like :func:`reference_problems`.
+
+    Examples
+    --------
+    >>> plan = {"risk_scale": {"levels": ["Low", "Medium", "High"]},
+    ...         "risks": [{"id": "R1", "rating": "High", "target_rating": "Minor"}]}
+    >>> risk_problems(plan)
+    ["risk 'R1': target_rating 'Minor' is not on the plan's risk_scale (Low, Medium, High)"]
+    >>> risk_problems({"risks": [{"id": "R2", "rating": 12}]})
+    ["risk 'R2' has a rating but the plan declares no risk_scale"]
+    """
+
+    def items(value: Any) -> list:
+        return list(value) if isinstance(value, (list, tuple)) else []
+
+    def get(value: Any, key: str) -> Any:
+        return value.get(key) if isinstance(value, Mapping) else None
+
+    try:
+        raw_scale = get(plan, "risk_scale")
+        scale = RiskScale.model_validate(raw_scale) if raw_scale is not None else None
+    except ValidationError:
+        return []  # the model reports a malformed scale
+    governed = items(get(get(plan, "governance"), "risks"))
+    accountable = items(get(plan, "risks")) + [
+        risk for area in items(get(plan, "priority_areas")) for risk in items(get(area, "risks"))]
+    problems = []
+    for risk in accountable + governed:
+        ratings = [(key, get(risk, key)) for key in (
+            "rating", "rating_at_last_stocktake", "target_rating")]
+        ratings = [(key, value) for key, value in ratings
+                   if isinstance(value, (str, int)) and not isinstance(value, bool)]
+        if scale is None:
+            if ratings and any(risk is r for r in accountable):
+                problems.append(
+                    f"risk {get(risk, 'id')!r} has a rating but the plan declares no risk_scale")
+            continue
+        span = (", ".join(scale.levels) if scale.levels
+                else f"{scale.lowest} to {scale.highest}")
+        problems += [f"risk {get(risk, 'id')!r}: {key} {value!r} is not on the plan's "
+                     f"risk_scale ({span})" for key, value in ratings if not scale.allows(value)]
     return problems
 
 
@@ -491,8 +648,10 @@ def plan_as_at(plan: Plan, at: dt.date) -> PlanAsAt:
     ``completed_date`` after ``at`` means not complete (the latest earlier
     status that is not complete, else on track, or off track once past due);
     status changes, evidence, family voice quotes, "you said, we did" rows,
-    interventions and board meetings dated after ``at`` are left out, and so
-    are an action's citations of evidence left out.
+    interventions, board meetings and escalations dated after ``at`` are left
+    out, and an escalation's outcome dated after ``at`` is not yet known. An
+    action still cites evidence left out: its table shows the id as "after this
+    period".
 
     Parameters
     ----------
@@ -509,15 +668,16 @@ def plan_as_at(plan: Plan, at: dt.date) -> PlanAsAt:
     Examples
     --------
     >>> a = Action(id="A1", title="t", owner="o", due_date="2024-12-31", status="complete",
-    ...            completed_date="2024-11-02",
+    ...            completed_date="2024-11-02", evidence=["E1"],
     ...            status_history=[{"date": "2024-06-30", "status": "at_risk"},
     ...                            {"date": "2024-12-31", "status": "complete"}])
     >>> p = Plan(title="p", type="priority_action_plan", priority_areas=[PriorityArea(
     ...     id="P1", title="t", what_we_will_do="w", what_will_be_different="d", actions=[a])],
     ...     evidence=[{"id": "E1", "title": "Audit", "date": "2025-01-17"}])
     >>> shown = plan_as_at(p, dt.date(2024, 9, 30))
-    >>> shown.plan.action_status(shown.plan.priority_areas[0].actions[0]), shown.plan.evidence
-    ('at_risk', ())
+    >>> action = shown.plan.priority_areas[0].actions[0]
+    >>> shown.plan.action_status(action), shown.plan.evidence, action.evidence
+    ('at_risk', (), ('E1',))
     >>> for line in shown.later:
     ...     print(line)
     action 'A1': status 'complete' dated 2024-12-31 is after the period end
@@ -529,7 +689,7 @@ def plan_as_at(plan: Plan, at: dt.date) -> PlanAsAt:
     left_out = {e.id for e in plan.evidence if e.date is not None and e.date > at}
     areas = []
     for area in plan.priority_areas:
-        actions = [_action_as_at(plan, action, at, left_out, later) for action in area.actions]
+        actions = [_action_as_at(plan, action, at, later) for action in area.actions]
         quotes = [q for q in area.family_voice if q.date is None or q.date <= at]
         later += [
             f"priority area {area.id!r}: family voice quote dated {q.date}{after}"
@@ -544,7 +704,9 @@ def plan_as_at(plan: Plan, at: dt.date) -> PlanAsAt:
         ]
         areas.append(area.model_copy(update={
             "actions": tuple(actions), "family_voice": tuple(quotes),
-            "you_said_we_did": tuple(rows)}))
+            "you_said_we_did": tuple(rows),
+            "escalations": _escalations_as_at(area.escalations, at, later,
+                                              f"priority area {area.id!r}: ")}))
     later += [f"evidence {e.id!r} ({e.title}) dated {e.date}{after}"
               for e in plan.evidence if e.id in left_out]
     interventions = tuple(i for i in plan.interventions if i.date <= at)
@@ -561,12 +723,28 @@ def plan_as_at(plan: Plan, at: dt.date) -> PlanAsAt:
         "evidence": tuple(e for e in plan.evidence if e.id not in left_out),
         "interventions": interventions,
         "governance": governance,
+        "escalations": _escalations_as_at(plan.escalations, at, later, ""),
     })
     return PlanAsAt(shown, tuple(later))
 
 
-def _action_as_at(plan: Plan, action: Action, at: dt.date, left_out: set[str],
-                  later: list[str]) -> Action:
+def _escalations_as_at(escalations: tuple[Escalation, ...], at: dt.date, later: list[str],
+                       where: str) -> tuple[Escalation, ...]:
+    shown = []
+    for e in escalations:
+        if e.date > at:
+            later.append(f"{where}escalation {e.issue[:40]!r} dated {e.date} is after the "
+                         "period end")
+        elif e.outcome_date is not None and e.outcome_date > at:
+            later.append(f"{where}escalation {e.issue[:40]!r}: outcome dated {e.outcome_date} "
+                         "is after the period end; shown with no outcome yet")
+            shown.append(e.model_copy(update={"outcome": None, "outcome_date": None}))
+        else:
+            shown.append(e)
+    return tuple(shown)
+
+
+def _action_as_at(plan: Plan, action: Action, at: dt.date, later: list[str]) -> Action:
     where = f"action {action.id!r}"
     history = tuple(sorted((s for s in action.status_history if s.date <= at),
                            key=lambda s: s.date))
@@ -586,9 +764,8 @@ def _action_as_at(plan: Plan, action: Action, at: dt.date, left_out: set[str],
                                                   else "off_track")
         later.append(f"{where}: completed {action.completed_date}, after the period end; "
                      f"shown as not complete ({plan.status_vocabulary.get(status, status)})")
-    cited = tuple(e for e in action.evidence if e not in left_out)
     return action.model_copy(update={"status": status, "completed_date": completed,
-                                     "status_history": history, "evidence": cited})
+                                     "status_history": history})
 
 
 def format_validation_error(err: ValidationError, source: str) -> list[str]:

@@ -8,7 +8,7 @@ available, with a key under every table that uses them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sendreport.vocabulary import format_value, is_missing
@@ -59,6 +59,11 @@ class Cell:
         An :class:`sendreport.charts.icons.Icon` printed before the text.
     css_class
         A class for the text (``"status"`` keeps it on one line).
+    links
+        Several pieces, each ``(text, id or None)``, printed comma-separated in
+        place of ``text``, each with an id linked (an action's evidence ids).
+    anchor
+        An id for the cell itself, the target of other cells' links.
     """
 
     text: str
@@ -67,11 +72,14 @@ class Cell:
     link: str | None = None
     icon: Any = None
     css_class: str = ""
+    links: tuple[tuple[str, str | None], ...] = field(default=(), repr=False)
+    anchor: str | None = field(default=None, repr=False)
 
     @property
     def plain(self) -> bool:
         """True for a cell of text only (no link, icon or class): it may hold a symbol."""
-        return self.link is None and self.icon is None and not self.css_class
+        return (self.link is None and self.icon is None and not self.css_class
+                and not self.links)
 
 
 @dataclass(frozen=True)

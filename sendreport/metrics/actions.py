@@ -1,6 +1,13 @@
-"""Improvement plan action KPIs (SPEC 5): complete, overdue, slipped, not started."""
+"""Improvement plan action KPIs (SPEC 5): complete, overdue, slipped, not started.
+
+And each action against the last stocktake (REPORT page 4): its status then,
+its due date then, and whether it slipped since.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -8,7 +15,8 @@ import pandas as pd
 from sendreport.metrics._helpers import DateLike, as_timestamp, count_rows, finish, percentage_rows
 from sendreport.plan import Action, Plan, plan_as_at
 
-__all__ = ["action_kpis", "action_status_at"]
+__all__ = ["SEVERITY", "Slip", "action_kpis", "action_status_at", "due_date_at", "slip_since",
+           "status_word_at"]
 
 
 def action_status_at(plan: Plan, action: Action, at: DateLike) -> str | None:
@@ -27,14 +35,113 @@ def action_status_at(plan: Plan, action: Action, at: DateLike) -> str | None:
     >>> action_status_at(p, a, "2024-03-31"), action_status_at(p, a, "2023-12-31")
     ('on_track', None)
     """
+    word = status_word_at(action, at)
+    return None if word is None else plan.status_vocabulary.get(word, word)
+
+
+def status_word_at(action: Action, at: DateLike) -> str | None:
+    """The status of ``action`` on ``at`` in the plan's own words (``None`` if unknown).
+
+    As :func:`action_status_at`, before the plan's ``status_vocabulary`` maps it.
+
+    Examples
+    --------
+    >>> from sendreport.plan import Action
+    >>> a = Action(id="A1", title="t", owner="o", due_date="2024-06-30", status="Blue",
+    ...            completed_date="2024-05-02",
+    ...            status_history=[{"date": "2024-01-15", "status": "Green"}])
+    >>> status_word_at(a, "2024-03-31"), status_word_at(a, "2023-12-31")
+    ('Green', None)
+    """
     when = as_timestamp(at, "at").date()
     earlier = [s for s in action.status_history if s.date <= when]
     if earlier:
-        latest = max(earlier, key=lambda s: s.date)
-        return plan.status_vocabulary.get(latest.status, latest.status)
+        return max(earlier, key=lambda s: s.date).status
     if action.completed_date is not None and action.completed_date <= when:
         return "complete"
     return None
+
+
+SEVERITY = {"complete": 0, "on_track": 1, "not_started": 1, "at_risk": 2, "off_track": 3}
+"""How bad each canonical status is: a status of higher severity than before is worse."""
+
+
+def due_date_at(action: Action, at: DateLike) -> dt.date | None:
+    """The action's due date as recorded on ``at`` (``None`` when no record says).
+
+    The latest ``status_history`` entry on or before ``at`` records it in its
+    ``due_date``; an entry without one records no due date.
+
+    Examples
+    --------
+    >>> from sendreport.plan import Action
+    >>> a = Action(id="A1", title="t", owner="o", due_date="2025-06-30", status="at_risk",
+    ...            status_history=[{"date": "2024-06-30", "status": "on_track",
+    ...                             "due_date": "2024-12-31"}])
+    >>> due_date_at(a, "2024-09-30"), due_date_at(a, "2024-03-31")
+    (datetime.date(2024, 12, 31), None)
+    """
+    when = as_timestamp(at, "at").date()
+    dated = [s for s in action.status_history if s.date <= when]
+    return max(dated, key=lambda s: s.date).due_date if dated else None
+
+
+@dataclass(frozen=True)
+class Slip:
+    """An action that slipped since the last stocktake.
+
+    Attributes
+    ----------
+    action
+        The action (as at the period end).
+    status_then, status_now
+        Canonical statuses at the last stocktake and now.
+    due_then
+        The due date at the last stocktake when it has moved since, else ``None``.
+    """
+
+    action: Action
+    status_then: str | None
+    status_now: str
+    due_then: dt.date | None
+
+    @property
+    def worse(self) -> bool:
+        """True when the status is worse than at the last stocktake."""
+        return self.status_then is not None and SEVERITY[self.status_now] > SEVERITY[
+            self.status_then]
+
+
+def slip_since(plan: Plan, action: Action, previous: DateLike) -> Slip | None:
+    """How ``action`` slipped since the stocktake of ``previous`` (``None`` when it did not).
+
+    It slipped when its status is worse than its status then
+    (:func:`action_status_at`; complete, on track or not started, at risk, off
+    track, from best to worst), or when its due date moved since
+    (:func:`due_date_at`). ``plan`` and ``action`` are as at the period end.
+
+    Examples
+    --------
+    >>> from sendreport.plan import Action, Plan, PriorityArea
+    >>> a = Action(id="2.3", title="t", owner="o", due_date="2025-06-30", status="at_risk",
+    ...            original_due_date="2024-12-31",
+    ...            status_history=[{"date": "2024-06-30", "status": "on_track",
+    ...                             "due_date": "2024-12-31"},
+    ...                            {"date": "2024-12-31", "status": "at_risk"}])
+    >>> p = Plan(title="p", type="priority_action_plan", priority_areas=[PriorityArea(
+    ...     id="P1", title="t", what_we_will_do="w", what_will_be_different="d", actions=[a])])
+    >>> slip = slip_since(p, a, "2024-06-30")
+    >>> slip.status_then, slip.status_now, slip.worse, slip.due_then
+    ('on_track', 'at_risk', True, datetime.date(2024, 12, 31))
+    >>> slip_since(p, a, "2025-01-31") is None
+    True
+    """
+    then = action_status_at(plan, action, previous)
+    now = plan.action_status(action)
+    due_then = due_date_at(action, previous)
+    moved = due_then is not None and due_then != action.due_date
+    slip = Slip(action, then, now, due_then if moved else None)
+    return slip if slip.worse or moved else None
 
 
 def action_kpis(plan: Plan, *, at: DateLike, from_history: bool = False) -> pd.DataFrame:

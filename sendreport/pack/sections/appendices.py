@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sendreport.pack.facts import PackFacts
+from sendreport.pack.sections.headings import evidence_anchor
 from sendreport.pack.templating import render
 from sendreport.params import FILE_KEYS, READ_MAPPING_KEYS, applied_mapping
 from sendreport.tables import Cell, Table, build_table
@@ -145,7 +146,8 @@ def evidence_html(pack: PackFacts) -> str:
         table = build_table(
             ["Id", "Document", "Date", "Owner"],
             [
-                [Cell(e.id, header=True), e.title, long_date(e.date) or "x", e.owner or "x"]
+                [Cell(e.id, header=True, anchor=evidence_anchor(e.id)), e.title,
+                 long_date(e.date) or "x", e.owner or "x"]
                 for e in pack.plan.evidence
             ],
             caption="Evidence index",

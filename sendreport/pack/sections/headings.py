@@ -33,6 +33,17 @@ def area_anchor(area: PriorityArea) -> str:
     return "area-" + slug(area.id)
 
 
+def evidence_anchor(evidence_id: str) -> str:
+    """HTML id of an evidence item's row in the evidence index (Appendix C).
+
+    Examples
+    --------
+    >>> evidence_anchor("E06")
+    'evidence-e06'
+    """
+    return "evidence-" + slug(evidence_id)
+
+
 def area_heading(pack: PackFacts, area: PriorityArea) -> str:
     """``Priority area 1: ...`` or ``Area of concern 3: ...``."""
     kind = {
