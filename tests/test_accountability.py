@@ -281,7 +281,7 @@ def test_actions_show_the_status_at_the_last_stocktake_and_linked_evidence(pack)
                                          "\u25a0 Blue (counted as complete)"]
     # E2 is dated after the period: named, not linked, and said to be so
     assert a1[5].links == (("E1", "evidence-e1"), ("E2 (after this period)", None))
-    assert (a2[5].text, a3[5].links) == ("None cited", (("E1", "evidence-e1"),))
+    assert (a2[5].text, a3[5].links) == ("No evidence given", (("E1", "evidence-e1"),))
 
 
 def test_the_area_lists_what_slipped_and_links_to_the_evidence_index(pack):

@@ -22,7 +22,8 @@ def _plan(status: str, vocabulary: dict[str, str]) -> Plan:
 
 def _status_cell(plan: Plan) -> str:
     pack = SimpleNamespace(plan=plan, action_views=lambda action: [],
-                           params=SimpleNamespace(suppression_threshold=5))
+                           params=SimpleNamespace(suppression_threshold=5,
+                                                  previous_period_end=None))
     table = actions_table(pack, plan.priority_areas[0])
     return table.rows[0].cells[3].text
 

@@ -53,7 +53,7 @@ def evidence_cell(pack: PackFacts, ids: tuple[str, ...]) -> Cell | str:
     not in the index and shows as "after this period".
     """
     if not ids:
-        return "None cited"
+        return "No evidence given"
     shown = {e.id for e in pack.plan.evidence}
     links = tuple((i, evidence_anchor(i)) if i in shown else (f"{i} (after this period)", None)
                   for i in ids)
