@@ -332,3 +332,21 @@ def test_governance_flags_overdue_escalations_and_shows_risks_and_decisions(pack
     html = sections.governance_html(pack)
     assert "<h2>Decisions sought from this stocktake</h2>" in html
     assert "2 escalations have no outcome past their due dates:" in html
+
+
+def test_an_area_with_no_status_recorded_then_does_not_claim_nothing_slipped(pack):
+    from dataclasses import replace
+
+    from sendreport.pack import sections
+
+    area = pack.plan.priority_areas[0]
+    a3 = area.actions[2]  # complete, as in June: nothing slipped
+    recorded = area.model_copy(update={"actions": (a3,)})
+    assert "<p>No action slipped since the last stocktake.</p>" in sections.area_html(
+        pack, recorded)
+    silent = a3.model_copy(update={"status_history": (), "completed_date": None})
+    unrecorded = area.model_copy(update={"actions": (silent,)})
+    plan = pack.plan.model_copy(update={"priority_areas": (unrecorded,)})
+    html = sections.area_html(replace(pack, plan=plan), unrecorded)
+    assert "No action slipped" not in html
+    assert "The plan records no status at the last stocktake for these actions" in html

@@ -174,6 +174,10 @@ def priority_area(pack: PackFacts, area: PriorityArea) -> dict[str, Any]:
         "actions": actions_table(pack, area),
         "slipped": slipped_since_last_stocktake(pack, area),
         "previous": long_date(pack.params.previous_period_end),
+        # "No action slipped" only where the plan recorded where the actions stood then
+        "recorded_then": pack.params.previous_period_end is not None and any(
+            status_word_at(a, pack.params.previous_period_end) is not None
+            for a in area.actions),
         "progress": paragraphs(area.progress),
         # A WSoA's areas after the first share pages (SPEC 7, REPORT: no wall of thin pages).
         "flow": pack.plan.type == "written_statement_of_action"
