@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     batch = sub.add_parser("batch", help="run several params files")
     batch.add_argument("params", type=Path, nargs="+", metavar="PARAMS.yaml")
     batch.add_argument("--jobs", type=int, default=1, metavar="N")
+    batch.add_argument("--split-by", choices=("la",),
+                       help="each PARAMS.yaml is a template over a folder of SEN2 returns of "
+                       "many authorities: one pack per authority, and split-summary.csv")
     batch.add_argument("--output-dir", type=Path, default=Path("outputs"), metavar="DIR")
     batch.add_argument(
         "--scheduler",
@@ -157,11 +160,17 @@ def _batch(args: argparse.Namespace) -> int:
         if args.insecure:
             print(f"warning: --insecure: {INSECURE_WARNING}", file=sys.stderr)
         _quiet_dask()
-    given = {Path(p).absolute(): p for p in args.params}
+    params_files = list(args.params)
+    if args.split_by:
+        from sendreport.run.split import split_by_la
+
+        params_files = [p for template in args.params
+                        for p in split_by_la(template, args.output_dir)]
+    given = {Path(p).absolute(): p for p in params_files}
     results = []
-    with _progress(len(args.params)) as bar:
+    with _progress(len(params_files)) as bar:
         for result in run_batch(
-            args.params,
+            params_files,
             output_dir=args.output_dir,
             jobs=args.jobs,
             scheduler=args.scheduler,
@@ -182,6 +191,11 @@ def _batch(args: argparse.Namespace) -> int:
     order = {path: i for i, path in enumerate(given)}
     results.sort(key=lambda r: order.get(r.params, len(order)))
     print(summary_table(results, show=_show))
+    if args.split_by:
+        from sendreport.run.split import write_summary
+
+        summary = write_summary(results, args.output_dir)
+        print(f"Summary of every authority's pack: {_show(summary)}")
     failed = sum(r.exit_code != 0 for r in results)
     print(
         f"{len(results) - failed} of {len(results)} packs written"

@@ -510,6 +510,21 @@ def _resolve(raw: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     return out
 
 
+def resolved_paths(raw: dict[str, Any], base_dir: str | Path) -> dict[str, Any]:
+    """The params mapping with every file path made absolute against ``base_dir``.
+
+    As :func:`read_params` resolves them: ``notebook``, ``plan``, the
+    ``population`` and ``benchmarks`` files, every ``data`` table (a list too)
+    and every ``exclude`` file.
+
+    Examples
+    --------
+    >>> resolved_paths({"plan": "plans/p.yaml", "area_name": "A"}, "/x")["plan"]
+    '/x/plans/p.yaml'
+    """
+    return _resolve(raw, Path(base_dir))
+
+
 def parse_params(
     raw: Any, *, base_dir: Path | str = ".", source: str = "params", today: dt.date | None = None
 ) -> Params:

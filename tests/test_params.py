@@ -17,7 +17,10 @@ from sendreport.errors import ParameterError
 from sendreport.params import Params, area_slug, read_params
 
 ROOT = Path(__file__).resolve().parent.parent
-PARAMS_FILES = sorted((ROOT / "params").glob("*.yaml"))
+PARAMS_FILES = sorted(p for p in (ROOT / "params").glob("*.yaml")
+                      if not p.name.startswith("compare-"))
+"""The packs' params files (``compare-*.yaml`` are the comparison edition's: SPEC 8)."""
+COMPARE_FILES = sorted((ROOT / "params").glob("compare-*.yaml"))
 
 
 def write_params(folder: Path, **changes) -> Path:
@@ -401,3 +404,11 @@ def test_problems_between_parameters_are_listed_one_a_line(params_dir):
         "params.yaml: suppression_threshold 4 is below 5, the least a shared pack may use; use "
         "audience: internal for unsuppressed figures",
     ]
+
+
+@pytest.mark.parametrize("path", COMPARE_FILES, ids=lambda p: p.name)
+def test_the_comparison_params_files_read(path):
+    from sendreport.compare.params import read_compare_params
+
+    params = read_compare_params(path)
+    assert params.years and params.measure == "ehcp_20wk_excl"
