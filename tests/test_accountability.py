@@ -350,3 +350,20 @@ def test_an_area_with_no_status_recorded_then_does_not_claim_nothing_slipped(pac
     html = sections.area_html(replace(pack, plan=plan), unrecorded)
     assert "No action slipped" not in html
     assert "The plan records no status at the last stocktake for these actions" in html
+
+
+FRAGMENTS = ["The front door", "is at risk of slipping to", "has slipped to", "moved from",
+             "to", "31 February 2025", "June 2025", "the end of 2024", "2025", "trajectory",
+             "milestone of 45%", "December 2024", "60% target for", "action A1", "action A2",
+             "is on track", "is complete", "business case", ".", "speech and language therapy"]
+
+
+@given(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=12), max_size=14))
+def test_any_plan_text_is_checked_without_error(parts):
+    from sendreport.plan import Plan
+
+    raw = accountable_plan()
+    raw["priority_areas"][0]["progress"] = " ".join(parts) or None
+    raw["progress"] = " ".join(reversed(parts)) or None
+    problems = narrative_problems(Plan.model_validate(raw))
+    assert all(isinstance(line, str) and line for line in problems)

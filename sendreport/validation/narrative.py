@@ -98,6 +98,8 @@ def parse_period(text: str) -> Period:
     datetime.date(2025, 3, 31)
     >>> parse_period("2025").first, parse_period("2025").last
     (datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
+    >>> parse_period("31 February 2025").last
+    datetime.date(2025, 2, 28)
     """
     words = " ".join(text.split())
     year = int(re.search(r"20\d\d", words).group())  # type: ignore[union-attr]
@@ -107,7 +109,7 @@ def parse_period(text: str) -> Period:
     if month is None:
         return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), words)
     end = calendar.monthrange(year, month)[1]
-    if day is not None:
+    if day is not None and 1 <= int(day.group(1)) <= end:  # else a slip of the pen: the month
         return Period(dt.date(year, month, int(day.group(1))),
                       dt.date(year, month, int(day.group(1))), words)
     return Period(dt.date(year, month, 1), dt.date(year, month, end), words)
