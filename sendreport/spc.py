@@ -32,10 +32,25 @@ Where SPEC is silent we chose what an analyst would expect:
   shift: a constant series (21 months at 0%, say) is common cause throughout.
 - a long run at 0% inside a series that later rises is a different matter:
   its points lie below the mean of the whole series (lifted by the later
-  months), so the shift rule flags them, as the package does. Where the
-  process is known to have changed, the plan's intervention with
-  ``rebase: true`` restarts the limits there; an XmR chart of a measure that
-  is nearly always 0 (a rare event) needs reading with that in mind.
+  months), so the shift rule flags them, as the package does. :func:`xmr`
+  itself follows the package; the pack then takes such a series out of XmR
+  altogether (:func:`rare_events`, below).
+
+Rare events (SPEC 6): a series whose published points are at least half
+exactly 0 (:data:`RARE_EVENT_SHARE`, :func:`is_rare`) is not given XmR limits
+or rules: limits on percentages near 0 collapse, and the first rise is then
+flagged as the wrong kind of special cause (22 months at 0% then a rise read
+as "improvement" in its first month). Making Data Count's rare-event charts
+(a t or g chart of the time between events) need the dates of the events
+themselves and about 20 of them; a monthly share of a list gives neither, so
+:func:`rare_events` draws the series as a run chart with no limits and no
+special-cause colouring, and :func:`reading` says its variation and
+assurance are not assessed ("rare events: ... judged by the latest value
+against the baseline"), the rule the pack then applies.
+
+The reading of a series (:func:`reading`) is taken at its latest point in
+the period only: when that point is withheld or not available, variation and
+assurance are not assessed, with the reason, never read from an older point.
 - ``fix_after_n_points`` counts observed points (the package counts rows).
 - a rebase date starts a new group at the first point on or after it (the
   package needs the exact date of a point).
@@ -49,6 +64,7 @@ Where SPEC is silent we chose what an analyst would expect:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -60,8 +76,13 @@ from sendreport.vocabulary import IMPROVEMENTS, Improvement
 __all__ = [
     "CREATES",
     "POINT_TYPES",
+    "RARE_EVENT_SHARE",
     "RULES",
+    "Reading",
     "assurance",
+    "is_rare",
+    "rare_events",
+    "reading",
     "variation",
     "xmr",
 ]
@@ -74,6 +95,8 @@ SCREEN = 3.267
 """Moving ranges at or above ``SCREEN`` times their mean are screened out."""
 TRIAL_POINTS = 12
 """Limits from fewer points than this are trial limits."""
+RARE_EVENT_SHARE = 0.5
+"""A series with at least this share of its published points exactly 0 is a rare event."""
 
 RUN_LENGTHS = (6, 7)
 RULES = ("outside_limits", "trend", "two_of_three", "shift")
@@ -551,3 +574,180 @@ def variation(result: pd.DataFrame) -> str:
     if types.empty:
         raise ParameterError("variation needs at least one observed point; found none")
     return str(types.iloc[-1])
+
+
+def is_rare(values: Sequence[float] | pd.Series | np.ndarray) -> bool:
+    """Whether a series is a rare event: at least half of its published points exactly 0.
+
+    Missing values (withheld or not available) are not points and do not
+    count either way; a series with no published point is not rare.
+
+    Examples
+    --------
+    >>> is_rare([0, 0, 0, 1.3, 2.7]), is_rare([0, 0, 1.3, 2.7, 4.2]), is_rare([0, 0, None, 5])
+    (True, False, True)
+    """
+    v = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").dropna()
+    return bool(len(v)) and bool((v == 0).sum() >= RARE_EVENT_SHARE * len(v))
+
+
+_BLANKED = ("mean", "lpl", "upl", "near_lpl", "near_upl")
+
+
+def rare_events(
+    result: pd.DataFrame, *, by: Sequence[str] | str = (), value: str = "value"
+) -> pd.DataFrame:
+    """Take rare-event series out of XmR: no limits and no point types (SPEC 6).
+
+    A series (one per combination of ``by``) is a rare event when
+    :func:`is_rare` holds for its values. Its rows get ``rare_events`` true
+    and lose their mean, limits, ``special_cause_rule``, ``point_type`` (and
+    ``assurance``): it is charted as a run chart, and :func:`reading` says
+    why it is not judged by SPC. Other series are returned unchanged, with
+    ``rare_events`` false.
+
+    Parameters
+    ----------
+    result
+        An :func:`xmr` result.
+    by
+        The columns that identify a series, as given to :func:`xmr`.
+    value
+        The value column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``result`` with a ``rare_events`` column.
+
+    Examples
+    --------
+    >>> months = pd.date_range("2022-01-01", periods=10, freq="MS")
+    >>> r = rare_events(xmr(pd.DataFrame({"month": months,
+    ...                                    "value": [0.0] * 6 + [1.0, 2.5, 4.0, 6.0]}),
+    ...                     improvement="decrease"))
+    >>> bool(r["rare_events"].all()), r["point_type"].isna().all(), r["upl"].isna().all()
+    (True, np.True_, np.True_)
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    if result.empty:
+        return result.assign(rare_events=pd.Series(dtype=bool))
+    if by:
+        rare = result.groupby(by, sort=False, dropna=False)[value].transform(is_rare)
+    else:
+        rare = pd.Series(is_rare(result[value]), index=result.index)
+    rare = rare.astype(bool)
+    out = result.assign(rare_events=rare)
+    if not rare.any():
+        return out
+    for column in (*_BLANKED, "special_cause_rule", "point_type", "assurance"):
+        if column in out:
+            out[column] = out[column].mask(rare)
+    return out
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A series' SPC reading at its latest point, or why there is none.
+
+    ``variation`` is the latest point's type (:data:`POINT_TYPES`) and
+    ``assurance`` its assurance against the target; both are ``None`` when
+    there is no SPC chart (``not_assessed`` empty) or when they are not
+    assessed (``not_assessed`` gives the reason in words).
+    """
+
+    variation: str | None = None
+    assurance: str | None = None
+    not_assessed: str = ""
+
+    @property
+    def charted(self) -> bool:
+        """True when the series has an SPC chart (assessed or not)."""
+        return self.variation is not None or bool(self.not_assessed)
+
+
+def _when(month: Any, grain: str) -> str:
+    """A point's period in words: ``December 2024``, or ``October to December 2024``."""
+    start = pd.Timestamp(month)
+    if grain != "quarter":
+        return f"{start:%B %Y}"
+    end = start + pd.DateOffset(months=2)
+    if end.year == start.year:
+        return f"{start:%B} to {end:%B %Y}"
+    return f"{start:%B %Y} to {end:%B %Y}"
+
+
+def reading(
+    result: pd.DataFrame,
+    *,
+    target: float | None = None,
+    improvement: Improvement = "increase",
+    value: str = "value",
+    date: str = "month",
+) -> Reading:
+    """Read one series' variation and assurance at its latest point in the period.
+
+    ``result`` is the series as charted (rows up to the period's end, an
+    :func:`xmr` result with :func:`rare_events` applied, and ``suppressed``
+    when the disclosure pass ran). The reading is the latest row's, never an
+    older one's:
+
+    - fewer than two published points: no SPC chart, an empty reading;
+    - the latest point withheld (``suppressed``) or not available (no value):
+      not assessed, "the latest month, December 2024, is withheld";
+    - a rare-event series (``rare_events``): not assessed, judged instead by
+      the latest value against the baseline;
+    - otherwise the latest point's type (:func:`variation`) and
+      :func:`assurance` against ``target``.
+
+    Parameters
+    ----------
+    result
+        One series.
+    target
+        The target, or None.
+    improvement
+        ``"increase"``, ``"decrease"`` or ``"neutral"``.
+    value, date
+        Names of the value and date columns.
+
+    Returns
+    -------
+    Reading
+
+    Examples
+    --------
+    >>> months = pd.date_range("2024-01-01", periods=4, freq="MS")
+    >>> r = xmr(pd.DataFrame({"month": months, "value": [1.0, 3.0, 2.0, None],
+    ...                       "suppressed": [False, False, False, True]}))
+    >>> reading(r, target=5.0).not_assessed
+    'the latest month, April 2024, is withheld'
+    >>> reading(r.iloc[:3], target=5.0)
+    Reading(variation='common_cause', assurance='inconsistent', not_assessed='')
+    """
+    _check_option("improvement", improvement, IMPROVEMENTS)
+    if result.empty or result[value].notna().sum() < 2:
+        return Reading()
+    data = result.sort_values(date, key=pd.to_datetime, kind="stable")
+    last = data.iloc[-1]
+    grain = "quarter" if "grain" in data and (data["grain"] == "quarter").all() else "month"
+    if pd.isna(last[value]):
+        withheld = "suppressed" in data and bool(last["suppressed"])
+        status = "withheld" if withheld else "not available"
+        return Reading(not_assessed=f"the latest {grain}, {_when(last[date], grain)}, is {status}")
+    if "rare_events" in data and bool(data["rare_events"].fillna(False).any()):
+        shown = data[value].dropna()
+        zeros = int((shown == 0).sum())
+        return Reading(
+            not_assessed=(
+                f"rare events ({zeros} of {len(shown)} {grain}s at zero): judged by the latest "
+                "value against the baseline, not by SPC limits"
+            )
+        )
+    if "point_type" not in data or pd.isna(last["point_type"]):
+        return Reading()
+    kind = str(last["point_type"])
+    sure = None
+    if target is not None and improvement != "neutral":
+        sure = assurance(data, target, improvement)
+    return Reading(variation=kind, assurance=sure)

@@ -121,7 +121,7 @@ def test_kpi_ids_are_spec_ids_or_synthetic_measures(plan, tables):
     known = SPEC5_IDS | set(tables["measures"]["measure_id"])
     used = {k.id for _, k in plan.kpis}
     used |= {k.id for _, action in plan.actions for k in plan.linked_kpis(action)}
-    used |= {k for i in plan.interventions for k in i.kpis}
+    used |= {k if isinstance(k, str) else k.id for i in plan.interventions for k in i.kpis}
     assert used <= known
     assert {k.service for _, k in plan.kpis if k.service} <= SERVICES
     per_service = {"wait_list", "wait_over_18wk", "wait_over_52wk", "wait_median_open_weeks"}
@@ -139,13 +139,23 @@ def test_actions_mix_statuses_and_some_slipped(plan):
 
 
 def test_interventions_mark_the_recruitment_and_the_commissioning(plan):
-    marks = {(str(i.date), i.label): set(i.kpis) for i in plan.interventions}
-    assert marks[("2023-09-01", "EHC coordinators recruited")] == {"ehcp_20wk_excl"}
+    marks = {
+        (str(i.date), i.label): {(k, "") if isinstance(k, str) else (k.id, k.service)
+                                 for k in i.kpis}
+        for i in plan.interventions
+    }
+    assert marks[("2023-09-01", "EHC coordinators recruited")] == {("ehcp_20wk_excl", "")}
     commissioned = (
         "2024-01-01",
         "Extra speech and language therapy and autism assessment capacity commissioned",
     )
-    assert {"wait_over_18wk", "wait_median_open_weeks", "wait_list"} <= marks[commissioned]
+    # the services it commissioned, not every service's waits (SPEC 4.4: KPI and service)
+    assert marks[commissioned] == {
+        ("wait_over_18wk", "speech_and_language_therapy"),
+        ("wait_median_open_weeks", "speech_and_language_therapy"),
+        ("wait_median_open_weeks", "autism_assessment"),
+        ("autism_13wk", ""),
+    }
 
 
 def test_priority_action_plan_shape():

@@ -21,9 +21,13 @@ from sendreport.spc import assurance
 from sendreport.vocabulary import IMPROVEMENTS, format_value
 
 __all__ = [
+    "GAP_WORDS",
     "MARKERS",
+    "gap_key",
+    "gap_symbols",
     "plot_spc",
     "possible_range",
+    "rebase_steps",
     "spc_alt_text",
     "spc_caption",
     "spc_title",
@@ -149,6 +153,13 @@ def plot_spc(
 ) -> Figure:
     """Draw a Making Data Count XmR chart of one series.
 
+    A point with no value inside the chart is a gap in the line, marked at
+    the foot of the chart with ``c`` when it is withheld (``suppressed``) and
+    ``x`` when it is not available (:func:`gap_symbols`), never dropped
+    silently. A rare-event series (``rare_events``, see
+    :func:`sendreport.spc.rare_events`) is a run chart: its points are grey,
+    with no mean, limits or special-cause colouring.
+
     The data line is grey with each point coloured and shaped by its type
     (:data:`MARKERS`); the mean is solid and the process limits dashed grey,
     both drawn per rebase group (trial limits are labelled as such) and
@@ -226,8 +237,14 @@ def plot_spc(
         ax = fig.add_subplot()
         ax.plot(x, y, color=MDC_COLOURS["common_cause"], linewidth=1.2, zorder=2)
         handles: list[Line2D] = []
-        for kind, (marker, colour, label) in MARKERS.items():
-            mask = (data["point_type"] == kind).to_numpy(dtype=bool, na_value=False)
+        rare = _is_rare(data)
+        kinds = dict(MARKERS)
+        types = data["point_type"]
+        if rare:  # a run chart: every published point alike, no special-cause colouring
+            kinds = {RARE_EVENTS: RARE_MARKER}
+            types = pd.Series(np.where(np.isnan(y), None, RARE_EVENTS), index=data.index)
+        for kind, (marker, colour, label) in kinds.items():
+            mask = (types == kind).to_numpy(dtype=bool, na_value=False)
             if not mask.any():
                 continue
             ax.scatter(
@@ -273,17 +290,20 @@ def plot_spc(
             if bool(first["trial_limits"]) and not np.isnan(first["upl"]):
                 low, high = _clip([first["lpl"], first["upl"]], bounds)
                 trial_labels.append((x0, low, high))
-        handles.append(Line2D([], [], color=MDC_COLOURS["mean"], linewidth=1.0, label="Mean"))
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color=MDC_COLOURS["limits"],
-                linewidth=1.0,
-                linestyle="--",
-                label="Process limits",
+        if not rare:
+            handles.append(
+                Line2D([], [], color=MDC_COLOURS["mean"], linewidth=1.0, label="Mean")
             )
-        )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=MDC_COLOURS["limits"],
+                    linewidth=1.0,
+                    linestyle="--",
+                    label="Process limits",
+                )
+            )
         if target is not None:
             ax.axhline(
                 target,
@@ -377,8 +397,92 @@ def plot_spc(
         labels = _add_labels(ax, unit, target, shown, trial_labels)
         _make_headroom(ax, labels)
         fig.tight_layout(pad=0.4)
-        _place_labels(ax, labels)
+        marks = _mark_gaps(ax, x, gap_symbols(data, value=value))
+        _place_labels(ax, labels, marks)
     return fig
+
+
+RARE_EVENTS = "rare_events"
+RARE_MARKER = ("o", MDC_COLOURS["common_cause"], "Rare events: no SPC limits")
+"""Marker of a rare-event series' points: one grey shape for all (a run chart)."""
+
+GAP_WORDS = {
+    "c": "withheld (a small number, or one that would reveal another)",
+    "x": "not available",
+}
+"""What a gap's mark on the chart means, for the key in the caption and alt text."""
+
+
+def _is_rare(result: pd.DataFrame) -> bool:
+    """True when the series is a rare event (:func:`sendreport.spc.rare_events`)."""
+    if "rare_events" not in result:
+        return False
+    return bool(result["rare_events"].fillna(False).astype(bool).any())
+
+
+def gap_symbols(result: pd.DataFrame, *, value: str = "value") -> pd.Series:
+    """The mark of each point with no value: ``c`` withheld, ``x`` not available, else ``""``.
+
+    A point is withheld when its ``suppressed`` is true, and not available
+    when it has no value otherwise (nothing to measure that month).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"value": [1.0, None, None], "suppressed": [False, True, False]})
+    >>> gap_symbols(r).tolist()
+    ['', 'c', 'x']
+    """
+    missing = result[value].isna().to_numpy()
+    if "suppressed" in result:
+        withheld = result["suppressed"].fillna(False).astype(bool).to_numpy()
+    else:
+        withheld = np.zeros(len(result), dtype=bool)
+    marks = np.where(missing & withheld, "c", np.where(missing, "x", ""))
+    return pd.Series(marks, index=result.index, dtype=object)
+
+
+def gap_key(result: pd.DataFrame, *, value: str = "value") -> str:
+    """The key of the chart's gap marks, as a sentence (empty when there is no gap).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"value": [1.0, None], "suppressed": [False, True]})
+    >>> gap_key(r)
+    'On the chart, c marks a month withheld (a small number, or one that would reveal another).'
+    """
+    marks = [m for m in ("c", "x") if (gap_symbols(result, value=value) == m).any()]
+    if not marks:
+        return ""
+    grain = _grain(result)
+    said = [f"{m} marks a {grain} {GAP_WORDS[m]}" for m in marks]
+    return "On the chart, " + " and ".join(said) + "."
+
+
+def _mark_gaps(ax, x: np.ndarray, marks: pd.Series) -> list[Bbox]:
+    """Write each gap's mark at the foot of the chart at its month; return their boxes."""
+    texts = []
+    for when, mark in zip(x, marks.to_numpy(), strict=True):
+        if not mark:
+            continue
+        texts.append(
+            ax.annotate(
+                mark,
+                (when, 0.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color="#333333",
+                gid="gap_mark",
+                parse_math=False,
+                zorder=5,
+                bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"},
+            )
+        )
+    renderer = renderer_of(ax.get_figure())
+    return [t.get_window_extent(renderer) for t in texts]
 
 
 def _fit_title(fig: Figure, ax) -> bool:
@@ -449,7 +553,7 @@ def _make_headroom(ax, labels: dict[str, list]) -> None:
     ax.set_ylim(low, low + (high - low) / (1 - share))
 
 
-def _place_labels(ax, labels: dict[str, list]) -> None:
+def _place_labels(ax, labels: dict[str, list], marks: Sequence[Bbox] = ()) -> None:
     """Put every direct label where it stays inside the axes and clear of the others."""
     renderer = renderer_of(ax.get_figure())
     area = ax.get_window_extent(renderer)
@@ -460,7 +564,7 @@ def _place_labels(ax, labels: dict[str, list]) -> None:
         for c in ax.collections
         if c.get_gid() == "trajectory"
         for px, py in ax.transData.transform(c.get_offsets())
-    ]
+    ] + list(marks)
     for t, _ in labels["intervention"]:
 
         def right(label):
@@ -549,8 +653,15 @@ def spc_alt_text(
     target: float | None = None,
     value: str = "value",
     date: str = "month",
+    not_assessed: str = "",
+    rebases: Sequence[tuple[dt.date, str]] = (),
 ) -> str:
     """Alt text for :func:`plot_spc`, generated from the result.
+
+    The latest value is the series' latest point in the period, said as
+    withheld or not available when it has no value (never an older point's);
+    gaps are counted with their marks (``c``, ``x``); a restart of the mean
+    and limits names the intervention that started it.
 
     Parameters
     ----------
@@ -566,6 +677,11 @@ def spc_alt_text(
         Target value, or None.
     value, date
         Names of the value and date columns.
+    not_assessed
+        Why variation and assurance are not assessed (:class:`sendreport.spc.Reading`);
+        empty when they are read from the latest point.
+    rebases
+        ``(date, label)`` of the interventions that restart the limits.
 
     Returns
     -------
@@ -574,6 +690,18 @@ def spc_alt_text(
         latest 46.0%; special cause improvement since June 2024; target 60.0%
         not reliably met."
 
+    Examples
+    --------
+    >>> r = pd.DataFrame({"month": pd.to_datetime(["2024-10-01", "2024-11-01", "2024-12-01"]),
+    ...     "value": [5.1, 4.0, None], "suppressed": [False, False, True], "mean": 4.5,
+    ...     "lpl": 1.0, "upl": 8.0, "point_type": ["common_cause", "common_cause", None]})
+    >>> spc_alt_text(r, name="Autism assessments within 13 weeks", improvement="increase",
+    ...              not_assessed="the latest month, December 2024, is withheld")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'SPC chart of Autism assessments within 13 weeks: 3 months (1 withheld, marked c);
+     latest month, December 2024, withheld (c); variation and assurance not assessed:
+     the latest month, December 2024, is withheld.'
+
     Raises
     ------
     ParameterError
@@ -581,15 +709,28 @@ def spc_alt_text(
     """
     _check(result, improvement, value, date)
     data = _with_groups(result.sort_values(date, key=pd.to_datetime, kind="stable"))
-    parts = [f"{len(data)} {_grain(data)}s"]
-    missing = int(data[value].isna().sum())
-    if missing:
-        parts[0] += f" ({missing} not shown)"
-    observed = data.dropna(subset=[value])
-    if not observed.empty:
-        parts.append(f"latest {format_value(observed[value].iloc[-1], unit)}")
+    grain = _grain(data)
+    parts = [f"{len(data)} {grain}s"]
+    marks = gap_symbols(data, value=value)
+    gaps = [
+        f"{n} {GAP_WORDS[m] if m == 'x' else 'withheld'}, marked {m}"
+        for m in ("c", "x")
+        if (n := int((marks == m).sum()))
+    ]
+    if gaps:
+        parts[0] += f" ({'; '.join(gaps)})"
+    if len(data):  # the latest point in the period, never an older one
+        last = data.iloc[-1]
+        if pd.isna(last[value]):
+            mark = marks.iloc[-1]
+            said = "withheld" if mark == "c" else "not available"
+            parts.append(f"latest {grain}, {_period(last[date], grain)}, {said} ({mark})")
+        else:
+            parts.append(f"latest {format_value(last[value], unit)}")
     kind, since = _runs_since(data, date)
-    if kind == "common_cause":
+    if not_assessed:
+        parts.append(f"variation and assurance not assessed: {not_assessed}")
+    elif kind == "common_cause":
         parts.append(
             "common cause variation only"
             if data["point_type"].dropna().eq(kind).all()
@@ -597,17 +738,17 @@ def spc_alt_text(
         )
     elif kind is not None:
         parts.append(f"{_SPECIAL[kind]} since {since:%B %Y}")
-    # months the data do not cover have no group (nullable): restarts are between known groups
-    grouped = data[data["rebase_group"].notna()]
-    group = grouped["rebase_group"].astype("int64")
-    starts = grouped.loc[group.ne(group.shift()).to_numpy(), date].iloc[1:]
-    if len(starts):
-        months = [f"{pd.Timestamp(d):%B %Y}" for d in starts]
-        listed = ", ".join(months[:-1]) + " and " + months[-1] if len(months) > 1 else months[0]
-        parts.append(f"mean and limits recalculated from {listed}")
-    if bool(data["trial_limits"].iloc[-1]):
+    steps = rebase_steps(data, rebases, date=date)
+    if steps:
+        listed = [f"{start:%B %Y}, after {label}" if label else f"{start:%B %Y}"
+                  for start, label in steps]
+        joined = "; and from ".join(listed)
+        parts.append(f"mean and limits recalculated from {joined}")
+    if bool(data["trial_limits"].iloc[-1]) and not _is_rare(data):
         parts.append("trial limits (fewer than 12 points)")
-    if target is not None:
+    if target is not None and not_assessed:
+        parts.append(f"target {format_value(target, unit)}")
+    elif target is not None:
         status = assurance(data, target, improvement)
         words = {
             "consistent_pass": "consistently met",
@@ -615,7 +756,8 @@ def spc_alt_text(
             "inconsistent": "not reliably met",
         }.get(status or "", "")
         parts.append(f"target {format_value(target, unit)} {words}".strip())
-    return f"SPC chart of {name}: " + "; ".join(parts) + "."
+    kind_of_chart = "Run chart (rare events, no SPC limits)" if _is_rare(data) else "SPC chart"
+    return f"{kind_of_chart} of {name}: " + "; ".join(parts) + "."
 
 
 def spc_caption(
@@ -656,6 +798,46 @@ def _grain(result: pd.DataFrame) -> str:
     return "quarter" if quarterly else "month"
 
 
+def _period(month, grain: str) -> str:
+    """A point's period in words: ``December 2024``, or ``October to December 2024``."""
+    start = pd.Timestamp(month)
+    if grain != "quarter":
+        return f"{start:%B %Y}"
+    end = start + pd.DateOffset(months=2)
+    first = f"{start:%B}" if end.year == start.year else f"{start:%B %Y}"
+    return f"{first} to {end:%B %Y}"
+
+
+def rebase_steps(
+    result: pd.DataFrame, rebases: Sequence[tuple[dt.date, str]] = (), *, date: str = "month"
+) -> list[tuple[pd.Timestamp, str]]:
+    """Where the mean and limits restart, with the intervention that restarted them.
+
+    Each step is the first point of a rebase group after the first, with the
+    label of the latest of ``rebases`` on or before it (``""`` when none is
+    given).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"month": pd.to_datetime(["2023-07-01", "2023-10-01", "2024-01-01"]),
+    ...                   "rebase_group": [0, 1, 1], "mean": [5.0, 30.0, 30.0],
+    ...                   "lpl": 0.0, "upl": 50.0})
+    >>> rebase_steps(r, [(dt.date(2023, 9, 1), "EHC coordinators recruited")])
+    [(Timestamp('2023-10-01 00:00:00'), 'EHC coordinators recruited')]
+    """
+    data = _with_groups(result.sort_values(date, key=pd.to_datetime, kind="stable"))
+    # months the data do not cover have no group (nullable): restarts are between known groups
+    grouped = data[data["rebase_group"].notna()]
+    group = grouped["rebase_group"].astype("int64")
+    starts = pd.to_datetime(grouped.loc[group.ne(group.shift()).to_numpy(), date].iloc[1:])
+    known = sorted((pd.Timestamp(d), str(label)) for d, label in rebases)
+    steps = []
+    for start in starts:
+        before = [label for when, label in known if when <= start]
+        steps.append((pd.Timestamp(start), before[-1] if before else ""))
+    return steps
+
+
 def spc_title(
     result: pd.DataFrame,
     *,
@@ -664,12 +846,19 @@ def spc_title(
     value: str = "value",
     date: str = "month",
     variation: str | None = None,
+    not_assessed: str = "",
+    rebases: Sequence[tuple[dt.date, str]] = (),
 ) -> str:
     """Return a chart title that states the finding of the latest point.
 
     ``variation`` is the reading the pack decided once (the point type of
-    the latest observed point, :func:`sendreport.spc.variation`); without it the
-    title reads it from ``result`` by the same rule.
+    the latest observed point, :func:`sendreport.spc.reading`); without it the
+    title reads it from ``result`` by the same rule. ``not_assessed`` (the
+    reading's reason) makes the title say so instead: "not assessed, the
+    latest month, March 2025, is withheld", or for a rare-event series that
+    it is not judged by SPC limits. A rebased chart names its last step and
+    the intervention in ``rebases`` that started it: "limits from October
+    2023, after EHC coordinators recruited".
 
     Examples
     --------
@@ -678,20 +867,37 @@ def spc_title(
     ...     "trial_limits": True, "point_type": ["common_cause", "special_cause_improvement"]})
     >>> spc_title(r, name="EHC plans within 20 weeks", improvement="increase")
     'EHC plans within 20 weeks: improving since June 2024'
+    >>> spc_title(r.assign(rebase_group=[0, 1]), name="Plans on time",
+    ...           improvement="increase", rebases=[(dt.date(2024, 6, 1), "Coordinators")])
+    'Plans on time: improving since June 2024; limits from June 2024, after Coordinators'
     """
     _check(result, improvement, value, date)
     data = result.sort_values(date, key=pd.to_datetime, kind="stable")
+    steps = rebase_steps(data, rebases, date=date)
+    step = ""
+    if steps:
+        start, label = steps[-1]
+        step = f"; limits from {start:%B %Y}" + (f", after {label}" if label else "")
+    if _is_rare(data):
+        shown = data[value].dropna()
+        zeros = int((shown == 0).sum())
+        return (
+            f"{name}: rare events ({zeros} of {len(shown)} {_grain(data)}s at zero), "
+            "judged against the baseline, not by SPC limits"
+        )
+    if not_assessed:
+        return f"{name}: not assessed, {not_assessed}{step}"
     kind, since = _runs_since(data, date)
     if variation is not None and kind != variation:
         raise ValueError(f"spc_title: the series' latest point is {kind}, not {variation}")
     if kind is None:
         return f"{name}: no data to show"
     if kind == "common_cause":
-        return f"{name}: no significant change"
+        return f"{name}: no significant change{step}"
     verb = {
         "special_cause_improvement": "improving",
         "special_cause_concern": "getting worse",
         "special_cause_neutral_high": "higher than usual",
         "special_cause_neutral_low": "lower than usual",
     }[kind]
-    return f"{name}: {verb} since {since:%B %Y}"
+    return f"{name}: {verb} since {since:%B %Y}{step}"

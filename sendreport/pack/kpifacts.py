@@ -4,8 +4,9 @@ A :class:`KPIFact` holds every figure the pack prints about one plan KPI (and
 service): the latest value, the last stocktake's, the baseline, the target,
 the trajectory's planned value now and the England comparator, each a
 :class:`Figure` with its :class:`Status` and, when it is not published, why.
-It also holds the SPC reading (variation, assurance) and the
-:class:`Movement` since the baseline, decided once by :func:`movement_of`.
+It also holds the SPC reading (variation, assurance, or why they are not
+assessed) and the :class:`Movement` since the baseline, decided once by
+:func:`movement_of`.
 
 The scorecard, the area sections' captions and charts, the verdict, the
 headline findings, the families edition and ``kpis.csv`` read these facts; none
@@ -164,12 +165,31 @@ class KPIFact:
     trajectory: Figure
     england: Figure
     variation: str | None
-    """The SPC point type of the latest monthly point (``None``: no SPC chart)."""
+    """The SPC point type of the latest monthly point (``None``: no SPC chart, or not
+    assessed)."""
     assurance: str | None
     change: float | None
     """Latest minus baseline, positive when better (``None`` unless both are published and
     the measure has a direction)."""
     movement: Movement
+    not_assessed: str = ""
+    """Why the SPC chart's variation and assurance are not assessed, in words (the latest
+    point in the period withheld or not available, or a rare-event series:
+    :func:`sendreport.spc.reading`); empty when they are, or when there is no SPC chart."""
+
+    @property
+    def spc_words(self) -> str:
+        """The SPC reading when it is not assessed, as every page says it.
+
+        Examples
+        --------
+        >>> f = Figure(None, "%", "", Status.NOT_APPLICABLE)
+        >>> KPIFact("k", "", "K", "%", "increase", f, f, f, f, f, f, None, None, None,
+        ...         Movement.NOT_MEASURABLE,
+        ...         not_assessed="the latest month, March 2025, is withheld").spc_words
+        'not assessed: the latest month, March 2025, is withheld'
+        """
+        return f"not assessed: {self.not_assessed}" if self.not_assessed else ""
 
     @property
     def since_last(self) -> str:
@@ -208,8 +228,10 @@ def movement_of(change: float | None, variation: str | None) -> Movement:
     special cause improvement and it is better than its baseline, worse only
     when the reading is special cause concern and it is worse than its
     baseline; otherwise there is no significant change, whatever the distance
-    from the baseline. A measure without an SPC chart is improved or worse by
-    its latest value against its baseline.
+    from the baseline. A measure without an SPC chart, or whose SPC reading is
+    not assessed (``variation`` None: its latest point withheld or not
+    available, or a rare-event series), is improved or worse by its latest
+    value against its baseline.
 
     Examples
     --------
@@ -397,6 +419,7 @@ def kpi_fact(
     england: tuple[float, int] | None = None,
     variation: str | None = None,
     assurance: str | None = None,
+    not_assessed: str = "",
     internal: bool = False,
     plan_baseline: float | None = None,
 ) -> KPIFact:
@@ -420,7 +443,9 @@ def kpi_fact(
     england
         England's figure and its year, for the measures DfE publishes.
     variation, assurance
-        The SPC reading (``None``: no SPC chart, or no target).
+        The SPC reading (``None``: no SPC chart, not assessed, or no target).
+    not_assessed
+        Why the SPC reading is not assessed, in words (:attr:`KPIFact.not_assessed`).
     internal
         An internal pack publishes the figures another audience would see withheld.
     plan_baseline
@@ -498,4 +523,5 @@ def kpi_fact(
         assurance=assurance,
         change=change,
         movement=movement_of(change, variation),
+        not_assessed=not_assessed,
     )

@@ -428,9 +428,11 @@ class Pack:
         """Add Making Data Count columns to every (kpi_id, service) series.
 
         Each series is rebased at the dates of the plan's ``rebase: true``
-        interventions that name it (:meth:`rebase_dates`).
+        interventions that name it (:meth:`rebase_dates`); a rare-event series
+        (mostly zero) then loses its limits and point types
+        (:func:`sendreport.spc.rare_events`).
         """
-        from sendreport.spc import xmr
+        from sendreport.spc import rare_events, xmr
 
         if series.empty:
             return series.assign(
@@ -460,15 +462,15 @@ class Pack:
         for improvement, part in series[points].groupby(better[points], sort=True):
             present = set(zip(part["kpi_id"], part["service"], strict=True))
             dates = {key: d for key, d in rebase.items() if key in present}
-            parts.append(
-                xmr(part, by=("kpi_id", "service"), improvement=improvement, rebase=dates)
-            )
+            limits = xmr(part, by=("kpi_id", "service"), improvement=improvement, rebase=dates)
+            parts.append(rare_events(limits, by=("kpi_id", "service")))
         order = {key: i for i, key in enumerate(direction)}  # the series' own KPI order
         out = pd.concat(parts, ignore_index=True) if parts else series.iloc[:0]
         if not points.all():
             # months the data do not cover stay in kpi_series.csv, with no SPC values
             out = pd.concat([out, series[~points]], ignore_index=True)
-            out = out.astype({"rebase_group": "Int64", "trial_limits": "boolean"}, errors="ignore")
+            out = out.astype({"rebase_group": "Int64", "trial_limits": "boolean",
+                              "rare_events": "boolean"}, errors="ignore")
         rank = [order[k] for k in zip(out["kpi_id"], out["service"], strict=True)]
         return (
             out.assign(_rank=rank)
@@ -495,7 +497,7 @@ class Pack:
 
     def _view(self, area: PriorityArea, kpi: PlanKPI) -> KPIView:
         from sendreport.metrics import KPI_DEFINITIONS, KPIDefinition, headline
-        from sendreport.spc import assurance, variation
+        from sendreport.spc import reading
 
         service = kpi.service or ""
         name, unit, _ = self.kpi_name(kpi.id, kpi.service)
@@ -506,12 +508,12 @@ class Pack:
         s = s[~not_covered(s)]  # SPEC 6: months the data do not cover are not points
         s = s.reset_index(drop=True) if len(s) else None
         internal = self.params.audience == "internal"
-        spc_variation = spc_assurance = england = None
-        # an SPC chart needs two points; with fewer there is no SPC reading to give
-        if s is not None and s["value"].notna().sum() >= 2 and s["point_type"].notna().any():
-            spc_variation = variation(s)
-            if kpi.target is not None and improvement != "neutral":
-                spc_assurance = assurance(s, kpi.target, improvement)
+        england = None
+        # SPEC 6: read at the latest point in the period only (else "not assessed", with why);
+        # an SPC chart needs two published points, with fewer there is no reading to give
+        spc = reading(s, target=kpi.target, improvement=improvement) if s is not None else None
+        spc_variation = spc.variation if spc else None
+        spc_assurance = spc.assurance if spc else None
         if kpi.id in ("ehcp_20wk_excl", "ehcp_20wk_incl"):
             england = england_figure(kpi.id)
         definition = KPI_DEFINITIONS.get(kpi.id) or self.measure_definition(kpi.id, improvement)
@@ -537,6 +539,7 @@ class Pack:
             england=england,
             variation=spc_variation,
             assurance=spc_assurance,
+            not_assessed=spc.not_assessed if spc else "",
             internal=internal,
             plan_baseline=kpi.baseline.value if kpi.baseline is not None else None,
         )
@@ -907,7 +910,7 @@ class Pack:
             c
             for c in (
                 "grain", "suppressed", "rebase_group", "trial_limits", "special_cause_rule",
-                "reason",
+                "rare_events", "reason",
             )
             if c in self.series
         ]

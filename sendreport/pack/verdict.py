@@ -43,8 +43,10 @@ VERDICT_RULES = (
     "reading at the latest month is special cause improvement and it is better than its "
     "baseline, and worse only when the reading is special cause concern and it is worse than "
     "its baseline; otherwise it shows no significant change, as its chart title and the "
-    "scorecard say, however far it is from its baseline. A measure without an SPC chart is "
-    "improved or worse by its latest value against its baseline. Most improved, the worst news "
+    "scorecard say, however far it is from its baseline. A measure without an SPC chart, or "
+    "whose SPC reading is not assessed (its latest point withheld or not available, or a rare "
+    "event: at least half its published points 0), is improved or worse by its latest value "
+    "against its baseline. Most improved, the worst news "
     "and the worst items name only measures improved or worse by this rule.",
     "Forecast: for each measure with a target and a target date, a straight line is drawn "
     f"through the last {TREND_MONTHS} published months of its monthly series (least squares, "

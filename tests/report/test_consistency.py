@@ -227,6 +227,14 @@ def check_pack(pack: Pack, printed: Printed, families: str | None = None) -> Non
                 assert base_said == {"x": "not available"}.get(baseline, baseline), (where, alt)
                 assert latest_said == {"x": "not available"}.get(latest, latest), (where, alt)
                 assert baseline in texts and latest in texts, (where, texts)
+            elif card["variation"].startswith("Not assessed: "):  # SPEC 6: the reason, everywhere
+                reason = card["variation"].removeprefix("Not assessed: ")
+                title = [t for t in texts if t.startswith(f"{name}: ")]
+                assert title, (where, texts)
+                said = " ".join(title[0].split())  # the drawn title wraps
+                assert reason in said or said.startswith(f"{name}: rare events ("), (where, said)
+                assert f"not assessed: {reason}" in alt, (where, alt)
+                assert card["assurance"] == "Not assessed", where
             else:  # an SPC chart: its title and alt text give the scorecard's reading
                 variation = card["variation"]
                 assert variation in TITLE_WORDS, (where, variation)
@@ -248,21 +256,23 @@ def check_pack(pack: Pack, printed: Printed, families: str | None = None) -> Non
             if said:
                 assert said.group(1) == latest, (where, text)
                 assert card["england"].startswith(said.group(2)), (where, text)
+        # not assessed: judged as a measure without an SPC chart (Appendix A)
+        unread = card["variation"] == "z" or card["variation"].startswith("Not assessed: ")
         for finding in printed.findings:
             named = f"{name}, " in finding and "since the baseline" in finding
             if finding.startswith("Most improved") and named:
-                assert card["variation"] in ("Improving", "z"), (where, finding)
+                assert card["variation"] == "Improving" or unread, (where, finding)
             if finding.startswith("The worst news") and named:
-                assert card["variation"] in ("Concern", "z"), (where, finding)
+                assert card["variation"] == "Concern" or unread, (where, finding)
             if f"“{name}” has improved" in finding:  # improved is Appendix A's word
-                assert card["variation"] in ("Improving", "z"), (where, finding)
+                assert card["variation"] == "Improving" or unread, (where, finding)
             if f"“{name}” has worsened" in finding:
-                assert card["variation"] in ("Concern", "z"), (where, finding)
+                assert card["variation"] == "Concern" or unread, (where, finding)
         for text in printed.plan_verdict + list(printed.area_verdicts.values()):
             worst = re.search(rf"The worst items? (?:is|are:) .*?{re.escape(name)}, (up|down)",
                               text)
             if worst:
-                assert card["variation"] in ("Concern", "z"), (where, text)
+                assert card["variation"] == "Concern" or unread, (where, text)
     # an area is "not yet measurable against a baseline" only when no KPI of it has both figures
     for heading, anchors in printed.areas.items():
         text = printed.area_verdicts.get(heading, "")

@@ -119,7 +119,7 @@ def test_alt_text_short_series_with_gap():
     months = pd.date_range("2024-01-01", periods=5, freq="MS")
     result = xmr(pd.DataFrame({"month": months, "value": [10.0, np.nan, 12.0, 11.0, 1234.0]}))
     assert spc_alt_text(result, name="Requests", unit="count", improvement="neutral") == (
-        "SPC chart of Requests: 5 months (1 not shown); latest 1,234; "
+        "SPC chart of Requests: 5 months (1 not available, marked x); latest 1,234; "
         "common cause variation only; trial limits (fewer than 12 points)."
     )
 

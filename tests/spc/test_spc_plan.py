@@ -253,19 +253,10 @@ def test_progress_bars_carry_their_dates(pack):
 
 
 def _chart(pack: Pack, view):
-    """The SPC chart as the pack draws it (the arguments of sections.kpi_chart_html)."""
-    from sendreport.charts.spc import spc_title
+    """The SPC chart as the pack draws it (sections.kpi_chart's figure)."""
+    from sendreport.pack.sections.chart import kpi_figure
 
-    return plot_spc(
-        view.series,
-        title=spc_title(view.series, name=view.name, improvement=view.improvement),
-        unit=view.unit,
-        improvement=view.improvement,
-        target=view.plan_kpi.target,
-        target_date=view.plan_kpi.target_date,
-        trajectory=[(m.date, m.value) for m in view.plan_kpi.trajectory],
-        interventions=[(i.date, i.label) for i in pack.interventions_for(*view.key)],
-    )
+    return kpi_figure(pack, view)[0]
 
 
 @pytest.fixture(scope="module", params=["pap", "wsoa"])
@@ -281,20 +272,14 @@ def test_every_demo_chart_renders_without_overlaps_and_shows_every_milestone(dem
     import matplotlib.dates as mdates
 
     from sendreport.charts.labels import overlapping_texts
-    from sendreport.charts.progress import plot_progress
+    from sendreport.pack.sections.chart import has_spc_chart, kpi_figure
 
     pack = demo_pack
     charted = 0
     for view in pack.views:
-        if view.series is None or view.fact.variation is None:  # as sections.kpi_chart draws
+        if not has_spc_chart(view):  # as sections.kpi_chart draws
             if view.row is not None:
-                fig = plot_progress(
-                    {k: f.value if f.published else f.shown()
-                     for k, f in pack.progress_values(view).items()},
-                    title=view.name,
-                    unit=view.unit,
-                    target=view.plan_kpi.target,
-                )
+                fig = kpi_figure(pack, view)[0]
                 fig.savefig(io.BytesIO(), format="png")
                 assert overlapping_texts(fig) == [], view.name
             continue

@@ -8,27 +8,37 @@ from sendreport.pack.facts import KPIFacts, PackFacts
 from sendreport.pack.templating import render
 
 
-def kpi_chart(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
-    """The view's chart as data: an SPC chart, a baseline-to-latest chart, or none.
+def has_spc_chart(view: KPIFacts) -> bool:
+    """Whether the view is drawn as an SPC chart: a series with a reading, assessed or not."""
+    fact = view.fact
+    return view.series is not None and (fact.variation is not None or bool(fact.not_assessed))
 
-    ``figure`` holds the image (a PNG ``data:`` URI), its alt text, caption and
-    id; it is ``None`` when the data do not allow the measure.
+
+def kpi_figure(pack: PackFacts, view: KPIFacts) -> tuple[Any, str, str] | None:
+    """The view's chart as drawn: ``(figure, alt text, caption)``, or ``None`` for no chart.
+
+    An SPC chart when the view has one (:func:`has_spc_chart`): titled and
+    described from the pack's reading (assessed at the latest point, or not
+    assessed with the reason), with only the interventions that name this KPI
+    and service, the rebased ones named in the title, and the key of its gap
+    marks (``c``, ``x``) after the caption. Otherwise a baseline-to-latest
+    chart, or ``None`` when the data do not allow the measure.
     """
     from sendreport.charts.progress import plot_progress, progress_alt_text
-    from sendreport.charts.render import not_people
-    from sendreport.charts.spc import plot_spc, spc_alt_text, spc_title
+    from sendreport.charts.spc import gap_key, plot_spc, spc_alt_text, spc_title
 
     plan_kpi = view.plan_kpi
-    # SPEC 4.4: only the interventions that name this KPI (none without kpis)
-    interventions = [
-        (i.date, i.label) for i in pack.interventions_for(plan_kpi.id, plan_kpi.service or "")
-    ]
-    chart: dict[str, Any] = {"id": view.anchor, "name": view.name, "figure": None}
-    if view.series is not None and view.fact.variation is not None:  # the pack's SPC reading
+    # SPEC 4.4: only the interventions that name this KPI and service (none without kpis)
+    named = pack.interventions_for(plan_kpi.id, plan_kpi.service or "")
+    interventions = [(i.date, i.label) for i in named]
+    rebases = [(i.date, i.label) for i in named if i.rebase]
+    fact = view.fact
+    if has_spc_chart(view):
         fig = plot_spc(
             view.series,
             title=spc_title(view.series, name=view.name, improvement=view.improvement,
-                            variation=view.fact.variation),
+                            variation=fact.variation, not_assessed=fact.not_assessed,
+                            rebases=rebases),
             unit=view.unit,
             improvement=view.improvement,
             target=plan_kpi.target,
@@ -42,26 +52,46 @@ def kpi_chart(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
             unit=view.unit,
             improvement=view.improvement,
             target=plan_kpi.target,
+            not_assessed=fact.not_assessed,
+            rebases=rebases,
         )
-    elif view.row is None:
+        # SPEC 6: gaps are marked c or x on the chart; the key follows the caption
+        caption = " ".join(t for t in (view.headline, gap_key(view.series)) if t)
+        return fig, alt, caption
+    if view.row is None:
+        return None
+    figures = pack.progress_values(view)
+    fig = plot_progress(
+        {k: f.value if f.published else f.shown() for k, f in figures.items()},
+        title=view.name,
+        unit=view.unit,
+        target=plan_kpi.target,
+    )
+    alt = progress_alt_text(
+        {k: f.value if f.published else f.said() for k, f in figures.items()},
+        name=view.name,
+        unit=view.unit,
+        target=plan_kpi.target,
+    )
+    return fig, alt, view.headline
+
+
+def kpi_chart(pack: PackFacts, view: KPIFacts) -> dict[str, Any]:
+    """The view's chart as data: an SPC chart, a baseline-to-latest chart, or none.
+
+    ``figure`` holds the image (a PNG ``data:`` URI), its alt text, caption and
+    id (:func:`kpi_figure`); it is ``None`` when the data do not allow the measure.
+    """
+    from sendreport.charts.render import not_people
+
+    chart: dict[str, Any] = {"id": view.anchor, "name": view.name, "figure": None}
+    drawn = kpi_figure(pack, view)
+    if drawn is None:
         return chart
-    else:
-        figures = pack.progress_values(view)
-        fig = plot_progress(
-            {k: f.value if f.published else f.shown() for k, f in figures.items()},
-            title=view.name,
-            unit=view.unit,
-            target=plan_kpi.target,
-        )
-        alt = progress_alt_text(
-            {k: f.value if f.published else f.said() for k, f in figures.items()},
-            name=view.name,
-            unit=view.unit,
-            target=plan_kpi.target,
-        )
+    fig, alt, caption = drawn
     # drawn from the release pass's figures (percentages, and counts already suppressed): the
     # privacy guard's check of charts' small counts is for analysts' own charts
-    chart["figure"] = figure(not_people(fig), alt=alt, caption=view.headline, id=view.anchor,
+    chart["figure"] = figure(not_people(fig), alt=alt, caption=caption, id=view.anchor,
                              crop=False)
     return chart
 

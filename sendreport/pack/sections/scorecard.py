@@ -67,6 +67,9 @@ def scorecard(pack: PackFacts) -> Table | None:
                 ass_words = ASSURANCE_SHORT.get(f.assurance or "", "No target")
                 var_cell = Cell(var_words, icon=variation_icon(f.variation, f.improvement))
                 ass_cell = Cell(ass_words, icon=assurance_icon(f.assurance))
+            elif f.not_assessed:  # SPEC 6: never judged on an older point; words, no icon
+                var_cell = Cell(f"Not assessed: {f.not_assessed}")
+                ass_cell = Cell("Not assessed")
             rows.append(
                 [
                     Cell(v.name, header=True, link=v.anchor),
