@@ -666,7 +666,7 @@ class Pack:
         direction, and the SPC reading of its monthly series read as a plan
         KPI's is (no target: no assurance, no trajectory).
         """
-        from sendreport.spc import variation
+        from sendreport.spc import reading
 
         row = self.kpi_row(kpi_id, service)
         name, unit, _ = self.kpi_name(kpi_id, service)
@@ -674,15 +674,15 @@ class Pack:
             unit = str(row["unit"])
         s = self.series[(self.series["kpi_id"] == kpi_id) & (self.series["service"] == service)]
         s = s[~not_covered(s)]
-        reading = None
-        if len(s) and s["value"].notna().sum() >= 2 and s["point_type"].notna().any():
-            reading = variation(s)
+        improvement = self.improvement(kpi_id, service)
+        # SPEC 6: read at the latest point in the period only, else not assessed with why
+        spc = reading(s, improvement=improvement)
         p = self.params
         periods = {"latest": f"{p.period_start} to {p.period_end}"}
         periods.update({k: "{} to {}".format(*v) for k, v in self.comparison_periods().items()})
         return kpi_fact(row, kpi_id=kpi_id, service=service, name=name, unit=unit,
-                        improvement=self.improvement(kpi_id, service), periods=periods,
-                        target=None, variation=reading,
+                        improvement=improvement, periods=periods,
+                        target=None, variation=spc.variation, not_assessed=spc.not_assessed,
                         internal=p.audience == "internal")
 
     def health_comparators(self, service: str) -> list:
