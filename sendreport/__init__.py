@@ -50,6 +50,7 @@ _EXPORTS = {
     "check_outputs": "sendreport.guard",
     "scrub_notebook": "sendreport.guard",
     "generate": "sendreport.synth",
+    "params_folder": "sendreport.handoff",
     "write_synthetic": "sendreport.synth",
     "plot_spc": "sendreport.charts.spc",
     "plot_progress": "sendreport.charts.progress",
