@@ -68,6 +68,7 @@ _ISSUED = _ISSUED_EXCL | {"e20", "e99"}
 _WAITING = frozenset({"w18", "w52", "w99"})
 _SEEN = frozenset({"s13", "s99"})
 _YES_NO = frozenset({"yes", "no"})
+_DECISIONS = frozenset({"a_yes", "a_no", "n_yes", "n_no"})
 
 
 def _pct(family: str, yes: frozenset[str] | set[str], of: frozenset[str]) -> dict:
@@ -82,7 +83,9 @@ LINKS: dict[str, Link] = {
     "ehcp_over_52wk_excl": Link("issued", _pct("issued", {"n99"}, _ISSUED_EXCL)),
     "ehcp_mean_weeks_excl": Link("issued", {"denominator": _ISSUED_EXCL}),
     "ehcp_requests": Link("requests", {"value": frozenset({"all"})}),
-    "ehcp_decision_6wk": Link("decisions", _pct("decisions", {"yes"}, _YES_NO)),
+    # decisions whether to assess: within 6 weeks or not, by outcome (assess or not)
+    "ehcp_decision_6wk": Link("decisions", _pct("decisions", {"a_yes", "n_yes"}, _DECISIONS)),
+    "ehcp_assessments_agreed": Link("decisions", {"value": frozenset({"a_yes", "a_no"})}),
     "ehcp_open_over_20wk": Link("open_requests", {"value": frozenset({"all"})}),
     "ar_decision_4wk": Link("review_decisions", _pct("review_decisions", {"yes"}, _YES_NO)),
     "ar_meeting_on_time": Link("reviews_due", _pct("reviews_due", {"yes"}, _YES_NO)),

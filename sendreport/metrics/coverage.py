@@ -167,6 +167,7 @@ _NEEDS: dict[str, tuple[str, str, int]] = {
     "ehcp_mean_weeks_excl": ("requests", "event", 365),
     "ehcp_requests": ("requests", "event", 0),
     "ehcp_decision_6wk": ("requests", "event", 43),
+    "ehcp_assessments_agreed": ("requests", "event", 0),
     "ehcp_open_over_20wk": ("requests", "snapshot", 141),
     "ar_decision_4wk": ("reviews", "event", 29),
     "ar_meeting_on_time": ("reviews", "event", 0),

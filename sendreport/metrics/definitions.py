@@ -158,6 +158,15 @@ _ALL = (
         monthly=True,
     ),
     _kpi(
+        "ehcp_assessments_agreed",
+        "Decisions to carry out an EHC needs assessment",
+        "count",
+        "neutral",
+        "The number of requests whose decision, made in the period, was to carry out an EHC "
+        "needs assessment (request outcome assess): demand reaching assessment.",
+        "sen2",
+    ),
+    _kpi(
         "ehcp_open_over_20wk",
         "Requests open for more than 20 weeks",
         "count",

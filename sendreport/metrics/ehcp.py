@@ -81,7 +81,12 @@ def decisions_by_period(requests: Columns, periods: Periods) -> list[pd.DataFram
     period = np.where(decision, periods.locate(decided), -1)
     on_time = (decided - requests.days("received_date")) <= WEEKS_6
     late, timely = count_split(period, on_time, 2, len(periods))
-    return [percentage_rows("ehcp_decision_6wk", timely[None], (late + timely)[None])]
+    agreed = np.where(requests.isin("request_outcome", ("assess",)), period, -1)
+    zero = np.zeros(len(requests), dtype="int64")
+    return [
+        percentage_rows("ehcp_decision_6wk", timely[None], (late + timely)[None]),
+        count_rows("ehcp_assessments_agreed", count_by(zero, agreed, 1, len(periods))),
+    ]
 
 
 def closed_date(requests: pd.DataFrame | Columns) -> np.ndarray:

@@ -28,6 +28,10 @@ _PHRASES: dict[str, str | tuple[str, str]] = {
         "{v} requests for an EHC needs assessment were received",
     ),
     "ehcp_decision_6wk": "{v} of decisions whether to assess were made within 6 weeks",
+    "ehcp_assessments_agreed": (
+        "{v} request was agreed for an EHC needs assessment",
+        "{v} requests were agreed for an EHC needs assessment",
+    ),
     "ehcp_open_over_20wk": (
         "{v} request had been open for more than 20 weeks",
         "{v} requests had been open for more than 20 weeks",

@@ -15,6 +15,7 @@ SPEC_5_IDS = [
     "ehcp_mean_weeks_excl",
     "ehcp_requests",
     "ehcp_decision_6wk",
+    "ehcp_assessments_agreed",
     "ehcp_open_over_20wk",
     "ar_decision_4wk",
     "ar_meeting_on_time",

@@ -97,6 +97,25 @@ def test_page_two_prints_the_deterioration_before_the_findings(small_area):
     assert "not named by the plan" in " ".join(verdict(small_area)["plan"])
 
 
+def test_demand_is_counted_over_the_same_length_of_period(small_area, tmp_path):
+    # by hand from the requests table: the baseline year's requests, halved for six months
+    requests = small_area.tables["requests"]
+    received = requests["received_date"]
+    year = int(received.between("2022-04-01", "2023-03-31").sum())
+    half = int(received.between("2024-07-01", "2024-12-31").sum())
+    before = int(received.between("2024-01-01", "2024-06-30").sum())
+    page = verdict_page(small_area)
+    rows = {r.cells[0].text: [c.text for c in r.cells[1:]] for r in page["demand"].rows}
+    assert rows["Requests for an EHC needs assessment"][:3] == [
+        format_value(year * 6 / 12, "count"), format_value(before, "count"),
+        format_value(half, "count")]
+    assert "Baseline (scaled to 6 months)" in [c.text for c in page["demand"].header]
+    agreed = requests[(requests["request_outcome"] == "assess")
+                      & requests["request_outcome_date"].between("2024-07-01", "2024-12-31")]
+    assert rows["Assessments agreed"][2] == format_value(len(agreed), "count")
+    assert page["demand_notes"] and "EHC plans maintained (x)" in page["demand_notes"][0]
+
+
 def test_forecasts_name_every_kpi_they_count(small_area):
     sentences = verdict_text(small_area, list(small_area.views), whole_plan=True)
     counted = [f for f in (forecast(small_area, v) for v in small_area.views) if f is not None]

@@ -8,8 +8,8 @@ from sendreport.pack.facts import PackFacts
 from sendreport.pack.sections.headings import area_anchor, area_heading, paragraphs
 from sendreport.pack.sections.scorecard import ASSURANCE_SHORT
 from sendreport.pack.templating import render
-from sendreport.tables import Cell, Table, build_table
-from sendreport.vocabulary import format_value, long_date
+from sendreport.tables import Cell, Table, build_table, format_change
+from sendreport.vocabulary import format_value, long_date, short_date
 
 
 def change_tables(pack: PackFacts) -> dict[str, Table | None]:
@@ -51,6 +51,62 @@ def change_tables(pack: PackFacts) -> dict[str, Table | None]:
     return out
 
 
+DEMAND = (
+    ("ehcp_requests", "Requests for an EHC needs assessment"),
+    ("ehcp_assessments_agreed", "Assessments agreed"),
+    ("ehcp_issued", "New EHC plans issued"),
+    ("ehcp_maintained", "EHC plans maintained"),
+)
+"""The demand panel's rows: ``kpis.csv`` ids and their labels."""
+
+PLANS_MAINTAINED_NOT_AVAILABLE = (
+    "EHC plans maintained (x): not available, as the tables give no count of the plans in force "
+    "on a date."
+)
+
+
+def demand(pack: PackFacts) -> dict[str, Any]:
+    """Demand beside performance: each count over the same length of period.
+
+    Requests, assessments agreed, plans issued and plans maintained, now, at
+    the last stocktake and at the baseline, from ``kpis.csv`` as released (a
+    withheld figure is ``c``, one not available ``x``); the baseline of a
+    count over a period is already scaled to the period's length there
+    (:func:`sendreport.metrics.compute.length_ratio`).
+    """
+    import pandas as pd
+
+    from sendreport.metrics.compute import period_months
+
+    p = pack.params
+    months = period_months(pd.Timestamp(p.period_start), pd.Timestamp(p.period_end))
+    length = f"{months:g} months" if months != 1 else "1 month"
+    header = ["Demand", f"Baseline (scaled to {length})", f"Last stocktake ({length})",
+              f"Now ({short_date(p.period_start)} to {short_date(p.period_end)})",
+              "Change since the baseline (count)"]
+    rows, missing = [], []
+    for kpi_id, label in DEMAND:
+        if pack.kpi_row(kpi_id) is None:
+            missing.append(kpi_id)
+            continue
+        f = pack.any_fact(kpi_id)
+        change = "x"
+        if f.latest.published and f.baseline.published:
+            change = format_change(f.latest.value - f.baseline.value, "count")
+        elif "c" in (f.latest.shown(), f.baseline.shown()):
+            change = "c"
+        rows.append([Cell(label, header=True), Cell(f.baseline.shown(), numeric=True),
+                     Cell(f.previous.shown(), numeric=True), Cell(f.latest.shown(), numeric=True),
+                     Cell(change, numeric=True)])
+    if not rows:
+        return {"demand": None, "demand_notes": []}
+    notes = [PLANS_MAINTAINED_NOT_AVAILABLE] if "ehcp_maintained" in missing else []
+    table = build_table(header, rows, caption=f"Demand beside performance, each over {length}",
+                        numeric_columns=(1, 2, 3, 4), threshold=p.suppression_threshold,
+                        css_class="demand")
+    return {"demand": table, "demand_notes": notes}
+
+
 def verdict(pack: PackFacts) -> dict[str, Any]:
     """The verdict page: each verdict beside the plan's own commentary, and the findings."""
     from sendreport.pack.findings import headline_findings
@@ -59,6 +115,7 @@ def verdict(pack: PackFacts) -> dict[str, Any]:
     data = verdict_data(pack)
     return {
         **change_tables(pack),
+        **demand(pack),
         "plan": data["plan"],
         "commentary": paragraphs(data["commentary"]),
         "areas": [
