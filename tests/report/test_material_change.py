@@ -86,7 +86,8 @@ def test_a_service_the_plan_does_not_name_that_deteriorates_is_listed_first(smal
     assert sides == sorted(sides, key=lambda s: s is Side.IMPROVEMENT), "deteriorations first"
     page = verdict_page(small_area)
     rows = [[cell.text for cell in row.cells] for row in page["deteriorations"].rows]
-    assert ["Children waiting: Physiotherapy", "10", "12", "40"] in [r[:4] for r in rows]
+    assert ["Children waiting: Physiotherapy", "10", "12", "40",
+            "Up 300.0% on the baseline; up 233.3% since the last stocktake", "No"] in rows
 
 
 def test_page_two_prints_the_deterioration_before_the_findings(small_area):

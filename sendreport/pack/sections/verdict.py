@@ -12,6 +12,17 @@ from sendreport.tables import Cell, Table, build_table, format_change
 from sendreport.vocabulary import format_value, long_date, short_date
 
 
+def _first_capital(text: str) -> str:
+    """``text`` with its first letter a capital and the rest as written (``SPC`` stays).
+
+    Examples
+    --------
+    >>> _first_capital("up 15.0 percentage points; special cause concern in its SPC chart")
+    'Up 15.0 percentage points; special cause concern in its SPC chart'
+    """
+    return text[:1].upper() + text[1:]
+
+
 def change_tables(pack: PackFacts) -> dict[str, Table | None]:
     """Material deteriorations and improvements (:mod:`sendreport.pack.change`) as tables.
 
@@ -39,7 +50,7 @@ def change_tables(pack: PackFacts) -> dict[str, Table | None]:
                 Cell(figures["baseline"], numeric=True),
                 Cell(figures["last stocktake"], numeric=True),
                 Cell(figures["now"], numeric=True),
-                "; ".join(why).capitalize(),
+                _first_capital("; ".join(why)),
                 "Yes" if c.in_plan else "No",
             ])
         out[key] = build_table(
