@@ -323,16 +323,18 @@ def test_verdict_follows_the_cover_and_names_the_worst_items(demo_runs, name):
     series = pd.read_csv(folder / "kpi_series.csv", dtype={"service": str})
     series["service"] = series["service"].fillna("")
     # worse than baseline, relative to it, from kpis.csv, kpi_series.csv and the plan alone:
-    # a measure with an SPC reading is worse only when it reads special cause concern
+    # a measure with an SPC reading is worse only when it reads special cause concern; the
+    # reading is the latest month's (SPEC 6): one withheld or not available, or a rare-event
+    # series (no point types), is not assessed and judged against the baseline instead
     worse = []
     for _, kpi in plan.kpis:
         row = kpis[(kpis["kpi_id"] == kpi.id) & (kpis["service"] == (kpi.service or ""))]
         if kpi.baseline is None or row.empty or row["suppressed"].iloc[0]:
             continue
         points = series[(series["kpi_id"] == kpi.id) & (series["service"] == (kpi.service or ""))]
-        read = points.dropna(subset=["point_type"])
-        if points["value"].notna().sum() >= 2 and len(read) and (
-            read.sort_values("month")["point_type"].iloc[-1] != "special_cause_concern"
+        latest = points.sort_values("month")["point_type"].iloc[-1] if len(points) else None
+        if points["value"].notna().sum() >= 2 and pd.notna(latest) and (
+            latest != "special_cause_concern"
         ):
             continue
         value = row["value"].iloc[0]
