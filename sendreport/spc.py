@@ -693,8 +693,9 @@ def reading(
     older one's:
 
     - fewer than two published points: no SPC chart, an empty reading;
-    - the latest point withheld (``suppressed``) or not available (no value):
-      not assessed, "the latest month, December 2024, is withheld";
+    - the latest point withheld (``suppressed``, even where an internal pack
+      shows its value: SPC is the same for every audience) or not available
+      (no value): not assessed, "the latest month, December 2024, is withheld";
     - a rare-event series (``rare_events``): not assessed, judged instead by
       the latest value against the baseline;
     - otherwise the latest point's type (:func:`variation`) and
@@ -731,8 +732,9 @@ def reading(
     data = result.sort_values(date, key=pd.to_datetime, kind="stable")
     last = data.iloc[-1]
     grain = "quarter" if "grain" in data and (data["grain"] == "quarter").all() else "month"
-    if pd.isna(last[value]):
-        withheld = "suppressed" in data and bool(last["suppressed"])
+    # an internal pack shows a withheld point's value, but SPC is the shared pack's
+    withheld = "suppressed" in data and bool(last["suppressed"])
+    if withheld or pd.isna(last[value]):
         status = "withheld" if withheld else "not available"
         return Reading(not_assessed=f"the latest {grain}, {_when(last[date], grain)}, is {status}")
     if "rare_events" in data and bool(data["rare_events"].fillna(False).any()):

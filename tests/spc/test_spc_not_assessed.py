@@ -59,6 +59,15 @@ def test_a_withheld_latest_month_is_not_assessed_never_read_from_an_older_point(
     )
 
 
+def test_an_internal_pack_reads_a_withheld_latest_month_as_the_shared_pack_does():
+    # the internal audience sees the value of a withheld month, but SPC ran without it
+    s = series([10, 11, 9, 10, 12, 10, 11, 9, 10, 11, 30, 5], suppressed=[False] * 11 + [True])
+    shown = s.assign(value=[10, 11, 9, 10, 12, 10, 11, 9, 10, 11, 30, 5.0])
+    assert reading(shown).not_assessed == reading(s).not_assessed == (
+        "the latest month, December 2023, is withheld"
+    )
+
+
 def test_a_latest_month_with_nothing_to_measure_is_not_available():
     s = series([10, 11, 9, 10, np.nan])
     assert reading(s).not_assessed == "the latest month, May 2023, is not available"
