@@ -3,8 +3,24 @@
 A figure is not available (an empty value with a reason, never a number from
 partial history) when its table is not given, when its service has no referral
 at all, or when its definition needs records from before the table's
-``data_from``: the first date the export covers, by default the first day of
-the month of the table's earliest event date.
+``data_from``: the first date the export covers. When the params do not give
+it, it comes from continuity (:func:`continuous_from`), not from the earliest
+date: a few stray records years before the export's real start must not make
+a baseline look covered.
+
+The continuity rule, per table: count the table's records by calendar month
+of the date that places them (:data:`PLACED_BY`: a request's received date, a
+review's due date, a referral's date), from the first month with a record to
+the last. The table's usual rate is the median count of the months that have
+a record; a month is *thin* when it has fewer than a quarter
+(:data:`USUAL_SHARE`) of it. The coverage starts on the first day of the
+month after the last thin month, or of the first month when no month is thin.
+The last month with a record is not judged (an extract usually stops part-way
+through it). A small table (a median month under :data:`STEADY` records) has
+months left thin or empty by chance alone: there, only a run of
+:data:`GAP_MONTHS` months or more with no record breaks the continuity, and
+the coverage starts with the first month after the last such run. Records dated before the start are listed by ``validate`` to
+query (``query_before_coverage``), with the ``data_from`` line to paste.
 
 What a KPI for the period ``start..end`` needs, as the earliest date its table
 must cover:
@@ -33,8 +49,14 @@ from sendreport.metrics._helpers import Columns, DateLike, as_timestamp
 __all__ = [
     "EVENT_DATES",
     "KPI_TABLES",
+    "PLACED_BY",
     "SNAPSHOTS",
+    "USUAL_SHARE",
     "NotAvailable",
+    "continuous_from",
+    "coverage_start",
+    "isolated_before",
+    "isolated_until",
     "default_data_from",
     "history_needed",
     "history_reason",
@@ -152,7 +174,7 @@ EVENT_DATES = {
         "assessment_outcome_date",
         "plan_issued_date",
     ),
-    "reviews": ("review_due_date", "review_meeting_date", "review_decision_date"),
+    "reviews": ("review_due_date", "review_decision_date", "review_meeting_date"),
     "referrals": ("referral_date", "first_contact_date", "removed_date"),
 }
 """The event date columns of each table; the earliest sets the default ``data_from``."""
@@ -181,6 +203,24 @@ _NEEDS: dict[str, tuple[str, str, int]] = {
     "autism_13wk": ("referrals", "event", 92),
 }
 
+PLACED_BY: dict[str, tuple[str, ...]] = {
+    "requests": ("received_date",),
+    "reviews": ("review_due_date", "review_decision_date", "review_meeting_date"),
+    "referrals": ("referral_date",),
+}
+"""The date that places each record in its table's months, first the usual one, then
+stand-ins when that column holds no date (a SEN2 return has no review due dates)."""
+
+USUAL_SHARE = 0.25
+"""A month with fewer records than this share of the table's median month is thin."""
+
+STEADY = 12
+"""The median month below which chance alone leaves months thin or empty: then only a
+run of :data:`GAP_MONTHS` months with no record breaks the continuity."""
+
+GAP_MONTHS = 6
+"""Months with no record in a row that break the continuity of a small table."""
+
 KPI_TABLES = {kpi_id: need[0] for kpi_id, need in _NEEDS.items()}
 """The input table each case-data KPI is computed from."""
 
@@ -188,8 +228,149 @@ SNAPSHOTS = frozenset(kpi_id for kpi_id, need in _NEEDS.items() if need[1] == "s
 """The case-data KPIs taken as at a date (the others count events over a period)."""
 
 
+def continuous_from(days: np.ndarray) -> int | None:
+    """The month (``year * 12 + month - 1``) the records' continuity starts; ``None`` without one.
+
+    ``days`` holds day numbers (days since 1970-01-01, ``NaN`` where missing).
+    The rule is the module's: the first month after the last thin month (fewer
+    records than :data:`USUAL_SHARE` of the median of the months that have
+    one), the last month with a record not judged; under a median of
+    :data:`STEADY`, after the last run of :data:`GAP_MONTHS` empty months.
+
+    Examples
+    --------
+    >>> def days(*dates):
+    ...     return (pd.to_datetime(list(dates)).values.astype("datetime64[D]")
+    ...             .astype("int64").astype("float64"))
+    >>> steady = [f"2023-{m:02d}-{d:02d}" for m in range(4, 13) for d in range(1, 29, 2)]
+    >>> start = continuous_from(days("2021-03-01", "2021-03-08", *steady))
+    >>> divmod(start, 12)  # April 2023: the two March 2021 records are stray
+    (2023, 3)
+    >>> divmod(continuous_from(days(*steady, "2024-01-02")), 12)  # a thin last month is not judged
+    (2023, 3)
+    >>> few = days("2022-01-05", "2022-03-09", "2022-10-10", "2022-11-11")  # a small table
+    >>> divmod(continuous_from(few), 12)  # six empty months, April to September, break it
+    (2022, 9)
+    >>> divmod(continuous_from(days("2022-01-05", "2022-06-09")), 12)  # four empty: no break
+    (2022, 0)
+    >>> continuous_from(np.array([np.nan])) is None
+    True
+    """
+    counted = _monthly(days)
+    if counted is None:
+        return None
+    first, counts = counted
+    usual = float(np.median(counts[counts > 0]))
+    if usual >= STEADY:
+        thin = counts[:-1] < USUAL_SHARE * usual
+    else:  # chance alone empties months: only a long run of empty months is a break
+        empty = np.concatenate([[0], (counts[:-1] == 0).astype("int64")])
+        runs = np.cumsum(empty)
+        since = runs - np.maximum.accumulate(np.where(empty == 0, runs, 0))
+        thin = since[1:] >= GAP_MONTHS
+    after = np.flatnonzero(thin)
+    return first + (int(after[-1]) + 1 if len(after) else 0)
+
+
+def isolated_until(days: np.ndarray) -> int | None:
+    """The month before which records are isolated from the coverage; ``None`` when none are.
+
+    Records before the coverage start (:func:`continuous_from`) are *isolated*
+    when a month with no record at all lies between them and the start: a
+    stray cluster, not the thinning tail of a waiting list. They are the ones
+    ``validate`` lists to query (``query_before_coverage``). The month returned
+    is the one after the last empty month before the start.
+
+    Examples
+    --------
+    >>> def days(*dates):
+    ...     return (pd.to_datetime(list(dates)).values.astype("datetime64[D]")
+    ...             .astype("int64").astype("float64"))
+    >>> steady = [f"2023-{m:02d}-{d:02d}" for m in range(4, 13) for d in range(1, 29, 2)]
+    >>> divmod(isolated_until(days("2021-03-01", "2021-03-08", *steady)), 12)
+    (2023, 3)
+    >>> isolated_until(days("2023-03-20", *steady)) is None  # a thin month next to the start
+    True
+    """
+    start = continuous_from(days)
+    if start is None:
+        return None
+    first, counts = _monthly(days)  # type: ignore[misc]
+    empty = np.flatnonzero(counts[: start - first] == 0)
+    return first + int(empty[-1]) + 1 if len(empty) else None
+
+
+def _monthly(days: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """The first month with a record, and the records of each month from it to the last."""
+    known = np.asarray(days, dtype="float64")
+    known = known[np.isfinite(known)]
+    if not len(known):
+        return None
+    dates = known.astype("int64").astype("datetime64[D]").astype("datetime64[M]")
+    months = dates.astype("int64") + 1970 * 12
+    first = int(months.min())
+    return first, np.bincount(months - first)
+
+
+def _month_start(month: int) -> pd.Timestamp:
+    return pd.Timestamp(year=month // 12, month=month % 12 + 1, day=1)
+
+
+def _placing_days(table: str, columns: Columns) -> np.ndarray | None:
+    """Day numbers of the first :data:`PLACED_BY` column of ``table`` holding a date."""
+    for column in PLACED_BY.get(table, ()):
+        if column in columns.columns:
+            days = columns.days(column)
+            if np.isfinite(days).any():
+                return days
+    return None
+
+
+def isolated_before(table: str, frame: pd.DataFrame | Columns) -> pd.Timestamp | None:
+    """First day of the month before which the table's records are isolated (:func:`isolated_until`).
+
+    ``None`` when no record is isolated.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"referral_date": pd.to_datetime(
+    ...     ["2021-06-14"] + [f"2023-{m:02d}-10" for m in range(3, 10) for _ in range(3)])})
+    >>> isolated_before("referrals", r).date()
+    datetime.date(2023, 3, 1)
+    """
+    columns = frame if isinstance(frame, Columns) else Columns(frame)
+    days = _placing_days(table, columns)
+    month = None if days is None else isolated_until(days)
+    return None if month is None else _month_start(month)
+
+
+def coverage_start(table: str, frame: pd.DataFrame | Columns) -> pd.Timestamp | None:
+    """The first day the table covers by continuity (module docstring); ``None`` without a date.
+
+    A table with no :data:`PLACED_BY` date at all falls back on the first day
+    of the month of its earliest event date.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"referral_date": pd.to_datetime(
+    ...     ["2021-06-14"] + [f"2023-{m:02d}-10" for m in range(3, 10) for _ in range(3)])})
+    >>> coverage_start("referrals", r).date()
+    datetime.date(2023, 3, 1)
+    """
+    columns = frame if isinstance(frame, Columns) else Columns(frame)
+    days = _placing_days(table, columns)
+    if days is None:
+        found = [columns.days(c) for c in EVENT_DATES.get(table, ()) if c in columns.columns]
+        found = [d for d in found if np.isfinite(d).any()]
+        if not found:
+            return None
+        days = np.array([min(np.nanmin(d) for d in found)])
+    month = continuous_from(days)
+    return None if month is None else _month_start(month)
+
+
 def default_data_from(table: str, frame: pd.DataFrame) -> pd.Timestamp | None:
-    """First day of the month of the table's earliest event date (``None`` without one).
+    """``data_from`` of a table the params give none for: :func:`coverage_start`.
 
     Examples
     --------
@@ -198,19 +379,7 @@ def default_data_from(table: str, frame: pd.DataFrame) -> pd.Timestamp | None:
     >>> default_data_from("referrals", r).date()
     datetime.date(2023, 3, 1)
     """
-    earliest = None
-    for column in EVENT_DATES.get(table, ()):
-        if column not in frame.columns:
-            continue
-        values = frame[column]
-        if not pd.api.types.is_datetime64_any_dtype(values):
-            values = pd.to_datetime(values)
-        first = values.min()
-        if pd.notna(first) and (earliest is None or first < earliest):
-            earliest = first
-    if earliest is None:
-        return None
-    return pd.Timestamp(earliest).to_period("M").start_time
+    return coverage_start(table, frame)
 
 
 def resolve_data_from(
@@ -219,7 +388,7 @@ def resolve_data_from(
     *,
     prepared: Mapping[str, Columns] | None = None,
 ) -> dict[str, pd.Timestamp]:
-    """``data_from`` of every given table: as given, else :func:`default_data_from`.
+    """``data_from`` of every given table: as given, else by continuity (:func:`coverage_start`).
 
     ``prepared`` (the tables' :class:`~sendreport.metrics._helpers.Columns`)
     lets the default reuse day numbers already computed.
@@ -240,15 +409,9 @@ def resolve_data_from(
             continue
         if given.get(table) is not None:
             out[table] = as_timestamp(given[table], f"data_from.{table}")
-        elif prepared is not None and table in prepared and table in EVENT_DATES:
-            columns = prepared[table]
-            days = [columns.days(c) for c in EVENT_DATES[table] if c in columns.columns]
-            earliest = min((np.nanmin(d) for d in days if np.isfinite(d).any()), default=None)
-            if earliest is not None:
-                day = np.datetime64(int(earliest), "D")
-                out[table] = pd.Timestamp(day).to_period("M").start_time
         elif table in EVENT_DATES:
-            first = default_data_from(table, frame)
+            source = prepared[table] if prepared is not None and table in prepared else frame
+            first = coverage_start(table, source)
             if first is not None:
                 out[table] = first
     return out

@@ -19,10 +19,12 @@ table and names their row numbers in the analyst's summary, never their content.
     out" fence), and over a year (for example six requests "issued" exactly
     1,000 days after they were received, where the rest take under a year).
 ``query_before_coverage``
-    an event long before the table's coverage: dated before a gap of
-    :data:`GAP_MONTHS` or more calendar months with no event at all, after
-    which the table's records run on (or more than a year before ``data_from``
-    when one is given).
+    a record isolated before the table's coverage: before the first month
+    from which every month has records at the table's usual rate (the rule
+    stated in :mod:`sendreport.metrics.coverage`), with a month of no record
+    between it and that start
+    (:func:`sendreport.metrics.coverage.isolated_before`); or more than a year
+    before ``data_from`` when the params give one.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from sendreport.metrics.coverage import PLACED_BY, isolated_before
 from sendreport.validation.rules import Rule
 from sendreport.validation.schemas import SERVICES
 
@@ -52,18 +55,7 @@ DURATIONS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 """Per table: ``(start, end)`` date columns whose gap in days is checked."""
 
-COVERAGE: dict[str, str] = {
-    "requests": "received_date",
-    "reviews": "review_due_date",
-    "referrals": "referral_date",
-}
-"""The date column that places each record in the table's coverage."""
-
-_STAND_INS = {"reviews": ("review_meeting_date", "review_decision_date")}
-"""Dates that place a record when the coverage column is absent (a SEN2 return has no due dates)."""
-
 FENCE = 3.0
-GAP_MONTHS = 6
 MIN_DURATIONS = 20
 """Columns with fewer durations than this are not checked for outliers."""
 MIN_DAYS = 365
@@ -100,12 +92,12 @@ def query_checks(frame: pd.DataFrame, table: str, key: str, *,
     >>> [(c, str(r), p.tolist()) for c, r, p in query_checks(f, "referrals", "referral_id")]
     [('person_id', 'query_duplicate', [1])]
     """
-    if table not in COVERAGE or frame.empty:
+    if table not in PLACED_BY or frame.empty:
         return
-    dated = [c for c in (COVERAGE[table], *_STAND_INS.get(table, ())) if c in frame]
+    dated = [c for c in PLACED_BY[table] if c in frame]
     if not dated:
         return
-    placed_by = dated[0]
+    placed_by = next((c for c in dated if frame[c].notna().any()), dated[0])
     person = pd.factorize(frame["person_id"], use_na_sentinel=True)[0].astype("int64")
     checks = (
         ("person_id", Rule.QUERY_DUPLICATE, _duplicates(frame, key, person, placed_by)),
@@ -120,7 +112,7 @@ def query_checks(frame: pd.DataFrame, table: str, key: str, *,
         mask = _long(frame[start], frame[end])
         if mask.any():
             yield end, Rule.QUERY_LONG_DURATION, np.flatnonzero(mask)
-    mask = _before_coverage(frame[placed_by], data_from)
+    mask = _before_coverage(frame[placed_by], data_from, table, frame)
     if mask.any():
         yield placed_by, Rule.QUERY_BEFORE_COVERAGE, np.flatnonzero(mask)
 
@@ -192,17 +184,12 @@ def _long(start: pd.Series, end: pd.Series) -> np.ndarray:
     return (days > fence).fillna(False).to_numpy(dtype=bool)
 
 
-def _before_coverage(dates: pd.Series, data_from: dt.date | None) -> np.ndarray:
+def _before_coverage(dates: pd.Series, data_from: dt.date | None, table: str,
+                     frame: pd.DataFrame) -> np.ndarray:
     if data_from is not None:
         start = pd.Timestamp(data_from) - pd.Timedelta(days=365)
-        return (dates < start).fillna(False).to_numpy(dtype=bool)
-    known = dates.dropna()
-    if known.empty:
-        return np.zeros(len(dates), dtype=bool)
-    months = np.unique((known.dt.year * 12 + known.dt.month - 1).to_numpy(dtype="int64"))
-    gaps = np.flatnonzero(np.diff(months) > GAP_MONTHS)
-    if not len(gaps):
-        return np.zeros(len(dates), dtype=bool)
-    first = int(months[gaps[-1] + 1])
-    start = pd.Timestamp(year=first // 12, month=first % 12 + 1, day=1)
+    else:
+        start = isolated_before(table, frame)
+        if start is None:
+            return np.zeros(len(dates), dtype=bool)
     return (dates < start).fillna(False).to_numpy(dtype=bool)

@@ -424,11 +424,11 @@ def test_open_median_is_the_median_day_divided_once(waits):
 def test_breakdown_groups_share_the_whole_tables_coverage():
     from sendreport.metrics.breakdown import kpi_breakdown
 
-    # ASD requests all begin in 2024, SEMH in 2023: the export covers from June 2023 for both
+    # ASD requests all begin in 2024, SEMH in 2023: the export covers from August 2023 for both
     requests = frame(
         [
             {"received_date": day("2024-01-02"), "plan_issued_date": day("2024-03-01")},
-            {"received_date": day("2023-06-01"), "plan_issued_date": day("2024-02-01")},
+            {"received_date": day("2023-08-01"), "plan_issued_date": day("2024-02-01")},
         ],
         REQUEST_DATES,
     ).assign(primary_need=["ASD", "SEMH"])

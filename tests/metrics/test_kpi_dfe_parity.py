@@ -73,8 +73,11 @@ def requests_for(
 def test_our_timeliness_matches_dfe(published):
     year, _, plans, within, pct_incl, plans_excl, within_excl, pct_excl = published
     requests = requests_for(year, plans, within, plans_excl, within_excl, seed=year)
+    # the plans issued in one year, not an export: their requests thin out two years back,
+    # which continuity would read as no coverage, so the test says where they start
     kpis = compute_kpis(
-        {"requests": requests}, period_start=f"{year}-01-01", period_end=f"{year}-12-31"
+        {"requests": requests}, period_start=f"{year}-01-01", period_end=f"{year}-12-31",
+        data_from={"requests": f"{year - 2}-01-01"},
     ).set_index("kpi_id")
     excl, incl = kpis.loc["ehcp_20wk_excl"], kpis.loc["ehcp_20wk_incl"]
     assert (excl["numerator"], excl["denominator"]) == (within_excl, plans_excl)
