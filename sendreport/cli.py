@@ -282,14 +282,45 @@ def _validate(args: argparse.Namespace) -> int:
         print("\n".join(f"  {line}" for line in shown.later))
     for line in narrative_problems(shown.plan):
         print(f"warning: {params.plan.name}: {line}")
+    _say_coverage(params, loaded)
     for line in free_text_problems(loaded.tables):
         print(f"warning: {line}")
     for line in unused_mapping_lines(params):
         print(f"warning: {Path(args.params).name}: {line}")
     for line in period_problems(params.period_start, loaded.tables):
         print(f"warning: {Path(args.params).name}: {line}")
+    from sendreport.validation.quality import mapping_misses
+
+    misses = mapping_misses(loaded)
+    if misses:
+        print(f"{args.params}: params, plan and data can run, but are not fit to run until each "
+              "values: key below matches what it was meant for (or is removed):")
+        print("\n".join(f"  {line}" for line in misses))
+        return 0
     print(f"{args.params}: params, plan and data are fit to run.")
     return 0
+
+
+def _say_coverage(params, loaded) -> None:
+    """Print each table's coverage, the ``data_from`` line, and the figures it leaves ``x``."""
+    import pandas as pd
+
+    from sendreport.metrics.compute import previous_start
+    from sendreport.metrics.coverage import coverage_report
+    from sendreport.validation.rules import Rule
+
+    periods = {"period": (params.period_start, params.period_end)}
+    if params.previous_period_end is not None:
+        start = previous_start(pd.Timestamp(params.period_start), pd.Timestamp(params.period_end),
+                               pd.Timestamp(params.previous_period_end))
+        periods["previous"] = (start, params.previous_period_end)
+    if params.baseline_period_start is not None and params.baseline_period_end is not None:
+        periods["baseline"] = (params.baseline_period_start, params.baseline_period_end)
+    quality = loaded.quality
+    before = quality[quality["rule"] == Rule.QUERY_BEFORE_COVERAGE]
+    queried = before.groupby("table")["count"].sum().to_dict()
+    for line in coverage_report(loaded.tables, params.data_from, periods, queried=queried):
+        print(line)
 
 
 def _demo(args: argparse.Namespace) -> int:

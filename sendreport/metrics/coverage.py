@@ -19,8 +19,13 @@ The last month with a record is not judged (an extract usually stops part-way
 through it). A small table (a median month under :data:`STEADY` records) has
 months left thin or empty by chance alone: there, only a run of
 :data:`GAP_MONTHS` months or more with no record breaks the continuity, and
-the coverage starts with the first month after the last such run. Records dated before the start are listed by ``validate`` to
-query (``query_before_coverage``), with the ``data_from`` line to paste.
+the coverage starts with the first month after the last such run.
+
+Records dated before the start with a month of no record between them and it
+(isolated: a stray cluster, not the thinning tail of a waiting list,
+:func:`isolated_until`) are listed by ``validate`` to query
+(``query_before_coverage``); ``validate`` prints each table's start and the
+``data_from`` line to paste (:func:`coverage_report`).
 
 What a KPI for the period ``start..end`` needs, as the earliest date its table
 must cover:
@@ -54,6 +59,7 @@ __all__ = [
     "USUAL_SHARE",
     "NotAvailable",
     "continuous_from",
+    "coverage_report",
     "coverage_start",
     "isolated_before",
     "isolated_until",
@@ -327,9 +333,9 @@ def _placing_days(table: str, columns: Columns) -> np.ndarray | None:
 
 
 def isolated_before(table: str, frame: pd.DataFrame | Columns) -> pd.Timestamp | None:
-    """First day of the month before which the table's records are isolated (:func:`isolated_until`).
+    """First day of the month before which the table's records are isolated.
 
-    ``None`` when no record is isolated.
+    See :func:`isolated_until`; ``None`` when no record is isolated.
 
     Examples
     --------
@@ -482,3 +488,78 @@ def history_reason(table: str, needed: pd.Timestamp, first: pd.Timestamp) -> str
     'needs requests from earlier in June 2023 than the data cover'
     """
     return NotAvailable.HISTORY_NEEDED.describe(table=table, needed=needed, first=first)
+
+
+def coverage_report(
+    tables: Mapping[str, pd.DataFrame | None],
+    data_from: Mapping[str, DateLike] | None,
+    periods: Mapping[str, tuple[DateLike, DateLike]],
+    *,
+    queried: Mapping[str, int] | None = None,
+) -> list[str]:
+    """``validate``'s lines on coverage: each table's start, the ``data_from`` line, what is lost.
+
+    Parameters
+    ----------
+    tables
+        The validated tables.
+    data_from
+        The params' ``data_from`` (tables not named get theirs by continuity).
+    periods
+        Name (``period``, ``previous``, ``baseline``) to ``(start, end)``.
+    queried
+        Per table, the records isolated before its coverage
+        (``query_before_coverage``), to say they are listed to query.
+
+    Returns
+    -------
+    list of str
+        One line per table with its start, the ``data_from:`` line to paste,
+        then one line per period and table whose figures need months the
+        table does not cover, naming those figures (each is ``x`` with its
+        reason in the pack).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"received_date": pd.to_datetime(
+    ...     ["2021-03-01"] + [f"2023-{m:02d}-{d:02d}" for m in range(4, 10) for d in range(1, 29)])})
+    >>> t = pd.Timestamp
+    >>> for line in coverage_report({"requests": r}, {},
+    ...         {"baseline": (t("2023-01-01"), t("2023-06-30"))}, queried={"requests": 1}):
+    ...     print(line)
+    coverage: each table from the first month from which every month has at least a quarter of its median month's records (records before it do not count as history)
+      requests: from April 2023 (by continuity); 1 isolated earlier record listed to query (query_before_coverage)
+      to keep these starts or change one, put in the params file:
+      data_from: {requests: 2023-04-01}
+    baseline (2023-01-01 to 2023-06-30): 9 requests figures not available (x), needing requests from before April 2023: ehcp_20wk_excl, ehcp_20wk_incl, ehcp_issued, ehcp_20_52wk_excl, ehcp_over_52wk_excl, ehcp_mean_weeks_excl, ehcp_requests, ehcp_decision_6wk, ehcp_open_over_20wk
+    """  # noqa: E501
+    given = {k: v for k, v in (data_from or {}).items() if v is not None}
+    coverage = resolve_data_from(tables, given)
+    if not coverage:
+        return []
+    lines = ["coverage: each table from the first month from which every month has at least "
+             "a quarter of its median month's records (records before it do not count as "
+             "history)"]
+    for table, first in coverage.items():
+        how = "data_from in the params" if table in given else "by continuity"
+        line = f"  {table}: from {first:%B %Y} ({how})"
+        n = (queried or {}).get(table, 0)
+        if n and table not in given:
+            records = "record" if n == 1 else "records"
+            line += (f"; {n:,} isolated earlier {records} listed to query "
+                     "(query_before_coverage)")
+        lines.append(line)
+    lines.append("  to keep these starts or change one, put in the params file:")
+    lines.append("  data_from: {" + ", ".join(f"{t}: {d.date().isoformat()}"
+                                             for t, d in coverage.items()) + "}")
+    for name, (start, end) in periods.items():
+        start, end = as_timestamp(start, name), as_timestamp(end, name)
+        for table, first in coverage.items():
+            lost = [k for k, t in KPI_TABLES.items()
+                    if t == table and unavailable_reason(k, start, end, coverage)]
+            if lost:
+                lines.append(
+                    f"{name} ({start.date()} to {end.date()}): {len(lost)} {table} figures not "
+                    f"available (x), needing {table} from before {first:%B %Y}: "
+                    + ", ".join(lost))
+    return lines

@@ -13,9 +13,10 @@ Two ways a mapping that looks right can miss:
   the one word of that meaning the column holds; when it holds several (``Yes``
   and ``Y``), which was meant cannot be known and the analyst is asked to quote
   the key.
-- Exports write en dashes where people type hyphens: keys and values are
-  matched with every dash read as a hyphen (:func:`fold`), as well as whatever
-  their surrounding whitespace and case.
+- Exports write en dashes where people type hyphens, and curly apostrophes
+  where people type straight ones: keys and values are matched with every
+  dash read as a hyphen and every apostrophe as a straight one (:func:`fold`),
+  as well as whatever their surrounding whitespace and case.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ SHOWN = 10
 """How many unmatched values a message names (the most frequent)."""
 
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
+_APOSTROPHES = re.compile("[\u2018\u2019\u201a\u201b\u02bc\u2032\u00b4\u0060\uff07]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -38,14 +40,17 @@ def fold(value: object) -> str:
     """The form in which codes and ``values:`` keys are compared.
 
     Surrounding whitespace and case are ignored, runs of whitespace count as
-    one space and every dash counts as a hyphen.
+    one space, every dash counts as a hyphen and every apostrophe (curly,
+    modifier letter, prime, backtick) as a straight one.
 
     Examples
     --------
     >>> fold("  SaLT \u2013 Community ") == fold("salt - community")
     True
+    >>> fold("Children\u2019s Physio") == fold("children's physio")
+    True
     """
-    text = _DASHES.sub("-", str(value))
+    text = _APOSTROPHES.sub("'", _DASHES.sub("-", str(value)))
     return _SPACES.sub(" ", text).strip().casefold()
 
 

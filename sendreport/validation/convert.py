@@ -153,7 +153,7 @@ def _to_code(text: pd.Series, spec: ColumnSpec, recode: Mapping) -> Converted:
     keys = {fold(k): v for k, v in recode.items()}
     written = {fold(k): str(k) for k in recode}
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    known = {c.casefold(): c for c in (spec.codes or ())}
+    known = {fold(c): c for c in (spec.codes or ())}
     finals: list[object] = []
     status = np.zeros(len(uniques) + 1, dtype=np.int8)  # 0 same, 1 normalised, 2 recoded
     for i, raw in enumerate(uniques):
@@ -165,7 +165,7 @@ def _to_code(text: pd.Series, spec: ColumnSpec, recode: Mapping) -> Converted:
         elif spec.case == "upper":
             value = raw.upper()
         elif spec.case == "open":
-            value = known.get(key, raw)
+            value = known.get(fold(raw), raw)
         else:
             value = key
         if spec.kind == "bool":

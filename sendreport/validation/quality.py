@@ -49,10 +49,9 @@ def format_quality(loaded: LoadedData) -> str:
     for table, rows in quality.groupby("table", sort=False):
         totals = dict(zip(rows["rule"], rows["count"], strict=False))
         read, excluded, used = (int(totals.get(k, 0)) for k in _TOTALS)
-        share = excluded / read if read else 0.0
+        left_out = int(rows.loc[rows["rule"].map(Rule.LEFT_OUT.holds), "count"].sum())
         file = rows["file"].iloc[0]
-        lines.append(f"{table} ({file}): {read:,} rows read, {excluded:,} excluded "
-                     f"({share:.1%}), {used:,} used")
+        lines.append(f"{table} ({file}): {_totals(read, excluded, left_out, used)}")
         detail = rows[~rows["rule"].isin(_TOTALS)]
         notes = (_split_lines(loaded, str(table)) + _code_lines(loaded, str(table))
                  + _unused_lines(loaded, str(table)))
@@ -70,6 +69,27 @@ def format_quality(loaded: LoadedData) -> str:
                          f"{r.count:>9,}  {where}".rstrip())
         lines += notes
     return "\n".join(lines)
+
+
+def _totals(read: int, excluded: int, left_out: int, used: int) -> str:
+    """Rows read, excluded by a rule, left out by the exclude file, and used, honestly.
+
+    Examples
+    --------
+    >>> _totals(618, 0, 18, 600)
+    '618 rows read, 18 excluded (exclude file), 600 used'
+    >>> _totals(618, 3, 18, 597)
+    '618 rows read, 3 excluded (0.5%), 18 excluded (exclude file), 597 used'
+    >>> _totals(10, 0, 0, 10)
+    '10 rows read, 0 excluded (0.0%), 10 used'
+    """
+    share = excluded / read if read else 0.0
+    parts = [f"{read:,} rows read"]
+    if excluded or not left_out:
+        parts.append(f"{excluded:,} excluded ({share:.1%})")
+    if left_out:
+        parts.append(f"{left_out:,} excluded (exclude file)")
+    return ", ".join([*parts, f"{used:,} used"])
 
 
 def _code_lines(loaded: LoadedData, table: str) -> list[str]:
@@ -165,4 +185,38 @@ def unused_lines(loaded: LoadedData, table: str | None = None) -> list[str]:
         if lost:
             lines.append(f"columns.{name}: {', '.join(map(repr, lost))} matched no column of "
                          "the file (check the spelling)")
+    return lines
+
+
+def mapping_misses(loaded: LoadedData) -> list[str]:
+    r"""Columns where a ``values:`` key matched nothing while values went unmapped.
+
+    A key that matches nothing is harmless alone (a code that did not occur);
+    beside values that are not canonical (a ``service`` then counts under its
+    own name) or unmatched, it is most likely the mapping the analyst meant,
+    misspelt, and ``validate`` does not call the data fit to run.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sendreport.validation import load_data
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "referrals.csv"
+    >>> _ = path.write_text("referral_id,person_id,service,referral_date\n"
+    ...                     "F1,P1,Speech Therapy,2024-01-31\n")
+    >>> loaded = load_data({"referrals": path}, values={"referrals": {"service": {
+    ...     "Speech Therapi": "speech_and_language_therapy"}}})
+    >>> print(mapping_misses(loaded)[0])
+    values.referrals.service: 'Speech Therapi' matched no value while 'Speech Therapy' (1 row) is not canonical
+    """  # noqa: E501
+    codes = loaded.codes
+    lines = []
+    for (table, column), part in codes.groupby(["table", "column"], sort=False):
+        keys = part.loc[part["status"] == "unused_key", "value"].tolist()
+        missed = part[part["status"].isin(["not_canonical", "unmatched"])]
+        if keys and len(missed):
+            how = "not canonical" if (missed["status"] == "not_canonical").all() else "unmapped"
+            counts = list(zip(missed["value"], missed["rows"], strict=True))
+            verb = "is" if len(counts) == 1 else "are"
+            lines.append(f"values.{table}.{column}: {', '.join(map(repr, keys))} matched no "
+                         f"value while {describe_values(counts)} {verb} {how}")
     return lines

@@ -10,16 +10,20 @@ followed by digits). The shapes are those a new user meets in a real area:
   unquoted YAML keys);
 - ``waiting_list.csv``: a health waiting list saved by Excel on Windows
   (Windows-1252), UK dates, service names with en dashes that the params map
-  with plain hyphens, and one service that is not canonical;
+  with plain hyphens, one service typed with a curly apostrophe in some rows
+  and a straight one in others (the params map it with a straight one), and
+  one service that is not canonical;
 - ``reviews.csv``: annual reviews with capitalised outcomes;
 - ``plan.yaml``: a plan last edited in January 2025 for a pack on April to
   September 2024 (December statuses, January evidence, November quotes);
 
-and the records any analyst would query (:data:`SUSPECTS`): one child with 80
-open referrals in identical blocks of five, another with 12 annual reviews in
-two months, six 2021 requests "issued" exactly 1,000 days later (long before
-the export's coverage, which starts in January 2023), and three requests
-entered twice under different case references.
+and the records any analyst would query (:data:`SUSPECTS`): four test-like
+pseudonymous ids (``N99999x``) with many open referrals each (one child with
+20 open SaLT referrals), another child with 12 annual reviews in two months,
+a stray early cluster of six 2021 requests "issued" exactly 1,000 days later
+(the casework export really starts in April 2023: the baseline, January to
+June 2023, is not covered), and three requests entered twice under different
+case references.
 
 Run ``python tests/data/council_export.py DIR`` to write it for a manual trial.
 """
@@ -36,10 +40,15 @@ import yaml
 
 PERIOD = (dt.date(2024, 4, 1), dt.date(2024, 9, 30))
 
+REQUESTS_FROM = dt.date(2023, 4, 1)
+"""Where the casework export's records run on at their usual rate (the coverage start)."""
+
+MANY_OPEN = {"N999996": 20, "N999997": 10, "N999998": 10, "N999999": 10}
+"""Test-like ids and their open referrals (the first all SaLT, the others in turn)."""
+
 SUSPECTS = {
     # (table, column, rule): rows flagged
-    ("referrals", "person_id", "query_duplicate"): 64,
-    ("referrals", "person_id", "query_many_records"): 80,
+    ("referrals", "person_id", "query_many_records"): sum(MANY_OPEN.values()),
     ("reviews", "person_id", "query_many_records"): 12,
     ("requests", "person_id", "query_duplicate"): 3,
     ("requests", "assessment_outcome_date", "query_long_duration"): 6,
@@ -62,7 +71,10 @@ SERVICES = {  # as the export writes them (en dashes) -> as the params map them 
     "ASD \u2013 Assessment Pathway": ("ASD - Assessment Pathway", "autism_assessment"),
     "Community Paediatrics": ("Community Paediatrics", "community_paediatrics"),
     "OT \u2013 Children": ("OT - Children", "occupational_therapy"),
+    "Children\u2019s Physio": ("Children's Physio", "physiotherapy"),
 }
+STRAIGHT = "Children's Physio"
+"""The same service as ``Children\u2019s Physio``, typed with a straight apostrophe."""
 NOT_CANONICAL = "Continence \u2013 Service"
 
 
@@ -73,7 +85,7 @@ def _uk(day: dt.date | None) -> str:
 def _requests(rng: np.random.Generator) -> list[list]:
     rows = []
     n = 0
-    for month in range(21):  # January 2023 to September 2024
+    for month in range(3, 21):  # April 2023 to September 2024
         first = dt.date(2023 + month // 12, month % 12 + 1, 1)
         for _ in range(25):
             n += 1
@@ -126,15 +138,17 @@ def _referrals(rng: np.random.Generator) -> list[list[str]]:
     names = [*SERVICES, NOT_CANONICAL]
     for n in range(1, 1201):
         service = names[int(rng.integers(0, len(names)))]
+        if service == "Children\u2019s Physio" and n % 2:
+            service = STRAIGHT
         referred = dt.date(2023, 1, 1) + dt.timedelta(days=int(rng.integers(0, 630)))
         seen = referred + dt.timedelta(days=int(rng.integers(14, 300)))
         seen = seen if seen <= dt.date(2024, 10, 15) and rng.random() < 0.8 else None
         rows.append([f"RF{n:06d}", f"N{200000 + n}", service, _uk(referred), _uk(seen), ""])
-    for block in range(16):  # one child, 80 open referrals in identical blocks of five
-        referred = dt.date(2023, 1 + block % 12, 10 + block // 12)
-        for k in range(5):
-            rows.append([f"RX{block:02d}{k}", "N299999", "SaLT \u2013 Community", _uk(referred),
-                         "", ""])
+    for i, (person, open_now) in enumerate(MANY_OPEN.items()):  # test-like ids, many open
+        for k in range(open_now):
+            service = "SaLT \u2013 Community" if i == 0 else names[k % 4]
+            referred = dt.date(2023, 2, 1) + dt.timedelta(days=23 * k + i)
+            rows.append([f"RX{i}{k:03d}", person, service, _uk(referred), "", ""])
     return rows
 
 
@@ -207,6 +221,8 @@ area_name: Anyshire
 period_start: 2024-04-01
 period_end: 2024-09-30
 previous_period_end: 2024-03-31
+baseline_period_start: 2023-01-01
+baseline_period_end: 2023-06-30
 reference_date: 2024-10-15
 plan: plan.yaml
 data:

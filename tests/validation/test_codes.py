@@ -105,3 +105,17 @@ def test_a_hyphen_in_the_mapping_matches_the_exports_en_dash(tmp_path):
         text)
     quality = loaded.quality.set_index(["column", "rule"])["count"]
     assert quality[("service", "non_canonical_service")] == 4
+
+
+def test_a_curly_apostrophe_matches_a_straight_one_in_values_keys(tmp_path):
+    # an export typed with curly apostrophes in some rows and straight ones in others; the params
+    # key is typed with a straight one: every row is mapped, none counted under its own name
+    path = tmp_path / "referrals.csv"
+    names = ["Children\u2019s Physio", "Children's Physio", "children\u2018s  physio"]
+    path.write_text("referral_id,person_id,service,referral_date\n" + "".join(
+        f"F{i},P{i},{names[i % 3]},2024-01-{i + 1:02d}\n" for i in range(9)), encoding="utf-8")
+    loaded = load_data({"referrals": path}, values={"referrals": {"service": {
+        "Children's Physio": "physiotherapy"}}})
+    assert loaded["referrals"]["service"].tolist() == ["physiotherapy"] * 9
+    assert loaded.codes.empty
+    assert "not canonical" not in format_quality(loaded)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import re
 import subprocess
@@ -30,6 +31,14 @@ EXPORT = _generator()
 def export(tmp_path_factory):
     folder = tmp_path_factory.mktemp("council")
     return EXPORT.write_council_export(folder, notebook=ROOT / "notebooks" / "stocktake.ipynb")
+
+
+@pytest.fixture(scope="module")
+def pack(export):
+    from sendreport.pack import Pack
+    from sendreport.params import read_params
+
+    return Pack.from_params(read_params(export))
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +86,34 @@ def test_validate_lists_every_plan_entry_dated_after_the_period(validated):
     assert tuple(line.strip() for line in lines[start + 1:start + 6]) == EXPORT.LATER
 
 
+def test_validate_starts_the_casework_where_its_records_are_continuous(validated):
+    # six stray 2021 requests do not make the export start in 2021: it starts in April 2023
+    lines = validated.stdout.splitlines()
+    assert ("  requests: from April 2023 (by continuity); 6 isolated earlier records listed to "
+            "query (query_before_coverage)") in lines
+    assert EXPORT.REQUESTS_FROM == dt.date(2023, 4, 1)
+    paste = "  data_from: {requests: 2023-04-01, reviews: 2023-01-01, referrals: 2023-01-01}"
+    assert paste in lines
+    # the baseline, January to June 2023, needs requests the export does not cover: each
+    # requests figure of it is named as not available
+    baseline = next(ln for ln in lines if ln.startswith("baseline (2023-01-01 to 2023-06-30): "
+                                                         "9 requests figures not available (x)"))
+    assert "ehcp_requests" in baseline and "ehcp_issued" in baseline
+
+
+def test_no_figure_needing_months_before_the_coverage_is_given(pack):
+    from sendreport.metrics.coverage import KPI_TABLES
+
+    kpis = pack.kpis
+    requests = kpis[kpis["kpi_id"].map(KPI_TABLES.get) == "requests"]
+    assert len(requests) >= 9
+    # baseline January to June 2023: every requests figure is x, with the reason
+    assert requests["baseline"].isna().all()
+    assert (requests["baseline_reason"].str.contains("the data cover from April 2023")).all()
+    # the period itself is covered
+    assert requests.loc[requests["kpi_id"] == "ehcp_requests", "value"].notna().all()
+
+
 def test_validate_names_the_service_that_is_not_canonical(validated, export):
     raw = pd.read_csv(export.parent / "waiting_list.csv", encoding="cp1252", dtype=str)
     n = int((raw["Service"] == EXPORT.NOT_CANONICAL).sum())
@@ -84,13 +121,11 @@ def test_validate_names_the_service_that_is_not_canonical(validated, export):
     assert f"  service: '{EXPORT.NOT_CANONICAL}' ({n} rows) not canonical" in validated.stdout
 
 
-def test_the_pack_shows_the_plan_as_at_september_with_each_actions_own_figure(export):
+def test_the_pack_shows_the_plan_as_at_september_with_each_actions_own_figure(export, pack):
     from sendreport.inputs import load_inputs
-    from sendreport.pack import Pack
     from sendreport.params import read_params
 
     params = read_params(export)
-    pack = Pack.from_params(params)
     actions = {a.id: a for _, a in pack.plan.actions}
     assert {k: pack.plan.action_status(a) for k, a in actions.items()} == {
         "A1.1": "at_risk", "A2.1": "on_track"}

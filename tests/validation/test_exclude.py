@@ -57,6 +57,9 @@ def test_listed_records_are_left_out_and_counted_by_reason(requests_and_list):
     text = format_quality(loaded)
     assert "left_out: test record" in text
     assert "REQ0003" not in text and "CHILD0003" not in text
+    # the summary's totals add up: the exclude file's records are excluded, not "0 excluded"
+    assert text.startswith("requests (requests.csv): 10 rows read, 3 excluded (exclude file), "
+                           "7 used\n")
 
 
 def test_left_out_ids_are_identifiers_to_the_privacy_guard(requests_and_list):

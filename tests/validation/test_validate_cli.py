@@ -164,3 +164,18 @@ def test_a_run_names_the_columns_it_does_not_use(params_dir, tmp_path):
     assert ("sendreport: warning: columns.requests: 'Recieved' matched no column of the file "
             "(check the spelling)") in warned
     assert "call the school" not in result.stdout + result.stderr
+
+
+def test_a_service_mapping_that_matched_nothing_is_not_called_fit_to_run(tmp_path):
+    # the analyst mapped the service, misspelt: its records would count under their local name
+    path = tmp_path / "referrals.csv"
+    path.write_text("referral_id,person_id,service,referral_date\n" + "".join(
+        f"F{i},P{i},Speech Therapy,2024-0{i % 6 + 1}-10\n" for i in range(12)), encoding="utf-8")
+    result = _validate(tmp_path, {"referrals": path}, values={"referrals": {"service": {
+        "Speech Therapi": "speech_and_language_therapy"}}})
+    assert result.returncode == 0, result.stderr
+    assert "fit to run." not in result.stdout
+    assert result.stdout.rstrip().endswith(
+        "not fit to run until each values: key below matches what it was meant for (or is "
+        "removed):\n  values.referrals.service: 'Speech Therapi' matched no value while "
+        "'Speech Therapy' (12 rows) is not canonical")
