@@ -114,6 +114,7 @@ def _run(args: argparse.Namespace) -> int:
 
     result = run_report(args.params, output_dir=args.output_dir, pdf=not args.no_pdf)
     print(f"Outputs written to {_show(result.output_folder)}")
+    _say_under_query(result.output_folder / "data_quality.csv")
     _say_annex(result)
     if result.pdf is not None:
         print(_show(result.pdf))  # last: the file to open
@@ -133,6 +134,18 @@ def _compare(args: argparse.Namespace) -> int:
 def _say_annex(result) -> None:
     if result.annex_folder is not None:
         print(f"Confidential annex (never send it with the pack): {_show(result.annex_folder)}")
+
+
+def _say_under_query(quality_csv: Path) -> None:
+    """The run's summary of records under query, as ``data_quality.csv`` publishes them."""
+    import pandas as pd
+
+    from sendreport.metrics.queried import under_query_summary
+
+    if quality_csv.exists():
+        line = under_query_summary(pd.read_csv(quality_csv, dtype={"count": "Int64"}))
+        if line:
+            print(line)
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -283,6 +296,7 @@ def _validate(args: argparse.Namespace) -> int:
     for line in narrative_problems(shown.plan):
         print(f"warning: {params.plan.name}: {line}")
     _say_coverage(params, loaded)
+    _say_queries(params, loaded)
     for line in free_text_problems(loaded.tables):
         print(f"warning: {line}")
     for line in unused_mapping_lines(params):
@@ -321,6 +335,28 @@ def _say_coverage(params, loaded) -> None:
     queried = before.groupby("table")["count"].sum().to_dict()
     for line in coverage_report(loaded.tables, params.data_from, periods, queried=queried):
         print(line)
+
+
+def _say_queries(params, loaded) -> None:
+    """Print each table's records under query and what excluding them would change."""
+    from sendreport.metrics.queried import describe_impact, queried_rows, query_impact
+
+    queried = queried_rows(loaded.tables, params.data_from)
+    if not queried:
+        return
+    impact = query_impact(loaded.tables, queried, period_start=params.period_start,
+                          period_end=params.period_end, data_from=params.data_from)
+    print("records under query (counted in every figure until you leave them out with "
+          "exclude:), and the period's figures they move, with them -> without them:")
+    for name, positions in queried.items():
+        records = "record" if len(positions) == 1 else "records"
+        mine = impact[impact["table"] == name]
+        if mine.empty:
+            print(f"  {name}: {len(positions):,} {records}; no figure of the period changes "
+                  "without them")
+            continue
+        print(f"  {name}: {len(positions):,} {records}:")
+        print("\n".join(f"    {line}" for line in describe_impact(mine).split("; ")))
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -239,7 +239,7 @@ class Pack:
         Returns the released ``kpis``, ``series``, ``years``, ``recodes`` and
         ``quality``, for :meth:`from_params` to build the pack from.
         """
-        from sendreport.disclosure import NOT_ABOUT_CHILDREN, disclose_release, suppress_quality
+        from sendreport.disclosure import NOT_ABOUT_CHILDREN, disclose_release
         from sendreport.metrics.compute import compute_kpis_for_periods, previous_start
 
         p = self.params
@@ -289,10 +289,32 @@ class Pack:
             "series": release.series,
             "years": release.extra,
             "recodes": recodes,
-            "quality": suppress_quality(
-                self.quality, threshold=p.suppression_threshold, audience=p.audience
-            ),
+            "quality": self._quality_released(release.kpis),
         }
+
+    def _quality_released(self, kpis: pd.DataFrame) -> pd.DataFrame:
+        """``data_quality.csv``: the counts and records under query with their impact, released.
+
+        The impact is the change of the period's figures without each table's
+        records under query (:mod:`sendreport.metrics.queried`).
+        """
+        from sendreport.disclosure import suppress_quality
+        from sendreport.metrics.queried import (
+            queried_rows,
+            query_impact,
+            release_quality,
+            with_impact,
+        )
+
+        p = self.params
+        queried = queried_rows(self.tables, p.data_from)
+        impact = query_impact(self.tables, queried, period_start=p.period_start,
+                              period_end=p.period_end, data_from=p.data_from)
+        quality = with_impact(self.quality, queried, impact)
+        released = suppress_quality(quality, threshold=p.suppression_threshold,
+                                    audience=p.audience)
+        return release_quality(quality, released, impact, kpis,
+                               threshold=p.suppression_threshold, audience=p.audience)
 
     def benchmark_years(self) -> list[int]:
         """Calendar years the data reach, for the area's own DfE-style figures.

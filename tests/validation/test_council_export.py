@@ -101,6 +101,26 @@ def test_validate_starts_the_casework_where_its_records_are_continuous(validated
     assert "ehcp_requests" in baseline and "ehcp_issued" in baseline
 
 
+def test_validate_counts_the_records_under_query_with_what_they_move(validated):
+    lines = validated.stdout.splitlines()
+    start = lines.index("records under query (counted in every figure until you leave them out "
+                        "with exclude:), and the period's figures they move, with them -> "
+                        "without them:")
+    assert lines[start + 1] == ("  requests: 9 records; no figure of the period changes "
+                                "without them")  # 3 copies, 6 stray 2021 requests
+    referrals = lines.index(f"  referrals: {sum(EXPORT.MANY_OPEN.values())} records:", start)
+    moved = {}
+    for line in lines[referrals + 1:]:
+        if not line.startswith("    "):
+            break
+        figure, change = line.strip().split(": ")
+        moved[figure] = tuple(float(v.replace(",", "")) for v in change.split(" -> "))
+    # the test-like ids' open referrals leave each list: 20 SaLT of one child, 3 of each other
+    salt = moved["wait_list speech_and_language_therapy"]
+    assert salt[0] - salt[1] == 20 + 3 * 3
+    assert moved["wait_list autism_assessment"][0] - moved["wait_list autism_assessment"][1] == 9
+
+
 def test_no_figure_needing_months_before_the_coverage_is_given(pack):
     from sendreport.metrics.coverage import KPI_TABLES
 
@@ -141,3 +161,17 @@ def test_the_pack_shows_the_plan_as_at_september_with_each_actions_own_figure(ex
             assert pd.isna(published.loc[key, "count"])
         else:
             assert published.loc[key, "count"] == rows
+
+
+def test_the_pack_counts_the_records_under_query_with_their_impact(pack):
+    from sendreport.metrics.queried import UNDER_QUERY
+    from sendreport.pack.sections import data_quality_html
+
+    under = pack.quality[pack.quality["rule"] == UNDER_QUERY].set_index("table")
+    assert under.loc["referrals", "count"] == sum(EXPORT.MANY_OPEN.values())
+    salt = "wait_list speech_and_language_therapy: "
+    assert salt in under.loc["referrals", "impact"]
+    # the requests' count is withheld (its three copies are under the threshold), so is its impact
+    assert under.loc["requests", "suppressed"] and pd.isna(under.loc["requests", "count"])
+    html = data_quality_html(pack)
+    assert "Records under query</h2>" in html and salt in html

@@ -95,15 +95,19 @@ def _recode_rows(pack: PackFacts) -> list[list]:
 
 
 def data_quality_html(pack: PackFacts) -> str:
-    """Appendix B: problems (rows read, left out, excluded, to query), then recodes.
+    """Appendix B: problems (read, left out, excluded, to query), queries' impact, recodes.
 
     Every row of ``data_quality.csv`` is printed, as that file publishes it
     (after the disclosure rule): the rules that are information (values tidied
     or recoded) in a table of their own, with the records each local value
     recoded (the disclosure rule applied to them too).
     """
+    from sendreport.metrics.queried import UNDER_QUERY
+
     threshold = pack.params.suppression_threshold
     records = list(pack.quality.itertuples())
+    queried = [r for r in records if str(r.rule) == UNDER_QUERY]
+    records = [r for r in records if str(r.rule) != UNDER_QUERY]
     problems = [r for r in records if not is_information(str(r.rule))]
     notes = [r for r in records if is_information(str(r.rule))]
     header = ["Table", "File", "Column", "Rule", "Rows"]
@@ -119,6 +123,19 @@ def data_quality_html(pack: PackFacts) -> str:
                     numeric_columns=(4,), threshold=threshold)
         if notes else None
     )
+    hidden = pack.params.audience != "internal"
+    under_query = (
+        build_table(
+            ["Table", "Records", "The period's figures with them -> without them"],
+            [[Cell(r.table, header=True),
+              Cell(format_value(r.count, "count",
+                                suppressed=bool(getattr(r, "suppressed", False)) and hidden),
+                   numeric=True),
+              str(getattr(r, "impact", "") or "")] for r in queried],
+            caption="Records under query, counted in every figure, and what excluding them "
+                    "would change", numeric_columns=(1,), threshold=threshold)
+        if queried else None
+    )
     recode_rows = _recode_rows(pack)
     recoded = (
         build_table(["Table", "Column", "Local value", "Canonical value", "Records"],
@@ -130,6 +147,7 @@ def data_quality_html(pack: PackFacts) -> str:
     return render(
         "data_quality.html.j2",
         table=table,
+        under_query=under_query,
         corrected=corrected,
         recoded=recoded,
         threshold=threshold,
