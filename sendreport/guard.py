@@ -63,7 +63,9 @@ How false positives are kept out
   ``REQ-P0001``, ``(P0001)`` and ``P0001A`` do). Matching is a dictionary
   look-up per run, so tens of thousands of identifiers cost no more than a few.
 - Identifier values too short or too generic to scan safely are not scanned
-  but counted in ``Identifiers.unscanned`` and reported in a warning: numbers
+  but counted in ``Identifiers.unscanned``; those of the analyst's own id
+  columns are reported in a warning saying what to do (names are not: the
+  pair is looked for): numbers
   of fewer than ``MIN_DIGITS`` digits (they would match counts and years),
   words of fewer than ``MIN_LETTERS`` letters, mixed codes of fewer than
   ``MIN_CHARACTERS`` letters and digits, placeholders such as ``unknown``, and
@@ -1172,7 +1174,7 @@ def check_outputs(
     for name, data in (pdfs or {}).items():
         findings += check_pdf(data, identifiers, name=name, allowed=ok)
     findings += scan_codes(identifiers, allowed=ok)
-    _warn_unscanned(identifiers, ok)
+    _warn_unscanned(identifiers)
     if findings:
         lines = "\n".join(f"- {finding}" for finding in findings)
         advice = "Remove the cell output, label or text that shows it and run again."
@@ -1929,19 +1931,27 @@ def _chart_records(output: Mapping) -> list[Mapping]:
     return records
 
 
-def _warn_unscanned(identifiers: Identifiers, allowed: _Allowed) -> None:
-    parts = [f"{n} {kind} values" for kind, n in identifiers.unscanned.items()]
-    skipped = len(identifiers.dates_of_birth & allowed.dates)
-    if parts:
+def _warn_unscanned(identifiers: Identifiers) -> None:
+    """Warn of the analyst's own ids too short or too generic to look for, saying what to do.
+
+    Names are left out (a forename or surname alone is too often an ordinary
+    word; the guard looks for the pair, and a SEN2 return's ``surname_id`` is a
+    name), and so are dates of birth equal to dates the report prints on
+    purpose: neither is something the analyst can act on.
+    """
+    columns = {}
+    for kind, n in identifiers.unscanned.items():
+        column = kind.removeprefix("identifier (").removesuffix(")")
+        if column != kind and _name_part(column) is None:
+            columns[column] = n
+    if columns:
+        parts = ", ".join(f"{n} {column} {'value' if n == 1 else 'values'}"
+                          for column, n in columns.items())
         warnings.warn(
-            f"not scanned, too short or too generic to tell from report text: {', '.join(parts)}",
-            SendReportWarning,
-            stacklevel=3,
-        )
-    if skipped:
-        warnings.warn(
-            f"{skipped} dates of birth equal dates the report prints on purpose (period bounds, "
-            "reference date, plan dates) and were not looked for",
+            f"{parts} too short or too generic to look for in the outputs (an id is looked for "
+            f"from {MIN_DIGITS} digits, {MIN_LETTERS} letters or {MIN_CHARACTERS} letters and "
+            "digits): give each child a longer pseudonymous id, or check the pack by hand for "
+            "those ids",
             SendReportWarning,
             stacklevel=3,
         )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import warnings
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from sendreport.errors import SendReportWarning
 from sendreport.guard import check_outputs, collect_identifiers, dates_in, scan_text
@@ -94,9 +94,10 @@ def test_realistic_report_text_has_no_findings():
     allowed = {*dates_in(PERIOD, PLAN_DATES), dt.date(2025, 3, 31), dt.date(2026, 11, 23)}
     pages = report_pages()
     html = "<html><body>" + "".join(f"<section><p>{p}</p></section>" for p in pages) + "</body>"
-    with pytest.warns(
-        SendReportWarning, match=r"^\d+ dates of birth equal dates the report prints"
-    ):
+    # dates of birth equal to dates printed on purpose are not looked for, and no warning
+    # tells the analyst so: there is nothing to act on
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SendReportWarning)
         check_outputs(notebook=None, html=html, pdf_text=pages, identifiers=ids, allowed=allowed)
 
 
@@ -169,7 +170,10 @@ def test_demo_like_outputs_with_names_manifest_and_csvs_have_no_findings():
         "Grace, as ever. Hill Farm Road. Early help: Rate of reviews. Mean wait; Target 60%. "
         "Page 2 of 24. Case studies: review plan data; the chart shows health care.",
     ]
-    with pytest.warns(SendReportWarning):
+    # single-word names and dates of birth the report prints on purpose are not looked for,
+    # and no warning says so: there is nothing for the analyst to do about them
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SendReportWarning)
         check_outputs(
             notebook=None,
             html=None,
