@@ -107,7 +107,6 @@ def data_quality_html(pack: PackFacts) -> str:
     threshold = pack.params.suppression_threshold
     records = list(pack.quality.itertuples())
     queried = [r for r in records if str(r.rule) == UNDER_QUERY]
-    records = [r for r in records if str(r.rule) != UNDER_QUERY]
     problems = [r for r in records if not is_information(str(r.rule))]
     notes = [r for r in records if is_information(str(r.rule))]
     header = ["Table", "File", "Column", "Rule", "Rows"]
