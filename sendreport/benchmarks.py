@@ -288,7 +288,7 @@ def dfe_benchmark(*, la_code: str | None = None, year: int | None = None) -> pd.
     return out.reset_index(drop=True)
 
 
-def dfe_credit(year: int | None = None) -> str:
+def dfe_credit(year: int | str | None = None) -> str:
     """Return the credit line for DfE figures of ``year`` (or of 2014-2024).
 
     Examples

@@ -1,8 +1,10 @@
 """Report tables as data for accessible HTML, and the pack's number formats.
 
 Percentages show one decimal place, counts thousands separators, weeks one
-decimal place; ``c`` marks a suppressed cell, ``z`` not applicable and ``x`` not
-available, with a key under every table that uses them.
+decimal place; ``c`` marks a withheld cell, ``z`` not applicable, ``x`` not
+available and ``not supplied`` a comparator the params did not give (DfE's
+symbols), with a key under every table that lists, one line each, the symbols
+that table uses and only those.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from sendreport.vocabulary import format_value, is_missing
 
 SYMBOLS = {
     "c": "c = {withheld}",
-    "z": "z = not applicable",
     "x": "x = not available",
+    "z": "z = not applicable",
+    "not supplied": "not supplied = a comparator that exists but was not given in params",
 }
+"""Each symbol's key line (``{withheld}``: :func:`sendreport.disclosure.rule.withheld_key`)."""
 
 
 def format_change(change: object, unit: str) -> str:
@@ -96,13 +100,13 @@ class Table:
 
     The header row is marked ``<th scope="col">`` and repeated on each page,
     row headers ``<th scope="row">`` and group headings ``<th scope="colgroup">``;
-    ``key`` explains the symbols the table uses.
+    ``key`` explains the symbols the table uses, one line per symbol.
     """
 
     caption: str
     header: tuple[Cell, ...]
     rows: tuple[Row, ...]
-    key: str | None = None
+    key: tuple[str, ...] = ()
     css_class: str = ""
 
 
@@ -138,7 +142,8 @@ def build_table(
     Returns
     -------
     Table
-        The table, with a key when any plain cell shows ``c``, ``z`` or ``x``.
+        The table, with a key line for each symbol a plain cell shows (``c``,
+        ``x``, ``z``, ``not supplied``, alone or after a value's words).
 
     Examples
     --------
@@ -147,7 +152,9 @@ def build_table(
     (Cell(text='2023', numeric=False, header=True, link=None, icon=None, css_class=''), \
 Cell(text='c', numeric=True, header=False, link=None, icon=None, css_class=''))
     >>> t.key
-    'c = withheld: small (1 to 4 children) or protecting another withheld figure'
+    ('c = withheld: small (1 to 4 children) or protecting another withheld figure',)
+    >>> build_table(["Area", "England"], [["A", "z"], ["B", "not supplied"]], caption="T").key
+    ('z = not applicable', 'not supplied = a comparator that exists but was not given in params')
     """
     from sendreport.disclosure.rule import withheld_key
 
@@ -163,11 +170,10 @@ Cell(text='c', numeric=True, header=False, link=None, icon=None, css_class=''))
             if i == 0 and c.plain:
                 c = replace(c, header=True)
             if c.plain:
-                used.update(s for s in SYMBOLS if c.text == s or c.text.endswith(f" {s}"))
+                used.update(s for s in SYMBOLS if c.text == s or c.text.endswith(f" {s}")
+                            or c.text.startswith(f"{s} ("))
             cells.append(c)
         body.append(Row(tuple(cells), group=group_at.get(r)))
-    key = None
-    if used:
-        key = "; ".join(SYMBOLS[s].format(withheld=withheld_key(threshold))
-                        for s in SYMBOLS if s in used)
+    key = tuple(SYMBOLS[s].format(withheld=withheld_key(threshold))
+                for s in SYMBOLS if s in used)
     return Table(caption=caption, header=head, rows=tuple(body), key=key, css_class=css_class)

@@ -144,7 +144,8 @@ def format_value(
     Percentages and weeks to 1 decimal place (half away from zero, as DfE
     rounds), counts whole with thousands separators, other units as numbers
     followed by the unit. A value not shown takes DfE's symbol (SPEC 7): ``c``
-    withheld, ``x`` not available, ``z`` not applicable.
+    withheld, ``x`` not available, ``z`` not applicable, ``not supplied`` for a
+    comparator that exists but was not given.
 
     Parameters
     ----------
@@ -157,7 +158,8 @@ def format_value(
     suppressed
         Show ``c`` instead of the value.
     missing
-        Symbol for a missing value: ``"x"`` not available or ``"z"`` not applicable.
+        Symbol for a missing value: ``"x"`` not available, ``"z"`` not applicable or
+        ``"not supplied"`` (a comparator not given); words in a sentence.
 
     Examples
     --------
@@ -167,6 +169,9 @@ def format_value(
     ('18.1 weeks', '1.0 week', '23.9 FTE')
     >>> format_value(float("nan"), "%"), format_value(None, "%", missing="z")
     ('x', 'z')
+    >>> format_value(None, "%", missing="not supplied")
+    'not supplied'
+
     >>> format_value(3, "count", suppressed=True)
     'c'
     """

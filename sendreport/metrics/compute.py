@@ -563,6 +563,10 @@ def compute_kpis_for_periods(
     ]
 
 
+NO_PREVIOUS = "no previous stocktake given"
+"""``previous_reason`` in ``kpis.csv`` when params give no ``previous_period_end``."""
+
+
 def _assemble(
     out: pd.DataFrame,
     start: pd.Timestamp,
@@ -584,7 +588,8 @@ def _assemble(
     scale = scale or {}
     counts = out["kpi_id"].isin(list(PERIOD_COUNTS)).to_numpy(dtype=bool)
     out["previous"] = np.nan
-    out["previous_reason"] = ""
+    # every figure kpis.csv leaves empty says why (SPEC 7), as "no baseline period given" does
+    out["previous_reason"] = NO_PREVIOUS
     if previous is not None:
         prev = previous
         values = pd.to_numeric(pd.Series(_lookup(out, prev, "value"), dtype="object"),

@@ -7,9 +7,38 @@ the guide cannot drift from the code.
 
 from __future__ import annotations
 
-from sendreport.metrics.definitions import KPI_DEFINITIONS
+from sendreport.metrics.coverage import KPI_TABLES
+from sendreport.metrics.definitions import KPI_DEFINITIONS, SOURCES, KPIDefinition
 
-__all__ = ["kpi_reference_markdown"]
+__all__ = ["computed_from", "kpi_reference_markdown"]
+
+_MEASURES = {
+    SOURCES["sen2"]: "DfE's SEN2 measure",
+    SOURCES["chs"]: "NHS England's community health services waiting list measure",
+    SOURCES["nice"]: "NICE quality standard QS51 measures it",
+}
+"""Whose definition each family's figures follow, as a source line says it."""
+
+
+def computed_from(kpi: KPIDefinition) -> str:
+    """What a KPI's figure is computed from, and whose definition it follows (REPORT: sources).
+
+    Examples
+    --------
+    >>> computed_from(KPI_DEFINITIONS["ehcp_20wk_excl"])
+    "the area's own records (requests table), computed as DfE's SEN2 measure"
+    >>> computed_from(KPI_DEFINITIONS["wait_over_18wk"])  # doctest: +NORMALIZE_WHITESPACE
+    "the area's own records (referrals table), computed as NHS England's community health
+    services waiting list measure"
+    >>> computed_from(KPI_DEFINITIONS["actions_complete"])
+    "the plan's own record of its actions' statuses"
+    """
+    if kpi.source == SOURCES["plan"]:
+        return "the plan's own record of its actions' statuses"
+    table = KPI_TABLES.get(kpi.id)
+    records = f"the area's own records ({table} table)" if table else "the area's own records"
+    measure = _MEASURES.get(kpi.source)
+    return f"{records}, computed as {measure}" if measure else f"{records} ({kpi.source})"
 
 _UNITS = {"%": "percentage", "count": "count", "weeks": "weeks"}
 _WAYS = {"increase": "higher", "decrease": "lower", "neutral": "neither"}
@@ -54,7 +83,7 @@ def kpi_reference_markdown() -> str:
         lines.append(
             f"| `{kpi.id}` | {kpi.title} | {_UNITS.get(kpi.unit, kpi.unit)} "
             f"| {_WAYS[kpi.improvement]} | {'yes' if kpi.per_service else 'no'} "
-            f"| {'yes' if kpi.monthly else 'no'} | {kpi.source} |"
+            f"| {'yes' if kpi.monthly else 'no'} | {computed_from(kpi)} |"
         )
     lines += ["", "## Definitions", ""]
     for kpi in KPI_DEFINITIONS.values():
@@ -63,7 +92,7 @@ def kpi_reference_markdown() -> str:
             "",
             kpi.definition,
             "",
-            f"Source: {kpi.source}.",
+            f"Source: {computed_from(kpi)}.",
             "",
         ]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -93,6 +93,10 @@ class PackFacts(Protocol):
         """``(value, withheld)`` of a KPI over a calendar year, as the pack publishes it."""
         ...
 
+    def year_coverage(self, year: int) -> int:
+        """Calendar months of ``year`` the ``requests`` data cover in full (0 to 12)."""
+        ...
+
     def views_for(self, area: PriorityArea) -> list[KPIFacts]:
         """The plan KPIs of one priority area."""
         ...

@@ -59,14 +59,17 @@ class Status(Enum):
     NOT_AVAILABLE = "not available"
     """The data do not allow it: ``x``."""
     NOT_APPLICABLE = "not applicable"
-    """Nothing to show by design (no target, no England figure for the measure): ``z``."""
+    """Nothing to show by design (no target, no national figure exists for the measure): ``z``."""
+    NOT_SUPPLIED = "not supplied"
+    """A comparator that exists but was not given (no ``benchmarks`` file): ``not supplied``."""
 
 
-SYMBOL = {Status.WITHHELD: "c", Status.NOT_AVAILABLE: "x", Status.NOT_APPLICABLE: "z"}
+SYMBOL = {Status.WITHHELD: "c", Status.NOT_AVAILABLE: "x", Status.NOT_APPLICABLE: "z",
+          Status.NOT_SUPPLIED: "not supplied"}
 """The symbol printed for a figure that is not published (DfE's convention)."""
 
 WORDS = {Status.WITHHELD: "c", Status.NOT_AVAILABLE: "not available",
-         Status.NOT_APPLICABLE: "not applicable"}
+         Status.NOT_APPLICABLE: "not applicable", Status.NOT_SUPPLIED: "not supplied"}
 """A figure that is not published, said in a sentence or alt text (``c`` is explained by
 the key; the words ``not available`` stand for ``x``)."""
 
@@ -82,6 +85,13 @@ class Absent(Enum):
     NO_TARGET = "the plan sets no target"
     NO_TRAJECTORY = "the plan sets no trajectory"
     NO_ENGLAND_FIGURE = "no England figure is published for this measure"
+    ENGLAND_NOT_SUPPLIED = (
+        "NHS England publishes this measure, but no benchmarks file was given in params"
+    )
+    PART_YEAR = "the area's data do not cover the whole calendar year"
+    ENGLAND_NOT_YET_PUBLISHED = (
+        "DfE had published no figure for the measure by the data extract date"
+    )
     NO_PREVIOUS_STOCKTAKE = "no previous stocktake given"
     NO_BASELINE = "no baseline in the plan and no baseline period given"
     NO_DIRECTION = "the measure has no direction of improvement"
@@ -190,6 +200,9 @@ class KPIFact:
         'not assessed: the latest month, March 2025, is withheld'
         """
         return f"not assessed: {self.not_assessed}" if self.not_assessed else ""
+    england_own: Figure | None = None
+    """The area's own figure over the England figure's period (DfE's calendar year), from
+    its records: the like-for-like comparison (SPEC 5). ``None``: no England figure."""
 
     @property
     def since_last(self) -> str:
@@ -416,7 +429,8 @@ def kpi_fact(
     target_date: str = "",
     trajectory: float | None = None,
     has_trajectory: bool = False,
-    england: tuple[float, int] | None = None,
+    england: tuple[float, int] | Figure | None = None,
+    england_own: Figure | None = None,
     variation: str | None = None,
     assurance: str | None = None,
     not_assessed: str = "",
@@ -441,7 +455,10 @@ def kpi_fact(
         The trajectory's planned value at ``period_end``, and whether the plan
         sets a trajectory at all.
     england
-        England's figure and its year, for the measures DfE publishes.
+        England's figure and its year, for the measures DfE publishes (or the
+        :class:`Figure` already made, for a comparator that is not published).
+    england_own
+        The area's own figure over England's period (SPEC 5: like for like).
     variation, assurance
         The SPC reading (``None``: no SPC chart, not assessed, or no target).
     not_assessed
@@ -497,7 +514,9 @@ def kpi_fact(
                          Absent.NO_TRAJECTORY.value)
     else:
         planned = Figure(float(trajectory), unit, periods["latest"], Status.PUBLISHED)
-    if england is None:
+    if isinstance(england, Figure):
+        england_figure = england
+    elif england is None:
         england_figure = Figure(None, "%", "", Status.NOT_APPLICABLE, Absent.NO_ENGLAND_FIGURE,
                                 Absent.NO_ENGLAND_FIGURE.value)
     else:
@@ -524,4 +543,5 @@ def kpi_fact(
         change=change,
         movement=movement_of(change, variation),
         not_assessed=not_assessed,
+        england_own=england_own,
     )

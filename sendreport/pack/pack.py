@@ -517,6 +517,53 @@ class Pack:
             return 0
         return months_covered(year, first, self.params.period_end)
 
+    def own_year_figure(self, year: int, kpi_id: str) -> Figure:
+        """The area's own figure over calendar ``year``, as this pack publishes it (SPEC 5).
+
+        Computed from its records with DfE's definition, for comparison with
+        DfE's figures for the same year; not available when the data do not
+        cover the whole year.
+        """
+        from sendreport.pack.kpifacts import Absent, Status
+
+        period = f"calendar year {year}"
+        frame = self.years.get(str(year))
+        row = None if frame is None else frame[frame["kpi_id"] == kpi_id]
+        if row is None or row.empty:
+            months = self.year_coverage(year)
+            return Figure(None, "%", period, Status.NOT_AVAILABLE, Absent.PART_YEAR,
+                          f"the area's data cover {months} of the 12 months of {year}")
+        figure = row_figure(row.iloc[0].to_dict(), internal=self.params.audience == "internal",
+                            period=period)
+        return replace(figure, comparator=f"{self.params.area_name}'s own records, {year}")
+
+    def england_not_shown(self, kpi_id: str, service: str) -> Figure | None:
+        """England's figure when DfE's is not used (``None``: ``z``, no national figure).
+
+        Not yet published by the extract date (``x``) for DfE's measures; from
+        the ``benchmarks`` file for the waits NHS England publishes (``not
+        supplied`` without one).
+        """
+        from sendreport.pack.kpifacts import Absent, Status
+
+        if kpi_id in ("ehcp_20wk_excl", "ehcp_20wk_incl"):
+            why = Absent.ENGLAND_NOT_YET_PUBLISHED
+            return Figure(None, "%", "", Status.NOT_AVAILABLE, why, why.value)
+        band = {"wait_over_18wk": "pct_over_18", "wait_over_52wk": "pct_over_52"}.get(kpi_id)
+        if band is None or not service:
+            return None
+        national = [c for c in self.health_comparators(service) if c.level == "national"]
+        if not national:
+            why = (Absent.ENGLAND_NOT_SUPPLIED.value if self.chs is None else
+                   "the benchmarks file gives no England figure for this service")
+            return Figure(None, "%", "", Status.NOT_SUPPLIED, Absent.ENGLAND_NOT_SUPPLIED, why)
+        value = getattr(national[0], band)
+        if value is None:
+            return Figure(None, "%", f"{national[0].month:%B %Y}", Status.NOT_AVAILABLE,
+                          Absent.NO_DATA, "NHS England's figure has a band left blank")
+        return Figure(float(value), "%", f"{national[0].month:%B %Y}", Status.PUBLISHED,
+                      comparator=national[0].label)
+
     def _view(self, area: PriorityArea, kpi: PlanKPI) -> KPIView:
         from sendreport.metrics import KPI_DEFINITIONS, KPIDefinition, headline
         from sendreport.spc import reading
@@ -536,8 +583,12 @@ class Pack:
         spc = reading(s, target=kpi.target, improvement=improvement) if s is not None else None
         spc_variation = spc.variation if spc else None
         spc_assurance = spc.assurance if spc else None
+        england_own = None
         if kpi.id in ("ehcp_20wk_excl", "ehcp_20wk_incl"):
-            england = england_figure(kpi.id)
+            england = england_figure(kpi.id, self.params.effective_reference_date)
+            if england is not None:
+                england_own = self.own_year_figure(england[1], kpi.id)
+        england_fact = england if england is not None else self.england_not_shown(kpi.id, service)
         definition = KPI_DEFINITIONS.get(kpi.id) or self.measure_definition(kpi.id, improvement)
         if definition is None and row is not None:  # a measure whose table is not given
             definition = KPIDefinition(id=kpi.id, title=name, unit=unit, improvement=improvement,
@@ -558,7 +609,8 @@ class Pack:
             target_date=f"{kpi.target_date:%B %Y}" if kpi.target_date else "",
             trajectory=self.planned_at_end(kpi),
             has_trajectory=bool(kpi.trajectory),
-            england=england,
+            england=england_fact,
+            england_own=england_own,
             variation=spc_variation,
             assurance=spc_assurance,
             not_assessed=spc.not_assessed if spc else "",
@@ -986,12 +1038,27 @@ def series_start(params: Params) -> dt.date:
     return month.to_timestamp().date()
 
 
-def england_figure(kpi_id: str) -> tuple[float, int] | None:
-    """The latest England figure DfE published for a timeliness KPI, with its year."""
-    from sendreport.benchmarks import dfe_benchmark
+def england_figure(kpi_id: str, reference_date: dt.date) -> tuple[float, int] | None:
+    """The latest England figure DfE had published by ``reference_date``, with its year.
+
+    DfE publishes a calendar year's figures in June of the next year
+    (:func:`sendreport.benchmarks.published_on`): a figure published after the
+    data were extracted is not used (SPEC 5).
+
+    Examples
+    --------
+    >>> england_figure("ehcp_20wk_excl", dt.date(2025, 1, 31))
+    (50.3, 2023)
+    >>> england_figure("ehcp_20wk_excl", dt.date(2025, 7, 1))
+    (46.4, 2024)
+    >>> england_figure("ehcp_20wk_excl", dt.date(2015, 1, 1)) is None
+    True
+    """
+    from sendreport.benchmarks import dfe_benchmark, published_years
 
     table = dfe_benchmark()
-    england = table[table["geographic_level"] == "National"].dropna(
+    england = table[(table["geographic_level"] == "National")
+                    & table["year"].isin(published_years(reference_date))].dropna(
         subset=["pct_excl" if kpi_id == "ehcp_20wk_excl" else "pct_incl"]
     )
     if england.empty:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sendreport.pack.change import MATERIAL_RULE, Side, material_change, material_changes
 from sendreport.pack.facts import KPIFacts, PackFacts
-from sendreport.pack.kpifacts import Movement, meets
+from sendreport.pack.kpifacts import Movement, Status, meets
 from sendreport.plan import PriorityArea
 from sendreport.vocabulary import format_value
 
@@ -59,8 +59,12 @@ VERDICT_RULES = (
     "relative to the baseline's size (for a baseline of zero, the change itself); when fewer "
     "than two are worse, the measures forecast to miss their target by the "
     "largest share of it follow.",
-    "Gap to England: the area's EHC plan 20-week timeliness this period beside the latest "
-    "figure for England that DfE publishes (a calendar year), in percentage points.",
+    "Gap to England: the area's EHC plan 20-week timeliness over a calendar year, computed "
+    "from its own records as DfE's SEN2 measure, beside England's figure for the same year, "
+    "in percentage points; the year is the latest DfE had published by the data extract date "
+    "(DfE publishes a year's figures in June of the next). When the area's figure for that "
+    "year is withheld or not available, this period's figure is given with England's year "
+    "stated beside it.",
     MATERIAL_RULE,
     "Figures that are suppressed (c) or not available (x) are never counted, never used in a "
     "trend and never printed.",
@@ -288,13 +292,45 @@ def direction(views: list[KPIFacts], *, falling: int = 0) -> tuple[str, int, int
     return word, better, worse, len(moves)
 
 
+def _period_words(period: str) -> str:
+    """``2024-07-01 to 2024-12-31`` as ``1 July 2024 to 31 December 2024`` (else as it is)."""
+    from sendreport.vocabulary import long_date
+
+    try:
+        start, end = (dt.date.fromisoformat(part) for part in period.split(" to "))
+    except ValueError:
+        return period
+    return f"{long_date(start)} to {long_date(end)}"
+
+
 def england_gap(views: list[KPIFacts]) -> str | None:
-    """The gap to England on EHC plan 20-week timeliness, in a sentence (``None``: no figure)."""
+    """The gap to England on EHC plan 20-week timeliness, like for like, in a sentence.
+
+    The area's own figure over the calendar year of England's latest figure
+    published by the extract date (SPEC 5). When that figure is withheld or
+    not available, the period's figure with England's own period stated
+    beside it, saying why. ``None`` when no England figure is published.
+    """
     for v in views:
         f = v.fact
-        if not f.england.published or not f.latest.published:
+        own = f.england_own
+        if own is None or not f.england.published:
             continue
-        value, england, year = f.latest.value, f.england.value, f.england.period
+        england, year = f.england.value, f.england.period
+        if own.published:
+            value = own.value
+            said = f"{format_value(value, '%')} in {year} (the area's own records)"
+            against = (f"{format_value(england, '%')} for England in {year} "
+                       "(DfE's latest published figure)")
+        elif f.latest.published:
+            value = f.latest.value
+            why = "withheld" if own.status is Status.WITHHELD else "not available"
+            said = f"{format_value(value, '%')} from {_period_words(f.latest.period)}"
+            against = (f"{format_value(england, '%')} for England in calendar year {year}, "
+                       f"DfE's latest published figure (another period: the area's own "
+                       f"figure for {year} is {why})")
+        else:
+            continue
         gap = value - england
         side = "above" if gap > 0 else "below"
         words = (
@@ -302,10 +338,7 @@ def england_gap(views: list[KPIFacts]) -> str | None:
             if abs(gap) < 0.05
             else f"{format_value(abs(gap), '%')[:-1]} percentage points {side} England"
         )
-        return (
-            f"{v.name}: {format_value(value, '%')} this period against "
-            f"{format_value(england, '%')} for England ({year}), {words}."
-        )
+        return f"{v.name}: {said} against {against}, {words}."
     return None
 
 

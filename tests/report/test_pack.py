@@ -156,8 +156,10 @@ def test_dfe_benchmark_table_sits_beside_the_area_figure(shared):
     view = next(v for v in shared.views if v.plan_kpi.id == "ehcp_20wk_excl")
     html = sections.benchmark_html(shared, view)
     assert '<th scope="col" class="num">England</th>' in html
-    assert "Demoshire (this pack&#x27;s data)" in html
-    assert "Source: Department for Education" in html and "46.4%" in html
+    assert "Demoshire (own records)" in html
+    # no reference_date: the extract date is period_end, 31 December 2024, before DfE
+    # published 2024's figures (June 2025): 2023 is the latest, 2024's England is x
+    assert "Department for Education" in html and "50.3%" in html and "46.4%" not in html
 
 
 def test_every_monthly_plan_kpi_gets_an_spc_chart_with_alt_text(shared):

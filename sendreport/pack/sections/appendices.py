@@ -16,12 +16,13 @@ from sendreport.vocabulary import format_value, long_date
 def definitions_html(pack: PackFacts) -> str:
     """Appendix A: the definition and source of every KPI in ``kpis.csv``."""
     from sendreport.metrics import KPI_DEFINITIONS
+    from sendreport.metrics.reference import computed_from
 
     rows = []
     for kid in dict.fromkeys(pack.kpis["kpi_id"]):
         if kid in KPI_DEFINITIONS:
             d = KPI_DEFINITIONS[kid]
-            rows.append([Cell(d.title, header=True), kid, d.definition, d.source])
+            rows.append([Cell(d.title, header=True), kid, d.definition, computed_from(d)])
         elif kid in pack.measure_titles:
             title, unit, source = pack.measure_titles[kid]
             rows.append(

@@ -136,7 +136,7 @@ def equal_lengths_note(pack: PackFacts) -> str:
 def _scorecard_data(pack: PackFacts) -> dict[str, Any]:
     return {
         "scorecard": scorecard(pack),
-        "england_source": _dfe_credit().removeprefix("Source: "),
+        "england_source": _england_note(pack),
         "equal_lengths": equal_lengths_note(pack),
     }
 
@@ -146,10 +146,19 @@ def scorecard_html(pack: PackFacts) -> str:
     return render("scorecard.html.j2", **_scorecard_data(pack))
 
 
-def _dfe_credit() -> str:
-    from sendreport.benchmarks import dfe_credit, load_dfe_timeliness
+def _england_note(pack: PackFacts) -> str:
+    """What the England column holds: DfE's calendar year, the rule for it, the source."""
+    from sendreport.benchmarks import DFE_PUBLICATION_RULE, dfe_credit, published_years
 
-    return dfe_credit(int(load_dfe_timeliness()["year"].max()))
+    years = published_years(pack.params.effective_reference_date)
+    if not years:
+        return f"no DfE figure had been published by the data extract date ({DFE_PUBLICATION_RULE})"
+    return (
+        f"DfE's figure for calendar year {years[-1]}, the latest published by the data "
+        f"extract date ({DFE_PUBLICATION_RULE}); the area's own figure for the same year is "
+        f"beside it in the measure's comparator table. "
+        f"{dfe_credit(years[-1]).removeprefix('Source: ')}"
+    )
 
 
 def summary(pack: PackFacts) -> dict[str, Any]:
