@@ -17,7 +17,7 @@ from matplotlib.transforms import Bbox
 from sendreport.charts.labels import fit_width, pixels, place, renderer_of
 from sendreport.charts.theme import MDC_COLOURS, PRINT_DPI, chart_style
 from sendreport.errors import ParameterError
-from sendreport.spc import assurance
+from sendreport.spc import assurance, reading
 from sendreport.vocabulary import IMPROVEMENTS, format_value
 
 __all__ = [
@@ -653,7 +653,7 @@ def spc_alt_text(
     target: float | None = None,
     value: str = "value",
     date: str = "month",
-    not_assessed: str = "",
+    not_assessed: str | None = None,
     rebases: Sequence[tuple[dt.date, str]] = (),
 ) -> str:
     """Alt text for :func:`plot_spc`, generated from the result.
@@ -679,7 +679,8 @@ def spc_alt_text(
         Names of the value and date columns.
     not_assessed
         Why variation and assurance are not assessed (:class:`sendreport.spc.Reading`);
-        empty when they are read from the latest point.
+        empty when they are read from the latest point; by default
+        :func:`sendreport.spc.reading` of ``result``.
     rebases
         ``(date, label)`` of the interventions that restart the limits.
 
@@ -708,6 +709,9 @@ def spc_alt_text(
         As :func:`plot_spc`.
     """
     _check(result, improvement, value, date)
+    if not_assessed is None:
+        not_assessed = reading(result, improvement=improvement, value=value,
+                               date=date).not_assessed
     data = _with_groups(result.sort_values(date, key=pd.to_datetime, kind="stable"))
     grain = _grain(data)
     parts = [f"{len(data)} {grain}s"]
@@ -846,7 +850,7 @@ def spc_title(
     value: str = "value",
     date: str = "month",
     variation: str | None = None,
-    not_assessed: str = "",
+    not_assessed: str | None = None,
     rebases: Sequence[tuple[dt.date, str]] = (),
 ) -> str:
     """Return a chart title that states the finding of the latest point.
@@ -854,7 +858,8 @@ def spc_title(
     ``variation`` is the reading the pack decided once (the point type of
     the latest observed point, :func:`sendreport.spc.reading`); without it the
     title reads it from ``result`` by the same rule. ``not_assessed`` (the
-    reading's reason) makes the title say so instead: "not assessed, the
+    reading's reason, by default :func:`sendreport.spc.reading` of ``result``)
+    makes the title say so instead: "not assessed, the
     latest month, March 2025, is withheld", or for a rare-event series that
     it is not judged by SPC limits. A rebased chart names its last step and
     the intervention in ``rebases`` that started it: "limits from October
@@ -872,6 +877,9 @@ def spc_title(
     'Plans on time: improving since June 2024; limits from June 2024, after Coordinators'
     """
     _check(result, improvement, value, date)
+    if not_assessed is None:
+        not_assessed = reading(result, improvement=improvement, value=value,
+                               date=date).not_assessed
     data = result.sort_values(date, key=pd.to_datetime, kind="stable")
     steps = rebase_steps(data, rebases, date=date)
     step = ""

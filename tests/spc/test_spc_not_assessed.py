@@ -316,3 +316,13 @@ def test_an_intervention_marker_is_drawn_only_on_the_service_it_names(wsoa_pack,
             )
     assert drawn == {"speech_and_language_therapy": 0, "community_paediatrics": 0,
                      "occupational_therapy": 1}
+
+
+def test_an_analysts_chart_without_the_packs_reading_reads_the_latest_point_itself():
+    # as the analysis notebooks call them: no reading passed, never an older point's
+    s = series([10, 11, 9, 10, 12, 10, 11, 9, 10, 11, 30, 5], suppressed=[False] * 11 + [True])
+    title = spc_title(s, name="K", improvement="increase")
+    assert title == "K: not assessed, the latest month, December 2023, is withheld"
+    alt = spc_alt_text(s, name="K", improvement="increase", target=50.0)
+    assert "latest month, December 2023, withheld (c)" in alt
+    assert "special cause" not in alt and "latest 30.0%" not in alt
