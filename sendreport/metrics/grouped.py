@@ -39,12 +39,18 @@ from sendreport.metrics._helpers import (
 )
 from sendreport.metrics.compute import (
     KPI_COLUMNS,
+    NO_PREVIOUS,
     PERIOD_COUNTS,
     REASON_COLUMNS,
     length_ratio,
     previous_start,
 )
-from sendreport.metrics.coverage import EVENT_DATES, NotAvailable, unavailable_reason
+from sendreport.metrics.coverage import (
+    EVENT_DATES,
+    NotAvailable,
+    coverage_start,
+    unavailable_reason,
+)
 from sendreport.metrics.definitions import KPI_DEFINITIONS
 
 __all__ = ["kpis_by_area"]
@@ -227,40 +233,34 @@ def _day_range(
 
 
 def _coverage(
-    prepared: Mapping[str, _AreaColumns],
+    tables: Mapping[str, pd.DataFrame],
     area: Mapping[str, np.ndarray],
     n_areas: int,
     data_from: Mapping[str, DateLike] | None,
-    tables: Mapping[str, pd.DataFrame],
-    closed_at: float,
 ) -> list[dict[str, pd.Timestamp]]:
-    """Each area's ``data_from`` per table, as :func:`resolve_data_from` gives it for the area."""
+    """Each area's ``data_from`` per table, as ``resolve_data_from`` gives it for the area.
+
+    A table the caller gives no ``data_from`` for covers, in each area, from
+    :func:`coverage_start` of the area's own records (the continuity rule is
+    per area: one area's stray early records are no other's).
+    """
     given = {k: v for k, v in (data_from or {}).items() if v is not None}
     out: list[dict[str, pd.Timestamp]] = [{} for _ in range(n_areas)]
     for name, frame in tables.items():
-        if frame is None:
-            continue
         if name in given:
             first = as_timestamp(given[name], f"data_from.{name}")
             for cover in out:
                 cover[name] = first
             continue
-        if name not in EVENT_DATES or name not in prepared:
+        if name not in EVENT_DATES:
             continue
-        columns = prepared[name]
-        earliest = np.full(n_areas, np.inf)
-        for column in EVENT_DATES[name]:
-            if column in columns.columns:
-                days = columns.days(column) - columns.shift
-                days[days == closed_at] = np.nan  # a missing date read as closed: still missing
-                np.fmin.at(earliest, area[name], days)
-        months = {}
-        for i, day in enumerate(earliest):
-            if np.isfinite(day):
-                if day not in months:
-                    months[day] = pd.Timestamp(np.datetime64(int(day), "D")).to_period(
-                        "M").start_time
-                out[i][name] = months[day]
+        dates = frame[[c for c in EVENT_DATES[name] if c in frame.columns]]
+        order = np.argsort(area[name], kind="stable")
+        bounds = np.searchsorted(area[name][order], np.arange(n_areas + 1))
+        for i in range(n_areas):
+            first = coverage_start(name, dates.iloc[order[bounds[i]:bounds[i + 1]]])
+            if first is not None:
+                out[i][name] = first
     return out
 
 
@@ -315,8 +315,10 @@ def _rows(
 
     workers = min(len(by_table), os.cpu_count() or 1)
     if workers > 1 and sum(len(prepared[n]) for n in by_table) >= _THREADS_FROM:
+        # the costliest first (referrals: per service, with medians), the others meanwhile
+        names = sorted(by_table, key=lambda n: (n != "referrals", -len(prepared[n])))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            return [r for rows in pool.map(run, by_table) for r in rows]
+            return [r for rows in pool.map(run, names) for r in rows]
     return [r for name in by_table for r in run(name)]
 
 
@@ -472,7 +474,7 @@ def kpis_by_area(
     family["unit"] = family["kpi_id"].map(_UNITS)
     measure = _measure_rows(tables, by, areas, windows)
     out = family if measure is None else pd.concat([family, measure], ignore_index=True)
-    coverage = _coverage(prepared, area, n_areas, data_from, tables, last + 1)
+    coverage = _coverage(tables, area, n_areas, data_from)
     out = _with_reasons(out, windows, coverage)
     return _assemble(out, by, areas, windows)
 
@@ -525,7 +527,7 @@ def _assemble(
         now = now.drop(columns=["_previous", "_previous_reason"])
     else:
         now["previous"] = np.nan
-        now["previous_reason"] = ""
+        now["previous_reason"] = NO_PREVIOUS
     now["baseline"] = np.nan
     now["baseline_reason"] = "no baseline period given"
     now["target"] = np.nan
