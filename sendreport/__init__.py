@@ -35,6 +35,7 @@ _EXPORTS = {
     "kpi_series": "sendreport.metrics",
     "headline": "sendreport.metrics",
     "kpi_breakdown": "sendreport.metrics.breakdown",
+    "kpis_by_area": "sendreport.metrics.grouped",
     "pathway_stages": "sendreport.metrics.breakdown",
     "age_band": "sendreport.metrics.breakdown",
     "dfe_benchmark": "sendreport.benchmarks",
