@@ -124,7 +124,7 @@ def test_forecasts_name_every_kpi_they_count(small_area):
     line = next(s for s in sentences if "current trend" in s or "No measure" in s)
     for f in counted:
         assert f.view.name in line
-    assert "more" not in line
+    assert not re.search(r"and \d+ more", line)
 
 
 def test_a_value_equal_to_its_target_as_printed_meets_it():
@@ -208,3 +208,22 @@ def test_the_rule_is_the_stated_size_in_the_measures_direction(then, now, unit, 
 def test_special_cause_concern_is_a_deterioration_whatever_the_size(now, then):
     assert judge(now, {"baseline": then}, "%", "increase",
                  "special_cause_concern") is Side.DETERIORATION
+
+
+def test_the_demo_names_every_measure_off_trajectory(demo_runs):
+    page = (demo_runs["demo"].output_folder / "report.html").read_text(encoding="utf-8")
+    card = page[page.index('class="scorecard"'):]
+    card = card[:card.index("</table>")]
+    off = []
+    for row in re.findall(r"<tr>(.*?)</tr>", card, flags=re.S):
+        cells = [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", c))).strip()
+                 for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)]
+        if len(cells) == 9 and cells[5] == "Off":
+            off.append(cells[0])
+    assert len(off) > 3, "the demo has more measures off trajectory than the old cut of three"
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    finding = text[text.index("Off trajectory at"):]
+    finding = finding[:finding.index(").", finding.index(off[-1])) + 2]
+    for name in off:
+        assert name in finding
+    assert not re.search(r"and \d+ more", finding)
