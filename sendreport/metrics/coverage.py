@@ -11,12 +11,14 @@ a baseline look covered.
 The continuity rule, per table: count the table's records by calendar month
 of the date that places them (:data:`PLACED_BY`: a request's received date, a
 review's due date, a referral's date), from the first month with a record to
-the last. The table's usual rate is the median count of the months that have
-a record; a month is *thin* when it has fewer than a quarter
+the last. The table's usual rate is the count of the month a typical record
+falls in: the median of the months that have a record, each weighted by its
+records (:func:`usual_rate`), so that months of stray records do not pull it
+down; a month is *thin* when it has fewer than a quarter
 (:data:`USUAL_SHARE`) of it. The coverage starts on the first day of the
 month after the last thin month, or of the first month when no month is thin.
 The last month with a record is not judged (an extract usually stops part-way
-through it). A small table (a median month under :data:`STEADY` records) has
+through it). A small table (a usual rate under :data:`STEADY` records) has
 months left thin or empty by chance alone: there, only a run of
 :data:`GAP_MONTHS` months or more with no record breaks the continuity, and
 the coverage starts with the first month after the last such run.
@@ -63,6 +65,7 @@ __all__ = [
     "coverage_start",
     "isolated_before",
     "isolated_until",
+    "usual_rate",
     "default_data_from",
     "history_needed",
     "history_reason",
@@ -218,10 +221,10 @@ PLACED_BY: dict[str, tuple[str, ...]] = {
 stand-ins when that column holds no date (a SEN2 return has no review due dates)."""
 
 USUAL_SHARE = 0.25
-"""A month with fewer records than this share of the table's median month is thin."""
+"""A month with fewer records than this share of the usual rate (:func:`usual_rate`) is thin."""
 
 STEADY = 12
-"""The median month below which chance alone leaves months thin or empty: then only a
+"""The usual rate below which chance alone leaves months thin or empty: then only a
 run of :data:`GAP_MONTHS` months with no record breaks the continuity."""
 
 GAP_MONTHS = 6
@@ -239,8 +242,8 @@ def continuous_from(days: np.ndarray) -> int | None:
 
     ``days`` holds day numbers (days since 1970-01-01, ``NaN`` where missing).
     The rule is the module's: the first month after the last thin month (fewer
-    records than :data:`USUAL_SHARE` of the median of the months that have
-    one), the last month with a record not judged; under a median of
+    records than :data:`USUAL_SHARE` of the usual rate, :func:`usual_rate`),
+    the last month with a record not judged; under a usual rate of
     :data:`STEADY`, after the last run of :data:`GAP_MONTHS` empty months.
 
     Examples
@@ -266,7 +269,7 @@ def continuous_from(days: np.ndarray) -> int | None:
     if counted is None:
         return None
     first, counts = counted
-    usual = float(np.median(counts[counts > 0]))
+    usual = usual_rate(counts)
     if usual >= STEADY:
         thin = counts[:-1] < USUAL_SHARE * usual
     else:  # chance alone empties months: only a long run of empty months is a break
@@ -276,6 +279,26 @@ def continuous_from(days: np.ndarray) -> int | None:
         thin = since[1:] >= GAP_MONTHS
     after = np.flatnonzero(thin)
     return first + (int(after[-1]) + 1 if len(after) else 0)
+
+
+def usual_rate(counts: np.ndarray) -> float:
+    """A table's usual monthly count: the median month, each month weighted by its records.
+
+    The count of the month a typical record falls in, so that months of a few
+    stray records, however many, do not pull it down as a plain median of the
+    months would.
+
+    Examples
+    --------
+    >>> usual_rate(np.array([1, 1, 1, 1, 1, 1, 0, 20, 20, 20, 20, 20, 20]))  # plain median: 10.5
+    20.0
+    >>> usual_rate(np.array([3, 5, 4]))
+    4.0
+    """
+    held = np.sort(np.asarray(counts, dtype="int64")[np.asarray(counts) > 0])
+    if not len(held):
+        return 0.0
+    return float(held[np.searchsorted(np.cumsum(held), held.sum() / 2)])
 
 
 def isolated_until(days: np.ndarray) -> int | None:
@@ -527,18 +550,18 @@ def coverage_report(
     >>> for line in coverage_report({"requests": r}, {},
     ...         {"baseline": (t("2023-01-01"), t("2023-06-30"))}, queried={"requests": 1}):
     ...     print(line)
-    coverage: each table from the first month from which every month has at least a quarter of its median month's records (records before it do not count as history)
+    coverage: each table from the first month from which every month has at least a quarter of its usual monthly records (records before it do not count as history)
       requests: from April 2023 (by continuity); 1 isolated earlier record listed to query (query_before_coverage)
       to keep these starts or change one, put in the params file:
       data_from: {requests: 2023-04-01}
-    baseline (2023-01-01 to 2023-06-30): 9 requests figures not available (x), needing requests from before April 2023: ehcp_20wk_excl, ehcp_20wk_incl, ehcp_issued, ehcp_20_52wk_excl, ehcp_over_52wk_excl, ehcp_mean_weeks_excl, ehcp_requests, ehcp_decision_6wk, ehcp_open_over_20wk
+    baseline (2023-01-01 to 2023-06-30): 10 requests figures not available (x), needing requests from before April 2023: ehcp_20wk_excl, ehcp_20wk_incl, ehcp_issued, ehcp_20_52wk_excl, ehcp_over_52wk_excl, ehcp_mean_weeks_excl, ehcp_requests, ehcp_decision_6wk, ehcp_assessments_agreed, ehcp_open_over_20wk
     """  # noqa: E501
     given = {k: v for k, v in (data_from or {}).items() if v is not None}
     coverage = resolve_data_from(tables, given)
     if not coverage:
         return []
     lines = ["coverage: each table from the first month from which every month has at least "
-             "a quarter of its median month's records (records before it do not count as "
+             "a quarter of its usual monthly records (records before it do not count as "
              "history)"]
     for table, first in coverage.items():
         how = "data_from in the params" if table in given else "by continuity"
