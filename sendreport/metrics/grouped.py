@@ -91,6 +91,12 @@ class _AreaColumns(Columns):
         self._close_columns = tuple(close_columns)
         self._base = base
 
+    def codes(self, column: str) -> tuple[np.ndarray, list[str]]:
+        """Codes of a text column, read once per table (shared with ``base``)."""
+        if self._base is not None:
+            return self._base.codes(column)
+        return super().codes(column)
+
     def days(self, column: str) -> np.ndarray:
         """Day numbers of a date column, moved to each record's area's stretch."""
         if self._base is not None and column not in self._close_columns:
@@ -225,10 +231,11 @@ def _day_range(
         columns = Columns(tables[name])
         raw[name] = {}
         for column in EVENT_DATES[name]:
-            if column in columns.columns:
+            if column in columns.columns and len(columns):
                 values = raw[name][column] = columns.days(column)
-                if np.isfinite(values).any():
-                    days += [float(np.nanmin(values)), float(np.nanmax(values))]
+                first, last = np.fmin.reduce(values), np.fmax.reduce(values)  # NaN ignored
+                if np.isfinite(first):
+                    days += [float(first), float(last)]
     return min(days), max(days), raw
 
 
