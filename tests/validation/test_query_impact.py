@@ -47,7 +47,7 @@ def released(frame: pd.DataFrame, audience: str = "shared", suppressed: bool = F
 def test_one_child_with_twenty_open_referrals_moves_the_waiting_list_by_twenty():
     row = released(referrals(20))
     assert row["count"] == 20
-    assert row["impact"].startswith("wait_list speech_and_language_therapy: 60 -> 40")
+    assert "wait_list speech_and_language_therapy: 60 -> 40" in row["impact"].split("; ")
 
 
 def test_an_impact_that_would_reveal_a_small_count_is_withheld():
