@@ -922,7 +922,7 @@ class Pack:
         self._show("summary_html", "summary")
 
     def show_area_summary(self) -> None:
-        """Show a Written Statement of Action's one-page summary by area of concern."""
+        """Nothing more: a WSoA's summary by area of concern opens its verdict page."""
         self._show("area_summary_html", "area-summary")
 
     def show_governance(self) -> None:

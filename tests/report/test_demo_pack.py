@@ -279,34 +279,6 @@ def test_pdfua_check_reports_nothing(demo_runs, name):
 # ----- the verdict, findings, page fill and narratives, on the real PDFs -----------------
 
 
-def page_fill(pdf_path: Path) -> list[tuple[float, str]]:
-    """Per page: how far down the body text reaches (0 to 1) and the page's first line.
-
-    Measured with ``pdftotext -bbox``; the running header and footer (in the
-    page's top and bottom margins) are not body text.
-    """
-    from xml.etree import ElementTree
-
-    out = subprocess.run(
-        ["pdftotext", "-bbox", str(pdf_path), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    out = re.sub(r"<!DOCTYPE[^>]*>", "", out).replace('xmlns="http://www.w3.org/1999/xhtml"', "")
-    pages = []
-    for page in ElementTree.fromstring(out).iter("page"):
-        h = float(page.get("height"))
-        words = [
-            (float(w.get("yMin")), float(w.get("xMin")), float(w.get("yMax")), w.text or "")
-            for w in page.iter("word")
-        ]
-        # A4 with 22 mm margins: the body runs from 7.4% to 92.6% of the page's height
-        body = [w for w in words if 0.07 * h < w[0] < 0.92 * h]
-        bottom = max((w[2] for w in body), default=0.074 * h)
-        top = min((w[0] for w in body), default=0.0)
-        first_line = sorted((w for w in body if w[0] < top + 3), key=lambda w: w[1])
-        pages.append(((bottom - 0.074 * h) / (0.852 * h), " ".join(w[3] for w in first_line)))
-    return pages
-
-
 @pytest.mark.parametrize("name", DEMOS)
 def test_verdict_follows_the_cover_and_names_the_worst_items(demo_runs, name):
     folder = demo_runs[name].output_folder
@@ -373,30 +345,6 @@ def test_headline_findings_are_three_to_six_sentences(demo_runs, name):
         assert item.strip().endswith("."), item
         assert not re.search(r"\b(nan|None|NaN)\b", item), item
         assert not re.search(r"(^|[ (])[cx]([ ;,.)]|$)", item), item  # no c or x symbols
-
-
-def test_wsoa_pages_are_at_least_a_third_full(demo_runs):
-    """Thin areas share pages: no page under a third full but the last before a new section."""
-    pdf = demo_runs["demo-wsoa"].pdf
-    fills = page_fill(pdf)
-    plan = load_plan(ROOT / "params" / "plans" / "demoshire-wsoa.yaml")
-    # sections that start a page: all but the areas after the first, which flow
-    starts = [
-        "Contents",
-        "KPI scorecard",
-        "Summary by area of concern",
-        f"Area of concern {plan.priority_areas[0].id}",
-        "Governance and workforce",
-        "Appendix",
-    ]
-    short = []
-    for n, (fill, _) in enumerate(fills[:-1], start=1):
-        if n == 1 or fill >= 1 / 3:
-            continue
-        following = fills[n][1]
-        if not any(following.startswith(s) for s in starts):
-            short.append((n, round(fill, 2)))
-    assert not short, f"pages under a third full: {short}"
 
 
 def test_wsoa_empty_narratives_are_left_out(demo_runs):

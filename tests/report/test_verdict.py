@@ -234,13 +234,73 @@ def test_wsoa_summary_has_one_short_row_per_area(data_dir):
     wsoa = build(data_dir, plan=str(ROOT / "params" / "plans" / "demoshire-wsoa.yaml"))
     table = sections.area_summary(wsoa)
     assert len(table.rows) == len(wsoa.plan.priority_areas)
+    assert [h.text for h in table.header] == [
+        "Area of concern", "Status", "Actions done", "Moved", "Worst measure (latest)",
+        "Assurance", "Forecast (targets met)"]
     for row in table.rows:
         words = [c.text for c in row.cells[1:]]
-        assert words[-1] in ("Improving", "Worse", "Mixed", "Too early")
+        assert words[0] in ("Improving", "Worse", "Mixed", "Too early")
         assert all(len(w) <= 90 for w in words), words
+        # an assurance says what is known, never "No trajectory" (REPORT page 4)
+        assert "trajectory" not in words[4].lower() or words[4] in (
+            "On trajectory", "Off trajectory", "No SPC chart or trajectory"), words
+        assert words[4] != "No trajectory"
+        assert re.fullmatch(r"Meets \d+ of \d+ by \w{3}\u00a0\d{4}|No measure|"
+                            r"Target has no date|No target to forecast", words[5]), words
     # an area without a narrative prints no "Progress this period" and never "x"
     for area in wsoa.plan.priority_areas:
         html = sections.area_html(wsoa, area)
         assert "<p>x</p>" not in html
         assert ("Progress this period" in html) == bool(area.progress)
     assert sections.area_summary(build(data_dir)) is None  # a PAP has none
+
+
+def test_wsoa_verdict_opens_with_its_summary_and_lists_exceptions(data_dir):
+    """A WSoA's verdict page: the summary table first, then a short list of exceptions.
+
+    No paragraph per area ("1 of 1 measures ... none of the 1 is met"), and
+    headings in the plan type's words: areas of concern, not priority areas.
+    """
+    wsoa = build(data_dir, plan=str(ROOT / "params" / "plans" / "demoshire-wsoa.yaml"))
+    data = sections.verdict(wsoa)
+    assert data["areas"] == [] and data["kind"] == "area of concern"
+    html = sections.verdict_html(wsoa)
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert html.index("Summary by area of concern") < html.index("The whole plan")
+    assert html.index("<h1>") < html.index("<table") < html.index("The whole plan")
+    assert "By priority area" not in text and "Exceptions by area of concern" in text
+    assert "measures with a baseline are better" not in text.split("Exceptions by")[1]
+    exceptions = data["exceptions"]
+    listed = {line["heading"].split()[0] for line in exceptions["lines"]}
+    ids = [a.id for a in wsoa.plan.priority_areas]
+    # every area is either an exception or named among the others, once
+    assert all((i in listed) != (i in exceptions["rest"]) for i in ids), exceptions
+    assert 0 < len(listed) < len(ids)
+    for line in exceptions["lines"]:
+        assert line["text"].endswith(".") and ";" not in line["text"], line  # one item each
+        assert line["text"][0].isupper()
+    # a PAP keeps one verdict per priority area, under the plan's own word
+    pap = sections.verdict(build(data_dir))
+    assert pap["exceptions"] is None and pap["summary"] is None
+    assert pap["kind"] == "priority area" and pap["areas"]
+    assert "By priority area" in sections.verdict_html(build(data_dir))
+
+
+def test_assurance_words_never_say_no_trajectory_alone():
+    """An area's assurance says what is known: SPC, trajectory, or what the plan leaves out."""
+    from types import SimpleNamespace as NS
+
+    from sendreport.pack.sections.verdict import assurance_words
+
+    def view(assurance=None, target=None, target_date=None):
+        return NS(fact=NS(assurance=assurance),
+                  plan_kpi=NS(target=target, target_date=target_date))
+
+    no_trajectory = NS(on_trajectory=lambda v: "no trajectory")
+    off = NS(on_trajectory=lambda v: "off trajectory")
+    assert assurance_words(no_trajectory, view("consistent_fail", 60)) == "Will not meet target"
+    assert assurance_words(off, view(None, 60, dt.date(2025, 3, 31))) == "Off trajectory"
+    assert assurance_words(no_trajectory, view(None, 60)) == "Target has no date"
+    assert assurance_words(no_trajectory, view()) == "No target set"
+    assert assurance_words(no_trajectory, view(None, 250, dt.date(2025, 3, 31))) == (
+        "No SPC chart or trajectory")

@@ -50,10 +50,10 @@ def cover_html(pack: PackFacts) -> str:
 def contents_entries(pack: PackFacts) -> list[tuple[str, str]]:
     """``(anchor, label)`` of every top-level section, in order."""
     entries = []
-    entries.append(("verdict", "Verdict and headline findings"))
+    entries.append(("verdict", "Summary by area of concern, verdict and headline findings"
+                    if pack.plan.type == "written_statement_of_action"
+                    else "Verdict and headline findings"))
     entries.append(("summary", "KPI scorecard"))
-    if pack.plan.type == "written_statement_of_action":
-        entries.append(("area-summary", "Summary by area of concern"))
     entries += [(area_anchor(a), area_heading(pack, a)) for a in pack.plan.priority_areas]
     if governance(pack) is not None:
         entries.append(("governance", "Governance and workforce"))

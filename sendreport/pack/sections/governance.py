@@ -72,7 +72,7 @@ def workforce_table(pack: PackFacts) -> Table | None:
     return build_table(
         ["Measure", "Latest", "As at", "A year before"],
         rows,
-        caption="Workforce",
+        caption="Staff in post and vacancies: latest and a year before",
         numeric_columns=(1, 3),
         threshold=threshold,
     )
@@ -215,7 +215,8 @@ def governance(pack: PackFacts) -> dict[str, Any] | None:
     meetings = None
     board = ""
     if g is not None:
-        board = ", ".join(x for x in (g.name, f"chaired by {g.chair}" if g.chair else "") if x)
+        # the chair as the plan names them: "(chair: Independent chair)", never "chaired by"
+        board = (g.name or "") + (f" (chair: {g.chair})" if g.chair else "")
         if g.meetings:
             meetings = build_table(
                 ["Meeting", "Decisions", "Escalations"],

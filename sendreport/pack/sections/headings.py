@@ -44,11 +44,28 @@ def evidence_anchor(evidence_id: str) -> str:
     return "evidence-" + slug(evidence_id)
 
 
+AREA_WORDS = {
+    "priority_action_plan": "priority area",
+    "written_statement_of_action": "area of concern",
+    "accelerated_progress_plan": "priority",
+}
+"""What each plan type calls its areas, as a heading's words use it."""
+
+
+def area_kind(plan_type: str) -> str:
+    """What a plan of this type calls an area: ``priority area``, ``area of concern``.
+
+    Headings use the plan's own words: a Written Statement of Action has
+    areas of concern, never priority areas.
+
+    Examples
+    --------
+    >>> area_kind("written_statement_of_action"), area_kind("priority_action_plan")
+    ('area of concern', 'priority area')
+    """
+    return AREA_WORDS[plan_type]
+
+
 def area_heading(pack: PackFacts, area: PriorityArea) -> str:
     """``Priority area 1: ...`` or ``Area of concern 3: ...``."""
-    kind = {
-        "priority_action_plan": "Priority area",
-        "written_statement_of_action": "Area of concern",
-        "accelerated_progress_plan": "Priority",
-    }[pack.plan.type]
-    return f"{kind} {area.id}: {area.title}"
+    return f"{area_kind(pack.plan.type).capitalize()} {area.id}: {area.title}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sendreport.pack.facts import PackFacts
-from sendreport.pack.sections.headings import area_heading, period_label
+from sendreport.pack.sections.headings import area_heading, area_kind, period_label
 from sendreport.pack.templating import render
 from sendreport.tables import Cell, Table, build_table
 from sendreport.vocabulary import long_date, short_date
@@ -31,7 +31,7 @@ TRAJECTORY_SHORT = {"on trajectory": "On", "off trajectory": "Off", "no trajecto
 
 
 def scorecard(pack: PackFacts) -> Table | None:
-    """The KPI scorecard: one row per plan KPI, grouped by priority area (``None``: no KPIs)."""
+    """The KPI scorecard: one row per plan KPI, grouped by area (``None``: no KPIs)."""
     from sendreport.charts.icons import assurance_icon, variation_icon
 
     p = pack.params
@@ -89,7 +89,8 @@ def scorecard(pack: PackFacts) -> Table | None:
         header,
         rows,
         caption=(
-            f"Latest values for {period_label(p.period_start, p.period_end)}, by priority area"
+            f"Latest values for {period_label(p.period_start, p.period_end)}, "
+            f"by {area_kind(pack.plan.type)}"
         ),
         numeric_columns=(1, 2, 3, 6),
         groups=groups,

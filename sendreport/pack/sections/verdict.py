@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sendreport.pack.facts import PackFacts
-from sendreport.pack.sections.headings import area_anchor, area_heading, paragraphs
+from sendreport.pack.facts import KPIFacts, PackFacts
+from sendreport.pack.sections.headings import area_anchor, area_heading, area_kind, paragraphs
 from sendreport.pack.sections.scorecard import ASSURANCE_SHORT
 from sendreport.pack.templating import render
+from sendreport.plan import PriorityArea
 from sendreport.tables import Cell, Table, build_table, format_change
 from sendreport.vocabulary import format_value, long_date, short_date
 
@@ -119,17 +120,26 @@ def demand(pack: PackFacts) -> dict[str, Any]:
 
 
 def verdict(pack: PackFacts) -> dict[str, Any]:
-    """The verdict page: each verdict beside the plan's own commentary, and the findings."""
+    """The verdict page: each verdict beside the plan's own commentary, and the findings.
+
+    A Written Statement of Action's page opens with its summary by area of
+    concern (:func:`area_summary`), and its areas' verdicts are a short list
+    of exceptions (:func:`exceptions`) rather than a paragraph per area.
+    """
     from sendreport.pack.findings import headline_findings
     from sendreport.pack.verdict import verdict as verdict_data
 
     data = verdict_data(pack)
+    wsoa = pack.plan.type == "written_statement_of_action"
     return {
         **change_tables(pack),
         **demand(pack),
         "plan": data["plan"],
         "commentary": paragraphs(data["commentary"]),
-        "areas": [
+        "kind": area_kind(pack.plan.type),
+        "summary": area_summary(pack),
+        "exceptions": exceptions(pack) if wsoa else None,
+        "areas": [] if wsoa else [
             {
                 "anchor": area_anchor(a["area"]),
                 "heading": area_heading(pack, a["area"]),
@@ -148,12 +158,67 @@ def verdict_html(pack: PackFacts) -> str:
     return render("verdict.html.j2", **verdict(pack))
 
 
-def area_summary(pack: PackFacts) -> Table | None:
-    """A Written Statement of Action's one-page summary by area of concern.
+def worst_measure(pack: PackFacts, area: PriorityArea) -> tuple[KPIFacts, str] | None:
+    """The area's worst measure and why, by the verdict's rule (``None``: no measure).
 
-    One short row per area: actions done and moved, its key measure (the
-    area's first KPI, latest value), assurance and progress in a word.
-    ``None`` for other plan types.
+    The worst item of :func:`sendreport.pack.verdict.worst_items` (worse than
+    its baseline, else forecast furthest short of its target); when none is,
+    the measure that has moved least towards its target from its baseline,
+    with an empty reason.
+    """
+    from sendreport.pack.verdict import available, scaled_movement, worst_items
+
+    views = pack.views_for(area)
+    items = worst_items(pack, views, n=1)
+    if items:
+        return items[0]
+    shown = [v for v in views if available(v)] or views
+    return (min(shown, key=scaled_movement), "") if shown else None
+
+
+def assurance_words(pack: PackFacts, view: KPIFacts) -> str:
+    """What is known of whether a measure will meet its target, in a few words.
+
+    The SPC assurance where the measure has an SPC chart; else on or off its
+    trajectory; else what the plan leaves out (a target, its date), or that
+    only the forecast's trend speaks to it. Never "No trajectory" alone.
+    """
+    if view.fact.assurance:
+        return ASSURANCE_SHORT.get(view.fact.assurance, view.fact.assurance)
+    trajectory = pack.on_trajectory(view)
+    if trajectory != "no trajectory":
+        return trajectory.capitalize()
+    kpi = view.plan_kpi
+    if kpi.target is None:
+        return "No target set"
+    if kpi.target_date is None:
+        return "Target has no date"
+    return "No SPC chart or trajectory"
+
+
+def forecast_words(pack: PackFacts, area: PriorityArea) -> str:
+    """The area's targets forecast to be met on the current trend: ``Meets 1 of 2 by Mar 2025``."""
+    from sendreport.pack.verdict import forecast
+
+    views = pack.views_for(area)
+    forecasts = [f for f in (forecast(pack, v) for v in views) if f is not None]
+    if forecasts:
+        end = max(f.target_date for f in forecasts)
+        met = sum(f.meets for f in forecasts)
+        return f"Meets {met} of {len(forecasts)} by {end:%b}\u00a0{end:%Y}"
+    if not views:
+        return "No measure"
+    if any(v.plan_kpi.target is not None and v.plan_kpi.target_date is None for v in views):
+        return "Target has no date"
+    return "No target to forecast"
+
+
+def area_summary(pack: PackFacts) -> Table | None:
+    """A Written Statement of Action's summary by area of concern, the verdict page's first table.
+
+    One short row per area: progress in a word, actions done and moved, its
+    worst measure (latest value), that measure's assurance and the area's
+    forecast against its targets. ``None`` for other plan types.
     """
     from sendreport.pack.verdict import area_word
 
@@ -165,43 +230,85 @@ def area_summary(pack: PackFacts) -> Table | None:
         moved = sum(
             1 for a in area.actions if a.original_due_date and a.original_due_date != a.due_date
         )
-        views = pack.views_for(area)
-        key, assurance = "z", "z"
-        if views:
-            v = views[0]
-            key = f"{v.name}: {format_value(v.value('value'), v.unit, suppressed=v.suppressed)}"
-            if v.assurance:
-                assurance = ASSURANCE_SHORT.get(v.assurance, v.assurance)
-            else:
-                assurance = pack.on_trajectory(v).capitalize()
+        worst, assurance = "No measure", "z"
+        found = worst_measure(pack, area)
+        if found is not None:
+            v = found[0]
+            worst = f"{v.name}: {v.fact.latest.shown()}"
+            assurance = assurance_words(pack, v)
         rows.append(
             [
                 Cell(f"{area.id} {area.title}", header=True, link=area_anchor(area)),
+                area_word(pack, area),
                 Cell(f"{statuses.count('complete')} of {len(statuses)}", numeric=True),
                 Cell(format_value(moved, "count"), numeric=True),
-                key,
+                worst,
                 assurance,
-                area_word(pack, area),
+                forecast_words(pack, area),
             ]
         )
     return build_table(
         [
             "Area of concern",
+            "Status",
             "Actions done",
             "Moved",
-            "Key measure (latest)",
+            "Worst measure (latest)",
             "Assurance",
-            "Progress",
+            "Forecast (targets met)",
         ],
         rows,
         caption="Summary by area of concern",
-        numeric_columns=(1, 2),
+        numeric_columns=(2, 3),
         threshold=pack.params.suppression_threshold,
         css_class="area-summary",
     )
 
 
+def exceptions(pack: PackFacts) -> dict[str, Any]:
+    """The areas' verdict as a short list of exceptions (a Written Statement of Action).
+
+    An area is an exception when it is getting worse or mixed by the
+    direction rule, or has a worst item (a measure worse than its baseline or
+    forecast to miss its target): one line each, with its worst item. The
+    other areas are named together in one sentence.
+    """
+    from sendreport.pack.verdict import area_word, names, worst_items
+
+    lines, quiet, unmeasured = [], [], []
+    for area in pack.plan.priority_areas:
+        views = pack.views_for(area)
+        if not views:
+            unmeasured.append(area.id)
+            continue
+        word = area_word(pack, area)
+        items = worst_items(pack, views, n=1)
+        if not items and word not in ("Worse", "Mixed"):
+            quiet.append(area.id)
+            continue
+        said = "; ".join(f"{v.name}, {why}" for v, why in items)
+        status = {"Worse": "Getting worse", "Mixed": "Mixed"}.get(word)
+        if status:
+            text = f"{status}: {said}" if said else f"{status} against the baselines"
+        else:
+            text = _first_capital(said)  # a name keeps its own capitals
+        lines.append({
+            "anchor": area_anchor(area),
+            "heading": f"{area.id} {area.title}",
+            "text": text.rstrip(".") + ".",
+        })
+    rest = []
+    if quiet:
+        rest.append(f"No measure is worse than its baseline or forecast to miss its target in "
+                    f"{names(quiet)}.")
+    if unmeasured:
+        rest.append(f"The plan names no measure for {names(unmeasured)}.")
+    return {"lines": lines, "rest": " ".join(rest)}
+
+
 def area_summary_html(pack: PackFacts) -> str:
-    """The one-page summary by area of concern (empty unless the plan is a WSoA)."""
-    table = area_summary(pack)
-    return "" if table is None else render("area_summary.html.j2", summary=table)
+    """Nothing: a Written Statement of Action's summary opens its verdict page.
+
+    Kept for notebooks that still call ``show_area_summary()``.
+    """
+    return ""
