@@ -246,3 +246,25 @@ def test_wsoa_page_2_is_the_summary_by_area_of_concern(demo_runs):
     everything = " ".join(line.text for p in found for line in p.lines)
     assert "By priority area" not in everything and "by priority area" not in everything
     assert "Exceptions by area of concern" in everything
+
+
+def table_notes(html: str) -> list[str]:
+    """The texts of the keys, sources and notes printed under tables."""
+    found = re.findall(
+        r'<p class="(?:table-key|source|trajectory-gap)">(.*?)</p>', html, flags=re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", body).split()) for body in found]
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_no_page_starts_with_a_tables_key_or_note(demo_runs, layouts, name):
+    """A table's key, source and notes stay with it: none opens a page, parted from its table."""
+    found, _, _ = layouts[name]
+    html = (demo_runs[name].output_folder / "report.html").read_text(encoding="utf-8")
+    notes = table_notes(html)
+    assert any(note.startswith("Key:") for note in notes)
+    parted = []
+    for n, page in enumerate(found):
+        first = " ".join(page.lines[0].text.split()) if page.lines else ""
+        if len(first) > 15 and any(note.startswith(first) for note in notes):
+            parted.append((n + 1, first[:50]))
+    assert not parted, f"{name}: pages opening with a table's key or note: {parted}"
