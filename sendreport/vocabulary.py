@@ -20,8 +20,10 @@ __all__ = [
     "YAML_FALSE_WORDS",
     "YAML_TRUE_WORDS",
     "Improvement",
+    "as_printed",
     "format_value",
     "is_missing",
+    "printed_change",
     "long_date",
     "service_in_sentence",
     "service_name",
@@ -195,3 +197,32 @@ def format_value(
     if unit == "weeks":
         return f"{text} week" if text == "1.0" else f"{text} weeks"
     return f"{text} {unit}".rstrip()
+
+
+def printed_change(then: float, now: float, unit: str) -> float:
+    """``now - then`` as the two printed figures give it, each rounded first.
+
+    Each figure is rounded as :func:`format_value` prints it, so a change
+    printed beside them always agrees with them. The one rule for every
+    change the pack prints next to its figures (the demand panel, the
+    scorecard's change since the last stocktake, the material changes).
+
+    Examples
+    --------
+    >>> printed_change(223.5, 514, "count")  # printed 224 and 514
+    290.0
+    >>> printed_change(12.44, 7.36, "%")  # printed 12.4% and 7.4%: 5.0 points, not 5.1
+    -5.0
+    """
+    return float(Decimal(repr(as_printed(now, unit))) - Decimal(repr(as_printed(then, unit))))
+
+
+def as_printed(value: float, unit: str) -> float:
+    """``value`` rounded as :func:`format_value` prints it (counts whole, others 1 place).
+
+    Examples
+    --------
+    >>> as_printed(223.5, "count"), as_printed(12.44, "%"), as_printed(18.05, "weeks")
+    (224.0, 12.4, 18.1)
+    """
+    return float(_round(value, 0 if unit == "count" else 1))

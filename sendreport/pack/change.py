@@ -9,7 +9,10 @@ other unit). A change in the measure's bad direction (each KPI's direction of
 improvement: a waiting list growing is worse) is a deterioration; one in its
 good direction an improvement. A measure with no direction (requests, plans
 issued: demand) is never material; withheld (``c``) and not available
-(``x``) figures are never compared.
+(``x``) figures are never compared. The plan's own action counts (actions
+complete, overdue, slipped, not started: :func:`is_action_kpi`) are not
+measures of the service: the accountability section reports them, and they
+are never a material change.
 
 :func:`judge` is the rule on plain numbers, :func:`material_change` applies it
 to one :class:`~sendreport.pack.kpifacts.KPIFact` and :func:`material_changes`
@@ -23,8 +26,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from sendreport.metrics.definitions import KPI_DEFINITIONS, SOURCES
 from sendreport.pack.kpifacts import KPIFact
-from sendreport.vocabulary import format_value
+from sendreport.vocabulary import as_printed, format_value, printed_change
 
 if TYPE_CHECKING:
     from sendreport.pack.facts import PackFacts
@@ -36,6 +40,7 @@ __all__ = [
     "Change",
     "Side",
     "beyond_size",
+    "is_action_kpi",
     "judge",
     "material_change",
     "material_changes",
@@ -54,7 +59,8 @@ SPC_IMPROVEMENT = "special_cause_improvement"
 
 MATERIAL_RULE = (
     "Material change: every measure and service in kpis.csv, whether or not the plan names it, "
-    "is compared with its baseline and with its last stocktake. It has changed materially when "
+    "is compared with its baseline and with its last stocktake, each figure as the pack prints "
+    "it. It has changed materially when "
     "its SPC chart shows special cause at the latest month, or when it moved by more than "
     f"{POINTS:g} percentage points (percentages) or by more than {SHARE:.0%} of the earlier "
     "figure (counts, waits and other figures; from zero, any rise). A change in the measure's "
@@ -62,9 +68,11 @@ MATERIAL_RULE = (
     "deterioration, in its good direction an improvement; a measure with a deterioration by "
     "either comparison or by its SPC chart is listed as a deterioration. Measures with no "
     "direction of improvement (requests, plans issued) are demand, shown beside the verdict, "
-    "never a material change. The verdict page lists every material deterioration first, "
-    "then the material improvements, each with its figures at the baseline, the last "
-    "stocktake and now."
+    "never a material change. The plan's own action counts (actions complete, overdue, "
+    "slipped and not started) are not measures of the service: the accountability section "
+    "reports them, and they are never a material change. The verdict page lists every "
+    "material deterioration first, then the material improvements, each with its figures at "
+    "the baseline, the last stocktake and now."
 )
 """The rule as Appendix A prints it."""
 
@@ -74,6 +82,18 @@ class Side(Enum):
 
     DETERIORATION = "deterioration"
     IMPROVEMENT = "improvement"
+
+
+def is_action_kpi(kpi_id: str) -> bool:
+    """True for a KPI that counts the plan's own actions, which is never a material change.
+
+    Examples
+    --------
+    >>> is_action_kpi("actions_overdue"), is_action_kpi("wait_list"), is_action_kpi("custom")
+    (True, False, False)
+    """
+    definition = KPI_DEFINITIONS.get(kpi_id)
+    return definition is not None and definition.source == SOURCES["plan"]
 
 
 def side_of(then: float, now: float, improvement: str) -> Side | None:
@@ -192,11 +212,12 @@ class Change:
 def _moved(then: float, now: float, unit: str) -> str:
     """``up 152.2%`` or ``down 8.0 percentage points``: the move, as the page words it."""
     word = "up" if now > then else "down"
+    moved = abs(printed_change(then, now, unit))
     if unit == "%":
-        return f"{word} {format_value(abs(now - then), '%')[:-1]} percentage points"
+        return f"{word} {format_value(moved, '%')[:-1]} percentage points"
     if then == 0:
         return f"{word} from {format_value(0, unit)}"
-    return f"{word} {format_value(abs(now - then) / abs(then) * 100, '%')}"
+    return f"{word} {format_value(moved / abs(then) * 100, '%')}"
 
 
 def _relative(then: float, now: float) -> float:
@@ -207,8 +228,11 @@ def _relative(then: float, now: float) -> float:
 def material_change(fact: KPIFact, *, in_plan: bool) -> Change | None:
     """The material change of one KPI's facts, or ``None`` (:func:`judge`).
 
-    Only published figures are compared; the SPC reading is the fact's own
-    (:attr:`~sendreport.pack.kpifacts.KPIFact.variation`).
+    Only published figures are compared, each as the page prints it
+    (:func:`~sendreport.vocabulary.as_printed`), so the move a page states is
+    the move between the figures it prints; the SPC reading is the fact's own
+    (:attr:`~sendreport.pack.kpifacts.KPIFact.variation`). A KPI counting the
+    plan's own actions is never a material change (:func:`is_action_kpi`).
 
     Examples
     --------
@@ -223,12 +247,15 @@ def material_change(fact: KPIFact, *, in_plan: bool) -> Change | None:
     >>> c.side.value, c.reasons
     ('deterioration', ('up 152.2% on the baseline', 'up 28.4% since the last stocktake'))
     """
-    if not fact.latest.published:
+    if not fact.latest.published or is_action_kpi(fact.kpi_id):
         return None
-    now = fact.latest.value
+    unit = fact.unit
+    now = as_printed(fact.latest.value, unit)
     against = {
-        "on the baseline": fact.baseline.value if fact.baseline.published else None,
-        "since the last stocktake": fact.previous.value if fact.previous.published else None,
+        "on the baseline": as_printed(fact.baseline.value, unit)
+        if fact.baseline.published else None,
+        "since the last stocktake": as_printed(fact.previous.value, unit)
+        if fact.previous.published else None,
     }
     side = judge(now, against, fact.unit, fact.improvement, fact.variation)
     if side is None:

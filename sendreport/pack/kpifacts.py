@@ -31,7 +31,7 @@ from typing import Any
 from sendreport.disclosure.rule import WithheldReason
 from sendreport.metrics.coverage import NotAvailable
 from sendreport.tables import format_change
-from sendreport.vocabulary import format_value
+from sendreport.vocabulary import format_value, printed_change
 
 __all__ = [
     "SYMBOL",
@@ -216,7 +216,8 @@ class KPIFact:
         for f in (self.latest, self.previous):
             if not f.published:
                 return SYMBOL[Status.NOT_AVAILABLE]
-        return format_change(self.latest.value - self.previous.value, self.unit)
+        return format_change(printed_change(self.previous.value, self.latest.value, self.unit),
+                             self.unit)
 
     def figures(self) -> dict[str, Figure]:
         """Every figure by name, for checks that go through them all."""

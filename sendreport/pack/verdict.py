@@ -19,7 +19,7 @@ from sendreport.pack.change import MATERIAL_RULE, Side, material_change, materia
 from sendreport.pack.facts import KPIFacts, PackFacts
 from sendreport.pack.kpifacts import Movement, Status, meets
 from sendreport.plan import PriorityArea
-from sendreport.vocabulary import format_value
+from sendreport.vocabulary import as_printed, format_value, printed_change
 
 TREND_MONTHS = 12
 """Months of the monthly series the forecast's straight line is fitted to."""
@@ -204,9 +204,9 @@ def change_phrase(view: KPIFacts) -> str:
     >>> change_phrase(view)
     'up 63 or 25.9% since the baseline, to 306'
     """
-    base = view.fact.baseline.value
+    base = as_printed(view.fact.baseline.value, view.unit)
     value = view.fact.latest.value
-    diff = value - base
+    diff = printed_change(base, value, view.unit)
     word = "up" if diff > 0 else "down"
     if view.unit == "%":
         amount = format_value(abs(diff), "%")[:-1] + " percentage points"

@@ -95,3 +95,12 @@ def test_facts_are_frozen():
     f = fact(ROW)
     with pytest.raises(dataclasses.FrozenInstanceError):
         f.latest = f.baseline  # type: ignore[misc]
+
+
+def test_the_change_since_the_last_stocktake_is_between_the_printed_figures():
+    # 12.46% prints 12.5%, 7.44% prints 7.4%: -5.1 pp as printed, not -5.0 (5.02 unrounded);
+    # 223.5 prints 224, so 514 is +290 (not +291, 290.5 rounded)
+    f = fact({**ROW, "value": 7.44, "previous": 12.46})
+    assert (f.previous.shown(), f.latest.shown(), f.since_last) == ("12.5%", "7.4%", "-5.1 pp")
+    g = fact({**ROW, "value": 514.0, "previous": 223.5}, unit="count")
+    assert (g.previous.shown(), g.latest.shown(), g.since_last) == ("224", "514", "+290")

@@ -227,3 +227,86 @@ def test_the_demo_names_every_measure_off_trajectory(demo_runs):
     for name in off:
         assert name in finding
     assert not re.search(r"and \d+ more", finding)
+
+
+@pytest.mark.parametrize("kpi_id", ["actions_overdue", "actions_slipped", "actions_not_started"])
+def test_the_plans_action_counts_are_never_a_material_change(kpi_id):
+    """0 overdue at the baseline and the last stocktake, 1 now: beyond the size for a count,
+    but the plan's actions have their own accountability section, not page 2."""
+    from sendreport.pack.change import MATERIAL_RULE, material_change
+    from sendreport.pack.kpifacts import kpi_fact
+
+    row = {"value": 1.0, "numerator": 1, "previous": 0.0, "baseline": 0.0,
+           "suppressed": False, "reason": ""}
+    periods = {"latest": "2024", "previous": "2024-06", "baseline": "2023"}
+
+    def fact(kpi):
+        return kpi_fact(row, kpi_id=kpi, service="", name=kpi, unit="count",
+                        improvement="decrease", periods=periods, target=None)
+
+    assert material_change(fact("wait_list"), in_plan=False).side is Side.DETERIORATION
+    assert material_change(fact(kpi_id), in_plan=True) is None
+    assert "action counts" in MATERIAL_RULE and "never a material change" in MATERIAL_RULE
+
+
+def test_page_two_of_the_wsoa_demo_names_no_plan_action(demo_runs):
+    page = (demo_runs["demo-wsoa"].output_folder / "report.html").read_text(encoding="utf-8")
+    verdict_section = page.split('id="verdict"')[1].split("</section>")[0]
+    assert "Plan actions" not in verdict_section
+
+
+def test_a_move_in_points_is_the_move_between_the_printed_figures():
+    """12.46% prints 12.5%, 7.44% prints 7.4%: the page says 5.1 points (5.02 unrounded), and
+    12.44% -> 7.36% (12.4% -> 7.4%, 5.0 points as printed) is not more than 5 points."""
+    from sendreport.pack.change import material_change
+    from sendreport.pack.kpifacts import kpi_fact
+
+    def fact(baseline, now, unit="%"):
+        row = {"value": now, "numerator": 1, "previous": now, "baseline": baseline,
+               "suppressed": False, "reason": ""}
+        return kpi_fact(row, kpi_id="wait_18wk", service="community_paediatrics", name="W",
+                        unit=unit, improvement="decrease", target=None,
+                        periods={"latest": "2024", "previous": "2024-06", "baseline": "2023"})
+
+    assert material_change(fact(12.46, 7.44), in_plan=False).reasons == (
+        "down 5.1 percentage points on the baseline",)
+    assert material_change(fact(12.44, 7.36), in_plan=False) is None
+    # 223.5 prints 224: 514 is up 290, 129.5% of 224 (not 129.9%, 290.5 of 223.5)
+    change = material_change(fact(223.5, 514, "count"), in_plan=False)
+    assert change.side is Side.DETERIORATION
+    assert change.reasons == ("up 129.5% on the baseline",)
+
+
+def _tables(page: str, css_class: str) -> list[list[list[str]]]:
+    """The body rows of every table of ``css_class``, each cell's text."""
+    out = []
+    for table in re.findall(rf'<table class="{css_class}">(.*?)</table>', page, re.S):
+        body = table.split("<tbody>")[1]
+        out.append([[html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in
+                     re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+                    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)])
+    return out
+
+
+def _number(text: str) -> float:
+    return float(re.sub(r"[^0-9.\-]", "", text.replace("+", "")))
+
+
+@pytest.mark.parametrize("name", ["demo", "demo-wsoa"])
+def test_every_change_on_page_two_agrees_with_the_figures_beside_it(demo_runs, name):
+    page = (demo_runs[name].output_folder / "report.html").read_text(encoding="utf-8")
+    demand = _tables(page, "demand")
+    assert demand
+    for label, baseline, _, now, change in demand[0]:
+        if "c" not in (baseline, now) and "x" not in (baseline, now):
+            assert _number(change) == pytest.approx(_number(now) - _number(baseline)), label
+    checked = 0
+    for table in _tables(page, "material-changes"):
+        for label, baseline, last, now, why, _ in table:
+            for amount, against in re.findall(
+                    r"(\d+\.\d) percentage points (on the baseline|since the last stocktake)",
+                    why):
+                then = baseline if against == "on the baseline" else last
+                assert float(amount) == pytest.approx(abs(_number(now) - _number(then))), label
+                checked += 1
+    assert checked

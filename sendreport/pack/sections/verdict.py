@@ -10,7 +10,7 @@ from sendreport.pack.sections.scorecard import ASSURANCE_SHORT
 from sendreport.pack.templating import render
 from sendreport.plan import PriorityArea
 from sendreport.tables import Cell, Table, build_table, format_change
-from sendreport.vocabulary import format_value, long_date, short_date
+from sendreport.vocabulary import format_value, long_date, printed_change, short_date
 
 
 def _first_capital(text: str) -> str:
@@ -104,7 +104,8 @@ def demand(pack: PackFacts) -> dict[str, Any]:
         f = pack.any_fact(kpi_id)
         change = "x"
         if f.latest.published and f.baseline.published:
-            change = format_change(f.latest.value - f.baseline.value, "count")
+            change = format_change(printed_change(f.baseline.value, f.latest.value, "count"),
+                                   "count")
         elif "c" in (f.latest.shown(), f.baseline.shown()):
             change = "c"
         rows.append([Cell(label, header=True), Cell(f.baseline.shown(), numeric=True),
