@@ -367,3 +367,12 @@ def test_any_plan_text_is_checked_without_error(parts):
     raw["progress"] = " ".join(reversed(parts)) or None
     problems = narrative_problems(Plan.model_validate(raw))
     assert all(isinstance(line, str) and line for line in problems)
+
+
+def test_an_action_with_no_impact_kpi_says_so_in_words_and_the_key_stays_empty(pack):
+    from sendreport.pack.sections.area import NO_IMPACT_KPI, actions_table
+
+    table = actions_table(pack, pack.plan.priority_areas[0])
+    impact = [row.cells[-1].text for row in table.rows]
+    assert NO_IMPACT_KPI in impact and "z" not in impact
+    assert table.key == ()

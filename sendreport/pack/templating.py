@@ -49,23 +49,36 @@ def _as_text(value: Any) -> Any:
     return Markup(html.escape(str(value)))
 
 
+INLINE_TAGS = ("a", "abbr", "b", "cite", "code", "em", "i", "kbd", "q", "small", "span",
+               "strong", "sub", "sup", "time")
+"""Elements that sit inside a line of text: a line break beside them is a space."""
+_OPENS_INLINE = re.compile(rf"<(?:{'|'.join(INLINE_TAGS)})[\s>]")
+_CLOSES_INLINE = re.compile(rf"</(?:{'|'.join(INLINE_TAGS)})>$")
+
+
 def join_lines(source: str) -> str:
     r"""Join a template's lines so that layout in the file is not layout in the HTML.
 
     Indentation goes; a line break next to a tag or a block tag is nothing, and a
-    line break between two pieces of text is one space.
+    line break between two pieces of text is one space. An inline element
+    (:data:`INLINE_TAGS`: ``<code>``, ``<a>``, ``<b>``...) is part of the text
+    around it: a line break between text and ``<code>`` or after ``</code>`` is
+    one space too.
 
     Examples
     --------
     >>> join_lines("<p>\n  One sentence\n  runs on.\n</p>\n{% if x %}\n  <b>x</b>\n{% endif %}")
     '<p>One sentence runs on.</p>{% if x %}<b>x</b>{% endif %}'
+    >>> join_lines("The column of\n<code>kpis.csv</code>\nsays why.")
+    'The column of <code>kpis.csv</code> says why.'
     """
     out = ""
     for line in (ln.strip() for ln in source.splitlines()):
         if not line:
             continue
-        text_before = out and not out.endswith((">", "%}", "#}"))
-        if text_before and not line.startswith(("<", "{%", "{#")):
+        text_before = out and (not out.endswith((">", "%}", "#}")) or _CLOSES_INLINE.search(out))
+        text_after = not line.startswith(("<", "{%", "{#")) or _OPENS_INLINE.match(line)
+        if text_before and text_after:
             out += " "
         out += line
     return out

@@ -45,3 +45,6 @@ def test_demo_sen2_params_run_through_the_notebook(synthetic, tmp_path):
     assert "Demoshire (SEN2)" in html
     quality = pd.read_csv(result.output_folder / "data_quality.csv")
     assert "historical_chain" in set(quality["rule"])
+    # Appendix B says what a historical chain counts, and names the rules in words
+    assert "Historical chain (H), not activity" in html and "each return that repeats it" in html
+    assert "Exported to another local authority" in html and "another la<" not in html

@@ -55,13 +55,41 @@ def is_information(rule: str) -> bool:
     return rule in INFORMATION_RULES or Rule.NON_CANONICAL.holds(rule)
 
 
+RULE_WORDS = {
+    Rule.EXPORTED_TO_ANOTHER_LA: "Exported to another local authority",
+    Rule.HISTORICAL_CHAIN: "Historical chain (H), not activity",
+}
+"""A rule's words where ``rule_name`` capitalised would not read (``la``, a bare code)."""
+
+RULE_NOTES = {
+    Rule.HISTORICAL_CHAIN: (
+        "Historical chain (H): a request a SEN2 return carries only to hold an older EHC plan "
+        "(outcome H). It is counted once in each return that repeats it, so the count can "
+        "exceed the rows read: it is not a request of the returns' years, not among the rows "
+        "read and never counted as activity."
+    ),
+}
+"""What a rule counts, printed under the table when the table shows it."""
+
+
+def rule_words(rule: str) -> str:
+    """A ``data_quality.csv`` rule as Appendix B names it.
+
+    Examples
+    --------
+    >>> rule_words("exported_to_another_la"), rule_words("rows_read")
+    ('Exported to another local authority', 'Rows read')
+    """
+    return RULE_WORDS.get(rule, rule.replace("_", " ").capitalize())
+
+
 def _quality_rows(pack: PackFacts, rows: list) -> list[list]:
     return [
         [
             Cell(r.table, header=True),
             r.file,
             r.column or "(whole row)",
-            r.rule.replace("_", " ").capitalize(),
+            rule_words(str(r.rule)),
             Cell(
                 format_value(
                     r.count,
@@ -147,6 +175,7 @@ def data_quality_html(pack: PackFacts) -> str:
     return render(
         "data_quality.html.j2",
         table=table,
+        rule_notes=[RULE_NOTES[r] for r in RULE_NOTES if r in {str(p.rule) for p in problems}],
         under_query=under_query,
         corrected=corrected,
         recoded=recoded,

@@ -60,6 +60,11 @@ def evidence_cell(pack: PackFacts, ids: tuple[str, ...]) -> Cell | str:
     return Cell(", ".join(text for text, _ in links), links=links)
 
 
+NO_IMPACT_KPI = "No KPI named"
+"""The impact cell of an action the plan links to no KPI: words, as a lone ``z`` in the
+last column was easy to miss beside a key that explained it."""
+
+
 def actions_table(pack: PackFacts, area: PriorityArea) -> Table | None:
     """The area's actions table (REPORT page 4).
 
@@ -88,7 +93,7 @@ def actions_table(pack: PackFacts, area: PriorityArea) -> Table | None:
                 status_cell(pack.plan, a.status),
                 *then,
                 evidence_cell(pack, a.evidence),
-                "; ".join(impact) if impact else "z",
+                "; ".join(impact) if impact else NO_IMPACT_KPI,
             ]
         )
     then_header = [f"At last stocktake ({long_date(previous)})"] if previous else []

@@ -8,7 +8,7 @@ from sendreport.pack.facts import PackFacts
 from sendreport.pack.sections.headings import area_heading, area_kind, period_label
 from sendreport.pack.templating import render
 from sendreport.tables import Cell, Table, build_table
-from sendreport.vocabulary import long_date, short_date
+from sendreport.vocabulary import long_date
 
 VARIATION_SHORT = {
     "special_cause_improvement": "Improving",
@@ -30,19 +30,30 @@ TRAJECTORY_SHORT = {"on trajectory": "On", "off trajectory": "Off", "no trajecto
 """Scorecard cells are short: the key says what each word means."""
 
 
+SCORECARD_UNITS = (
+    "Figures in %, weeks or a count, as each shows; changes in percentage points (pp), "
+    "weeks or a count."
+)
+"""The scorecard's units, stated once in its caption rather than in every heading."""
+
+
 def scorecard(pack: PackFacts) -> Table | None:
-    """The KPI scorecard: one row per plan KPI, grouped by area (``None``: no KPIs)."""
+    """The KPI scorecard: one row per plan KPI, grouped by area (``None``: no KPIs).
+
+    Column headings are a word or two, so none wraps into a column of single
+    words; the period and the units are in the caption (:data:`SCORECARD_UNITS`).
+    """
     from sendreport.charts.icons import assurance_icon, variation_icon
 
     p = pack.params
     header = [
         "Measure",
-        f"Latest ({short_date(p.period_start)} to {short_date(p.period_end)}; %, weeks or count)",
-        "Baseline (%, weeks or count)",
-        "Change since last stocktake (pp, weeks or count)",
+        "Latest",
+        "Baseline",
+        "Change since last stocktake",
         "Target and date",
         "On or off trajectory",
-        "England (%, year)",
+        "England (year)",
         "Variation (SPC)",
         "Assurance (SPC)",
     ]
@@ -90,7 +101,7 @@ def scorecard(pack: PackFacts) -> Table | None:
         rows,
         caption=(
             f"Latest values for {period_label(p.period_start, p.period_end)}, "
-            f"by {area_kind(pack.plan.type)}"
+            f"by {area_kind(pack.plan.type)}. {SCORECARD_UNITS}"
         ),
         numeric_columns=(1, 2, 3, 6),
         groups=groups,
