@@ -28,6 +28,7 @@ from sendreport.pack import sections
 from sendreport.pack.pack import Pack
 from sendreport.params import parse_params
 from sendreport.synth import write_synthetic
+from sendreport.tables import format_change
 from sendreport.validation.schemas import SERVICES
 from sendreport.vocabulary import service_name
 
@@ -177,14 +178,61 @@ def cells(table) -> list[list[str]]:
     return [[c.text for c in row.cells] for row in table.rows]
 
 
+def by_service(table, label: str = "Now") -> dict[str, list[str]]:
+    """The row ``label`` of each service's group of a health table, by service in words."""
+    out, service = {}, None
+    for row in table.rows:
+        service = row.group if row.group is not None else service
+        if row.cells[0].text == label:
+            out[service] = [c.text for c in row.cells]
+    return out
+
+
 def test_health_waits_show_every_service_in_the_data(data_dir):
     pack = build(data_dir)
     data = sections.health_waits(pack)
     referrals = pd.read_csv(data_dir / "referrals.csv")
     in_data = set(referrals["service"])
-    shown = [row[0] for row in cells(data["waits"])]
-    assert len(shown) == len(in_data) > 3
-    assert {service_name(s) for s in in_data} == set(shown)
+    for table in (data["lists"], data["waits"]):
+        shown = [row.group for row in table.rows if row.group is not None]
+        assert len(shown) == len(in_data) > 3
+        assert {service_name(s) for s in in_data} == set(shown)
+
+
+def test_health_tables_keep_counts_and_percentages_apart_with_units_in_every_heading(data_dir):
+    """Each column one KPI, so one unit; every heading names it; time and change rows."""
+    pack = build(data_dir)
+    data = sections.health_waits(pack)
+    lists, waits = data["lists"], data["waits"]
+    headings = [c.text for c in lists.header[1:]]
+    assert headings == ["Waiting (referrals)", "Children waiting", "Over 18 weeks (referrals)",
+                        "Over 18 weeks (%)", "Over 52 weeks (referrals)", "Over 52 weeks (%)"]
+    assert all(c.text.endswith("(weeks)") for c in waits.header[1:])
+    labels = [row.cells[0].text for row in lists.rows[:5]]
+    assert labels == ["Now", "Last stocktake", "Baseline", "Change since last stocktake",
+                      "Change since baseline"]
+    for table in (lists, waits):
+        assert len(table.header) <= 7  # within the page's width
+        for i, heading in enumerate(table.header[1:], start=1):
+            column = [row.cells[i].text for row in table.rows]
+            shown = [t for t in column if t not in ("c", "x", "z")]
+            if heading.text.endswith("(%)"):
+                assert all(t.endswith(("%", " pp")) for t in shown), heading.text
+            elif heading.text.endswith("(weeks)"):
+                assert all(t.endswith(("weeks", "week")) for t in shown), heading.text
+            else:  # a count: whole numbers, with a sign for a change
+                assert all(re.fullmatch(r"[+-]?[\d,]+", t) for t in shown), heading.text
+    k = pack.kpis.set_index(["kpi_id", "service"])
+    slt = by_service(lists)["Speech and language therapy"]
+    row = k.loc[("wait_over_18wk_count", "speech_and_language_therapy")]
+    assert slt[3] == f"{int(row['value']):,}"
+    change = by_service(lists, "Change since baseline")["Speech and language therapy"]
+    assert change[3] == format_change(row["value"] - row["baseline"], "count")
+    base = by_service(lists, "Baseline")["Speech and language therapy"]
+    assert base[3] == f"{int(row['baseline']):,}"
+    children = k.loc[("wait_children", "speech_and_language_therapy"), "value"]
+    assert slt[2] == f"{int(children):,}" and children <= k.loc[
+        ("wait_list", "speech_and_language_therapy"), "value"]
 
 
 def test_over_52_week_counts_match_an_independent_count(data_dir):
@@ -196,19 +244,19 @@ def test_over_52_week_counts_match_an_independent_count(data_dir):
     stopped = (r["first_contact_date"] <= end) | (r["removed_date"] <= end)
     still = r[(r["referral_date"] <= end) & ~stopped]
     over = still[(end - still["referral_date"]).dt.days > 364].groupby("service").size()
-    table = {row[0]: row for row in cells(sections.health_waits(pack)["waits"])}
+    table = by_service(sections.health_waits(pack)["lists"])
     for service in set(r["service"]):
         n = int(over.get(service, 0))
         expected = "c" if 0 < n < 5 else f"{n:,}"
-        assert table[service_name(service)][2] == expected, service
+        assert table[service_name(service)][5] == expected, service
 
 
 def test_seen_waits_sit_beside_waits_of_children_still_waiting(data_dir):
     pack = build(data_dir)
     k = pack.kpis.set_index(["kpi_id", "service"])
-    row = {r[0]: r for r in cells(sections.health_waits(pack)["waits"])}["Autism assessment"]
-    for column, kpi_id in ((4, "wait_median_open_weeks"), (5, "wait_median_seen_weeks"),
-                           (6, "wait_p92_seen_weeks")):
+    row = by_service(sections.health_waits(pack)["waits"])["Autism assessment"]
+    for column, kpi_id in ((1, "wait_median_open_weeks"), (2, "wait_median_seen_weeks"),
+                           (3, "wait_p92_seen_weeks")):
         value = k.loc[(kpi_id, "autism_assessment"), "value"]
         assert row[column] == f"{value:.1f} weeks"
 

@@ -19,7 +19,20 @@ counts ``n20 n52 n99`` and their difference counts the exceptions. Figures of
 different families never share children.
 
 Snapshot KPIs (taken as at a date) count the children on a list at that date:
-the same date gives the same atoms; two dates give different ones.
+the same date gives the same atoms; two dates give different ones. A waiting
+list counts referrals in three bands (``w18`` up to 18 weeks, ``w52`` 18 to
+52 weeks, ``w99`` over 52 weeks): ``wait_list`` all three, the numerator of
+``wait_over_18wk`` and the count ``wait_over_18wk_count`` the same two, so a
+percentage's numerator withheld is withheld as a count too.
+
+``wait_children`` counts children, not referrals: no set of referral atoms
+is the children, so it is a family of its own. But ``wait_list`` minus
+``wait_children`` (of one service, as at one date) counts the referrals
+beyond a child's first, a handful of children when small (the list is
+published as the percentages' denominators too):
+:data:`DIFFERENCES` names that pair, and the release pass withholds the
+children's count when the difference is small, as it withholds a
+percentage whose complement is.
 """
 
 from __future__ import annotations
@@ -28,7 +41,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["SNAPSHOT", "Link", "link_for"]
+__all__ = ["DIFFERENCES", "NUMERATOR_OF", "SNAPSHOT", "Link", "link_for"]
 
 SNAPSHOT = frozenset(
     {
@@ -37,6 +50,9 @@ SNAPSHOT = frozenset(
         "wait_list",
         "wait_over_18wk",
         "wait_over_52wk",
+        "wait_over_18wk_count",
+        "wait_over_52wk_count",
+        "wait_children",
         "wait_median_open_weeks",
     }
 )
@@ -93,12 +109,33 @@ LINKS: dict[str, Link] = {
     "wait_list": Link("waiting", {"value": _WAITING}),
     "wait_over_18wk": Link("waiting", _pct("waiting", {"w52", "w99"}, _WAITING)),
     "wait_over_52wk": Link("waiting", _pct("waiting", {"w99"}, _WAITING)),
+    "wait_over_18wk_count": Link("waiting", {"value": frozenset({"w52", "w99"})}),
+    "wait_over_52wk_count": Link("waiting", {"value": frozenset({"w99"})}),
+    "wait_children": Link("waiting_children", {"value": frozenset({"all"})}),
     "wait_median_open_weeks": Link("waiting", {"denominator": _WAITING}),
     "wait_median_seen_weeks": Link("seen", {"denominator": _SEEN}),
     "wait_p92_seen_weeks": Link("seen", {"denominator": _SEEN}),
     "autism_13wk": Link("seen", _pct("seen", {"s13"}, _SEEN), service="autism_assessment"),
 }
 """The KPIs of SPEC 5 that count children, by id."""
+
+NUMERATOR_OF: dict[str, str] = {
+    "wait_over_18wk_count": "wait_over_18wk",
+    "wait_over_52wk_count": "wait_over_52wk",
+}
+"""A count published as a KPI of its own that is another KPI's numerator (same service,
+same date): one figure twice, so the release pass withholds both when it withholds either
+(a percentage withheld for its small complement would otherwise keep its numerator in
+print as the count)."""
+
+DIFFERENCES: dict[str, tuple[str, frozenset[str]]] = {"wait_children": ("waiting", _WAITING)}
+"""A count whose difference from a count of another family (same service, same date)
+counts a small group of children when small, by the family and atoms of that count: the
+whole waiting list (``wait_list``, and the denominators of ``wait_over_18wk``,
+``wait_over_52wk`` and ``wait_median_open_weeks``, in every frame and month) minus
+``wait_children`` is the referrals beyond each child's first. The release pass reads that
+difference as a figure the count shows, so a difference from 1 to 4 withholds the count
+(the list may stay published)."""
 
 
 def link_for(kpi_id: str, unit: str, numerator: object, denominator: object) -> Link | None:

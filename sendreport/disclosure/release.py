@@ -50,7 +50,7 @@ import pandas as pd
 from threadpoolctl import ThreadpoolController
 
 from sendreport.disclosure.cells import NOT_ABOUT_CHILDREN
-from sendreport.disclosure.links import LINKS, SNAPSHOT, link_for
+from sendreport.disclosure.links import DIFFERENCES, LINKS, NUMERATOR_OF, SNAPSHOT, link_for
 from sendreport.disclosure.rule import (
     WithheldReason,
     as_numbers,
@@ -126,6 +126,7 @@ class _Item:
     size: float
     name: str
     when: str
+    kpi_id: str = ""
 
 
 def disclose_release(
@@ -264,8 +265,31 @@ def _items(
             time = _time(r, name, kind, series)
             label = f"{r.kpi_id} ({r.service})" if r.service else str(r.kpi_id)
             out.append(_Item(name, i, cost, family, time, figures, shown,
-                             max(v for _, v in figures), label, _when(r, kind)))
+                             max(v for _, v in figures), label, _when(r, kind), str(r.kpi_id)))
+    _show_differences(out)
     return out
+
+
+def _show_differences(items: list[_Item]) -> None:
+    """Add to each count of :data:`DIFFERENCES` its difference from its partner, as shown.
+
+    The partner is any figure of the partner family with the partner atoms, of
+    the same service as at the same date, in any frame (a month end of the
+    series is the period's end too; a list is also a percentage's denominator).
+    """
+    partners = set(DIFFERENCES.values())
+    counts = {}
+    for it in items:
+        for atoms, value in it.figures:
+            if (it.family[0], atoms) in partners:
+                counts[(it.family[0], atoms, it.family[1], it.time)] = value
+    for it in items:
+        partner = DIFFERENCES.get(it.kpi_id)
+        if partner is None:
+            continue
+        other = counts.get((*partner, it.family[1], it.time))
+        if other is not None:
+            it.shown.append(other - it.figures[0][1])
 
 
 def _when(r, kind: str) -> str:
@@ -315,7 +339,37 @@ def _solve(
     with _THREADPOOLS.limit(limits=1, user_api="blas"):
         for group in groups.values():
             withheld.update(_solve_matrix(group, threshold))
+    withheld.update(_with_numerators(items, withheld, threshold))
     return withheld
+
+
+def _with_numerators(
+    items: list[_Item], withheld: Mapping[tuple[str, int], str], threshold: int
+) -> dict[tuple[str, int], str]:
+    """Withhold the counts of ``NUMERATOR_OF`` and their percentages together.
+
+    Each published item of a pair (same service and time, any frame) one of
+    whose items is withheld, with the reason that it protects that one.
+    Withholding more never makes a withheld figure derivable (the classes
+    only merge).
+    """
+    pairs: dict[tuple, list[_Item]] = {}
+    percentages = set(NUMERATOR_OF.values())
+    for it in items:
+        if it.kpi_id in NUMERATOR_OF or it.kpi_id in percentages:
+            key = (NUMERATOR_OF.get(it.kpi_id, it.kpi_id), it.family, it.time)
+            pairs.setdefault(key, []).append(it)
+    out = {}
+    for group in pairs.values():
+        hidden = [it for it in group if (it.frame, it.row) in withheld]
+        if not hidden:
+            continue
+        first = min(hidden, key=lambda it: (-it.cost, it.frame, it.row))
+        reason = WithheldReason.PROTECTS.describe(threshold, first.name, first.when)
+        for it in group:
+            if (it.frame, it.row) not in withheld:
+                out[(it.frame, it.row)] = reason
+    return out
 
 
 def _solve_matrix(items: list[_Item], threshold: int) -> dict[tuple[str, int], str]:
@@ -396,7 +450,7 @@ def _small_sets(items, primary, fig_item, matrix, values,
         for r in rows:
             if is_small(values[r], threshold):
                 out.append((int(i), matrix[r] > 0))
-        if len(items[i].shown) > len(items[i].figures):  # numerator, denominator, complement
+        if len(rows) == 2 and len(items[i].shown) > 2:  # numerator, denominator, complement
             numerator, denominator = rows[0], rows[1]
             if is_small(values[denominator] - values[numerator], threshold):
                 out.append((int(i), (matrix[denominator] > 0) & ~(matrix[numerator] > 0)))

@@ -19,7 +19,7 @@ from sendreport.metrics.ehcp import (
 from sendreport.metrics.headline import headline
 from sendreport.metrics.measures import measure_kpis, measure_series, measure_values
 from sendreport.metrics.reviews import review_timeliness, reviews_overdue
-from sendreport.metrics.waits import autism_13wk, waiting_list, waits_seen
+from sendreport.metrics.waits import autism_13wk, children_waiting, waiting_list, waits_seen
 from sendreport.vocabulary import format_value
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "action_kpis",
     "action_status_at",
     "autism_13wk",
+    "children_waiting",
     "compute_kpis",
     "ehcp_decisions",
     "ehcp_open_over_20wk",

@@ -107,6 +107,7 @@ _FAMILIES = (
     _Family("reviews", reviews.MEETING_REQUIRED, reviews.meeting_by_period),
     _Family("reviews", reviews.OVERDUE_REQUIRED, reviews.overdue_by_period, monthly=False),
     _Family("referrals", waits.LIST_REQUIRED, waits.list_by_period, per_service=True),
+    _Family("referrals", waits.CHILDREN_REQUIRED, waits.children_by_period, per_service=True),
     _Family(
         "referrals", waits.SEEN_REQUIRED, waits.seen_by_period, per_service=True, monthly=False
     ),
@@ -676,11 +677,12 @@ def kpi_series(
     end: DateLike,
     data_from: Mapping[str, DateLike] | None = None,
 ) -> pd.DataFrame:
-    """Monthly series of every percentage KPI the tables allow (for SPC charts).
+    """Monthly series of every KPI defined as monthly the tables allow (for SPC charts).
 
     Each calendar month from the month of ``start`` to that of ``end`` is
     computed as a period (first to last day of the month) with the same
-    definitions as :func:`compute_kpis`; months with an empty denominator are
+    definitions as :func:`compute_kpis` (the percentages, and the waiting lists'
+    counts a plan may set count targets for); months with an empty denominator are
     kept with ``value`` NaN. Measures with 12 or more dates in ``start..end``
     follow, at their own dates.
 

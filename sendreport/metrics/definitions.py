@@ -76,8 +76,9 @@ def _kpi(
 
 
 _LIST = (
-    "A child is on a service's waiting list on a date when they were referred on or before it "
-    "and had neither a first attended contact nor left the list on or before it."
+    "A referral is on a service's waiting list on a date when it was made on or before that date "
+    "and the child had neither a first attended contact for it nor left the list on or before "
+    "it. The list counts referrals: a child referred twice to the service counts twice."
 )
 
 _ALL = (
@@ -207,19 +208,20 @@ _ALL = (
     ),
     _kpi(
         "wait_list",
-        "Children waiting",
+        "Referrals waiting",
         "count",
         "decrease",
-        f"At the end of the period, the number of children on the service's waiting list. {_LIST}",
+        f"At the end of the period, the number of referrals on the service's waiting list "
+        f"(referrals, not children: see children waiting). {_LIST}",
         "chs",
         per_service=True,
     ),
     _kpi(
         "wait_over_18wk",
-        "Children waiting more than 18 weeks",
+        "Share of referrals waiting more than 18 weeks",
         "%",
         "decrease",
-        f"Of children on the waiting list at the end of the period, the percentage who had "
+        f"Of referrals on the waiting list at the end of the period, the percentage that had "
         f"waited more than 18 weeks (over 126 days). {_LIST}",
         "chs",
         per_service=True,
@@ -227,21 +229,55 @@ _ALL = (
     ),
     _kpi(
         "wait_over_52wk",
-        "Children waiting more than 52 weeks",
+        "Share of referrals waiting more than 52 weeks",
         "%",
         "decrease",
-        f"Of children on the waiting list at the end of the period, the percentage who had "
+        f"Of referrals on the waiting list at the end of the period, the percentage that had "
         f"waited more than 52 weeks (over 364 days). {_LIST}",
         "chs",
         per_service=True,
         monthly=True,
     ),
     _kpi(
+        "wait_over_18wk_count",
+        "Referrals waiting more than 18 weeks",
+        "count",
+        "decrease",
+        f"At the end of the period, the number of referrals on the waiting list that had waited "
+        f"more than 18 weeks (over 126 days): the count behind the percentage. {_LIST}",
+        "chs",
+        per_service=True,
+        monthly=True,
+    ),
+    _kpi(
+        "wait_over_52wk_count",
+        "Referrals waiting more than 52 weeks",
+        "count",
+        "decrease",
+        f"At the end of the period, the number of referrals on the waiting list that had waited "
+        f"more than 52 weeks (over 364 days): the count behind the percentage. {_LIST}",
+        "chs",
+        per_service=True,
+        monthly=True,
+    ),
+    _kpi(
+        "wait_children",
+        "Children waiting",
+        "count",
+        "decrease",
+        "At the end of the period, the number of children (distinct person identifiers) with at "
+        "least one referral on the service's waiting list; a child referred twice counts once. "
+        f"{_LIST}",
+        "chs",
+        per_service=True,
+        monthly=True,
+    ),
+    _kpi(
         "wait_median_open_weeks",
-        "Median wait so far of children waiting (weeks)",
+        "Median wait so far of referrals waiting (weeks)",
         "weeks",
         "decrease",
-        f"The median time in weeks that children on the waiting list at the end of the period "
+        f"The median time in weeks that referrals on the waiting list at the end of the period "
         f"had waited so far. {_LIST}",
         "chs",
         per_service=True,

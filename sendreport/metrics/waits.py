@@ -30,9 +30,10 @@ from sendreport.metrics._helpers import (
     statistic_rows,
 )
 
-__all__ = ["autism_13wk", "waiting_list", "waits_seen"]
+__all__ = ["autism_13wk", "children_waiting", "waiting_list", "waits_seen"]
 
 LIST_REQUIRED = ("service", "referral_date", "first_contact_date")
+CHILDREN_REQUIRED = ("service", "person_id", "referral_date", "first_contact_date")
 SEEN_REQUIRED = ("service", "referral_date", "first_contact_date")
 AUTISM_REQUIRED = ("service", "referral_date", "first_contact_date")
 AUTISM_SERVICE = "autism_assessment"
@@ -70,6 +71,8 @@ def list_by_period(
         count_rows("wait_list", open_now, names),
         percentage_rows("wait_over_18wk", over_18, open_now, names),
         percentage_rows("wait_over_52wk", over_52, open_now, names),
+        count_rows("wait_over_18wk_count", over_18, names),
+        count_rows("wait_over_52wk_count", over_52, names),
     ]
     if medians:
         median = np.full((g, k), np.nan)
@@ -79,6 +82,60 @@ def list_by_period(
             median[days.index.to_numpy(), j] = days.to_numpy() / 7
         rows.append(statistic_rows("wait_median_open_weeks", median, open_now, names))
     return rows
+
+
+def _spells(
+    group: np.ndarray, person: np.ndarray, start: np.ndarray, stop: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each child's time on a service's list: the union of their referrals' open spans.
+
+    A referral is open over ``[start, stop)`` in days (``stop`` NaN: still
+    open). Spans of one child in one service that overlap or touch become one
+    spell, so a child is in at most one spell on any day. Returns the group,
+    first day and end (NaN: still open) of each spell.
+
+    Examples
+    --------
+    One child referred twice (days 0 to 10 and 5 to 20) and once again from day 30;
+    another referred on day 2, never seen:
+
+    >>> g, s, e = _spells(np.array([0, 0, 0, 0]), np.array([0, 0, 0, 1]),
+    ...                   np.array([0.0, 5.0, 30.0, 2.0]), np.array([10.0, 20.0, np.nan, np.nan]))
+    >>> g.tolist(), s.tolist(), e.tolist()
+    ([0, 0, 0], [0.0, 30.0, 2.0], [20.0, nan, nan])
+    """
+    keep = ~np.isnan(start) & (person >= 0)
+    group, person, start = group[keep], person[keep], start[keep]
+    # a referral seen or removed before it was made is never open: an empty span
+    end = np.fmax(np.where(np.isnan(stop[keep]), np.inf, stop[keep]), start)
+    order = np.lexsort((start, person, group))
+    group, person, start, end = group[order], person[order], start[order], end[order]
+    block = np.ones(len(start), dtype=bool)
+    block[1:] = (group[1:] != group[:-1]) | (person[1:] != person[:-1])
+    block_id = np.cumsum(block)
+    reach = pd.Series(end).groupby(block_id).cummax().to_numpy()
+    new = block.copy()
+    new[1:] |= start[1:] > reach[:-1]  # a gap after everything earlier of this child
+    spell = np.cumsum(new) - 1
+    first = start[new]
+    last = np.full(len(first), -np.inf)
+    np.maximum.at(last, spell, end)
+    return group[new], first, np.where(np.isinf(last), np.nan, last)
+
+
+def children_by_period(
+    referrals: Columns, periods: Periods, services: Sequence[str] = ()
+) -> list[pd.DataFrame]:
+    """``wait_children``: distinct ``person_id`` with a referral open at each period end."""
+    group, names = referrals.groups("service", services)
+    person, _ = referrals.codes("person_id")
+    spell_group, first, last = _spells(
+        group, person, referrals.days("referral_date"), _stop(referrals)
+    )
+    lo = periods.end_indices(first, (0,))[0]
+    hi = periods.end_index(last)
+    waiting = count_open(spell_group, (lo, np.maximum(hi, lo)), len(names), len(periods))
+    return [count_rows("wait_children", waiting, names)]
 
 
 def seen_by_period(
@@ -120,13 +177,15 @@ def autism_by_period(referrals: Columns, periods: Periods) -> list[pd.DataFrame]
 def waiting_list(
     referrals: pd.DataFrame, *, at: DateLike, services: Sequence[str] = ()
 ) -> pd.DataFrame:
-    """Measure each service's waiting list at ``at`` and how long its children have waited.
+    """Measure each service's waiting list at ``at`` and how long its referrals have waited.
 
     A referral is on the list at ``t`` when ``referral_date <= t`` and neither
     ``first_contact_date`` nor ``removed_date`` is on or before ``t``. Per
-    service: ``wait_list`` (count), ``wait_over_18wk`` and ``wait_over_52wk``
-    (% of the list with ``d(referral_date, t)`` over 126 and 364 days) and
-    ``wait_median_open_weeks``.
+    service: ``wait_list`` (count of referrals: a child referred twice counts
+    twice), ``wait_over_18wk`` and ``wait_over_52wk`` (% of the list with
+    ``d(referral_date, t)`` over 126 and 364 days), ``wait_over_18wk_count``
+    and ``wait_over_52wk_count`` (those referrals, counted) and
+    ``wait_median_open_weeks``. :func:`children_waiting` counts children.
 
     Parameters
     ----------
@@ -159,11 +218,60 @@ def waiting_list(
     0               wait_list   2.00          2         <NA>
     1          wait_over_18wk  50.00          1            2
     2          wait_over_52wk   0.00          0            2
-    3  wait_median_open_weeks  18.07       <NA>            2
+    3    wait_over_18wk_count   1.00          1         <NA>
+    4    wait_over_52wk_count   0.00          0         <NA>
+    5  wait_median_open_weeks  18.07       <NA>            2
     """
     check_columns(referrals, LIST_REQUIRED, "waiting_list")
     when = as_timestamp(at, "at")
     return finish(list_by_period(as_columns(referrals), Periods.single(when, when), services))
+
+
+def children_waiting(
+    referrals: pd.DataFrame, *, at: DateLike, services: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Count each service's children waiting at ``at`` (``wait_children``).
+
+    A child is waiting for a service at ``t`` when at least one of their
+    referrals to it is on the list then (:func:`waiting_list`): distinct
+    ``person_id``, where ``wait_list`` counts referrals.
+
+    Parameters
+    ----------
+    referrals
+        Needs ``service``, ``person_id``, ``referral_date`` and
+        ``first_contact_date``; ``removed_date`` is optional.
+    at
+        The date of the snapshot (the period end).
+    services
+        Services to report even if they have no referrals (count 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kpi_id, service, value, numerator, denominator, lower_ci, upper_ci``,
+        one row per service (alphabetical).
+
+    Examples
+    --------
+    On 2024-03-31 child A has two referrals waiting, child B one, child C was seen:
+
+    >>> r = pd.DataFrame({
+    ...     "service": ["audiology"] * 4,
+    ...     "person_id": ["A", "A", "B", "C"],
+    ...     "referral_date": pd.to_datetime(["2023-11-25", "2024-01-10", "2024-02-01",
+    ...                                      "2024-01-01"]),
+    ...     "first_contact_date": pd.to_datetime([None, None, None, "2024-03-31"]),
+    ... })
+    >>> children_waiting(r, at="2024-03-31")[["kpi_id", "service", "value"]]
+              kpi_id    service  value
+    0  wait_children  audiology    2.0
+    >>> int(waiting_list(r, at="2024-03-31")["value"].iloc[0])
+    3
+    """
+    check_columns(referrals, CHILDREN_REQUIRED, "children_waiting")
+    when = as_timestamp(at, "at")
+    return finish(children_by_period(as_columns(referrals), Periods.single(when, when), services))
 
 
 def waits_seen(

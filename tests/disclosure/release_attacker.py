@@ -148,25 +148,34 @@ def _name(f: dict) -> str:
 
 # Waiting lists: counts as at a date, by band (SPEC 5) --------------------------------
 
-BANDS = ("up_to_18", "18_to_52", "over_52")
+BANDS = ("up_to_18", "18_to_52", "over_52", "beyond_first")
+"""Referrals waiting by band, and the referrals beyond each child's first (any band)."""
+REFERRALS = {"up_to_18": 1, "18_to_52": 1, "over_52": 1}
 WAITING = {
-    ("wait_list", "value"): set(BANDS),
-    ("wait_over_18wk", "numerator"): {"18_to_52", "over_52"},
-    ("wait_over_18wk", "denominator"): set(BANDS),
-    ("wait_over_52wk", "numerator"): {"over_52"},
-    ("wait_over_52wk", "denominator"): set(BANDS),
-    ("wait_median_open_weeks", "denominator"): set(BANDS),
+    ("wait_list", "value"): REFERRALS,
+    ("wait_over_18wk", "numerator"): {"18_to_52": 1, "over_52": 1},
+    ("wait_over_18wk", "denominator"): REFERRALS,
+    ("wait_over_52wk", "numerator"): {"over_52": 1},
+    ("wait_over_52wk", "denominator"): REFERRALS,
+    ("wait_over_18wk_count", "value"): {"18_to_52": 1, "over_52": 1},
+    ("wait_over_52wk_count", "value"): {"over_52": 1},
+    # children: the referrals, less those beyond a child's first
+    ("wait_children", "value"): {**REFERRALS, "beyond_first": -1},
+    ("wait_median_open_weeks", "denominator"): REFERRALS,
 }
+"""What each waiting-list count holds (SPEC 5), as coefficients of :data:`BANDS`."""
 
 
 def waiting_truth(referrals: pd.DataFrame, dates: list[pd.Timestamp]) -> np.ndarray:
-    """Children waiting at each date, by band, counted straight from the rows."""
+    """Referrals waiting at each date by band, and those beyond each child's first."""
     counts = np.zeros((len(dates), len(BANDS)))
     stop = referrals["first_contact_date"].fillna(referrals["removed_date"])
     for i, t in enumerate(dates):
         waiting = (referrals["referral_date"] <= t) & ~(stop <= t)
         days = (t - referrals.loc[waiting, "referral_date"]).dt.days
-        counts[i] = [(days <= 126).sum(), ((days > 126) & (days <= 364)).sum(), (days > 364).sum()]
+        children = referrals.loc[waiting, "person_id"].nunique()
+        counts[i] = [(days <= 126).sum(), ((days > 126) & (days <= 364)).sum(), (days > 364).sum(),
+                     int(waiting.sum()) - children]
     return counts.ravel()
 
 
@@ -183,8 +192,8 @@ def waiting_figures(frame: pd.DataFrame, dates: list[pd.Timestamp], *, scope: st
             else:
                 at = pd.Timestamp(r.period_end)
             v = np.zeros((len(dates), len(BANDS)))
-            for b in bands:
-                v[dates.index(at), BANDS.index(b)] = 1
+            for b, sign in bands.items():
+                v[dates.index(at), BANDS.index(b)] = sign
             value = getattr(r, column)
             out.append({"scope": scope, "kpi_id": r.kpi_id, "column": column, "first": at,
                         "vector": v.ravel(),

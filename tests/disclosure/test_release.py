@@ -362,6 +362,95 @@ def test_no_sum_or_difference_of_waiting_list_figures_gives_back_a_small_group(r
     assert found == []
 
 
+@st.composite
+def children_with_referrals(draw):
+    """A small list whose children may hold several referrals (``person_id`` from a pool)."""
+    rows = draw(small_list())
+    pool = draw(st.integers(1, 40))
+    people = draw(st.lists(st.integers(0, pool - 1), min_size=len(rows), max_size=len(rows)))
+    return rows, [f"P{p}" for p in people]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(children_with_referrals())
+def test_no_waiting_count_gives_back_a_small_group_or_a_withheld_figure(drawn):
+    """Counts of referrals by band and of children beside the percentages, over every frame."""
+    rows, people = drawn
+    referrals = referrals_table(rows).assign(person_id=people)
+    tables = {"referrals": referrals}
+    slt = "speech_and_language_therapy"
+    kpis = compute_kpis(tables, period_start=PERIOD[0], period_end=PERIOD[1],
+                        previous_period_end=PREVIOUS[1], baseline_period_start=BASELINE[0],
+                        baseline_period_end=BASELINE[1])
+    series = kpi_series(tables, start=SERIES_START, end=PERIOD[1])
+    if rows:
+        assert {"wait_over_18wk_count", "wait_over_52wk_count", "wait_children"} <= set(
+            series["kpi_id"])
+    previous = compute_kpis(tables, period_start=PREVIOUS[0], period_end=PREVIOUS[1])
+    baseline = compute_kpis(tables, period_start=BASELINE[0], period_end=BASELINE[1])
+    release = disclose_release(kpis, series, previous=previous, baseline=baseline,
+                               charted={("wait_over_18wk_count", slt), ("wait_children", slt)})
+    dates = sorted(set(MONTHS + pd.offsets.MonthEnd(0)))
+    published = (
+        waiting_figures(release.kpis, dates, scope="period")
+        + waiting_figures(release.series, dates, scope="series")
+    )
+    for name, frame in (("previous", previous), ("baseline", baseline)):
+        flags = release.kpis[["kpi_id", "service", f"{name}_suppressed"]]
+        shown = frame.merge(flags, on=["kpi_id", "service"])
+        published += waiting_figures(shown.assign(suppressed=shown[f"{name}_suppressed"]), dates,
+                                     scope=name)
+    with threadpool_limits(limits=1, user_api="blas"):
+        found = attack(published, waiting_truth(referrals, dates), 5)
+    assert found == []
+
+
+def test_a_withheld_percentage_numerator_is_not_published_as_a_count():
+    """17 of 20 referrals over 18 weeks: the 3 under 18 weeks come back unless a count goes."""
+    rows = [(-300, None)] * 17 + [(650, None)] * 3  # referred 2022 and October 2024
+    referrals = referrals_table(rows)
+    tables = {"referrals": referrals}
+    kpis = compute_kpis(tables, period_start=PERIOD[0], period_end=PERIOD[1],
+                        data_from={"referrals": "2021-01-01"})
+    series = kpi_series(tables, start=SERIES_START, end=PERIOD[1],
+                        data_from={"referrals": "2021-01-01"})
+    release = disclose_release(kpis, series)
+    out = release.kpis[release.kpis["service"] == "speech_and_language_therapy"]
+    out = out.set_index("kpi_id")
+    assert bool(out.loc["wait_over_18wk", "suppressed"])  # complement 3
+    counts = out.loc[["wait_list", "wait_over_18wk_count"], "value"]
+    assert counts.isna().any()  # not both 20 and 17: one of them is withheld too
+    assert bool(out.loc["wait_over_18wk_count", "suppressed"])  # the numerator, as a count
+    assert out.loc["wait_over_18wk_count", "reason"].startswith("protects wait_over_18wk")
+    assert kpis.set_index("kpi_id").loc["wait_over_18wk_count", "value"] == 17
+    # and in every month of the series where the percentage is withheld
+    s = release.series
+    for month, rows in s[s["kpi_id"].isin(["wait_over_18wk", "wait_over_18wk_count"])].groupby(
+            "month"):
+        assert rows["suppressed"].all() or not rows["suppressed"].any(), month
+
+
+def test_children_withheld_when_referrals_beyond_a_childs_first_are_few():
+    """12 referrals of 10 children: 2 beyond a child's first, so the 10 is withheld."""
+    rows = [(500, None)] * 12
+    people = [f"P{i}" for i in range(10)] + ["P0", "P1"]
+    referrals = referrals_table(rows).assign(person_id=people)
+    tables = {"referrals": referrals}
+    kpis = compute_kpis(tables, period_start=PERIOD[0], period_end=PERIOD[1])
+    series = kpi_series(tables, start=SERIES_START, end=PERIOD[1])
+    release = disclose_release(kpis, series)
+    out = release.kpis.set_index("kpi_id")
+    assert out.loc["wait_list", "value"] == 12 and not out.loc["wait_list", "suppressed"]
+    assert bool(out.loc["wait_children", "suppressed"])
+    assert out.loc["wait_children", "reason"] == "small: from 1 to 4"
+    # and the series' December, the same figure as at the period's end, with it
+    december = release.series[(release.series["kpi_id"] == "wait_children")
+                              & (release.series["month"] == "2024-12-01")]
+    assert december["suppressed"].tolist() == [True]
+    internal = disclose_release(kpis, series, audience="internal").kpis.set_index("kpi_id")
+    assert internal.loc["wait_children", "value"] == 10
+
+
 def test_a_month_with_nothing_to_measure_does_not_blank_its_quarter():
     # January 5 of 10, February no plans at all, March 6 of 10: by quarter, 11 of 20.
     k = pd.DataFrame({"kpi_id": ["ehcp_20wk_excl"], "service": [""],

@@ -73,12 +73,14 @@ REVIEWS = frame(
 REFERRALS = frame(
     [
         {
+            "person_id": "P1",
             "service": "speech_and_language_therapy",
             "referral_date": day(PE, -200),
             "first_contact_date": None,
             "removed_date": None,
         },
         {
+            "person_id": "P2",
             "service": "autism_assessment",
             "referral_date": day("2024-05-01", -91),
             "first_contact_date": day("2024-05-01"),

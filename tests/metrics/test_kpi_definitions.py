@@ -23,6 +23,9 @@ SPEC_5_IDS = [
     "wait_list",
     "wait_over_18wk",
     "wait_over_52wk",
+    "wait_over_18wk_count",
+    "wait_over_52wk_count",
+    "wait_children",
     "wait_median_open_weeks",
     "wait_median_seen_weeks",
     "wait_p92_seen_weeks",
@@ -52,8 +55,14 @@ def test_each_definition_is_complete(definition: KPIDefinition):
     assert 10 < len(definition.title) <= 70
     assert definition.definition.endswith(".")
     assert definition.per_service == definition.id.startswith("wait_")
-    # monthly series: the percentage KPIs computed from the case tables
-    assert definition.monthly == (definition.unit == "%" and definition.source != "the plan")
+    # monthly series: the percentage KPIs computed from the case tables, and the counts of
+    # the waiting lists' bands and of children waiting (a plan may set them count targets)
+    assert definition.monthly == (
+        (definition.unit == "%" and definition.source != "the plan") or definition.id in WAIT_COUNTS
+    )
+
+
+WAIT_COUNTS = ("wait_over_18wk_count", "wait_over_52wk_count", "wait_children")
 
 
 def test_definitions_are_frozen():

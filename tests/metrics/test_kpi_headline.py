@@ -35,15 +35,22 @@ def test_down_is_better_for_a_decrease_kpi_and_counts_have_separators():
         }
     )
     assert headline(row, definition=D["wait_list"]) == (
-        "1,234 children were waiting for speech and language therapy, down from 2,345 at "
+        "1,234 referrals were waiting for speech and language therapy, down from 2,345 at "
         "baseline, which is better; target 1,000."
+    )
+    assert headline(row, definition=D["wait_children"]).startswith(
+        "1,234 children were waiting for speech and language therapy"
+    )
+    assert headline(row, definition=D["wait_over_18wk_count"]).startswith(
+        "1,234 referrals waiting for speech and language therapy had waited more than 18 weeks, "
+        "down from 2,345 at baseline"
     )
 
 
 def test_up_is_worse_for_a_decrease_kpi_and_weeks_to_one_place():
     row = {"service": "autism_assessment", "value": 30.06, "previous": 28.0}
     assert headline(row, definition=D["wait_median_open_weeks"]) == (
-        "Children waiting for autism assessment had waited a median of 30.1 weeks, up from "
+        "Referrals waiting for autism assessment had waited a median of 30.1 weeks, up from "
         "28.0 weeks at the last stocktake, which is worse."
     )
 
@@ -81,7 +88,7 @@ def test_missing_value_and_missing_baseline():
     )
     assert headline(
         {"value": None, "service": "audiology"}, definition=D["wait_over_18wk"]
-    ).startswith("Children waiting more than 18 weeks (audiology): no figure")
+    ).startswith("Share of referrals waiting more than 18 weeks (audiology): no figure")
 
 
 def test_suppressed_rows_do_not_show_the_value():

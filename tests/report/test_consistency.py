@@ -29,6 +29,7 @@ from sendreport.pack.templating import slug
 from sendreport.params import parse_params
 from sendreport.sen2.write import write_returns
 from sendreport.synth import generate, write_synthetic
+from sendreport.tables import format_change
 from sendreport.vocabulary import format_value, service_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,8 +74,8 @@ class Printed:
     findings: list[str] = field(default_factory=list)
     area_verdicts: dict[str, str] = field(default_factory=dict)
     kpis: pd.DataFrame | None = None
-    health: dict[str, list[str]] = field(default_factory=dict)
-    """service in words -> the health table's cells after the service."""
+    health: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
+    """(table class, service in words, row label) -> the health tables' cells after the label."""
 
 
 def read_pack(pack: Pack, folder: Path) -> Printed:
@@ -93,9 +94,15 @@ def read_pack(pack: Pack, folder: Path) -> Printed:
         out.areas[group].append(anchor)
     for area in pack.plan.priority_areas:
         text = sections.area_html(pack, area)
-        for tr in lxml_html.fromstring(text).xpath("//table[@class='health']/tbody/tr"):
-            cells = [words(c) for c in tr.xpath("./th|./td")]
-            out.health[cells[0]] = cells[1:]
+        for table in lxml_html.fromstring(text).xpath(
+                "//table[@class='health' or @class='health-waits']"):
+            service = None
+            for tr in table.xpath("./tbody/tr"):
+                cells = [words(c) for c in tr.xpath("./th|./td")]
+                if "group" in (tr.get("class") or ""):
+                    service = cells[0]
+                    continue
+                out.health[(table.get("class"), service, cells[0])] = cells[1:]
         drawn = {f["png"]: f["texts"] for f in figures_in(text)}
         doc = lxml_html.fromstring(text)
         for anchor in out.scorecard:
@@ -153,33 +160,47 @@ def csv_shown(row: pd.Series, column: str, flag: str, reason: str, shared: bool)
     return format_value(float(row[column]), row["unit"])
 
 
-HEALTH_COLUMNS = (("wait_list", "value"), ("wait_over_52wk", "numerator"),
-                  ("wait_over_18wk", "value"), ("wait_median_open_weeks", "value"),
-                  ("wait_median_seen_weeks", "value"), ("wait_p92_seen_weeks", "value"))
-"""The health table's columns after the service: the kpis.csv figure each prints."""
+HEALTH_COLUMNS = {
+    "health": ("wait_list", "wait_children", "wait_over_18wk_count", "wait_over_18wk",
+               "wait_over_52wk_count", "wait_over_52wk"),
+    "health-waits": ("wait_median_open_weeks", "wait_median_seen_weeks", "wait_p92_seen_weeks"),
+}
+"""Each health table's columns after the row label: the KPI whose kpis.csv figures it prints."""
+
+HEALTH_ROWS = {"Now": ("value", "suppressed", "reason"),
+               "Last stocktake": ("previous", "previous_suppressed", "previous_reason"),
+               "Baseline": ("baseline", "baseline_suppressed", "baseline_reason")}
+"""Each health row label: the kpis.csv columns of the figure, its flag and its reason."""
 
 
 def check_health(pack: Pack, printed: Printed) -> None:
-    """The health table prints each service's figures as kpis.csv gives them."""
+    """The health tables print each service's figures as kpis.csv gives them, and the changes."""
     k = printed.kpis
     services = set(k.loc[k["kpi_id"] == "wait_list", "service"]) - {""}
     by_words = {service_name(s): s for s in services}
     if printed.health:  # every service in the data, not only those the plan names
-        assert set(printed.health) == set(by_words), pack.params.area_name
-    for label, cells in printed.health.items():
+        assert {key[1] for key in printed.health} == set(by_words), pack.params.area_name
+    for (table, label, row_label), cells in printed.health.items():
         service = by_words[label]
-        for (kpi_id, column), cell in zip(HEALTH_COLUMNS, cells, strict=True):
+        for kpi_id, cell in zip(HEALTH_COLUMNS[table], cells, strict=True):
             rows = k[(k["kpi_id"] == kpi_id) & (k["service"] == service)]
-            where = f"{pack.params.area_name}, health table, {label}, {kpi_id}"
+            where = f"{pack.params.area_name}, health table, {label}, {row_label}, {kpi_id}"
             if rows.empty:
                 assert cell == "x", where
                 continue
             row = rows.iloc[0]
-            if column == "numerator":
-                row = row.copy()
-                row["unit"] = "count"
-                row["value"] = row["numerator"]
-            assert csv_shown(row, "value", "suppressed", "reason", True) == cell, (where, cell)
+            if row_label in HEALTH_ROWS:
+                assert csv_shown(row, *HEALTH_ROWS[row_label], True) == cell, (where, cell)
+                continue
+            then = HEALTH_ROWS["Baseline" if row_label.endswith("baseline") else "Last stocktake"]
+            shown = [csv_shown(row, *HEALTH_ROWS["Now"], True), csv_shown(row, *then, True)]
+            if "c" in shown:
+                assert cell == "c", where
+            elif "x" in shown:
+                assert cell == "x", where
+            else:
+                change = float(row["value"]) - float(row[then[0]])
+                assert cell == format_change(change, row["unit"]), (where, cell)
 
 
 def check_pack(pack: Pack, printed: Printed, families: str | None = None) -> None:

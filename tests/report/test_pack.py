@@ -15,6 +15,7 @@ from sendreport.metrics import KPI_DEFINITIONS
 from sendreport.pack import Pack, sections
 from sendreport.params import parse_params
 from sendreport.synth import write_synthetic
+from sendreport.vocabulary import service_name
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -297,14 +298,21 @@ def test_workforce_table_withholds_small_counts_of_people_by_the_rule(data_dir, 
 
 
 def test_health_waits_withhold_a_small_count_over_52_weeks_by_the_rule(shared):
-    """The count over 52 weeks is a count of children: c from 1 to 4, as is_small says."""
-    from sendreport.disclosure.rule import is_small
-
-    data = sections.health_waits(shared)
-    for row, service in zip(data["waits"].rows, shared.wait_services(), strict=True):
-        over_52 = shared.kpi_row("wait_over_52wk", service)
-        value = None if over_52 is None else over_52["numerator"]
-        text = row.cells[2].text
-        if value is not None and not pd.isna(value) and is_small(float(value), 5):
-            assert text == "c"
-        assert text not in {"1", "2", "3", "4"}
+    """The counts of referrals and children waiting: c from 1 to 4, now, before and at baseline."""
+    table = sections.health_waits(shared)["lists"]
+    counts = [i for i, h in enumerate(table.header) if i and not h.text.endswith("(%)")]
+    assert [table.header[i].text for i in counts] == [
+        "Waiting (referrals)", "Children waiting", "Over 18 weeks (referrals)",
+        "Over 52 weeks (referrals)"]
+    service, over_52 = None, {}
+    for row in table.rows:
+        service = row.group or service
+        if row.cells[0].text == "Now":
+            over_52[service] = row.cells[5].text
+        if row.cells[0].text.startswith("Change"):
+            continue  # a difference of two published counts
+        for i in counts:
+            assert row.cells[i].text not in {"1", "2", "3", "4"}, (service, row.cells[0].text)
+    for s in shared.wait_services():
+        value = shared.kpi_row("wait_over_52wk_count", s)["value"]
+        assert over_52[service_name(s)] == ("c" if pd.isna(value) else f"{int(value):,}")
