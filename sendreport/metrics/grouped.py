@@ -144,6 +144,8 @@ _FAMILIES = (
         t["reviews closing"], p)),
     _Family("referrals", waits.LIST_REQUIRED, lambda t, p: waits.list_by_period(
         t["referrals"], p, (), medians=False)),
+    _Family("referrals", waits.CHILDREN_REQUIRED, lambda t, p: waits.children_by_period(
+        t["referrals"], p, ())),
     _Family("referrals", waits.SEEN_REQUIRED, lambda t, p: waits.seen_by_period(
         t["referrals"], p, ())),
     _Family("referrals", waits.AUTISM_REQUIRED, lambda t, p: waits.autism_by_period(
