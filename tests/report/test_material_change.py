@@ -86,14 +86,14 @@ def test_a_service_the_plan_does_not_name_that_deteriorates_is_listed_first(smal
     assert sides == sorted(sides, key=lambda s: s is Side.IMPROVEMENT), "deteriorations first"
     page = verdict_page(small_area)
     rows = [[cell.text for cell in row.cells] for row in page["deteriorations"].rows]
-    assert ["Children waiting: Physiotherapy", "10", "12", "40",
+    assert ["Referrals waiting: Physiotherapy", "10", "12", "40",
             "Up 300.0% on the baseline; up 233.3% since the last stocktake", "No"] in rows
 
 
 def test_page_two_prints_the_deterioration_before_the_findings(small_area):
     text = html.unescape(re.sub(r"<[^>]+>", " ", verdict_html(small_area)))
     text = re.sub(r"\s+", " ", text)
-    at = text.index("Children waiting: Physiotherapy 10 12 40")
+    at = text.index("Referrals waiting: Physiotherapy 10 12 40")
     assert at < text.index("Headline findings")
     assert "not named by the plan" in " ".join(verdict(small_area)["plan"])
 
@@ -160,7 +160,7 @@ def test_the_demo_page_two_names_adhd_with_the_figures_of_kpis_csv(demo_runs):
     text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", verdict_section)))
     adhd = kpis[(kpis["service"] == "adhd_assessment") & (kpis["kpi_id"] == "wait_list")].iloc[0]
     figures = [format_value(adhd[c], "count") for c in ("baseline", "previous", "value")]
-    assert f"Children waiting: ADHD assessment {' '.join(figures)}" in text
+    assert f"Referrals waiting: ADHD assessment {' '.join(figures)}" in text
     # every row of the tables: baseline, last stocktake and now as kpis.csv has them
     rows = re.findall(r"<tr>(.*?)</tr>", verdict_section, flags=re.S)
     checked = 0
