@@ -24,7 +24,11 @@ The method (the user guide, ``docs/disclosure.md``, gives the reasoning):
    is from 1 to ``threshold - 1``, and no withheld item (which holds such a
    count) can be derived at all. A class counts even when it cannot be
    derived alone (a half year's total against a quarterly series); only one
-   that no published count holds is left out. While a class holds 1 to
+   that no published count holds is left out. A class whose size not even
+   the withheld counts fix (decisions to assess made late, where decisions
+   are split by timeliness and, apart, by outcome) is no derivable count:
+   only a union of such classes whose size the counts fix is, and a small one
+   counts as a small class (``_small_unions``). While a class holds 1 to
    ``threshold - 1``, one more item is withheld, chosen to merge that class
    with a neighbour: the one that costs readers least
    (:func:`~sendreport.disclosure.rule.withholding_cost`: secondary figures
@@ -47,6 +51,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
 from threadpoolctl import ThreadpoolController
 
 from sendreport.disclosure.cells import NOT_ABOUT_CHILDREN
@@ -377,6 +382,7 @@ def _solve_matrix(items: list[_Item], threshold: int) -> dict[tuple[str, int], s
     pinv = np.linalg.pinv(matrix)
     x = pinv @ values
     projector = pinv @ matrix
+    nonneg = _no_negative_atoms(matrix, values)
     primary = np.array([bool(is_small(list(it.shown), threshold).any()) for it in items])
     open_ = ~primary
     order = sorted(range(len(items)), key=lambda i: (items[i].cost, items[i].size, i))
@@ -397,8 +403,9 @@ def _solve_matrix(items: list[_Item], threshold: int) -> dict[tuple[str, int], s
         seen = (member.astype(np.int64) @ sig.any(axis=0)) > 0
         known = np.abs(member @ projector - member).max(axis=1) <= 1e-6
         counts = np.rint(member @ x).astype(int)
-        small = ~known | is_small(counts, threshold)
-        return [(member[k], int(counts[k])) for k in np.flatnonzero(seen & small)]
+        small = known & is_small(counts, threshold)
+        out = [(member[k], int(counts[k])) for k in np.flatnonzero(seen & small)]
+        return out + _small_unions(member[seen & ~known], projector, nonneg, threshold)
 
     while True:
         trouble = bad(open_)
@@ -439,6 +446,89 @@ def _solve_matrix(items: list[_Item], threshold: int) -> dict[tuple[str, int], s
             members, small_sets, items, trial, fig_item, matrix, threshold
         )
     return reasons
+
+
+UNION_LIMIT = 20_000
+"""How many unions of classes of open size one check tries before it treats them all as small."""
+
+
+def _small_unions(member: np.ndarray, projector: np.ndarray, lowest: np.ndarray | None,
+                  threshold: int) -> list[tuple[np.ndarray, int]]:
+    """The unions of classes of open size that the figures may fix at 1 to ``threshold - 1``.
+
+    A class whose size no set of figures fixes (decisions to assess made
+    late, where the figures split decisions by timeliness and, apart, by
+    outcome) cannot be derived alone, and its size is no count to withhold.
+    What could be derived is a union of such classes whose indicator lies in
+    the figures' row space; its size is then the same under every count of
+    the atoms the figures allow, ``lowest`` among them, one with no negative
+    atom. A small union is therefore made of classes that ``lowest`` gives
+    fewer than ``threshold`` children between them, with any classes it gives
+    none: every set of the first kind adding up to 1 to ``threshold - 1`` is
+    tried, and kept (as ``(atoms, count)``) when the second kind could
+    complete it to a union in the row space (a real combination, which
+    errs on the side of withholding). Without ``lowest``, or past
+    :data:`UNION_LIMIT` sets, every class is treated as small.
+    """
+    if not len(member):
+        return []
+    member = member.astype(float)
+    if lowest is None:
+        return [(m > 0, 0) for m in member]
+    gap = member @ projector - member  # classes x atoms: zero where a size is fixed
+    sizes = member @ lowest
+    top = threshold - 1 + 1e-6
+    light = np.flatnonzero((sizes > 1e-6) & (sizes <= top))
+    empty = np.flatnonzero(sizes <= 1e-6)
+    rest = gap[empty].T  # atoms x empty classes
+    out: list[tuple[np.ndarray, int]] = []
+    tried = 0
+    stack = [((), 0.0, 0)]
+    while stack:
+        chosen, total, start = stack.pop()
+        for j in range(start, len(light)):
+            k = light[j]
+            if total + sizes[k] > top:
+                continue
+            tried += 1
+            if tried > UNION_LIMIT:
+                return [(m > 0, 0) for m in member]
+            now, size = (*chosen, k), total + sizes[k]
+            stack.append((now, size, j + 1))
+            count = int(np.rint(size))
+            if abs(size - count) > 1e-6 or not is_small(count, threshold):
+                continue
+            need = -gap[list(now)].sum(axis=0)
+            if len(empty):
+                fill = np.linalg.lstsq(rest, need, rcond=None)[0]
+                need = need - rest @ fill
+            if np.abs(need).max() <= 1e-6:
+                out.append((member[list(now)].sum(axis=0) > 0, count))
+    return out
+
+
+def _no_negative_atoms(matrix: np.ndarray, values: np.ndarray) -> np.ndarray | None:
+    """A count of every atom that gives every figure, as far from zero as the figures allow.
+
+    The smallest count of an atom that no figure of 0 holds is made as large
+    as it can be (a linear programme), so that an atom is 0 only where the
+    figures leave it no room; ``None`` when no count without a negative atom
+    gives every figure.
+    """
+    if not matrix.size:
+        return None
+    free = ~(matrix[values <= 0] > 0).any(axis=0)  # atoms no figure of 0 holds
+    n = matrix.shape[1]
+    floor = np.zeros((int(free.sum()), n + 1))
+    floor[np.arange(len(floor)), np.flatnonzero(free)] = -1.0
+    floor[:, n] = 1.0  # t <= every free atom
+    found = linprog(
+        np.r_[np.zeros(n), -1.0], A_ub=floor if len(floor) else None,
+        b_ub=np.zeros(len(floor)) if len(floor) else None,
+        A_eq=np.c_[matrix, np.zeros(len(matrix))], b_eq=values,
+        bounds=[(0, None)] * n + [(0, max(1.0, float(values.max())))], method="highs",
+    )
+    return found.x[:n] if found.status == 0 else None
 
 
 def _small_sets(items, primary, fig_item, matrix, values,
