@@ -25,7 +25,7 @@ from sendreport.pack.facts import KPIFacts, PackFacts
 from sendreport.pack.kpifacts import Status, meets
 from sendreport.pack.plain_words import plain, spell_out
 from sendreport.pack.verdict import forecast
-from sendreport.vocabulary import format_value, is_missing, service_in_sentence
+from sendreport.vocabulary import format_value, is_missing, long_date, service_in_sentence
 
 PHRASES = {
     "ehcp_20wk_excl": "The share of new EHC plans ready within 20 weeks",
@@ -431,7 +431,7 @@ def _next(pack: PackFacts) -> list[str]:
     p = pack.params
     months = _months(p.period_start, p.period_end)
     when = (
-        f"Our next update will come out by {p.next_update.day} {p.next_update:%B %Y}. "
+        f"Our next update will come out by {long_date(p.next_update)}. "
         "It will tell you what has changed."
         if p.next_update is not None
         else "We will tell you what has changed in the next update."

@@ -356,7 +356,9 @@ def _execute(
         papermill.execute_notebook(
             str(params.notebook),
             str(executed_path),
-            parameters=notebook_parameters(params, folder),
+            # the kernel gets every path whole, so a cell that opens an input itself works;
+            # the saved notebook names them relative to the params file's folder (below)
+            parameters=params.to_notebook(),
             kernel_name=kernel_name,
             progress_bar=False,
             log_output=False,
@@ -417,7 +419,7 @@ def _execute(
         ) from err
     nb = nbformat.read(executed_path, as_version=4)
     executed_path.unlink()
-    _name_notebook_relatively(nb, params.notebook, folder)
+    _name_inputs_relatively(nb, params, folder)
     from sendreport.pack import report_cell_problems
 
     problems = report_cell_problems(nb)
@@ -429,12 +431,13 @@ def _execute(
 
 
 def notebook_parameters(params: Params, folder: Path) -> dict:
-    """The parameters papermill injects: every path relative to the params file's folder.
+    """The parameters the executed notebook names: every path relative to the params file's folder.
 
     The executed notebook goes into the folder that may be sent as it is, which
-    names no absolute path of this machine (SPEC 7); the runner's kernel resolves
-    these paths against ``folder`` (:func:`sendreport.handoff.params_folder`), as
-    plain ``papermill`` run from the params file's folder does.
+    names no absolute path of this machine (SPEC 7). The kernel itself runs with
+    the paths whole (``Params.to_notebook()``), so an analyst's cell that opens an
+    input works; these are the values written into the saved notebook, which
+    plain ``papermill`` run from the params file's folder reads the same way.
 
     Examples
     --------
@@ -471,11 +474,29 @@ def notebook_parameters(params: Params, folder: Path) -> dict:
     return {k: out.get(k, plain.get(k)) for k in plain}
 
 
-def _name_notebook_relatively(nb, notebook: Path, folder: Path) -> None:
-    """Papermill's record of the notebook run: its path relative to the params file's folder."""
+def _name_inputs_relatively(nb, params: Params, folder: Path) -> None:
+    """The executed notebook names every input relative to the params file's folder.
+
+    The kernel ran with the paths whole; the notebook that may be sent as it is
+    names no absolute path of this machine (SPEC 7): the injected parameters cell
+    is printed again, as papermill prints it, with :func:`notebook_parameters`, and
+    papermill's record of the parameters and of the notebook run say the same.
+    """
+    from papermill.translators import translate_parameters
+
+    relative = notebook_parameters(params, folder)
     record = nb.metadata.get("papermill")
-    if record is not None and "input_path" in record:
-        record["input_path"] = Path(os.path.relpath(notebook, folder)).as_posix()
+    if record is not None:
+        if "input_path" in record:
+            record["input_path"] = relative["notebook"]
+        if "parameters" in record:
+            record["parameters"] = relative
+    kernel = nb.metadata.get("kernelspec", {})
+    language = kernel.get("language") or nb.metadata.get("language_info", {}).get("name")
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = translate_parameters(kernel.get("name"), language or "python",
+                                               relative)
 
 
 def _safe_message(evalue: str, loaded) -> str:

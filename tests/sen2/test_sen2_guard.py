@@ -89,9 +89,7 @@ def test_sendreport_run_refuses_a_name_from_the_return(loaded, tmp_path, write_x
             from sendreport.pack.display import declare_document, show
             declare_document(title="Guard test", classification="OFFICIAL",
                              running_head=area_name)
-            import sendreport as sr
             path = data["sen2"][0] if isinstance(data["sen2"], list) else data["sen2"]
-            path = sr.params_folder() / path  # the injected paths are the params file's
             who = etree.parse(path).findtext(".//Person/Forename") + " " + \\
                 etree.parse(path).findtext(".//Person/Surname")
             show(f"<h1>{area_name}</h1><p>A case study of {who}.</p>")
