@@ -196,7 +196,8 @@ def news(pack: PackFacts, view: KPIFacts) -> News | None:
         verb = "has got better"
     else:
         verb = "has got worse"
-    sentence = f"{subject} {verb}. It is now {now}. It was {then} when the plan started."
+    when = baseline_when(f.baseline.period, getattr(pack.plan, "start_date", None))
+    sentence = f"{subject} {verb}. It is now {now}. It was {then} {when}."
     meaning = _wait_meaning(pack, view.plan_kpi.id)
     if meaning:
         sentence += f" {meaning}"
@@ -384,6 +385,71 @@ def items_per_area(areas: int) -> int:
     if areas <= 3:
         return 3
     return 2 if areas <= 6 else 1
+
+
+_ISO_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})$")
+_MONTH_RANGE = re.compile(r"^([A-Z][a-z]+ \d{4}) to ([A-Z][a-z]+ \d{4})$")
+_DAY = re.compile(r"^\d{1,2} [A-Z][a-z]+ \d{4}$")
+
+
+def baseline_when(period: str, plan_start: dt.date | None = None) -> str:
+    """When a baseline was measured, in the words after "It was 5%": its own period.
+
+    A baseline is often measured before the plan starts (the year before it),
+    so "when the plan started" would be wrong: the sentence names the period.
+    A period that ends before ``plan_start`` adds "before the plan started".
+
+    Examples
+    --------
+    >>> baseline_when("2022-04-01 to 2023-03-31", dt.date(2023, 6, 1))
+    'from April 2022 to March 2023, before the plan started'
+    >>> baseline_when("April 2022 to March 2023")
+    'from April 2022 to March 2023'
+    >>> baseline_when("31 March 2023", dt.date(2023, 3, 31))
+    'on 31 March 2023'
+    >>> baseline_when("March 2023", dt.date(2023, 6, 1))
+    'in March 2023, before the plan started'
+    >>> baseline_when("Spring term 2023 parent carer survey")
+    'in the Spring term 2023 parent carer survey'
+    >>> baseline_when("2022-23")
+    'in 2022-23'
+    >>> baseline_when("the plan's baseline")
+    "at the plan's starting point"
+    """
+    text = (period or "").strip()
+    end: dt.date | None = None
+    if m := _ISO_RANGE.match(text):
+        start, end = (dt.date.fromisoformat(part) for part in m.groups())
+        when = f"from {start:%B %Y} to {end:%B %Y}"
+    elif (m := _MONTH_RANGE.match(text)) and _month(m.group(1)) and _month(m.group(2)):
+        when, end = f"from {text}", _month_end(_month(m.group(2)))
+    elif _DAY.match(text) and _month(text, "%d %B %Y"):
+        when, end = f"on {text}", _month(text, "%d %B %Y")
+    elif _month(text):
+        when, end = f"in {text}", _month_end(_month(text))
+    elif not text or re.search(r"\bbaseline\b", text, re.I):
+        return "at the plan's starting point"
+    elif text[0].isdigit() or text.lower().startswith("the "):
+        when = f"in {text}"
+    else:  # a survey or audit, named as the plan names it
+        when = f"in the {text}"
+    if end is not None and plan_start is not None and end < plan_start:
+        when += ", before the plan started"
+    return when
+
+
+def _month(text: str, form: str = "%B %Y") -> dt.date | None:
+    """The date ``text`` names in ``form`` (``March 2023``: its first day; ``None``: not one)."""
+    try:
+        return dt.datetime.strptime(text, form).date()
+    except ValueError:
+        return None
+
+
+def _month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month (a month period ends at its month's end)."""
+    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
 
 
 def _months(start: dt.date, end: dt.date) -> int:

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from sendreport.errors import ParameterError
 from sendreport.metrics import KPI_DEFINITIONS
-from sendreport.pack.families import whole
+from sendreport.pack.families import baseline_when, whole
 from sendreport.pack.plain_words import heading_problems, plain_english_problems
 from sendreport.params import parse_params
 from sendreport.plan import load_plan, plan_as_at
@@ -182,7 +182,7 @@ def news_sentences(text: str) -> list[tuple[str, str, str, str]]:
     """``(subject, better/worse, now, then)`` of every "has got better/worse" sentence."""
     pattern = (
         r"(?:• )?(The [^.•]+?) has got (better|worse)\. It is now ([\d,]+(?:%| weeks?)?)\. "
-        r"It was ([\d,]+(?:%| weeks?)?) when the plan started\."
+        r"It was ([\d,]+(?:%| weeks?)?) (?:from|on|in|at) [^.]+\."
     )
     return re.findall(pattern, text)
 
@@ -227,7 +227,9 @@ def test_the_worst_and_best_demo_news_are_there(families):
     assert f"ready within 20 weeks has got better. It is now {whole(timely, '%')}." in text
     # the plan's December 2024 milestone is 45%: below it, the edition says so
     assert timely < 45
-    assert ("It was 5% when the plan started. We want it to be 60% by March 2025. "
+    # the baseline is April 2022 to March 2023; the plan started in June 2023
+    assert ("It was 5% from April 2022 to March 2023, before the plan started. "
+            "We want it to be 60% by March 2025. "
             "We are behind where we planned to be by now.") in text
 
 
@@ -366,7 +368,8 @@ def test_autism_far_behind_its_target_is_said_without_a_trajectory(either):
     assert now < then < 30
     assert (
         f"The share of autism assessments started within 13 weeks has got worse. "
-        f"It is now {whole(now, '%')}. It was {whole(then, '%')} when the plan started. "
+        f"It is now {whole(now, '%')}. It was {whole(then, '%')} from April 2022 to March "
+        "2023, before the plan started. "
         "We want it to be 30% by March 2025. We are a long way behind."
     ) in body(either["text"])
 
@@ -384,7 +387,7 @@ def test_one_wait_measure_per_service_explained(either):
         assert said <= 1, service
     # the autism wait the plan measures (children still waiting), explained; not the seen wait
     assert re.search(r"The wait for autism assessment has got better\. It is now \d+ weeks\. "
-                     r"It was \d+ weeks when the plan started\. Half of the children still "
+                     r"It was \d+ weeks [^.]+\. Half of the children still "
                      r"waiting have waited longer than this so far\.", text)
     seen = k[(k["kpi_id"] == "wait_median_seen_weeks") & (k["service"] == "autism_assessment")]
     assert f"{whole(seen['value'].iloc[0], 'weeks')}" not in text
@@ -559,3 +562,20 @@ def test_a_families_run_without_contacts_or_next_update_warns(tmp_path):
     with pytest.warns(SendReportWarning, match="audience families: no contacts and no "
                       "next_update in the params"):
         load_and_validate(path, read_params(path), tmp_path / "out")
+
+
+def test_the_baseline_is_said_with_its_own_period_never_as_the_plans_start():
+    """The demo plans started in June 2023; their baselines are April 2022 to March 2023
+    (or 31 March 2023): "when the plan started" was wrong for each."""
+    june = dt.date(2023, 6, 1)
+    assert baseline_when("April 2022 to March 2023", june) == (
+        "from April 2022 to March 2023, before the plan started")
+    assert baseline_when("2022-04-01 to 2023-03-31", june) == (
+        "from April 2022 to March 2023, before the plan started")
+    assert baseline_when("31 March 2023", june) == "on 31 March 2023, before the plan started"
+    # a baseline measured after the start is never said to be before it
+    assert baseline_when("June 2023 to August 2023", june) == "from June 2023 to August 2023"
+    assert baseline_when("Audit of January to March 2023", june) == (
+        "in the Audit of January to March 2023")
+    for period in ("April 2022 to March 2023", "31 March 2023", "Spring term 2023 survey", ""):
+        assert "when the plan started" not in baseline_when(period, june)
