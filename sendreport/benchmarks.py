@@ -31,6 +31,7 @@ __all__ = [
     "dfe_comparators",
     "dfe_benchmark",
     "dfe_credit",
+    "gap_in_points",
     "load_dfe_timeliness",
     "months_covered",
     "published_on",
@@ -340,6 +341,38 @@ DFE_PUBLICATION_RULE = (
     "before the data extract date"
 )
 """How the pack decides which DfE years were published by ``reference_date`` (in words)."""
+
+
+def gap_in_points(value: float, period: str, comparator: float, comparator_period: str
+                  ) -> float | None:
+    """``value`` minus ``comparator`` in percentage points, only when both cover the same months.
+
+    A gap between figures of different periods would mix a change over time
+    with a difference between areas, so none is computed (SPEC 5): the caller
+    states both figures with their periods instead.
+
+    Parameters
+    ----------
+    value, comparator
+        The two percentages.
+    period, comparator_period
+        What each covers, in the same words (``calendar year 2023``).
+
+    Returns
+    -------
+    float or None
+        The gap, positive when ``value`` is higher; ``None`` when the periods differ.
+
+    Examples
+    --------
+    >>> round(gap_in_points(13.0, "calendar year 2023", 50.3, "calendar year 2023"), 1)
+    -37.3
+    >>> gap_in_points(41.4, "2024-07-01 to 2024-12-31", 50.3, "calendar year 2023") is None
+    True
+    """
+    if period.strip().lower() != comparator_period.strip().lower():
+        return None
+    return value - comparator
 
 _MEASURE = {
     "ehcp_20wk_excl": ("within_20wk_excl", "plans_issued_excl", "pct_excl"),

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sendreport.benchmarks import (
     DFE_COLUMNS,
     dfe_benchmark,
     dfe_credit,
+    gap_in_points,
     load_dfe_timeliness,
     tidy_dfe_timeliness,
 )
@@ -33,6 +36,9 @@ OLD = [
 
 def release(columns: list[str], rows: list[list]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=KEYS + columns).astype(str)
+
+
+PERIODS = ("calendar year 2023", "calendar year 2024", "2024-07-01 to 2024-12-31")
 
 
 def test_tidy_combines_releases_and_turns_x_and_z_into_missing():
@@ -210,3 +216,13 @@ def test_credit_line():
         "Open Government Licence v3.0"
     )
     assert "2014-2024" in dfe_credit()
+
+
+@given(st.floats(0, 100), st.floats(0, 100), st.sampled_from(PERIODS), st.sampled_from(PERIODS))
+def test_a_gap_in_points_is_only_between_the_same_months(value, england, period, other):
+    """SPEC 5: a stocktake's six months are never set against England's calendar year."""
+    gap = gap_in_points(value, period, england, other)
+    if period == other:
+        assert gap == pytest.approx(value - england)
+    else:
+        assert gap is None

@@ -54,7 +54,14 @@ VERDICT_RULES = (
     "at the last stocktake and now (else at the baseline and now), and read at the target "
     "date; the target will be met on the current trend when that reading reaches it. When the "
     "target date has passed, the latest value is compared with the target. Readings stay "
-    "within the possible range (0 to 100% for percentages, no negative counts or weeks).",
+    "within the possible range (0 to 100% for percentages, no negative counts or weeks). "
+    "A measure whose SPC chart is assessed at the latest month with an assurance reading that "
+    "it will not meet its target (the target beyond its process limits, on the wrong side) is "
+    "forecast not to meet it, and one whose reading is that it will consistently meet it is "
+    "forecast to meet it, whatever the straight line reads: the forecast and the scorecard's "
+    "assurance give one answer. The straight line decides only when the SPC reading is that "
+    "the target will be met inconsistently, or there is none. A measure whose latest value is "
+    "withheld or not available is not forecast, and the verdict says so.",
     "Worst items: the measures worse by the rule above, furthest from their baseline "
     "relative to the baseline's size (for a baseline of zero, the change itself); when fewer "
     "than two are worse, the measures forecast to miss their target by the "
@@ -62,14 +69,19 @@ VERDICT_RULES = (
     "Gap to England: the area's EHC plan 20-week timeliness over a calendar year, computed "
     "from its own records as DfE's SEN2 measure, beside England's figure for the same year, "
     "in percentage points; the year is the latest DfE had published by the data extract date "
-    "(DfE publishes a year's figures in June of the next). When the area's figure for that "
-    "year is withheld or not available, this period's figure is given with England's year "
-    "stated beside it.",
+    "(DfE publishes a year's figures in June of the next). A gap in points is computed only "
+    "between figures of the same months: when the area's figure for that year is withheld or "
+    "not available, this period's figure and England's are each given with their own period "
+    "and no gap is computed, because the periods differ.",
     MATERIAL_RULE,
     "Figures that are suppressed (c) or not available (x) are never counted, never used in a "
     "trend and never printed.",
 )
 """How the verdict and headline findings are written, as Appendix A prints it."""
+
+
+SPC_ASSURANCE_MEETS = {"consistent_pass": True, "consistent_fail": False}
+"""The SPC assurance readings that settle a forecast: whether the target will be met."""
 
 
 @dataclass(frozen=True)
@@ -82,11 +94,14 @@ class Forecast:
     projected: float
     meets: bool
     method: str
-    """``monthly trend``, ``last two stocktakes``, ``baseline and latest`` or ``latest``."""
+    """``monthly trend``, ``last two stocktakes``, ``baseline and latest``, ``latest`` or
+    ``SPC assurance`` (:data:`SPC_ASSURANCE_MEETS`)."""
 
     @property
     def shortfall(self) -> float:
         """How far short of the target the forecast falls, as a share of the target."""
+        if self.method == "SPC assurance":  # the line may reach it: the reading says not
+            return 0.0
         gap = abs(self.target - self.projected)
         return 0.0 if self.meets else gap / (abs(self.target) or 1.0)
 
@@ -173,6 +188,10 @@ def forecast(pack: PackFacts, view: KPIFacts) -> Forecast | None:
             return None
         projected = _clip(projected, view.unit)
     met = meets(projected, kpi.target, view.improvement, view.unit)
+    settled = SPC_ASSURANCE_MEETS.get(getattr(f, "assurance", None) or "")
+    if kpi.target_date > p.period_end and settled is not None and settled != met:
+        # one answer per measure: the scorecard's SPC assurance, not the line (VERDICT_RULES)
+        met, method = settled, "SPC assurance"
     return Forecast(view, kpi.target, kpi.target_date, projected, met, method)
 
 
@@ -243,6 +262,11 @@ def forecast_phrase(f: Forecast) -> str:
             f"{format_value(f.projected, unit)} against a target of "
             f"{format_value(f.target, unit)} that was due by {f.target_date:%B %Y}"
         )
+    if f.method == "SPC assurance":
+        return (
+            f"its SPC chart's process limits say the target of {format_value(f.target, unit)} "
+            f"by {f.target_date:%B %Y} will {'' if f.meets else 'not '}be met"
+        )
     return (
         f"on the current trend {format_value(f.projected, unit)} by {f.target_date:%B %Y} "
         f"against a target of {format_value(f.target, unit)}"
@@ -307,31 +331,43 @@ def england_gap(views: list[KPIFacts]) -> str | None:
     """The gap to England on EHC plan 20-week timeliness, like for like, in a sentence.
 
     The area's own figure over the calendar year of England's latest figure
-    published by the extract date (SPEC 5). When that figure is withheld or
-    not available, the period's figure with England's own period stated
-    beside it, saying why. ``None`` when no England figure is published.
+    published by the extract date (SPEC 5), and the gap in points between
+    them. When that figure is withheld or not available, the period's figure
+    and England's, each with its own period, and no gap: a gap is computed only
+    between figures of the same months (:func:`~sendreport.benchmarks.gap_in_points`).
+    ``None`` when no England figure is published.
     """
+    from sendreport.benchmarks import gap_in_points
+
     for v in views:
         f = v.fact
         own = f.england_own
         if own is None or not f.england.published:
             continue
         england, year = f.england.value, f.england.period
+        england_period = f"calendar year {year}"
         if own.published:
-            value = own.value
-            said = f"{format_value(value, '%')} in {year} (the area's own records)"
+            gap = gap_in_points(own.value, own.period, england, england_period)
+            said = f"{format_value(own.value, '%')} in {year} (the area's own records)"
             against = (f"{format_value(england, '%')} for England in {year} "
                        "(DfE's latest published figure)")
         elif f.latest.published:
-            value = f.latest.value
             why = "withheld" if own.status is Status.WITHHELD else "not available"
-            said = f"{format_value(value, '%')} from {_period_words(f.latest.period)}"
-            against = (f"{format_value(england, '%')} for England in calendar year {year}, "
-                       f"DfE's latest published figure (another period: the area's own "
-                       f"figure for {year} is {why})")
+            gap = gap_in_points(f.latest.value, f.latest.period, england, england_period)
+            if gap is None:
+                return (
+                    f"{v.name}: {format_value(f.latest.value, '%')} from "
+                    f"{_period_words(f.latest.period)}, and "
+                    f"{format_value(england, '%')} for England in {england_period} (DfE's "
+                    "latest published figure); no gap is computed because the periods "
+                    f"differ (the area's own figure for {year} is {why})."
+                )
+            said = f"{format_value(f.latest.value, '%')} in {england_period}"
+            against = f"{format_value(england, '%')} for England in {year}"
         else:
             continue
-        gap = value - england
+        if gap is None:
+            continue
         side = "above" if gap > 0 else "below"
         words = (
             "level with England"
@@ -340,6 +376,36 @@ def england_gap(views: list[KPIFacts]) -> str | None:
         )
         return f"{v.name}: {said} against {against}, {words}."
     return None
+
+
+def unpublished_words(views: list[KPIFacts]) -> str:
+    """Why measures are not counted: ``the latest figure of A is withheld (c)`` (empty: none).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> from sendreport.pack.kpifacts import Figure
+    >>> c = Figure(None, "%", "", Status.WITHHELD)
+    >>> unpublished_words([NS(name="Decisions within 6 weeks", fact=NS(latest=c))])
+    'the latest figure of Decisions within 6 weeks is withheld (c)'
+    """
+    said = {Status.WITHHELD: "withheld (c)", Status.NOT_AVAILABLE: "not available (x)"}
+    out = []
+    for status, words in said.items():
+        hit = [v.name for v in views if v.fact.latest.status is status]
+        if hit:
+            verb = "is" if len(hit) == 1 else "are"
+            out.append(f"{names(hit)} {verb} {words}")
+    if not out:
+        return ""
+    return ("the latest figure" + ("s" if len(views) > 1 else "") + " of " + "; ".join(out))
+
+
+def targets_not_forecast(views: list[KPIFacts]) -> list[KPIFacts]:
+    """Measures with a target and date left unforecast: their latest value is not published."""
+    return [v for v in views
+            if v.plan_kpi.target is not None and v.plan_kpi.target_date is not None
+            and v.improvement != "neutral" and not available(v)]
 
 
 def names(items) -> str:
@@ -378,7 +444,12 @@ def verdict_text(
             f"than it and {worse} worse{but}."
         )
     else:
-        out.append(f"{subject} is {word}.")
+        hidden = [v for v in views if v.fact.baseline.published and not available(v)]
+        if hidden:
+            out.append(f"{subject} cannot be measured against its baseline this period: "
+                       f"{unpublished_words(hidden)}.")
+        else:
+            out.append(f"{subject} is {word}.")
     forecasts = [f for f in (forecast(pack, v) for v in views) if f is not None]
     if forecasts:
         end = max(f.target_date for f in forecasts)
@@ -402,6 +473,9 @@ def verdict_text(
                 f"{names(f.view.name for f in met)}; {len(missed)} will not: "
                 f"{names(f.view.name for f in missed)}."
             )
+    elif targets_not_forecast(views):
+        hidden = targets_not_forecast(views)
+        out.append(f"No target can be forecast: {unpublished_words(hidden)}.")
     else:
         out.append("No measure here has a target and date to forecast against.")
     items = worst_items(pack, views, n=3 if whole_plan else worst)
@@ -464,9 +538,12 @@ def material_sentences(pack: PackFacts) -> list[str]:
 
 
 def area_word(pack: PackFacts, area: PriorityArea) -> str:
-    """Progress in a word for one area: Improving, Worse, Mixed or Too early."""
+    """Progress in a word for one area: Improving, Worse, Mixed, Not measurable or Too early."""
     views = pack.views_for(area)
     word = direction(views, falling=len(deteriorated(views)))[0]
+    if word not in ("improving", "getting worse", "mixed") and any(
+            v.fact.baseline.published and not available(v) for v in views):
+        return "Not measurable"  # a baseline to measure against, its latest figure hidden
     return {
         "improving": "Improving",
         "getting worse": "Worse",

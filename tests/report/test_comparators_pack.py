@@ -9,6 +9,7 @@ for 2024 (published June 2025).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,7 +21,7 @@ from sendreport.metrics import compute_kpis
 from sendreport.pack import sections
 from sendreport.pack.kpifacts import Figure, Status, kpi_fact
 from sendreport.pack.pack import Pack
-from sendreport.pack.verdict import england_gap
+from sendreport.pack.verdict import VERDICT_RULES, england_gap
 from sendreport.params import parse_params
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,7 +137,9 @@ def test_england_not_given_is_not_supplied_never_z(requests_csv):
     assert "DfE&#x27;s figure for calendar year 2023, the latest published" in html
 
 
-def test_a_withheld_own_year_falls_back_to_the_period_with_englands_year_stated():
+def test_a_withheld_own_year_states_both_periods_and_computes_no_gap():
+    """41.4% for July to December 2024 is not 8.9 points below England's 50.3% for 2023: the
+    area's own 2023 figure could be far lower. A gap is only between the same months."""
     row = {"value": 41.4, "numerator": 206, "denominator": 498, "suppressed": False,
            "reason": ""}
     own = Figure(None, "%", "calendar year 2023", Status.WITHHELD, WithheldReason.SMALL,
@@ -146,10 +149,19 @@ def test_a_withheld_own_year_falls_back_to_the_period_with_englands_year_stated(
                     target=None, england=(50.3, 2023), england_own=own)
     said = england_gap([SimpleNamespace(fact=fact, name="EHC plans")])
     assert said == (
-        "EHC plans: 41.4% from 1 July 2024 to 31 December 2024 against 50.3% for England in "
-        "calendar year 2023, DfE's latest published figure (another period: the area's own "
-        "figure for 2023 is withheld), 8.9 percentage points below England."
+        "EHC plans: 41.4% from 1 July 2024 to 31 December 2024, and 50.3% for England in "
+        "calendar year 2023 (DfE's latest published figure); no gap is computed because the "
+        "periods differ (the area's own figure for 2023 is withheld)."
     )
+    assert "percentage points" not in said and "below" not in said
+    gap_rule = next(rule for rule in VERDICT_RULES if rule.startswith("Gap to England"))
+    assert "no gap is computed, because the periods differ" in gap_rule
+    # not available, rather than withheld: the same, with its own word
+    own = Figure(None, "%", "calendar year 2023", Status.NOT_AVAILABLE)
+    fact = replace(fact, england_own=own)
+    said = england_gap([SimpleNamespace(fact=fact, name="EHC plans")])
+    assert said.endswith("no gap is computed because the periods differ (the area's own "
+                         "figure for 2023 is not available).")
 
 
 # ---------------------------------------------- every empty figure in kpis.csv says why

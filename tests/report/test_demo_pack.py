@@ -334,7 +334,9 @@ def test_verdict_follows_the_cover_and_names_the_worst_items(demo_runs, name):
     for _, kpi in worse:
         title = KPI_DEFINITIONS[kpi.id].title if kpi.id in KPI_DEFINITIONS else kpi.id
         assert title in flat, title
-    assert "percentage points below England" in flat or "above England" in flat
+    # the gap in points, or both figures with their periods when those differ (SPEC 5)
+    assert ("percentage points below England" in flat or "above England" in flat
+            or "no gap is computed because the periods differ" in flat)
 
 
 @pytest.mark.parametrize("name", DEMOS)
@@ -366,3 +368,19 @@ def test_governance_section_in_the_pap_pack(demo_runs):
     for risk in (*plan.governance.risks, *plan.risks):
         assert risk.id in flat and str(risk.rating) in flat
     assert "Board meetings" in flat and "17 September 2024" in flat
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_no_gap_to_england_across_unlike_periods(demo_runs, name):
+    """A gap in points is only between the same months: the stocktake's six months against
+    England's calendar year state both figures and compute no gap (SPEC 5), whether or not
+    the area's own figure for England's year is published."""
+    text = subprocess.run(["pdftotext", str(demo_runs[name].pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    sentences = [s for s in re.split(r"(?<=\.)\s+(?=[A-Z])", flat) if "for England in" in s]
+    assert sentences, "the verdict compares 20-week timeliness with England"
+    for sentence in sentences:
+        if re.search(r"\d+\.\d% from \d+ \w+ \d{4} to \d+ \w+ \d{4}", sentence):
+            assert "percentage points" not in sentence, sentence
+            assert "no gap is computed because the periods differ" in sentence, sentence

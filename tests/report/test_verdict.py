@@ -15,7 +15,7 @@ import pytest
 from sendreport.pack import Pack, sections
 from sendreport.pack.findings import MAX_FINDINGS, headline_findings
 from sendreport.pack.kpifacts import Figure, Status, kpi_fact, movement_of
-from sendreport.pack.verdict import VERDICT_RULES, forecast, movement, verdict
+from sendreport.pack.verdict import VERDICT_RULES, forecast, forecast_phrase, movement, verdict
 from sendreport.params import parse_params
 from sendreport.plan import Baseline, PlanKPI
 from sendreport.synth import write_synthetic
@@ -239,14 +239,16 @@ def test_wsoa_summary_has_one_short_row_per_area(data_dir):
         "Assurance", "Forecast (targets met)"]
     for row in table.rows:
         words = [c.text for c in row.cells[1:]]
-        assert words[0] in ("Improving", "Worse", "Mixed", "Too early")
+        assert words[0] in ("Improving", "Worse", "Mixed", "Not measurable", "Too early")
         assert all(len(w) <= 90 for w in words), words
         # an assurance says what is known, never "No trajectory" (REPORT page 4)
         assert "trajectory" not in words[4].lower() or words[4] in (
             "On trajectory", "Off trajectory", "No SPC chart or trajectory"), words
         assert words[4] != "No trajectory"
         assert re.fullmatch(r"Meets \d+ of \d+ by \w{3}\u00a0\d{4}|No measure|"
-                            r"Target has no date|No target to forecast", words[5]), words
+                            r"Target has no date|No target to forecast|"
+                            r"Not forecast: latest (?:withheld|not available|withheld or not "
+                            r"available)", words[5]), words
     # an area without a narrative prints no "Progress this period" and never "x"
     for area in wsoa.plan.priority_areas:
         html = sections.area_html(wsoa, area)
@@ -304,3 +306,85 @@ def test_assurance_words_never_say_no_trajectory_alone():
     assert assurance_words(no_trajectory, view()) == "No target set"
     assert assurance_words(no_trajectory, view(None, 250, dt.date(2025, 3, 31))) == (
         "No SPC chart or trajectory")
+
+
+# ------------------------------------- one answer per measure: SPC assurance and forecast
+
+
+def test_an_spc_reading_that_the_target_will_not_be_met_settles_the_forecast():
+    """The straight line reaches 45.5 by March 2025 (hand-worked above), past a target of 45;
+    an SPC assurance that the target will not be met overrides it, and the reverse."""
+    d0 = dt.date(2024, 1, 1)
+    months = pd.date_range("2024-01-01", "2024-12-01", freq="MS")
+    series = pd.DataFrame({"month": months, "value": [0.1 * (m.date() - d0).days for m in months]})
+    pack = SimpleNamespace(params=HAND_PARAMS)
+    view = hand_view(series, value=33.5, target=45)
+    assert forecast(pack, view).meets  # the line alone
+    view.fact = replace(view.fact, assurance="consistent_fail")
+    f = forecast(pack, view)
+    assert (f.meets, f.method) == (False, "SPC assurance")
+    assert "will not be met" in forecast_phrase(f)
+    view = hand_view(series, value=33.5, target=50)  # the line reads 45.5: short of 50
+    view.fact = replace(view.fact, assurance="consistent_pass")
+    assert forecast(pack, view).meets
+    view.fact = replace(view.fact, assurance="inconsistent")  # the line decides
+    assert not forecast(pack, view).meets
+    assert any("assurance reading" in rule and "one answer" in rule for rule in VERDICT_RULES)
+
+
+def test_wsoa_forecast_never_contradicts_the_scorecards_assurance(data_dir):
+    """The WSoA demo: community paediatrics over 18 weeks reads "Will not meet target" on
+    the scorecard; the verdict must not count it among the targets that will be met."""
+    wsoa = build(data_dir, plan=str(ROOT / "params" / "plans" / "demoshire-wsoa.yaml"))
+    settled = {"consistent_fail": False, "consistent_pass": True}
+    checked = []
+    for view in wsoa.views:
+        f = forecast(wsoa, view)
+        if f is not None and view.fact.assurance in settled:
+            assert f.meets is settled[view.fact.assurance], view.name
+            checked.append(view.name)
+    paediatrics = "Children waiting more than 18 weeks: Community paediatrics"
+    assert paediatrics in checked
+    plan = " ".join(sections.verdict(wsoa)["plan"])
+    met = re.search(r"will be met: (.*?); \d+ will not", plan).group(1)
+    assert paediatrics not in met
+
+
+# ---------------------------- a measure with a target but a hidden latest value says so
+
+
+def test_a_withheld_latest_value_is_not_called_too_early_or_targetless():
+    """AC02 of the WSoA demo: a baseline and a target by March 2025, its latest figure c."""
+    from sendreport.pack.sections.verdict import assurance_words
+    from sendreport.pack.verdict import verdict_text
+
+    view = hand_view(value=40.0, previous=30.0, target=44, suppressed=True)
+    view.fact = replace(view.fact, not_assessed="the latest quarter is withheld")
+    pack = SimpleNamespace(params=HAND_PARAMS)
+    said = verdict_text(pack, [view], whole_plan=False)
+    assert said[:2] == [
+        "This area cannot be measured against its baseline this period: the latest figure of "
+        "EHC plans issued within 20 weeks is withheld (c).",
+        "No target can be forecast: the latest figure of EHC plans issued within 20 weeks is "
+        "withheld (c).",
+    ]
+    assert not any("No measure here has a target" in s for s in said)
+    assert assurance_words(SimpleNamespace(on_trajectory=lambda v: "no trajectory"), view) == (
+        "Not assessed")
+
+
+def test_wsoa_summary_says_why_an_area_is_not_forecast(data_dir):
+    """An area whose only measure is withheld: not "Too early", not "No target to forecast"."""
+    from sendreport.pack.sections.verdict import forecast_words
+    from sendreport.pack.verdict import area_word, available
+
+    wsoa = build(data_dir, plan=str(ROOT / "params" / "plans" / "demoshire-wsoa.yaml"))
+    hidden = [a for a in wsoa.plan.priority_areas
+              if wsoa.views_for(a) and not any(available(v) for v in wsoa.views_for(a))
+              and all(v.plan_kpi.target is not None for v in wsoa.views_for(a))]
+    assert hidden, "the WSoA demo has an area whose measure is withheld (AC02)"
+    exceptions = sections.verdict(wsoa)["exceptions"]["rest"]
+    for area in hidden:
+        assert area_word(wsoa, area) == "Not measurable"
+        assert forecast_words(wsoa, area) == "Not forecast: latest withheld"
+        assert f"{area.id} cannot be measured against its baseline or forecast" in exceptions

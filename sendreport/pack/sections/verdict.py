@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sendreport.pack.facts import KPIFacts, PackFacts
+from sendreport.pack.kpifacts import Status
 from sendreport.pack.sections.headings import area_anchor, area_heading, area_kind, paragraphs
 from sendreport.pack.sections.scorecard import ASSURANCE_SHORT
 from sendreport.pack.templating import render
@@ -186,6 +187,8 @@ def assurance_words(pack: PackFacts, view: KPIFacts) -> str:
     """
     if view.fact.assurance:
         return ASSURANCE_SHORT.get(view.fact.assurance, view.fact.assurance)
+    if getattr(view.fact, "not_assessed", ""):  # an SPC chart whose latest point is hidden
+        return "Not assessed"
     trajectory = pack.on_trajectory(view)
     if trajectory != "no trajectory":
         return trajectory.capitalize()
@@ -199,7 +202,7 @@ def assurance_words(pack: PackFacts, view: KPIFacts) -> str:
 
 def forecast_words(pack: PackFacts, area: PriorityArea) -> str:
     """The area's targets forecast to be met on the current trend: ``Meets 1 of 2 by Mar 2025``."""
-    from sendreport.pack.verdict import forecast
+    from sendreport.pack.verdict import forecast, targets_not_forecast
 
     views = pack.views_for(area)
     forecasts = [f for f in (forecast(pack, v) for v in views) if f is not None]
@@ -209,6 +212,13 @@ def forecast_words(pack: PackFacts, area: PriorityArea) -> str:
         return f"Meets {met} of {len(forecasts)} by {end:%b}\u00a0{end:%Y}"
     if not views:
         return "No measure"
+    hidden = targets_not_forecast(views)
+    if hidden:
+        statuses = {v.fact.latest.status for v in hidden}
+        return "Not forecast: latest " + " or ".join(
+            words for status, words in ((Status.WITHHELD, "withheld"),
+                                        (Status.NOT_AVAILABLE, "not available"))
+            if status in statuses)
     if any(v.plan_kpi.target is not None and v.plan_kpi.target_date is None for v in views):
         return "Target has no date"
     return "No target to forecast"
@@ -271,12 +281,13 @@ def exceptions(pack: PackFacts) -> dict[str, Any]:
 
     An area is an exception when it is getting worse or mixed by the
     direction rule, or has a worst item (a measure worse than its baseline or
-    forecast to miss its target): one line each, with its worst item. The
-    other areas are named together in one sentence.
+    forecast to miss its target): one line each, with its worst item. An area
+    whose measures' latest figures are withheld or not available says so in a
+    sentence of its own. The other areas are named together in one sentence.
     """
-    from sendreport.pack.verdict import area_word, names, worst_items
+    from sendreport.pack.verdict import area_word, available, names, unpublished_words, worst_items
 
-    lines, quiet, unmeasured = [], [], []
+    lines, quiet, unmeasured, hidden = [], [], [], []
     for area in pack.plan.priority_areas:
         views = pack.views_for(area)
         if not views:
@@ -284,6 +295,9 @@ def exceptions(pack: PackFacts) -> dict[str, Any]:
             continue
         word = area_word(pack, area)
         items = worst_items(pack, views, n=1)
+        if not items and word == "Not measurable":
+            hidden.append((area.id, [v for v in views if not available(v)]))
+            continue
         if not items and word not in ("Worse", "Mixed"):
             quiet.append(area.id)
             continue
@@ -302,6 +316,9 @@ def exceptions(pack: PackFacts) -> dict[str, Any]:
     if quiet:
         rest.append(f"No measure is worse than its baseline or forecast to miss its target in "
                     f"{names(quiet)}.")
+    for area_id, views in hidden:
+        rest.append(f"{area_id} cannot be measured against its baseline or forecast this "
+                    f"period: {unpublished_words(views)}.")
     if unmeasured:
         rest.append(f"The plan names no measure for {names(unmeasured)}.")
     return {"lines": lines, "rest": " ".join(rest)}
