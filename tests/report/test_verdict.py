@@ -373,18 +373,18 @@ def test_a_withheld_latest_value_is_not_called_too_early_or_targetless():
         "Not assessed")
 
 
-def test_wsoa_summary_says_why_an_area_is_not_forecast(data_dir):
-    """An area whose only measure is withheld: not "Too early", not "No target to forecast"."""
-    from sendreport.pack.sections.verdict import forecast_words
-    from sendreport.pack.verdict import area_word, available
+def test_wsoa_summary_says_why_an_area_is_not_forecast():
+    """An area whose only measure is withheld (AC02 of the WSoA demo, when its latest quarter
+    is withheld): not "Too early", not "No target to forecast", named apart in the exceptions."""
+    from sendreport.pack.sections.verdict import exceptions, forecast_words
+    from sendreport.pack.verdict import area_word
 
-    wsoa = build(data_dir, plan=str(ROOT / "params" / "plans" / "demoshire-wsoa.yaml"))
-    hidden = [a for a in wsoa.plan.priority_areas
-              if wsoa.views_for(a) and not any(available(v) for v in wsoa.views_for(a))
-              and all(v.plan_kpi.target is not None for v in wsoa.views_for(a))]
-    assert hidden, "the WSoA demo has an area whose measure is withheld (AC02)"
-    exceptions = sections.verdict(wsoa)["exceptions"]["rest"]
-    for area in hidden:
-        assert area_word(wsoa, area) == "Not measurable"
-        assert forecast_words(wsoa, area) == "Not forecast: latest withheld"
-        assert f"{area.id} cannot be measured against its baseline or forecast" in exceptions
+    view = hand_view(value=40.0, previous=30.0, target=44, suppressed=True)
+    area = SimpleNamespace(id="AC02", title="Decisions whether to assess")
+    pack = SimpleNamespace(params=HAND_PARAMS, plan=SimpleNamespace(priority_areas=[area]),
+                           views_for=lambda a: [view])
+    assert area_word(pack, area) == "Not measurable"
+    assert forecast_words(pack, area) == "Not forecast: latest withheld"
+    assert exceptions(pack) == {"lines": [], "rest": (
+        "AC02 cannot be measured against its baseline or forecast this period: the latest "
+        "figure of EHC plans issued within 20 weeks is withheld (c).")}
