@@ -45,11 +45,12 @@ PHRASES = {
     "ar_decision_4wk": "The share of yearly reviews with a decision sent within 4 weeks",
     "ar_meeting_on_time": "The share of yearly reviews held on time",
     "ar_overdue": "The number of yearly reviews that are late",
-    "wait_list": "The number of children waiting for {service}",
-    "wait_over_18wk": "The share of children waiting more than 18 weeks for {service}",
-    "wait_over_52wk": "The share of children waiting more than a year for {service}",
-    "wait_over_18wk_count": "The number of children waiting more than 18 weeks for {service}",
-    "wait_over_52wk_count": "The number of children waiting more than a year for {service}",
+    "wait_list": "The number of referrals waiting for {service}",
+    "wait_children": "The number of children waiting for {service}",
+    "wait_over_18wk": "The share of referrals waiting more than 18 weeks for {service}",
+    "wait_over_52wk": "The share of referrals waiting more than a year for {service}",
+    "wait_over_18wk_count": "The number of referrals waiting more than 18 weeks for {service}",
+    "wait_over_52wk_count": "The number of referrals waiting more than a year for {service}",
     "wait_median_open_weeks": "The wait for {service}",
     "wait_median_seen_weeks": "The wait for {service}",
     "wait_p92_seen_weeks": "The longest wait for {service}",
@@ -59,6 +60,7 @@ PHRASES = {
 
 WAIT_KPIS = (
     "wait_list",
+    "wait_children",
     "wait_over_18wk",
     "wait_over_52wk",
     "wait_over_18wk_count",
@@ -302,7 +304,11 @@ def list_growth(pack: PackFacts, named: set[str]) -> list[News]:
         return []
     out = []
     for service in pack.wait_services():
-        row = pack.kpi_row("wait_list", service)
+        # children where the pack counts them; else the list, which counts referrals
+        kpi = "wait_children"
+        row = pack.kpi_row(kpi, service)
+        if row is None or bool(row.get("suppressed")) or is_missing(row.get("previous")):
+            kpi, row = "wait_list", pack.kpi_row("wait_list", service)
         if service in named or row is None or bool(row.get("suppressed")):
             continue
         now, before = row["value"], row["previous"]
@@ -313,8 +319,10 @@ def list_growth(pack: PackFacts, named: set[str]) -> list[News]:
         growth = float(now) / float(before) - 1
         if growth < LIST_GROWTH:
             continue
+        who = ("children are" if kpi == "wait_children"
+               else "referrals (children sent to be seen) are")
         sentence = (
-            f"More children are waiting for {service_plain(service)}. "
+            f"More {who} waiting for {service_plain(service)}. "
             f"There are now {format_value(now, 'count')}. "
             f"There were {format_value(before, 'count')} at the last check, "
             f"{pack.params.previous_period_end:%B %Y}."

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from sendreport.errors import ParameterError
 from sendreport.metrics import KPI_DEFINITIONS
-from sendreport.pack.families import baseline_when, whole
+from sendreport.pack.families import baseline_when, service_plain, whole
 from sendreport.pack.plain_words import heading_problems, plain_english_problems
 from sendreport.params import parse_params
 from sendreport.plan import load_plan, plan_as_at
@@ -579,3 +579,26 @@ def test_the_baseline_is_said_with_its_own_period_never_as_the_plans_start():
         "in the Audit of January to March 2023")
     for period in ("April 2022 to March 2023", "31 March 2023", "Spring term 2023 survey", ""):
         assert "when the plan started" not in baseline_when(period, june)
+
+
+def test_a_count_of_children_waiting_is_a_count_of_children(either):
+    """`wait_list` counts referrals: a sentence about children waiting gives the number of
+    distinct children (`wait_children`), never the referrals."""
+    text = body(either["text"])
+    table = kpis(either)
+    said = re.findall(r"More children are waiting for ([^.]+)\. There are now ([\d,]+)\. "
+                      r"There were ([\d,]+)", text)
+    if either["demo"] == "demo.yaml":
+        assert said  # the demo's ADHD list grew by more than a fifth: its children are said
+    for service_words, now, before in said:
+        rows = table[(table["kpi_id"] == "wait_children")
+                     & (table["service"].fillna("").astype(str).map(service_plain) == service_words)]
+        assert len(rows) == 1, service_words
+        assert float(rows["value"].iloc[0]) == float(now.replace(",", ""))
+        assert float(rows["previous"].iloc[0]) == float(before.replace(",", ""))
+    for service_words, now in re.findall(
+            r"More referrals \(children sent to be seen\) are waiting for ([^.]+)\. "
+            r"There are now ([\d,]+)", text):
+        rows = table[(table["kpi_id"] == "wait_list")
+                     & (table["service"].fillna("").astype(str).map(service_plain) == service_words)]
+        assert float(rows["value"].iloc[0]) == float(now.replace(",", ""))
