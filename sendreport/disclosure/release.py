@@ -556,9 +556,14 @@ def _protects(members, small_sets, items, open_, fig_item, matrix, threshold) ->
     if inside or meeting:
         i = min(inside)[1] if inside else min(meeting)[2]
         return WithheldReason.PROTECTS.describe(threshold, items[i].name, items[i].when)
-    # A group no withheld figure shows: name the smallest published figure that holds it
-    # (there is one: only classes a published count holds are checked).
+    # A group no withheld figure shows: name the smallest published figure that holds it,
+    # else (a group only a difference of published figures fixes) the smallest that meets it
     rows = np.flatnonzero(open_[fig_item] & ~(members & ~(matrix > 0)).any(axis=1))
+    if not len(rows):
+        rows = np.flatnonzero(open_[fig_item] & (matrix[:, members] > 0).any(axis=1))
+    if not len(rows):
+        return WithheldReason.PROTECTS_GROUP.describe(
+            threshold, "the figures published beside it", "the same dates")
     item = items[fig_item[min(rows, key=lambda r: (matrix[r].sum(), r))]]
     return WithheldReason.PROTECTS_GROUP.describe(threshold, item.name, item.when)
 

@@ -145,7 +145,7 @@ def health_waits(pack: PackFacts) -> dict[str, Any] | None:
         then = f", at the last stocktake ({long_date(p.previous_period_end)})"
     rows, groups = _rows_by_service(pack, services, LIST_COLUMNS)
     lists = build_table(
-        ["", *(heading for _, heading in LIST_COLUMNS)],
+        ["When", *(heading for _, heading in LIST_COLUMNS)],
         rows,
         caption=(f"Children's health services: waiting lists {at}{then} and "
                  f"{_baseline_words(pack)}, and the change"),
@@ -159,7 +159,7 @@ def health_waits(pack: PackFacts) -> dict[str, Any] | None:
         then = ", in the period of the same length to the last stocktake"
     rows, groups = _rows_by_service(pack, services, WAIT_COLUMNS)
     waits = build_table(
-        ["", *(heading for _, heading in WAIT_COLUMNS)],
+        ["When", *(heading for _, heading in WAIT_COLUMNS)],
         rows,
         caption=(f"Children's health services: waits so far of referrals waiting {at}, and "
                  f"waits of children first seen, {period_label(p.period_start, p.period_end)}"
