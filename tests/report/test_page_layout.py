@@ -133,11 +133,18 @@ def headings(html: str) -> set[str]:
     return set(parser.texts)
 
 
+WRAP_GAP = 4.0
+"""Points between two lines of one wrapped cell or paragraph are fewer than this."""
+
+
 def ending_heading(page: Page, names: set[str]) -> str | None:
     """The heading, caption or group row the page's body ends with (``None``: none)."""
     for k in range(1, min(len(page.lines), 4) + 1):
         text = " ".join(" ".join(line.text for line in page.lines[-k:]).split())
-        if text in names:
+        before = page.lines[-k - 1] if k < len(page.lines) else None
+        # a heading, caption or group row has space above it; a line set close under
+        # the one before is the wrapped end of a cell or sentence that merely reads the same
+        if text in names and (before is None or page.lines[-k].top - before.bottom >= WRAP_GAP):
             return text
     return None
 
@@ -200,6 +207,9 @@ def test_heading_checks_see_a_heading_at_a_page_foot():
         "Priority area 1: Timely plans")
     assert ending_heading(page("Actions", "A row of the table."), names) is None
     assert ending_heading(page("Every action", "Actions"), names) == "Actions"
+    wrapped = Page(842.0, (Line(100.0, 112.0, "Median wait of referrals waiting (weeks):"),
+                           Line(113.5, 125.5, "Actions")))
+    assert ending_heading(wrapped, names) is None  # a cell's wrapped end, not a heading
     assert page("One line").fill < REMNANT
 
 
