@@ -14,7 +14,7 @@ demo: install
 	$(BIN)/sendreport demo
 
 test: install test-deps axe $(TEST_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=30
 
 install: system-deps $(STAMP)
 

@@ -25,6 +25,7 @@ __all__ = [
     "is_missing",
     "printed_change",
     "long_date",
+    "read_long_date",
     "service_in_sentence",
     "service_name",
     "short_date",
@@ -99,6 +100,20 @@ def long_date(day: dt.date | None) -> str:
     ('1 July 2024', '30 June 2024', '')
     """
     return "" if day is None else f"{day.day} {day:%B %Y}"
+
+
+def read_long_date(text: str) -> dt.date | None:
+    """The date a text written as :func:`long_date` writes it names (``None``: it names none).
+
+    Examples
+    --------
+    >>> read_long_date("1 July 2024"), read_long_date("31 February 2025"), read_long_date("July")
+    (datetime.date(2024, 7, 1), None, None)
+    """
+    try:
+        return dt.datetime.strptime(text.strip(), "%d %B %Y").date()
+    except ValueError:
+        return None
 
 
 def short_date(day: dt.date) -> str:

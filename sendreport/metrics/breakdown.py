@@ -128,7 +128,8 @@ def kpi_breakdown(
     ...     "plan_issued_date": pd.to_datetime(["2024-03-01", "2024-06-01", "2024-02-01"]),
     ...     "primary_need": ["ASD", "ASD", "SEMH"]})
     >>> b = kpi_breakdown({"requests": r}, "primary_need", kpis=["ehcp_20wk_excl"],
-    ...                   period_start="2024-01-01", period_end="2024-06-30")
+    ...                   period_start="2024-01-01", period_end="2024-06-30",
+    ...                   data_from={"requests": "2023-06-01"})
     >>> b[["primary_need", "kpi_id", "value", "numerator", "denominator"]]
       primary_need          kpi_id  value  numerator  denominator
     0          ASD  ehcp_20wk_excl   50.0          1            2

@@ -714,7 +714,8 @@ def kpi_series(
     --------
     >>> r = pd.DataFrame({"received_date": pd.to_datetime(["2024-01-01", "2023-01-01"]),
     ...                   "plan_issued_date": pd.to_datetime(["2024-01-31", "2024-02-01"])})
-    >>> s = kpi_series({"requests": r}, start="2024-01-01", end="2024-02-29")
+    >>> s = kpi_series({"requests": r}, start="2024-01-01", end="2024-02-29",
+    ...                data_from={"requests": "2023-01-01"})
     >>> s.loc[s["kpi_id"] == "ehcp_20wk_excl", ["month", "value", "denominator"]]
            month  value  denominator
     0 2024-01-01  100.0            1

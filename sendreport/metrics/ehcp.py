@@ -248,10 +248,9 @@ def ehcp_decisions(
     ...     "request_outcome": ["assess", "not_assess", "withdrawn"],
     ...     "request_outcome_date": pd.to_datetime(["2024-02-12", "2024-02-13", "2024-01-05"]),
     ... })
-    >>> ehcp_decisions(r, period_start="2024-01-01", period_end="2024-03-31")[
-    ...     ["value", "numerator", "denominator"]]
-       value  numerator  denominator
-    0   50.0          1            2
+    >>> d = ehcp_decisions(r, period_start="2024-01-01", period_end="2024-03-31")
+    >>> d[["kpi_id", "value", "numerator", "denominator"]].to_numpy().tolist()
+    [['ehcp_decision_6wk', 50.0, 1, 2], ['ehcp_assessments_agreed', 1.0, 1, <NA>]]
     """
     check_columns(requests, DECISIONS_REQUIRED, "ehcp_decisions")
     return finish(

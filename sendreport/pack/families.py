@@ -25,7 +25,13 @@ from sendreport.pack.facts import KPIFacts, PackFacts
 from sendreport.pack.kpifacts import Status, meets
 from sendreport.pack.plain_words import plain, spell_out
 from sendreport.pack.verdict import forecast
-from sendreport.vocabulary import format_value, is_missing, long_date, service_in_sentence
+from sendreport.vocabulary import (
+    format_value,
+    is_missing,
+    long_date,
+    read_long_date,
+    service_in_sentence,
+)
 
 PHRASES = {
     "ehcp_20wk_excl": "The share of new EHC plans ready within 20 weeks",
@@ -431,8 +437,8 @@ def baseline_when(period: str, plan_start: dt.date | None = None) -> str:
         when = f"from {start:%B %Y} to {end:%B %Y}"
     elif (m := _MONTH_RANGE.match(text)) and _month(m.group(1)) and _month(m.group(2)):
         when, end = f"from {text}", _month_end(_month(m.group(2)))
-    elif _DAY.match(text) and _month(text, "%d %B %Y"):
-        when, end = f"on {text}", _month(text, "%d %B %Y")
+    elif _DAY.match(text) and read_long_date(text):
+        when, end = f"on {text}", read_long_date(text)
     elif _month(text):
         when, end = f"in {text}", _month_end(_month(text))
     elif not text or re.search(r"\bbaseline\b", text, re.I):

@@ -16,7 +16,7 @@ from sendreport.sen2.write import write_returns
 from sendreport.synth import generate
 
 SENDREPORT = str(Path(sys.executable).parent / "sendreport")
-AUTHORITIES = {"831": 11, "830": 12, "856": 13}  # DfE code: seed of its synthetic records
+AUTHORITIES = {"831": 11, "830": 12}  # DfE code: seed of its synthetic records
 
 
 def template(folder: Path, returns: Path) -> Path:
@@ -58,13 +58,13 @@ def test_each_authority_gets_its_own_pack(split_batch):
     assert result.returncode == 2, result.stderr  # one authority refused, the others made
     rows = {r["la_code"]: r for r in csv.DictReader((out / "split-summary.csv").open())}
     assert set(rows) == {*AUTHORITIES, "892"}
-    names = {"831": "Derby", "830": "Derbyshire", "856": "Leicester"}
+    names = {"831": "Derby", "830": "Derbyshire"}
     for code, name in names.items():
         assert rows[code]["status"] == "ok" and rows[code]["area_name"] == name
         pack = out / rows[code]["folder"]
         assert (pack / "report.pdf").is_file() and (pack / "kpis.csv").is_file()
         assert rows[code]["ehcp_requests"] not in ("", "x")
-    assert len({rows[c]["ehcp_requests"] for c in names}) == 3  # each from its own returns
+    assert len({rows[c]["ehcp_requests"] for c in names}) == 2  # each from its own returns
 
 
 def test_a_return_filed_under_another_authority_is_refused_by_name(split_batch):
