@@ -45,6 +45,7 @@ __all__ = [
     "SERIES_COLUMNS",
     "compute_kpis",
     "compute_kpis_for_periods",
+    "kpi_types",
     "kpi_series",
     "length_ratio",
     "period_months",
@@ -637,15 +638,34 @@ def _assemble(
     ]
     out["period_start"] = start
     out["period_end"] = end
+    return _sort(kpi_types(out).loc[:, [*KPI_COLUMNS, *REASON_COLUMNS]])
+
+
+def kpi_types(out: pd.DataFrame) -> pd.DataFrame:
+    """The KPI table's columns in the types ``kpis.csv`` has (in place; returned too).
+
+    Figures as float, counts as nullable integers, words as text (missing as
+    ``""``), period bounds as dates.
+
+    Examples
+    --------
+    >>> t = kpi_types(pd.DataFrame({"kpi_id": ["ehcp_issued"], "service": [None],
+    ...     "unit": ["count"], "reason": [None], "baseline_reason": [None],
+    ...     "previous_reason": [None], "value": ["3"], "lower_ci": [None], "upper_ci": [None],
+    ...     "baseline": [None], "target": [None], "previous": [None], "numerator": [3],
+    ...     "denominator": [None], "period_start": ["2024-07-01"], "period_end": ["2024-12-31"]}))
+    >>> float(t["value"].iloc[0]), t["service"].iloc[0], str(t["denominator"].iloc[0])
+    (3.0, '', '<NA>')
+    """
     for col in ("value", "lower_ci", "upper_ci", "baseline", "target", "previous"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
     for col in ("numerator", "denominator"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
     for col in ("kpi_id", "service", "unit", "reason", "baseline_reason", "previous_reason"):
         out[col] = out[col].fillna("").astype("str")
-    out["period_start"] = out["period_start"].astype("datetime64[ns]")
-    out["period_end"] = out["period_end"].astype("datetime64[ns]")
-    return _sort(out.loc[:, [*KPI_COLUMNS, *REASON_COLUMNS]])
+    out["period_start"] = pd.to_datetime(out["period_start"]).astype("datetime64[ns]")
+    out["period_end"] = pd.to_datetime(out["period_end"]).astype("datetime64[ns]")
+    return out
 
 
 def _series_reasons(

@@ -42,6 +42,7 @@ from sendreport.metrics.compute import (
     NO_PREVIOUS,
     PERIOD_COUNTS,
     REASON_COLUMNS,
+    kpi_types,
     length_ratio,
     previous_start,
 )
@@ -542,14 +543,7 @@ def _assemble(
     now["target"] = np.nan
     now["period_start"] = start
     now["period_end"] = end
-    for col in ("value", "lower_ci", "upper_ci", "baseline", "target", "previous"):
-        now[col] = pd.to_numeric(now[col], errors="coerce").astype("float64")
-    for col in ("numerator", "denominator"):
-        now[col] = pd.to_numeric(now[col], errors="coerce").astype("Int64")
-    for col in ("kpi_id", "service", "unit", "reason", "baseline_reason", "previous_reason"):
-        now[col] = now[col].fillna("").astype("str")
-    now["period_start"] = now["period_start"].astype("datetime64[ns]")
-    now["period_end"] = now["period_end"].astype("datetime64[ns]")
+    now = kpi_types(now)
     rank = now["kpi_id"].map(_ORDER).fillna(len(_ORDER)).astype("int64")
     now = now.assign(_rank=rank).sort_values(
         ["area", "_rank", "kpi_id", "service"], kind="stable"
