@@ -85,56 +85,60 @@ def list_by_period(
 
 
 def _spells(
-    group: np.ndarray, person: np.ndarray, start: np.ndarray, stop: np.ndarray
+    group: np.ndarray, person: np.ndarray, lo: np.ndarray, hi: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each child's time on a service's list: the union of their referrals' open spans.
+    """Each child's spells on a service's list: the union of their referrals' open spans.
 
-    A referral is open over ``[start, stop)`` in days (``stop`` NaN: still
-    open). Spans of one child in one service that overlap or touch become one
-    spell, so a child is in at most one spell on any day. Returns the group,
-    first day and end (NaN: still open) of each spell.
+    A referral is open at the period ends ``lo`` to ``hi - 1`` (indices, as
+    :meth:`Periods.open_at_ends` gives them, ``lo < hi``). The spans of one
+    child (``person``) in one service (``group``) that overlap or touch
+    become one spell, so a child is in at most one spell at any period end.
+    Returns the group and the span ``lo, hi`` of each spell.
 
     Examples
     --------
-    One child referred twice (days 0 to 10 and 5 to 20) and once again from day 30;
-    another referred on day 2, never seen:
+    One child open at ends 0 to 1 and 1 to 2 (one spell), and again at 5;
+    another at 0:
 
-    >>> g, s, e = _spells(np.array([0, 0, 0, 0]), np.array([0, 0, 0, 1]),
-    ...                   np.array([0.0, 5.0, 30.0, 2.0]), np.array([10.0, 20.0, np.nan, np.nan]))
-    >>> g.tolist(), s.tolist(), e.tolist()
-    ([0, 0, 0], [0.0, 30.0, 2.0], [20.0, nan, nan])
+    >>> g, lo, hi = _spells(np.array([0, 0, 0, 0]), np.array([0, 0, 0, 1]),
+    ...                     np.array([0, 1, 5, 0]), np.array([2, 3, 6, 1]))
+    >>> g.tolist(), lo.tolist(), hi.tolist()
+    ([0, 0, 0], [0, 5, 0], [3, 6, 1])
     """
-    keep = ~np.isnan(start) & (person >= 0)
-    group, person, start = group[keep], person[keep], start[keep]
-    # a referral seen or removed before it was made is never open: an empty span
-    end = np.fmax(np.where(np.isnan(stop[keep]), np.inf, stop[keep]), start)
-    order = np.lexsort((start, person, group))
-    group, person, start, end = group[order], person[order], start[order], end[order]
-    block = np.ones(len(start), dtype=bool)
-    block[1:] = (group[1:] != group[:-1]) | (person[1:] != person[:-1])
-    block_id = np.cumsum(block)
-    reach = pd.Series(end).groupby(block_id).cummax().to_numpy()
+    if not len(lo):
+        return group, lo, hi
+    child = group.astype(np.int64) * (int(person.max()) + 1) + person
+    width = int(hi.max()) + 1
+    # one sort by child, then first end: both packed in one integer
+    order = np.argsort(child * width + lo)
+    child, lo, hi = child[order], lo[order], hi[order]
+    block = np.ones(len(lo), dtype=bool)
+    block[1:] = child[1:] != child[:-1]
+    # the furthest end reached so far by the child's spans: a running maximum, each
+    # child's values lifted above every earlier child's so that none carries over
+    lift = np.cumsum(block) * width
+    reach = np.maximum.accumulate(hi + lift) - lift
     new = block.copy()
-    new[1:] |= start[1:] > reach[:-1]  # a gap after everything earlier of this child
-    spell = np.cumsum(new) - 1
-    first = start[new]
-    last = np.full(len(first), -np.inf)
-    np.maximum.at(last, spell, end)
-    return group[new], first, np.where(np.isinf(last), np.nan, last)
+    new[1:] |= lo[1:] > reach[:-1]  # a gap after everything earlier of this child
+    last = np.append(np.flatnonzero(new)[1:] - 1, len(lo) - 1)  # each spell's last span
+    return group[order][new], lo[new], reach[last]
 
 
 def children_by_period(
     referrals: Columns, periods: Periods, services: Sequence[str] = ()
 ) -> list[pd.DataFrame]:
-    """``wait_children``: distinct ``person_id`` with a referral open at each period end."""
+    """``wait_children``: distinct ``person_id`` with a referral open at each period end.
+
+    Only referrals open at some period end can be counted, so only theirs
+    ``person_id`` are read (often a small part of the table).
+    """
     group, names = referrals.groups("service", services)
-    person, _ = referrals.codes("person_id")
-    spell_group, first, last = _spells(
-        group, person, referrals.days("referral_date"), _stop(referrals)
-    )
-    lo = periods.end_indices(first, (0,))[0]
-    hi = periods.end_index(last)
-    waiting = count_open(spell_group, (lo, np.maximum(hi, lo)), len(names), len(periods))
+    lo, hi = periods.open_at_ends(referrals.days("referral_date"), _stop(referrals))
+    rows = np.flatnonzero(lo < hi)
+    person, _ = pd.factorize(referrals.df["person_id"].take(rows))
+    rows, person = rows[person >= 0], person[person >= 0]  # no person_id: no child to count
+    spell_group, spell_lo, spell_hi = _spells(group[rows], person, lo[rows], hi[rows])
+    waiting = count_open(spell_group, (spell_lo, spell_hi), len(names), len(periods))
     return [count_rows("wait_children", waiting, names)]
 
 
