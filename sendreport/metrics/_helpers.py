@@ -322,6 +322,47 @@ def count_open(
     return np.cumsum(diff.reshape(n_groups, width), axis=1)[:, :n_periods]
 
 
+def quantiles_by(
+    key: np.ndarray, values: np.ndarray, n_keys: int, qs: Sequence[float]
+) -> np.ndarray:
+    """Quantiles ``qs`` of ``values`` per integer ``key``: shape ``(len(qs), n_keys)``.
+
+    Linear interpolation between the two nearest values, as pandas'
+    ``quantile`` and ``median`` give (the same numbers: values here are whole
+    days); missing values are left out; ``NaN`` where a key has no value.
+    Whole values in a moderate range are sorted as one packed integer (key,
+    value), much faster than sorting by two keys.
+
+    >>> quantiles_by(np.array([0, 0, 0, 1]), np.array([1.0, 3.0, 2.0, np.nan]), 3, (0.5, 0.92))
+    array([[2.  ,  nan,  nan],
+           [2.84,  nan,  nan]])
+    """
+    present = ~np.isnan(values)
+    key, values = key[present], values[present]
+    out = np.full((len(qs), n_keys), np.nan)
+    if not len(values):
+        return out
+    low = float(values.min())
+    width = float(values.max()) - low + 1
+    if n_keys * width < 2.0**53 and np.array_equal(values, np.floor(values)):
+        packed = np.sort(key * np.int64(width) + (values - low).astype(np.int64))
+        ordered = (packed % np.int64(width)).astype("float64") + low
+    else:
+        ordered = values[np.lexsort((values, key))]
+    counts = np.bincount(key, minlength=n_keys)
+    has = np.flatnonzero(counts)
+    n, first = counts[has], (np.cumsum(counts) - counts)[has]
+    for row, q in zip(out, qs, strict=True):
+        h = q * (n - 1)
+        below = np.floor(h)
+        at = first + below.astype(np.int64)
+        value = ordered[at]
+        frac = h - below
+        upper = ordered[np.where(frac > 0, at + 1, at)]
+        row[has] = value + (upper - value) * frac
+    return out
+
+
 def wilson(numerator: np.ndarray, denominator: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score 95% interval of ``numerator / denominator``, in per cent (``NaN`` if empty).
 

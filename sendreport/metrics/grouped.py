@@ -19,9 +19,11 @@ its area and before any of the next.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import nullcontext
+from functools import partial
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -35,6 +37,7 @@ from sendreport.metrics._helpers import (
     as_timestamp,
     day_number,
     finish,
+    quantiles_by,
     statistic_rows,
 )
 from sendreport.metrics.compute import (
@@ -59,7 +62,11 @@ __all__ = ["kpis_by_area"]
 _MARGIN = 400
 """Days of room after an area's last date: more than the longest band shift (365 days)."""
 _THREADS_FROM = 200_000
-"""Rows (all tables) from which each table's families run in a thread of their own."""
+"""Rows (all tables) from which the dates are read and the families run in two threads or more."""
+_SHARED_CODES = {"requests": ("request_outcome", "assessment_outcome"), "referrals": ("service",)}
+"""Per table, the text columns several of its families read (read once before they start)."""
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 _EMPTY_REASON = NotAvailable.NOTHING_TO_MEASURE.describe()
 _PER_SERVICE = frozenset(k for k, d in KPI_DEFINITIONS.items() if d.per_service)
 _ORDER = {kpi_id: i for i, kpi_id in enumerate(KPI_DEFINITIONS)}
@@ -120,6 +127,7 @@ class _Family(NamedTuple):
     table: str
     required: tuple[str, ...]
     run: Callable[[Mapping[str, _AreaColumns], Periods], list[pd.DataFrame]]
+    open_medians: bool = False  # the waiting list: its medians too (:func:`_open_medians`)
 
 
 def _closed_requests(t: Mapping[str, _AreaColumns], periods: Periods) -> list[pd.DataFrame]:
@@ -144,7 +152,7 @@ _FAMILIES = (
     _Family("reviews", reviews.OVERDUE_REQUIRED, lambda t, p: reviews.overdue_by_period(
         t["reviews closing"], p)),
     _Family("referrals", waits.LIST_REQUIRED, lambda t, p: waits.list_by_period(
-        t["referrals"], p, (), medians=False)),
+        t["referrals"], p, (), medians=False), open_medians=True),
     _Family("referrals", waits.CHILDREN_REQUIRED, lambda t, p: waits.children_by_period(
         t["referrals"], p, ())),
     _Family("referrals", waits.SEEN_REQUIRED, lambda t, p: waits.seen_by_period(
@@ -181,18 +189,17 @@ def _open_medians(
     stop = np.fmin(referrals.days("first_contact_date"), referrals.days("removed_date"))
     w = len(ends)
     k = n_areas * w
-    median = np.full((len(names), k), np.nan)
-    n = np.zeros((len(names), k))
+    keys, waited = [], []
     for j, end in enumerate(ends):
         t = referrals.shift + end
         is_open = (referred <= t) & ~(stop <= t)
-        key = group[is_open] * k + area[is_open] * w + j
-        days = pd.Series((t - referred)[is_open]).groupby(key).median()
-        at = days.index.to_numpy()
-        median[at // k, at % k] = days.to_numpy() / 7
-        counts = np.bincount(key, minlength=len(names) * k).reshape(len(names), k)
-        n += counts
-    return [statistic_rows("wait_median_open_weeks", median, n, names)]
+        keys.append(group[is_open] * k + area[is_open] * w + j)
+        waited.append((t - referred)[is_open])
+    key = np.concatenate(keys)
+    median = quantiles_by(key, np.concatenate(waited), len(names) * k, (0.5,))[0] / 7
+    n = np.bincount(key, minlength=len(names) * k)
+    return [statistic_rows("wait_median_open_weeks", median.reshape(-1, k), n.reshape(-1, k),
+                           names)]
 
 
 def _area_codes(
@@ -222,23 +229,35 @@ def _area_codes(
     }
 
 
+def _map(pool: Executor | None, fn: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
+    """``[fn(x) for x in items]``, in ``pool``'s threads when there is one (numpy frees the GIL).
+
+    >>> _map(None, abs, [-1, 2])
+    [1, 2]
+    """
+    return list(pool.map(fn, items)) if pool is not None else [fn(x) for x in items]
+
+
 def _day_range(
-    tables: Mapping[str, pd.DataFrame], windows: Sequence[tuple[pd.Timestamp, pd.Timestamp]]
+    tables: Mapping[str, pd.DataFrame],
+    windows: Sequence[tuple[pd.Timestamp, pd.Timestamp]],
+    pool: Executor | None = None,
 ) -> tuple[float, float, dict[str, dict[str, np.ndarray]]]:
     """The first and last day of every event date and period, and the dates' day numbers."""
-    days = [day_number(d) for w in windows for d in w]
-    raw: dict[str, dict[str, np.ndarray]] = {}
-    for name in _CLOSE:
-        if name not in tables:
-            continue
+
+    def read(name: str) -> dict[str, np.ndarray]:
         columns = Columns(tables[name])
-        raw[name] = {}
-        for column in EVENT_DATES[name]:
-            if column in columns.columns and len(columns):
-                values = raw[name][column] = columns.days(column)
-                first, last = np.fmin.reduce(values), np.fmax.reduce(values)  # NaN ignored
-                if np.isfinite(first):
-                    days += [float(first), float(last)]
+        return {
+            c: columns.days(c) for c in EVENT_DATES[name] if c in columns.columns and len(columns)
+        }
+
+    names = [name for name in _CLOSE if name in tables]
+    raw = dict(zip(names, _map(pool, read, names), strict=True))
+    days = [day_number(d) for w in windows for d in w]
+    for values in (v for dates in raw.values() for v in dates.values()):
+        first, last = np.fmin.reduce(values), np.fmax.reduce(values)  # NaN ignored
+        if np.isfinite(first):
+            days += [float(first), float(last)]
     return min(days), max(days), raw
 
 
@@ -280,6 +299,7 @@ def _family_frames(
     n_areas: int,
     windows: Sequence[tuple[pd.Timestamp, pd.Timestamp]],
     span: float,
+    pool: Executor | None = None,
 ) -> pd.DataFrame:
     """Family rows of every (area, window): ``area`` and ``window`` columns added."""
     order = sorted(range(len(windows)), key=lambda i: windows[i][0])
@@ -294,7 +314,7 @@ def _family_frames(
             (shifts[:, None] + starts[None, :]).reshape(-1),
             (shifts[:, None] + ends[None, :]).reshape(-1),
         )
-        rows = _rows(prepared, area, n_areas, periods, ends)
+        rows = _rows(prepared, area, n_areas, periods, ends, pool)
         every = finish(rows, keep_period=True)
         p = every["period"].to_numpy().astype(np.intp)
         every["area"] = p // len(chosen)
@@ -303,33 +323,48 @@ def _family_frames(
     return pd.concat(frames, ignore_index=True)
 
 
+def _warm(prepared: Mapping[str, _AreaColumns], name: str) -> None:
+    """Read the dates and codes several families of table ``name`` share, once, before they run."""
+    for key in (name, f"{name} closing"):
+        table = prepared.get(key)
+        if table is None:
+            continue
+        for column in EVENT_DATES[name]:
+            if column in table.columns:
+                table.days(column)
+        for column in _SHARED_CODES.get(name, ()):
+            if column in table.columns:
+                table.groups(column)  # the codes too
+
+
 def _rows(
     prepared: Mapping[str, _AreaColumns],
     area: Mapping[str, np.ndarray],
     n_areas: int,
     periods: Periods,
     ends: np.ndarray,
+    pool: Executor | None = None,
 ) -> list[pd.DataFrame]:
-    by_table: dict[str, list[_Family]] = {}
-    for family in _FAMILIES:
+    """Every family's rows (and the open waiting list's medians), each family a task of ``pool``.
+
+    The tables' shared dates and codes are read first (a table at a time),
+    so that no two families read the same column at once; the referrals'
+    families, the costliest, start first.
+    """
+    tasks: list[tuple[int, Callable[[], list[pd.DataFrame]]]] = []
+    for i, family in enumerate(_FAMILIES):
         table = prepared.get(family.table)
-        if table is None or any(c not in table.columns for c in family.required):
-            continue
-        by_table.setdefault(family.table, []).append(family)
-
-    def run(name: str) -> list[pd.DataFrame]:
-        out = [r for f in by_table[name] for r in f.run(prepared, periods)]
-        if name == "referrals" and any(f.required == waits.LIST_REQUIRED for f in by_table[name]):
-            out += _open_medians(prepared[name], area[name], ends, n_areas)
-        return out
-
-    workers = min(len(by_table), os.cpu_count() or 1)
-    if workers > 1 and sum(len(prepared[n]) for n in by_table) >= _THREADS_FROM:
-        # the costliest first (referrals: per service, with medians), the others meanwhile
-        names = sorted(by_table, key=lambda n: (n != "referrals", -len(prepared[n])))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return [r for rows in pool.map(run, names) for r in rows]
-    return [r for name in by_table for r in run(name)]
+        if table is not None and all(c in table.columns for c in family.required):
+            tasks.append((i, partial(family.run, prepared, periods)))
+            if family.open_medians:
+                medians = partial(_open_medians, prepared["referrals"], area["referrals"], ends,
+                                  n_areas)
+                tasks.append((len(_FAMILIES), medians))
+    _map(pool, partial(_warm, prepared), [name for name in _CLOSE if name in prepared])
+    first = sorted(tasks, key=lambda t: t[0] >= len(_FAMILIES)
+                   or _FAMILIES[t[0]].table != "referrals")
+    done = dict(_map(pool, lambda t: (t[0], t[1]()), first))
+    return [r for i, _ in tasks for r in done[i]]
 
 
 def _measure_rows(
@@ -463,23 +498,26 @@ def kpis_by_area(
     n_areas = len(areas)
     if not n_areas:
         return pd.DataFrame(columns=[by, *KPI_COLUMNS, *REASON_COLUMNS])
-    first, last, raw = _day_range(tables, windows)
-    span = float(last - first + 1 + _MARGIN)
-    prepared: dict[str, _AreaColumns] = {}
-    for name, (main_close, snapshot_close) in _CLOSE.items():
-        if name not in tables:
-            continue
-        shift = area[name] * span
-        close = shift + (last + 1)
-        main = _AreaColumns(
-            tables[name], shift, close=close, close_columns=main_close, raw=raw[name]
-        )
-        prepared[name] = main
-        if snapshot_close is not None:
-            prepared[f"{name} closing"] = _AreaColumns(
-                tables[name], shift, close=close, close_columns=snapshot_close, base=main
+    workers = os.cpu_count() or 1
+    big = workers > 1 and sum(len(tables[n]) for n in _CLOSE if n in tables) >= _THREADS_FROM
+    with ThreadPoolExecutor(workers) if big else nullcontext() as pool:
+        first, last, raw = _day_range(tables, windows, pool)
+        span = float(last - first + 1 + _MARGIN)
+        prepared: dict[str, _AreaColumns] = {}
+        for name, (main_close, snapshot_close) in _CLOSE.items():
+            if name not in tables:
+                continue
+            shift = area[name] * span
+            close = shift + (last + 1)
+            main = _AreaColumns(
+                tables[name], shift, close=close, close_columns=main_close, raw=raw[name]
             )
-    family = _family_frames(prepared, area, n_areas, windows, span)
+            prepared[name] = main
+            if snapshot_close is not None:
+                prepared[f"{name} closing"] = _AreaColumns(
+                    tables[name], shift, close=close, close_columns=snapshot_close, base=main
+                )
+        family = _family_frames(prepared, area, n_areas, windows, span, pool)
     family = _present_services(family, prepared, area, n_areas)
     family["unit"] = family["kpi_id"].map(_UNITS)
     measure = _measure_rows(tables, by, areas, windows)

@@ -26,6 +26,7 @@ from sendreport.metrics._helpers import (
     count_split,
     finish,
     percentage_rows,
+    quantiles_by,
     single_period,
     statistic_rows,
 )
@@ -78,8 +79,7 @@ def list_by_period(
         median = np.full((g, k), np.nan)
         for j, t in enumerate(periods.ends):
             is_open = (referred <= t) & ~(stop <= t)
-            days = pd.Series(t - referred[is_open]).groupby(group[is_open]).median()
-            median[days.index.to_numpy(), j] = days.to_numpy() / 7
+            median[:, j] = quantiles_by(group[is_open], t - referred[is_open], g, (0.5,))[0] / 7
         rows.append(statistic_rows("wait_median_open_weeks", median, open_now, names))
     return rows
 
@@ -151,17 +151,9 @@ def seen_by_period(
     period = periods.locate(seen)
     days = seen - referrals.days("referral_date")
     keep = period >= 0
-    grouped = pd.DataFrame({"g": group[keep], "p": period[keep], "d": days[keep]}).groupby(
-        ["g", "p"]
-    )["d"]
-    median = np.full((g, k), np.nan)
-    p92 = np.full((g, k), np.nan)
-    for out, q in ((median, 0.5), (p92, 0.92)):
-        stat = grouped.quantile(q)  # linear interpolation
-        if len(stat):
-            gi = stat.index.get_level_values(0).to_numpy()
-            pi = stat.index.get_level_values(1).to_numpy()
-            out[gi, pi] = stat.to_numpy() / 7  # quantiles of whole days, divided once
+    # quantiles of whole days (linear interpolation), divided once
+    stats = quantiles_by(group[keep] * k + period[keep], days[keep], g * k, (0.5, 0.92))
+    median, p92 = stats.reshape(2, g, k) / 7
     n = count_by(group, period, g, k)
     return [
         statistic_rows("wait_median_seen_weeks", median, n, names),
