@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -95,6 +96,23 @@ class Periods:
     def __len__(self) -> int:
         return len(self.starts)
 
+    @cached_property
+    def _tables(self) -> dict[object, np.ndarray]:
+        """Lookup tables over the days the periods span, each built once (a table may be large)."""
+        return {}
+
+    def _table(self, key: object, build: Callable[[], np.ndarray]) -> np.ndarray:
+        if key not in self._tables:
+            self._tables[key] = build()
+        return self._tables[key]
+
+    def _first_ends(self, first: float, last: float) -> np.ndarray:
+        """Index of the first period end on or after each day from ``first`` to ``last``."""
+        return self._table(
+            ("first end", first, last),
+            lambda: np.searchsorted(self.ends, np.arange(first, last + 1), side="left"),
+        )
+
     def locate(self, days: np.ndarray) -> np.ndarray:
         """Index of the period holding each day, or -1 (missing days are never held)."""
         if len(self.starts) == 1:
@@ -102,23 +120,27 @@ class Periods:
             return np.where(held, 0, -1)
         # a lookup table over the days the periods span, -1 just outside: one gather
         first, last = self.starts[0] - 1, self.ends[-1] + 1
-        span = np.arange(first, last + 1)
-        idx = np.searchsorted(self.starts, span, side="right") - 1
-        table = np.where((idx >= 0) & (span <= self.ends[np.maximum(idx, 0)]), idx, -1)
-        return table[_offsets(days, first, last)]
+
+        def build() -> np.ndarray:
+            span = np.arange(first, last + 1)
+            idx = np.searchsorted(self.starts, span, side="right") - 1
+            return np.where((idx >= 0) & (span <= self.ends[np.maximum(idx, 0)]), idx, -1)
+
+        return self._table("locate", build)[_offsets(days, first, last)]
 
     def _first_end_from(self, days: np.ndarray) -> np.ndarray:
         """Index of the first period end on or after each day (``len`` if none; NaN -> ``len``)."""
         first, last = self.ends[0] - 1, self.ends[-1] + 1
-        table = np.searchsorted(self.ends, np.arange(first, last + 1), side="left")
-        return table[_offsets(days, first, last)]
+        return self._first_ends(first, last)[_offsets(days, first, last)]
 
     def end_indices(self, days: np.ndarray, shifts: Sequence[int]) -> list[np.ndarray]:
         """:meth:`end_index` of ``days + shift`` for each shift, from one pass over ``days``."""
-        first, last = self.ends[0] - 1 - max(shifts), self.ends[-1] + 1 - min(shifts)
+        low, high = min(shifts), max(shifts)
+        first, last = self.ends[0] - 1 - high, self.ends[-1] + 1 - low
         offsets = _offsets(days, first, last)
-        span = np.arange(first, last + 1)
-        return [np.searchsorted(self.ends, span + shift, side="left")[offsets] for shift in shifts]
+        # one table from first + low to last + high: entry offsets + shift - low is day + shift
+        table = self._first_ends(first + low, last + high)
+        return [table[offsets + (shift - low)] for shift in shifts]
 
     def end_index(self, days: np.ndarray) -> np.ndarray:
         """Index of the first period end on or after each day (missing days: past the last)."""

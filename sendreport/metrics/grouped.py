@@ -202,6 +202,26 @@ def _open_medians(
                            names)]
 
 
+def _factorize(column: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """Code of each row (``-1`` where missing) and the values the codes stand for.
+
+    A categorical column's own codes are used (no hashing); only the
+    categories some row holds are kept.
+
+    >>> codes, values = _factorize(pd.Series(["b", "a", None, "b"],
+    ...                                      dtype=pd.CategoricalDtype(["a", "b", "c"])))
+    >>> codes.tolist(), values
+    ([1, 0, -1, 1], ['a', 'b'])
+    """
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(column, sort=False)
+        return codes, list(uniques)
+    codes = column.cat.codes.to_numpy()
+    held = np.bincount(codes[codes >= 0], minlength=len(column.cat.categories)) > 0
+    renumber = np.append(np.cumsum(held) - 1, -1)  # code -1 (missing) picks the last entry
+    return renumber[codes], list(column.cat.categories[held])
+
+
 def _area_codes(
     tables: Mapping[str, pd.DataFrame], by: str
 ) -> tuple[list[object], dict[str, np.ndarray]]:
@@ -210,7 +230,7 @@ def _area_codes(
     for name, frame in tables.items():
         if frame is None or by not in frame.columns:
             continue
-        codes, uniques = pd.factorize(frame[by], sort=False)
+        codes, uniques = _factorize(frame[by])
         missing = int((codes < 0).sum())
         if missing:
             raise ParameterError(
@@ -402,15 +422,16 @@ def _with_reasons(
     coverage: Sequence[Mapping[str, pd.Timestamp]],
 ) -> pd.DataFrame:
     ids: dict[tuple, int] = {}
-    cover_id = [ids.setdefault(tuple(sorted(c.items())), len(ids)) for c in coverage]
-    memo: dict[tuple[str, int, int], str] = {}
-    reasons = []
-    for kpi_id, a, j in zip(out["kpi_id"], out["area"], out["window"], strict=True):
-        key = (kpi_id, j, cover_id[a])
-        if key not in memo:
-            memo[key] = unavailable_reason(kpi_id, *windows[j], coverage[a])
-        reasons.append(memo[key])
-    out["reason"] = np.asarray(reasons, dtype=object)
+    cover_id = np.array([ids.setdefault(tuple(sorted(c.items())), len(ids)) for c in coverage])
+    # one reason per distinct (KPI, window, coverage), not per row
+    kpi, kpi_ids = pd.factorize(out["kpi_id"])
+    window, area = out["window"].to_numpy(), out["area"].to_numpy()
+    key = (kpi * len(windows) + window) * len(ids) + cover_id[area]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    reasons = [
+        unavailable_reason(kpi_ids[kpi[i]], *windows[window[i]], coverage[area[i]]) for i in first
+    ]
+    out["reason"] = np.asarray(reasons, dtype=object)[inverse.reshape(-1)]
     blank = (out["reason"] != "").to_numpy()
     for col in _FIGURES:
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
