@@ -18,7 +18,7 @@ from sendreport.errors import ParameterError
 from sendreport.spc import POINT_TYPES
 from sendreport.vocabulary import IMPROVEMENTS
 
-__all__ = ["ASSURANCES", "Icon", "assurance_icon", "variation_icon"]
+__all__ = ["ASSURANCES", "Icon", "assurance_icon", "compile_templates", "variation_icon"]
 
 ASSURANCES = ("consistent_pass", "consistent_fail", "inconsistent", None)
 SIZE = 40
@@ -53,6 +53,20 @@ _TEMPLATES = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=False,
 )
+
+
+def compile_templates() -> int:
+    """Compile the icon templates now (see :func:`sendreport.pack.warm`).
+
+    Examples
+    --------
+    >>> compile_templates() >= 1
+    True
+    """
+    names = _TEMPLATES.list_templates(filter_func=lambda name: name.endswith(".j2"))
+    for name in names:
+        _TEMPLATES.get_template(name)
+    return len(names)
 
 
 def _svg(

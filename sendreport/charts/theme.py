@@ -67,6 +67,33 @@ def installed_fonts() -> tuple[str, ...]:
     return tuple(f for f in FONT_FAMILY if f in names) or ("DejaVu Sans",)
 
 
+def load_fonts() -> None:
+    """Find and load the chart fonts at print resolution, as a pack's first chart would.
+
+    Matplotlib keeps the fonts it found and loaded, so a process forked
+    afterwards (a batch worker's kernels, :mod:`sendreport.run.forkserver`)
+    draws its first chart without looking for them again. Nothing is shown
+    and the style is left as it was.
+
+    Examples
+    --------
+    >>> before = dict(mpl.rcParams)
+    >>> load_fonts()
+    >>> dict(mpl.rcParams) == before
+    True
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with chart_style():
+        fig = Figure(figsize=(2, 1), dpi=PRINT_DPI)
+        ax = fig.add_subplot()
+        ax.set_title("Chart")  # bold, as every chart's title
+        ax.plot([0, 1], [0, 1])
+        ax.text(0, 0.5, "Label 0.5%")
+        FigureCanvasAgg(fig).draw()
+
+
 def _style_file() -> Path:
     return Path(afcharts.__file__).parent / "afcharts.mplstyle"
 

@@ -42,6 +42,22 @@ def build_for_run(params: Params, loaded) -> Pack:
     return Pack.from_params(params, loaded=loaded)
 
 
+def warm() -> None:
+    """Do now what a process's first pack does once: templates compiled, chart fonts loaded.
+
+    A batch worker's fork server (:mod:`sendreport.run.forkserver`) calls this
+    before it forks any kernel, so no kernel does it again. A pack built
+    without it is the same pack, a little later.
+    """
+    from sendreport.charts.icons import compile_templates as compile_icons
+    from sendreport.charts.theme import load_fonts
+    from sendreport.pack.templating import compile_templates
+
+    compile_templates()
+    compile_icons()
+    load_fonts()
+
+
 def series_months(params: Params) -> frozenset[dt.date]:
     """First days of the months the pack's monthly series print (``kpi_series.csv``).
 
@@ -58,4 +74,6 @@ def series_months(params: Params) -> frozenset[dt.date]:
     return frozenset(m.date() for m in months)
 
 
-__all__ = ["Pack", "annex_html", "build_for_run", "report_cell_problems", "series_months"]
+__all__ = [
+    "Pack", "annex_html", "build_for_run", "report_cell_problems", "series_months", "warm",
+]

@@ -571,9 +571,8 @@ class Pack:
         service = kpi.service or ""
         name, unit, _ = self.kpi_name(kpi.id, kpi.service)
         improvement = self.improvement(kpi.id, service)
-        rows = self.kpis[(self.kpis["kpi_id"] == kpi.id) & (self.kpis["service"] == service)]
-        row = rows.iloc[0] if len(rows) else None
-        s = self.series[(self.series["kpi_id"] == kpi.id) & (self.series["service"] == service)]
+        row = self.kpi_row(kpi.id, service)
+        s = self.kpi_series(kpi.id, service)
         s = s[~not_covered(s)]  # SPEC 6: months the data do not cover are not points
         s = s.reset_index(drop=True) if len(s) else None
         internal = self.params.audience == "internal"
@@ -723,10 +722,35 @@ class Pack:
         found.discard("")
         return [s for s in SERVICES if s in found] + sorted(found - set(SERVICES))
 
+    @cached_property
+    def _positions(self) -> dict[str, dict[tuple[Any, Any], list[int]]]:
+        """Row positions of each (KPI, service) in ``kpis`` and ``series``, found once.
+
+        Sections and the verdict look up a hundred or so facts each: a lookup
+        here, rather than a filter of the whole frame each time.
+        """
+        out: dict[str, dict[tuple[Any, Any], list[int]]] = {}
+        for name in ("kpis", "series"):
+            frame = getattr(self, name)
+            found: dict[tuple[Any, Any], list[int]] = {}
+            for i, key in enumerate(zip(frame["kpi_id"], frame["service"], strict=True)):
+                found.setdefault(key, []).append(i)
+            out[name] = found
+        return out
+
+    @cached_property
+    def _facts(self) -> dict[tuple[str, str], KPIFact]:
+        """:meth:`any_fact`'s facts as they are built (a pack never changes)."""
+        return {}
+
     def kpi_row(self, kpi_id: str, service: str = "") -> pd.Series | None:
         """The row of ``kpis.csv`` for a KPI and service (``None`` when absent)."""
-        rows = self.kpis[(self.kpis["kpi_id"] == kpi_id) & (self.kpis["service"] == service)]
-        return rows.iloc[0] if len(rows) else None
+        found = self._positions["kpis"].get((kpi_id, service))
+        return self.kpis.iloc[found[0]] if found else None
+
+    def kpi_series(self, kpi_id: str, service: str = "") -> pd.DataFrame:
+        """The rows of the monthly series for a KPI and service, in their order."""
+        return self.series.iloc[self._positions["series"].get((kpi_id, service), [])]
 
     def kpi_figure(self, kpi_id: str, service: str = "", *, count: bool = False) -> Figure:
         """The latest figure of a KPI and service as the pack prints it (``count``: its count)."""
@@ -742,11 +766,13 @@ class Pack:
         """
         from sendreport.spc import reading
 
+        if (kpi_id, service) in self._facts:
+            return self._facts[kpi_id, service]
         row = self.kpi_row(kpi_id, service)
         name, unit, _ = self.kpi_name(kpi_id, service)
         if row is not None and str(row.get("unit", "")):
             unit = str(row["unit"])
-        s = self.series[(self.series["kpi_id"] == kpi_id) & (self.series["service"] == service)]
+        s = self.kpi_series(kpi_id, service)
         s = s[~not_covered(s)]
         improvement = self.improvement(kpi_id, service)
         # SPEC 6: read at the latest point in the period only, else not assessed with why
@@ -754,10 +780,12 @@ class Pack:
         p = self.params
         periods = {"latest": f"{p.period_start} to {p.period_end}"}
         periods.update({k: "{} to {}".format(*v) for k, v in self.comparison_periods().items()})
-        return kpi_fact(row, kpi_id=kpi_id, service=service, name=name, unit=unit,
+        fact = kpi_fact(row, kpi_id=kpi_id, service=service, name=name, unit=unit,
                         improvement=improvement, periods=periods,
                         target=None, variation=spc.variation, not_assessed=spc.not_assessed,
                         internal=p.audience == "internal")
+        self._facts[kpi_id, service] = fact
+        return fact
 
     def health_comparators(self, service: str) -> list:
         """NHS England CHS comparators for a service at ``period_end`` (empty: none given)."""

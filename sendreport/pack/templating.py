@@ -109,6 +109,30 @@ def environment(folder: str | None = None):
     return env
 
 
+def compile_templates() -> int:
+    """Compile every section template now, as a pack's first use of each would.
+
+    Jinja keeps compiled templates in :func:`environment`, so a process forked
+    afterwards (a batch worker's kernels, :mod:`sendreport.run.forkserver`)
+    starts with them compiled.
+
+    Returns
+    -------
+    int
+        How many templates were compiled.
+
+    Examples
+    --------
+    >>> compile_templates() >= len(list(SECTION_TEMPLATES.glob("*.j2")))
+    True
+    """
+    env = environment()
+    names = env.list_templates(filter_func=lambda name: name.endswith(".j2"))
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
 def render(template: str, **data: Any) -> str:
     """Render one of the section templates with plain data.
 

@@ -44,6 +44,15 @@ PRELOAD = (
     "sendreport.pack.sections",
     "sendreport.charts.spc",
     "sendreport.charts.progress",
+    # what the pack's sections import the first time they are shown
+    "sendreport.handoff",
+    "sendreport.pack.display",
+    "sendreport.pack.change",
+    "sendreport.pack.findings",
+    "sendreport.pack.verdict",
+    "sendreport.charts.icons",
+    "sendreport.charts.render",
+    "sendreport.metrics.reference",
 )
 """What a stocktake kernel imports: imported once by the server.
 
@@ -345,6 +354,8 @@ def serve() -> None:
     os.environ.setdefault("MPLBACKEND", INLINE)
     for module in PRELOAD:
         importlib.import_module(module)
+    # what each kernel's first pack would do once: templates compiled, chart fonts loaded
+    importlib.import_module("sendreport.pack").warm()
     early = [m for m in NOT_BEFORE_THE_KERNEL if m in sys.modules]
     if early:  # a kernel forked now would differ from a fresh one: serve none
         raise SystemExit(f"imported before a kernel: {', '.join(early)}")
