@@ -218,6 +218,8 @@ def _factorize(column: pd.Series) -> tuple[np.ndarray, list[object]]:
         return codes, list(uniques)
     codes = column.cat.codes.to_numpy()
     held = np.bincount(codes[codes >= 0], minlength=len(column.cat.categories)) > 0
+    if held.all():
+        return codes, list(column.cat.categories)
     renumber = np.append(np.cumsum(held) - 1, -1)  # code -1 (missing) picks the last entry
     return renumber[codes], list(column.cat.categories[held])
 

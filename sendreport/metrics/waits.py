@@ -107,11 +107,16 @@ def _spells(
     """
     if not len(lo):
         return group, lo, hi
-    child = group.astype(np.int64) * (int(person.max()) + 1) + person
+    people = int(person.max()) + 1
+    child = group.astype(np.int64) * people + person
     width = int(hi.max()) + 1
-    # one sort by child, then first end: both packed in one integer
-    order = np.argsort(child * width + lo)
-    child, lo, hi = child[order], lo[order], hi[order]
+    if (int(child.max()) + 1) * width * width < 2**63:
+        # one sort by child, first end and last: the three packed in one integer
+        packed = np.sort((child * width + lo) * width + hi)
+        child, lo, hi = packed // (width * width), packed // width % width, packed % width
+    else:
+        order = np.lexsort((hi, lo, child))
+        child, lo, hi = child[order], lo[order], hi[order]
     block = np.ones(len(lo), dtype=bool)
     block[1:] = child[1:] != child[:-1]
     # the furthest end reached so far by the child's spans: a running maximum, each
@@ -121,7 +126,7 @@ def _spells(
     new = block.copy()
     new[1:] |= lo[1:] > reach[:-1]  # a gap after everything earlier of this child
     last = np.append(np.flatnonzero(new)[1:] - 1, len(lo) - 1)  # each spell's last span
-    return group[order][new], lo[new], reach[last]
+    return child[new] // people, lo[new], reach[last]
 
 
 def children_by_period(
