@@ -16,7 +16,10 @@ over ``--rounds`` rounds, alternating which goes first:
 Each batch is timed as one whole process into a fresh output folder; prints
 packs per minute for each (issue goal: at least 30 with ``--jobs 2`` on 2
 cores, and dask within 10% of the pool), the ratio dask/pool of the medians,
-and the 1-minute load average before each batch.
+the 1-minute load average before and after each batch, and the CPU time a
+pack took (user and system of the batch process and every process under it;
+for dask, of the cluster's processes too): on a shared machine, packs a
+minute fall with the load, CPU a pack much less.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,14 +42,38 @@ def load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
-def batch(params: list[str], out: Path, jobs: int, scheduler: str | None) -> tuple[int, float]:
+def children_cpu() -> float:
+    """CPU seconds of this process's ended children and theirs (a batch, once it ends)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def cluster_cpu() -> float:
+    """CPU seconds of the live processes under this one (the dask cluster), ended ones included."""
+    import psutil
+
+    total = 0.0
+    for process in psutil.Process().children(recursive=True):
+        try:
+            t = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
+def batch(params: list[str], out: Path, jobs: int,
+          scheduler: str | None) -> tuple[int, float, float]:
+    """Packs written, wall seconds and CPU seconds of one batch."""
     command = [str(BIN / "sendreport"), "batch", *params, "--output-dir", str(out)]
     command += (["--scheduler", scheduler, "--insecure"] if scheduler
                 else ["--jobs", str(jobs)])
+    cpu = children_cpu() + (cluster_cpu() if scheduler else 0.0)
     started = time.perf_counter()
     subprocess.run(command, capture_output=True, check=False)
     seconds = time.perf_counter() - started
-    return len(list(out.glob("*/*/report.pdf"))), seconds
+    cpu = children_cpu() + (cluster_cpu() if scheduler else 0.0) - cpu
+    return len(list(out.glob("*/*/report.pdf"))), seconds, cpu
 
 
 def main() -> None:
@@ -70,11 +98,13 @@ def main() -> None:
             order = ("pool", "dask") if number % 2 == 0 else ("dask", "pool")
             for name in order:
                 before = load()
-                written, seconds = batch(params, tmp / f"{name}-{number}", args.jobs,
-                                         cluster.scheduler_address if name == "dask" else None)
+                written, seconds, cpu = batch(
+                    params, tmp / f"{name}-{number}", args.jobs,
+                    cluster.scheduler_address if name == "dask" else None)
                 rates[name].append(written / seconds * 60)
                 print(f"round {number + 1} {name}: {written} packs in {seconds:.0f} s, "
-                      f"{rates[name][-1]:.1f} packs a minute ({before} before)")
+                      f"{rates[name][-1]:.1f} packs a minute, CPU {cpu / max(written, 1):.1f} s "
+                      f"a pack ({before} before, {load()} after)", flush=True)
     pool, dask = (statistics.median(rates[k]) for k in ("pool", "dask"))
     print(f"median packs a minute: pool {pool:.1f} (goal >= 30), dask {dask:.1f}; "
           f"dask/pool {dask / pool:.2f} (goal >= 0.90); {load()} after")
