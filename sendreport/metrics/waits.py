@@ -60,9 +60,13 @@ def list_by_period(
     referred = referrals.days("referral_date")
     stop = _stop(referrals)
     until = periods.end_index(stop)  # the same stop for the list and its bands
-    # on the list from the first period end on or after the referral (or 127 or 365 days on)
-    starts = periods.end_indices(referred, (0, WEEKS_18 + 1, WEEKS_52 + 1))
-    scaled = group * (k + 1)
+    # on the list from the first period end on or after the referral (or 127 or 365 days on):
+    # a referral never on it at a period end is in no band either, so only the others are read
+    since = periods.end_index(referred)
+    on = np.flatnonzero(since < until)
+    until = until[on]
+    starts = [since[on], *periods.end_indices(referred[on], (WEEKS_18 + 1, WEEKS_52 + 1))]
+    scaled = group[on] * (k + 1)
 
     def on_list(lo: np.ndarray) -> np.ndarray:
         return count_open(scaled, (lo, np.maximum(until, lo)), g, k, scaled=True)
