@@ -20,13 +20,18 @@ _MEASURES = {
 """Whose definition each family's figures follow, as a source line says it."""
 
 
-def computed_from(kpi: KPIDefinition) -> str:
+def computed_from(kpi: KPIDefinition, *, sen2: bool = False) -> str:
     """What a KPI's figure is computed from, and whose definition it follows (REPORT: sources).
+
+    ``sen2``: the tables were read from the area's SEN2 returns (``data: sen2:``),
+    not from a casework export, and the source says so.
 
     Examples
     --------
     >>> computed_from(KPI_DEFINITIONS["ehcp_20wk_excl"])
     "the area's own records (requests table), computed as DfE's SEN2 measure"
+    >>> computed_from(KPI_DEFINITIONS["ehcp_20wk_excl"], sen2=True)
+    "the area's own SEN2 returns (their requests), computed as DfE's SEN2 measure"
     >>> computed_from(KPI_DEFINITIONS["wait_over_18wk"])  # doctest: +NORMALIZE_WHITESPACE
     "the area's own records (referrals table), computed as NHS England's community health
     services waiting list measure"
@@ -36,7 +41,11 @@ def computed_from(kpi: KPIDefinition) -> str:
     if kpi.source == SOURCES["plan"]:
         return "the plan's own record of its actions' statuses"
     table = KPI_TABLES.get(kpi.id)
-    records = f"the area's own records ({table} table)" if table else "the area's own records"
+    if sen2:
+        records = f"the area's own SEN2 returns (their {table})" if table else (
+            "the area's own SEN2 returns")
+    else:
+        records = f"the area's own records ({table} table)" if table else "the area's own records"
     measure = _MEASURES.get(kpi.source)
     return f"{records}, computed as {measure}" if measure else f"{records} ({kpi.source})"
 

@@ -48,3 +48,6 @@ def test_demo_sen2_params_run_through_the_notebook(synthetic, tmp_path):
     # Appendix B says what a historical chain counts, and names the rules in words
     assert "Historical chain (H), not activity" in html and "each return that repeats it" in html
     assert "Exported to another local authority" in html and "another la<" not in html
+    # Appendix A's sources say the figures came from the returns, not a casework table
+    assert "own SEN2 returns (their requests), computed as DfE" in html
+    assert "(requests table)" not in html

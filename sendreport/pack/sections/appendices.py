@@ -19,10 +19,12 @@ def definitions_html(pack: PackFacts) -> str:
     from sendreport.metrics.reference import computed_from
 
     rows = []
+    sen2 = "sen2" in pack.params.data
     for kid in dict.fromkeys(pack.kpis["kpi_id"]):
         if kid in KPI_DEFINITIONS:
             d = KPI_DEFINITIONS[kid]
-            rows.append([Cell(d.title, header=True), kid, d.definition, computed_from(d)])
+            rows.append([Cell(d.title, header=True), kid, d.definition,
+                         computed_from(d, sen2=sen2)])
         elif kid in pack.measure_titles:
             title, unit, source = pack.measure_titles[kid]
             rows.append(
