@@ -176,25 +176,27 @@ is computed (:func:`_closed_requests`).
 
 
 def _open_medians(
-    referrals: _AreaColumns, area: np.ndarray, ends: np.ndarray, n_areas: int
+    referrals: _AreaColumns, periods: Periods, n_windows: int
 ) -> list[pd.DataFrame]:
-    """``wait_median_open_weeks`` of every (service, area, window end): ``ends`` unshifted.
+    """``wait_median_open_weeks`` of every (service, area, window end).
 
     The median of the days waited so far by the referrals on the list at each
-    end, over seven (the waiting list's own definition, one pass per window
-    rather than one per period end).
+    period end, over seven (the waiting list's own definition, one pass for
+    every end rather than one per end). A referral is on the list at
+    ``n_windows`` consecutive ends at most: its own area's.
     """
     group, names = referrals.groups("service")
-    referred = referrals.days("referral_date")
-    stop = np.fmin(referrals.days("first_contact_date"), referrals.days("removed_date"))
-    w = len(ends)
-    k = n_areas * w
+    since, until = waits.open_ends(referrals, periods)
+    on = np.flatnonzero(since < until)
+    group, since, until = group[on], since[on], until[on]
+    referred = referrals.days("referral_date")[on]
+    k = len(periods)
     keys, waited = [], []
-    for j, end in enumerate(ends):
-        t = referrals.shift + end
-        is_open = (referred <= t) & ~(stop <= t)
-        keys.append(group[is_open] * k + area[is_open] * w + j)
-        waited.append((t - referred)[is_open])
+    for step in range(n_windows):
+        end = since + step
+        at = end < until
+        keys.append(group[at] * k + end[at])
+        waited.append(periods.ends[end[at]] - referred[at])
     key = np.concatenate(keys)
     median = quantiles_by(key, np.concatenate(waited), len(names) * k, (0.5,))[0] / 7
     n = np.bincount(key, minlength=len(names) * k)
@@ -225,21 +227,21 @@ def _factorize(column: pd.Series) -> tuple[np.ndarray, list[object]]:
 
 
 def _area_codes(
-    tables: Mapping[str, pd.DataFrame], by: str
+    tables: Mapping[str, pd.DataFrame], by: str, pool: Executor | None = None
 ) -> tuple[list[object], dict[str, np.ndarray]]:
     """The areas (sorted) and each splittable table's area index per row."""
+    names = [name for name, frame in tables.items() if frame is not None and by in frame.columns]
     factorized = {}
-    for name, frame in tables.items():
-        if frame is None or by not in frame.columns:
-            continue
-        codes, uniques = _factorize(frame[by])
+    for name, (codes, uniques) in zip(
+        names, _map(pool, lambda name: _factorize(tables[name][by]), names), strict=True
+    ):
         missing = int((codes < 0).sum())
         if missing:
             raise ParameterError(
                 f"kpis_by_area: the {name} table's column {by} is missing in {missing} "
                 f"row(s); every record must name its area"
             )
-        factorized[name] = (codes, list(uniques))
+        factorized[name] = (codes, uniques)
     if not factorized:
         raise ParameterError(f"kpis_by_area: no table has the column {by} to split by")
     areas = sorted({u for _, uniques in factorized.values() for u in uniques})
@@ -317,7 +319,6 @@ def _coverage(
 
 def _family_frames(
     prepared: Mapping[str, _AreaColumns],
-    area: Mapping[str, np.ndarray],
     n_areas: int,
     windows: Sequence[tuple[pd.Timestamp, pd.Timestamp]],
     span: float,
@@ -336,7 +337,7 @@ def _family_frames(
             (shifts[:, None] + starts[None, :]).reshape(-1),
             (shifts[:, None] + ends[None, :]).reshape(-1),
         )
-        rows = _rows(prepared, area, n_areas, periods, ends, pool)
+        rows = _rows(prepared, periods, len(chosen), pool)
         every = finish(rows, keep_period=True)
         p = every["period"].to_numpy().astype(np.intp)
         every["area"] = p // len(chosen)
@@ -345,8 +346,12 @@ def _family_frames(
     return pd.concat(frames, ignore_index=True)
 
 
-def _warm(prepared: Mapping[str, _AreaColumns], name: str) -> None:
-    """Read the dates and codes several families of table ``name`` share, once, before they run."""
+def _warm(prepared: Mapping[str, _AreaColumns], periods: Periods, name: str) -> None:
+    """Read the dates and codes several families of table ``name`` share, once, before they run.
+
+    The referrals' period ends on the list (:func:`waits.open_ends`) too: the
+    list, its medians and children waiting read them.
+    """
     for key in (name, f"{name} closing"):
         table = prepared.get(key)
         if table is None:
@@ -357,14 +362,15 @@ def _warm(prepared: Mapping[str, _AreaColumns], name: str) -> None:
         for column in _SHARED_CODES.get(name, ()):
             if column in table.columns:
                 table.groups(column)  # the codes too
+    referrals = prepared.get("referrals")
+    if name == "referrals" and all(c in referrals.columns for c in waits.LIST_REQUIRED):
+        waits.open_ends(referrals, periods)
 
 
 def _rows(
     prepared: Mapping[str, _AreaColumns],
-    area: Mapping[str, np.ndarray],
-    n_areas: int,
     periods: Periods,
-    ends: np.ndarray,
+    n_windows: int,
     pool: Executor | None = None,
 ) -> list[pd.DataFrame]:
     """Every family's rows (and the open waiting list's medians), each family a task of ``pool``.
@@ -379,10 +385,9 @@ def _rows(
         if table is not None and all(c in table.columns for c in family.required):
             tasks.append((i, partial(family.run, prepared, periods)))
             if family.open_medians:
-                medians = partial(_open_medians, prepared["referrals"], area["referrals"], ends,
-                                  n_areas)
+                medians = partial(_open_medians, prepared["referrals"], periods, n_windows)
                 tasks.append((len(_FAMILIES), medians))
-    _map(pool, partial(_warm, prepared), [name for name in _CLOSE if name in prepared])
+    _map(pool, partial(_warm, prepared, periods), [name for name in _CLOSE if name in prepared])
     first = sorted(tasks, key=lambda t: t[0] >= len(_FAMILIES)
                    or _FAMILIES[t[0]].table != "referrals")
     done = dict(_map(pool, lambda t: (t[0], t[1]()), first))
@@ -517,13 +522,13 @@ def kpis_by_area(
     if previous_period_end is not None:
         prev_end = as_timestamp(previous_period_end, "previous_period_end")
         windows.append((previous_start(start, end, prev_end), prev_end))
-    areas, area = _area_codes(tables, by)
-    n_areas = len(areas)
-    if not n_areas:
-        return pd.DataFrame(columns=[by, *KPI_COLUMNS, *REASON_COLUMNS])
     workers = os.cpu_count() or 1
     big = workers > 1 and sum(len(tables[n]) for n in _CLOSE if n in tables) >= _THREADS_FROM
     with ThreadPoolExecutor(workers) if big else nullcontext() as pool:
+        areas, area = _area_codes(tables, by, pool)
+        n_areas = len(areas)
+        if not n_areas:
+            return pd.DataFrame(columns=[by, *KPI_COLUMNS, *REASON_COLUMNS])
         first, last, raw = _day_range(tables, windows, pool)
         span = float(last - first + 1 + _MARGIN)
         prepared: dict[str, _AreaColumns] = {}
@@ -540,7 +545,7 @@ def kpis_by_area(
                 prepared[f"{name} closing"] = _AreaColumns(
                     tables[name], shift, close=close, close_columns=snapshot_close, base=main
                 )
-        family = _family_frames(prepared, area, n_areas, windows, span, pool)
+        family = _family_frames(prepared, n_areas, windows, span, pool)
     family = _present_services(family, prepared, area, n_areas)
     family["unit"] = family["kpi_id"].map(_UNITS)
     measure = _measure_rows(tables, by, areas, windows)

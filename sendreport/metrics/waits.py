@@ -31,7 +31,7 @@ from sendreport.metrics._helpers import (
     statistic_rows,
 )
 
-__all__ = ["autism_13wk", "children_waiting", "waiting_list", "waits_seen"]
+__all__ = ["autism_13wk", "children_waiting", "open_ends", "waiting_list", "waits_seen"]
 
 LIST_REQUIRED = ("service", "referral_date", "first_contact_date")
 CHILDREN_REQUIRED = ("service", "person_id", "referral_date", "first_contact_date")
@@ -52,6 +52,49 @@ def _stop(referrals: Columns) -> np.ndarray:
     return referrals.memo("stop", compute)  # type: ignore[return-value]
 
 
+def open_ends(referrals: Columns, periods: Periods) -> tuple[np.ndarray, np.ndarray]:
+    """The period ends each referral is on the list at: indices ``since`` to ``until - 1``.
+
+    ``since`` is the first period end on or after ``referral_date``,
+    ``until`` the first on or after the referral stops being open (its first
+    contact or removal; past the last end while it is open). Computed once
+    per ``periods`` and shared by the list, its medians and children waiting.
+
+    Parameters
+    ----------
+    referrals
+        The referrals (``referral_date``, ``first_contact_date``, optionally ``removed_date``).
+    periods
+        The periods whose ends are the snapshots.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``since`` and ``until``, integer indices into ``periods.ends``.
+
+    Examples
+    --------
+    Month ends of January to March 2024: a referral seen on 15 February was
+    waiting at the end of January only; one made on 1 March still waits:
+
+    >>> r = as_columns(pd.DataFrame({
+    ...     "referral_date": pd.to_datetime(["2024-01-10", "2024-03-01"]),
+    ...     "first_contact_date": pd.to_datetime(["2024-02-15", None])}))
+    >>> months = Periods.months(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-03-31"))
+    >>> since, until = open_ends(r, months)
+    >>> since.tolist(), until.tolist()
+    ([0, 2], [1, 3])
+    """
+
+    def compute() -> tuple[Periods, np.ndarray, np.ndarray]:
+        # the periods are kept with the result, so their id stays theirs while it is kept
+        referred = referrals.days("referral_date")
+        return periods, periods.end_index(referred), periods.end_index(_stop(referrals))
+
+    _, since, until = referrals.memo(("open ends", id(periods)), compute)  # type: ignore[misc]
+    return since, until
+
+
 def list_by_period(
     referrals: Columns, periods: Periods, services: Sequence[str] = (), *, medians: bool = True
 ) -> list[pd.DataFrame]:
@@ -59,10 +102,10 @@ def list_by_period(
     g, k = len(names), len(periods)
     referred = referrals.days("referral_date")
     stop = _stop(referrals)
-    until = periods.end_index(stop)  # the same stop for the list and its bands
-    # on the list from the first period end on or after the referral (or 127 or 365 days on):
-    # a referral never on it at a period end is in no band either, so only the others are read
-    since = periods.end_index(referred)
+    # on the list from the first period end on or after the referral (or 127 or 365 days on)
+    # until it stops (the same stop for the list and its bands): a referral never on it at a
+    # period end is in no band either, so only the others are read
+    since, until = open_ends(referrals, periods)
     on = np.flatnonzero(since < until)
     until = until[on]
     starts = [since[on], *periods.end_indices(referred[on], (WEEKS_18 + 1, WEEKS_52 + 1))]
@@ -138,15 +181,15 @@ def children_by_period(
 ) -> list[pd.DataFrame]:
     """``wait_children``: distinct ``person_id`` with a referral open at each period end.
 
-    Only referrals open at some period end can be counted, so only theirs
-    ``person_id`` are read (often a small part of the table).
+    Only referrals open at some period end can be counted, so only their
+    ``person_id`` is read (often a small part of the table).
     """
     group, names = referrals.groups("service", services)
-    lo, hi = periods.open_at_ends(referrals.days("referral_date"), _stop(referrals))
-    rows = np.flatnonzero(lo < hi)
+    since, until = open_ends(referrals, periods)
+    rows = np.flatnonzero(since < until)
     person, _ = pd.factorize(referrals.df["person_id"].take(rows))
     rows, person = rows[person >= 0], person[person >= 0]  # no person_id: no child to count
-    spell_group, spell_lo, spell_hi = _spells(group[rows], person, lo[rows], hi[rows])
+    spell_group, spell_lo, spell_hi = _spells(group[rows], person, since[rows], until[rows])
     waiting = count_open(spell_group, (spell_lo, spell_hi), len(names), len(periods))
     return [count_rows("wait_children", waiting, names)]
 
