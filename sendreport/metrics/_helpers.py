@@ -332,6 +332,10 @@ def count_open(
     once for several counts of the same records).
     """
     lo, hi = span
+    held = np.flatnonzero(lo < hi)  # a record open at no period end adds nothing
+    if len(held) < len(lo):
+        lo, hi = lo[held], hi[held]
+        group = group if n_groups == 1 else group[held]
     width = n_periods + 1
     size = n_groups * width
     if n_groups == 1:

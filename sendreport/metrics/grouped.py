@@ -14,6 +14,11 @@ A record left open (a referral never seen, a review never held, a request
 never closed) would otherwise stay open at every later area's snapshot dates:
 it is closed at the end of its own area's stretch, after every period end of
 its area and before any of the next.
+
+On large tables (:data:`_THREADS_FROM` rows) the work runs in a pool of one
+thread per core (numpy and Arrow release the GIL over large arrays): the
+area codes and dates of each table, then each table's shared columns, then
+every KPI family as a task of its own, the referrals' (the costliest) first.
 """
 
 from __future__ import annotations

@@ -194,14 +194,28 @@ def children_by_period(
     return [count_rows("wait_children", waiting, names)]
 
 
+def _first_seen(referrals: Columns, periods: Periods) -> tuple[np.ndarray, np.ndarray]:
+    """The period each referral was first seen in (-1 if none) and the days it waited.
+
+    Computed once per ``periods``: the waits of those seen and the autism
+    assessments both read them.
+    """
+
+    def compute() -> tuple[Periods, np.ndarray, np.ndarray]:
+        # the periods are kept with the result, so their id stays theirs while it is kept
+        seen = referrals.days("first_contact_date")
+        return periods, periods.locate(seen), seen - referrals.days("referral_date")
+
+    _, period, days = referrals.memo(("first seen", id(periods)), compute)  # type: ignore[misc]
+    return period, days
+
+
 def seen_by_period(
     referrals: Columns, periods: Periods, services: Sequence[str] = ()
 ) -> list[pd.DataFrame]:
     group, names = referrals.groups("service", services)
     g, k = len(names), len(periods)
-    seen = referrals.days("first_contact_date")
-    period = periods.locate(seen)
-    days = seen - referrals.days("referral_date")
+    period, days = _first_seen(referrals, periods)
     keep = period >= 0
     # quantiles of whole days (linear interpolation), divided once
     stats = quantiles_by(group[keep] * k + period[keep], days[keep], g * k, (0.5, 0.92))
@@ -214,10 +228,10 @@ def seen_by_period(
 
 
 def autism_by_period(referrals: Columns, periods: Periods) -> list[pd.DataFrame]:
-    seen = referrals.days("first_contact_date")
     autism = referrals.isin("service", (AUTISM_SERVICE,))
-    period = np.where(autism, periods.locate(seen), -1)
-    on_time = (seen - referrals.days("referral_date")) <= WEEKS_13
+    period, days = _first_seen(referrals, periods)
+    period = np.where(autism, period, -1)
+    on_time = days <= WEEKS_13
     late, timely = count_split(period, on_time, 2, len(periods))
     return [percentage_rows("autism_13wk", timely[None], (late + timely)[None])]
 
