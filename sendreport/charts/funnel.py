@@ -11,7 +11,8 @@ from matplotlib.figure import Figure
 from sendreport.charts.theme import MDC_COLOURS, PRINT_DPI, af_palette, chart_style
 
 LABELLED = 12
-"""Authorities outside the 95% limits named on the chart, at most (the table names every one)."""
+"""Authorities outside the 95% limits named on the chart, at most: when more are outside,
+none is named on the chart (the edition lists them under it)."""
 
 
 def plot_funnel(table: pd.DataFrame, curves: dict[str, np.ndarray], sizes: np.ndarray, *,
@@ -20,7 +21,8 @@ def plot_funnel(table: pd.DataFrame, curves: dict[str, np.ndarray], sizes: np.nd
 
     Points outside the 95% limits are drawn as triangles (up above, down below),
     the others as circles, and those outside the 95% limits carry their
-    names (at most :data:`LABELLED`): shape and words, not colour alone.
+    names when they are at most :data:`LABELLED` (more would overprint one
+    another): shape and words, not colour alone.
     Unpublished points (an area's own pack, ``unpublished`` true) are hollow
     diamonds.
 
@@ -75,16 +77,19 @@ def plot_funnel(table: pd.DataFrame, curves: dict[str, np.ndarray], sizes: np.nd
         if len(own):
             ax.scatter(own["n"], own["rate"] * 100, marker="D", s=34, facecolors="white",
                        edgecolors="black", zorder=4, label="Area's own pack (unpublished)")
+        own_pack = table["unpublished"].astype(bool)
         named = table[(table["position"].fillna("").str.len() > 0)
-                      & (table["position"] != "within") | table["unpublished"].astype(bool)]
-        for _, row in named.head(LABELLED).iterrows():
+                      & (table["position"] != "within") & ~own_pack]
+        if len(named) > LABELLED:  # too many to name without names overprinting each other
+            named = named.iloc[:0]
+        for _, row in pd.concat([named, table[own_pack]]).iterrows():
             ax.annotate(str(row["la_name"]), (row["n"], row["rate"] * 100), fontsize=7,
                         xytext=(4, 3), textcoords="offset points")
         ax.set_xlim(0, float(sizes.max()) * 1.02)
         ax.set_ylim(0, 100)
         ax.set_xlabel("EHC plans issued in the year")
         ax.set_ylabel("Issued within 20 weeks (%)")
-        ax.set_title("\n".join(textwrap.wrap(title, 80)), loc="left", fontsize=10)
+        ax.set_title("\n".join(textwrap.wrap(title, 80)), loc="left", fontsize=10, pad=10)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=7,
                   frameon=False)
         fig.tight_layout()

@@ -38,6 +38,8 @@ class Comparison:
     comparators: pd.DataFrame
     """England's and the regions' published figures of the latest year."""
     sizes: np.ndarray
+    no_rate: tuple[tuple[str, str], ...] = ()
+    """Authorities in scope with no rate in the latest year, each with the reason, in words."""
 
     @property
     def year(self) -> int:
@@ -62,11 +64,14 @@ def build_comparison(params: CompareParams) -> Comparison:
     dfe = load_dfe_timeliness()
     scope, region, codes = resolve_scope(params, dfe)
     frame = figures.authorities(dfe, params.measure, codes, region, params.years)
+    england = figures.authorities(dfe, params.measure, None, None, params.years)
     years = []
     for year in params.years:
         r, n = figures.area_rate(dfe, params.measure, year, "National")
+        every = england[(england["year"] == year) & figures.known_rates(england)]
+        spread = funnel.dispersion(every["r"], every["n"], r / n)
         years.append(figures.year_figures(frame[frame["year"] == year].reset_index(drop=True),
-                                          r / n))
+                                          r / n, spread))
     latest = years[-1]
     table = latest.table.copy()
     table["unpublished"] = False
@@ -86,7 +91,31 @@ def build_comparison(params: CompareParams) -> Comparison:
     top = max(float(table["n"].max(skipna=True) or 0), 50.0) * 1.05
     return Comparison(params=params, scope=scope, region=region, latest=latest,
                       years=tuple(years), table=table, comparators=comparators,
-                      sizes=np.linspace(max(1.0, top / 200), top, 200))
+                      sizes=np.linspace(max(1.0, top / 200), top, 200),
+                      no_rate=_no_rate(dfe, params.measure, latest))
+
+
+def _no_rate(dfe: pd.DataFrame, measure: str,
+             latest: figures.Year) -> tuple[tuple[str, str], ...]:
+    """Each authority of the latest year without a rate, with the reason.
+
+    DfE's ``x``, no plan issued, or (excluding exceptions) every plan recorded
+    as an exception.
+    """
+    t = latest.table
+    out = []
+    for row in t[t["position"] == ""].itertuples():
+        if pd.isna(row.n) or pd.isna(row.r):
+            out.append((row.la_name, "DfE published no figure (x)"))
+            continue
+        every = dfe[(dfe["year"] == latest.year) & (dfe["la_code"] == row.la_code)]
+        plans = every["plans_issued"].iloc[0] if len(every) else np.nan
+        if measure == "ehcp_20wk_excl" and pd.notna(plans) and plans > 0:
+            out.append((row.la_name, f"every one of its {int(plans):,} plans was recorded as "
+                                     "an exception, so DfE gives no rate excluding exceptions"))
+        else:
+            out.append((row.la_name, "issued no plans"))
+    return tuple(out)
 
 
 def _years_outside(years: list[figures.Year]) -> dict[str, str]:
@@ -118,6 +147,13 @@ def _count(x) -> str:
     return "x" if pd.isna(x) else f"{int(x):,}"
 
 
+POSITION_WORDS = {"within": "within", "above 95%": "above the 95% limits",
+                  "above 99.8%": "above the 99.8% limits", "below 95%": "below the 95% limits",
+                  "below 99.8%": "below the 99.8% limits", "": "no rate"}
+"""How the table words an authority's position (:func:`sendreport.compare.funnel.position`):
+the bare ``"below 95%"`` reads as a rate below 95%."""
+
+
 def comparison_tables(c: Comparison):
     """The edition's tables as :class:`sendreport.tables.Table` (comparators, then authorities)."""
     from sendreport.tables import build_table
@@ -126,7 +162,8 @@ def comparison_tables(c: Comparison):
         ["Area", "Plans issued", "Within 20 weeks", "Rate (%)"],
         [[row.area, _count(row.n), _count(row.r), _pct(row.rate)]
          for row in c.comparators.itertuples()],
-        caption=f"England and regions, {c.year} (published)", numeric_columns=(1, 2, 3),
+        caption=f"England and regions, calendar year {c.year} (DfE published)",
+        numeric_columns=(1, 2, 3),
     )
     body = []
     for row in c.table.sort_values(["unpublished", "la_name"], kind="stable").itertuples():
@@ -139,14 +176,113 @@ def comparison_tables(c: Comparison):
                   f"{row.change_high * 100:+.1f})")
         name = f"{row.la_name} (own pack, unpublished)" if row.unpublished else row.la_name
         body.append([name, _count(row.n), _count(row.r), _pct(row.rate), interval,
-                     row.position or "x", rank, change, row.years_outside_95 or "none"])
+                     POSITION_WORDS.get(row.position or "", row.position), rank, change,
+                     row.years_outside_95 or "none"])
+    ranked = int(c.table.loc[~c.table["unpublished"].astype(bool), "rank"].notna().sum())
     authorities = build_table(
         ["Authority", "Plans issued", "Within 20 weeks", "Rate (%)", "95% interval (%)",
-         "Against the funnel limits", "Rank (possible range)",
-         f"Change since {c.first} (points, 95% interval)", "Years outside 95% limits"],
-        body, caption=f"Every authority in scope, {c.year}", numeric_columns=(1, 2, 3),
+         "Against the funnel limits", f"Rank of {ranked} (possible range)",
+         f"Change since {c.first} (percentage points, 95% interval)",
+         "Years outside 95% limits"],
+        body, caption=f"Every authority in scope, calendar year {c.year} (DfE published)",
+        numeric_columns=(1, 2, 3),
     )
     return comparators, authorities
+
+
+def outside(c: Comparison) -> list[tuple[str, str]]:
+    """The latest year's authorities outside the limits, by side and level, named.
+
+    Published figures only; each side lists those beyond the 99.8% limits, then
+    those beyond the 95% limits only.
+
+    Examples
+    --------
+    >>> c = build_comparison(CompareParams(scope="East Midlands", years=[2024]))
+    >>> for label, names in outside(c):
+    ...     print(f"{label}: {names}")
+    Above the 99.8% limits: none (the limit is 100% at every authority's size here: no rate can be above it)
+    Above the 95% limits (not the 99.8%): Lincolnshire
+    Below the 95% limits (not the 99.8%): Leicestershire
+    Below the 99.8% limits: none (the limit is 0% at every authority's size here: no rate can be below it)
+    """  # noqa: E501
+    t = c.table[~c.table["unpublished"].astype(bool)]
+    named = lambda pos: ", ".join(t.loc[t["position"] == pos, "la_name"]) or "none"  # noqa: E731
+    placed = t[t["position"] != ""]
+    above, below = named("above 99.8%"), named("below 99.8%")
+    if len(placed) and (placed["99.8% upper"] >= 0.9995).all():
+        above += " (the limit is 100% at every authority's size here: no rate can be above it)"
+    if len(placed) and (placed["99.8% lower"] <= 0.0005).all():
+        below += " (the limit is 0% at every authority's size here: no rate can be below it)"
+    return [("Above the 99.8% limits", above),
+            ("Above the 95% limits (not the 99.8%)", named("above 95%")),
+            ("Below the 95% limits (not the 99.8%)", named("below 95%")),
+            ("Below the 99.8% limits", below)]
+
+
+def no_change(c: Comparison) -> str:
+    """Why some authorities have no change since the first year, in one sentence (or ``""``).
+
+    Examples
+    --------
+    >>> c = build_comparison(CompareParams(scope="East Midlands", years=[2019, 2024]))
+    >>> no_change(c)
+    'No change since 2019 for North Northamptonshire, West Northamptonshire: no published rate for them in 2019 (an authority formed since, or a figure DfE did not publish).'
+    """  # noqa: E501
+    t = c.table[~c.table["unpublished"].astype(bool)]
+    missing = t.loc[t["change"].isna() & t["rate"].notna(), "la_name"].tolist()
+    if c.first == c.year or not missing:
+        return ""
+    return (f"No change since {c.first} for {', '.join(missing)}: no published rate for them "
+            f"in {c.first} (an authority formed since, or a figure DfE did not publish).")
+
+
+def reading(c: Comparison) -> list[str]:
+    """How to read the funnel plot, in plain words, for a reader who is not a statistician.
+
+    Says what the limits are, what the overdispersion adjustment does and what
+    being inside or outside them does and does not mean.
+
+    Examples
+    --------
+    >>> c = build_comparison(CompareParams(scope="East Midlands", years=[2024]))
+    >>> text = " ".join(reading(c))
+    >>> "far more than chance alone" in text, "not evidence" in text
+    (True, True)
+    """
+    p0 = f"{c.latest.p0 * 100:.1f}%"
+    spread = c.latest.spread
+    counted = (" (leaving out plans where an exception to the 20 weeks applied)"
+               if c.params.measure == "ehcp_20wk_excl" else " (exceptions included)")
+    out = [
+        f"Each point is an authority: across, the number of EHC plans it issued in calendar "
+        f"year {c.year}{counted}; up, the share of them issued within 20 weeks. The solid line is "
+        f"England's rate, {p0}. The dashed lines (95% limits) and dotted lines (99.8% limits) "
+        "show how far from England an authority of that size can be before it is unusual: "
+        "a small authority's rate moves more by chance, so the limits are wider on the left.",
+    ]
+    if spread.overdispersed:
+        out.append(
+            f"Authorities differ from one another far more than chance alone explains (the "
+            f"variation between England's {spread.units} authorities with a rate is about "
+            f"{spread.phi:.0f} times what chance would give). The limits are therefore "
+            "widened to allow for the usual differences between authorities, which is why "
+            "they are wide and almost flat. "
+            "An authority outside them is unusual even against that spread. One inside them "
+            "is not shown to be unusual, but that is not evidence that it does as well as "
+            "England: its rate and interval in the table say how far from England it is.")
+    else:
+        out.append(
+            f"England's {spread.units} authorities with a rate spread no more widely than "
+            "chance explains, so "
+            "the limits are those of chance alone (exact binomial). An authority inside them "
+            "differs from England by no more than chance would give at its number of plans; "
+            "that is not evidence that it does as well as England.")
+    out.append(
+        "About 1 authority in 20 would fall outside the 95% limits even if nothing unusual "
+        "were going on, so being outside them is a prompt to look closer; outside the 99.8% "
+        "limits (about 1 in 500) is a strong signal.")
+    return out
 
 
 def headline(c: Comparison) -> str:
@@ -162,15 +298,16 @@ def headline(c: Comparison) -> str:
     within = int((t["position"] == "within").sum())
     below = int(t["position"].str.startswith("below").sum())
     above = int(t["position"].str.startswith("above").sum())
-    return (f"In {c.year}, {within} of {len(t)} authorities were within the 95% limits around "
-            f"England's {c.latest.p0 * 100:.1f}%; {below} below and {above} above")
+    return (f"In {c.year}, {within} of the {len(t)} authorities with a rate were within the "
+            f"95% limits around England's {c.latest.p0 * 100:.1f}%; {below} below and "
+            f"{above} above")
 
 
 def comparison_html(c: Comparison) -> str:
     """The edition as one HTML document (charts inlined), ready for :func:`html_to_pdf`."""
     from markupsafe import Markup
 
-    from sendreport.charts.funnel import plot_funnel
+    from sendreport.charts.funnel import LABELLED, plot_funnel
     from sendreport.charts.render import not_people
     from sendreport.outputs import style_sheet
     from sendreport.pack.sections.chart import figure
@@ -180,14 +317,23 @@ def comparison_html(c: Comparison) -> str:
     curves = funnel.limits(c.sizes, c.latest.p0, c.latest.spread)
     title = headline(c)
     t = c.table
-    named = lambda side: ", ".join(t.loc[t["position"] == f"{side} 99.8%", "la_name"]) or "none"  # noqa: E731
-    alt = (f"Funnel plot of {measure.lower()} in {c.year} against plans issued, for "
-           f"{len(t)} authorities ({c.scope}), around England's {c.latest.p0 * 100:.1f}% with "
-           f"95% and 99.8% limits. Below the 99.8% limits: {named('below')}. Above them: "
-           f"{named('above')}.")
+    groups = outside(c)
+    shown = t[t["position"].notna() & (t["position"] != "") & (t["position"] != "within")
+              & ~t["unpublished"].astype(bool)]
+    beyond = [f"{label}: {names}." for label, names in groups if not names.startswith("none")]
+    alt = (f"Funnel plot of {measure} (calendar year {c.year}) against plans issued, for "
+           f"the {int(t['rate'].notna().sum())} authorities with a rate ({c.scope}), around "
+           f"England's {c.latest.p0 * 100:.1f}% with 95% and 99.8% limits. "
+           + (" ".join(beyond) or "None is outside the 95% limits."))
     fig = plot_funnel(t, curves, c.sizes, p0=c.latest.p0, title=title,
                       comparator=f"England {c.year}")
-    chart = figure(not_people(fig), alt=alt, caption=c.latest.spread.describe(), crop=False)
+    names = ("Authorities outside the 95% limits are named on the chart and below it."
+             if len(shown) <= LABELLED else
+             f"The {len(shown)} authorities outside the 95% limits are too many to name on "
+             "the chart; they are named below it.")
+    caption = (f"Calendar year {c.year}: {measure}; each authority against England's "
+               f"rate. {names} {dfe_credit(c.year)}.")
+    chart = figure(not_people(fig), alt=alt, caption=caption, crop=False)
     repeated = t[t["years_outside_95"].str.count(",") >= 1]
     comparators, authorities = comparison_tables(c)
     title_text = c.params.title or f"EHC plan timeliness across authorities: {c.scope}, {c.year}"
@@ -202,6 +348,13 @@ def comparison_html(c: Comparison) -> str:
         comparators=comparators,
         authorities=authorities,
         repeated=[(row.la_name, row.years_outside_95) for row in repeated.itertuples()],
+        checked=", ".join(str(y.year) for y in c.years),
+        reading=reading(c),
+        outside=groups,
+        finding=title,
+        year=c.year,
+        no_rate=c.no_rate,
+        no_change=no_change(c),
         spread=c.latest.spread.describe(),
         p0=f"{c.latest.p0 * 100:.1f}%",
         credit=dfe_credit(c.year),

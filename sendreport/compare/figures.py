@@ -6,7 +6,8 @@ own packs' ``kpis.csv`` rows (unpublished, marked as such). Methods, each
 stated in the edition's method note:
 
 - funnel limits and overdispersion: :mod:`sendreport.compare.funnel`, around
-  England's published rate of the year;
+  England's published rate of the year, the overdispersion estimated over
+  every authority in England with a rate that year (whatever the scope);
 - each authority's rate has a 95% Wilson score interval (scipy's
   ``binomtest(...).proportion_ci(method="wilson")``);
 - change between two years: the difference of the rates with Newcombe's
@@ -36,7 +37,8 @@ MEASURES: dict[str, tuple[str, str, str]] = {
 }
 """Each measure's numerator and size columns in the DfE figures, and its title."""
 
-__all__ = ["MEASURES", "Year", "authorities", "changes", "rank_interval", "wilson", "year_figures"]
+__all__ = ["MEASURES", "Year", "authorities", "changes", "known_rates", "rank_interval", "wilson",
+           "year_figures"]
 
 
 def wilson(r: int, n: int, level: float = 0.95) -> tuple[float, float]:
@@ -125,11 +127,29 @@ class Year:
     table: pd.DataFrame
 
 
-def year_figures(frame: pd.DataFrame, p0: float) -> Year:
+def known_rates(frame: pd.DataFrame) -> pd.Series:
+    """Which rows have a rate: a published numerator and at least one plan."""
+    return frame["n"].notna() & frame["r"].notna() & (frame["n"] > 0)
+
+
+def year_figures(frame: pd.DataFrame, p0: float,
+                 spread: funnel.Dispersion | None = None) -> Year:
     """Place each authority of one year against the funnel limits around ``p0``.
 
     Authorities whose figures DfE did not publish (``x``) or that issued no
     plan are kept with no position.
+
+    Parameters
+    ----------
+    frame
+        One year's authorities (:func:`authorities`).
+    p0
+        The comparator rate.
+    spread
+        The overdispersion to widen the limits by; by default estimated from
+        ``frame``'s own authorities. The edition passes the one estimated over
+        every authority in England, so that an authority's place does not
+        depend on which others are in scope.
 
     Returns
     -------
@@ -151,8 +171,9 @@ def year_figures(frame: pd.DataFrame, p0: float) -> Year:
     (['within', 'below 99.8%', 'above 95%'], False)
     """
     table = frame.copy()
-    known = table["n"].notna() & table["r"].notna() & (table["n"] > 0)
-    spread = funnel.dispersion(table.loc[known, "r"], table.loc[known, "n"], p0)
+    known = known_rates(table)
+    if spread is None:
+        spread = funnel.dispersion(table.loc[known, "r"], table.loc[known, "n"], p0)
     bounds = funnel.limits(table.loc[known, "n"].to_numpy(), p0, spread)
     for name, values in bounds.items():
         table[name] = np.nan

@@ -8,8 +8,10 @@ package's loader.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import math
+import re
 import subprocess
 import sys
 from importlib import resources
@@ -182,3 +184,86 @@ def test_an_unknown_scope_exits_2_naming_it(tmp_path, scope, words):
     assert result.returncode == 2
     assert words in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def html_text(folder: Path) -> str:
+    """The edition's HTML as the words a reader sees (tags dropped, spaces collapsed)."""
+    text = re.sub(r"<style.*?</style>|<[^>]+>", " ",
+                  (folder / "report.html").read_text("utf-8"), flags=re.S)
+    return " ".join(html.unescape(text).split())
+
+
+def test_an_authority_s_place_is_the_same_in_the_regional_and_england_editions(editions):
+    """Both editions compare with England's rate; the overdispersion is England's too, so
+    the limits, the place and the years outside do not depend on the scope."""
+    england = {r["la_code"]: r for r in read_csv(editions["england"] / "authorities.csv")}
+    for row in read_csv(editions["east-midlands"] / "authorities.csv"):
+        theirs = england[row["la_code"]]
+        for column in ("lower_95", "upper_95", "lower_99_8", "upper_99_8", "position"):
+            assert row[column] == theirs[column], (row["la_name"], column)
+        # England's edition checks 2019 and 2024 only
+        ours = [y for y in row["years_outside_95"].split(", ") if y[:4] in ("2019", "2024")]
+        assert ", ".join(ours) == theirs["years_outside_95"], row["la_name"]
+    for year in ("2019", "2024"):
+        phi = {name: {r["phi"] for r in read_csv(folder / "limits.csv") if r["year"] == year}
+               for name, folder in editions.items()}
+        assert phi["east-midlands"] == phi["england"]
+
+
+def test_the_edition_names_who_is_outside_which_limits_in_words(editions):
+    for name, folder in editions.items():
+        rows = read_csv(folder / "authorities.csv")
+        text = html_text(folder)
+        for side in ("above", "below"):
+            names = [r["la_name"] for r in rows if r["position"] == f"{side} 95%"]
+            assert (f"{side.title()} the 95% limits (not the 99.8%): "
+                    f"{', '.join(names) or 'none'}") in text, name
+        checked = ", ".join(str(y) for y in json.loads(
+            (folder / "manifest.json").read_text())["years"])
+        assert f"Years checked: {checked};" in text
+    england = html_text(editions["england"])
+    outside = sum(r["position"] not in ("within", "") for r in
+                  read_csv(editions["england"] / "authorities.csv"))
+    assert outside > 12
+    assert f"The {outside} authorities outside the 95% limits are too many to name" in england
+
+
+def test_authorities_without_a_rate_are_named_with_dfe_s_reason(editions):
+    """Dorset and the City of London recorded every 2024 plan as an exception (DfE's file:
+    plans issued including exceptions, none excluding them)."""
+    text = html_text(editions["england"])
+    dfe = {r["la_name"]: r for r in dfe_rows(2024) if r["geographic_level"] == "Local authority"}
+    rated = [r for r in dfe.values() if int(r["plans_issued_excl"] or 0) > 0]
+    assert f"of the {len(rated)} authorities with a rate were within" in text
+    for name in ("City of London", "Dorset"):
+        assert dfe[name]["plans_issued_excl"] == "0"
+        plans = int(dfe[name]["plans_issued"])
+        assert (f"{name}: every one of its {plans:,} plans was recorded as an exception, so DfE "
+                "gives no rate excluding exceptions.") in text
+    assert ("No change since 2019 for North Northamptonshire, West Northamptonshire: no "
+            "published rate for them in 2019") in html_text(editions["east-midlands"])
+
+
+def test_the_edition_explains_the_widened_limits_without_overclaiming(editions):
+    for folder in editions.values():
+        text = html_text(folder)
+        assert "How to read the funnel plot" in text
+        assert "far more than chance alone explains" in text
+        assert "not evidence that it does as well as England" in text
+        # inside widened limits is not "no more than chance would give"
+        assert "no more than chance would give" not in text
+
+
+def test_table_words_and_headers_do_not_read_as_rates(editions):
+    page = (editions["east-midlands"] / "report.html").read_text("utf-8")
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", page)
+    assert "below the 95% limits" in cells and "above the 95% limits" in cells
+    assert not {"below 95%", "above 95%", "below 99.8%", "above 99.8%"} & set(cells)
+    text = html_text(editions["east-midlands"])
+    assert "Rank of 10 (possible range)" in text
+    assert "Change since 2019 (percentage points, 95% interval)" in text
+    assert "Every authority in scope, calendar year 2024 (DfE published)" in text
+    alt = html.unescape(re.search(r'<img[^>]* alt="([^"]*)"', page).group(1))
+    assert alt.startswith("Funnel plot of EHC plans issued within 20 weeks")
+    assert "Above the 95% limits (not the 99.8%): Lincolnshire." in alt
+    assert "Below the 95% limits (not the 99.8%): Leicestershire." in alt
