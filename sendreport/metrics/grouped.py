@@ -82,27 +82,43 @@ _FIGURES = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
 class _AreaColumns(Columns):
     """A table's columns with every date moved to its record's area's stretch of days.
 
-    ``close`` columns (a missing date means "still open") read a missing date
-    as ``close``, the end of the record's area's stretch. ``base`` shares the
-    day numbers of the other columns with another wrapper of the same table.
+    Each record's dates move by ``shift``, its area's index (``area``) times
+    ``span`` days. ``close_columns`` (a missing date means "still open") read
+    a missing date as ``close``, day ``end`` of the record's area's stretch.
+    ``base`` shares the day numbers of the other columns, and the shifts,
+    with another wrapper of the same table.
     """
 
     def __init__(
         self,
         df: pd.DataFrame,
-        shift: np.ndarray,
+        area: np.ndarray,
+        span: float,
+        end: float,
         *,
-        close: np.ndarray | None = None,
         close_columns: Sequence[str] = (),
         base: _AreaColumns | None = None,
         raw: dict[str, np.ndarray] | None = None,
     ):
         super().__init__(df)
-        self.shift = shift
+        self._area, self._span, self._end = area, span, end
         self._raw = raw if raw is not None else {}
-        self._close = close
         self._close_columns = tuple(close_columns)
         self._base = base
+
+    @property
+    def shift(self) -> np.ndarray:
+        """Days each record's dates move by (computed on first use, in the thread using it)."""
+        if self._base is not None:
+            return self._base.shift
+        return self.memo("shift", lambda: self._area * self._span)  # type: ignore[return-value]
+
+    @property
+    def close(self) -> np.ndarray:
+        """The day each record's area's stretch ends: a record still open is closed then."""
+        if self._base is not None:
+            return self._base.close
+        return self.memo("close", lambda: self.shift + self._end)  # type: ignore[return-value]
 
     def codes(self, column: str) -> tuple[np.ndarray, list[str]]:
         """Codes of a text column, read once per table (shared with ``base``)."""
@@ -122,7 +138,7 @@ class _AreaColumns(Columns):
                 out = Columns(self.df).days(column)
             out += self.shift
             if column in self._close_columns:
-                np.fmin(out, self._close, out=out)  # missing: closed at the stretch's end
+                np.fmin(out, self.close, out=out)  # missing: closed at the stretch's end
             return out
 
         return self.memo(("area days", column), compute)  # type: ignore[return-value]
@@ -138,7 +154,7 @@ class _Family(NamedTuple):
 def _closed_requests(t: Mapping[str, _AreaColumns], periods: Periods) -> list[pd.DataFrame]:
     closing = t["requests closing"]
     closed = ehcp.closed_date(closing)  # computed once per wrapper and kept: closed in place
-    np.fmin(closed, closing._close, out=closed)
+    np.fmin(closed, closing.close, out=closed)
     return ehcp.open_by_period(closing, periods)
 
 
@@ -540,15 +556,14 @@ def kpis_by_area(
         for name, (main_close, snapshot_close) in _CLOSE.items():
             if name not in tables:
                 continue
-            shift = area[name] * span
-            close = shift + (last + 1)
             main = _AreaColumns(
-                tables[name], shift, close=close, close_columns=main_close, raw=raw[name]
+                tables[name], area[name], span, last + 1, close_columns=main_close, raw=raw[name]
             )
             prepared[name] = main
             if snapshot_close is not None:
                 prepared[f"{name} closing"] = _AreaColumns(
-                    tables[name], shift, close=close, close_columns=snapshot_close, base=main
+                    tables[name], area[name], span, last + 1, close_columns=snapshot_close,
+                    base=main,
                 )
         family = _family_frames(prepared, n_areas, windows, span, pool)
     family = _present_services(family, prepared, area, n_areas)
