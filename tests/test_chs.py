@@ -174,6 +174,12 @@ def build(data_dir: Path, **changes) -> Pack:
     return Pack.from_params(parse_params(raw_params(data_dir, **changes), base_dir=data_dir))
 
 
+@pytest.fixture(scope="module")
+def pack(data_dir) -> Pack:
+    """The demo params' pack with no benchmarks file, built once: the tests only read it."""
+    return build(data_dir)
+
+
 def cells(table) -> list[list[str]]:
     return [[c.text for c in row.cells] for row in table.rows]
 
@@ -188,8 +194,7 @@ def by_service(table, label: str = "Now") -> dict[str, list[str]]:
     return out
 
 
-def test_health_waits_show_every_service_in_the_data(data_dir):
-    pack = build(data_dir)
+def test_health_waits_show_every_service_in_the_data(pack, data_dir):
     data = sections.health_waits(pack)
     referrals = pd.read_csv(data_dir / "referrals.csv")
     in_data = set(referrals["service"])
@@ -199,9 +204,8 @@ def test_health_waits_show_every_service_in_the_data(data_dir):
         assert {service_name(s) for s in in_data} == set(shown)
 
 
-def test_health_tables_keep_counts_and_percentages_apart_with_units_in_every_heading(data_dir):
+def test_health_tables_keep_counts_and_percentages_apart_with_units_in_every_heading(pack):
     """Each column one KPI, so one unit; every heading names it; time and change rows."""
-    pack = build(data_dir)
     data = sections.health_waits(pack)
     lists, waits = data["lists"], data["waits"]
     headings = [c.text for c in lists.header[1:]]
@@ -235,9 +239,8 @@ def test_health_tables_keep_counts_and_percentages_apart_with_units_in_every_hea
         ("wait_list", "speech_and_language_therapy"), "value"]
 
 
-def test_over_52_week_counts_match_an_independent_count(data_dir):
+def test_over_52_week_counts_match_an_independent_count(pack, data_dir):
     """Children still waiting at the period end who were referred more than 364 days before."""
-    pack = build(data_dir)
     r = pd.read_csv(data_dir / "referrals.csv", parse_dates=["referral_date", "first_contact_date",
                                                              "removed_date"])
     end = pd.Timestamp(PERIOD_END)
@@ -251,8 +254,7 @@ def test_over_52_week_counts_match_an_independent_count(data_dir):
         assert table[service_name(service)][5] == expected, service
 
 
-def test_seen_waits_sit_beside_waits_of_children_still_waiting(data_dir):
-    pack = build(data_dir)
+def test_seen_waits_sit_beside_waits_of_children_still_waiting(pack):
     k = pack.kpis.set_index(["kpi_id", "service"])
     row = by_service(sections.health_waits(pack)["waits"])["Autism assessment"]
     for column, kpi_id in ((1, "wait_median_open_weeks"), (2, "wait_median_seen_weeks"),
@@ -261,8 +263,8 @@ def test_seen_waits_sit_beside_waits_of_children_still_waiting(data_dir):
         assert row[column] == f"{value:.1f} weeks"
 
 
-def test_without_a_benchmarks_file_the_pack_says_no_comparator_was_given(data_dir):
-    html = sections.health_waits_html(build(data_dir))
+def test_without_a_benchmarks_file_the_pack_says_no_comparator_was_given(pack):
+    html = sections.health_waits_html(pack)
     assert "No comparator was given" in html
     assert "England (national)" not in html
 

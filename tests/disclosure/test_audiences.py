@@ -20,6 +20,7 @@ from sendreport.pack.findings import voice_vs_data
 from sendreport.params import parse_params
 from sendreport.run.pipeline import run_report
 from sendreport.synth import generate
+from sendreport.validation import load_data
 
 ROOT = Path(__file__).resolve().parents[2]
 AUDIENCES = ("shared", "internal", "families")
@@ -185,14 +186,30 @@ def demo_data(tmp_path_factory) -> Path:
     return folder
 
 
+def demo_params(folder: Path, audience: str, plan: str):
+    raw = {**params_for(folder, audience), "area_name": "Demoshire",
+           "plan": str(ROOT / "params" / "plans" / plan)}
+    return parse_params(raw)
+
+
+@pytest.fixture(scope="session")
+def demo_loaded(demo_data):
+    """The demo tables, read and validated once, with the load options they were read with:
+    every audience and plan reads the same files, so each pack is built from them as the
+    runner builds it (``Pack.from_params(params, loaded=...)``)."""
+    params = demo_params(demo_data, "shared", "demoshire-pap.yaml")
+    return params.load_options(), load_data(params.data, **params.load_options())
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("plan", ["demoshire-pap.yaml", "demoshire-wsoa.yaml"])
-def test_demo_packs_build_for_every_audience(demo_data, plan):
+def test_demo_packs_build_for_every_audience(demo_data, demo_loaded, plan):
     built = {}
     for audience in AUDIENCES:
-        raw = {**params_for(demo_data, audience), "area_name": "Demoshire",
-               "plan": str(ROOT / "params" / "plans" / plan)}
-        pack = Pack.from_params(parse_params(raw))
+        params = demo_params(demo_data, audience, plan)
+        options, loaded = demo_loaded
+        assert params.load_options() == options, audience
+        pack = Pack.from_params(params, loaded=loaded)
         html = (sections.summary_html(pack) + sections.appendices_html(pack)
                 + "".join(sections.area_html(pack, a) for a in pack.plan.priority_areas))
         text = re.sub(r'src="data:[^"]*"', "", html)

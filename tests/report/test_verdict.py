@@ -126,6 +126,12 @@ def pap(data_dir):
     return build(data_dir)
 
 
+@pytest.fixture(scope="module")
+def wsoa(data_dir):
+    """The WSoA demo plan's pack on the same data, built once: the tests only read it."""
+    return build(data_dir, plan=str(ROOT / "params" / "plans" / "demoshire-wsoa.yaml"))
+
+
 def worst_by_hand(pack):
     """The KPI furthest worse than its baseline, relative to it, from kpis.csv's own columns.
 
@@ -230,8 +236,7 @@ def test_no_governance_section_without_governance_or_workforce(data_dir, tmp_pat
     assert all(anchor != "governance" for anchor, _ in sections.contents_entries(pack))
 
 
-def test_wsoa_summary_has_one_short_row_per_area(data_dir):
-    wsoa = build(data_dir, plan=str(ROOT / "params" / "plans" / "demoshire-wsoa.yaml"))
+def test_wsoa_summary_has_one_short_row_per_area(wsoa, pap):
     table = sections.area_summary(wsoa)
     assert len(table.rows) == len(wsoa.plan.priority_areas)
     assert [h.text for h in table.header] == [
@@ -254,16 +259,15 @@ def test_wsoa_summary_has_one_short_row_per_area(data_dir):
         html = sections.area_html(wsoa, area)
         assert "<p>x</p>" not in html
         assert ("Progress this period" in html) == bool(area.progress)
-    assert sections.area_summary(build(data_dir)) is None  # a PAP has none
+    assert sections.area_summary(pap) is None  # a PAP has none
 
 
-def test_wsoa_verdict_opens_with_its_summary_and_lists_exceptions(data_dir):
+def test_wsoa_verdict_opens_with_its_summary_and_lists_exceptions(wsoa, pap):
     """A WSoA's verdict page: the summary table first, then a short list of exceptions.
 
     No paragraph per area ("1 of 1 measures ... none of the 1 is met"), and
     headings in the plan type's words: areas of concern, not priority areas.
     """
-    wsoa = build(data_dir, plan=str(ROOT / "params" / "plans" / "demoshire-wsoa.yaml"))
     data = sections.verdict(wsoa)
     assert data["areas"] == [] and data["kind"] == "area of concern"
     html = sections.verdict_html(wsoa)
@@ -282,10 +286,10 @@ def test_wsoa_verdict_opens_with_its_summary_and_lists_exceptions(data_dir):
         assert line["text"].endswith(".") and ";" not in line["text"], line  # one item each
         assert line["text"][0].isupper()
     # a PAP keeps one verdict per priority area, under the plan's own word
-    pap = sections.verdict(build(data_dir))
-    assert pap["exceptions"] is None and pap["summary"] is None
-    assert pap["kind"] == "priority area" and pap["areas"]
-    assert "By priority area" in sections.verdict_html(build(data_dir))
+    verdict = sections.verdict(pap)
+    assert verdict["exceptions"] is None and verdict["summary"] is None
+    assert verdict["kind"] == "priority area" and verdict["areas"]
+    assert "By priority area" in sections.verdict_html(pap)
 
 
 def test_assurance_words_never_say_no_trajectory_alone():
@@ -332,10 +336,9 @@ def test_an_spc_reading_that_the_target_will_not_be_met_settles_the_forecast():
     assert any("assurance reading" in rule and "one answer" in rule for rule in VERDICT_RULES)
 
 
-def test_wsoa_forecast_never_contradicts_the_scorecards_assurance(data_dir):
+def test_wsoa_forecast_never_contradicts_the_scorecards_assurance(wsoa):
     """The WSoA demo: community paediatrics over 18 weeks reads "Will not meet target" on
     the scorecard; the verdict must not count it among the targets that will be met."""
-    wsoa = build(data_dir, plan=str(ROOT / "params" / "plans" / "demoshire-wsoa.yaml"))
     settled = {"consistent_fail": False, "consistent_pass": True}
     checked = []
     for view in wsoa.views:
