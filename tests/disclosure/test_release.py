@@ -93,7 +93,10 @@ def small_area(draw):
     return list(zip(days, taken, exc, strict=True))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+# 100 areas, as the property below checks on 100 others: the audience only decides whether
+# a withheld value is blanked (disclose_release's _publish), never what is withheld, so that
+# property's attack on the internal release is this one's on 100 further areas.
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow],
           derandomize=True)
 @given(small_area())
 def test_no_sum_or_difference_of_published_figures_gives_back_a_small_group(plans):
