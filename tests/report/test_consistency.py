@@ -26,10 +26,11 @@ from lxml import html as lxml_html
 from sendreport.charts.render import figures_in
 from sendreport.pack import Pack, sections
 from sendreport.pack.templating import slug
-from sendreport.params import parse_params
+from sendreport.params import Params, parse_params
 from sendreport.sen2.write import write_returns
 from sendreport.synth import generate, write_synthetic
 from sendreport.tables import format_change
+from sendreport.validation import load_data
 from sendreport.vocabulary import format_value, service_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -363,10 +364,18 @@ def demo_params(name: str, data: Path, **changes):
     return parse_params(raw)
 
 
+def shared_and_families(shared: Params, families: Params) -> tuple[Pack, Pack]:
+    """Both editions of one area, from its tables read and validated once (as the runner
+    hands them to the pack): the params differ in the audience only, not in how data load."""
+    assert families.load_options() == shared.load_options()
+    loaded = load_data(shared.data, **shared.load_options())
+    return Pack.from_params(shared, loaded=loaded), Pack.from_params(families, loaded=loaded)
+
+
 @pytest.mark.parametrize("name", ["demo", "demo-wsoa", "demo-sen2"])
 def test_demo_packs_print_each_figure_once(name, demo_data, tmp_path):
-    pack = Pack.from_params(demo_params(name, demo_data))
-    families = Pack.from_params(demo_params(name, demo_data, audience="families"))
+    pack, families = shared_and_families(demo_params(name, demo_data),
+                                         demo_params(name, demo_data, audience="families"))
     printed = read_pack(pack, tmp_path)
     # the test reads every page it checks: a scorecard row, a chart and health row each
     assert len(printed.scorecard) == len(pack.plan.kpis)
@@ -449,6 +458,6 @@ def write_area(area: dict, tables: dict[str, pd.DataFrame], folder: Path) -> dic
 def test_generated_areas_print_each_figure_once(area, source_tables, tmp_path_factory):
     folder = tmp_path_factory.mktemp("area")
     raw = write_area(area, source_tables, folder)
-    pack = Pack.from_params(parse_params(raw))
-    families = Pack.from_params(parse_params({**raw, "audience": "families"}))
+    pack, families = shared_and_families(parse_params(raw),
+                                         parse_params({**raw, "audience": "families"}))
     check_pack(pack, read_pack(pack, folder), families=families_text(families))
