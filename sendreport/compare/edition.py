@@ -165,8 +165,14 @@ def comparison_tables(c: Comparison):
         caption=f"England and regions, calendar year {c.year} (DfE published)",
         numeric_columns=(1, 2, 3),
     )
-    body = []
-    for row in c.table.sort_values(["unpublished", "la_name"], kind="stable").itertuples():
+    table = c.table.assign(region=c.table["region_name"].fillna(""))
+    by_region = len(set(table.loc[~table["unpublished"].astype(bool), "region"])) > 1
+    order = ["unpublished", "region", "la_name"] if by_region else ["unpublished", "la_name"]
+    body, groups = [], []
+    for row in table.sort_values(order, kind="stable").itertuples():
+        group = ("Areas' own packs (unpublished)" if row.unpublished else row.region)
+        if by_region and (not groups or groups[-1][1] != group):
+            groups.append((len(body), group))
         interval = ("x" if pd.isna(row.ci_low)
                     else f"{row.ci_low * 100:.1f} to {row.ci_high * 100:.1f}")
         rank = ("x" if pd.isna(row.rank) else
@@ -184,8 +190,9 @@ def comparison_tables(c: Comparison):
          "Against the funnel limits", f"Rank of {ranked} (possible range)",
          f"Change since {c.first} (percentage points, 95% interval)",
          "Years outside 95% limits"],
-        body, caption=f"Every authority in scope, calendar year {c.year} (DfE published)",
-        numeric_columns=(1, 2, 3),
+        body, caption=(f"Every authority in scope, calendar year {c.year} (DfE published)"
+                       + (", by region" if by_region else "") + "; rank 1 is the highest rate"),
+        numeric_columns=(1, 2, 3), css_class="authorities", groups=groups,
     )
     return comparators, authorities
 

@@ -262,8 +262,29 @@ def test_table_words_and_headers_do_not_read_as_rates(editions):
     text = html_text(editions["east-midlands"])
     assert "Rank of 10 (possible range)" in text
     assert "Change since 2019 (percentage points, 95% interval)" in text
-    assert "Every authority in scope, calendar year 2024 (DfE published)" in text
+    assert "Every authority in scope, calendar year 2024 (DfE published); rank 1 is the" in text
     alt = html.unescape(re.search(r'<img[^>]* alt="([^"]*)"', page).group(1))
     assert alt.startswith("Funnel plot of EHC plans issued within 20 weeks")
     assert "Above the 95% limits (not the 99.8%): Lincolnshire." in alt
     assert "Below the 95% limits (not the 99.8%): Leicestershire." in alt
+
+
+def test_england_s_table_is_grouped_by_region_and_stays_short(editions):
+    """A regional adviser finds their authorities under their region; 153 rows on one line
+    each where they fit (13 pages when every interval wrapped)."""
+    page = (editions["england"] / "report.html").read_text("utf-8")
+    body = page[page.index("Every authority in scope, calendar year"):]
+    body = html.unescape(body[body.index("<tbody>"):body.index("</table>")])
+    region, seen = None, {}
+    for kind, text in re.findall(r'<tr( class="group")?>\s*<th[^>]*>([^<]*)</th>', body):
+        if kind:
+            region = text
+        else:
+            seen[text] = region
+    dfe = {r["la_name"]: r["region_name"] for r in dfe_rows(2024)
+           if r["geographic_level"] == "Local authority"}
+    assert seen == dfe
+    assert "by region; rank 1 is the highest rate" in html_text(editions["england"])
+    east_midlands = (editions["east-midlands"] / "report.html").read_text("utf-8")
+    assert 'class="group"' not in east_midlands
+    assert len(pdf_text_pages((editions["england"] / "report.pdf").read_bytes())) <= 10
