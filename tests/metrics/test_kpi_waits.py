@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kpi_frames import REFERRAL_DATES, day, frame
 
 from sendreport.errors import DataValidationError
@@ -14,6 +17,7 @@ from sendreport.metrics import (
     waiting_list,
     waits_seen,
 )
+from sendreport.metrics._helpers import quantiles_by
 
 AT = "2024-06-30"
 PS, PE = "2024-04-01", "2024-06-30"
@@ -316,3 +320,23 @@ def test_wait_list_is_defined_as_referrals_and_wait_children_as_children():
         d = KPI_DEFINITIONS[kpi_id]
         assert (d.unit, d.improvement, d.per_service, d.monthly) == ("count", "decrease", True,
                                                                      True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(-5, 40)), min_size=0, max_size=40),
+    st.booleans(),
+)
+def test_quantiles_by_are_pandas_quantiles(pairs, halves):
+    """The waits' medians and 92nd percentiles: pandas' linear interpolation, to the last bit.
+
+    Whole days take the packed sort; half days (``halves``) the general one; a
+    missing value is left out.
+    """
+    keys = np.array([k for k, _ in pairs], dtype=np.intp)
+    values = np.array([v / 2 if halves else float(v) for _, v in pairs])
+    values[::7] = np.nan
+    got = quantiles_by(keys, values, 4, (0.5, 0.92))
+    for row, q in zip(got, (0.5, 0.92), strict=True):
+        expected = pd.Series(values).groupby(keys).quantile(q).reindex(range(4)).to_numpy()
+        np.testing.assert_array_equal(row, expected)
