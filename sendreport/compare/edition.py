@@ -84,6 +84,7 @@ def build_comparison(params: CompareParams) -> Comparison:
     table = table.merge(change, on="la_code", how="left")
     outside = _years_outside(years)
     table["years_outside_95"] = table["la_code"].map(outside).fillna("")
+    table["period"] = f"{latest.year}-01-01 to {latest.year}-12-31"
     own = pack_rows(params, dfe, latest.p0, latest.spread)
     if len(own):
         table = pd.concat([table, own], ignore_index=True)
@@ -154,6 +155,25 @@ POSITION_WORDS = {"within": "within", "above 95%": "above the 95% limits",
 the bare ``"below 95%"`` reads as a rate below 95%."""
 
 
+def _period_words(period: str) -> str:
+    """A pack's period as the edition prints it, in long dates.
+
+    Examples
+    --------
+    >>> _period_words("2025-01-01 to 2025-06-30"), _period_words("")
+    ('1 January 2025 to 30 June 2025', 'period not stated')
+    """
+    import datetime as dt
+
+    from sendreport.vocabulary import long_date
+
+    try:
+        start, end = (dt.date.fromisoformat(d) for d in period.split(" to "))
+    except ValueError:
+        return period or "period not stated"
+    return f"{long_date(start)} to {long_date(end)}"
+
+
 def comparison_tables(c: Comparison):
     """The edition's tables as :class:`sendreport.tables.Table` (comparators, then authorities)."""
     from sendreport.tables import build_table
@@ -180,7 +200,8 @@ def comparison_tables(c: Comparison):
         change = ("x" if pd.isna(row.change) else
                   f"{row.change * 100:+.1f} ({row.change_low * 100:+.1f} to "
                   f"{row.change_high * 100:+.1f})")
-        name = f"{row.la_name} (own pack, unpublished)" if row.unpublished else row.la_name
+        name = (f"{row.la_name} (own pack, unpublished, {_period_words(row.period)})"
+                if row.unpublished else row.la_name)
         body.append([name, _count(row.n), _count(row.r), _pct(row.rate), interval,
                      POSITION_WORDS.get(row.position or "", row.position), rank, change,
                      row.years_outside_95 or "none"])

@@ -46,8 +46,11 @@ def _csvs(c: Comparison) -> dict[str, pd.DataFrame]:
             "position"]
     latest = c.table.reindex(columns=[*cols, "rank", "rank_best", "rank_worst", "change",
                                       "change_low", "change_high", "verdict",
-                                      "years_outside_95", "unpublished"])
+                                      "years_outside_95", "unpublished", "period"])
     latest["year"] = latest["year"].fillna(c.year)
+    why = dict(c.no_rate)
+    latest["note"] = [why.get(name, "") if not own else "" for name, own in
+                      zip(latest["la_name"], latest["unpublished"].astype(bool), strict=True)]
     years = pd.concat([y.table.reindex(columns=cols).assign(p0=y.p0) for y in c.years],
                       ignore_index=True)
     curves = []

@@ -169,8 +169,11 @@ def test_an_area_s_own_pack_is_placed_beside_and_marked_unpublished(tmp_path):
     own = [r for r in rows if r["unpublished"] == "True"]
     assert len(own) == 1 and own[0]["la_name"] == "Derby"
     assert float(own[0]["plans_issued"]) == 204 and "unpublished" in own[0]["source"]
+    assert own[0]["period"] == "2025-01-01 to 2025-06-30"
+    published = {r["period"] for r in rows if r["unpublished"] == "False"}
+    assert published == {"2024-01-01 to 2024-12-31"}
     html = (tmp_path / "out" / "compare-east-midlands" / "2024" / "report.html").read_text()
-    assert "Derby (own pack, unpublished)" in html
+    assert "Derby (own pack, unpublished, 1 January 2025 to 30 June 2025)" in html
 
 
 @pytest.mark.parametrize(("scope", "words"), [
@@ -240,6 +243,9 @@ def test_authorities_without_a_rate_are_named_with_dfe_s_reason(editions):
         plans = int(dfe[name]["plans_issued"])
         assert (f"{name}: every one of its {plans:,} plans was recorded as an exception, so DfE "
                 "gives no rate excluding exceptions.") in text
+    notes = {r["la_name"]: r["note"] for r in read_csv(editions["england"] / "authorities.csv")}
+    assert notes["Dorset"].startswith("every one of its 585 plans was recorded as an exception")
+    assert notes["Derby"] == ""
     assert ("No change since 2019 for North Northamptonshire, West Northamptonshire: no "
             "published rate for them in 2019") in html_text(editions["east-midlands"])
 
