@@ -16,7 +16,8 @@ none is named on the chart (the edition lists them under it)."""
 
 
 def plot_funnel(table: pd.DataFrame, curves: dict[str, np.ndarray], sizes: np.ndarray, *,
-                p0: float, title: str, comparator: str) -> Figure:
+                p0: float, title: str, comparator: str,
+                xlabel: str = "EHC plans issued in the year") -> Figure:
     """Draw a funnel plot: points, the comparator line and the 95% and 99.8% limits.
 
     Points outside the 95% limits are drawn as triangles (up above, down below),
@@ -40,6 +41,8 @@ def plot_funnel(table: pd.DataFrame, curves: dict[str, np.ndarray], sizes: np.nd
         A title that states the finding.
     comparator
         The comparator's name for the legend (``"England 2024"``).
+    xlabel
+        The size axis's label, with the year and what is counted.
 
     Returns
     -------
@@ -87,7 +90,7 @@ def plot_funnel(table: pd.DataFrame, curves: dict[str, np.ndarray], sizes: np.nd
                         xytext=(4, 3), textcoords="offset points")
         ax.set_xlim(0, float(sizes.max()) * 1.02)
         ax.set_ylim(0, 100)
-        ax.set_xlabel("EHC plans issued in the year")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel("Issued within 20 weeks (%)")
         ax.set_title("\n".join(textwrap.wrap(title, 80)), loc="left", fontsize=10, pad=10)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=7,

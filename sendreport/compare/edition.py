@@ -331,18 +331,28 @@ def headline(c: Comparison) -> str:
             f"{above} above")
 
 
+def funnel_figure(c: Comparison):
+    """The latest year's funnel plot, its title the finding and its axes the year and measure."""
+    from sendreport.charts.funnel import plot_funnel
+
+    counted = " (excluding exceptions)" if c.params.measure == "ehcp_20wk_excl" else ""
+    curves = funnel.limits(c.sizes, c.latest.p0, c.latest.spread)
+    return plot_funnel(c.table, curves, c.sizes, p0=c.latest.p0, title=headline(c),
+                       comparator=f"England {c.year}",
+                       xlabel=f"EHC plans issued in {c.year}{counted}")
+
+
 def comparison_html(c: Comparison) -> str:
     """The edition as one HTML document (charts inlined), ready for :func:`html_to_pdf`."""
     from markupsafe import Markup
 
-    from sendreport.charts.funnel import LABELLED, plot_funnel
+    from sendreport.charts.funnel import LABELLED
     from sendreport.charts.render import not_people
     from sendreport.outputs import style_sheet
     from sendreport.pack.sections.chart import figure
     from sendreport.pack.templating import environment
 
     measure = figures.MEASURES[c.params.measure][2]
-    curves = funnel.limits(c.sizes, c.latest.p0, c.latest.spread)
     title = headline(c)
     t = c.table
     groups = outside(c)
@@ -353,8 +363,7 @@ def comparison_html(c: Comparison) -> str:
            f"the {int(t['rate'].notna().sum())} authorities with a rate ({c.scope}), around "
            f"England's {c.latest.p0 * 100:.1f}% with 95% and 99.8% limits. "
            + (" ".join(beyond) or "None is outside the 95% limits."))
-    fig = plot_funnel(t, curves, c.sizes, p0=c.latest.p0, title=title,
-                      comparator=f"England {c.year}")
+    fig = funnel_figure(c)
     names = ("Authorities outside the 95% limits are named on the chart and below it."
              if len(shown) <= LABELLED else
              f"The {len(shown)} authorities outside the 95% limits are too many to name on "

@@ -29,3 +29,12 @@ def test_a_few_outliers_are_all_named_with_the_area_s_own_pack():
 def test_too_many_outliers_to_name_leaves_only_the_own_pack_named():
     """Twelve of them named and the rest not would pick some arbitrarily and overprint."""
     assert chart_names(LABELLED + 1) == [f"LA {LABELLED + 3}"]
+
+
+def test_the_size_axis_says_the_year_and_what_is_counted():
+    from sendreport.compare.edition import build_comparison, funnel_figure
+    from sendreport.compare.params import CompareParams
+
+    c = build_comparison(CompareParams(scope="East Midlands", years=[2024]))
+    fig = funnel_figure(c)
+    assert fig.axes[0].get_xlabel() == "EHC plans issued in 2024 (excluding exceptions)"
