@@ -14,20 +14,21 @@ import pytest
 from sendreport.metrics import KPI_DEFINITIONS
 from sendreport.pack import Pack, sections
 from sendreport.params import parse_params
-from sendreport.synth import write_synthetic
 from sendreport.vocabulary import service_name
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("synthetic")
-    write_synthetic(folder)
-    return folder
+def data_dir(synthetic_dir):
+    return synthetic_dir
 
 
 def build(data_dir: Path, **changes) -> Pack:
+    return Pack.from_params(parse_params(raw_params(data_dir, **changes)))
+
+
+def raw_params(data_dir: Path, **changes) -> dict:
     raw = {
         "notebook": str(ROOT / "notebooks" / "stocktake.ipynb"),
         "area_name": "Demoshire",
@@ -42,12 +43,13 @@ def build(data_dir: Path, **changes) -> Pack:
         },
     }
     raw.update(changes)
-    return Pack.from_params(parse_params(raw))
+    return raw
 
 
 @pytest.fixture(scope="module")
-def shared(data_dir):
-    return build(data_dir)
+def shared(data_dir, demo_pap_pack):
+    assert demo_pap_pack.params == parse_params(raw_params(data_dir))  # the pack build() builds
+    return demo_pap_pack
 
 
 def test_a_built_pack_cannot_be_changed(shared):

@@ -18,7 +18,6 @@ from sendreport.pack.kpifacts import Figure, Status, kpi_fact, movement_of
 from sendreport.pack.verdict import VERDICT_RULES, forecast, forecast_phrase, movement, verdict
 from sendreport.params import parse_params
 from sendreport.plan import Baseline, PlanKPI
-from sendreport.synth import write_synthetic
 from sendreport.vocabulary import long_date
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,13 +98,16 @@ def test_suppressed_or_missing_values_are_never_forecast():
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("synthetic")
-    write_synthetic(folder)
-    return folder
+def data_dir(synthetic_dir):
+    return synthetic_dir
 
 
 def build(data_dir: Path, tables=("requests", "reviews", "referrals", "measures"), **changes):
+    return Pack.from_params(parse_params(raw_params(data_dir, tables, **changes)))
+
+
+def raw_params(data_dir: Path, tables=("requests", "reviews", "referrals", "measures"),
+               **changes) -> dict:
     raw = {
         "notebook": str(ROOT / "notebooks" / "stocktake.ipynb"),
         "area_name": "Demoshire",
@@ -118,18 +120,21 @@ def build(data_dir: Path, tables=("requests", "reviews", "referrals", "measures"
         "data": {t: str(data_dir / f"{t}.csv") for t in tables},
     }
     raw.update(changes)
-    return Pack.from_params(parse_params(raw))
+    return raw
 
 
 @pytest.fixture(scope="module")
-def pap(data_dir):
-    return build(data_dir)
+def pap(data_dir, demo_pap_pack):
+    assert demo_pap_pack.params == parse_params(raw_params(data_dir))  # the pack build() builds
+    return demo_pap_pack
 
 
 @pytest.fixture(scope="module")
-def wsoa(data_dir):
+def wsoa(data_dir, demo_wsoa_pack):
     """The WSoA demo plan's pack on the same data, built once: the tests only read it."""
-    return build(data_dir, plan=str(ROOT / "params" / "plans" / "demoshire-wsoa.yaml"))
+    wsoa_plan = str(ROOT / "params" / "plans" / "demoshire-wsoa.yaml")
+    assert demo_wsoa_pack.params == parse_params(raw_params(data_dir, plan=wsoa_plan))
+    return demo_wsoa_pack
 
 
 def worst_by_hand(pack):

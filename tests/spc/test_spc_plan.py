@@ -17,7 +17,6 @@ import pytest
 from sendreport.charts.spc import plot_spc
 from sendreport.pack import Pack, sections
 from sendreport.params import parse_params
-from sendreport.synth import write_synthetic
 
 ROOT = Path(__file__).resolve().parents[2]
 PAP = ROOT / "params" / "plans" / "demoshire-pap.yaml"
@@ -25,14 +24,16 @@ RECRUITED = dt.date(2023, 9, 1)
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("synthetic")
-    write_synthetic(folder)
-    return folder
+def data_dir(synthetic_dir) -> Path:
+    return synthetic_dir
 
 
 def build(data_dir: Path, plan: Path = PAP) -> Pack:
-    raw = {
+    return Pack.from_params(parse_params(raw_params(data_dir, plan)))
+
+
+def raw_params(data_dir: Path, plan: Path = PAP) -> dict:
+    return {
         "notebook": str(ROOT / "notebooks" / "stocktake.ipynb"),
         "area_name": "Demoshire",
         "period_start": "2024-07-01",
@@ -45,12 +46,12 @@ def build(data_dir: Path, plan: Path = PAP) -> Pack:
             t: str(data_dir / f"{t}.csv") for t in ("requests", "reviews", "referrals", "measures")
         },
     }
-    return Pack.from_params(parse_params(raw))
 
 
 @pytest.fixture(scope="module")
-def pack(data_dir) -> Pack:
-    return build(data_dir)
+def pack(data_dir, demo_pap_pack) -> Pack:
+    assert demo_pap_pack.params == parse_params(raw_params(data_dir))  # the pack build() builds
+    return demo_pap_pack
 
 
 @pytest.fixture(scope="module")
@@ -260,10 +261,12 @@ def _chart(pack: Pack, view):
 
 
 @pytest.fixture(scope="module", params=["pap", "wsoa"])
-def demo_pack(request, pack, data_dir) -> Pack:
+def demo_pack(request, pack, data_dir, demo_wsoa_pack) -> Pack:
     if request.param == "pap":
         return pack
-    return build(data_dir, ROOT / "params" / "plans" / "demoshire-wsoa.yaml")
+    wsoa_plan = ROOT / "params" / "plans" / "demoshire-wsoa.yaml"
+    assert demo_wsoa_pack.params == parse_params(raw_params(data_dir, wsoa_plan))
+    return demo_wsoa_pack
 
 
 def test_every_demo_chart_renders_without_overlaps_and_shows_every_milestone(demo_pack):
