@@ -140,6 +140,23 @@ def _comparators(dfe: pd.DataFrame, measure: str, year: int, region: str | None,
     return out
 
 
+def _years_words(years: list[int]) -> str:
+    """The edition's calendar years in words: a run as ``2019 to 2024``, else each one.
+
+    Examples
+    --------
+    >>> _years_words([2019, 2020, 2021]), _years_words([2019, 2024]), _years_words([2024])
+    ('calendar years 2019 to 2021', 'calendar years 2019 and 2024', 'calendar year 2024')
+    >>> _years_words([2019, 2022, 2024])
+    'calendar years 2019, 2022 and 2024'
+    """
+    if len(years) == 1:
+        return f"calendar year {years[0]}"
+    if len(years) > 2 and years == list(range(years[0], years[-1] + 1)):
+        return f"calendar years {years[0]} to {years[-1]}"
+    return f"calendar years {', '.join(map(str, years[:-1]))} and {years[-1]}"
+
+
 def _pct(x) -> str:
     return "x" if pd.isna(x) else f"{x * 100:.1f}"
 
@@ -380,7 +397,7 @@ def comparison_html(c: Comparison) -> str:
         marking=c.params.classification,
         scope=c.scope,
         measure=measure,
-        years=f"{c.first} to {c.year}" if c.first != c.year else str(c.year),
+        years=_years_words([y.year for y in c.years]),
         chart=chart,
         comparators=comparators,
         authorities=authorities,

@@ -83,6 +83,8 @@ def resolve_scope(params: CompareParams, dfe: pd.DataFrame, source: str = "param
     >>> dfe = load_dfe_timeliness()
     >>> resolve_scope(CompareParams(scope="england", years=[2024]), dfe)
     ('England', None, None)
+    >>> resolve_scope(CompareParams(scope=["E06000015", "831", "830"], years=[2024]), dfe)[0]
+    '2 local authorities'
     >>> resolve_scope(CompareParams(scope="Wessex", years=[2024]), dfe)
     Traceback (most recent call last):
     ...
@@ -104,7 +106,10 @@ def resolve_scope(params: CompareParams, dfe: pd.DataFrame, source: str = "param
             problems.append(f"{source}: scope: unknown local authority codes {unknown} "
                             "(9-character or 3-digit codes of DfE's figures)")
         listed = list(params.scope)
-        name = f"{len(listed)} local authorities"
+        # an authority listed by both its codes is one authority
+        count = las.loc[las["la_code"].isin(listed) | las["old_la_code"].isin(listed),
+                        "la_code"].nunique()
+        name = f"{count} local authorit{'y' if count == 1 else 'ies'}"
     elif params.scope.lower() != "england":
         if params.scope not in regions:
             problems.append(f"{source}: scope: {params.scope!r} is not England, a region or a "

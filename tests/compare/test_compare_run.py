@@ -221,6 +221,8 @@ def test_the_edition_names_who_is_outside_which_limits_in_words(editions):
             names = [r["la_name"] for r in rows if r["position"] == f"{side} 95%"]
             assert (f"{side.title()} the 95% limits (not the 99.8%): "
                     f"{', '.join(names) or 'none'}") in text, name
+        assert ("calendar years 2019 and 2024" if name == "england"
+                else "calendar years 2019 to 2024") in text
         checked = ", ".join(str(y) for y in json.loads(
             (folder / "manifest.json").read_text())["years"])
         assert f"Years checked: {checked};" in text
@@ -294,3 +296,14 @@ def test_england_s_table_is_grouped_by_region_and_stays_short(editions):
     east_midlands = (editions["east-midlands"] / "report.html").read_text("utf-8")
     assert 'class="group"' not in east_midlands
     assert len(pdf_text_pages((editions["england"] / "report.pdf").read_bytes())) <= 10
+
+
+def test_a_list_scope_counts_authorities_not_codes():
+    """Derby listed by its nine-character and its three-digit code is one authority."""
+    from sendreport.benchmarks import load_dfe_timeliness
+    from sendreport.compare.params import CompareParams, resolve_scope
+
+    dfe = load_dfe_timeliness()
+    assert resolve_scope(CompareParams(scope=["E06000015", "831", "830"], years=[2024]),
+                         dfe)[0] == "2 local authorities"
+    assert resolve_scope(CompareParams(scope=["831"], years=[2024]), dfe)[0] == "1 local authority"
