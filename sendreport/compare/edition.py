@@ -88,7 +88,7 @@ def build_comparison(params: CompareParams) -> Comparison:
     own = pack_rows(params, dfe, latest.p0, latest.spread)
     if len(own):
         table = pd.concat([table, own], ignore_index=True)
-    comparators = _comparators(dfe, params.measure, latest.year, region, frame)
+    comparators = _comparators(dfe, params.measure, latest.year, region, frame, years[0].year)
     top = max(float(table["n"].max(skipna=True) or 0), 50.0) * 1.05
     return Comparison(params=params, scope=scope, region=region, latest=latest,
                       years=tuple(years), table=table, comparators=comparators,
@@ -130,13 +130,16 @@ def _years_outside(years: list[figures.Year]) -> dict[str, str]:
 
 
 def _comparators(dfe: pd.DataFrame, measure: str, year: int, region: str | None,
-                 frame: pd.DataFrame) -> pd.DataFrame:
+                 frame: pd.DataFrame, first: int) -> pd.DataFrame:
     regions = [region] if region else sorted(set(frame.loc[frame["year"] == year,
                                                            "region_name"].dropna()))
     rows = [("England", *figures.area_rate(dfe, measure, year, "National"))]
     rows += [(name, *figures.area_rate(dfe, measure, year, "Regional", name)) for name in regions]
     out = pd.DataFrame(rows, columns=["area", "r", "n"])
     out["rate"] = out["r"] / out["n"]
+    before = [figures.area_rate(dfe, measure, first, "National")]
+    before += [figures.area_rate(dfe, measure, first, "Regional", name) for name in regions]
+    out["change"] = out["rate"] - [r / n for r, n in before]
     return out
 
 
@@ -195,12 +198,14 @@ def comparison_tables(c: Comparison):
     """The edition's tables as :class:`sendreport.tables.Table` (comparators, then authorities)."""
     from sendreport.tables import build_table
 
+    since = [f"Change since {c.first} (percentage points)"] if c.first != c.year else []
     comparators = build_table(
-        ["Area", "Plans issued", "Within 20 weeks", "Rate (%)"],
-        [[row.area, _count(row.n), _count(row.r), _pct(row.rate)]
+        ["Area", "Plans issued", "Within 20 weeks", "Rate (%)", *since],
+        [[row.area, _count(row.n), _count(row.r), _pct(row.rate),
+          *([f"{row.change * 100:+.1f}"] if since else [])]
          for row in c.comparators.itertuples()],
         caption=f"England and regions, calendar year {c.year} (DfE published)",
-        numeric_columns=(1, 2, 3),
+        numeric_columns=(1, 2, 3, 4) if since else (1, 2, 3),
     )
     table = c.table.assign(region=c.table["region_name"].fillna(""))
     by_region = len(set(table.loc[~table["unpublished"].astype(bool), "region"])) > 1

@@ -307,3 +307,19 @@ def test_a_list_scope_counts_authorities_not_codes():
     assert resolve_scope(CompareParams(scope=["E06000015", "831", "830"], years=[2024]),
                          dfe)[0] == "2 local authorities"
     assert resolve_scope(CompareParams(scope=["831"], years=[2024]), dfe)[0] == "1 local authority"
+
+
+def test_england_s_and_the_region_s_change_stand_beside_the_authorities(editions):
+    """An authority's fall reads differently when England fell too: the change of England
+    and the region since the first year, from DfE's counts."""
+    text = html_text(editions["east-midlands"])
+    assert "Change since 2019 (percentage points)" in text
+    for level, region in (("National", ""), ("Regional", "East Midlands")):
+        rates = []
+        for year in (2019, 2024):
+            row = next(r for r in dfe_rows(year) if r["geographic_level"] == level
+                       and r["region_name"] == region)
+            rates.append(int(row["within_20wk_excl"]) / int(row["plans_issued_excl"]))
+        name = region or "England"
+        assert f"{name} {int(row['plans_issued_excl']):,} {int(row['within_20wk_excl']):,} " \
+               f"{float(row['pct_excl']):.1f} {(rates[1] - rates[0]) * 100:+.1f}" in text
