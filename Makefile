@@ -73,7 +73,7 @@ lint: install
 
 # The suite again in a second environment built from the oldest supported versions
 # (constraints-min.txt, the floors in pyproject.toml), so the floors stay true. Left out:
-# the browser's accessibility check and the 200-area disclosure property test, which test
+# the browser's accessibility check and the 100-area disclosure property test, which test
 # no library floor and take the longest. (WeasyPrint's floor is 70: older versions let a
 # heading end a page despite `break-after: avoid`, which tests/report/test_page_layout.py
 # checks on these versions too.)
