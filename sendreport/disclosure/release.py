@@ -617,67 +617,169 @@ def _matrix(items: list[_Item]):
 
 
 def _series_at_grain(monthly: pd.DataFrame, quarterly: set[tuple[str, str]]) -> pd.DataFrame:
+    """The series as published: those of the families in ``quarterly`` by calendar quarter.
+
+    The quarters of every series of those families are formed together, in
+    one pass over their months. A count over days is the quarter's sum:
+    ``numerator`` and ``denominator`` the months' sums (missing where every
+    month's is), ``value`` their percentage (missing unless the denominator
+    is above 0) with no interval, spanning the quarter's months. A count as
+    at a date (:data:`~sendreport.disclosure.links.SNAPSHOT`) is its last
+    month's row (the last in ``monthly``'s order), as at that month's end.
+    With a ``reason`` column, a quarter
+    with a month the data do not cover
+    (:meth:`~sendreport.metrics.coverage.NotAvailable.uncovered`) has no
+    figures and that month's reason (the first such month's), a summed
+    quarter whose denominator is 0 has nothing to measure, and any other
+    quarter's reason is ``""``.
+
+    Parameters
+    ----------
+    monthly
+        The monthly series with ``grain``, ``span_first`` and ``span_last``,
+        as :func:`disclose_release` makes it.
+    quarterly
+        ``(family, service)`` of the families published by quarter
+        (:func:`_family_keys`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``monthly``'s columns; a quarter's row has ``grain`` ``"quarter"``
+        and its first day as ``month``. Series in the order they first appear
+        in ``monthly``, each by ``month``; a fresh index. ``monthly`` itself
+        when ``quarterly`` is empty.
+
+    Examples
+    --------
+    >>> m = pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"])
+    >>> s = pd.DataFrame({"kpi_id": "ehcp_20wk_excl", "service": "", "month": m,
+    ...     "value": [50.0, 0.0, 100.0, 100.0], "numerator": pd.array([1, 0, 3, 2], "Int64"),
+    ...     "denominator": pd.array([2, 1, 3, 2], "Int64"), "lower_ci": 0.0, "upper_ci": 1.0,
+    ...     "grain": "month", "span_first": m, "span_last": m + pd.offsets.MonthEnd(0)})
+    >>> q = _series_at_grain(s, {("issued", "")})
+    >>> q[["month", "numerator", "denominator", "value", "upper_ci", "grain", "span_last"]]
+           month  numerator  denominator       value  upper_ci    grain  span_last
+    0 2024-01-01          4            6   66.666667       NaN  quarter 2024-03-31
+    1 2024-04-01          2            2  100.000000       NaN  quarter 2024-04-30
+    """
     if not quarterly or monthly.empty:
         return monthly
-    family = _family_keys(monthly)
-    coarse = family.isin(quarterly)
-    parts = [monthly[~coarse.to_numpy()]]
-    for (kpi_id, service), rows in monthly[coarse.to_numpy()].groupby(
-        ["kpi_id", "service"], sort=False
-    ):
-        quarter = rows["month"].dt.to_period("Q").dt.start_time
-        if kpi_id in SNAPSHOT:
-            agg = rows.assign(q=quarter).groupby("q").tail(1).copy()
-            agg["month"] = agg["q"]
-            agg["span_first"] = agg["span_last"]
-            agg = agg.drop(columns="q")
-        else:
-            agg = rows.assign(q=quarter).groupby("q", as_index=False).agg(
-                numerator=("numerator", lambda s: s.sum(min_count=1)),
-                denominator=("denominator", lambda s: s.sum(min_count=1)),
-                span_first=("span_first", "min"),
-                span_last=("span_last", "max"),
-            )
-            num = as_numbers(agg["numerator"])
-            den = as_numbers(agg["denominator"])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                value = np.where(den > 0, 100 * num / den, np.nan)
-            agg = agg.rename(columns={"q": "month"}).assign(
-                kpi_id=kpi_id, service=service, value=value, lower_ci=np.nan, upper_ci=np.nan
-            )
-        if "reason" in rows:
-            # A quarter with a month the data do not cover is not available as a whole; a
-            # month with nothing to measure only adds nothing to its quarter.
-            reason = rows["reason"].fillna("").astype(str)
-            kind = (
-                rows["not_available"]
-                if "not_available" in rows
-                else pd.Series([None] * len(rows), index=rows.index, dtype=object)
-            )
-            uncovered = kind.map(NotAvailable.uncovered).astype(bool)
-            missing = reason.where(uncovered)
-            first = missing.groupby(quarter.to_numpy()).first()
-            agg["reason"] = agg["month"].map(first).fillna("")
-            first_kind = kind.where(uncovered).groupby(quarter.to_numpy()).first()
-            agg["not_available"] = agg["month"].map(first_kind)
-            gone = (agg["reason"] != "").to_numpy()
-            agg.loc[gone, ["value", "numerator", "denominator"]] = np.nan
-            if kpi_id not in SNAPSHOT:
-                empty = ~gone & (as_numbers(agg["denominator"]) == 0)
-                agg.loc[empty, "reason"] = EMPTY_REASON
-                agg.loc[empty, "not_available"] = NotAvailable.NOTHING_TO_MEASURE
-            kinds = agg["not_available"].astype(object)
-            agg["not_available"] = kinds.where(kinds.notna(), None)
-        agg["grain"] = "quarter"
-        parts.append(agg[list(monthly.columns)])
+    # Each series' place in ``monthly`` orders the result; it rides along as a column.
+    monthly = monthly.assign(
+        _rank=monthly.groupby(["kpi_id", "service"], sort=False, dropna=False).ngroup()
+    )
+    coarse = _family_keys(monthly).isin(quarterly).to_numpy()
+    as_at = monthly["kpi_id"].isin(SNAPSHOT).to_numpy()
+    parts = [monthly[~coarse]]
+    for rows, quarters in ((coarse & ~as_at, _summed_quarters), (coarse & as_at, _last_months)):
+        if rows.any():
+            parts.append(quarters(monthly[rows])[list(monthly.columns)])
     out = pd.concat(parts, ignore_index=True)
     for col in ("numerator", "denominator"):
         out[col] = out[col].astype("Int64")
-    order = {k: i for i, k in enumerate(dict.fromkeys(zip(monthly["kpi_id"], monthly["service"],
-                                                          strict=True)))}
-    rank = [order[k] for k in zip(out["kpi_id"], out["service"], strict=True)]
-    return (out.assign(_rank=rank).sort_values(["_rank", "month"], kind="stable")
+    return (out.sort_values(["_rank", "month"], kind="stable")
             .drop(columns="_rank").reset_index(drop=True))
+
+
+def _quarter_runs(rows: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """``rows`` sorted into runs, one per quarter of a series (``_rank``).
+
+    Returns the sorted rows, each one's quarter (its first day) and where
+    each run starts. The sort is stable: a run keeps its months in the order
+    of ``rows``.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"_rank": [0, 1, 0], "month": pd.to_datetime(
+    ...     ["2024-01-01", "2024-01-01", "2024-04-01"])})
+    >>> runs, quarter, first = _quarter_runs(r)
+    >>> runs.index.tolist(), first.tolist()
+    ([0, 2, 1], [0, 1, 2])
+    """
+    quarter = rows["month"].dt.to_period("Q").dt.start_time.to_numpy()
+    series = rows["_rank"].to_numpy()
+    order = np.lexsort((quarter, series))
+    quarter, series = quarter[order], series[order]
+    new = np.r_[True, (quarter[1:] != quarter[:-1]) | (series[1:] != series[:-1])]
+    return rows.iloc[order], quarter, np.flatnonzero(new)
+
+
+def _summed_quarters(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per quarter of each series of a count over days: the sums of its months."""
+    rows, quarter, first = _quarter_runs(rows)
+    counts = {}
+    for column in ("numerator", "denominator"):
+        values = as_numbers(rows[column])
+        known = ~np.isnan(values)
+        total = np.add.reduceat(np.where(known, values, 0.0), first)
+        counts[column] = np.where(np.add.reduceat(known, first) > 0, total, np.nan)
+    num, den = counts["numerator"], counts["denominator"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(den > 0, 100 * num / den, np.nan)
+    reasons = {}
+    if "reason" in rows:
+        reason, kind = _uncovered_reasons(rows, first)
+        gone = reason != ""
+        value, num, den = (np.where(gone, np.nan, v) for v in (value, num, den))
+        empty = ~gone & (den == 0)
+        reason[empty] = EMPTY_REASON
+        kind[empty] = NotAvailable.NOTHING_TO_MEASURE
+        reasons = {"reason": pd.Series(reason, dtype=object).astype(str), "not_available": kind}
+    return pd.DataFrame({
+        "_rank": rows["_rank"].to_numpy()[first],
+        "kpi_id": rows["kpi_id"].to_numpy()[first],
+        "service": rows["service"].to_numpy()[first],
+        "month": quarter[first],
+        "value": value, "numerator": num, "denominator": den,
+        "lower_ci": np.nan, "upper_ci": np.nan, "grain": "quarter",
+        "span_first": np.minimum.reduceat(rows["span_first"].to_numpy(), first),
+        "span_last": np.maximum.reduceat(rows["span_last"].to_numpy(), first),
+        **reasons,
+    })
+
+
+def _last_months(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per quarter of each series of a count as at a date: its last month's row."""
+    rows, quarter, first = _quarter_runs(rows)
+    last = np.r_[first[1:], len(rows)] - 1
+    out = rows.iloc[last].copy()
+    out["month"] = quarter[last]
+    out["span_first"] = out["span_last"]
+    out["grain"] = "quarter"
+    if "reason" in rows:
+        reason, kind = _uncovered_reasons(rows, first)
+        out["reason"] = pd.Series(reason, index=out.index, dtype=object).astype(str)
+        out["not_available"] = pd.Series(kind, index=out.index, dtype=object)
+        gone = reason != ""
+        if gone.any():
+            out.loc[gone, ["value", "numerator", "denominator"]] = np.nan
+    return out
+
+
+def _uncovered_reasons(rows: pd.DataFrame, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each run's first month the data do not cover: its ``reason`` and kind (``""``, None if none).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"reason": ["", "nothing to measure", "no data", "none yet"],
+    ...     "not_available": [None, NotAvailable.NOTHING_TO_MEASURE,
+    ...                       NotAvailable.HISTORY_NEEDED, NotAvailable.HISTORY_NEEDED]})
+    >>> reason, kind = _uncovered_reasons(r, np.array([0, 2]))
+    >>> reason.tolist(), [k and k.name for k in kind]
+    (['', 'no data'], [None, 'HISTORY_NEEDED'])
+    """
+    n = len(rows)
+    kinds = (rows["not_available"].to_numpy(dtype=object) if "not_available" in rows
+             else np.full(n, None, dtype=object))
+    uncovered = np.array([NotAvailable.uncovered(k) for k in kinds], dtype=bool)
+    at = np.minimum.reduceat(np.where(uncovered, np.arange(n), n), first)
+    found = at < n
+    reason = np.full(len(first), "", dtype=object)
+    reason[found] = rows["reason"].fillna("").astype(str).to_numpy(dtype=object)[at[found]]
+    kind = np.full(len(first), None, dtype=object)
+    kind[found] = kinds[at[found]]
+    return reason, kind
 
 
 def _family_keys(series: pd.DataFrame) -> pd.Series:
