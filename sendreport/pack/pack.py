@@ -826,6 +826,24 @@ class Pack:
         """
         return self.years[f"ending {end.isoformat()}"]
 
+    def printed_dates(self) -> frozenset[dt.date]:
+        """First and last days of every period the pack prints beside its months.
+
+        The comparison periods, each milestone's period and each calendar year
+        of the area's own DfE-style figures (:meth:`benchmark_years`): their
+        dates appear in the pack on purpose (a withheld figure's reason says
+        which period it protects), so the privacy guard lets them through even
+        where a child's date of birth is the same day.
+        """
+        from sendreport.metrics.compute import previous_start
+
+        start, end = pd.Timestamp(self.params.period_start), pd.Timestamp(self.params.period_end)
+        periods = list(self.comparison_periods().values())
+        periods += [(pd.Timestamp(previous_start(start, end, pd.Timestamp(day))).date(), day)
+                    for day in self.milestone_dates()]
+        periods += [(dt.date(y, 1, 1), dt.date(y, 12, 31)) for y in self.benchmark_years()]
+        return frozenset(day for period in periods for day in period)
+
     def milestone_dates(self) -> list[dt.date]:
         """Trajectory milestones before ``period_end``: each has an actual value in the pack."""
         end = self.params.period_end

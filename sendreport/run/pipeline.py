@@ -283,10 +283,12 @@ def execute(run: RunInputs, ws: Workspace, kernel_name: str | None, server, *, p
             executed = _execute(run.params, run.params_path, ws, kernel_name, run.loaded, server)
         finally:
             annex_bytes = annex_pdf.result()
-            found = lookout.result()
-        prebuilt.result()  # a fault building it is the run's fault too, not hidden
+            identifiers, allowed = lookout.result()
+        pack = prebuilt.result()  # a fault building it is the run's fault too, not hidden
     _remove_handoff(ws)
-    return executed, annex_bytes, found
+    if pack is not None:  # the periods it prints: a reason names the one a figure protects
+        allowed = allowed | pack.printed_dates()
+    return executed, annex_bytes, (identifiers, allowed)
 
 
 def publish(ws: Workspace, run: RunInputs, *, annex: bool, pdf: bool) -> None:
@@ -574,7 +576,7 @@ def _source_index(source: nbformat.NotebookNode, executed_index: int) -> int:
     return executed_index - 1 if tagged and executed_index > tagged[0] else executed_index
 
 
-def _pack_for_kernel(run: RunInputs, folder: Path) -> None:
+def _pack_for_kernel(run: RunInputs, folder: Path):
     """Build the pack the notebook declared while the kernel starts, and leave it for the kernel.
 
     Without the declaration (:func:`sendreport.handoff.declares_prebuilt_pack`) the
@@ -582,7 +584,8 @@ def _pack_for_kernel(run: RunInputs, folder: Path) -> None:
     (:class:`~sendreport.errors.SendReportError`) leaves no pack: the kernel builds its
     own and reports the problem in its cell, as it would without the runner. Any other
     fault is raised again once the kernel is done (:func:`execute`); the kernel is told
-    first, so it never waits for a pack that will not come.
+    first, so it never waits for a pack that will not come. Returns the pack (``None``
+    without one), whose printed periods the privacy guard lets through.
     """
     from sendreport.handoff import write_pack
     from sendreport.pack import build_for_run
@@ -592,9 +595,10 @@ def _pack_for_kernel(run: RunInputs, folder: Path) -> None:
         if run.prebuilt_pack:
             pack = build_for_run(run.params, run.loaded)
     except (SendReportError, OSError):
-        return  # the kernel meets the same problem and reports it in its cell
+        return None  # the kernel meets the same problem and reports it in its cell
     finally:
         write_pack(pack, folder)  # the pack, or word that none will come
+    return pack
 
 
 def _annex_pdf(params: Params, plan: Plan, pdf: bool) -> bytes | None:
